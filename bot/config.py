@@ -1,0 +1,145 @@
+"""Settings from ``DOORSTEP_*`` environment variables and an optional ``doorstep.toml``.
+
+Environment variables win over the file. A wrong value stops start-up with one line that
+names the setting and says how to fix it (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.errors import ConfigError
+
+_HINTS: dict[str, str] = {
+    "port": "a whole number between 1 and 65535, e.g. DOORSTEP_PORT=8080",
+    "database_url": "e.g. sqlite+aiosqlite:///./doorstep.db or postgresql+asyncpg://user:pass@host/db",
+    "telegram_mode": "either polling or webhook",
+    "kb_dir": "a directory of Markdown help articles",
+    "quiet_hours_start": "a time of day like 21:00",
+    "quiet_hours_end": "a time of day like 08:00",
+}
+
+
+class Settings(BaseSettings):
+    """Everything doorstep can be configured with (names as in DESIGN.md, prefixed DOORSTEP_)."""
+
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", extra="ignore", validate_default=True)
+
+    database_url: str = "sqlite+aiosqlite:///./doorstep.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    api_token: str | None = None
+    kb_dir: Path | None = None
+    #: secret used to sign deep-link tokens; set it in production
+    secret_key: str = "dev-insecure-secret-change-me"
+    public_url: str = "http://127.0.0.1:8080"
+    log_level: str = "INFO"
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    run_migrations: bool = True
+
+    telegram_token: str | None = None
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_bot_username: str = "doorstep_demo_bot"
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_base_url: str = "https://slack.com/api/"
+    slack_support_channel: str = "#support"
+    slack_team_id: str | None = None
+
+    shopify_webhook_secret: str | None = None
+    easypost_webhook_secret: str | None = None
+    aftership_webhook_secret: str | None = None
+
+    chat_rate_limit_per_minute: int = Field(default=30, ge=1)
+    max_touches_per_order: int = Field(default=6, ge=1)
+    quiet_hours_start: str = "21:00"
+    quiet_hours_end: str = "08:00"
+    setup_guide_delay_hours: float = Field(default=2.0, ge=0)
+    review_request_days: float = Field(default=14.0, ge=0)
+    dispatcher_enabled: bool = True
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("quiet_hours_start", "quiet_hours_end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError("must be HH:MM")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("kb_dir")
+    @classmethod
+    def _existing_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_token and self.telegram_mode == "webhook" and not self.telegram_webhook_secret:
+            raise ValueError(
+                "DOORSTEP_TELEGRAM_WEBHOOK_SECRET is required when DOORSTEP_TELEGRAM_MODE=webhook"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("DOORSTEP_CONFIG", "doorstep.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram runs only when its token is set."""
+        return bool(self.telegram_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack runs only when its token and signing secret are set."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or raise :class:`ConfigError` with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not field:
+            raise ConfigError(f"invalid configuration: {message}") from None
+        hint = _HINTS.get(field)
+        fix = f"; set it to {hint}" if hint else ""
+        raise ConfigError(f"DOORSTEP_{field.upper()} is invalid: {message}{fix}") from None
+    except Exception as exc:  # a broken doorstep.toml
+        raise ConfigError(f"cannot read configuration: {type(exc).__name__}: {exc}".splitlines()[0]) from None

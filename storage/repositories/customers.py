@@ -1,0 +1,124 @@
+"""Customers and their chat identities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from storage.models import ChannelIdentity, Customer, utcnow
+from storage.repositories.base import Repository
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    """Digits only, with a leading ``+`` kept: how phones are stored and compared."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        return None
+    return ("+" if phone.strip().startswith("+") else "") + digits
+
+
+class CustomerRepository(Repository):
+    """Read customers."""
+
+    async def get(self, *, customer_id: int) -> Customer | None:
+        """The customer with this id, or None."""
+        return await self._session.get(Customer, customer_id)
+
+    async def by_email(self, *, email: str) -> Customer | None:
+        """The customer with this email (case-insensitive), or None."""
+        result = await self._session.execute(select(Customer).where(Customer.email == email.strip().lower()))
+        return result.scalar_one_or_none()
+
+
+class IdentityRepository(Repository):
+    """Chat identities: who is behind a Telegram chat or web visitor id."""
+
+    async def get(self, *, channel: str, external_id: str) -> ChannelIdentity | None:
+        """The identity, or None when this chat was never seen."""
+        result = await self._session.execute(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def get_or_create(
+        self, *, channel: str, external_id: str, display_name: str | None = None
+    ) -> ChannelIdentity:
+        """The identity, created unverified on first contact."""
+        found = await self.get(channel=channel, external_id=external_id)
+        if found is not None:
+            return found
+        stmt = (
+            self.insert(ChannelIdentity)
+            .values(
+                channel=channel,
+                external_id=external_id,
+                display_name=display_name,
+                created_at=utcnow(),
+                opted_out_categories=[],
+                verified=False,
+                accepted_updates=False,
+                unreachable=False,
+            )
+            .on_conflict_do_nothing()
+        )
+        await self._session.execute(stmt)
+        created = await self.get(channel=channel, external_id=external_id)
+        assert created is not None
+        return created
+
+    async def by_id(self, *, identity_id: int) -> ChannelIdentity | None:
+        """The identity with this id."""
+        return await self._session.get(ChannelIdentity, identity_id)
+
+    async def link(self, *, identity_id: int, customer_id: int, at: datetime) -> None:
+        """Mark the identity verified for ``customer_id``."""
+        await self._session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.id == identity_id)
+            .values(customer_id=customer_id, verified=True, verified_at=at, unreachable=False)
+        )
+
+    async def set_accepted_updates(self, *, identity_id: int, accepted: bool) -> None:
+        """Record whether this identity wants proactive updates."""
+        await self._session.execute(
+            update(ChannelIdentity).where(ChannelIdentity.id == identity_id).values(accepted_updates=accepted)
+        )
+
+    async def set_opted_out(self, *, identity_id: int, categories: Sequence[str]) -> None:
+        """Replace the identity's opted-out notification categories."""
+        await self._session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.id == identity_id)
+            .values(opted_out_categories=sorted(set(categories)))
+        )
+
+    async def mark_unreachable(self, *, identity_id: int, reason: str) -> None:
+        """The channel refused delivery (e.g. the user blocked the bot)."""
+        await self._session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.id == identity_id)
+            .values(unreachable=True, unreachable_reason=reason[:300])
+        )
+
+    async def mark_unreachable_by_external(self, *, channel: str, external_id: str, reason: str) -> None:
+        """Same as :meth:`mark_unreachable`, addressed by channel and external id."""
+        await self._session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+            .values(unreachable=True, unreachable_reason=reason[:300])
+        )
+
+    async def for_customer(self, *, customer_id: int) -> list[ChannelIdentity]:
+        """Every verified identity of the customer, oldest first."""
+        result = await self._session.execute(
+            select(ChannelIdentity)
+            .where(ChannelIdentity.customer_id == customer_id, ChannelIdentity.verified.is_(True))
+            .order_by(ChannelIdentity.id)
+        )
+        return list(result.scalars())

@@ -1,0 +1,68 @@
+"""The inbox: every received event or message once, and events waiting for their order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from storage.models import InboxEntry, utcnow
+from storage.repositories.base import Repository
+
+
+class InboxRepository(Repository):
+    """Drop redeliveries; keep events whose order has not arrived yet."""
+
+    async def record(
+        self,
+        *,
+        source: str,
+        external_id: str,
+        payload: dict[str, Any] | None = None,
+        status: str = "processed",
+        order_number: str | None = None,
+        tracking_number: str | None = None,
+    ) -> bool:
+        """Store the entry; False when (source, external_id) was already received."""
+        result = await self._session.execute(
+            self.insert(InboxEntry)
+            .values(
+                source=source,
+                external_id=external_id,
+                payload=payload,
+                status=status,
+                order_number=order_number,
+                tracking_number=tracking_number,
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pending_for(self, *, order_number: str | None, tracking_numbers: list[str]) -> list[InboxEntry]:
+        """Held events that name this order or one of these tracking numbers, oldest first."""
+        conditions = []
+        if order_number:
+            conditions.append(InboxEntry.order_number == order_number)
+        if tracking_numbers:
+            conditions.append(InboxEntry.tracking_number.in_(tracking_numbers))
+        if not conditions:
+            return []
+        result = await self._session.execute(
+            select(InboxEntry).where(InboxEntry.status == "pending", or_(*conditions)).order_by(InboxEntry.id)
+        )
+        return list(result.scalars())
+
+    async def mark_processed(self, *, entry_id: int) -> None:
+        """A held event has been applied."""
+        await self._session.execute(
+            update(InboxEntry).where(InboxEntry.id == entry_id).values(status="processed")
+        )
+
+    async def mark_pending(self, *, source: str, external_id: str) -> None:
+        """Hold an already recorded entry until its order arrives."""
+        await self._session.execute(
+            update(InboxEntry)
+            .where(InboxEntry.source == source, InboxEntry.external_id == external_id)
+            .values(status="pending")
+        )

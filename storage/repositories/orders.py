@@ -1,0 +1,409 @@
+"""Orders, their items and shipments, tracking events; bulk upsert for imports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, delete, func, select, update
+
+from storage.models import Customer, Order, OrderItem, Shipment, TrackingEvent, utcnow
+from storage.repositories.base import Repository
+from storage.repositories.customers import normalize_phone
+from storage.schemas import OrderIn
+
+_CHUNK = 500
+
+
+@dataclass(slots=True)
+class OrderDetails:
+    """An order with everything needed to talk about it."""
+
+    order: Order
+    customer: Customer
+    items: list[OrderItem] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
+
+    @property
+    def number(self) -> str:
+        """The order number as shoppers know it."""
+        return self.order.order_number
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    """How many orders an upsert created and updated."""
+
+    created: int = 0
+    updated: int = 0
+    created_numbers: list[str] = field(default_factory=list)
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+class OrderRepository(Repository):
+    """Read and write orders."""
+
+    # ---- reads -----------------------------------------------------------------
+    async def by_number(self, *, order_number: str) -> Order | None:
+        """The order with this number, or None."""
+        result = await self._session.execute(select(Order).where(Order.order_number == order_number))
+        return result.scalar_one_or_none()
+
+    async def get(self, *, order_id: int) -> Order | None:
+        """The order with this id, or None."""
+        return await self._session.get(Order, order_id)
+
+    async def details(self, *, order_id: int) -> OrderDetails | None:
+        """The order with its customer, items and shipments."""
+        many = await self._details_for([order_id])
+        return many[0] if many else None
+
+    async def details_by_number(self, *, order_number: str) -> OrderDetails | None:
+        """Like :meth:`details`, addressed by order number."""
+        order = await self.by_number(order_number=order_number)
+        return None if order is None else await self.details(order_id=order.id)  # type: ignore[arg-type]
+
+    async def for_customer(self, *, customer_id: int, limit: int = 20) -> list[OrderDetails]:
+        """The customer's orders, newest first."""
+        result = await self._session.execute(
+            select(Order.id)
+            .where(Order.customer_id == customer_id)
+            .order_by(Order.placed_at.desc())
+            .limit(limit)
+        )
+        return await self._details_for(list(result.scalars()))
+
+    async def _details_for(self, order_ids: list[int]) -> list[OrderDetails]:
+        if not order_ids:
+            return []
+        rows = await self._session.execute(
+            select(Order, Customer)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(Order.id.in_(order_ids))
+        )
+        by_id = {o.id: OrderDetails(order=o, customer=c) for o, c in rows.all()}
+        items = await self._session.execute(
+            select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.id)
+        )
+        for item in items.scalars():
+            by_id[item.order_id].items.append(item)
+        ships = await self._session.execute(
+            select(Shipment).where(Shipment.order_id.in_(order_ids)).order_by(Shipment.id)
+        )
+        for ship in ships.scalars():
+            by_id[ship.order_id].shipments.append(ship)
+        return [by_id[i] for i in order_ids if i in by_id]
+
+    async def shipment_by_tracking(self, *, tracking_number: str) -> Shipment | None:
+        """The shipment with this tracking number, or None."""
+        result = await self._session.execute(
+            select(Shipment).where(Shipment.tracking_number == tracking_number)
+        )
+        return result.scalar_one_or_none()
+
+    async def count(self) -> int:
+        """How many orders are stored."""
+        return int((await self._session.execute(select(func.count()).select_from(Order))).scalar_one())
+
+    async def tracking_events(self, *, shipment_ids: Sequence[int]) -> list[TrackingEvent]:
+        """Tracking events of these shipments, oldest first."""
+        if not shipment_ids:
+            return []
+        result = await self._session.execute(
+            select(TrackingEvent)
+            .where(TrackingEvent.shipment_id.in_(list(shipment_ids)))
+            .order_by(TrackingEvent.occurred_at, TrackingEvent.id)
+        )
+        return list(result.scalars())
+
+    # ---- writes ----------------------------------------------------------------
+    async def upsert_many(self, orders: Sequence[OrderIn]) -> UpsertResult:
+        """Insert new orders and update existing ones (by order number), in bulk.
+
+        Customers are upserted by email. Items are replaced; shipments are upserted by
+        tracking number and ones no longer listed are removed with their events.
+        """
+        result = UpsertResult()
+        if not orders:
+            return result
+        # later lines win when one batch names the same order twice
+        latest: dict[str, OrderIn] = {}
+        for order in orders:
+            latest[order.order_number] = order
+        batch = list(latest.values())
+        now = utcnow()
+
+        customer_ids = await self._upsert_customers(batch, now)
+        numbers = [o.order_number for o in batch]
+        existing = await self._ids_by_number(numbers)
+
+        order_rows = [self._order_row(o, customer_ids[o.customer.email.lower()], now) for o in batch]
+        new_rows = [r for r in order_rows if r["order_number"] not in existing]
+        changed_rows = [r for r in order_rows if r["order_number"] in existing]
+        if new_rows:
+            await self._session.execute(Order.__table__.insert(), new_rows)  # type: ignore[attr-defined]
+        if changed_rows:
+            for row in changed_rows:
+                row["b_id"] = existing[row["order_number"]]
+            table = Order.__table__  # type: ignore[attr-defined]
+            values = {k: bindparam(k) for k in changed_rows[0] if k not in ("b_id", "order_number")}
+            await self._session.execute(
+                update(table).where(table.c.id == bindparam("b_id")).values(**values),
+                changed_rows,
+                execution_options={"synchronize_session": False},
+            )
+        result.created = len(new_rows)
+        result.updated = len(changed_rows)
+        result.created_numbers = [r["order_number"] for r in new_rows]
+
+        ids = dict(existing)
+        if new_rows:
+            ids.update(await self._ids_by_number([r["order_number"] for r in new_rows]))
+        changed_ids = [existing[r["order_number"]] for r in changed_rows]
+        if changed_ids:
+            await self._session.execute(delete(OrderItem).where(OrderItem.order_id.in_(changed_ids)))
+        item_rows = [
+            {
+                "order_id": ids[o.order_number],
+                "sku": it.sku,
+                "name": it.name,
+                "category": it.category,
+                "quantity": it.quantity,
+                "requires_setup": it.requires_setup,
+            }
+            for o in batch
+            for it in o.items
+        ]
+        if item_rows:
+            await self._session.execute(OrderItem.__table__.insert(), item_rows)  # type: ignore[attr-defined]
+        await self._write_shipments(batch, ids, set(changed_ids), now)
+        return result
+
+    async def _upsert_customers(self, batch: Sequence[OrderIn], now: datetime) -> dict[str, int]:
+        rows: dict[str, dict[str, object]] = {}
+        for o in batch:
+            c = o.customer
+            email = c.email.lower()
+            rows[email] = {
+                "email": email,
+                "name": c.name,
+                "phone": normalize_phone(c.phone),
+                "timezone": c.timezone,
+                "locale": c.locale,
+                "created_at": now,
+            }
+        stmt = self.insert(Customer)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email"],
+            set_={
+                "name": stmt.excluded.name,
+                "phone": stmt.excluded.phone,
+                "timezone": stmt.excluded.timezone,
+                "locale": stmt.excluded.locale,
+            },
+        )
+        await self._session.execute(stmt, list(rows.values()))
+        ids: dict[str, int] = {}
+        for chunk in _chunks(list(rows)):
+            found = await self._session.execute(
+                select(Customer.email, Customer.id).where(Customer.email.in_(chunk))
+            )
+            ids.update({email: cid for email, cid in found.all()})
+        return ids
+
+    async def _ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for chunk in _chunks(list(numbers)):
+            found = await self._session.execute(
+                select(Order.order_number, Order.id).where(Order.order_number.in_(chunk))
+            )
+            ids.update({number: oid for number, oid in found.all()})
+        return ids
+
+    @staticmethod
+    def _order_row(o: OrderIn, customer_id: int, now: datetime) -> dict[str, object]:
+        addr = o.shipping_address
+        return {
+            "order_number": o.order_number,
+            "customer_id": customer_id,
+            "placed_at": o.placed_at,
+            "status": o.status.value,
+            "ship_line1": addr.line1 if addr else None,
+            "ship_city": addr.city if addr else None,
+            "ship_postcode": addr.postcode if addr else None,
+            "ship_country": addr.country if addr else None,
+            "expected_ship_date": o.expected_ship_date,
+            "backordered_until": o.backordered_until,
+            "refund_status": o.refund_status,
+            "updated_at": now,
+        }
+
+    async def _write_shipments(
+        self, batch: Sequence[OrderIn], ids: dict[str, int], changed: set[int], now: datetime
+    ) -> None:
+        rows = [
+            {
+                "order_id": ids[o.order_number],
+                "carrier": s.carrier,
+                "tracking_number": s.tracking_number,
+                "tracking_url": s.tracking_url,
+                "status": s.status.value,
+                "eta": s.eta,
+                "promised_by": s.promised_by,
+                "shipped_at": s.shipped_at,
+                "delivered_at": s.delivered_at,
+                "skus": list(s.skus),
+                "updated_at": now,
+            }
+            for o in batch
+            for s in o.shipments
+        ]
+        if changed:
+            keep = {r["tracking_number"] for r in rows if r["order_id"] in changed}
+            stale = await self._session.execute(
+                select(Shipment.id, Shipment.tracking_number).where(Shipment.order_id.in_(list(changed)))
+            )
+            gone = [sid for sid, number in stale.all() if number not in keep]
+            if gone:
+                await self._session.execute(delete(TrackingEvent).where(TrackingEvent.shipment_id.in_(gone)))
+                await self._session.execute(delete(Shipment).where(Shipment.id.in_(gone)))
+        if not rows:
+            return
+        if not changed:
+            await self._session.execute(Shipment.__table__.insert(), rows)  # type: ignore[attr-defined]
+            return
+        stmt = self.insert(Shipment)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["tracking_number"],
+            set_={
+                col: getattr(stmt.excluded, col)
+                for col in (
+                    "order_id",
+                    "carrier",
+                    "tracking_url",
+                    "status",
+                    "eta",
+                    "promised_by",
+                    "shipped_at",
+                    "delivered_at",
+                    "skus",
+                    "updated_at",
+                )
+            },
+        )
+        await self._session.execute(stmt, rows)
+
+    async def set_status(self, *, order_id: int, status: str) -> None:
+        """Change the order status (open, cancelled, closed)."""
+        await self._session.execute(
+            update(Order).where(Order.id == order_id).values(status=status, updated_at=utcnow())
+        )
+
+    async def set_refund_status(self, *, order_id: int, refund_status: str) -> None:
+        """Record the refund state (none, pending, issued)."""
+        await self._session.execute(
+            update(Order).where(Order.id == order_id).values(refund_status=refund_status, updated_at=utcnow())
+        )
+
+    async def set_backordered(self, *, order_id: int, until: date | None) -> None:
+        """Record that the order waits for stock until ``until``."""
+        await self._session.execute(
+            update(Order).where(Order.id == order_id).values(backordered_until=until, updated_at=utcnow())
+        )
+
+    async def set_address(
+        self, *, order_id: int, line1: str | None, city: str | None, postcode: str | None, country: str | None
+    ) -> None:
+        """Change the shipping address (only allowed before shipment; the caller checks)."""
+        await self._session.execute(
+            update(Order)
+            .where(Order.id == order_id)
+            .values(ship_line1=line1, ship_city=city, ship_postcode=postcode, ship_country=country)
+        )
+
+    async def add_shipment(
+        self,
+        *,
+        order_id: int,
+        carrier: str,
+        tracking_number: str,
+        tracking_url: str | None,
+        status: str,
+        eta: date | None = None,
+        skus: Sequence[str] = (),
+        shipped_at: datetime | None = None,
+    ) -> Shipment:
+        """Create a shipment for an order (from a fulfillment event)."""
+        shipment = Shipment(
+            order_id=order_id,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            tracking_url=tracking_url,
+            status=status,
+            eta=eta,
+            skus=list(skus),
+            shipped_at=shipped_at,
+            updated_at=utcnow(),
+        )
+        self._session.add(shipment)
+        await self._session.flush()
+        return shipment
+
+    async def update_shipment(
+        self,
+        *,
+        shipment_id: int,
+        status: str | None = None,
+        raw_status: str | None = None,
+        eta: date | None = None,
+        location: str | None = None,
+        event_at: datetime | None = None,
+        delivered_at: datetime | None = None,
+        shipped_at: datetime | None = None,
+        tracking_url: str | None = None,
+    ) -> None:
+        """Apply a tracking update; ``None`` leaves a field as it is."""
+        values: dict[str, object] = {"updated_at": utcnow()}
+        for key, value in (
+            ("status", status),
+            ("raw_status", raw_status),
+            ("eta", eta),
+            ("last_location", location),
+            ("last_event_at", event_at),
+            ("delivered_at", delivered_at),
+            ("shipped_at", shipped_at),
+            ("tracking_url", tracking_url),
+        ):
+            if value is not None:
+                values[key] = value
+        await self._session.execute(update(Shipment).where(Shipment.id == shipment_id).values(**values))
+
+    async def add_tracking_event(
+        self,
+        *,
+        shipment_id: int,
+        occurred_at: datetime,
+        status: str,
+        substatus: str | None,
+        raw_status: str | None,
+        location: str | None,
+        source: str,
+        event_id: str | None,
+    ) -> None:
+        """Append a tracking event to the shipment's history."""
+        self._session.add(
+            TrackingEvent(
+                shipment_id=shipment_id,
+                occurred_at=occurred_at,
+                status=status,
+                substatus=substatus,
+                raw_status=raw_status,
+                location=location,
+                source=source,
+                event_id=event_id,
+            )
+        )

@@ -1,0 +1,202 @@
+"""The outbox (messages to send) and the decision log (why they were sent or held)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+
+from storage.models import DecisionLogEntry, OutboxMessage, utcnow
+from storage.repositories.base import Repository
+
+
+class OutboxRepository(Repository):
+    """Enqueue, claim and settle outgoing messages."""
+
+    async def enqueue(
+        self,
+        *,
+        dedupe_key: str,
+        kind: str,
+        channel: str,
+        recipient: str,
+        payload: dict[str, Any],
+        scheduled_at: datetime,
+        order_id: int | None = None,
+        customer_id: int | None = None,
+    ) -> bool:
+        """Add a message; False (and nothing written) when the dedupe key already exists."""
+        result = await self._session.execute(
+            self.insert(OutboxMessage)
+            .values(
+                dedupe_key=dedupe_key,
+                kind=kind,
+                channel=channel,
+                recipient=recipient,
+                payload=payload,
+                scheduled_at=scheduled_at,
+                order_id=order_id,
+                customer_id=customer_id,
+                status="pending",
+                attempts=0,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def exists(self, *, dedupe_key: str) -> bool:
+        """Whether a message with this dedupe key was ever enqueued."""
+        result = await self._session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        return result.first() is not None
+
+    async def claim_due(
+        self, *, now: datetime, worker: str, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+    ) -> list[OutboxMessage]:
+        """Atomically take up to ``limit`` due messages for ``worker``.
+
+        Rows left in ``sending`` by a worker that died are taken again once their lease
+        has expired. On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` so
+        several dispatchers never take the same row.
+        """
+        due = or_(
+            (OutboxMessage.status == "pending") & (OutboxMessage.scheduled_at <= now),
+            (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - lease),
+        )
+        candidates = (
+            select(OutboxMessage.id)
+            .where(due)
+            .order_by(OutboxMessage.scheduled_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        chosen = candidates.cte("chosen")
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == chosen.c.id)
+            .values(status="sending", claimed_by=worker, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self._session.execute(stmt)
+        rows = list(result.scalars())
+        rows.sort(key=lambda r: (r.scheduled_at, r.id))
+        return rows
+
+    async def mark_sent(self, *, message_id: int, provider_message_id: str | None, at: datetime) -> None:
+        """The provider accepted the message."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="sent", provider_message_id=provider_message_id, sent_at=at, last_error=None)
+        )
+
+    async def mark_retry(self, *, message_id: int, error: str, retry_at: datetime) -> None:
+        """A transient failure: try again at ``retry_at``."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="pending", last_error=error[:500], scheduled_at=retry_at, claimed_by=None)
+        )
+
+    async def mark_failed(self, *, message_id: int, error: str) -> None:
+        """A permanent failure, with its reason."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="failed", last_error=error[:500])
+        )
+
+    async def reroute(self, *, message_id: int, channel: str, recipient: str, at: datetime) -> None:
+        """Send the message on another channel (fallback after the first was unreachable)."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="pending", channel=channel, recipient=recipient, scheduled_at=at, claimed_by=None)
+        )
+
+    async def cancel_pending(
+        self, *, order_id: int, kinds: Sequence[str], reason: str
+    ) -> list[OutboxMessage]:
+        """Cancel unsent messages of these kinds for the order; returns what was cancelled."""
+        if not kinds:
+            return []
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.order_id == order_id,
+                OutboxMessage.kind.in_(list(kinds)),
+                OutboxMessage.status == "pending",
+            )
+            .values(status="cancelled", last_error=reason[:500])
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        return list((await self._session.execute(stmt)).scalars())
+
+    async def for_order(self, *, order_id: int) -> list[OutboxMessage]:
+        """Every message of the order, oldest first."""
+        result = await self._session.execute(
+            select(OutboxMessage).where(OutboxMessage.order_id == order_id).order_by(OutboxMessage.id)
+        )
+        return list(result.scalars())
+
+    async def count_touches(self, *, order_id: int, exempt_kinds: Sequence[str]) -> int:
+        """Proactive messages sent or queued for the order, not counting exempt kinds."""
+        result = await self._session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.order_id == order_id,
+                OutboxMessage.status.in_(["pending", "sending", "sent"]),
+                OutboxMessage.kind.not_in(list(exempt_kinds)),
+            )
+        )
+        return int(result.scalar_one())
+
+    async def by_status(self, *, status: str) -> list[OutboxMessage]:
+        """Messages in this status (for operators and tests)."""
+        result = await self._session.execute(
+            select(OutboxMessage).where(OutboxMessage.status == status).order_by(OutboxMessage.id)
+        )
+        return list(result.scalars())
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest pending message falls due, or None."""
+        result = await self._session.execute(
+            select(func.min(OutboxMessage.scheduled_at)).where(OutboxMessage.status == "pending")
+        )
+        return result.scalar_one_or_none()
+
+
+class DecisionLogRepository(Repository):
+    """Record and read notification decisions."""
+
+    async def add(
+        self, *, order_id: int | None, kind: str, decision: str, reason: str, dedupe_key: str | None = None
+    ) -> None:
+        """Append one decision (sent, deferred or suppressed) with its reason."""
+        self._session.add(
+            DecisionLogEntry(
+                order_id=order_id,
+                kind=kind,
+                decision=decision,
+                reason=reason[:300],
+                dedupe_key=dedupe_key,
+                created_at=utcnow(),
+            )
+        )
+
+    async def for_order(self, *, order_id: int) -> list[DecisionLogEntry]:
+        """Every decision about the order, oldest first."""
+        result = await self._session.execute(
+            select(DecisionLogEntry)
+            .where(DecisionLogEntry.order_id == order_id)
+            .order_by(DecisionLogEntry.id)
+        )
+        return list(result.scalars())

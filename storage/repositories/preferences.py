@@ -1,0 +1,93 @@
+"""Notification preferences and identity-verification attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+
+from storage.models import NotificationPreference, VerificationAttempt, utcnow
+from storage.repositories.base import Repository
+
+
+class PreferenceRepository(Repository):
+    """A customer's proactive-message settings."""
+
+    async def get(self, *, customer_id: int) -> NotificationPreference | None:
+        """The customer's preferences, or None when never set."""
+        result = await self._session.execute(
+            select(NotificationPreference).where(NotificationPreference.customer_id == customer_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def get_or_create(self, *, customer_id: int) -> NotificationPreference:
+        """The customer's preferences, created with the defaults."""
+        found = await self.get(customer_id=customer_id)
+        if found is not None:
+            return found
+        await self._session.execute(
+            self.insert(NotificationPreference)
+            .values(customer_id=customer_id, opted_out_categories=[], updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["customer_id"])
+        )
+        created = await self.get(customer_id=customer_id)
+        assert created is not None
+        return created
+
+    async def update(
+        self,
+        *,
+        customer_id: int,
+        preferred_identity_id: int | None = None,
+        opted_out_categories: Sequence[str] | None = None,
+        quiet_start: str | None = None,
+        quiet_end: str | None = None,
+    ) -> None:
+        """Change some settings; ``None`` leaves a setting as it is."""
+        await self.get_or_create(customer_id=customer_id)
+        values: dict[str, object] = {"updated_at": utcnow()}
+        if preferred_identity_id is not None:
+            values["preferred_identity_id"] = preferred_identity_id
+        if opted_out_categories is not None:
+            values["opted_out_categories"] = sorted(set(opted_out_categories))
+        if quiet_start is not None:
+            values["quiet_start"] = quiet_start
+        if quiet_end is not None:
+            values["quiet_end"] = quiet_end
+        await self._session.execute(
+            update(NotificationPreference)
+            .where(NotificationPreference.customer_id == customer_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class VerificationRepository(Repository):
+    """Failed verification attempts per chat identity (for the lock-out)."""
+
+    async def record_failure(self, *, channel: str, external_id: str, at: datetime) -> None:
+        """Count one failed attempt."""
+        self._session.add(VerificationAttempt(channel=channel, external_id=external_id, at=at))
+        await self._session.flush()
+
+    async def failures_since(self, *, channel: str, external_id: str, since: datetime) -> int:
+        """Failed attempts of this identity since ``since``."""
+        result = await self._session.execute(
+            select(func.count())
+            .select_from(VerificationAttempt)
+            .where(
+                VerificationAttempt.channel == channel,
+                VerificationAttempt.external_id == external_id,
+                VerificationAttempt.at >= since,
+            )
+        )
+        return int(result.scalar_one())
+
+    async def clear(self, *, channel: str, external_id: str) -> None:
+        """Forget failures after a successful verification."""
+        await self._session.execute(
+            delete(VerificationAttempt).where(
+                VerificationAttempt.channel == channel, VerificationAttempt.external_id == external_id
+            )
+        )

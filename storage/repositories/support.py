@@ -1,0 +1,181 @@
+"""Handoffs to staff, delivery-problem cases and return requests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from storage.models import Case, Handoff, ReturnRequest, utcnow
+from storage.repositories.base import Repository
+
+OPEN_HANDOFF_STATUSES = ("open", "claimed")
+
+
+class HandoffRepository(Repository):
+    """Conversations handed to support staff."""
+
+    async def create(
+        self,
+        *,
+        conversation_id: int,
+        reason: str,
+        summary: str,
+        customer_id: int | None = None,
+        order_id: int | None = None,
+    ) -> Handoff:
+        """Open a handoff."""
+        handoff = Handoff(
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            order_id=order_id,
+            reason=reason[:300],
+            summary=summary[:2000],
+            status="open",
+            created_at=utcnow(),
+            attachments=[],
+        )
+        self._session.add(handoff)
+        await self._session.flush()
+        return handoff
+
+    async def get(self, *, handoff_id: int) -> Handoff | None:
+        """The handoff with this id."""
+        return await self._session.get(Handoff, handoff_id)
+
+    async def open_for_conversation(self, *, conversation_id: int) -> Handoff | None:
+        """The conversation's open (or claimed) handoff, if any."""
+        result = await self._session.execute(
+            select(Handoff)
+            .where(Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN_HANDOFF_STATUSES))
+            .order_by(Handoff.id.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def by_slack_thread(self, *, channel: str, ts: str) -> Handoff | None:
+        """The handoff whose Slack thread starts at ``ts``."""
+        result = await self._session.execute(
+            select(Handoff).where(Handoff.slack_channel == channel, Handoff.slack_ts == ts)
+        )
+        return result.scalar_one_or_none()
+
+    async def list_open(self, *, limit: int = 50) -> list[Handoff]:
+        """Open and claimed handoffs, oldest first."""
+        result = await self._session.execute(
+            select(Handoff).where(Handoff.status.in_(OPEN_HANDOFF_STATUSES)).order_by(Handoff.id).limit(limit)
+        )
+        return list(result.scalars())
+
+    async def any_open_for_customer(self, *, customer_id: int) -> bool:
+        """Whether the customer has an open handoff (reputation guard)."""
+        result = await self._session.execute(
+            select(Handoff.id)
+            .where(Handoff.customer_id == customer_id, Handoff.status.in_(OPEN_HANDOFF_STATUSES))
+            .limit(1)
+        )
+        return result.first() is not None
+
+    async def last_contact_at(self, *, customer_id: int) -> datetime | None:
+        """When the customer last contacted support (their newest handoff)."""
+        result = await self._session.execute(
+            select(Handoff.created_at)
+            .where(Handoff.customer_id == customer_id)
+            .order_by(Handoff.created_at.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def set_slack_message(self, *, handoff_id: int, channel: str, ts: str) -> None:
+        """Remember the Slack message that represents the handoff."""
+        await self._session.execute(
+            update(Handoff).where(Handoff.id == handoff_id).values(slack_channel=channel, slack_ts=ts)
+        )
+
+    async def set_status(self, *, handoff_id: int, status: str, by: str | None = None) -> None:
+        """Claim, resolve or return a handoff to the bot."""
+        values: dict[str, Any] = {"status": status}
+        if status == "claimed":
+            values["claimed_by"] = by
+        if status in ("resolved", "returned"):
+            values["resolved_at"] = utcnow()
+        await self._session.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
+
+    async def attach(self, *, handoff_id: int, attachment: dict[str, Any]) -> None:
+        """Add a file the shopper sent to the handoff."""
+        handoff = await self.get(handoff_id=handoff_id)
+        if handoff is not None:
+            handoff.attachments = [*handoff.attachments, attachment]
+            self._session.add(handoff)
+
+
+class CaseRepository(Repository):
+    """Delivery problems reported by shoppers."""
+
+    async def open(self, *, order_id: int, customer_id: int | None, kind: str, description: str) -> Case:
+        """Open a case."""
+        case = Case(
+            order_id=order_id,
+            customer_id=customer_id,
+            kind=kind,
+            description=description[:2000],
+            status="open",
+            attachments=[],
+            created_at=utcnow(),
+        )
+        self._session.add(case)
+        await self._session.flush()
+        return case
+
+    async def open_for_order(self, *, order_id: int) -> list[Case]:
+        """Open cases of the order."""
+        result = await self._session.execute(
+            select(Case).where(Case.order_id == order_id, Case.status == "open").order_by(Case.id)
+        )
+        return list(result.scalars())
+
+    async def latest_open_for_customer(self, *, customer_id: int) -> Case | None:
+        """The customer's newest open case."""
+        result = await self._session.execute(
+            select(Case)
+            .where(Case.customer_id == customer_id, Case.status == "open")
+            .order_by(Case.id.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def attach(self, *, case_id: int, attachment: dict[str, Any]) -> None:
+        """Add a file (photo of the damage) to the case."""
+        case = await self._session.get(Case, case_id)
+        if case is not None:
+            case.attachments = [*case.attachments, attachment]
+            self._session.add(case)
+
+
+class ReturnRepository(Repository):
+    """Return requests."""
+
+    async def create(
+        self, *, order_id: int, customer_id: int | None, skus: Sequence[str], reason: str | None
+    ) -> ReturnRequest:
+        """Start a return for these items."""
+        request = ReturnRequest(
+            order_id=order_id,
+            customer_id=customer_id,
+            skus=list(skus),
+            reason=reason,
+            status="requested",
+            created_at=utcnow(),
+        )
+        self._session.add(request)
+        await self._session.flush()
+        return request
+
+    async def for_order(self, *, order_id: int) -> list[ReturnRequest]:
+        """The order's return requests, oldest first."""
+        result = await self._session.execute(
+            select(ReturnRequest).where(ReturnRequest.order_id == order_id).order_by(ReturnRequest.id)
+        )
+        return list(result.scalars())
