@@ -1,0 +1,53 @@
+"""Fixture loaders for the integration tests.
+
+Provider payloads come from ``shared/fixtures/webhooks`` (beside the repository, copied
+unchanged from the providers' public repositories) and, for AfterShip, from ``fixtures/`` here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+WEBHOOK_FIXTURES = _REPO_ROOT.parent / "shared" / "fixtures" / "webhooks"
+LOCAL_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def webhook_dir() -> Path:
+    """The shared webhook fixture directory (fails loudly if shared/ is not beside the repo)."""
+    assert WEBHOOK_FIXTURES.is_dir(), f"missing shared webhook fixtures at {WEBHOOK_FIXTURES}"
+    return WEBHOOK_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def shopify_body(webhook_dir: Path) -> Callable[[str], bytes]:
+    """``shopify_body("order")``: a webhook body = the REST fixture without its root key."""
+
+    def load(resource: str) -> bytes:
+        wrapped = json.loads((webhook_dir / "shopify" / f"api_fixture_{resource}.json").read_text())
+        return json.dumps(wrapped[resource]).encode()
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def shopify_resource(shopify_body: Callable[[str], bytes]) -> Callable[[str], dict]:
+    """``shopify_resource("order")``: the fixture resource as a dict, to alter in a test."""
+    return lambda resource: json.loads(shopify_body(resource))
+
+
+@pytest.fixture(scope="session")
+def easypost_body(webhook_dir: Path) -> Callable[[str], bytes]:
+    """``easypost_body("tracking-webhook")``: the raw bytes of an EasyPost fixture."""
+    return lambda name: (webhook_dir / "easypost" / f"{name}.json").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def aftership_body() -> Callable[[str], bytes]:
+    """``aftership_body("tracking_update")``: the raw bytes of a hand-written AfterShip fixture."""
+    return lambda name: (LOCAL_FIXTURES / f"aftership_{name}.json").read_bytes()
