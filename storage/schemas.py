@@ -7,10 +7,21 @@ the same :class:`OrderIn` so every order enters storage through one path.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storage.domain import OrderStatus, ShipmentStatus
+
+
+@lru_cache(maxsize=1024)
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 class _Strict(BaseModel):
@@ -20,21 +31,22 @@ class _Strict(BaseModel):
 class CustomerIn(_Strict):
     """The customer who placed the order."""
 
-    email: EmailStr
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     timezone: str = Field(default="UTC", max_length=64)
     locale: str = Field(default="en", max_length=16)
 
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if not _is_time_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
 

@@ -8,12 +8,26 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
 
+from storage.bulk import executemany
 from storage.models import Customer, Order, OrderItem, Shipment, TrackingEvent, utcnow
 from storage.repositories.base import Repository
 from storage.repositories.customers import normalize_phone
 from storage.schemas import OrderIn
 
 _CHUNK = 500
+_SHIPMENT_COLUMNS = (
+    "order_id",
+    "carrier",
+    "tracking_number",
+    "tracking_url",
+    "status",
+    "eta",
+    "promised_by",
+    "shipped_at",
+    "delivered_at",
+    "skus",
+    "updated_at",
+)
 
 
 @dataclass(slots=True)
@@ -145,7 +159,8 @@ class OrderRepository(Repository):
         new_rows = [r for r in order_rows if r["order_number"] not in existing]
         changed_rows = [r for r in order_rows if r["order_number"] in existing]
         if new_rows:
-            await self._session.execute(Order.__table__.insert(), new_rows)  # type: ignore[attr-defined]
+            columns = list(new_rows[0])
+            await executemany(self._session, "orders", columns, [tuple(r.values()) for r in new_rows])
         if changed_rows:
             for row in changed_rows:
                 row["b_id"] = existing[row["order_number"]]
@@ -167,19 +182,16 @@ class OrderRepository(Repository):
         if changed_ids:
             await self._session.execute(delete(OrderItem).where(OrderItem.order_id.in_(changed_ids)))
         item_rows = [
-            {
-                "order_id": ids[o.order_number],
-                "sku": it.sku,
-                "name": it.name,
-                "category": it.category,
-                "quantity": it.quantity,
-                "requires_setup": it.requires_setup,
-            }
+            (ids[o.order_number], it.sku, it.name, it.category, it.quantity, it.requires_setup)
             for o in batch
             for it in o.items
         ]
-        if item_rows:
-            await self._session.execute(OrderItem.__table__.insert(), item_rows)  # type: ignore[attr-defined]
+        await executemany(
+            self._session,
+            "order_items",
+            ("order_id", "sku", "name", "category", "quantity", "requires_setup"),
+            item_rows,
+        )
         await self._write_shipments(batch, ids, set(changed_ids), now)
         return result
 
@@ -196,17 +208,15 @@ class OrderRepository(Repository):
                 "locale": c.locale,
                 "created_at": now,
             }
-        stmt = self.insert(Customer)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["email"],
-            set_={
-                "name": stmt.excluded.name,
-                "phone": stmt.excluded.phone,
-                "timezone": stmt.excluded.timezone,
-                "locale": stmt.excluded.locale,
-            },
+        columns = ("email", "name", "phone", "timezone", "locale", "created_at")
+        await executemany(
+            self._session,
+            "customers",
+            columns,
+            [tuple(r[c] for c in columns) for r in rows.values()],
+            conflict="ON CONFLICT (email) DO UPDATE SET name = excluded.name, phone = excluded.phone, "
+            "timezone = excluded.timezone, locale = excluded.locale",
         )
-        await self._session.execute(stmt, list(rows.values()))
         ids: dict[str, int] = {}
         for chunk in _chunks(list(rows)):
             found = await self._session.execute(
@@ -245,25 +255,26 @@ class OrderRepository(Repository):
     async def _write_shipments(
         self, batch: Sequence[OrderIn], ids: dict[str, int], changed: set[int], now: datetime
     ) -> None:
+        columns = _SHIPMENT_COLUMNS
         rows = [
-            {
-                "order_id": ids[o.order_number],
-                "carrier": s.carrier,
-                "tracking_number": s.tracking_number,
-                "tracking_url": s.tracking_url,
-                "status": s.status.value,
-                "eta": s.eta,
-                "promised_by": s.promised_by,
-                "shipped_at": s.shipped_at,
-                "delivered_at": s.delivered_at,
-                "skus": list(s.skus),
-                "updated_at": now,
-            }
+            (
+                ids[o.order_number],
+                s.carrier,
+                s.tracking_number,
+                s.tracking_url,
+                s.status.value,
+                s.eta,
+                s.promised_by,
+                s.shipped_at,
+                s.delivered_at,
+                list(s.skus),
+                now,
+            )
             for o in batch
             for s in o.shipments
         ]
         if changed:
-            keep = {r["tracking_number"] for r in rows if r["order_id"] in changed}
+            keep = {r[2] for r in rows if r[0] in changed}
             stale = await self._session.execute(
                 select(Shipment.id, Shipment.tracking_number).where(Shipment.order_id.in_(list(changed)))
             )
@@ -271,31 +282,15 @@ class OrderRepository(Repository):
             if gone:
                 await self._session.execute(delete(TrackingEvent).where(TrackingEvent.shipment_id.in_(gone)))
                 await self._session.execute(delete(Shipment).where(Shipment.id.in_(gone)))
-        if not rows:
-            return
-        if not changed:
-            await self._session.execute(Shipment.__table__.insert(), rows)  # type: ignore[attr-defined]
-            return
-        stmt = self.insert(Shipment)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["tracking_number"],
-            set_={
-                col: getattr(stmt.excluded, col)
-                for col in (
-                    "order_id",
-                    "carrier",
-                    "tracking_url",
-                    "status",
-                    "eta",
-                    "promised_by",
-                    "shipped_at",
-                    "delivered_at",
-                    "skus",
-                    "updated_at",
-                )
-            },
+        # a tracking number named again (even by another order) moves to the latest line
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "tracking_number")
+        await executemany(
+            self._session,
+            "shipments",
+            columns,
+            rows,
+            conflict=f"ON CONFLICT (tracking_number) DO UPDATE SET {updates}",
         )
-        await self._session.execute(stmt, rows)
 
     async def set_status(self, *, order_id: int, status: str) -> None:
         """Change the order status (open, cancelled, closed)."""

@@ -1,0 +1,53 @@
+"""The one place that wires doorstep: ``build_app(settings)``.
+
+Nothing is created at import time. Every I/O object is created inside an aiohttp
+``cleanup_ctx`` (so it is closed when the app stops) and stored under a typed ``AppKey``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from bot.app_keys import SERVICES, SETTINGS, STORE
+from bot.config import Settings
+from bot.web.errors import error_middleware
+from bot.web.operator_api import healthz, post_orders
+from storage.migrate import upgrade
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: a feature's set-up: adds routes and cleanup contexts to the app
+Feature = Callable[[web.Application, Settings], None]
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    store = Store(settings.database_url)
+    if settings.run_migrations:
+        await upgrade(settings.database_url, engine=store.engine)
+    app[STORE] = store
+    log.info("database ready (%s)", store.dialect)
+    yield
+    await store.aclose()
+
+
+def build_app(settings: Settings, *, features: list[Feature] | None = None) -> web.Application:
+    """Create the aiohttp application for ``settings``."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app[SETTINGS] = settings
+    app[SERVICES] = {}
+    app.cleanup_ctx.append(_database)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/api/orders", post_orders)
+    for feature in features if features is not None else default_features():
+        feature(app, settings)
+    return app
+
+
+def default_features() -> list[Feature]:
+    """The features a normal server runs (each one adds its routes and contexts)."""
+    return []

@@ -1,0 +1,159 @@
+"""The ``doorstep`` command line (see README "CLI")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, DoorstepError
+from bot.logs import configure_logging
+from storage.errors import StorageError
+
+DEMO_DB = "sqlite+aiosqlite:///./doorstep-demo.db"
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(settings: Settings) -> int:
+    from aiohttp import web
+
+    from bot.app import build_app
+
+    print(f"doorstep listening on http://{settings.host}:{settings.port}", flush=True)
+    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the server."""
+    return _serve(settings)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate the database to the newest schema."""
+    from storage.migrate import upgrade
+
+    asyncio.run(upgrade(settings.database_url))
+    print("database is up to date")
+    return 0
+
+
+def cmd_import_orders(args: argparse.Namespace, settings: Settings) -> int:
+    """Load a JSON Lines file of orders."""
+    from tqdm import tqdm
+
+    from bot.imports.orders import import_orders
+    from storage.migrate import upgrade
+    from storage.store import Store
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        await upgrade(settings.database_url)
+        size = path.stat().st_size
+        async with Store(settings.database_url) as store:
+            with path.open("rb") as handle, tqdm(
+                total=size, unit="B", unit_scale=True, desc="importing", disable=size < 5_000_000 or args.quiet
+            ) as bar:
+
+                def lines() -> object:
+                    for raw in handle:
+                        bar.update(len(raw))
+                        yield raw
+
+                report = await import_orders(store, lines())  # type: ignore[arg-type]
+        for error in report.errors:
+            print(f"{path}:{error.line}: {error.reason}", file=sys.stderr)
+        print(f"{report.created} created, {report.updated} updated, {report.rejected} rejected")
+        return 1 if report.rejected else 0
+
+    return asyncio.run(run())
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Seed the demo shop and serve it (or just list demo orders)."""
+    from bot.demo.shop import sample_orders, seed_demo_shop
+    from storage.migrate import upgrade
+    from storage.store import Store
+
+    if args.print_orders:
+        print(f"{'order':<8}{'email':<40}state")
+        for order in sample_orders():
+            print(f"{order.line['order_number']:<8}{order.line['customer']['email']:<40}{order.state}")
+        return 0
+
+    async def seed() -> None:
+        await upgrade(settings.database_url)
+        async with Store(settings.database_url) as store:
+            report = await seed_demo_shop(store)
+        if report is None:
+            print("reusing the demo shop already in the database")
+        else:
+            print(f"seeded the demo shop: {report.created} orders")
+
+    asyncio.run(seed())
+    print("try: doorstep demo --print-orders   (order numbers and emails to verify with)")
+    return _serve(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(prog="doorstep", description="Post-purchase assistant for shops.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("serve", help="run the server").set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="seed a demo shop (SQLite) and serve it on 127.0.0.1:8080")
+    demo.add_argument("--print-orders", action="store_true", help="list demo order numbers with their emails")
+    demo.set_defaults(func=cmd_demo, demo=True)
+
+    db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database").set_defaults(func=cmd_db_upgrade)
+
+    imp = sub.add_parser("import", help="load data").add_subparsers(dest="import_command", required=True)
+    orders = imp.add_parser("orders", help="load a JSON Lines file of orders")
+    orders.add_argument("file")
+    orders.add_argument("--quiet", action="store_true", help="no progress bar")
+    orders.set_defaults(func=cmd_import_orders)
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    """Commands contributed by feature packages."""
+    return []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``doorstep`` console script."""
+    args = build_parser().parse_args(argv)
+    overrides: dict[str, object] = {}
+    if getattr(args, "demo", False) and "DOORSTEP_DATABASE_URL" not in os.environ:
+        overrides["database_url"] = DEMO_DB
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as exc:
+        print(f"doorstep: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        return int(args.func(args, settings))
+    except (DoorstepError, StorageError) as exc:
+        print(f"doorstep: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

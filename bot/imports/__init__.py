@@ -1,0 +1,1 @@
+"""Loading orders in the DESIGN.md JSON Lines import format."""

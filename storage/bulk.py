@@ -1,0 +1,82 @@
+"""Bulk writes straight to the database driver, for imports of many rows.
+
+SQLAlchemy's per-row parameter processing costs more than SQLite's own insert, so bulk
+paths hand tuples to the driver's ``executemany`` inside the session's transaction. Values
+are adapted here exactly as the column types in :mod:`storage.types` would store them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC) if value.tzinfo else value
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return value
+
+
+def _pg_value(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return value
+
+
+async def executemany(
+    session: AsyncSession,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict: str = "",
+) -> None:
+    """INSERT ``rows`` (tuples in ``columns`` order) into ``table`` in the session's transaction.
+
+    ``conflict`` is an optional ``ON CONFLICT ...`` clause written in the common
+    SQLite/PostgreSQL syntax (e.g. ``ON CONFLICT (email) DO UPDATE SET name = excluded.name``).
+    """
+    if not rows:
+        return
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    column_list = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        sql = f"INSERT INTO {table} ({column_list}) VALUES ({marks}) {conflict}"
+        await driver.executemany(sql, [tuple(_pg_value(v) for v in row) for row in rows])  # type: ignore[union-attr]
+        return
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({column_list}) VALUES ({marks}) {conflict}"
+    await driver.executemany(sql, _adapt_sqlite(rows, len(columns)))  # type: ignore[union-attr]
+
+
+def _adapt_sqlite(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
+    """Convert only the columns that need it (timestamps, dates, JSON), found from the data."""
+    needs = [
+        i
+        for i in range(width)
+        if any(isinstance(row[i], (datetime, date, list, dict)) for row in rows)
+    ]
+    if not needs:
+        return list(rows)
+    out: list[Sequence[Any]] = []
+    for row in rows:
+        values = list(row)
+        for i in needs:
+            if values[i] is not None:
+                values[i] = _sqlite_value(values[i])
+        out.append(values)
+    return out

@@ -1,0 +1,53 @@
+"""Configuration: bad values stop start-up with one line naming the setting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_invalid_port_stops_startup_with_one_line(value: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DOORSTEP_PORT": value, "DOORSTEP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True, env=env, timeout=30)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("doorstep: DOORSTEP_PORT is invalid:")
+    assert "between 1 and 65535" in lines[0]
+
+
+def test_environment_and_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    toml = tmp_path / "doorstep.toml"
+    toml.write_text('port = 9090\napi_token = "from-file"\n')
+    monkeypatch.setenv("DOORSTEP_CONFIG", str(toml))
+    monkeypatch.setenv("DOORSTEP_API_TOKEN", "from-env")
+    settings = load_settings()
+    assert settings.port == 9090
+    assert settings.api_token == "from-env"
+
+
+def test_bad_database_url_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOORSTEP_DATABASE_URL", "mysql://x")
+    with pytest.raises(ConfigError, match="^DOORSTEP_DATABASE_URL is invalid: must start with"):
+        load_settings()
+
+
+def test_webhook_mode_requires_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOORSTEP_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("DOORSTEP_TELEGRAM_MODE", "webhook")
+    with pytest.raises(ConfigError, match="DOORSTEP_TELEGRAM_WEBHOOK_SECRET is required"):
+        load_settings()
+
+
+def test_channels_are_off_without_tokens() -> None:
+    settings = load_settings(telegram_token=None, slack_bot_token=None)
+    assert not settings.telegram_enabled
+    assert not settings.slack_enabled
