@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot.app_keys import SERVICES, SETTINGS, STORE
+from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.web.errors import error_middleware
 from bot.web.operator_api import healthz, post_orders
@@ -35,10 +36,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await store.aclose()
 
 
-def build_app(settings: Settings, *, features: list[Feature] | None = None) -> web.Application:
-    """Create the aiohttp application for ``settings``."""
+def build_app(
+    settings: Settings, *, features: list[Feature] | None = None, clock: Clock | None = None
+) -> web.Application:
+    """Create the aiohttp application for ``settings``.
+
+    ``features`` defaults to every feature of a normal server; ``clock`` defaults to the
+    system clock (tests pass a fake one to travel in time).
+    """
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
     app[SERVICES] = {}
     app.cleanup_ctx.append(_database)
     app.router.add_get("/healthz", healthz)
@@ -49,5 +57,8 @@ def build_app(settings: Settings, *, features: list[Feature] | None = None) -> w
 
 
 def default_features() -> list[Feature]:
-    """The features a normal server runs (each one adds its routes and contexts)."""
-    return []
+    """The features a normal server runs (each one adds its routes and contexts), in start order."""
+    features: list[Feature] = []
+    # features are appended here as they land, one line each, e.g.:
+    # from bot.engine.feature import conversation_feature; features.append(conversation_feature)
+    return features
