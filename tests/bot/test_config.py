@@ -36,7 +36,7 @@ def test_environment_and_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_bad_database_url_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOORSTEP_DATABASE_URL", "mysql://x")
-    with pytest.raises(ConfigError, match="^DOORSTEP_DATABASE_URL is invalid: must start with"):
+    with pytest.raises(ConfigError, match=r"^DOORSTEP_DATABASE_URL is invalid: must start with"):
         load_settings()
 
 
