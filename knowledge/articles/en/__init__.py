@@ -1,0 +1,4 @@
+"""English help articles of the demo shop (data only).
+
+This file makes the directory a package so the articles ship as package data.
+"""

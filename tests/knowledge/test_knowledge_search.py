@@ -1,0 +1,205 @@
+"""Search relevance, snippets, typo tolerance, boosts and filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import Article, SearchConfig, SearchIndex
+from knowledge.text import Analyzer
+from storage.domain import Intent
+
+
+def top_ids(index: SearchIndex, query: str, **kwargs: object) -> list[str]:
+    return [hit.article.id for hit in index.search(query, **kwargs)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("where is my refund", "refunds"),
+        ("my parcel says delivered but I didn't get it", "missing-parcel"),
+        ("can I return shoes after 40 days", "return-policy"),
+        ("my box arrived crushed", "damaged-parcel"),
+        ("you sent me the wrong size", "wrong-item"),
+        ("change my delivery address", "change-address"),
+        ("cancel my order", "cancel-order"),
+        ("when will my order arrive", "delivery-times"),
+        ("what does out for delivery mean", "tracking-statuses"),
+        ("do I pay customs in switzerland", "customs-and-duties"),
+        ("gift card balance", "gift-cards"),
+        ("talk to a human", "contact-support"),
+        ("stop sending me messages", "notification-settings"),
+        ("I need an invoice for my company", "receipts-and-invoices"),
+        ("item out of stock when will it ship", "backorders"),
+        ("parcel stuck in transit for a week", "delivery-delays"),
+        ("desk shows E01", "sd-140-troubleshooting"),
+        ("chair keeps sinking", "ch-50-troubleshooting"),
+        ("camera offline", "cm-20-troubleshooting"),
+        ("kettle switches off before boiling", "kt-200-troubleshooting"),
+        ("how to pair headphones", "hp-70-pairing"),
+    ],
+)
+def test_relevance(bundled_index: SearchIndex, query: str, expected_first: str) -> None:
+    assert top_ids(bundled_index, query)[0] == expected_first
+
+
+def test_descaling_the_misspelt_expresso_machine_finds_the_es_900(bundled_index: SearchIndex) -> None:
+    ids = top_ids(bundled_index, "how do I descale my expresso machine")
+
+    assert ids[0] == "es-900-troubleshooting"
+    assert ids[1] == "es-900-setup"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("thermostst not connecting to wifi", "th-100-troubleshooting"),
+        ("recieved a damagd parcle", "damaged-parcel"),
+        ("refnd for my cancelled ordr", "cancel-order"),
+        ("robot vacum wont dock", "vc-800-"),
+        ("espreso machine leaking", "es-900-troubleshooting"),
+    ],
+)
+def test_typos_are_tolerated(bundled_index: SearchIndex, query: str, expected_first: str) -> None:
+    assert top_ids(bundled_index, query)[0].startswith(expected_first)
+
+
+def test_typo_corrections_weigh_a_little_less_than_exact_words(bundled_index: SearchIndex) -> None:
+    assert bundled_index.query_terms("thermostst") == {"thermostat": 0.9}
+    assert bundled_index.query_terms("thermostat") == {"thermostat": 1.0}
+    assert bundled_index.query_terms("xq zzzzzzzz") == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("how do I descale my espresso machine", "descale"),
+        ("where is my refund", "refund"),
+        ("parcel marked delivered but missing", "delivered"),
+        ("robot vacuum brush tangled", "brush"),
+        ("how long do returns take for shoes", "shoes"),
+    ],
+)
+def test_snippet_is_a_passage_with_the_query_words(bundled_index: SearchIndex, query: str, word: str) -> None:
+    hit = bundled_index.search(query, limit=1)[0]
+
+    assert word in hit.snippet.lower()
+    assert hit.snippet in hit.article.plain_body() or hit.snippet.rstrip("…") in hit.article.plain_body()
+    assert not hit.snippet.startswith("#")
+
+
+def test_snippet_prefers_the_section_answering_the_query(bundled_index: SearchIndex) -> None:
+    hit = bundled_index.search("how do I descale my espresso machine", limit=1)[0]
+
+    assert hit.snippet == "Descale the Barista Pro when the descale light comes on, or every 2 to 3 months."
+
+
+def test_product_boost_multiplies_the_score_and_reorders(bundled_index: SearchIndex) -> None:
+    plain = bundled_index.search("how do I set it up", limit=20)
+    boosted = bundled_index.search("how do I set it up", limit=20, products=["CM-20"])
+    plain_scores = {hit.article.id: hit.score for hit in plain}
+
+    assert plain[0].article.id != "cm-20-setup"
+    assert boosted[0].article.id == "cm-20-setup"
+    assert boosted[0].score == pytest.approx(plain_scores["cm-20-setup"] * SearchConfig().product_boost)
+
+
+def test_intent_and_category_boosts(bundled_index: SearchIndex) -> None:
+    query = "can I return an opened router"
+    plain = {hit.article.id: hit.score for hit in bundled_index.search(query, limit=10)}
+    by_intent = bundled_index.search(query, limit=10, intent=Intent.RETURN_POLICY)
+    by_category = {
+        hit.article.id: hit.score for hit in bundled_index.search(query, limit=10, categories=["networking"])
+    }
+
+    assert top_ids(bundled_index, query)[0] == "rt-600-troubleshooting"
+    assert by_intent[0].article.id == "return-policy"
+    assert by_intent[0].score == pytest.approx(plain["return-policy"] * SearchConfig().intent_boost)
+    assert by_category["rt-600-setup"] == pytest.approx(plain["rt-600-setup"] * SearchConfig().category_boost)
+    assert by_category["return-policy"] == pytest.approx(plain["return-policy"])
+
+
+def test_a_boost_never_adds_articles_that_do_not_match(bundled_index: SearchIndex) -> None:
+    hits = bundled_index.search("gift card balance", limit=50, products=["ES-900"])
+
+    assert "es-900-setup" not in [hit.article.id for hit in hits]
+
+
+def test_limit_empty_and_stop_word_queries(bundled_index: SearchIndex) -> None:
+    assert len(bundled_index.search("delivery", limit=5)) == 5
+    assert bundled_index.search("delivery", limit=0) == []
+    assert bundled_index.search("") == []
+    assert bundled_index.search("how do I do it") == []
+
+
+def test_results_are_sorted_best_first(bundled_index: SearchIndex) -> None:
+    scores = [hit.score for hit in bundled_index.search("parcel delivery", limit=15)]
+
+    assert scores == sorted(scores, reverse=True)
+    assert len(scores) == 15
+
+
+def article(article_id: str, locale: str, body: str) -> Article:
+    return Article(
+        id=article_id,
+        title=article_id.replace("-", " "),
+        tags=(),
+        intents=(Intent.ORDER_STATUS,),
+        products=(),
+        categories=("x",),
+        url=f"https://help.example.test/{article_id}",
+        locale=locale,
+        kind=None,
+        body=body,
+    )
+
+
+def test_locale_filters_by_language() -> None:
+    index = SearchIndex.build(
+        [
+            article("parcel-en", "en", "Where is my parcel? Tracking explained."),
+            article("parcel-gb", "en-GB", "Your parcel and its tracking."),
+            article("paket-de", "de", "Wo ist mein Paket? parcel tracking"),
+        ]
+    )
+
+    assert sorted(top_ids(index, "parcel tracking")) == ["paket-de", "parcel-en", "parcel-gb"]
+    assert sorted(top_ids(index, "parcel tracking", locale="en-US")) == ["parcel-en", "parcel-gb"]
+    assert top_ids(index, "parcel tracking", locale="de") == ["paket-de"]
+    assert top_ids(index, "parcel tracking", locale="fr") == []
+
+
+def test_title_outweighs_the_body() -> None:
+    index = SearchIndex.build(
+        [
+            article("body-mention", "en", "Something about warranty claims and other things entirely."),
+            article("warranty", "en", "Something about claims and other things entirely, nothing more."),
+        ]
+    )
+
+    assert top_ids(index, "warranty") == ["warranty", "body-mention"]
+
+
+def test_internal_link_text_does_not_make_an_article_match() -> None:
+    index = SearchIndex.build(
+        [
+            article("linker", "en", "Read [about refunds](kb:refunds) for details on money."),
+            article("refunds", "en", "Refunds are paid in five days."),
+        ]
+    )
+
+    assert top_ids(index, "refunds") == ["refunds"]
+
+
+def test_an_empty_index_finds_nothing() -> None:
+    index = SearchIndex.build([])
+
+    assert len(index) == 0
+    assert index.search("anything") == []
+
+
+def test_analyzer_is_shared_between_index_and_query() -> None:
+    index = SearchIndex.build([article("setup-guide", "en", "How to setup the thing.")])
+
+    assert top_ids(index, "setting it up") == ["setup-guide"]
+    assert Analyzer().terms("setting it up") == ["setup"]
