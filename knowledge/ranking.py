@@ -2,47 +2,90 @@
 
 Two strategies give the same ranking:
 
-* **merge** (term at a time): add every posting of every query term into a score table, then
-  take the best ``k``. Cost grows with the total length of the query's posting lists.
-* **threshold** (Fagin's threshold algorithm): walk the posting lists in descending weight order,
-  always from the list whose next weight is highest, and score each new article completely by
-  looking its other weights up. Stop as soon as the ``k``-th best score beats the best score an
-  article not yet seen could still reach (the sum of the lists' next weights, times the largest
-  boost it could get). For queries with frequent words this touches a few hundred postings
-  instead of tens of thousands.
+* **merge** (term at a time): add every posting of every query term into a score table with
+  C-speed dict operations, then take the best ``k``. Cost grows with the total length of the
+  query's posting lists, so it is used when they are short.
+* **packed bounds**: each term also has a *packed vector*, one Python integer holding a 16-bit
+  lane per article with the term's weight quantized upwards (so the lanes are upper bounds).
+  Adding the query terms' integers adds all lanes at once (the integer addition runs in C, and
+  lanes never carry into each other). A few articles from the top of each list are scored
+  exactly to get a floor, the ``k``-th best score so far; one more addition and mask then marks
+  every article whose bound reaches that floor, and only those are scored exactly. Queries made
+  of frequent words touch a few hundred articles instead of tens of thousands of postings.
 
-:func:`top_k` picks the strategy: short lists are merged; long ones use the threshold walk,
-which hands over to a merge if it runs past a step budget, so no query costs much more than a
-merge.
+The coordination factor (articles matching more of the query win) and boosts only move scores
+within known limits, which the bounds account for.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
+import sys
 from array import array
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from itertools import chain
-from operator import neg
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
-#: below this many postings in total a plain merge is cheaper than the threshold walk
+#: below this many postings in total a plain merge is cheaper than packed bounds
 MERGE_BELOW_POSTINGS = 1500
-#: one threshold step costs about as much as merging this many postings
-STEP_COST_IN_POSTINGS = 8
-#: postings taken from one list before the best list is chosen again
-BATCH = 24
-#: boost groups up to this size are scored up front instead of loosening the stop bound
+#: boost groups up to this size are scored up front instead of loosening the bounds
 SMALL_GROUP = 64
 #: an article matching ``m`` of ``n`` query terms keeps ``(m / n) ** COORD_EXPONENT`` of its score
 COORD_EXPONENT = 0.5
+#: articles scored exactly per wanted result before the coordination floor is known (merge)
+SAMPLE_PER_RESULT = 8
+#: articles scored exactly from the top of each list to set the first floor (packed bounds)
+SEED_PER_LIST = 8
+#: with more marked articles than this, score a first share of them and raise the floor again
+REFINE_ABOVE = 96
+#: largest quantized weight: 15 terms of at most 2047 still fit under the 15th bit of a lane
+QUANTUM_MAX = 2047
+#: queries with more terms than this are merged (their lane sums could overflow)
+MAX_PACKED_TERMS = 15
+#: terms in fewer articles than this get no packed vector: their articles are scored exactly
+PACK_MIN_DF = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Packing:
+    """Lane layout for packed vectors over ``size`` articles, weights scaled by ``max_weight``."""
+
+    size: int
+    max_weight: float
+    ones: int = field(init=False)  # 1 in every lane
+    high: int = field(init=False)  # the top bit of every lane
+
+    def __post_init__(self) -> None:
+        ones = int.from_bytes(b"\x01\x00" * self.size, "little")
+        object.__setattr__(self, "ones", ones)
+        object.__setattr__(self, "high", ones << 15)
+
+    @property
+    def scale(self) -> float:
+        """Weight of one quantum."""
+        return (self.max_weight or 1.0) / QUANTUM_MAX
+
+    def marked(self, bounds: int, floor: int) -> int:
+        """An integer with the top bit set in each lane of ``bounds`` holding ``floor`` or more."""
+        floor = min(max(floor, 1), 1 << 15)
+        return (bounds + (self.high - floor * self.ones)) & self.high
+
+    def lanes(self, marks: int) -> list[int]:
+        """The article numbers of the lanes set in ``marks`` (from :meth:`marked`)."""
+        data = marks.to_bytes(self.size * 2, "little")
+        found: list[int] = []
+        position = data.find(b"\x80")
+        while position >= 0:
+            found.append(position >> 1)
+            position = data.find(b"\x80", position + 1)
+        return found
 
 
 class PostingList:
-    """One term's postings, highest weight first, with a lookup table built on first need."""
+    """One term's postings, highest weight first; a lookup table and a packed vector on first need."""
 
-    __slots__ = ("_lookup", "docs", "weights")
+    __slots__ = ("_lookup", "_packed", "docs", "weights")
 
     def __init__(self, docs: array, weights: array) -> None:
         """``docs`` ascending with their ``weights``; stored by weight, ties keeping article order."""
@@ -50,6 +93,7 @@ class PostingList:
         self.docs = array(docs.typecode, [docs[i] for i in order])
         self.weights = array(weights.typecode, [weights[i] for i in order])
         self._lookup: dict[int, float] | None = None
+        self._packed: int | None = None
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -69,9 +113,18 @@ class PostingList:
         """The term's weight in article ``doc`` (0.0 when the article lacks the term)."""
         return self.lookup().get(doc, 0.0)
 
-    def count_at_least(self, weight: float) -> int:
-        """How many postings weigh ``weight`` or more."""
-        return bisect_right(self.weights, -weight, key=neg)
+    def packed(self, packing: Packing) -> int:
+        """The packed upper-bound vector of this term (built on first call, then kept: 2 bytes per
+        article of the index, so the index builds it up front only for frequent terms)."""
+        if self._packed is None:
+            lanes = array("H", bytes(2 * packing.size))
+            per_quantum = 1.0 / packing.scale
+            for doc, weight in zip(self.docs, self.weights, strict=True):
+                lanes[doc] = min(QUANTUM_MAX + 1, math.ceil(weight * per_quantum))
+            if sys.byteorder == "big":
+                lanes.byteswap()
+            self._packed = int.from_bytes(lanes.tobytes(), "little")
+        return self._packed
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +145,15 @@ def top_k(
     *,
     boosts: Sequence[BoostGroup] = (),
     allowed: Collection[int] | None = None,
+    packing: Packing | None = None,
 ) -> list[Scored]:
-    """The ``k`` best articles for ``terms`` (``(postings, weight factor)`` pairs), best first.
+    """The ``k`` best articles for ``terms`` (``(postings, weight factor <= 1)`` pairs), best first.
 
     An article's score is the sum of its term weights (each times the term's factor), times
     ``(matched terms / query terms) ** COORD_EXPONENT`` (articles that match more of the query
     win), times the factor of every boost group holding it. With ``allowed`` only those articles
-    are returned. Equal scores rank the lower article number first.
+    are returned. Equal scores rank the lower article number first. ``packing`` (the index's
+    lane layout) enables packed bounds for long posting lists.
     """
     terms = [(postings, factor) for postings, factor in terms if len(postings) and factor > 0.0]
     if k <= 0 or not terms:
@@ -107,10 +162,9 @@ def top_k(
         return _single(terms[0], k)
     coord = [(matched / len(terms)) ** COORD_EXPONENT for matched in range(len(terms) + 1)]
     total = sum(len(postings) for postings, _ in terms)
-    if total < MERGE_BELOW_POSTINGS:
+    if packing is None or total < MERGE_BELOW_POSTINGS or len(terms) > MAX_PACKED_TERMS:
         return _merge(terms, k, coord, boosts, allowed)
-    found = _threshold(terms, k, coord, boosts, allowed, budget=total // STEP_COST_IN_POSTINGS)
-    return found if found is not None else _merge(terms, k, coord, boosts, allowed)
+    return _packed(terms, k, coord, boosts, allowed, packing)
 
 
 def _single(term: tuple[PostingList, float], k: int) -> list[Scored]:
@@ -130,6 +184,25 @@ def _best(scores: dict[int, float], k: int) -> list[Scored]:
     return [(-neg_doc, score) for score, neg_doc in best[:k]]
 
 
+def _best_coordinated(
+    scores: dict[int, float], extra: Mapping[int, int], coord: Sequence[float], k: int
+) -> list[Scored]:
+    """Top ``k`` after the coordination factor, which only lowers scores.
+
+    Exact final scores are computed for a sample with the best upper bounds; its ``k``-th best
+    final score is a floor that every article of the true top ``k`` must reach as an upper bound.
+    """
+    sample_size = k * SAMPLE_PER_RESULT
+    if len(scores) <= sample_size:
+        return _best({d: s * coord[1 + extra.get(d, 0)] for d, s in scores.items()}, k)
+    cut = heapq.nlargest(sample_size, scores.values())[-1]
+    finals = {d: s * coord[1 + extra.get(d, 0)] for d, s in scores.items() if s >= cut}
+    floor = heapq.nlargest(k, finals.values())[-1]
+    if floor < cut:
+        finals.update({d: s * coord[1 + extra.get(d, 0)] for d, s in scores.items() if floor <= s < cut})
+    return _best(finals, k)
+
+
 def _merge(
     terms: Sequence[tuple[PostingList, float]],
     k: int,
@@ -137,110 +210,129 @@ def _merge(
     boosts: Sequence[BoostGroup],
     allowed: Collection[int] | None,
 ) -> list[Scored]:
-    ordered = sorted(terms, key=lambda term: -len(term[0]))
-    first, factor = ordered[0]
-    if factor == 1.0:
-        scores = dict(zip(first.docs, first.weights, strict=True))
-    else:
-        scores = dict(zip(first.docs, map(factor.__mul__, first.weights), strict=True))
-    get = scores.get
-    for postings, factor in ordered[1:]:
+    """Term at a time; Python code only runs for articles found in more than one list."""
+
+    def table(postings: PostingList, factor: float) -> dict[int, float]:
         if factor == 1.0:
-            for doc, weight in zip(postings.docs, postings.weights, strict=True):
-                scores[doc] = get(doc, 0.0) + weight
-        else:
-            for doc, weight in zip(postings.docs, postings.weights, strict=True):
-                scores[doc] = get(doc, 0.0) + weight * factor
+            return postings.lookup()
+        return dict(zip(postings.docs, map(factor.__mul__, postings.weights), strict=True))
+
+    ordered = sorted(terms, key=lambda term: -len(term[0]))
+    scores = dict(table(*ordered[0]))
+    extra: Counter[int] = Counter()  # matched terms beyond the first, per article
+    for postings, factor in ordered[1:]:
+        weights = table(postings, factor)
+        both = scores.keys() & weights.keys()
+        summed = {doc: scores[doc] + weights[doc] for doc in both}
+        scores |= weights
+        scores |= summed
+        extra.update(both)
     if allowed is not None:
         for doc in scores.keys() - set(allowed):
             del scores[doc]
-    if len(terms) > 1:
-        everything = len(terms)
-        for doc, matched in Counter(chain.from_iterable(postings.docs for postings, _ in terms)).items():
-            if matched < everything and doc in scores:
-                scores[doc] *= coord[matched]
     for group in boosts:
         for doc in scores.keys() & group.docs:
             scores[doc] *= group.factor
-    return _best(scores, k)
+    return _best_coordinated(scores, extra, coord, k)
 
 
-def _threshold(
+class _ExactScorer:
+    """Scores single articles exactly and keeps the best ``k`` seen (ties: lower article first)."""
+
+    def __init__(
+        self,
+        terms: Sequence[tuple[PostingList, float]],
+        k: int,
+        coord: Sequence[float],
+        boosts: Sequence[BoostGroup],
+        allowed: Collection[int] | None,
+    ) -> None:
+        self._lookups = [(postings.lookup().get, factor) for postings, factor in terms]
+        self._groups = [(group.docs, group.factor) for group in boosts]
+        self._coord = coord
+        self._allowed = allowed
+        self._k = k
+        self.seen: set[int] = set()
+        self.heap: list[tuple[float, int]] = []  # (score, -article): the worst kept result on top
+
+    @property
+    def floor(self) -> float | None:
+        """The ``k``-th best score so far (``None`` until ``k`` articles scored above zero)."""
+        return self.heap[0][0] if len(self.heap) >= self._k else None
+
+    def score(self, docs: Sequence[int]) -> None:
+        seen, heap, k, allowed = self.seen, self.heap, self._k, self._allowed
+        for doc in docs:
+            if doc in seen:
+                continue
+            seen.add(doc)
+            if allowed is not None and doc not in allowed:
+                continue
+            raw = 0.0
+            matched = 0
+            for get, factor in self._lookups:
+                weight = get(doc)
+                if weight is not None:
+                    raw += weight * factor
+                    matched += 1
+            if not matched:
+                continue
+            raw *= self._coord[matched]
+            for group_docs, factor in self._groups:
+                if doc in group_docs:
+                    raw *= factor
+            entry = (raw, -doc)
+            if len(heap) < k:
+                heapq.heappush(heap, entry)
+            elif entry > heap[0]:
+                heapq.heapreplace(heap, entry)
+
+    def best(self) -> list[Scored]:
+        return [(-neg_doc, score) for score, neg_doc in sorted(self.heap, reverse=True)]
+
+
+def _packed(
     terms: Sequence[tuple[PostingList, float]],
     k: int,
     coord: Sequence[float],
     boosts: Sequence[BoostGroup],
     allowed: Collection[int] | None,
-    *,
-    budget: int,
-) -> list[Scored] | None:
-    """Threshold walk; ``None`` when it needs more than ``budget`` steps (the caller merges)."""
-    lists = [postings for postings, _ in terms]
-    factors = [factor for _, factor in terms]
-    lookups = [(postings.lookup().get, factor) for postings, factor in terms]
-    groups = [(group.docs, group.factor) for group in boosts]
-    seen: set[int] = set()
-    heap: list[tuple[float, int]] = []  # (score, -article): the worst kept result on top
-
-    def score(doc: int) -> None:
-        seen.add(doc)
-        if allowed is not None and doc not in allowed:
-            return
-        raw = 0.0
-        matched = 0
-        for get, factor in lookups:
-            weight = get(doc)
-            if weight is not None:
-                raw += weight * factor
-                matched += 1
-        if raw <= 0.0:
-            return
-        raw *= coord[matched]
-        for docs, factor in groups:
-            if doc in docs:
-                raw *= factor
-        entry = (raw, -doc)
-        if len(heap) < k:
-            heapq.heappush(heap, entry)
-        elif entry > heap[0]:
-            heapq.heapreplace(heap, entry)
-
-    # Articles of small boost groups are scored up front, so the bound for articles not yet
-    # seen needs only the factors of the large groups.
+    packing: Packing,
+) -> list[Scored]:
+    scorer = _ExactScorer(terms, k, coord, boosts, allowed)
+    # Articles of small boost groups are scored up front, so the bound for the others needs
+    # only the factors of the large groups.
     unseen_boost = 1.0
-    for docs, factor in groups:
-        if len(docs) <= SMALL_GROUP:
-            for doc in docs:
-                if doc not in seen:
-                    score(doc)
+    for group in boosts:
+        if len(group.docs) <= SMALL_GROUP:
+            scorer.score(list(group.docs))
         else:
-            unseen_boost *= factor
+            unseen_boost *= group.factor
+    for postings, _ in terms:
+        # rare terms: all their articles; frequent ones: the best few, for a first floor
+        scorer.score(postings.docs if len(postings) < PACK_MIN_DF else postings.docs[:SEED_PER_LIST])
 
-    count = len(lists)
-    positions = [0] * count
-    fronts = [postings.weights[0] * factor for postings, factor in terms]
-    order = range(count)
-    pick = fronts.__getitem__
-    steps = 0
-    while True:
-        front_sum = sum(fronts)
-        if front_sum <= 0.0:
-            break  # every list walked to its end
-        if len(heap) >= k and heap[0][0] > unseen_boost * front_sum:
-            break
-        if steps >= budget:
-            return None
-        j = max(order, key=pick)
-        postings, factor, start = lists[j], factors[j], positions[j]
-        # take postings from list j while it stays the best list (at most BATCH)
-        runner_up = max((fronts[i] for i in order if i != j), default=0.0)
-        end = min(start + BATCH, len(postings))
-        if runner_up > 0.0:
-            end = max(start + 1, min(end, postings.count_at_least(runner_up / factor)))
-        for doc in postings.docs[start:end]:
-            if doc not in seen:
-                score(doc)
-        steps += end - start
-        positions[j] = end
-        fronts[j] = postings.weights[end] * factor if end < len(postings) else 0.0
-    return [(-neg_doc, s) for s, neg_doc in sorted(heap, reverse=True)]
+    # the articles of rare terms are all scored, so the bounds of the others leave those terms out
+    bounds = sum(postings.packed(packing) for postings, _ in terms if len(postings) >= PACK_MIN_DF)
+    quantum = packing.scale * unseen_boost
+
+    def lane_floor() -> int:
+        # every article that can still reach the k-th best score has a bound of at least this
+        floor = scorer.floor
+        return 1 if floor is None else math.floor(floor / quantum * (1.0 - 1e-9))
+
+    floor = lane_floor()
+    candidates = packing.lanes(packing.marked(bounds, floor))
+    done = 0
+    while len(candidates) - done > REFINE_ABOVE:
+        # score a share of the marked articles; if that raises the floor, mark again
+        chunk = candidates[done : done + REFINE_ABOVE // 2]
+        scorer.score(chunk)
+        done += len(chunk)
+        raised = lane_floor()
+        if raised > floor:
+            floor = raised
+            candidates = packing.lanes(packing.marked(bounds, floor))
+            done = 0
+    scorer.score(candidates[done:])
+    return scorer.best()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .article import Article
 from .fuzzy import VocabularyCorrector
 from .markdown import KB_LINK_RE
-from .ranking import BoostGroup, PostingList, top_k
+from .ranking import PACK_MIN_DF, BoostGroup, Packing, PostingList, top_k
 from .snippets import SnippetPicker
 from .text import Analyzer
 
@@ -78,6 +78,12 @@ class SearchIndex:
         self._by_intent = self._group(lambda a: (str(intent) for intent in a.intents))
         self._by_language = self._group(lambda a: (_language(a.locale),))
         self._snippets = SnippetPicker(analyzer, idf, max_chars=config.snippet_chars)
+        self._packing = Packing(
+            size=len(self._articles), max_weight=max((p.max_weight for p in postings.values()), default=1.0)
+        )
+        for posting_list in postings.values():
+            if len(posting_list) >= PACK_MIN_DF:
+                posting_list.packed(self._packing)
 
     @classmethod
     def build(cls, articles: Iterable[Article], *, config: SearchConfig | None = None) -> SearchIndex:
@@ -168,6 +174,7 @@ class SearchIndex:
             limit,
             boosts=self._boost_groups(products, categories, intent),
             allowed=allowed,
+            packing=self._packing,
         )
         return [
             SearchHit(

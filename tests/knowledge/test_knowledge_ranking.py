@@ -9,11 +9,13 @@ import pytest
 
 from knowledge.ranking import (
     COORD_EXPONENT,
+    PACK_MIN_DF,
     BoostGroup,
+    Packing,
     PostingList,
     Scored,
     _merge,
-    _threshold,
+    _packed,
     top_k,
 )
 
@@ -75,20 +77,43 @@ def test_strategies_match_brute_force(seed: int) -> None:
     k = rng.choice((1, 3, 10))
     expected = brute_force(terms, k, boosts, allowed)
     coord = [(matched / len(terms)) ** COORD_EXPONENT for matched in range(len(terms) + 1)]
+    packing = Packing(size=DOCS, max_weight=max(postings.max_weight for postings, _ in terms))
 
+    assert_same(top_k(terms, k, boosts=boosts, allowed=allowed, packing=packing), expected)
     assert_same(top_k(terms, k, boosts=boosts, allowed=allowed), expected)
     assert_same(_merge(terms, k, coord, boosts, allowed), expected)
-    walked = _threshold(terms, k, coord, boosts, allowed, budget=10**9)
-    assert walked is not None
-    assert_same(walked, expected)
+    assert_same(_packed(terms, k, coord, boosts, allowed, packing), expected)
 
 
-def test_threshold_walk_gives_up_past_its_budget() -> None:
-    rng = random.Random(99)
-    terms = [(random_postings(rng, 4000, quantized=False), 1.0) for _ in range(3)]
-    coord = [1.0] * 4
+def test_packed_lanes_mark_exactly_the_articles_reaching_a_floor() -> None:
+    packing = Packing(size=5, max_weight=2047.0)  # one quantum per unit of weight
+    postings = PostingList(array("I", [0, 2, 4]), array("d", [3.0, 10.0, 9.5]))
+    bounds = postings.packed(packing)
 
-    assert _threshold(terms, 3, coord, [], None, budget=5) is None
+    assert packing.lanes(packing.marked(bounds, 10)) == [2, 4]  # 9.5 rounds up to 10
+    assert packing.lanes(packing.marked(bounds, 11)) == []
+    assert packing.lanes(packing.marked(bounds, 1)) == [0, 2, 4]
+
+
+def test_packed_lanes_add_without_carrying() -> None:
+    packing = Packing(size=3, max_weight=2047.0)
+    full = PostingList(array("I", [0, 1, 2]), array("d", [2047.0, 2047.0, 1.0]))
+    total = sum(full.packed(packing) for _ in range(15))
+
+    assert packing.lanes(packing.marked(total, 15 * 2047)) == [0, 1]
+    assert packing.lanes(packing.marked(total, 16)) == [0, 1]
+    assert packing.lanes(packing.marked(total, 15)) == [0, 1, 2]
+
+
+def test_rare_terms_have_no_packed_bounds_but_still_rank() -> None:
+    rng = random.Random(5)
+    rare = random_postings(rng, PACK_MIN_DF - 1, quantized=False)
+    common = random_postings(rng, 3000, quantized=False)
+    terms = [(rare, 1.0), (common, 1.0)]
+    packing = Packing(size=DOCS, max_weight=4.0)
+    coord = [(matched / 2) ** COORD_EXPONENT for matched in range(3)]
+
+    assert_same(_packed(terms, 5, coord, [], None, packing), brute_force(terms, 5, [], None))
 
 
 def test_single_term_is_its_list_in_weight_order() -> None:
