@@ -1,0 +1,55 @@
+"""Reading a delivery address typed on one line: ``street, city, postcode[, country]``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")
+_CITY_POSTCODE = re.compile(r"^(?P<city>[^\d]+?)\s+(?P<postcode>\d[\dA-Za-z -]{2,9})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A delivery address as the order stores it."""
+
+    line1: str
+    city: str
+    postcode: str
+    country: str | None
+
+    def one_line(self) -> str:
+        """``12 Elm Street, Boston 02118, US``."""
+        country = f", {self.country}" if self.country else ""
+        return f"{self.line1}, {self.city} {self.postcode}{country}"
+
+
+def parse_address(text: str, default_country: str | None = None) -> Address | None:
+    """The address in ``text``, or None when street, city and postcode can't all be found.
+
+    Accepts ``12 Elm St, Boston, 02118, US``, ``12 Elm St, Boston 02118`` and
+    ``Flat 2, 12 Elm St, London, EC1A 1BB, GB`` (extra leading parts join the street).
+    """
+    parts = [p.strip() for p in re.split(r"[,\n;]", text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    country = default_country
+    if len(parts) >= 3 and _COUNTRY.match(parts[-1]):
+        country = parts.pop().upper()
+    postcode: str | None = None
+    if _POSTCODE.match(parts[-1]) and len(parts) >= 3:
+        postcode = parts.pop()
+        city = parts.pop()
+    else:
+        joined = _CITY_POSTCODE.match(parts[-1])
+        if joined is None:
+            return None
+        city, postcode = joined.group("city").strip(), joined.group("postcode").strip()
+        parts.pop()
+    if not parts or not city or not postcode:
+        return None
+    line1 = ", ".join(parts)
+    if not any(ch.isalpha() for ch in line1) or len(line1) > 300 or len(city) > 120:
+        return None
+    return Address(line1=line1, city=city, postcode=postcode.upper(), country=country)

@@ -1,0 +1,37 @@
+"""Reading short answers: yes/no from a ``confirm:`` button or typed words."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.context import HandlerContext
+from handlers.messages import Button
+
+YES_BUTTON_PAYLOAD = "confirm:yes"
+NO_BUTTON_PAYLOAD = "confirm:no"
+
+_YES = re.compile(
+    r"^\s*(y|yes|yeah|yep|yup|sure|ok|okay|please|please do|do it|go ahead|correct|confirm|that'?s right|right)\b",
+    re.I,
+)
+_NO = re.compile(r"^\s*(n|no|nope|nah|don'?t|do not|not now|stop|keep it|wrong|that'?s wrong)\b", re.I)
+
+
+def yes_no_buttons(yes: str = "Yes", no: str = "No") -> list[Button]:
+    """The two confirmation buttons."""
+    return [Button(yes, YES_BUTTON_PAYLOAD), Button(no, NO_BUTTON_PAYLOAD)]
+
+
+def yes_or_no(ctx: HandlerContext) -> bool | None:
+    """True for yes, False for no, None when the answer is neither."""
+    if ctx.payload == YES_BUTTON_PAYLOAD:
+        return True
+    if ctx.payload == NO_BUTTON_PAYLOAD:
+        return False
+    if ctx.payload:
+        return None
+    if _NO.match(ctx.text):
+        return False
+    if _YES.match(ctx.text):
+        return True
+    return None

@@ -1,0 +1,288 @@
+"""``delivery_problem``: late, lost, damaged, wrong or missing item, or "delivered but not here".
+
+Collects what happened, opens a case, answers with the next step, and hands the conversation
+to staff when a person has to act (damaged, wrong or missing item, lost, long-missing parcel).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.handoff import open_handoff
+from handlers.messages import Button, Reply
+from handlers.order_facts import lateness
+from handlers.wording import HUMAN_BUTTON, day, relative_day
+from storage.domain import ShipmentStatus
+from storage.repositories.orders import OrderDetails
+
+KINDS = ("late", "not_received", "damaged", "wrong_item", "missing_item", "lost")
+
+KIND_BUTTONS = [
+    Button("It's late", "problem:late"),
+    Button("Says delivered, but it isn't here", "problem:not_received"),
+    Button("It arrived damaged", "problem:damaged"),
+    Button("Wrong item", "problem:wrong_item"),
+    Button("Something is missing", "problem:missing_item"),
+]
+
+_KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "damaged",
+        re.compile(r"damag|broke|crack|smash|crush|dent|shatter|defect|leak|scratch|ripped|torn", re.I),
+    ),
+    (
+        "wrong_item",
+        re.compile(
+            r"wrong (item|product|thing|one|size|colou?r|model|parcel|package)|(sent|got|received) (me )?the wrong|"
+            r"incorrect (item|product|size)|not what i ordered|different (item|product|size|colou?r|model)|"
+            r"someone else'?s",
+            re.I,
+        ),
+    ),
+    (
+        "missing_item",
+        re.compile(
+            r"missing (item|part|piece)|item.{0,20}missing|only (got|received) (one|part|some)|wasn'?t in the (box|parcel|package)",
+            re.I,
+        ),
+    ),
+    ("lost", re.compile(r"\blost\b|stolen", re.I)),
+    (
+        "not_received",
+        re.compile(
+            r"(says|marked|shows|showing|tracking says).{0,20}delivered|never (arrived|came|got|received)|"
+            r"(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|not received|no parcel|wasn'?t delivered",
+            re.I,
+        ),
+    ),
+    (
+        "late",
+        re.compile(
+            r"\blate\b|delay|still waiting|taking (so |too )?long|overdue|hasn'?t (arrived|come)|not (arrived|here) yet",
+            re.I,
+        ),
+    ),
+)
+
+#: a typed message at least this many words long already describes the problem
+DESCRIPTION_WORDS = 10
+#: a parcel missing this long after "delivered" needs a person to chase the carrier
+MISSING_DAYS_BEFORE_HANDOFF = 2
+
+
+def detect_kind(text: str) -> str | None:
+    """The problem kind the shopper's words point at, or None."""
+    for kind, pattern in _KEYWORDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def _settle_kind(kind: str, details: OrderDetails) -> str:
+    """Adjust "late" / "not received" to what the order state says."""
+    statuses = {s.status for s in details.shipments}
+    if kind == "lost" and statuses and statuses <= {ShipmentStatus.DELIVERED}:
+        return "not_received"
+    if kind in ("late", "not_received"):
+        if ShipmentStatus.LOST in statuses:
+            return "lost"
+        if statuses and statuses <= {ShipmentStatus.DELIVERED}:
+            return "not_received"
+        if kind == "not_received" and ShipmentStatus.DELIVERED not in statuses:
+            return "late"
+    return kind
+
+
+class DeliveryProblemHandler:
+    """Opens a case for a delivery problem and says what happens next."""
+
+    name = "delivery_problem"
+    intents = ("delivery_problem",)
+    payload_prefixes = ("problem",)
+    free_text_steps = ("describe",)
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Needs the verified order the problem is about."""
+        return OrderNeed.REQUIRED
+
+    def accepts(self, ctx: HandlerContext) -> bool:
+        """Words naming a kind of problem, or a description naming an item, answer the waiting question."""
+        if ctx.step == "kind":
+            return detect_kind(ctx.text) is not None
+        # a description naming an item ("the camera") or the damage answers "what happened?"
+        return ctx.step == "describe" and bool(ctx.understanding.products or detect_kind(ctx.text))
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """Find out the kind of problem, collect a description where useful, open the case."""
+        assert ctx.order is not None
+        if ctx.step == "describe":
+            return await self._described(ctx, ctx.data.get("kind", "damaged"))
+        kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
+        if kind is None:
+            if ctx.step == "kind":
+                return Outcome(
+                    replies=[
+                        Reply(
+                            "Sorry, I didn't catch that. Please pick the closest one, or I can get a person.",
+                            buttons=[*KIND_BUTTONS, HUMAN_BUTTON],
+                        )
+                    ],
+                    await_step="kind",
+                )
+            return Outcome(
+                replies=[
+                    Reply(
+                        f"I'm sorry something went wrong with order #{ctx.order.number}. What happened?",
+                        buttons=KIND_BUTTONS,
+                    )
+                ],
+                await_step="kind",
+            )
+        kind = _settle_kind(kind, ctx.order)
+        if kind in ("damaged", "wrong_item", "missing_item"):
+            typed = ctx.text.strip()
+            if ctx.payload is None and len(typed.split()) >= DESCRIPTION_WORDS:
+                return await self._described(ctx, kind)
+            return Outcome(
+                replies=[Reply(_DESCRIBE_PROMPT[kind])], await_step="describe", data={"kind": kind}
+            )
+        if kind == "lost":
+            return await self._lost(ctx)
+        if kind == "not_received":
+            return await self._not_received(ctx)
+        return await self._late(ctx)
+
+    async def _described(self, ctx: HandlerContext, kind: str) -> Outcome:
+        assert ctx.order is not None
+        description = ctx.text.strip() or "(no description given)"
+        case = await ctx.repos.cases.open(
+            order_id=int(ctx.order.order.id or 0),
+            customer_id=ctx.customer_id,
+            kind=kind,
+            description=description,
+        )
+        for attachment in ctx.understanding.attachments:
+            await ctx.repos.cases.attach(case_id=int(case.id or 0), attachment=_attachment_dict(attachment))
+        label = {"damaged": "Damaged item", "wrong_item": "Wrong item", "missing_item": "Missing item"}[kind]
+        await open_handoff(ctx, f"{label} reported on order #{ctx.order.number} (case #{case.id})")
+        text = _DESCRIBED_REPLY[kind].format(case=case.id)
+        return Outcome.say(text)
+
+    async def _lost(self, ctx: HandlerContext) -> Outcome:
+        assert ctx.order is not None
+        case = await ctx.repos.cases.open(
+            order_id=int(ctx.order.order.id or 0),
+            customer_id=ctx.customer_id,
+            kind="lost",
+            description=ctx.text.strip() or "Parcel lost by the carrier",
+        )
+        await open_handoff(ctx, f"Lost parcel on order #{ctx.order.number} (case #{case.id})")
+        return Outcome.say(
+            f"I'm so sorry your parcel is lost. I've opened case #{case.id} and passed it to our support team: "
+            "they'll send you a replacement or a full refund, whichever you prefer, and deal with the carrier "
+            "for you. Someone will reply here within one business day."
+        )
+
+    async def _not_received(self, ctx: HandlerContext) -> Outcome:
+        assert ctx.order is not None
+        delivered = [s.delivered_at for s in ctx.order.shipments if s.delivered_at is not None]
+        last = max(delivered) if delivered else None
+        case = await ctx.repos.cases.open(
+            order_id=int(ctx.order.order.id or 0),
+            customer_id=ctx.customer_id,
+            kind="not_received",
+            description=ctx.text.strip() or "Marked delivered but not received",
+        )
+        if last is not None and ctx.now() - last >= timedelta(days=MISSING_DAYS_BEFORE_HANDOFF):
+            await open_handoff(
+                ctx, f"Parcel marked delivered but not received, order #{ctx.order.number} (case #{case.id})"
+            )
+            return Outcome.say(
+                f"I'm sorry, that's worrying. I've opened case #{case.id} and passed it to our support team: they'll "
+                "ask the carrier where exactly it was left and, if it can't be found, send a replacement or a "
+                "refund. Someone will reply here within one business day."
+            )
+        when = relative_day(last.date(), ctx.today()) if last is not None else "recently"
+        return Outcome.say(
+            f"I'm sorry it isn't there. The carrier marked it delivered {when}. I've opened case #{case.id}. "
+            "Parcels marked delivered usually turn up within a day: please check your mailbox, porch, "
+            "any safe place and with your neighbours. If it still hasn't turned up by tomorrow evening, "
+            "tap the button and a person will chase the carrier.",
+            buttons=[Button("Still missing: get a person", "intent:human_agent")],
+        )
+
+    async def _late(self, ctx: HandlerContext) -> Outcome:
+        assert ctx.order is not None
+        today = ctx.today()
+        travelling = [s for s in ctx.order.shipments if s.status != ShipmentStatus.DELIVERED]
+        if not ctx.order.shipments:
+            return Outcome.say(
+                f"Order #{ctx.order.number} hasn't shipped yet, so it isn't late in transit. Ask me "
+                '"where is my order" for the expected ship date, or I can get a person.',
+                buttons=[Button("Where is my order?", "intent:order_status"), HUMAN_BUTTON],
+            )
+        late = [(s, lateness(s, today)) for s in travelling]
+        late = [(s, info) for s, info in late if info is not None]
+        if not late:
+            eta = min((s.eta for s in travelling if s.eta is not None), default=None)
+            promised = min((s.promised_by for s in travelling if s.promised_by is not None), default=None)
+            when = f" It's expected {relative_day(eta, today)}" if eta else " It's on its way"
+            promise = f", and we promised it by {day(promised)}." if promised else "."
+            return Outcome.say(
+                f"Good news: order #{ctx.order.number} isn't late yet.{when}{promise} If it hasn't arrived by "
+                "then, tell me and I'll sort it out.",
+                buttons=[Button("Track it", "intent:order_status")],
+            )
+        _, info = late[0]
+        case = await ctx.repos.cases.open(
+            order_id=int(ctx.order.order.id or 0),
+            customer_id=ctx.customer_id,
+            kind="late",
+            description=ctx.text.strip() or f"Late: promised by {info.promised_by.isoformat()}",
+        )
+        new = (
+            f"The carrier now expects to deliver it {relative_day(info.new_eta, today)}."
+            if info.new_eta
+            else "The carrier hasn't given a new date yet."
+        )
+        return Outcome.say(
+            f"You're right, and I'm sorry: order #{ctx.order.number} was promised by {day(info.promised_by)}. "
+            f"{new} I've logged it as case #{case.id}, so our team keeps an eye on it. If it hasn't arrived "
+            "two days after that, tell me and we'll send a replacement or refund you.",
+            buttons=[HUMAN_BUTTON],
+        )
+
+
+_DESCRIBE_PROMPT = {
+    "damaged": "I'm sorry it arrived damaged. Could you tell me in a sentence what's damaged? "
+    "If you can, attach a photo too.",
+    "wrong_item": "Sorry about that! Which item did you get instead of what you ordered?",
+    "missing_item": "Sorry about that! Which item is missing from your parcel?",
+}
+
+_DESCRIBED_REPLY = {
+    "damaged": "Thank you, and sorry again. I've opened case #{case} and passed it to our support team: "
+    "they'll arrange a free replacement or a full refund and reply here within one business day. "
+    "Please keep the item and its packaging until then.",
+    "wrong_item": "Thank you. I've opened case #{case} and passed it to our support team: they'll send the "
+    "right item and arrange a free pickup of the wrong one. Someone will reply here within one business day.",
+    "missing_item": "Thank you. I've opened case #{case} and passed it to our support team: they'll check "
+    "what was packed and send the missing item. Someone will reply here within one business day.",
+}
+
+
+def _payload_kind(payload: str | None) -> str | None:
+    if payload and payload.startswith("problem:"):
+        kind = payload.split(":", 1)[1]
+        return kind if kind in KINDS else None
+    return None
+
+
+def _attachment_dict(attachment: object) -> dict[str, object]:
+    return {
+        key: getattr(attachment, key)
+        for key in ("kind", "file_id", "file_name", "mime_type")
+        if getattr(attachment, key, None) is not None
+    }

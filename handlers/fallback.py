@@ -1,0 +1,59 @@
+"""``out_of_scope`` and unclear messages: the best help articles, then a person; never a guess."""
+
+from __future__ import annotations
+
+from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.messages import Link, Reply
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
+
+#: search hits scoring below this are too weak to show
+MIN_SCORE = 4.0
+SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
+
+
+class FallbackHandler:
+    """Answers what no other handler does: a knowledge-base search, or an honest "I can't"."""
+
+    name = "out_of_scope"
+    intents = ("out_of_scope",)
+    payload_prefixes: tuple[str, ...] = ()
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Never needs an order."""
+        return OrderNeed.NONE
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """Up to three articles as links when the search finds good ones; otherwise say what the bot does."""
+        hits = (
+            ctx.knowledge.index.search(ctx.text, limit=3, products=ctx.understanding.skus)
+            if ctx.text.strip()
+            else []
+        )
+        hits = [hit for hit in hits if hit.score >= MIN_SCORE]
+        buttons = [HUMAN_BUTTON, MENU_BUTTON]
+        if hits:
+            return Outcome(
+                replies=[
+                    Reply(
+                        "I'm not sure I understood, but these help articles look related:",
+                        links=[Link(hit.article.title, hit.article.url) for hit in hits],
+                        buttons=buttons,
+                    )
+                ]
+            )
+        return Outcome(
+            replies=[
+                Reply(
+                    f"Sorry, I can't help with that. {SCOPE} Would you like one of these, or a person?",
+                    buttons=buttons,
+                )
+            ]
+        )
+
+
+def expired_button_reply() -> Reply:
+    """What a stale or unknown button press gets."""
+    return Reply(
+        "Sorry, that button has expired. What would you like to do?",
+        buttons=[MENU_BUTTON, HUMAN_BUTTON],
+    )

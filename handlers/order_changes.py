@@ -1,0 +1,225 @@
+"""``cancel_order`` and ``change_order`` (including the delivery address): only before shipment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+
+from handlers.addresses import parse_address
+from handlers.answers import yes_no_buttons, yes_or_no
+from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.messages import Button, Reply
+from handlers.order_facts import has_shipped, is_cancelled, item_names
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, join_words
+from storage.domain import OrderStatus
+from storage.repositories.orders import OrderDetails
+
+_ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
+_ADDRESS_WORDS = re.compile(
+    r"address|deliver(y)? to|ship(ping)? to|send it to|moved|new home|postcode|zip", re.I
+)
+ADDRESS_PROMPT = (
+    "What's the new delivery address? Please send it on one line: street, city, postcode and country, "
+    'e.g. "12 Elm Street, Boston, 02118, US".'
+)
+
+
+def _too_late(details: OrderDetails, what: str) -> Reply:
+    """Why a shipped or closed order can't be changed, and what the shopper can do instead."""
+    if is_cancelled(details):
+        return Reply(f"Order #{details.number} is already cancelled, so there's nothing to {what}.")
+    carrier = details.shipments[0].carrier if details.shipments else "the carrier"
+    return Reply(
+        f"Order #{details.number} has already left our warehouse with {carrier}, so I can't {what} any more. "
+        "Once it arrives you can send it back for free. A person on our team may still be able to help "
+        "with the carrier.",
+        buttons=[HUMAN_BUTTON, Button("Track it", "intent:order_status")],
+    )
+
+
+class CancelOrderHandler:
+    """Cancels an order that has not shipped, after the shopper confirms."""
+
+    name = "cancel_order"
+    intents = ("cancel_order",)
+    payload_prefixes: tuple[str, ...] = ()
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Needs the verified order."""
+        return OrderNeed.REQUIRED
+
+    def accepts(self, ctx: HandlerContext) -> bool:
+        """Yes or no answers the confirmation."""
+        return ctx.step == "confirm" and yes_or_no(ctx) is not None
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """Ask to confirm, then cancel; or explain why it is too late."""
+        assert ctx.order is not None
+        details = ctx.order
+        if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
+            return Outcome(replies=[_too_late(details, "cancel it")])
+        if ctx.step == "confirm":
+            answer = yes_or_no(ctx)
+            if answer is None:
+                return Outcome(
+                    replies=[Reply("Shall I cancel it? Please tap Yes or No.", buttons=yes_no_buttons())],
+                    await_step="confirm",
+                )
+            if not answer:
+                return Outcome.say(f"OK, order #{details.number} stays as it is.", buttons=[MENU_BUTTON])
+            order_id = int(details.order.id or 0)
+            await ctx.repos.orders.set_status(order_id=order_id, status=OrderStatus.CANCELLED)
+            await ctx.repos.orders.set_refund_status(order_id=order_id, refund_status="pending")
+            return Outcome.say(
+                f"Done: order #{details.number} is cancelled. Your refund goes back to your original payment "
+                "method within 3–5 business days. You'll get a confirmation email too."
+            )
+        names = join_words(item_names(details.items)) or "everything in it"
+        return Outcome(
+            replies=[
+                Reply(
+                    f"Order #{details.number} ({names}) hasn't shipped yet, so I can cancel it. "
+                    "Do you want me to cancel the whole order?",
+                    buttons=yes_no_buttons("Yes, cancel it", "No, keep it"),
+                )
+            ],
+            await_step="confirm",
+        )
+
+
+class ChangeOrderHandler:
+    """Changes the delivery address before shipment; other changes go to a person."""
+
+    name = "change_order"
+    intents = ("change_order",)
+    payload_prefixes = ("change",)
+    free_text_steps = ("address",)
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Needs the verified order."""
+        return OrderNeed.REQUIRED
+
+    def accepts(self, ctx: HandlerContext) -> bool:
+        """An address, a yes/no or a choice answers the waiting step."""
+        if ctx.step == "confirm_address":
+            return yes_or_no(ctx) is not None
+        if ctx.step == "address":
+            return parse_address(ctx.text) is not None
+        return ctx.step == "what" and _what(ctx) is not None
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """Route to the address change, the item change, or ask which."""
+        assert ctx.order is not None
+        details = ctx.order
+        if ctx.step == "address":
+            return await self._address_given(ctx)
+        if ctx.step == "confirm_address":
+            return await self._confirm_address(ctx)
+        what = _what(ctx)
+        if what is None:
+            if ctx.step == "what":
+                return Outcome(replies=[_ask_what(details, again=True)], await_step="what")
+            return Outcome(replies=[_ask_what(details)], await_step="what")
+        if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
+            return Outcome(
+                replies=[_too_late(details, "change it" if what == "items" else "change the address")]
+            )
+        if what == "items":
+            return Outcome.say(
+                f"I can't change the items myself, but as order #{details.number} hasn't shipped yet a person "
+                "on our team can. Shall I pass you to them?",
+                buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
+            )
+        address = parse_address(ctx.text, details.order.ship_country) if ctx.payload is None else None
+        if address is not None:
+            return _confirm(details, address.one_line(), asdict(address))
+        return Outcome(replies=[Reply(ADDRESS_PROMPT)], await_step="address")
+
+    async def _address_given(self, ctx: HandlerContext) -> Outcome:
+        assert ctx.order is not None
+        address = parse_address(ctx.text, ctx.order.order.ship_country)
+        if address is None:
+            tries = int(ctx.data.get("tries", 0)) + 1
+            if tries >= 2:
+                return Outcome.say(
+                    "Sorry, I still can't read that as an address. A person on our team can change it for you.",
+                    buttons=[HUMAN_BUTTON],
+                )
+            return Outcome(
+                replies=[
+                    Reply(
+                        "Sorry, I couldn't read that as an address. Please send street, city, postcode and "
+                        'country separated by commas, e.g. "12 Elm Street, Boston, 02118, US".'
+                    )
+                ],
+                await_step="address",
+                data={"tries": tries},
+            )
+        return _confirm(ctx.order, address.one_line(), asdict(address))
+
+    async def _confirm_address(self, ctx: HandlerContext) -> Outcome:
+        assert ctx.order is not None
+        answer = yes_or_no(ctx)
+        address = ctx.data.get("address") or {}
+        if answer is None:
+            return Outcome(
+                replies=[
+                    Reply("Shall I save the new address? Please tap Yes or No.", buttons=yes_no_buttons())
+                ],
+                await_step="confirm_address",
+                data=ctx.data,
+            )
+        if not answer:
+            return Outcome(replies=[Reply(ADDRESS_PROMPT)], await_step="address")
+        if has_shipped(ctx.order):
+            return Outcome(replies=[_too_late(ctx.order, "change the address")])
+        await ctx.repos.orders.set_address(
+            order_id=int(ctx.order.order.id or 0),
+            line1=address.get("line1"),
+            city=address.get("city"),
+            postcode=address.get("postcode"),
+            country=address.get("country"),
+        )
+        return Outcome.say(
+            f"Done: order #{ctx.order.number} will go to {ctx.data.get('one_line', 'the new address')}. "
+            "You'll see the new address in your shipping confirmation."
+        )
+
+
+def _what(ctx: HandlerContext) -> str | None:
+    payload = ctx.payload or ""
+    if payload == "change:address":
+        return "address"
+    if payload == "change:items":
+        return "items"
+    if payload:
+        return None
+    if _ADDRESS_WORDS.search(ctx.text) or parse_address(ctx.text) is not None:
+        return "address"
+    if _ITEM_WORDS.search(ctx.text):
+        return "items"
+    return None
+
+
+def _ask_what(details: OrderDetails, again: bool = False) -> Reply:
+    head = "Sorry, which one? " if again else f"What would you like to change on order #{details.number}? "
+    return Reply(
+        head + "I can change the delivery address until it ships; other changes go to a person.",
+        buttons=[
+            Button("Delivery address", "change:address"),
+            Button("Items, size or colour", "change:items"),
+        ],
+    )
+
+
+def _confirm(details: OrderDetails, one_line: str, address: dict[str, object]) -> Outcome:
+    return Outcome(
+        replies=[
+            Reply(
+                f"Change the delivery address of order #{details.number} to:\n{one_line}\nIs that right?",
+                buttons=yes_no_buttons("Yes, save it", "No, retype it"),
+            )
+        ],
+        await_step="confirm_address",
+        data={"address": address, "one_line": one_line},
+    )

@@ -1,0 +1,127 @@
+"""Reading a notification-preference request from words or a ``prefs:`` button."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from handlers.journey.proposals import CATEGORY_OF_KIND
+
+#: every category a shopper can stop or start, in a stable order
+CATEGORIES: tuple[str, ...] = tuple(sorted(set(CATEGORY_OF_KIND.values())))
+ALL = "all"
+
+CATEGORY_WORDS: dict[str, str] = {
+    "delays": "delay alerts",
+    "order_updates": "order updates",
+    "returns_refunds": "return and refund updates",
+    "reviews": "review requests",
+    "setup_guides": "setup guides",
+    "shipping_updates": "shipping updates",
+}
+
+_CATEGORY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("reviews", re.compile(r"review|rating|survey|feedback|\brate\b", re.I)),
+    ("setup_guides", re.compile(r"set ?up|guide|tips|how-?to", re.I)),
+    ("delays", re.compile(r"delay", re.I)),
+    ("returns_refunds", re.compile(r"return|refund", re.I)),
+    ("order_updates", re.compile(r"order (update|confirm)|confirmation|backorder|cancellation", re.I)),
+    ("shipping_updates", re.compile(r"shipping|shipment|deliver|tracking|\btrack|dispatch|out for", re.I)),
+)
+_STOP = re.compile(
+    r"\b(stop|unsubscribe|no more|don'?t (send|message|text|notify|want)|do not (send|message|text)|opt ?out|"
+    r"turn off|switch off|mute|disable|too many)\b",
+    re.I,
+)
+_START = re.compile(r"\b(start|resume|turn on|switch on|enable|subscribe|opt ?in|send me|again)\b", re.I)
+_ALL = re.compile(r"\b(all|everything|any( more)?|anything|every message|notifications|messages)\b", re.I)
+_CHANNEL = re.compile(
+    r"\b(message|contact|text|notify|reach|updates?) me (here|on here|in this chat|on (telegram|the web ?chat|this))\b|"
+    r"\b(use|prefer) (this|here|telegram|web ?chat)\b|\bhere instead\b",
+    re.I,
+)
+_TIME = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h)?"
+_AFTER = re.compile(r"\b(?:after|past|from)\s+" + _TIME, re.I)
+_BEFORE = re.compile(r"\b(?:before|until|till|til)\s+" + _TIME, re.I)
+_BETWEEN = re.compile(r"\bbetween\s+" + _TIME + r"\s+(?:and|&|-|to)\s+" + _TIME, re.I)
+_NIGHT = re.compile(r"\b(at night|night ?time|overnight|while i sleep|quiet hours)\b", re.I)
+
+
+@dataclass(slots=True)
+class PreferenceRequest:
+    """What the shopper asked to change (empty when nothing was recognised)."""
+
+    stop: list[str] = field(default_factory=list)
+    start: list[str] = field(default_factory=list)
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    here: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing was asked."""
+        return not (self.stop or self.start or self.quiet_start or self.quiet_end or self.here)
+
+    @property
+    def needs_customer(self) -> bool:
+        """Quiet hours and the preferred channel are settings of a known customer."""
+        return bool(self.quiet_start or self.quiet_end or self.here)
+
+
+def _clock(hour: str, minute: str | None, suffix: str | None) -> str | None:
+    h = int(hour)
+    m = int(minute or 0)
+    marker = (suffix or "").lower().replace(".", "")
+    if marker == "pm" and h < 12:
+        h += 12
+    elif marker == "am" and h == 12:
+        h = 0
+    if h > 23 or m > 59:
+        return None
+    return f"{h:02d}:{m:02d}"
+
+
+def parse_payload(payload: str) -> PreferenceRequest:
+    """``prefs:stop:<category|all>``, ``prefs:start:...``, ``prefs:quiet:HH:MM-HH:MM``, ``prefs:channel:here``."""
+    request = PreferenceRequest()
+    _, action, rest = payload.split(":", 2) if payload.count(":") >= 2 else (payload, "", "")
+    if action in ("stop", "start"):
+        chosen = list(CATEGORIES) if rest == ALL else [rest] if rest in CATEGORIES else []
+        getattr(request, action).extend(chosen)
+    elif action == "quiet":
+        start, _, end = rest.partition("-")
+        request.quiet_start = start or None
+        request.quiet_end = end or None
+    elif action == "channel" and rest == "here":
+        request.here = True
+    return request
+
+
+def parse_text(text: str) -> PreferenceRequest:
+    """The preference change the words ask for."""
+    request = PreferenceRequest()
+    between = _BETWEEN.search(text)
+    if between:
+        request.quiet_start = _clock(*between.group(1, 2, 3))
+        request.quiet_end = _clock(*between.group(4, 5, 6))
+    else:
+        after, before = _AFTER.search(text), _BEFORE.search(text)
+        if after:
+            request.quiet_start = _clock(*after.group(1, 2, 3))
+            if request.quiet_start and after.group(3) is None and int(after.group(1)) < 12:
+                request.quiet_start = _clock(after.group(1), after.group(2), "pm")
+        if before:
+            request.quiet_end = _clock(*before.group(1, 2, 3))
+        if not (after or before) and _NIGHT.search(text):
+            request.quiet_start, request.quiet_end = "21:00", "08:00"
+    request.here = bool(_CHANNEL.search(text))
+    if request.quiet_start or request.quiet_end:
+        return request
+    categories = [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
+    if not categories and _ALL.search(text):
+        categories = list(CATEGORIES)
+    if _STOP.search(text):
+        request.stop = categories or list(CATEGORIES)
+    elif _START.search(text) and categories:
+        request.start = categories
+    return request

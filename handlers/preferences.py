@@ -1,0 +1,125 @@
+"""``notification_preferences``: stop or start proactive messages, quiet hours, preferred channel."""
+
+from __future__ import annotations
+
+from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.messages import Button, Reply
+from handlers.preference_requests import (
+    CATEGORIES,
+    CATEGORY_WORDS,
+    PreferenceRequest,
+    parse_payload,
+    parse_text,
+)
+from handlers.wording import join_words
+
+MENU_BUTTONS = [
+    Button("Stop shipping updates", "prefs:stop:shipping_updates"),
+    Button("Stop review requests", "prefs:stop:reviews"),
+    Button("Stop all messages", "prefs:stop:all"),
+    Button("Start all again", "prefs:start:all"),
+    Button("Nothing after 9pm", "prefs:quiet:21:00-08:00"),
+    Button("Send updates here", "prefs:channel:here"),
+]
+
+
+def _request(ctx: HandlerContext) -> PreferenceRequest:
+    if ctx.payload and ctx.payload.startswith("prefs:"):
+        return parse_payload(ctx.payload)
+    return parse_text(ctx.text)
+
+
+class NotificationPreferencesHandler:
+    """Writes the shopper's notification choices to their identity and customer preferences."""
+
+    name = "notification_preferences"
+    intents = ("notification_preferences",)
+    payload_prefixes = ("prefs",)
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Stopping and starting works for anyone; quiet hours and channel need a verified customer."""
+        request = _request(ctx)
+        if request.needs_customer and ctx.customer_id is None:
+            return OrderNeed.REQUIRED
+        return OrderNeed.NONE
+
+    def accepts(self, ctx: HandlerContext) -> bool:
+        """A recognisable preference change answers the settings menu."""
+        return ctx.step == "choose" and not _request(ctx).empty
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """Apply the request, or show the settings menu."""
+        request = _request(ctx)
+        identity = await ctx.repos.identities.by_id(identity_id=ctx.identity_id)
+        assert identity is not None
+        opted_out = set(identity.opted_out_categories)
+        if request.empty:
+            if ctx.step == "choose":
+                reply = _menu(opted_out)
+                reply.text = "Sorry, I didn't get that. " + reply.text
+                return Outcome(replies=[reply])
+            return Outcome(replies=[_menu(opted_out)], await_step="choose")
+        said: list[str] = []
+        if request.stop or request.start:
+            opted_out = (opted_out | set(request.stop)) - set(request.start)
+            await ctx.repos.identities.set_opted_out(
+                identity_id=ctx.identity_id, categories=sorted(opted_out)
+            )
+            await ctx.repos.identities.set_accepted_updates(
+                identity_id=ctx.identity_id, accepted=len(opted_out) < len(CATEGORIES)
+            )
+            if ctx.customer_id is not None:
+                await ctx.repos.preferences.update(
+                    customer_id=ctx.customer_id, opted_out_categories=sorted(opted_out)
+                )
+            said.append(_stop_start_words(request))
+        if request.quiet_start or request.quiet_end:
+            assert ctx.customer_id is not None
+            await ctx.repos.preferences.update(
+                customer_id=ctx.customer_id, quiet_start=request.quiet_start, quiet_end=request.quiet_end
+            )
+            prefs = await ctx.repos.preferences.get(customer_id=ctx.customer_id)
+            assert prefs is not None
+            said.append(
+                f"I won't send anything that can wait between {prefs.quiet_start} and {prefs.quiet_end} "
+                "(your local time). Urgent delivery problems still come through."
+            )
+        if request.here:
+            assert ctx.customer_id is not None
+            await ctx.repos.preferences.update(
+                customer_id=ctx.customer_id, preferred_identity_id=ctx.identity_id
+            )
+            await ctx.repos.identities.set_accepted_updates(identity_id=ctx.identity_id, accepted=True)
+            said.append(f"From now on your updates come here, on {_channel_words(ctx.channel)}.")
+        return Outcome.say(
+            " ".join(said), buttons=[Button("More settings", "intent:notification_preferences")]
+        )
+
+
+def _stop_start_words(request: PreferenceRequest) -> str:
+    if request.stop and set(request.stop) == set(CATEGORIES):
+        return 'Done: I won\'t send you any more updates. Say "start updates" whenever you want them back.'
+    parts: list[str] = []
+    if request.stop:
+        parts.append(f"Done: no more {join_words([CATEGORY_WORDS[c] for c in request.stop])}.")
+    if request.start:
+        if set(request.start) == set(CATEGORIES):
+            parts.append("Done: you'll get all our updates again.")
+        else:
+            parts.append(f"Done: you'll get {join_words([CATEGORY_WORDS[c] for c in request.start])} again.")
+    return " ".join(parts)
+
+
+def _menu(opted_out: set[str]) -> Reply:
+    if opted_out:
+        stopped = join_words([CATEGORY_WORDS[c] for c in CATEGORIES if c in opted_out])
+        state = f"Right now you've turned off {stopped}."
+    else:
+        state = "Right now you get every kind of update: shipping, delays, setup guides and the rest."
+    return Reply(f"{state} What would you like to change?", buttons=list(MENU_BUTTONS))
+
+
+def _channel_words(channel: str) -> str:
+    return {"telegram": "Telegram", "web": "the web chat", "rest": "this chat", "console": "this chat"}.get(
+        channel, channel
+    )

@@ -1,0 +1,241 @@
+"""``return_request``, ``return_policy`` and ``refund_status``: the returns family."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.articles import article_link
+from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.messages import Button, Reply
+from handlers.order_facts import has_shipped, is_cancelled
+from handlers.return_rules import (
+    ALREADY_REQUESTED,
+    NON_RETURNABLE,
+    NOT_DELIVERED,
+    WINDOW_CLOSED,
+    ItemEligibility,
+    category_words,
+    eligibility,
+    policy_summary,
+)
+from handlers.wording import HUMAN_BUTTON, OTHER_ORDER_BUTTON, day, join_words, mask_email, short_day
+from storage.models import ReturnRequest
+
+RETURN_ARTICLE = "how-to-return"
+POLICY_ARTICLE = "return-policy"
+REFUND_ARTICLE = "refunds"
+WARRANTY_ARTICLE = "warranty"
+_ALL = re.compile(r"\b(all|both|everything|every ?thing|the lot|all of them)\b", re.I)
+_NUMBER = re.compile(r"^\s*#?(\d{1,2})\s*$")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class ReturnRequestHandler:
+    """Starts a return for the items the shopper picks, if they are eligible."""
+
+    name = "return_request"
+    intents = ("return_request",)
+    payload_prefixes = ("return",)
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Needs the verified order to return items from."""
+        return OrderNeed.REQUIRED
+
+    def accepts(self, ctx: HandlerContext) -> bool:
+        """A typed pick of items ("both", "2", a product name) answers the waiting list."""
+        if ctx.step != "pick":
+            return False
+        return bool(_ALL.search(ctx.text) or _NUMBER.match(ctx.text) or ctx.understanding.products)
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """List the returnable items as buttons; create the return when one is picked."""
+        assert ctx.order is not None
+        details = ctx.order
+        policy = ctx.knowledge.base.return_policy()
+        returns = await ctx.repos.returns.for_order(order_id=int(details.order.id or 0))
+        verdicts = eligibility(details, policy, ctx.today(), returns)
+        eligible = [v for v in verdicts if v.returnable]
+        if is_cancelled(details):
+            return Outcome.say(
+                f"Order #{details.number} was cancelled, so there's nothing to send back. "
+                "Any refund goes back to your original payment method.",
+                buttons=[Button("Refund status", "intent:refund_status")],
+            )
+        chosen = _chosen(ctx, eligible) if ctx.payload or ctx.step == "pick" else []
+        if chosen:
+            reason = str(ctx.data.get("reason") or "") or None
+            request = await ctx.repos.returns.create(
+                order_id=int(details.order.id or 0),
+                customer_id=ctx.customer_id,
+                skus=[v.item.sku for v in chosen],
+                reason=reason,
+            )
+            return Outcome(replies=[_instructions(ctx, request, chosen)])
+        if not eligible:
+            return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
+        notes = _notes(verdicts)
+        lines = [f"• {v.item.name} (until {short_day(v.last_day)})" for v in eligible if v.last_day]
+        buttons = [Button(f"Return {v.item.name}", f"return:item:{v.item.sku}") for v in eligible]
+        if len(eligible) > 1:
+            buttons.append(Button("Return all of them", "return:all"))
+        if ctx.step == "pick":
+            head = "Sorry, I didn't catch which item. Please tap one:"
+        elif len(eligible) == 1:
+            head = f"You can return this from order #{details.number}:"
+        else:
+            head = f"These items from order #{details.number} can be returned. Which would you like to send back?"
+        text = "\n".join([head, *lines, *notes])
+        reason = ctx.data.get("reason") or (ctx.text.strip()[:500] if ctx.text and ctx.step is None else None)
+        return Outcome(
+            replies=[Reply(text, buttons=buttons)],
+            await_step="pick",
+            data={"reason": reason} if reason else {},
+        )
+
+
+def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEligibility]:
+    payload = ctx.payload or ""
+    if payload == "return:all":
+        return eligible
+    if payload.startswith("return:item:"):
+        sku = payload.removeprefix("return:item:")
+        return [v for v in eligible if v.item.sku == sku]
+    if payload:
+        return []
+    text = ctx.text
+    if _ALL.search(text):
+        return eligible
+    number = _NUMBER.match(text)
+    if number and 1 <= int(number.group(1)) <= len(eligible):
+        return [eligible[int(number.group(1)) - 1]]
+    named = set(ctx.understanding.skus)
+    by_sku = [v for v in eligible if v.item.sku in named]
+    if by_sku:
+        return by_sku
+    words = set(_WORD.findall(text.lower()))
+    return [v for v in eligible if words & {w for w in _WORD.findall(v.item.name.lower()) if len(w) > 3}]
+
+
+def _notes(verdicts: list[ItemEligibility]) -> list[str]:
+    notes: list[str] = []
+    for v in verdicts:
+        name = v.item.name
+        if v.verdict == NON_RETURNABLE:
+            notes.append(f"{name} can't be returned: {category_words(v.item.category)} are final sale.")
+        elif v.verdict == WINDOW_CLOSED and v.last_day:
+            notes.append(f"The return window for {name} closed on {day(v.last_day)}.")
+        elif v.verdict == ALREADY_REQUESTED:
+            notes.append(f"A return for {name} is already under way (return #{v.return_id}).")
+        elif v.verdict == NOT_DELIVERED:
+            notes.append(f"{name} hasn't been delivered yet; you can return it once it arrives.")
+    return notes
+
+
+def _nothing_returnable(ctx: HandlerContext, verdicts: list[ItemEligibility]) -> Reply:
+    assert ctx.order is not None
+    notes = _notes(verdicts)
+    buttons = [OTHER_ORDER_BUTTON, HUMAN_BUTTON]
+    links = []
+    if any(v.verdict == NOT_DELIVERED for v in verdicts) and not has_shipped(ctx.order):
+        notes.append("As it hasn't shipped yet, you could cancel it instead.")
+        buttons.insert(0, Button("Cancel the order", "intent:cancel_order"))
+    if any(v.verdict == WINDOW_CLOSED for v in verdicts):
+        notes.append("If it's faulty, it may still be covered by the warranty.")
+        links = article_link(ctx.knowledge.base, WARRANTY_ARTICLE)
+    text = f"I'm afraid nothing from order #{ctx.order.number} can be returned right now.\n" + "\n".join(
+        notes
+    )
+    return Reply(text, buttons=buttons, links=links)
+
+
+def _instructions(ctx: HandlerContext, request: ReturnRequest, chosen: list[ItemEligibility]) -> Reply:
+    assert ctx.order is not None
+    names = join_words([v.item.name for v in chosen])
+    email = mask_email(ctx.order.customer.email)
+    carrier = ctx.order.shipments[0].carrier if ctx.order.shipments else "carrier"
+    text = (
+        f"Done: return #{request.id} is started for {names} (order #{ctx.order.number}). What happens next:\n"
+        f"1. We'll email a free return label to {email} within the hour.\n"
+        "2. Pack the item with all its parts and accessories; any sturdy box will do.\n"
+        f"3. Stick the label on and drop the parcel at any {carrier} drop-off point within 14 days.\n"
+        "4. We refund you within 3–5 business days of receiving it, to your original payment method."
+    )
+    return Reply(text, links=article_link(ctx.knowledge.base, RETURN_ARTICLE))
+
+
+class ReturnPolicyHandler:
+    """Explains the return policy, and what it means for the order in context."""
+
+    name = "return_policy"
+    intents = ("return_policy",)
+    payload_prefixes: tuple[str, ...] = ()
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Uses the order in context when there is one; never asks."""
+        return OrderNeed.OPTIONAL
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """The policy from the knowledge base, plus deadlines for the order in context."""
+        policy = ctx.knowledge.base.return_policy()
+        text = policy_summary(policy)
+        if ctx.order is not None:
+            returns = await ctx.repos.returns.for_order(order_id=int(ctx.order.order.id or 0))
+            verdicts = eligibility(ctx.order, policy, ctx.today(), returns)
+            open_until = [
+                f"{v.item.name} until {day(v.last_day)}" for v in verdicts if v.returnable and v.last_day
+            ]
+            if open_until:
+                text += f"\nFor order #{ctx.order.number} you can return {join_words(open_until)}."
+        return Outcome.say(
+            text,
+            buttons=[Button("Start a return", "intent:return_request")],
+            links=article_link(ctx.knowledge.base, POLICY_ARTICLE),
+        )
+
+
+class RefundStatusHandler:
+    """Where the shopper's refund is, from the order's refund state and its returns."""
+
+    name = "refund_status"
+    intents = ("refund_status",)
+    payload_prefixes: tuple[str, ...] = ()
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        """Needs the verified order."""
+        return OrderNeed.REQUIRED
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        """Refund issued, pending, waiting for the returned parcel, or none yet."""
+        assert ctx.order is not None
+        details = ctx.order
+        number = details.number
+        links = article_link(ctx.knowledge.base, REFUND_ARTICLE)
+        status = details.order.refund_status
+        if status == "issued":
+            return Outcome.say(
+                f"Your refund for order #{number} has been issued. It usually shows on your statement within "
+                "5–10 business days, depending on your bank.",
+                links=links,
+            )
+        if status == "pending" or (is_cancelled(details) and status != "none"):
+            return Outcome.say(
+                f"Your refund for order #{number} is being processed. It goes back to your original payment "
+                "method, usually within 3–5 business days, and then your bank may take a few more days.",
+                links=links,
+            )
+        returns = await ctx.repos.returns.for_order(order_id=int(details.order.id or 0))
+        if returns:
+            latest = returns[-1]
+            names = join_words([i.name for i in details.items if i.sku in latest.skus]) or "your items"
+            started = f" on {day(latest.created_at.date())}" if latest.created_at else ""
+            return Outcome.say(
+                f"Your return #{latest.id} for {names} was started{started}. We refund you within 3–5 business "
+                "days of receiving the parcel; I'll tell you here when the money is on its way.",
+                links=links,
+            )
+        return Outcome.say(
+            f"There's no refund on order #{number} yet, as nothing has been returned or cancelled. "
+            "Would you like to start a return?",
+            buttons=[Button("Start a return", "intent:return_request"), HUMAN_BUTTON],
+            links=links,
+        )
