@@ -1,0 +1,474 @@
+"""The dialogue engine: one message in, the bot's replies out, state and transcript saved.
+
+Per message, in ONE transaction: resolve the chat identity, load the conversation, understand
+the message (button payload or NLU), apply the dialogue policy (handoff quiet mode, global
+commands, button routing, the flow waiting for an answer, topic switches), pass the order
+gate when the handler needs an order, run the handler, drop the message if its id was seen
+before (inbox), then save the state (optimistic concurrency) and the transcript. A lost race
+on the conversation row is retried once from the start. Hooks hear about handoffs and
+verifications after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from bot.clock import Clock
+from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
+from bot.engine.gate import OrderGate
+from bot.engine.hooks import HookSet
+from bot.engine.policy import (
+    GREETING,
+    HUMAN_AGENT,
+    NOTIFICATION_PREFERENCES,
+    OUT_OF_SCOPE,
+    idle_intent,
+    topic_switch,
+    wants_cancel,
+    wants_human,
+    wants_menu,
+    wants_stop_notifications,
+)
+from bot.engine.state import DialogueState, PendingOrder
+from bot.engine.turn import Turn
+from bot.engine.understanding import Parser, from_payload, understand
+from handlers.context import Handler, HandlerContext, Knowledge, OrderNeed, ProductMention, Understanding
+from handlers.fallback import expired_button_reply
+from handlers.messages import IncomingMessage, Reply
+from handlers.registry import default_handlers
+from handlers.smalltalk import menu_reply
+from storage.errors import StaleWriteError
+from storage.repositories.conversations import TranscriptLine
+from storage.repositories.support import OPEN_HANDOFF_STATUSES
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: checks a signed link token; answers the customer id it names, or None
+LinkVerifier = Callable[[str], int | None]
+
+#: ``order:other`` asks for another order than the one in context
+OTHER_ORDER = "other"
+CANCELLED = "OK, I've stopped that. Is there anything else I can help with?"
+NOTHING_TO_CANCEL = "No problem. Is there anything else I can help with?"
+HANDOFF_ACK = "Thanks, I've passed that on. A person from our support team will reply right here."
+LINK_OK = "Thanks{name}, you're all set: I can now answer questions about your orders. What can I do for you?"
+LINK_BAD = (
+    "That link has expired or isn't valid, but I can still help: I'll just ask for your order number "
+    "and email when needed. What can I do for you?"
+)
+
+
+@dataclass(slots=True)
+class EngineResult:
+    """What the engine answered: replies to render, the intent served, the conversation's id."""
+
+    replies: list[Reply]
+    intent: str | None
+    conversation_id: int
+    duplicate: bool = False
+
+
+class _Duplicate(Exception):
+    """Raised inside the transaction to roll back a turn whose message id was seen before."""
+
+    def __init__(self, conversation_id: int) -> None:
+        super().__init__(conversation_id)
+        self.conversation_id = conversation_id
+
+
+@dataclass(slots=True)
+class _Routing:
+    by_intent: dict[str, Handler] = field(default_factory=dict)
+    by_prefix: dict[str, Handler] = field(default_factory=dict)
+    by_name: dict[str, Handler] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, handlers: Iterable[Handler]) -> _Routing:
+        routing = cls()
+        for handler in handlers:
+            for table, keys in (
+                (routing.by_name, (handler.name,)),
+                (routing.by_intent, handler.intents),
+                (routing.by_prefix, handler.payload_prefixes),
+            ):
+                for key in keys:
+                    if key in table:
+                        raise HandlerSetupError(f"{key!r} is claimed by two handlers")
+                    table[key] = handler
+        if OUT_OF_SCOPE not in routing.by_intent:
+            raise HandlerSetupError("no handler answers out_of_scope (the fallback)")
+        return routing
+
+
+class Engine:
+    """Answers shoppers' messages; see the module docstring for the flow of one message."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        nlu: Parser,
+        knowledge: Knowledge,
+        clock: Clock,
+        handlers: Iterable[Handler] | None = None,
+        link_verifier: LinkVerifier | None = None,
+    ) -> None:
+        self._store = store
+        self._nlu = nlu
+        self._knowledge = knowledge
+        self._clock = clock
+        self._routing = _Routing.of(handlers if handlers is not None else default_handlers())
+        self._link_verifier = link_verifier
+        self._hooks = HookSet()
+        self._gate = OrderGate()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        """The knowledge base and search index the handlers use."""
+        return self._knowledge
+
+    def add_hooks(self, hooks: object) -> None:
+        """Register an :class:`~bot.engine.hooks.EngineHooks` implementation (any subset of its methods)."""
+        self._hooks.add(hooks)
+
+    async def handle(self, message: IncomingMessage) -> EngineResult:
+        """Answer one message. A message id seen before on the channel answers ``duplicate=True``."""
+        try:
+            return await self._handle_once(message)
+        except StaleWriteError:
+            log.info("a %s conversation changed while answering; retrying once", message.channel)
+        try:
+            return await self._handle_once(message)
+        except StaleWriteError as exc:
+            raise ConcurrentUpdateError(
+                "the conversation kept changing; please send the message again"
+            ) from exc
+
+    async def return_to_bot(self, conversation_id: int) -> None:
+        """Leave handoff quiet mode: the bot answers the shopper again (staff finished)."""
+        for _ in range(2):
+            async with self._store.transaction() as repos:
+                conversation = await repos.conversations.by_id(conversation_id=conversation_id)
+                if conversation is None:
+                    return
+                state = DialogueState.from_slots(conversation.slots)
+                if state.handoff_id is None:
+                    return
+                state.handoff_id = None
+                state.clear_flow()
+                try:
+                    await repos.conversations.save(
+                        conversation_id=conversation_id,
+                        expected_version=conversation.version,
+                        state=state.name,
+                        slots=state.to_slots(),
+                    )
+                except StaleWriteError:
+                    continue
+                return
+        raise ConcurrentUpdateError(f"conversation {conversation_id} kept changing")
+
+    # ------------------------------------------------------------------ one attempt
+    async def _handle_once(self, message: IncomingMessage) -> EngineResult:
+        try:
+            async with self._store.transaction() as repos:
+                identity = await repos.identities.get_or_create(
+                    channel=message.channel,
+                    external_id=message.external_id,
+                    display_name=message.display_name,
+                )
+                conversation = await repos.conversations.get_or_create(
+                    channel=message.channel, external_id=message.external_id
+                )
+                turn = Turn(
+                    message=message,
+                    repos=repos,
+                    identity=identity,
+                    conversation=conversation,
+                    state=DialogueState.from_slots(conversation.slots),
+                    understanding=understand(message, self._nlu),
+                    now=self._clock.now(),
+                )
+                intent = await self._respond(turn)
+                if message.message_id and not await repos.inbox.record(
+                    source=f"chat:{message.channel}", external_id=message.message_id[:200]
+                ):
+                    raise _Duplicate(turn.conversation_id)
+                await repos.conversations.save(
+                    conversation_id=turn.conversation_id,
+                    expected_version=conversation.version,
+                    state=turn.state.name,
+                    slots=turn.state.to_slots(),
+                )
+                await repos.transcript.add_many(self._transcript(turn, intent))
+        except _Duplicate as duplicate:
+            return EngineResult(
+                replies=[], intent=None, conversation_id=duplicate.conversation_id, duplicate=True
+            )
+        await self._hooks.deliver(turn.events)
+        return EngineResult(replies=turn.replies, intent=intent, conversation_id=turn.conversation_id)
+
+    def _transcript(self, turn: Turn, intent: str | None) -> list[TranscriptLine]:
+        message, understanding = turn.message, turn.understanding
+        lines = [
+            TranscriptLine(
+                conversation_id=turn.conversation_id,
+                direction="in",
+                text=understanding.text,
+                payload=understanding.payload,
+                intent=understanding.intent,
+                author=message.display_name,
+                created_at=turn.now,
+            )
+        ]
+        lines += [
+            TranscriptLine(
+                conversation_id=turn.conversation_id,
+                direction="out",
+                text=reply.text,
+                intent=intent,
+                created_at=turn.now,
+            )
+            for reply in turn.replies
+        ]
+        return lines
+
+    # ------------------------------------------------------------------ dialogue policy
+    async def _respond(self, turn: Turn) -> str | None:
+        state, understanding = turn.state, turn.understanding
+        if turn.message.link_token and await self._link(turn):
+            return GREETING
+        if state.handoff_id is not None:
+            handoff = await turn.repos.handoffs.get(handoff_id=state.handoff_id)
+            if handoff is not None and handoff.status in OPEN_HANDOFF_STATUSES:
+                return await self._during_handoff(turn, state.handoff_id)
+            state.handoff_id = None
+        if not understanding.text and not understanding.payload:
+            if understanding.attachments and state.flow is not None:
+                return await self._resume(turn, self._routing.by_name[state.flow])
+            return await self._start(turn, GREETING)
+
+        if understanding.payload is None:
+            text = understanding.text.strip().lower()
+            if wants_human(understanding):
+                state.clear_flow()
+                return await self._start(turn, HUMAN_AGENT)
+            if text == "/stop" or (not state.busy and wants_stop_notifications(understanding)):
+                state.clear_flow()
+                turn.understanding = replace(understanding, payload="prefs:stop:all")
+                return await self._start(turn, NOTIFICATION_PREFERENCES)
+            if wants_cancel(understanding) and (state.busy or text != "cancel"):
+                busy = state.busy
+                state.clear_flow()
+                turn.say(menu_reply(CANCELLED if busy else NOTHING_TO_CANCEL))
+                return None
+            if wants_menu(understanding):
+                state.clear_flow()
+                return await self._start(turn, GREETING)
+            return await self._typed(turn)
+        return await self._pressed(turn)
+
+    async def _typed(self, turn: Turn) -> str | None:
+        state, understanding = turn.state, turn.understanding
+        if state.pending is not None:
+            switch = topic_switch(
+                understanding, current=(state.pending.intent,), free_text=False, expects_entities=True
+            )
+            if switch is None:
+                return await self._gate_then_run(turn, self._handler_for(state.pending.intent), state.pending)
+            state.clear_flow()
+            return await self._start(turn, switch)
+        if state.flow is not None:
+            handler = self._routing.by_name[state.flow]
+            free = state.step in getattr(handler, "free_text_steps", ())
+            switch = topic_switch(
+                understanding, current=handler.intents, free_text=free, expects_entities=False
+            )
+            if switch is None or self._accepts(turn, handler):
+                return await self._resume(turn, handler)
+            state.clear_flow()
+            return await self._start(turn, switch)
+        return await self._start(turn, idle_intent(understanding))
+
+    def _accepts(self, turn: Turn, handler: Handler) -> bool:
+        """Whether the waiting flow recognises the message as its answer (then it is no topic switch)."""
+        accepts = getattr(handler, "accepts", None)
+        if accepts is None:
+            return False
+        return bool(accepts(self._context(turn, handler, step=turn.state.step, data=turn.state.data)))
+
+    async def _pressed(self, turn: Turn) -> str | None:
+        state, payload = turn.state, turn.understanding.payload or ""
+        kind, _, rest = payload.partition(":")
+        if kind == "cancel":
+            state.clear_flow()
+            turn.say(menu_reply(CANCELLED))
+            return None
+        if kind == "intent":
+            if rest not in self._routing.by_intent:
+                turn.say(expired_button_reply())
+                return None
+            state.clear_flow()
+            return await self._start(turn, rest)
+        if kind == "order" and rest == OTHER_ORDER:
+            # "a different order": forget the order in context and ask again for the same topic
+            state.clear_flow()
+            state.order_number = None
+            return await self._start(turn, state.last_intent or "order_status")
+        if kind == "order":
+            if state.pending is not None:
+                return await self._gate_then_run(turn, self._handler_for(state.pending.intent), state.pending)
+            state.clear_flow()
+            return await self._start(turn, "order_status")
+        if kind == "confirm":
+            if state.flow is None:
+                turn.say(expired_button_reply())
+                return None
+            return await self._resume(turn, self._routing.by_name[state.flow])
+        handler = self._routing.by_prefix.get(kind)
+        if handler is None:
+            turn.say(expired_button_reply())
+            return None
+        if state.flow == handler.name:
+            return await self._resume(turn, handler)
+        state.clear_flow()
+        return await self._run_fresh(turn, handler)
+
+    async def _during_handoff(self, turn: Turn, handoff_id: int) -> str | None:
+        for attachment in turn.understanding.attachments:
+            await turn.repos.handoffs.attach(
+                handoff_id=handoff_id,
+                attachment={
+                    "kind": attachment.kind,
+                    "file_id": attachment.file_id,
+                    "file_name": attachment.file_name,
+                },
+            )
+        turn.events.during_handoff.append((handoff_id, turn.message))
+        turn.say(Reply(HANDOFF_ACK))
+        return HUMAN_AGENT
+
+    async def _link(self, turn: Turn) -> bool:
+        """Verify a signed link token; True when the turn is fully answered by it."""
+        token = turn.message.link_token or ""
+        customer_id = self._link_verifier(token) if self._link_verifier is not None else None
+        customer = await turn.repos.customers.get(customer_id=customer_id) if customer_id else None
+        bare = not turn.understanding.text and not turn.understanding.payload
+        if customer is None:
+            if bare:
+                turn.say(menu_reply(LINK_BAD))
+            return bare
+        await turn.repos.identities.link(
+            identity_id=int(turn.identity.id or 0), customer_id=int(customer.id or 0), at=turn.now
+        )
+        turn.identity.customer_id = customer.id
+        turn.identity.verified = True
+        turn.events.verified.append((turn.message.channel, turn.message.external_id, int(customer.id or 0)))
+        if bare:
+            first = f", {customer.name.split()[0]}" if customer.name else ""
+            turn.say(menu_reply(LINK_OK.format(name=first)))
+        return bare
+
+    # ------------------------------------------------------------------ running handlers
+    def _handler_for(self, intent: str) -> Handler:
+        return (
+            self._routing.by_intent.get(intent)
+            or self._routing.by_name.get(intent)
+            or self._routing.by_intent[OUT_OF_SCOPE]
+        )
+
+    async def _start(self, turn: Turn, intent: str) -> str | None:
+        return await self._run_fresh(turn, self._handler_for(intent))
+
+    def _context(
+        self, turn: Turn, handler: Handler, *, step: str | None, data: dict[str, object]
+    ) -> HandlerContext:
+        return HandlerContext(
+            repos=turn.repos,
+            knowledge=self._knowledge,
+            clock=self._clock,
+            channel=turn.message.channel,
+            external_id=turn.message.external_id,
+            identity_id=int(turn.identity.id or 0),
+            conversation_id=turn.conversation_id,
+            understanding=turn.understanding,
+            customer_id=turn.customer_id,
+            step=step,
+            data=dict(data),
+            last_intent=turn.state.last_intent,
+        )
+
+    async def _run_fresh(self, turn: Turn, handler: Handler) -> str | None:
+        ctx = self._context(turn, handler, step=None, data={})
+        need = handler.order_need(ctx)
+        if need is OrderNeed.REQUIRED:
+            return await self._gate_then_run(turn, handler, self._pending_for(turn, handler))
+        if need is OrderNeed.OPTIONAL:
+            ctx.order = await self._gate.context_order(turn)
+        return await self._run(turn, handler, ctx)
+
+    async def _resume(self, turn: Turn, handler: Handler) -> str | None:
+        state = turn.state
+        ctx = self._context(turn, handler, step=state.step, data=state.data)
+        need = handler.order_need(ctx)
+        if need is not OrderNeed.NONE:
+            ctx.order = await self._gate.context_order(turn)
+            if need is OrderNeed.REQUIRED and ctx.order is None:
+                state.clear_flow()
+                return await self._gate_then_run(turn, handler, self._pending_for(turn, handler))
+        return await self._run(turn, handler, ctx)
+
+    @staticmethod
+    def _pending_for(turn: Turn, handler: Handler) -> PendingOrder:
+        understanding = turn.understanding
+        return PendingOrder(
+            intent=handler.name,
+            step="start",
+            text=understanding.text[:500],
+            payload=understanding.payload,
+            products=[[p.sku, p.name] for p in understanding.products],
+        )
+
+    async def _gate_then_run(self, turn: Turn, handler: Handler, pending: PendingOrder) -> str | None:
+        details = await self._gate.resolve(turn, pending)
+        if details is None:
+            turn.state.flow, turn.state.step, turn.state.data = None, None, {}
+            turn.state.last_intent = handler.name
+            return handler.name
+        if pending.step != "start":
+            # the order arrived in a later message: answer the question the shopper first asked
+            turn.understanding = _original(pending, turn.understanding)
+        ctx = self._context(turn, handler, step=None, data={})
+        ctx.order = details
+        return await self._run(turn, handler, ctx)
+
+    async def _run(self, turn: Turn, handler: Handler, ctx: HandlerContext) -> str | None:
+        outcome = await handler.handle(ctx)
+        state = turn.state
+        turn.say(*outcome.replies)
+        state.pending = None
+        if outcome.await_step is not None:
+            state.flow, state.step, state.data = handler.name, outcome.await_step, dict(outcome.data)
+        else:
+            state.flow, state.step, state.data = None, None, {}
+        if ctx.order is not None:
+            state.order_number = ctx.order.number
+        if ctx.handoff is not None:
+            state.clear_flow()
+            state.handoff_id = ctx.handoff.handoff_id
+            if ctx.handoff.created:
+                turn.events.handoffs_created.append(ctx.handoff.handoff_id)
+        state.last_intent = handler.name
+        return handler.name
+
+
+def _original(pending: PendingOrder, now: Understanding) -> Understanding:
+    """The first message of a pending intent, rebuilt (attachments of the current one kept)."""
+    base = from_payload(pending.payload) if pending.payload else Understanding(text=pending.text)
+    products = tuple(ProductMention(sku=p[0], name=p[1]) for p in pending.products if len(p) == 2)
+    return replace(
+        base, intent=pending.intent, confidence=1.0, products=products, attachments=now.attachments
+    )

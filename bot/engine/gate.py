@@ -1,0 +1,237 @@
+"""The order gate: finds the order a handler needs and verifies the shopper may see it.
+
+Runs before every handler whose :meth:`order_need` is ``REQUIRED``. It asks for the order
+number when none is known, lists a verified shopper's orders as buttons, asks for the email
+or phone on the order, and counts failed attempts. When it cannot hand over an order yet it
+says why and keeps a :class:`PendingOrder` on the conversation, so the next message carries on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.state import PendingOrder
+from bot.engine.turn import Turn
+from bot.engine.verification import contact_matches, locked_out, record_failure
+from handlers.messages import Button, Reply
+from handlers.order_facts import is_open, item_names
+from handlers.wording import HUMAN_BUTTON, status_words
+from storage.repositories.orders import OrderDetails
+
+#: how many of a verified shopper's orders are offered as buttons
+MAX_LISTED = 5
+#: re-asks for the same missing answer before the bot offers a person instead
+MAX_TRIES = 3
+#: intents for which "my order" means one that is still on its way
+OPEN_ORDER_INTENTS = frozenset({"order_status", "cancel_order", "change_order"})
+
+ASK_NUMBER_LEAD: dict[str, str] = {
+    "order_status": "Let me look that up for you.",
+    "delivery_problem": "I'm sorry to hear that. Let's sort it out.",
+    "return_request": "Sure, I can help you return something.",
+    "refund_status": "Let me check on your refund.",
+    "cancel_order": "Let me check whether it can still be cancelled.",
+    "change_order": "Let me check what can still be changed.",
+    "setup_help": "Happy to help you set it up.",
+    "notification_preferences": "I can change that once I know which customer you are.",
+}
+ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
+ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in your order confirmation email, for example #1042."
+GIVE_UP_NUMBER = (
+    "I still don't have an order number. No problem: a person on our team can look it up for you."
+)
+ASK_CONTACT = (
+    "Thanks! To keep your order details safe, please tell me the email address or phone number "
+    "you used for order #{number}."
+)
+ASK_CONTACT_AGAIN = (
+    "Please send the email address or phone number you used for the order, so I know it's you."
+)
+GIVE_UP_CONTACT = "No problem. A person on our team can check your details and help you."
+MISMATCH = (
+    "I couldn't match that order number with that email or phone. Please check both and try again, "
+    "or I can get a person to help."
+)
+LOCKED = (
+    "For your security, I've paused order look-ups in this chat after too many unsuccessful attempts. "
+    "Please try again in an hour, or I can get a person to help you now."
+)
+PICK_ORDER = "Which order do you mean?"
+NO_ORDERS = "I can't find any orders on your account yet. " + ASK_NUMBER
+
+_PREFIX = re.compile(r"^[A-Za-z]{1,4}-?(?=\d)")
+
+
+def number_variants(number: str) -> list[str]:
+    """How a typed order number may be stored: as typed, without ``#``, without a shop prefix."""
+    out: list[str] = []
+    for candidate in (number, number.strip().lstrip("#"), _PREFIX.sub("", number.strip().lstrip("#"))):
+        if candidate and candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def order_button(details: OrderDetails) -> Button:
+    """``#1042 · Kettle Pro 200 +1`` as a button selecting the order."""
+    names = item_names(details.items)
+    label = f"#{details.number}"
+    if names:
+        first = names[0] if len(names[0]) <= 28 else names[0][:27] + "…"
+        label += f" · {first}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
+    return Button(label, f"order:{details.number}")
+
+
+def _order_line(details: OrderDetails) -> str:
+    if details.order.status == "cancelled":
+        where = "cancelled"
+    elif not details.shipments:
+        where = "not shipped yet"
+    else:
+        where = status_words(details.shipments[-1].status)
+    return f"#{details.number}: {where}"
+
+
+class OrderGate:
+    """Finds and authorises the order for a pending intent."""
+
+    async def resolve(self, turn: Turn, pending: PendingOrder) -> OrderDetails | None:
+        """The order the shopper may see, or None after saying what is needed (``turn.state.pending`` set)."""
+        understanding = turn.understanding
+        candidates = list(understanding.order_numbers)
+        if not candidates and pending.order_number:
+            candidates = [pending.order_number]
+        customer_id = turn.customer_id
+
+        if customer_id is not None:
+            if candidates:
+                details = await self._find(turn, candidates)
+                if details is not None and details.order.customer_id == customer_id:
+                    return self._select(turn, details)
+            else:
+                return await self._pick_own(turn, pending, customer_id)
+
+        if not candidates:
+            return self._ask_number(turn, pending)
+        if not understanding.has_contact:
+            return self._ask_contact(turn, pending, candidates[0])
+        return await self._check(turn, pending, candidates)
+
+    # ------------------------------------------------------------------ steps
+    async def _pick_own(self, turn: Turn, pending: PendingOrder, customer_id: int) -> OrderDetails | None:
+        context = await self.context_order(turn)
+        if context is not None:
+            return self._select(turn, context)
+        orders = await turn.repos.orders.for_customer(customer_id=customer_id, limit=MAX_LISTED * 2)
+        relevant = orders
+        if pending.intent in OPEN_ORDER_INTENTS:
+            relevant = [o for o in orders if is_open(o)] or orders
+        relevant = relevant[:MAX_LISTED]
+        if len(relevant) == 1:
+            return self._select(turn, relevant[0])
+        if not relevant:
+            pending.step = "order_number"
+            turn.state.pending = pending
+            turn.say(Reply(NO_ORDERS))
+            return None
+        pending.step = "pick_order"
+        turn.state.pending = pending
+        lines = "\n".join(_order_line(o) for o in relevant)
+        turn.say(Reply(f"{PICK_ORDER}\n{lines}", buttons=[order_button(o) for o in relevant]))
+        return None
+
+    def _ask_number(self, turn: Turn, pending: PendingOrder) -> None:
+        if pending.step in ("order_number", "pick_order"):
+            pending.tries += 1
+            if pending.tries >= MAX_TRIES:
+                turn.state.pending = None
+                turn.say(Reply(GIVE_UP_NUMBER, buttons=[HUMAN_BUTTON]))
+                return None
+            pending.step = "order_number"
+            turn.state.pending = pending
+            turn.say(Reply(ASK_NUMBER_AGAIN, buttons=[HUMAN_BUTTON]))
+            return None
+        pending.step = "order_number"
+        pending.tries = 0
+        turn.state.pending = pending
+        lead = ASK_NUMBER_LEAD.get(pending.intent, "I can help with that.")
+        turn.say(Reply(f"{lead} {ASK_NUMBER}"))
+        return None
+
+    def _ask_contact(self, turn: Turn, pending: PendingOrder, number: str) -> None:
+        same = pending.step == "contact" and pending.order_number == number
+        pending.order_number = number
+        if same and not turn.understanding.order_numbers:
+            pending.tries += 1
+            if pending.tries >= MAX_TRIES:
+                turn.state.pending = None
+                turn.say(Reply(GIVE_UP_CONTACT, buttons=[HUMAN_BUTTON]))
+                return None
+            turn.state.pending = pending
+            turn.say(Reply(ASK_CONTACT_AGAIN, buttons=[HUMAN_BUTTON]))
+            return None
+        pending.step = "contact"
+        pending.tries = 0
+        turn.state.pending = pending
+        turn.say(Reply(ASK_CONTACT.format(number=number.lstrip("#"))))
+        return None
+
+    async def _check(self, turn: Turn, pending: PendingOrder, candidates: list[str]) -> OrderDetails | None:
+        repos, message, now = turn.repos, turn.message, turn.now
+        if await locked_out(repos, channel=message.channel, external_id=message.external_id, now=now):
+            turn.state.pending = None
+            turn.say(Reply(LOCKED, buttons=[HUMAN_BUTTON]))
+            return None
+        details = await self._find(turn, candidates)
+        understanding = turn.understanding
+        if details is not None and contact_matches(
+            details.customer, understanding.emails, understanding.phones
+        ):
+            customer_id = int(details.customer.id or 0)
+            await repos.identities.link(
+                identity_id=int(turn.identity.id or 0), customer_id=customer_id, at=now
+            )
+            await repos.verification.clear(channel=message.channel, external_id=message.external_id)
+            turn.identity.customer_id = customer_id
+            turn.identity.verified = True
+            turn.events.verified.append((message.channel, message.external_id, customer_id))
+            return self._select(turn, details)
+        now_locked = await record_failure(
+            repos, channel=message.channel, external_id=message.external_id, now=now
+        )
+        if now_locked:
+            turn.state.pending = None
+            turn.say(Reply(f"{MISMATCH}\n\n{LOCKED}", buttons=[HUMAN_BUTTON]))
+            return None
+        pending.step = "contact"
+        pending.order_number = candidates[0]
+        pending.tries = 0
+        turn.state.pending = pending
+        turn.say(Reply(MISMATCH, buttons=[HUMAN_BUTTON]))
+        return None
+
+    # ------------------------------------------------------------------ lookups
+    async def context_order(self, turn: Turn) -> OrderDetails | None:
+        """The order in context, if the shopper is verified for its customer."""
+        number = turn.state.order_number
+        customer_id = turn.customer_id
+        if number is None or customer_id is None:
+            return None
+        details = await turn.repos.orders.details_by_number(order_number=number)
+        if details is None or details.order.customer_id != customer_id:
+            return None
+        return details
+
+    @staticmethod
+    async def _find(turn: Turn, candidates: list[str]) -> OrderDetails | None:
+        for candidate in candidates:
+            for number in number_variants(candidate):
+                details = await turn.repos.orders.details_by_number(order_number=number)
+                if details is not None:
+                    return details
+        return None
+
+    @staticmethod
+    def _select(turn: Turn, details: OrderDetails) -> OrderDetails:
+        turn.state.order_number = details.number
+        turn.state.pending = None
+        return details

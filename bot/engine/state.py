@@ -1,0 +1,125 @@
+"""Dialogue state as stored on the conversation row (``state`` + JSON ``slots``).
+
+The row's ``state`` column is a readable summary (``idle``, ``handoff``, ``verify.contact``,
+``return_request.pick``); the ``slots`` JSON holds everything needed to continue after a
+restart: the flow waiting for input, its step and data, a pending verification, the order
+in context and the open handoff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+IDLE = "idle"
+HANDOFF = "handoff"
+
+
+@dataclass(slots=True)
+class PendingOrder:
+    """An intent waiting for its order: which step of verification, and what was asked.
+
+    ``text``/``payload``/``products`` keep the original message so the handler, once the order
+    is known, answers the question the shopper actually asked.
+    """
+
+    intent: str
+    step: str
+    order_number: str | None = None
+    text: str = ""
+    payload: str | None = None
+    #: ``[sku, name]`` pairs of the products the first message named
+    products: list[list[str]] = field(default_factory=list)
+    tries: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form for the slots column."""
+        return {
+            "intent": self.intent,
+            "step": self.step,
+            "order_number": self.order_number,
+            "text": self.text,
+            "payload": self.payload,
+            "products": [list(p) for p in self.products],
+            "tries": self.tries,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PendingOrder:
+        """Inverse of :meth:`to_json` (tolerates missing keys from older rows)."""
+        return cls(
+            intent=str(data.get("intent", "")),
+            step=str(data.get("step", "order_number")),
+            order_number=data.get("order_number"),
+            text=str(data.get("text", "")),
+            payload=data.get("payload"),
+            products=[[str(v) for v in p] for p in data.get("products", []) if isinstance(p, list)],
+            tries=int(data.get("tries", 0)),
+        )
+
+
+@dataclass(slots=True)
+class DialogueState:
+    """Where one conversation stands."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    pending: PendingOrder | None = None
+    order_number: str | None = None
+    last_intent: str | None = None
+    handoff_id: int | None = None
+
+    @classmethod
+    def from_slots(cls, slots: dict[str, Any] | None) -> DialogueState:
+        """Read the state saved by :meth:`to_slots`."""
+        slots = slots or {}
+        pending = slots.get("pending")
+        handoff = slots.get("handoff_id")
+        return cls(
+            flow=slots.get("flow"),
+            step=slots.get("step"),
+            data=dict(slots.get("data") or {}),
+            pending=PendingOrder.from_json(pending) if isinstance(pending, dict) else None,
+            order_number=slots.get("order"),
+            last_intent=slots.get("last_intent"),
+            handoff_id=int(handoff) if handoff is not None else None,
+        )
+
+    def to_slots(self) -> dict[str, Any]:
+        """The JSON written to the conversation's ``slots`` column."""
+        slots: dict[str, Any] = {}
+        if self.flow is not None:
+            slots.update(flow=self.flow, step=self.step, data=self.data)
+        if self.pending is not None:
+            slots["pending"] = self.pending.to_json()
+        if self.order_number is not None:
+            slots["order"] = self.order_number
+        if self.last_intent is not None:
+            slots["last_intent"] = self.last_intent
+        if self.handoff_id is not None:
+            slots["handoff_id"] = self.handoff_id
+        return slots
+
+    @property
+    def name(self) -> str:
+        """The readable summary stored in the ``state`` column."""
+        if self.handoff_id is not None:
+            return HANDOFF
+        if self.pending is not None:
+            return f"verify.{self.pending.step}"
+        if self.flow is not None:
+            return f"{self.flow}.{self.step}"[:64]
+        return IDLE
+
+    @property
+    def busy(self) -> bool:
+        """True while a flow or a verification waits for the shopper's answer."""
+        return self.flow is not None or self.pending is not None
+
+    def clear_flow(self) -> None:
+        """Forget the flow and the pending verification (the order in context stays)."""
+        self.flow = None
+        self.step = None
+        self.data = {}
+        self.pending = None
