@@ -1,0 +1,43 @@
+"""Natural-language understanding for doorstep: intent classification and entity extraction.
+
+Typical use::
+
+    nlu = build_default_nlu(product_refs(CATALOGUE))
+    result = nlu.parse("my expresso machine wont heat, order #1001")
+    result.intent, result.confidence, result.entities.order_numbers, result.entities.products
+"""
+
+from bot.nlu.classifier import DEFAULT_THRESHOLD, IntentClassifier, TrainingConfig
+from bot.nlu.entities import Entities, EntityExtractor, normalize_phone, same_phone
+from bot.nlu.errors import NluError, NotTrainedError, TrainingDataError
+from bot.nlu.nlu import Nlu, NluResult, build_default_nlu, product_refs
+from bot.nlu.products import ProductMatcher, ProductRef
+from bot.nlu.training_data import (
+    TrainingExample,
+    default_training_set,
+    load_negative_examples,
+    load_training_examples,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Entities",
+    "EntityExtractor",
+    "IntentClassifier",
+    "Nlu",
+    "NluError",
+    "NluResult",
+    "NotTrainedError",
+    "ProductMatcher",
+    "ProductRef",
+    "TrainingConfig",
+    "TrainingDataError",
+    "TrainingExample",
+    "build_default_nlu",
+    "default_training_set",
+    "load_negative_examples",
+    "load_training_examples",
+    "normalize_phone",
+    "product_refs",
+    "same_phone",
+]

@@ -1,0 +1,117 @@
+"""Text normalization and sparse features for the intent classifier.
+
+A message becomes a list of lower-case word tokens in which order numbers, codes, tracking numbers, e-mail
+addresses and plain numbers are replaced by shape tokens (``zznum``, ``zzordnum``, ...), so "#1001" and
+"#2087" look the same to the model. Tokens the training corpus never saw are spelling-corrected towards the
+in-domain vocabulary with rapidfuzz (OSA distance), then turned into word unigrams, word bigrams and
+character n-grams.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+_APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "`": "", "'": ""})
+_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), " zzemail "),
+    (re.compile(r"(?:https?://|www\.)\S+"), " zzurl "),
+    (re.compile(r"#\s?\d{2,9}\b"), " zzordnum "),
+    (re.compile(r"\b[a-z]{1,4}-\d{2,7}\b"), " zzcode "),
+    (re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{10,34}\b"), " zztracking "),
+    (re.compile(r"\b\d{10,34}\b"), " zztracking "),
+    (re.compile(r"\b\d{3,9}\b"), " zznum "),
+    (re.compile(r"\d+"), " zzdigit "),
+)
+_WORD = re.compile(r"[a-z]+")
+#: tokens shorter than this are never spelling-corrected
+MIN_CORRECTABLE = 4
+CHAR_NGRAM_SIZES: tuple[int, ...] = (4,)
+_CACHE_LIMIT = 20_000
+
+
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens with entity shapes replaced (``"Where is #1001?"`` -> where, is, zzordnum).
+
+    Letters repeated three times or more are cut to two ("heyyy" -> "heyy", "pleeease" -> "pleease").
+    """
+    text = text.lower().translate(_APOSTROPHES)
+    for pattern, shape in _SHAPES:
+        text = pattern.sub(shape, text)
+    return _WORD.findall(_REPEATS.sub(r"\1\1", text))
+
+
+def max_edits(token: str) -> int:
+    """How many edits a spelling correction of ``token`` may make (0 for short tokens)."""
+    if len(token) < MIN_CORRECTABLE:
+        return 0
+    return 1 if len(token) < 8 else 2
+
+
+class Speller:
+    """Corrects unknown or one-off tokens to a frequent in-domain word (same first letter, 1-2 OSA edits).
+
+    ``general`` is the vocabulary of the out-of-scope corpus (ordinary English: never corrected);
+    ``domain_counts`` counts the words of the in-domain examples. A domain word seen at least
+    ``min_count`` times is kept and is a correction target; a rarer one (usually a typo written into the
+    training data on purpose) is corrected like an unknown word, to the nearest target, the most frequent
+    one on ties. Results are memoised per instance.
+    """
+
+    def __init__(self, general: Iterable[str], domain_counts: dict[str, int], min_count: int = 2) -> None:
+        frequent = {
+            word: n for word, n in domain_counts.items() if n >= min_count and not word.startswith("zz")
+        }
+        self._keep = frozenset(general) | frozenset(frequent)
+        self._counts = frequent
+        by_letter: dict[str, list[str]] = {}
+        for word in sorted(frequent):
+            if len(word) >= MIN_CORRECTABLE - 1:
+                by_letter.setdefault(word[0], []).append(word)
+        self._targets = by_letter
+        self._cache: dict[str, str] = {}
+
+    def correct(self, token: str) -> str:
+        """The corrected token, or ``token`` itself when it is known or nothing is close enough."""
+        if token in self._keep:
+            return token
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        result = token
+        limit = max_edits(token)
+        candidates = self._targets.get(token[0]) if limit else None
+        if candidates:
+            matches = process.extract(token, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
+            if matches:
+                result = min(matches, key=lambda m: (m[1], -self._counts[m[0]], m[0]))[0]
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[token] = result
+        return result
+
+
+def extract_features(tokens: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRAM_SIZES) -> list[str]:
+    """Sparse binary features: length bucket, unigrams, bigrams (with a start marker), char n-grams."""
+    feats = {f"n:{min(len(tokens), 6)}"}
+    previous = "^"
+    for token in tokens:
+        feats.add("w:" + token)
+        feats.add("b:" + previous + " " + token)
+        previous = token
+        if token.startswith("zz"):
+            continue
+        padded = "<" + token + ">"
+        size = len(padded)
+        for n in char_ngrams:
+            if n > size:
+                break
+            for start in range(size - n + 1):
+                feats.add("c:" + padded[start : start + n])
+    return list(feats)

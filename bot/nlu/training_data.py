@@ -1,0 +1,103 @@
+"""Loading the NLU training examples: the bundled YAML and the out-of-scope negatives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from bot.nlu.errors import TrainingDataError
+from storage.domain import Intent
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Split = Literal["train", "heldout", "all"]
+
+TRAINING_FILE = "training.yaml"
+NEGATIVES_FILE = "negatives_clinc150.yaml"
+SPLITS: tuple[str, ...] = ("train", "heldout")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingExample:
+    """One labelled utterance."""
+
+    text: str
+    intent: Intent
+
+
+def bundled_data_path(name: str) -> Path:
+    """Path of a file in ``bot/nlu/data``."""
+    return Path(__file__).resolve().parent / "data" / name
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TrainingDataError(f"{path}: cannot read training data: {exc}") from exc
+    try:
+        return yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        raise TrainingDataError(f"{path}: invalid YAML: {exc}") from exc
+
+
+def _texts(path: Path, where: str, value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise TrainingDataError(f"{path}: {where} must be a list of non-empty strings")
+    return [item.strip() for item in value]
+
+
+def load_training_examples(path: Path | str | None = None, split: Split = "train") -> list[TrainingExample]:
+    """Read the intent examples of ``split`` from the training YAML (the bundled one by default).
+
+    ``train`` is what the classifier is fitted on, ``heldout`` is the fixed evaluation split that is
+    never used for training, ``all`` is both. Raises :class:`TrainingDataError` naming the file.
+    """
+    if split not in ("train", "heldout", "all"):
+        raise TrainingDataError(f"unknown split {split!r}: use train, heldout or all")
+    source = Path(path) if path is not None else bundled_data_path(TRAINING_FILE)
+    data = _read_yaml(source)
+    intents = data.get("intents") if isinstance(data, dict) else None
+    if not isinstance(intents, dict):
+        raise TrainingDataError(f"{source}: top-level 'intents' mapping is missing")
+    wanted = SPLITS if split == "all" else (split,)
+    examples: list[TrainingExample] = []
+    for name, sections in intents.items():
+        try:
+            intent = Intent(name)
+        except ValueError as exc:
+            raise TrainingDataError(f"{source}: unknown intent {name!r}") from exc
+        if not isinstance(sections, dict) or set(sections) - set(SPLITS):
+            raise TrainingDataError(f"{source}: intent {name!r} must have only 'train' and 'heldout' lists")
+        for part in wanted:
+            for text in _texts(source, f"intents.{name}.{part}", sections.get(part)):
+                examples.append(TrainingExample(text, intent))
+    return examples
+
+
+def load_negative_examples(path: Path | str | None = None) -> list[TrainingExample]:
+    """Read the extra out-of-scope utterances (CLINC150-derived, bundled) as training examples."""
+    source = Path(path) if path is not None else bundled_data_path(NEGATIVES_FILE)
+    data = _read_yaml(source)
+    if not isinstance(data, dict) or "utterances" not in data:
+        raise TrainingDataError(f"{source}: top-level 'utterances' list is missing")
+    texts = _texts(source, "utterances", data["utterances"])
+    return [TrainingExample(text, Intent.OUT_OF_SCOPE) for text in texts]
+
+
+def default_training_set() -> list[TrainingExample]:
+    """What :func:`bot.nlu.build_default_nlu` trains on: the train split plus the negatives."""
+    return [*load_training_examples(split="train"), *load_negative_examples()]
+
+
+def count_by_intent(examples: Sequence[TrainingExample]) -> dict[Intent, int]:
+    """How many examples each intent has (every intent present, zero when absent)."""
+    counts = dict.fromkeys(Intent, 0)
+    for example in examples:
+        counts[example.intent] += 1
+    return counts

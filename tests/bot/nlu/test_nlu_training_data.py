@@ -1,0 +1,101 @@
+"""The bundled training data: coverage per intent, the fixed held-out split, the loaders' errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.nlu import TrainingDataError, load_negative_examples, load_training_examples
+from bot.nlu.training_data import count_by_intent, default_training_set
+from storage.domain import Intent
+
+CLINC = Path("/work/shared/data/clinc150/dev_splits.json")
+
+
+def test_every_intent_has_at_least_40_training_examples() -> None:
+    counts = count_by_intent(load_training_examples(split="train"))
+    print("\ntrain examples per intent:", {intent.value: n for intent, n in counts.items()})
+    assert set(counts) == set(Intent)
+    assert min(counts.values()) >= 40
+
+
+def test_every_intent_has_at_least_60_examples_in_all() -> None:
+    counts = count_by_intent(load_training_examples(split="all"))
+    assert min(counts.values()) >= 60
+
+
+def test_heldout_is_about_a_fifth_and_disjoint_from_train() -> None:
+    train = load_training_examples(split="train")
+    heldout = load_training_examples(split="heldout")
+    train_counts, held_counts = count_by_intent(train), count_by_intent(heldout)
+    for intent in Intent:
+        share = held_counts[intent] / (held_counts[intent] + train_counts[intent])
+        assert 0.15 <= share <= 0.25, intent
+    train_texts = {e.text.lower() for e in train}
+    assert not [e.text for e in heldout if e.text.lower() in train_texts]
+    assert len(load_training_examples(split="all")) == len(train) + len(heldout)
+
+
+def test_default_training_set_never_contains_heldout() -> None:
+    training = {e.text.lower() for e in default_training_set()}
+    assert not [e.text for e in load_training_examples(split="heldout") if e.text.lower() in training]
+
+
+def test_negatives_are_out_of_scope_and_exclude_the_evaluation_set() -> None:
+    negatives = load_negative_examples()
+    assert len(negatives) > 1000
+    assert {e.intent for e in negatives} == {Intent.OUT_OF_SCOPE}
+    if not CLINC.exists():
+        pytest.skip(f"{CLINC} not available")
+    oos_val = {text.lower() for text, _ in json.loads(CLINC.read_text(encoding="utf-8"))["oos_val"]}
+    assert not [e.text for e in negatives if e.text.lower() in oos_val]
+
+
+def test_unknown_split_is_rejected() -> None:
+    with pytest.raises(TrainingDataError, match="unknown split"):
+        load_training_examples(split="test")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("intents: [", "invalid YAML"),
+        ("version: 1\n", "'intents' mapping is missing"),
+        ("intents:\n  order_state:\n    train: [where]\n", "unknown intent 'order_state'"),
+        ("intents:\n  greeting:\n    test: [hi]\n", "only 'train' and 'heldout'"),
+        ("intents:\n  greeting:\n    train: [hi, 3]\n", "intents.greeting.train must be a list"),
+        ("intents:\n  greeting:\n    train: ['  ']\n", "intents.greeting.train must be a list"),
+    ],
+)
+def test_malformed_file_errors_name_the_file(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=message) as error:
+        load_training_examples(path)
+    assert str(path) in str(error.value)
+
+
+def test_missing_file_error(tmp_path: Path) -> None:
+    with pytest.raises(TrainingDataError, match="cannot read"):
+        load_training_examples(tmp_path / "nope.yaml")
+    with pytest.raises(TrainingDataError, match="cannot read"):
+        load_negative_examples(tmp_path / "nope.yaml")
+
+
+def test_custom_file_is_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "mini.yaml"
+    path.write_text(
+        "intents:\n  greeting:\n    train: ['hi', ' hello ']\n    heldout: ['hey']\n"
+        "  goodbye:\n    train: ['bye']\n",
+        encoding="utf-8",
+    )
+    assert [(e.text, e.intent) for e in load_training_examples(path)] == [
+        ("hi", Intent.GREETING),
+        ("hello", Intent.GREETING),
+        ("bye", Intent.GOODBYE),
+    ]
+    assert [(e.text, e.intent) for e in load_training_examples(path, split="heldout")] == [
+        ("hey", Intent.GREETING)
+    ]
