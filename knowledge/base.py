@@ -6,12 +6,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .article import Article
-from .errors import ArticleNotFoundError, PolicyNotFoundError
+from .errors import ArticleNotFoundError, DuplicateIdError, PolicyNotFoundError
 from .policies import RETURN_POLICY_ID, SHIPPING_POLICY_ID, ReturnPolicy, ShippingPolicy
 
 
 class KnowledgeBase:
-    """An immutable set of articles with unique ids (build it with ``load_knowledge_base``)."""
+    """An immutable set of articles with unique ids (build it with ``load_knowledge_base``).
+
+    Constructing one directly from articles with a repeated id raises ``DuplicateIdError``.
+    """
 
     def __init__(self, articles: Iterable[Article]) -> None:
         self._articles = tuple(articles)
@@ -19,7 +22,7 @@ class KnowledgeBase:
         self._by_product: dict[str, list[Article]] = {}
         for article in self._articles:
             if article.id in self._by_id:
-                raise ValueError(f"duplicate article id {article.id!r}")
+                raise DuplicateIdError(f"duplicate article id {article.id!r}", path=article.path)
             self._by_id[article.id] = article
             for sku in article.products:
                 self._by_product.setdefault(sku.upper(), []).append(article)

@@ -1,5 +1,25 @@
 """Validate a split article file against the front matter format and build the :class:`Article`.
 
+The article format: a Markdown file starting with YAML front matter between ``---`` lines::
+
+    ---
+    id: es-900-setup                 # required: lowercase words joined by '-', unique
+    title: Setting up your Barista Pro Espresso Machine   # required
+    tags: [espresso machine, setup]  # required list (may be empty)
+    intents: [setup_help]            # required list of storage.domain.Intent names
+    products: [ES-900]               # SKUs; products and/or categories must be present
+    categories: [kitchen-appliance]  #   (an empty list is fine)
+    kind: setup                      # optional: setup, troubleshooting, policy, faq, howto ...
+    policy: {...}                    # optional mapping, for policy articles
+    url: https://help.doorstep-demo.shop/articles/es-900-setup   # required, http(s)
+    locale: en                       # required: 'en' or 'en-GB'
+    ---
+    Markdown body. Link to other articles with [text](kb:other-id).
+
+Any other key is an error (usually a typo). A ``kind: setup`` article needs a numbered list (its
+steps). The ``return-policy`` and ``shipping-policy`` articles' ``policy`` mappings are checked
+against :mod:`knowledge.policies`.
+
 Every problem found is returned (not raised) so ``doorstep kb check`` can list them all.
 """
 

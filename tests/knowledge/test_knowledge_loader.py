@@ -14,6 +14,7 @@ from knowledge import (
     FieldTypeError,
     FrontMatterSyntaxError,
     InvalidFieldError,
+    KnowledgeBase,
     KnowledgeDirectoryError,
     KnowledgeError,
     MissingFieldError,
@@ -368,3 +369,11 @@ def test_every_loader_error_shares_the_root_type() -> None:
         BrokenLinkError,
     ):
         assert issubclass(kind, KnowledgeError)
+
+
+def test_knowledge_base_refuses_repeated_ids(tmp_path: Path, write_article: WriteArticle) -> None:
+    write_article("twice")
+    article = load_knowledge_base(tmp_path).by_id("twice")
+
+    with pytest.raises(DuplicateIdError, match="duplicate article id 'twice'"):
+        KnowledgeBase([article, article])
