@@ -1,0 +1,120 @@
+"""``slack_feature``: Slack for support staff, mounted at ``POST /slack/events`` in our aiohttp app.
+
+Register it after the conversation feature (it hooks into ``app[ENGINE]`` when the app starts).
+Runs only when ``settings.slack_enabled`` (bot token and signing secret set).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app_keys import CLOCK, SETTINGS, STORE
+from bot.channels.base import Sender
+from bot.channels.senders import SENDERS, sender_registry
+from bot.channels.slack.alerts import SlackAlerts
+from bot.channels.slack.handoffs import SlackHandoffs
+from bot.channels.slack.listeners import build_bolt_app
+from bot.channels.slack.web_api import SlackWebApi
+from bot.channels.slack.work import SerialWork
+from bot.config import Settings
+from bot.engine.feature import ENGINE, SEARCH_INDEX
+from knowledge.search import SearchIndex
+
+log = logging.getLogger(__name__)
+
+#: seconds one Slack Web API call may take
+API_TIMEOUT_SECONDS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class SlackChannel:
+    """The running Slack integration: the web API, the bolt app, the handoff side and its job queue."""
+
+    api: SlackWebApi
+    bolt: AsyncApp
+    handoffs: SlackHandoffs
+    work: SerialWork
+
+    async def idle(self) -> None:
+        """Wait until every queued Slack job (posts, relays, button clicks) has finished."""
+        await self.work.idle()
+
+
+SLACK: web.AppKey[SlackChannel] = web.AppKey("slack", SlackChannel)
+#: staff alerts (``await app[SLACK_ALERTS].alert(order_id, kind, text)``) for the notify feature
+SLACK_ALERTS: web.AppKey[SlackAlerts] = web.AppKey("slack_alerts", SlackAlerts)
+
+
+def slack_feature(app: web.Application, settings: Settings) -> None:
+    """Add ``POST /slack/events`` and the Slack client, when Slack is configured."""
+    if not settings.slack_enabled:
+        return
+    sender_registry(app)  # created now so every channel's context can register in it
+    app.router.add_post("/slack/events", slack_events)
+    app.cleanup_ctx.append(_slack_context)
+
+
+async def slack_events(request: web.Request) -> web.StreamResponse:
+    """Events, slash commands and button clicks, handed to bolt (which verifies the signature)."""
+    bolt = request.app[SLACK].bolt
+    response = await bolt.async_dispatch(await to_bolt_request(request))
+    return await to_aiohttp_response(response)
+
+
+async def _slack_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    senders = app[SENDERS]
+    store = app[STORE]
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS))
+    client = AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_base_url,
+        session=session,
+        timeout=API_TIMEOUT_SECONDS,
+    )
+    api = SlackWebApi(client, app[CLOCK])
+    work = SerialWork()
+
+    def sender_for(channel: str) -> Sender | None:
+        return senders.get(channel)
+
+    def search_index() -> SearchIndex | None:
+        return app.get(SEARCH_INDEX)
+
+    handoffs = SlackHandoffs(
+        api=api,
+        store=store,
+        support_channel=settings.slack_support_channel,
+        senders=sender_for,
+        return_to_bot=app[ENGINE].return_to_bot if ENGINE in app else None,
+        clock=app[CLOCK],
+        work=work,
+    )
+    bolt = build_bolt_app(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        team_id=settings.slack_team_id,
+        store=store,
+        handoffs=handoffs,
+        search_index=search_index,
+    )
+    if ENGINE in app:
+        app[ENGINE].add_hooks(handoffs)
+    else:
+        log.warning("slack without the conversation engine: no handoffs, slash commands only")
+    app[SLACK] = SlackChannel(api=api, bolt=bolt, handoffs=handoffs, work=work)
+    app[SLACK_ALERTS] = SlackAlerts(api, store, settings.slack_support_channel)
+    log.info("slack ready (support channel %s)", settings.slack_support_channel)
+    try:
+        yield
+    finally:
+        await work.close()
+        await session.close()

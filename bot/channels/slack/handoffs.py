@@ -1,0 +1,278 @@
+"""The Slack side of a handoff: the thread staff work in, relays both ways, Claim / Resolve / Back to bot.
+
+:class:`SlackHandoffs` is the engine hook (``on_handoff_created``, ``on_message_during_handoff``)
+and the target of the Slack listeners (staff replies and button clicks). Slow work runs after the
+3-second ack in :class:`SerialWork`, one job at a time per handoff so a thread stays in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.channels.base import RetryLater, Sender, SendError
+from bot.channels.slack.blocks import channel_name, escape
+from bot.channels.slack.context import load_handoff_context
+from bot.channels.slack.errors import HandoffNotFound, SlackError
+from bot.channels.slack.handoff_message import handoff_blocks, handoff_text
+from bot.channels.slack.text import is_internal_note, to_plain
+from bot.channels.slack.web_api import SlackWebApi
+from bot.channels.slack.work import SerialWork
+from bot.clock import Clock
+from handlers.messages import IncomingMessage, Reply
+from storage.models import Handoff
+from storage.repositories.conversations import TranscriptLine
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+BACK_WITH_BOT_TEXT = (
+    "You're back with the doorstep assistant. Ask me anything about your order, "
+    "or type “agent” to reach a person again."
+)
+OPEN_STATUSES = ("open", "claimed")
+#: tries of one message to the shopper when their channel says "retry later"
+DEFAULT_SEND_ATTEMPTS = 4
+#: wait before retrying when the channel did not say how long
+DEFAULT_RETRY_SECONDS = 1.0
+
+
+class ConversationReturner(Protocol):
+    """Gives a handed-off conversation back to the bot (the engine owns conversation state)."""
+
+    async def __call__(self, conversation_id: int) -> None:
+        """Leave the handoff state so the bot answers the shopper again."""
+        ...
+
+
+#: the Sender for a shopper channel ("telegram", "web"...), or None when that channel is off
+SenderLookup = Callable[[str], Sender | None]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffReply:
+    """A human's message in a Slack thread."""
+
+    channel: str
+    thread_ts: str
+    user_id: str
+    text: str
+
+
+class SlackHandoffs:
+    """Handoff threads in the support channel, and everything staff do in them."""
+
+    def __init__(
+        self,
+        *,
+        api: SlackWebApi,
+        store: Store,
+        support_channel: str,
+        senders: SenderLookup,
+        return_to_bot: ConversationReturner | None,
+        clock: Clock,
+        work: SerialWork,
+        send_attempts: int = DEFAULT_SEND_ATTEMPTS,
+    ) -> None:
+        self._api = api
+        self._store = store
+        self._support_channel = support_channel
+        self._senders = senders
+        self._return_to_bot = return_to_bot
+        self._clock = clock
+        self._work = work
+        self._send_attempts = send_attempts
+
+    # ------------------------------------------------------------ engine hooks (called after commit)
+    async def on_handoff_created(self, handoff_id: int) -> None:
+        """Post the handoff to the support channel (in the background)."""
+        self._submit(handoff_id, "post", lambda: self._post_handoff(handoff_id))
+
+    async def on_message_during_handoff(self, handoff_id: int, message: IncomingMessage) -> None:
+        """Copy the shopper's message into the handoff's thread (in the background)."""
+        self._submit(handoff_id, "shopper-message", lambda: self._post_shopper_message(handoff_id, message))
+
+    # ------------------------------------------------------------ staff side (called by the listeners)
+    def staff_replied(self, reply: StaffReply) -> None:
+        """Queue the relay of a staff reply (ignored when the thread is not a handoff's)."""
+        key = ("thread", reply.channel, reply.thread_ts)
+        self._work.submit(key, lambda: self._route_staff_reply(reply), name=f"thread-{reply.thread_ts}")
+
+    def claim(self, handoff_id: int, user_id: str) -> None:
+        """Queue: mark the handoff claimed by the clicking agent and update its message."""
+        self._submit(handoff_id, "claim", lambda: self._claim(handoff_id, user_id))
+
+    def resolve(self, handoff_id: int, user_id: str) -> None:
+        """Queue: resolve the handoff, give the conversation back to the bot and tell the shopper."""
+        self._submit(handoff_id, "resolve", lambda: self._finish(handoff_id, user_id, "resolved"))
+
+    def back_to_bot(self, handoff_id: int, user_id: str) -> None:
+        """Queue: hand the conversation back to the bot without resolving, and tell the shopper."""
+        self._submit(handoff_id, "back-to-bot", lambda: self._finish(handoff_id, user_id, "returned"))
+
+    # ------------------------------------------------------------ jobs
+    def _submit(self, handoff_id: int, what: str, job: Callable[[], Awaitable[None]]) -> None:
+        self._work.submit(("handoff", handoff_id), job, name=f"handoff-{handoff_id}-{what}")
+
+    async def _post_handoff(self, handoff_id: int) -> None:
+        await self._ensure_thread(handoff_id)
+
+    async def _ensure_thread(self, handoff_id: int) -> Handoff:
+        """The handoff, posted to Slack first if it has no thread yet."""
+        async with self._store.transaction() as repos:
+            ctx = await load_handoff_context(repos, handoff_id=handoff_id)
+        if ctx.handoff.slack_ts is not None:
+            return ctx.handoff
+        posted = await self._api.post_message(
+            self._support_channel, handoff_text(ctx), blocks=handoff_blocks(ctx)
+        )
+        async with self._store.transaction() as repos:
+            await repos.handoffs.set_slack_message(
+                handoff_id=handoff_id, channel=posted.channel, ts=posted.ts
+            )
+        ctx.handoff.slack_channel, ctx.handoff.slack_ts = posted.channel, posted.ts
+        log.info("handoff %d posted to Slack (%s)", handoff_id, posted.ts)
+        return ctx.handoff
+
+    async def _post_shopper_message(self, handoff_id: int, message: IncomingMessage) -> None:
+        handoff = await self._ensure_thread(handoff_id)
+        assert handoff.slack_channel is not None and handoff.slack_ts is not None
+        said = message.text or (f"[pressed {message.payload}]" if message.payload else "")
+        lines = [f"*Shopper ({channel_name(message.channel)}):* {escape(said)}" if said else ""]
+        for attachment in message.attachments:
+            label = attachment.file_name or attachment.kind
+            lines.append(f":paperclip: {escape(label)} (kept with the handoff)")
+        text = "\n".join(line for line in lines if line) or "*Shopper:* (empty message)"
+        await self._api.post_message(handoff.slack_channel, text, thread_ts=handoff.slack_ts)
+
+    async def _route_staff_reply(self, reply: StaffReply) -> None:
+        """Find the thread's handoff, then relay in that handoff's queue (after its earlier jobs)."""
+        async with self._store.transaction() as repos:
+            handoff = await repos.handoffs.by_slack_thread(channel=reply.channel, ts=reply.thread_ts)
+        if handoff is None or handoff.id is None:
+            return
+        handoff_id = handoff.id
+        self._submit(handoff_id, "staff-reply", lambda: self._relay_staff_reply(handoff_id, reply))
+
+    async def _relay_staff_reply(self, handoff_id: int, reply: StaffReply) -> None:
+        if is_internal_note(reply.text):
+            log.info("handoff %d: internal note kept in Slack", handoff_id)
+            return
+        async with self._store.transaction() as repos:
+            handoff = await repos.handoffs.get(handoff_id=handoff_id)
+            if handoff is None:
+                raise HandoffNotFound(f"no handoff {handoff_id}")
+            conversation = await repos.conversations.by_id(conversation_id=handoff.conversation_id)
+        if conversation is None:
+            raise HandoffNotFound(f"handoff {handoff_id} has no conversation")
+        if handoff.status not in OPEN_STATUSES:
+            await self._tell_thread(
+                reply.channel,
+                reply.thread_ts,
+                "This conversation is back with the bot, so that reply was *not* sent to the shopper.",
+            )
+            return
+        text = to_plain(reply.text)
+        if not text:
+            return
+        name = await self._agent_name(reply.user_id)
+        delivered = await self._send_to_shopper(
+            conversation.channel, conversation.external_id, Reply(text=f"{name} (support): {text}")
+        )
+        if not delivered:
+            await self._tell_thread(
+                reply.channel, reply.thread_ts, "Couldn't deliver that reply to the shopper (see the logs)."
+            )
+            return
+        async with self._store.transaction() as repos:
+            assert conversation.id is not None
+            await repos.transcript.add_many(
+                [TranscriptLine(conversation_id=conversation.id, direction="staff", text=text, author=name)]
+            )
+
+    async def _claim(self, handoff_id: int, user_id: str) -> None:
+        name = await self._agent_name(user_id)
+        async with self._store.transaction() as repos:
+            handoff = await repos.handoffs.get(handoff_id=handoff_id)
+            if handoff is None:
+                raise HandoffNotFound(f"no handoff {handoff_id}")
+            if handoff.status != "open":
+                log.info("handoff %d is %s; claim ignored", handoff_id, handoff.status)
+                return
+            await repos.handoffs.set_status(handoff_id=handoff_id, status="claimed", by=name)
+        await self._refresh_message(handoff_id)
+
+    async def _finish(self, handoff_id: int, user_id: str, status: str) -> None:
+        name = await self._agent_name(user_id)
+        async with self._store.transaction() as repos:
+            handoff = await repos.handoffs.get(handoff_id=handoff_id)
+            if handoff is None:
+                raise HandoffNotFound(f"no handoff {handoff_id}")
+            if handoff.status not in OPEN_STATUSES:
+                log.info("handoff %d is already %s", handoff_id, handoff.status)
+                return
+            if handoff.status == "open":  # whoever ends it took it
+                await repos.handoffs.set_status(handoff_id=handoff_id, status="claimed", by=name)
+            await repos.handoffs.set_status(handoff_id=handoff_id, status=status)
+            conversation = await repos.conversations.by_id(conversation_id=handoff.conversation_id)
+        if conversation is None or conversation.id is None:
+            raise HandoffNotFound(f"handoff {handoff_id} has no conversation")
+        if self._return_to_bot is not None:
+            await self._return_to_bot(conversation.id)
+        await self._refresh_message(handoff_id)
+        if await self._send_to_shopper(
+            conversation.channel, conversation.external_id, Reply(text=BACK_WITH_BOT_TEXT)
+        ):
+            async with self._store.transaction() as repos:
+                await repos.transcript.add_many(
+                    [
+                        TranscriptLine(
+                            conversation_id=conversation.id, direction="out", text=BACK_WITH_BOT_TEXT
+                        )
+                    ]
+                )
+
+    # ------------------------------------------------------------ helpers
+    async def _refresh_message(self, handoff_id: int) -> None:
+        async with self._store.transaction() as repos:
+            ctx = await load_handoff_context(repos, handoff_id=handoff_id)
+        handoff = ctx.handoff
+        if handoff.slack_channel is None or handoff.slack_ts is None:
+            return
+        await self._api.update_message(
+            handoff.slack_channel, handoff.slack_ts, handoff_text(ctx), blocks=handoff_blocks(ctx)
+        )
+
+    async def _agent_name(self, user_id: str) -> str:
+        try:
+            return await self._api.user_name(user_id)
+        except SlackError as exc:
+            log.warning("users.info for %s failed (%s); using the user id", user_id, exc)
+            return user_id
+
+    async def _send_to_shopper(self, channel: str, external_id: str, reply: Reply) -> bool:
+        """Deliver to the shopper; False (logged) when their channel is off or refuses."""
+        sender = self._senders(channel)
+        if sender is None:
+            log.error("no sender for channel %s; staff message not delivered", channel)
+            return False
+        for attempt in range(1, self._send_attempts + 1):
+            try:
+                await sender.send(external_id, reply)
+                return True
+            except RetryLater as exc:
+                if attempt == self._send_attempts:
+                    log.error(
+                        "message to a %s shopper still refused after %d tries: %s", channel, attempt, exc
+                    )
+                    return False
+                await self._clock.sleep(exc.retry_after or DEFAULT_RETRY_SECONDS)
+            except SendError as exc:
+                log.error("message to a %s shopper failed: %s", channel, exc)
+                return False
+        return False
+
+    async def _tell_thread(self, channel: str, thread_ts: str, text: str) -> None:
+        await self._api.post_message(channel, text, thread_ts=thread_ts)
