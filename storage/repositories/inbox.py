@@ -66,3 +66,67 @@ class InboxRepository(Repository):
             .where(InboxEntry.source == source, InboxEntry.external_id == external_id)
             .values(status="pending")
         )
+
+    # ---- references: provider ids learned from one event, needed to place a later one ----------
+    async def remember_ref(
+        self,
+        *,
+        namespace: str,
+        external_id: str,
+        order_number: str | None,
+        tracking_number: str | None = None,
+    ) -> None:
+        """Remember what a provider's own id stands for (e.g. a Shopify order id -> order number).
+
+        Stored as an inbox row with ``source = "ref:<namespace>"`` and status ``"ref"``; its
+        ``order_number``/``tracking_number`` columns stay empty (the values live in the payload)
+        so order-keyed inbox queries never see it. Remembering again overwrites.
+        """
+        values = {"order_number": order_number, "tracking_number": tracking_number}
+        await self._session.execute(
+            self.insert(InboxEntry)
+            .values(
+                source=f"ref:{namespace}",
+                external_id=external_id,
+                payload=values,
+                status="ref",
+                received_at=utcnow(),
+            )
+            .on_conflict_do_update(index_elements=["source", "external_id"], set_={"payload": values})
+        )
+
+    async def ref(self, *, namespace: str, external_id: str) -> dict[str, Any] | None:
+        """What :meth:`remember_ref` stored for this id (``order_number``, ``tracking_number``), or None."""
+        result = await self._session.execute(
+            select(InboxEntry.payload).where(
+                InboxEntry.source == f"ref:{namespace}", InboxEntry.external_id == external_id
+            )
+        )
+        payload = result.scalar_one_or_none()
+        return dict(payload) if payload else None
+
+    async def pending_unaddressed(self, *, source: str, limit: int = 1000) -> list[InboxEntry]:
+        """Held entries of ``source`` naming no order number (placed only by a provider id), oldest first."""
+        result = await self._session.execute(
+            select(InboxEntry)
+            .where(
+                InboxEntry.status == "pending",
+                InboxEntry.source == source,
+                InboxEntry.order_number.is_(None),
+            )
+            .order_by(InboxEntry.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def for_order(self, *, order_number: str, tracking_numbers: list[str]) -> list[InboxEntry]:
+        """Received events (applied or held) naming this order or one of these tracking numbers, oldest first."""
+        conditions = [InboxEntry.order_number == order_number]
+        if tracking_numbers:
+            conditions.append(InboxEntry.tracking_number.in_(tracking_numbers))
+        result = await self._session.execute(
+            select(InboxEntry)
+            .where(InboxEntry.status.in_(["processed", "pending"]), or_(*conditions))
+            .order_by(InboxEntry.id)
+        )
+        return list(result.scalars())

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from storage.bulk import executemany
 from storage.models import Customer, Order, OrderItem, Shipment, TrackingEvent, utcnow
@@ -91,26 +91,89 @@ class OrderRepository(Repository):
         )
         return await self._details_for(list(result.scalars()))
 
-    async def _details_for(self, order_ids: list[int]) -> list[OrderDetails]:
+    async def current_details(self, *, order_id: int) -> OrderDetails | None:
+        """Like :meth:`details`, but re-read from the database even when the rows were loaded
+        earlier in this unit of work (bulk writes such as :meth:`upsert_many` and
+        :meth:`update_shipment` bypass the objects already loaded)."""
+        many = await self._details_for([order_id], fresh=True)
+        return many[0] if many else None
+
+    async def current_shipment(self, *, tracking_number: str) -> Shipment | None:
+        """Like :meth:`shipment_by_tracking`, re-read from the database (see :meth:`current_details`)."""
+        result = await self._session.execute(
+            select(Shipment)
+            .where(Shipment.tracking_number == tracking_number)
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
+    async def _details_for(self, order_ids: list[int], *, fresh: bool = False) -> list[OrderDetails]:
         if not order_ids:
             return []
+        options = {"populate_existing": True} if fresh else {}
         rows = await self._session.execute(
             select(Order, Customer)
             .join(Customer, Customer.id == Order.customer_id)
             .where(Order.id.in_(order_ids))
+            .execution_options(**options)
         )
         by_id = {o.id: OrderDetails(order=o, customer=c) for o, c in rows.all()}
         items = await self._session.execute(
-            select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.id)
+            select(OrderItem)
+            .where(OrderItem.order_id.in_(order_ids))
+            .order_by(OrderItem.id)
+            .execution_options(**options)
         )
         for item in items.scalars():
             by_id[item.order_id].items.append(item)
         ships = await self._session.execute(
-            select(Shipment).where(Shipment.order_id.in_(order_ids)).order_by(Shipment.id)
+            select(Shipment)
+            .where(Shipment.order_id.in_(order_ids))
+            .order_by(Shipment.id)
+            .execution_options(**options)
         )
         for ship in ships.scalars():
             by_id[ship.order_id].shipments.append(ship)
         return [by_id[i] for i in order_ids if i in by_id]
+
+    async def details_many(self, *, order_ids: Sequence[int]) -> list[OrderDetails]:
+        """Several orders with their customers, items and shipments, in the order asked, re-read
+        from the database (like :meth:`current_details`)."""
+        return await self._details_for(list(dict.fromkeys(order_ids)), fresh=True)
+
+    async def with_overdue_shipments(
+        self, *, as_of: date, stalled_before: datetime | None = None, after_id: int = 0, limit: int = 200
+    ) -> list[int]:
+        """Ids (ascending, above ``after_id``) of open orders the overdue sweep must look at.
+
+        An order qualifies with an undelivered shipment whose ETA or promised date is before
+        ``as_of`` or whose last scan (else its ship time) is before ``stalled_before``, or with
+        no shipment at all and an expected ship date before ``as_of``.
+        """
+        late = or_(Shipment.eta < as_of, Shipment.promised_by < as_of)
+        if stalled_before is not None:
+            late = or_(late, func.coalesce(Shipment.last_event_at, Shipment.shipped_at) < stalled_before)
+        result = await self._session.execute(
+            select(Order.id)
+            .outerjoin(Shipment, Shipment.order_id == Order.id)
+            .where(
+                Order.id > after_id,
+                Order.status == "open",
+                or_(
+                    and_(
+                        Shipment.id.is_not(None),
+                        Shipment.delivered_at.is_(None),
+                        Shipment.status.not_in(["delivered", "returned_to_sender", "lost"]),
+                        late,
+                    ),
+                    and_(Shipment.id.is_(None), Order.expected_ship_date < as_of),
+                ),
+            )
+            .group_by(Order.id)
+            .order_by(Order.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
 
     async def shipment_by_tracking(self, *, tracking_number: str) -> Shipment | None:
         """The shipment with this tracking number, or None."""
