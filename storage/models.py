@@ -158,7 +158,7 @@ class TranscriptMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversations.id")
-    direction: str = Field(max_length=3)  # "in" | "out" | "staff"
+    direction: str = Field(max_length=8)  # "in" | "out" | "staff"
     text: str
     payload: str | None = Field(default=None, max_length=200)
     intent: str | None = Field(default=None, max_length=40)
