@@ -74,3 +74,20 @@ class ProposedMessage:
     not_before: datetime | None = None
     #: staff should be alerted in Slack too (exception, lost, returned to sender)
     alert_staff: bool = False
+
+
+#: the longest dedupe key the outbox column stores
+MAX_DEDUPE_KEY = 300
+
+
+def dedupe_key(
+    order_number: str, kind: MessageKind, tracking_number: str | None = None, status: str | None = None
+) -> str:
+    """``"<order>:<kind>:<tracking or ->:<status or ->"``, unique per (order, kind, shipment, status).
+
+    ``status`` is the shipment status the message is about, or for order-level kinds what
+    tells two messages of that kind apart (the backorder date, the refund id ...). A carrier
+    delay and a sweep delay of one shipment share the key ``<order>:delayed:<tracking>:delayed``.
+    """
+    key = f"{order_number}:{kind.value}:{tracking_number or '-'}:{status or '-'}"
+    return key[:MAX_DEDUPE_KEY]
