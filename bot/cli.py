@@ -131,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands contributed by feature packages."""
-    return []
+    from bot.integrations.cli import register as register_events
+
+    return [register_events]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
