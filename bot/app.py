@@ -61,6 +61,9 @@ def default_features() -> list[Feature]:
     features: list[Feature] = []
     # features are appended here as they land, one line each, e.g.:
     # from bot.engine.feature import conversation_feature; features.append(conversation_feature)
+    from bot.engine.feature import conversation_feature
+
+    features.append(conversation_feature)
     from bot.integrations.routes import events_feature
 
     features.append(events_feature)

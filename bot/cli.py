@@ -131,9 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands contributed by feature packages."""
+    from bot.channels.console import register as register_chat
     from bot.integrations.cli import register as register_events
 
-    return [register_events]
+    return [register_events, register_chat]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

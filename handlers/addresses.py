@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")
+#: "please send it to 5 Oak Lane" -> "5 Oak Lane"
+_LEAD_IN = re.compile(r"^.*?\b(?:to|is|at|address)\s*:?\s+(?=\d)", re.I)
 _CITY_POSTCODE = re.compile(r"^(?P<city>[^\d]+?)\s+(?P<postcode>\d[\dA-Za-z -]{2,9})$")
 
 
@@ -49,7 +51,7 @@ def parse_address(text: str, default_country: str | None = None) -> Address | No
         parts.pop()
     if not parts or not city or not postcode:
         return None
-    line1 = ", ".join(parts)
+    line1 = _LEAD_IN.sub("", ", ".join(parts))
     if not any(ch.isalpha() for ch in line1) or len(line1) > 300 or len(city) > 120:
         return None
     return Address(line1=line1, city=city, postcode=postcode.upper(), country=country)

@@ -22,10 +22,11 @@ class SetupHelpHandler:
     free_text_steps = ("followup", "product")
 
     def order_need(self, ctx: HandlerContext) -> OrderNeed:
-        """A named product needs no order; an order number given needs verification; else use context."""
-        if (ctx.payload or "").startswith("setup:") or ctx.understanding.products:
-            return OrderNeed.NONE
-        if ctx.understanding.order_numbers:
+        """An order number given needs verification; otherwise the order in context is used if any.
+
+        A named product (or a product button) needs no order at all, so anyone gets setup help.
+        """
+        if ctx.understanding.order_numbers and not (ctx.payload or ctx.understanding.products):
             return OrderNeed.REQUIRED
         return OrderNeed.OPTIONAL
 
@@ -79,11 +80,15 @@ class SetupHelpHandler:
         intro = f"Here's how to set up your {name}:" if name else f"{article.title}:"
         reply = article_reply(article, intro)
         reply.buttons = [Button("Still not working?", f"setup:troubleshoot:{sku}"), HUMAN_BUTTON]
-        return Outcome(replies=[reply], await_step="followup", data={"sku": sku})
+        return Outcome(replies=[reply], await_step="followup", data={"sku": sku, "name": name or ""})
 
     def _troubleshoot(self, ctx: HandlerContext, sku: str) -> Outcome:
         articles = ctx.knowledge.base.for_product(sku, kind="troubleshooting")
-        name = _item_name(ctx, sku)
+        name = (
+            _item_name(ctx, sku)
+            or (str(ctx.data.get("name") or "") if ctx.data.get("sku") == sku else "")
+            or None
+        )
         if not articles:
             return self._search(ctx, sku, f"{name or sku} not working")
         article = articles[0]
@@ -94,7 +99,7 @@ class SetupHelpHandler:
         )
         reply = article_reply(article, intro)
         reply.buttons = [Button("Still stuck: get a person", "intent:human_agent")]
-        return Outcome(replies=[reply], await_step="followup", data={"sku": sku})
+        return Outcome(replies=[reply], await_step="followup", data={"sku": sku, "name": name or ""})
 
     def _search(self, ctx: HandlerContext, sku: str, query: str | None = None) -> Outcome:
         hits = ctx.knowledge.index.search(query or ctx.text, limit=3, products=[sku], intent="setup_help")

@@ -30,17 +30,9 @@ def build_nlu() -> Nlu:
     return build_default_nlu(product_refs(CATALOGUE))
 
 
-def settings_link_verifier(settings: Settings, clock: Clock) -> LinkVerifier:
-    """Checks signed link tokens with the server secret (``bot.links``)."""
-    from bot.links import verify_link
-
-    def verify(token: str) -> int | None:
-        return verify_link(token, settings.secret_key, clock.now())
-
-    return verify
-
-
-async def build_engine(store: Store, settings: Settings, clock: Clock) -> Engine:
+async def build_engine(
+    store: Store, settings: Settings, clock: Clock, *, link_verifier: LinkVerifier | None = None
+) -> Engine:
     """Load the knowledge base and train the NLU (in worker threads), then create the engine."""
     started = time.perf_counter()
     knowledge, nlu = await asyncio.gather(
@@ -56,5 +48,5 @@ async def build_engine(store: Store, settings: Settings, clock: Clock) -> Engine
         nlu=nlu,
         knowledge=knowledge,
         clock=clock,
-        link_verifier=settings_link_verifier(settings, clock),
+        link_verifier=link_verifier,
     )

@@ -59,7 +59,7 @@ def from_payload(payload: str, attachments: tuple[Any, ...] = ()) -> Understandi
     kind, _, rest = payload.partition(":")
     if kind == "intent" and rest:
         return Understanding(payload=payload, intent=rest, confidence=1.0, attachments=attachments)
-    if kind == "order" and rest:
+    if kind == "order" and rest and rest != "other":
         return Understanding(payload=payload, order_numbers=(rest,), attachments=attachments)
     return Understanding(payload=payload, attachments=attachments)
 

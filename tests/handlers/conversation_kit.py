@@ -482,3 +482,51 @@ async def harness(shop_template: Path, tmp_path: Path) -> AsyncIterator[Harness]
     kit = Harness(f"sqlite+aiosqlite:///{path}")
     yield kit
     await kit.store.aclose()
+
+
+async def handler_context(
+    kit: Harness,
+    repos: Any,
+    *,
+    text: str = "",
+    payload: str | None = None,
+    intent: str | None = None,
+    order_number: str | None = None,
+    verified_as: str | None = None,
+    step: str | None = None,
+    data: dict[str, Any] | None = None,
+    products: tuple[Any, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
+    user: str = DEFAULT_USER,
+) -> Any:
+    """A HandlerContext for calling one handler directly, inside ``repos``' transaction."""
+    from handlers.context import HandlerContext, Understanding
+
+    identity = await repos.identities.get_or_create(channel=CHANNEL, external_id=user)
+    conversation = await repos.conversations.get_or_create(channel=CHANNEL, external_id=user)
+    customer_id = None
+    if verified_as is not None:
+        customer = await repos.customers.by_email(email=verified_as)
+        customer_id = customer.id
+    order = await repos.orders.details_by_number(order_number=order_number) if order_number else None
+    return HandlerContext(
+        repos=repos,
+        knowledge=shared_knowledge(),
+        clock=kit.clock,
+        channel=CHANNEL,
+        external_id=user,
+        identity_id=identity.id,
+        conversation_id=conversation.id,
+        understanding=Understanding(
+            text=text,
+            payload=payload,
+            intent=intent,
+            confidence=1.0,
+            products=products,
+            attachments=attachments,
+        ),
+        customer_id=customer_id,
+        order=order,
+        step=step,
+        data=dict(data or {}),
+    )

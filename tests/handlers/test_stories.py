@@ -28,7 +28,7 @@ from storage.models import (
     TranscriptMessage,
     VerificationAttempt,
 )
-from tests.handlers.conversation_kit import CHANNEL, DEFAULT_USER, Harness, harness, shop_template  # noqa: F401
+from tests.handlers.conversation_kit import CHANNEL, DEFAULT_USER, Harness
 
 STORIES_DIR = Path(__file__).parent / "stories"
 STORY_KEYS = {"name", "user", "verified_as", "steps", "rows", "notes"}
@@ -250,7 +250,7 @@ async def _check_rows(
 
 
 @pytest.mark.parametrize("story", STORIES, ids=[s["name"] for s in STORIES])
-async def test_story(story: dict[str, Any], harness: Harness) -> None:  # noqa: F811
+async def test_story(story: dict[str, Any], harness: Harness) -> None:
     from handlers.messages import Attachment
 
     kit = harness

@@ -1,0 +1,123 @@
+"""``POST /api/chat``: the REST chat channel over real HTTP, with the real engine."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.channels.rest import BadChatRequest, ChatRateLimiter, parse_chat_body
+from bot.clock import FakeClock
+from bot.engine.feature import ENGINE, SEARCH_INDEX, conversation_feature
+from tests.bot.conftest import ClientFactory, test_settings
+from tests.handlers.conversation_kit import NOW, shop_template
+
+__all__ = ["shop_template"]
+
+from datetime import timedelta
+
+import pytest
+
+
+@pytest.fixture
+def shop_url(shop_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "shop.db"
+    shutil.copyfile(shop_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def test_a_conversation_over_http(make_client: ClientFactory, shop_url: str) -> None:
+    client = await make_client(test_settings(shop_url), features=[conversation_feature])
+    assert ENGINE in client.app and SEARCH_INDEX in client.app
+    first = await client.post("/api/chat", json={"user_id": "web:abc", "text": "where is my order 1001"})
+    assert first.status == 200
+    body = await first.json()
+    assert body["intent"] == "order_status"
+    assert body["replies"][0]["text"].startswith("Thanks! To keep your order details safe")
+    assert body["replies"][0]["buttons"] == []
+    assert isinstance(body["conversation_id"], str) and body["conversation_id"].isdigit()
+    second = await client.post("/api/chat", json={"user_id": "web:abc", "text": "ann@example.com"})
+    reply = (await second.json())["replies"][0]
+    assert "Kettle Pro 200 (order #1001)" in reply["text"]
+    assert reply["links"] == [
+        {"title": "Track with UPS", "url": "https://track.example.test/1Z999AA10000001001"}
+    ]
+    pressed = await client.post("/api/chat", json={"user_id": "web:abc", "payload": "intent:greeting"})
+    buttons = (await pressed.json())["replies"][0]["buttons"]
+    assert {"title": "Where is my order?", "payload": "intent:order_status"} in buttons
+
+
+async def test_bad_requests_get_a_reason(make_client: ClientFactory, shop_url: str) -> None:
+    client = await make_client(test_settings(shop_url), features=[conversation_feature])
+    cases = [
+        (b"{not json", "body must be JSON"),
+        (b"[1, 2]", "body must be a JSON object"),
+        (b'{"text": "hi"}', "user_id is required"),
+        (b'{"user_id": "web:a"}', "send text or a payload"),
+        (b'{"user_id": "web:a", "text": 5}', "text must be a string"),
+        (
+            ('{"user_id": "web:a", "text": "' + "x" * 2001 + '"}').encode(),
+            "text is too long (at most 2000 characters)",
+        ),
+        (('{"user_id": "' + "u" * 129 + '", "text": "hi"}').encode(), "user_id is too long"),
+    ]
+    for raw, reason in cases:
+        response = await client.post("/api/chat", data=raw, headers={"Content-Type": "application/json"})
+        assert response.status == 400, raw
+        assert reason in (await response.json())["error"], raw
+
+
+async def test_duplicate_message_id_answers_no_replies(make_client: ClientFactory, shop_url: str) -> None:
+    client = await make_client(test_settings(shop_url), features=[conversation_feature])
+    body = {"user_id": "web:dup", "text": "hi", "message_id": "m-1"}
+    first = await (await client.post("/api/chat", json=body)).json()
+    again = await (await client.post("/api/chat", json=body)).json()
+    assert first["replies"] and "duplicate" not in first
+    assert again == {
+        "replies": [],
+        "intent": None,
+        "conversation_id": first["conversation_id"],
+        "duplicate": True,
+    }
+
+
+async def test_each_user_is_rate_limited(make_client: ClientFactory, shop_url: str) -> None:
+    client = await make_client(
+        test_settings(shop_url, chat_rate_limit_per_minute=2), features=[conversation_feature]
+    )
+    for _ in range(2):
+        assert (await client.post("/api/chat", json={"user_id": "web:fast", "text": "hi"})).status == 200
+    limited = await client.post("/api/chat", json={"user_id": "web:fast", "text": "hi"})
+    assert limited.status == 429
+    body = await limited.json()
+    assert body["error"].startswith("You're sending messages a little too fast")
+    assert 1 <= body["retry_after"] <= 60 and limited.headers["Retry-After"] == str(body["retry_after"])
+    other = await client.post("/api/chat", json={"user_id": "web:calm", "text": "hi"})
+    assert other.status == 200
+
+
+def test_rate_limiter_window_slides() -> None:
+    clock = FakeClock(NOW)
+    limiter = ChatRateLimiter(2, clock)
+    assert limiter.retry_after("u") is None
+    clock.advance(timedelta(seconds=30))
+    assert limiter.retry_after("u") is None
+    assert limiter.retry_after("u") == pytest.approx(30.0)
+    clock.advance(timedelta(seconds=30))
+    assert limiter.retry_after("u") is None  # the first message left the window
+
+
+def test_parse_chat_body_reads_every_field() -> None:
+    user, message = parse_chat_body(
+        b'{"user_id": "web:1", "payload": "order:1001", "message_id": "m9", "link_token": "tok"}', NOW
+    )
+    assert user == "web:1"
+    assert (
+        message.channel,
+        message.external_id,
+        message.payload,
+        message.message_id,
+        message.link_token,
+    ) == ("rest", "web:1", "order:1001", "m9", "tok")
+    assert message.received_at == NOW
+    with pytest.raises(BadChatRequest, match="payload is too long"):
+        parse_chat_body(('{"user_id": "u", "payload": "' + "p" * 201 + '"}').encode())

@@ -1,0 +1,239 @@
+"""The engine's own duties: duplicates, state persistence, concurrency retry, handoff quiet mode, hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from bot.engine.engine import Engine
+from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
+from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.fallback import FallbackHandler
+from handlers.messages import IncomingMessage
+from handlers.registry import default_handlers
+from storage.models import TranscriptMessage
+from storage.store import Store
+from tests.handlers.conversation_kit import (
+    CHANNEL,
+    DEFAULT_USER,
+    Harness,
+    shared_knowledge,
+    shared_nlu,
+    text_of,
+)
+
+
+async def _transcript_count(kit: Harness) -> int:
+    async with kit.store.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(TranscriptMessage))).scalar_one())
+
+
+async def test_duplicate_message_id_is_answered_once(harness: Harness) -> None:
+    first = await harness.send("hi", message_id="dup-1")
+    again = await harness.send("hi", message_id="dup-1")
+    assert first.replies and not first.duplicate
+    assert again.duplicate is True and again.replies == [] and again.intent is None
+    assert again.conversation_id == first.conversation_id
+    assert await _transcript_count(harness) == 2  # one in, one out
+
+
+async def test_same_message_id_on_another_channel_is_not_a_duplicate(harness: Harness) -> None:
+    await harness.send("hi", message_id="shared-1")
+    other = await harness.engine.handle(
+        IncomingMessage(channel="telegram", external_id="42", text="hi", message_id="shared-1")
+    )
+    assert other.duplicate is False and other.intent == "greeting"
+
+
+async def test_a_duplicate_rolls_back_everything_the_turn_did(harness: Harness) -> None:
+    await harness.verify_as("ann@example.com")
+    await harness.send("cancel order 1003", message_id="x-1")
+    repeat = await harness.send("yes", message_id="x-1")
+    assert repeat.duplicate
+    async with harness.store.transaction() as repos:
+        order = await repos.orders.by_number(order_number="1003")
+        conversation = await repos.conversations.get(channel=CHANNEL, external_id=DEFAULT_USER)
+    assert order is not None and order.status == "open"
+    assert conversation is not None and conversation.state == "cancel_order.confirm"
+
+
+async def test_state_survives_a_new_engine_on_the_same_database(harness: Harness) -> None:
+    await harness.send("where is my order 1001")
+    other = Engine(
+        store=Store(harness.url), nlu=shared_nlu(), knowledge=shared_knowledge(), clock=harness.clock
+    )
+    try:
+        result = await other.handle(
+            IncomingMessage(channel=CHANNEL, external_id=DEFAULT_USER, text="ann@example.com")
+        )
+    finally:
+        await other._store.aclose()
+    assert "on its way with UPS" in text_of(result)
+
+
+class _RacingHandler:
+    """A greeting handler that, the first ``races`` times, lets another writer bump the conversation."""
+
+    name = "greeting"
+    intents = ("greeting",)
+    payload_prefixes: tuple[str, ...] = ()
+
+    def __init__(self, url: str, races: int) -> None:
+        self.url = url
+        self.races = races
+        self.calls = 0
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        return OrderNeed.NONE
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        self.calls += 1
+        if self.calls <= self.races:
+            async with Store(self.url) as other, other.transaction() as repos:
+                row = await repos.conversations.by_id(conversation_id=ctx.conversation_id)
+                assert row is not None
+                await repos.conversations.save(
+                    conversation_id=ctx.conversation_id, expected_version=row.version, state="idle", slots={}
+                )
+        return Outcome.say(f"hello #{self.calls}")
+
+
+def _engine_with(kit: Harness, handler: Any) -> Engine:
+    handlers = [h for h in default_handlers() if h.name != "greeting"] + [handler]
+    return Engine(
+        store=kit.store, nlu=shared_nlu(), knowledge=shared_knowledge(), clock=kit.clock, handlers=handlers
+    )
+
+
+async def test_a_lost_race_is_retried_once_from_the_start(harness: Harness) -> None:
+    await harness.send("thanks")  # creates the conversation row
+    racing = _RacingHandler(harness.url, races=1)
+    engine = _engine_with(harness, racing)
+    result = await engine.handle(
+        IncomingMessage(channel=CHANNEL, external_id=DEFAULT_USER, text="hi", message_id="r-1")
+    )
+    assert racing.calls == 2
+    assert text_of(result) == "hello #2"
+    async with harness.store.engine.connect() as conn:
+        said = (
+            await conn.execute(select(TranscriptMessage.text).where(TranscriptMessage.direction == "out"))
+        ).scalars()
+        assert "hello #1" not in list(said)
+
+
+async def test_two_lost_races_give_up_with_a_concurrency_error(harness: Harness) -> None:
+    await harness.send("thanks")
+    engine = _engine_with(harness, _RacingHandler(harness.url, races=2))
+    with pytest.raises(ConcurrentUpdateError):
+        await engine.handle(IncomingMessage(channel=CHANNEL, external_id=DEFAULT_USER, text="hi"))
+
+
+async def test_handoff_quiet_mode_until_staff_resolve(harness: Harness) -> None:
+    await harness.send("agent")
+    assert len(harness.hooks.handoffs_created) == 1
+    handoff_id = harness.hooks.handoffs_created[0]
+    quiet = await harness.send("where is my order 1001")
+    assert (
+        text_of(quiet) == "Thanks, I've passed that on. A person from our support team will reply right here."
+    )
+    assert harness.hooks.during_handoff == [(handoff_id, "where is my order 1001")]
+    async with harness.store.transaction() as repos:
+        await repos.handoffs.set_status(handoff_id=handoff_id, status="resolved", by="U1")
+    back = await harness.send("where is my order 1001")
+    assert "email address or phone number" in text_of(back)
+    assert len(harness.hooks.during_handoff) == 1
+
+
+async def test_return_to_bot_leaves_quiet_mode(harness: Harness) -> None:
+    first = await harness.send("agent")
+    await harness.engine.return_to_bot(first.conversation_id)
+    async with harness.store.transaction() as repos:
+        conversation = await repos.conversations.by_id(conversation_id=first.conversation_id)
+    assert conversation is not None and conversation.state == "idle"
+
+
+async def test_asking_again_while_handed_off_creates_no_second_handoff(harness: Harness) -> None:
+    await harness.send("agent")
+    async with harness.store.transaction() as repos:
+        await repos.handoffs.set_status(handoff_id=harness.hooks.handoffs_created[0], status="returned")
+    await harness.send("human")
+    await harness.send("human")
+    assert len(harness.hooks.handoffs_created) == 2
+    async with harness.store.transaction() as repos:
+        assert len(await repos.handoffs.list_open()) == 1
+
+
+class _BrokenHooks:
+    async def on_handoff_created(self, handoff_id: int) -> None:
+        raise RuntimeError("slack is down")
+
+
+async def test_a_failing_hook_does_not_fail_the_turn(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.engine.add_hooks(_BrokenHooks())
+    result = await harness.send("agent")
+    assert "passed our conversation" in text_of(result)
+    assert harness.hooks.handoffs_created  # hooks registered before still ran
+    assert "engine hook _BrokenHooks.on_handoff_created failed" in caplog.text
+
+
+async def test_a_signed_link_verifies_the_chat(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        ann = await repos.customers.by_email(email="ann@example.com")
+    assert ann is not None and ann.id is not None
+    harness.link_verifier = lambda token: ann.id if token == "good-token" else None
+    await harness.restart()
+    welcome = await harness.send("", link_token="good-token")
+    assert text_of(welcome).startswith("Thanks, Ann, you're all set")
+    assert harness.hooks.verified == [(CHANNEL, DEFAULT_USER, ann.id)]
+    status = await harness.send("where is my order")
+    assert "Which order do you mean?" in text_of(status)
+
+
+async def test_a_bad_link_token_verifies_nothing(harness: Harness) -> None:
+    harness.link_verifier = lambda token: None
+    await harness.restart()
+    result = await harness.send("", link_token="forged")
+    assert "That link has expired or isn't valid" in text_of(result)
+    assert harness.hooks.verified == []
+    asked = await harness.send("where is my order 1001")
+    assert "email address or phone number" in text_of(asked)
+
+
+def test_two_handlers_claiming_one_intent_are_refused(harness: Harness) -> None:
+    with pytest.raises(HandlerSetupError, match="out_of_scope"):
+        Engine(
+            store=harness.store,
+            nlu=shared_nlu(),
+            knowledge=shared_knowledge(),
+            clock=harness.clock,
+            handlers=[*default_handlers(), FallbackHandler()],
+        )
+
+
+async def test_a_follow_up_costs_a_handful_of_queries_and_one_commit(harness: Harness) -> None:
+    await harness.verify_as("ann@example.com")
+    await harness.send("where is my order 1001")
+    statements: list[str] = []
+    commits: list[int] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    def on_commit(conn: Any) -> None:
+        commits.append(1)
+
+    sync_engine = harness.store.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", on_execute)
+    event.listen(sync_engine, "commit", on_commit)
+    try:
+        result = await harness.send("and when will it arrive?")
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", on_execute)
+        event.remove(sync_engine, "commit", on_commit)
+    assert "Expected delivery" in text_of(result)
+    assert len(commits) == 1
+    assert len(statements) <= 10, statements

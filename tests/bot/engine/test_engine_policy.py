@@ -1,0 +1,156 @@
+"""Dialogue policy rules: global commands, idle routing and topic switches."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.policy import (
+    entity_only,
+    idle_intent,
+    topic_switch,
+    wants_cancel,
+    wants_human,
+    wants_menu,
+    wants_stop_notifications,
+)
+from handlers.context import ProductMention, Understanding
+
+
+def said(text: str, intent: str | None = None, confidence: float = 0.0, **entities: object) -> Understanding:
+    return Understanding(text=text, intent=intent, confidence=confidence, **entities)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text", ["agent", "Human!", "talk to a person", "I want to speak to a human please", "live agent"]
+)
+def test_human_requests(text: str) -> None:
+    assert wants_human(said(text))
+
+
+@pytest.mark.parametrize("text", ["the agent left it at the door", "my husband is a human", ""])
+def test_not_human_requests(text: str) -> None:
+    assert not wants_human(said(text))
+
+
+@pytest.mark.parametrize("text", ["cancel", "stop that", "Never mind", "nevermind.", "forget it"])
+def test_cancel_words(text: str) -> None:
+    assert wants_cancel(said(text))
+
+
+def test_cancel_button_and_not_cancel_sentences() -> None:
+    assert wants_cancel(Understanding(payload="cancel"))
+    assert not wants_cancel(said("cancel my order"))
+
+
+def test_stop_and_menu_words() -> None:
+    assert wants_stop_notifications(said("/stop")) and wants_stop_notifications(said("unsubscribe"))
+    assert not wants_stop_notifications(said("stop sending me shipping updates"))
+    assert (
+        wants_menu(said("/start")) and wants_menu(said("help")) and not wants_menu(said("help me set it up"))
+    )
+
+
+def test_entity_only_messages() -> None:
+    assert entity_only(
+        said("order 1001 ann@example.com", order_numbers=("1001",), emails=("ann@example.com",))
+    )
+    assert entity_only(said("my email is ann@example.com", emails=("ann@example.com",)))
+    assert not entity_only(said("cancel order 1001", order_numbers=("1001",)))
+    assert not entity_only(said("hello"))
+
+
+def test_idle_intent() -> None:
+    assert idle_intent(said("where is it", "order_status", 0.9)) == "order_status"
+    assert idle_intent(said("what's the weather", "out_of_scope", 0.97)) == "out_of_scope"
+    assert idle_intent(said("hmm", "setup_help", 0.2)) == "out_of_scope"
+    assert idle_intent(said("1042", "greeting", 0.5, order_numbers=("1042",))) == "order_status"
+    assert idle_intent(said("where is 1010", "order_status", 0.43, order_numbers=("1010",))) == "order_status"
+    assert (
+        idle_intent(said("cancel order 1003", "cancel_order", 1.0, order_numbers=("1003",))) == "cancel_order"
+    )
+
+
+def test_topic_switch_needs_a_confident_new_intent() -> None:
+    current = ("return_request",)
+    assert (
+        topic_switch(
+            said("where is my refund", "refund_status", 0.95),
+            current=current,
+            free_text=False,
+            expects_entities=False,
+        )
+        == "refund_status"
+    )
+    assert (
+        topic_switch(
+            said("refund?", "refund_status", 0.6), current=current, free_text=False, expects_entities=False
+        )
+        is None
+    )
+    assert (
+        topic_switch(
+            said("return it", "return_request", 0.99),
+            current=current,
+            free_text=False,
+            expects_entities=False,
+        )
+        is None
+    )
+
+
+def test_short_answers_and_entities_never_switch() -> None:
+    assert (
+        topic_switch(
+            said("no", "goodbye", 0.97), current=("cancel_order",), free_text=False, expects_entities=False
+        )
+        is None
+    )
+    assert (
+        topic_switch(
+            said("both", "human_agent", 0.74),
+            current=("return_request",),
+            free_text=False,
+            expects_entities=False,
+        )
+        is None
+    )
+    assert (
+        topic_switch(
+            said(
+                "cancel order 1001 ann@example.com",
+                "cancel_order",
+                0.9,
+                order_numbers=("1001",),
+                emails=("ann@example.com",),
+            ),
+            current=("order_status",),
+            free_text=False,
+            expects_entities=True,
+        )
+        is None
+    )
+
+
+def test_free_text_steps_need_more_confidence() -> None:
+    text = said("the box is wet and the manual is torn", "return_request", 0.8)
+    assert topic_switch(text, current=("delivery_problem",), free_text=True, expects_entities=False) is None
+    assert (
+        topic_switch(text, current=("delivery_problem",), free_text=False, expects_entities=False)
+        == "return_request"
+    )
+
+
+def test_clearly_unrelated_questions_leave_for_the_fallback() -> None:
+    weather = said("what's the weather in Paris", "out_of_scope", 0.97)
+    assert (
+        topic_switch(weather, current=("setup_help",), free_text=False, expects_entities=False)
+        == "out_of_scope"
+    )
+    assert topic_switch(weather, current=("change_order",), free_text=True, expects_entities=False) is None
+    product = said("the mug set", "out_of_scope", 0.95, products=(ProductMention("MG-12", "Mugs"),))
+    assert topic_switch(product, current=("return_request",), free_text=False, expects_entities=False) is None
+
+
+def test_button_presses_never_switch() -> None:
+    pressed = Understanding(payload="intent:order_status", intent="order_status", confidence=1.0)
+    assert topic_switch(pressed, current=("return_request",), free_text=False, expects_entities=False) is None

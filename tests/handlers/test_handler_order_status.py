@@ -1,0 +1,76 @@
+"""order_status: the words for every shipment state, from real order rows."""
+
+from __future__ import annotations
+
+from handlers.order_facts import has_shipped, lateness, unshipped_items
+from handlers.order_status import OrderStatusHandler, describe_order
+from tests.handlers.conversation_kit import TODAY, Harness, handler_context
+
+
+async def _describe(kit: Harness, number: str) -> tuple[str, list[str], list[str]]:
+    async with kit.store.transaction() as repos:
+        details = await repos.orders.details_by_number(order_number=number)
+    assert details is not None
+    reply = describe_order(details, TODAY)
+    return reply.text, [b.payload for b in reply.buttons], [link.url for link in reply.links]
+
+
+async def test_in_transit_with_last_scan(harness: Harness) -> None:
+    text, buttons, links = await _describe(harness, "1001")
+    assert text == (
+        "Kettle Pro 200 (order #1001) is on its way with UPS. Expected delivery: Wednesday 25 November. "
+        "Last scan in Hartford, CT today at 06:12. Tracking number: 1Z999AA10000001001."
+    )
+    assert buttons == [] and links == ["https://track.example.test/1Z999AA10000001001"]
+
+
+async def test_late_parcel_apologises_with_new_date_and_options(harness: Harness) -> None:
+    text, buttons, _ = await _describe(harness, "1004")
+    assert "I'm sorry, it's running late: we promised it by Saturday 21 November." in text
+    assert "The carrier now expects to deliver it Wednesday 25 November." in text
+    assert buttons == ["problem:late", "intent:human_agent"]
+
+
+async def test_delivered_offers_didnt_get_it(harness: Harness) -> None:
+    text, buttons, _ = await _describe(harness, "1002")
+    assert (
+        text
+        == "Barista Pro Espresso Machine and Stoneware Mug Set of 4 (order #1002) was delivered yesterday at 10:00 by UPS."
+    )
+    assert buttons == ["problem:not_received", "intent:human_agent"]
+
+
+async def test_not_shipped_backordered_and_cancelled(harness: Harness) -> None:
+    text, _, links = await _describe(harness, "1003")
+    assert "hasn't shipped yet. We expect to ship it tomorrow." in text and links == []
+    text, buttons, _ = await _describe(harness, "1007")
+    assert "on backorder until Saturday 5 December" in text and "intent:cancel_order" in buttons
+    text, buttons, _ = await _describe(harness, "1006")
+    assert text.startswith("Order #1006 was cancelled") and "intent:refund_status" in buttons
+
+
+async def test_order_facts(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        late = await repos.orders.details_by_number(order_number="1004")
+        fresh = await repos.orders.details_by_number(order_number="1003")
+        split = await repos.orders.details_by_number(order_number="1008")
+    assert late and fresh and split
+    info = lateness(late.shipments[0], TODAY)
+    assert (
+        info is not None
+        and info.promised_by.isoformat() == "2026-11-21"
+        and info.new_eta.isoformat() == "2026-11-25"
+    )
+    assert lateness(split.shipments[1], TODAY) is None
+    assert has_shipped(late) and not has_shipped(fresh)
+    assert [i.sku for i in unshipped_items(fresh)] == ["SD-140"] and unshipped_items(split) == []
+
+
+async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(harness, repos, order_number="1010", verified_as="elif@example.com")
+        handler = OrderStatusHandler()
+        assert handler.order_need(ctx).value == "required"
+        outcome = await handler.handle(ctx)
+    assert outcome.await_step is None
+    assert "out for delivery today with UPS" in outcome.replies[0].text

@@ -1,0 +1,82 @@
+"""Returns: eligibility from delivery date, window and category; the policy from the KB."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.return_rules import eligibility, policy_summary
+from handlers.returns import RefundStatusHandler, ReturnRequestHandler
+from knowledge.policies import ReturnPolicy
+from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
+
+POLICY = ReturnPolicy(
+    default_window_days=30,
+    window_days_by_category={"apparel": 60},
+    non_returnable_categories=frozenset({"gift-card"}),
+    opened_electronics_fee_percent=0,
+)
+
+
+async def _details(kit: Harness, number: str):  # type: ignore[no-untyped-def]
+    async with kit.store.transaction() as repos:
+        return await repos.orders.details_by_number(order_number=number)
+
+
+async def test_eligibility_per_item(harness: Harness) -> None:
+    delivered = await _details(harness, "1002")
+    verdicts = eligibility(delivered, POLICY, TODAY)
+    assert [(v.item.sku, v.verdict, v.last_day) for v in verdicts] == [
+        ("ES-900", "ok", date(2026, 12, 22)),
+        ("MG-12", "ok", date(2026, 12, 22)),
+    ]
+    old = await _details(harness, "1005")
+    assert [(v.item.sku, v.verdict) for v in eligibility(old, POLICY, TODAY)] == [
+        ("GC-50", "non_returnable"),
+        ("TS-01", "window_closed"),
+    ]
+    assert eligibility(old, POLICY, date(2026, 10, 31))[1].verdict == "ok"  # the last day still counts
+    travelling = await _details(harness, "1001")
+    assert eligibility(travelling, POLICY, TODAY)[0].verdict == "not_delivered"
+    cancelled = await _details(harness, "1006")
+    assert eligibility(cancelled, POLICY, TODAY)[0].verdict == "cancelled"
+
+
+def test_policy_summary_uses_the_knowledge_base_numbers() -> None:
+    assert policy_summary(POLICY) == (
+        "Most items can be returned within 30 days of delivery. Clothing: 60 days. Gift cards can't be returned. "
+        "Returns are free, even for opened electronics."
+    )
+    assert "Clothing and shoes: 60 days" in policy_summary(shared_knowledge().base.return_policy())
+
+
+async def test_return_request_creates_the_request_for_the_pressed_item(harness: Harness) -> None:
+    handler = ReturnRequestHandler()
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(
+            harness, repos, order_number="1002", verified_as="ann@example.com", text="return it"
+        )
+        listed = await handler.handle(ctx)
+        ctx.step, ctx.data = listed.await_step, listed.data
+        ctx.understanding = type(ctx.understanding)(payload="return:item:ES-900")
+        done = await handler.handle(ctx)
+        returns = await repos.returns.for_order(order_id=ctx.order.order.id)
+    assert listed.await_step == "pick" and listed.data == {"reason": "return it"}
+    assert [b.payload for b in listed.replies[0].buttons] == [
+        "return:item:ES-900",
+        "return:item:MG-12",
+        "return:all",
+    ]
+    assert done.replies[0].text.startswith("Done: return #2 is started for Barista Pro Espresso Machine")
+    assert [(r.skus, r.reason) for r in returns] == [(["ES-900"], "return it")]
+
+
+async def test_refund_status_from_order_state(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        issued = await RefundStatusHandler().handle(
+            await handler_context(harness, repos, order_number="1006", verified_as="carla@example.com")
+        )
+        none = await RefundStatusHandler().handle(
+            await handler_context(harness, repos, order_number="1001", verified_as="ann@example.com")
+        )
+    assert "has been issued" in issued.replies[0].text
+    assert "no refund on order #1001 yet" in none.replies[0].text

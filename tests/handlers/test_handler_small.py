@@ -1,0 +1,125 @@
+"""Greeting, human agent, setup help, articles, fallback, wording and the handler registry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from handlers.articles import ArticleHandler, numbered_steps
+from handlers.context import ProductMention
+from handlers.fallback import FallbackHandler
+from handlers.handoff import open_handoff
+from handlers.human_agent import ALREADY_WAITING, HumanAgentHandler
+from handlers.registry import default_handlers
+from handlers.setup_help import SetupHelpHandler
+from handlers.smalltalk import GreetingHandler
+from handlers.wording import day, join_words, mask_email, moment_words, relative_day
+from storage.domain import Intent
+from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
+
+
+def test_every_intent_has_exactly_one_handler() -> None:
+    handlers = default_handlers()
+    claimed = [intent for h in handlers for intent in h.intents]
+    assert sorted(claimed) == sorted(i.value for i in Intent)
+    prefixes = [p for h in handlers for p in h.payload_prefixes]
+    assert len(prefixes) == len(set(prefixes))
+
+
+def test_wording() -> None:
+    assert day(date(2026, 11, 25)) == "Wednesday 25 November"
+    assert [relative_day(date(2026, 11, d), TODAY) for d in (22, 23, 24, 27)] == [
+        "yesterday",
+        "today",
+        "tomorrow",
+        "Friday 27 November",
+    ]
+    assert (
+        moment_words(datetime(2026, 11, 23, 3, 30, tzinfo=UTC), "America/New_York", TODAY)
+        == "yesterday at 22:30"
+    )
+    assert join_words(["a", "b", "c"]) == "a, b and c" and join_words(["a"]) == "a"
+    assert mask_email("ann@example.com") == "a***@example.com"
+
+
+def test_numbered_steps_are_short_and_numbered() -> None:
+    article = shared_knowledge().base.by_id("kt-200-setup")
+    lines = numbered_steps(article).splitlines()
+    assert lines[0].startswith("1. ") and all(len(line) <= 170 for line in lines)
+    assert len(lines) == min(len(article.steps()), 8) + (1 if len(article.steps()) > 8 else 0)
+
+
+async def test_greeting_uses_the_verified_first_name(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        outcome = await GreetingHandler().handle(
+            await handler_context(harness, repos, verified_as="dev@example.com")
+        )
+    assert outcome.replies[0].text.startswith("Hi Dev! I can track your order")
+    assert outcome.replies[0].buttons[0].payload == "intent:order_status"
+
+
+async def test_human_agent_reuses_the_open_handoff(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(harness, repos, text="agent")
+        first = await HumanAgentHandler().handle(ctx)
+        created = ctx.handoff
+        ctx.handoff = None
+        second = await HumanAgentHandler().handle(ctx)
+    assert created is not None and created.created
+    assert (
+        ctx.handoff is not None and not ctx.handoff.created and ctx.handoff.handoff_id == created.handoff_id
+    )
+    assert "passed our conversation" in first.replies[0].text and second.replies[0].text == ALREADY_WAITING
+
+
+async def test_handoff_summary_names_the_order_and_recent_messages(harness: Harness) -> None:
+    await harness.verify_as("ann@example.com")
+    await harness.send("where is my order 1001")
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(
+            harness, repos, order_number="1001", verified_as="ann@example.com", text="help!"
+        )
+        note = await open_handoff(ctx, "test reason")
+        handoff = await repos.handoffs.get(handoff_id=note.handoff_id)
+    assert handoff is not None
+    assert handoff.summary.splitlines()[:4] == [
+        "Reason: test reason",
+        "Channel: rest",
+        "Shopper: verified",
+        "Order #1001 (open): Kettle Pro 200",
+    ]
+    assert "  Shopper: where is my order 1001" in handoff.summary and "  Shopper: help!" in handoff.summary
+
+
+async def test_setup_help_by_product_name_without_an_order(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(
+            harness,
+            repos,
+            text="how do I set up the router",
+            products=(ProductMention("RT-600", "MeshLink Wi-Fi 6 Router"),),
+        )
+        outcome = await SetupHelpHandler().handle(ctx)
+    reply = outcome.replies[0]
+    assert reply.text.startswith("Here's how to set up your MeshLink Wi-Fi 6 Router:\n1. ")
+    assert [link.url for link in reply.links] == ["https://help.doorstep-demo.shop/articles/rt-600-setup"]
+    assert outcome.await_step == "followup" and outcome.data == {
+        "sku": "RT-600",
+        "name": "MeshLink Wi-Fi 6 Router",
+    }
+
+
+async def test_missing_article_button(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        outcome = await ArticleHandler().handle(await handler_context(harness, repos, payload="article:nope"))
+    assert outcome.replies[0].text.startswith("Sorry, I can't find that article")
+
+
+async def test_fallback_without_matches_says_what_the_bot_does(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        outcome = await FallbackHandler().handle(await handler_context(harness, repos, text="zzqx blorf"))
+    reply = outcome.replies[0]
+    assert reply.text.startswith("Sorry, I can't help with that. I can help with your orders")
+    assert reply.links == [] and [b.payload for b in reply.buttons] == [
+        "intent:human_agent",
+        "intent:greeting",
+    ]
