@@ -64,6 +64,9 @@ def default_features() -> list[Feature]:
     from bot.engine.feature import conversation_feature
 
     features.append(conversation_feature)
+    from bot.channels.webchat.feature import webchat_feature
+
+    features.append(webchat_feature)
     from bot.integrations.routes import events_feature
 
     features.append(events_feature)
