@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -392,34 +393,49 @@ async def _create_shipment(
 
 async def _track(
     repos: Repositories, event: NormalizedEvent, shipment: Shipment, before: ShipmentState
-) -> str:
-    """Apply a scan to an existing parcel; returns the reason text."""
+) -> tuple[str, ShipmentState]:
+    """Apply a scan to an existing parcel; returns the reason text and the parcel after it."""
     new_status = next_status(
         before.status, event.status, occurred_at=event.occurred_at, last_event_at=before.last_event_at
     )
-    stale = is_stale(event.occurred_at, before.last_event_at)
-    if stale:
+    if is_stale(event.occurred_at, before.last_event_at):
         reason = f"older than the last scan: kept {before.status.value}"
     elif event.status is not None and new_status != event.status:
         reason = f"{event.status.value} may not follow {before.status.value}: kept"
     else:
-        reason = "shipment updated"
-        applied_status = event.status is not None
-        await repos.orders.update_shipment(
-            shipment_id=int(shipment.id),  # type: ignore[arg-type]
-            status=new_status.value if new_status != before.status else None,
-            raw_status=event.raw_status if applied_status else None,
-            eta=event.eta,
-            location=event.location,
-            event_at=event.occurred_at,
-            delivered_at=event.occurred_at
+        changes: dict[str, Any] = {
+            "status": new_status if new_status != before.status else None,
+            "raw_status": event.raw_status if event.status is not None else None,
+            "eta": event.eta,
+            "last_location": event.location,
+            "last_event_at": event.occurred_at,
+            "delivered_at": event.occurred_at
             if new_status == ShipmentStatus.DELIVERED and before.status != ShipmentStatus.DELIVERED
             else None,
-            tracking_url=None if before.tracking_url else _data_text(event, "tracking_url"),
+            "tracking_url": None if before.tracking_url else _data_text(event, "tracking_url"),
+        }
+        changes = {key: value for key, value in changes.items() if value is not None}
+        await repos.orders.update_shipment(
+            shipment_id=before.id,
+            status=changes["status"].value if "status" in changes else None,
+            raw_status=changes.get("raw_status"),
+            eta=changes.get("eta"),
+            location=changes.get("last_location"),
+            event_at=changes.get("last_event_at"),
+            delivered_at=changes.get("delivered_at"),
+            tracking_url=changes.get("tracking_url"),
         )
-    if stale or reason != "shipment updated":
-        log.info("event %s for parcel %s: %s", event.event_id, before.tracking_number, reason)
-    return reason
+        return "shipment updated", replace(before, **changes)
+    log.info("event %s for parcel %s: %s", event.event_id, before.tracking_number, reason)
+    return reason, before
+
+
+def _needs_order(event: NormalizedEvent) -> bool:
+    """Whether applying the event needs the order loaded even when nothing moved (references)."""
+    return event.source == "shopify" and (
+        _data_text(event, "shopify_order_id") is not None
+        or _data_text(event, "shopify_fulfillment_id") is not None
+    )
 
 
 async def _shipment_event(
@@ -438,12 +454,11 @@ async def _shipment_event(
             return _held(event, _unknown(event))
         shipment = await _create_shipment(repos, event, order_id, event.tracking_number)
         known.tracking_numbers.add(event.tracking_number)
-        reason = "shipment created"
+        reason, after = "shipment created", None
     else:
         before = ShipmentState.of(shipment)
-        reason = await _track(repos, event, shipment, before)
-    shipment_id = int(shipment.id)  # type: ignore[arg-type]
-    tracking = shipment.tracking_number
+        reason, after = await _track(repos, event, shipment, before)
+    shipment_id, order_id = int(shipment.id), int(shipment.order_id)  # type: ignore[arg-type]
     _log_raw_status(event)
     await repos.orders.add_tracking_event(
         shipment_id=shipment_id,
@@ -455,13 +470,19 @@ async def _shipment_event(
         source=event.source,
         event_id=event.event_id,
     )
-    details = await _details(repos, int(shipment.order_id))
-    after = next(ShipmentState.of(s) for s in details.shipments if s.id == shipment_id)
+    moved = before is None or after is None or after.status != before.status or after.eta != before.eta
+    if not moved and not _needs_order(event):
+        # a scan that changes neither status nor date proposes nothing: skip loading the order
+        return ApplyOutcome(
+            applied=True, held=False, reason=reason, order_id=order_id, shipment_id=shipment_id
+        ), known
+    details = await _details(repos, order_id)
+    if after is None:
+        after = next(ShipmentState.of(s) for s in details.shipments if s.id == shipment_id)
     await _remember_refs(repos, event, details, known)
     if before is None or after.status != before.status:
-        await _open_case(repos, details, after.status, tracking)
-    unchanged = before is not None and after == before
-    proposals = [] if unchanged else shipment_proposals(details, before, after, config, now)
+        await _open_case(repos, details, after.status, shipment.tracking_number)
+    proposals = shipment_proposals(details, before, after, config, now) if moved else []
     return _applied(details, reason, proposals, shipment_id=shipment_id), known
 
 
