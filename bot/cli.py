@@ -23,9 +23,16 @@ def _serve(settings: Settings) -> int:
     from aiohttp import web
 
     from bot.app import build_app
+    from bot.web.access_log import PathOnlyAccessLogger
 
     print(f"doorstep listening on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        build_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=PathOnlyAccessLogger,
+    )
     return 0
 
 
@@ -56,11 +63,13 @@ def cmd_import_orders(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
 
+    size = path.stat().st_size
+    handle = path.open("rb")  # read by the import loop; closed below
+
     async def run() -> int:
         await upgrade(settings.database_url)
-        size = path.stat().st_size
         async with Store(settings.database_url) as store:
-            with path.open("rb") as handle, tqdm(
+            with handle, tqdm(
                 total=size, unit="B", unit_scale=True, desc="importing", disable=size < 5_000_000 or args.quiet
             ) as bar:
 
@@ -132,9 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands contributed by feature packages."""
     from bot.channels.console import register as register_chat
+    from bot.channels.telegram.links_cli import register as register_link
     from bot.integrations.cli import register as register_events
 
-    return [register_events, register_chat]
+    return [register_link, register_events, register_chat]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
