@@ -67,6 +67,9 @@ def default_features() -> list[Feature]:
     from bot.channels.webchat.feature import webchat_feature
 
     features.append(webchat_feature)
+    from bot.channels.telegram.feature import telegram_feature
+
+    features.append(telegram_feature)
     from bot.integrations.routes import events_feature
 
     features.append(events_feature)

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     kb_dir: Path | None = None
     #: secret used to sign deep-link tokens; set it in production
     secret_key: str = "dev-insecure-secret-change-me"
+    #: how long signed chat links (`doorstep link`, GET /api/orders/{number}/links) stay valid
+    link_ttl_days: float = Field(default=30.0, gt=0, le=3650)
     public_url: str = "http://127.0.0.1:8080"
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

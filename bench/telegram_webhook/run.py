@@ -1,0 +1,414 @@
+"""Benchmark: doorstep's Telegram webhook under 50 concurrent shoppers, against a bare aiohttp handler.
+
+Three processes on loopback: the fake Bot API (``tests.fakes.serve telegram``, no rate limits: a
+local Bot API server), the server under test, and this client. The server under test is first
+doorstep itself (``build_app`` with every default feature, SQLite, seeded orders, Telegram in
+webhook mode, replies sent to the fake), then a bare aiohttp handler that only parses the same JSON.
+
+Load model (closed loop, like Telegram's own webhook delivery, which keeps a bounded number of
+requests in flight): each of ``--shoppers`` simulated shoppers owns a chat and, for ``--seconds``,
+POSTs one update to ``/telegram/webhook`` (with the secret header), waits for the 200, and sends
+the next at once. doorstep acknowledges an update only after its replies were accepted by the Bot
+API, so the POST latency is the full "message in -> reply delivered" time. Shoppers alternate
+"where is my order?" (answered with the order's tracking, they are verified by a deep link during
+warm-up) and "hi" (the menu); every ``--redeliver-every``-th POST repeats the previous update
+(same update_id), as Telegram does after a timeout, and must get no second reply.
+
+Afterwards the fake's recorded sendMessage calls are checked chat by chat against what each
+shopper should have received, in order: lost, duplicated and out-of-order replies are counted.
+
+Printed: updates/s and latency (p50/p99 of the POST, p99 of update -> reply recorded at the fake)
+for doorstep, req/s and p99 for the bare handler, and their ratio.
+Targets: ratio >= 0.15, p99 <= 50 ms, zero lost or duplicated replies.
+
+    .venv/bin/python -m bench.telegram_webhook.run [--shoppers 50] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.telegram_webhook.server import LINK_SECRET, WEBHOOK_SECRET
+from bot.channels.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
+from bot.channels.telegram.wording import OFFER_TEXT
+from bot.imports.orders import import_orders
+from bot.links import sign_link
+from storage.migrate import upgrade
+from storage.store import Store
+from tests.builders import order_line
+from tests.fakes.telegram_updates import make_text_update
+
+TOKEN = "424242:BENCH-TOKEN"
+FIRST_CHAT = 910_000
+SCRIPT = (("where is my order?", "status"), ("hi", "menu"))
+WARMUP_ROUNDS = 2
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def kind_of(text: str) -> str:
+    """Which answer a reply is."""
+    if text.startswith("Kettle Pro 200 (order #"):
+        return "status"
+    if text.startswith("Hi Ann!"):
+        return "menu"
+    if text.startswith("Thanks, Ann, you're all set"):
+        return "link_ok"
+    if text == OFFER_TEXT:
+        return "offer"
+    return f"other: {text[:60]}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` percentile (0..1) of ``values``, nearest rank."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+class Process:
+    """A child process that prints a line starting with READY once it serves."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, *args],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+    def ready_line(self, timeout: float = 120.0) -> str:
+        """Wait for the READY line."""
+        deadline = time.monotonic() + timeout
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{self.proc.args} exited with {self.proc.wait()}")
+            if line.startswith("READY"):
+                return line.strip()
+        raise RuntimeError(f"{self.proc.args} did not become ready")
+
+    def stop(self) -> None:
+        """SIGTERM, then wait."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@dataclass
+class Sample:
+    """One POST: when it went out and came back, its status, and the reply it should cause."""
+
+    chat: int
+    sent: float
+    acked: float
+    status: int
+    expect: str | None  # None for a redelivered update
+
+
+@dataclass
+class Shopper:
+    """One simulated shopper with its own chat."""
+
+    chat: int
+    customer_id: int
+    expected: list[str] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)
+
+
+async def seed(url: str, shoppers: int) -> list[int]:
+    """One order (and customer) per shopper; returns the customer ids in shopper order."""
+    await upgrade(url)
+    lines = [
+        json.dumps(order_line(str(5000 + index), email=f"shopper{index}@example.com"))
+        for index in range(shoppers)
+    ]
+    async with Store(url) as store:
+        report = await import_orders(store, lines)
+        if report.rejected:
+            raise RuntimeError(f"seeding failed: {report.errors[:3]}")
+        ids = []
+        async with store.transaction() as repos:
+            for index in range(shoppers):
+                customer = await repos.customers.by_email(email=f"shopper{index}@example.com")
+                assert customer is not None and customer.id is not None
+                ids.append(int(customer.id))
+    return ids
+
+
+class Client:
+    """Posts updates like Telegram does (one aiohttp session, one connection per shopper)."""
+
+    def __init__(self, base_url: str, concurrency: int) -> None:
+        self.url = f"{base_url}{WEBHOOK_PATH}"
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
+            timeout=aiohttp.ClientTimeout(total=60),
+        )
+        self.headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
+        self.update_ids = itertools.count(1)
+
+    async def post(self, body: bytes) -> tuple[float, float, int]:
+        """POST one update; (sent, acked, status) on the monotonic clock."""
+        sent = time.monotonic()
+        async with self.session.post(self.url, data=body, headers=self.headers) as response:
+            await response.read()
+            status = response.status
+        return sent, time.monotonic(), status
+
+    def update(self, chat: int, text: str) -> bytes:
+        """A fresh update from ``chat`` saying ``text``."""
+        update_id = next(self.update_ids)
+        return json.dumps(make_text_update(chat, text, update_id, "Ann", message_id=update_id)).encode()
+
+    async def close(self) -> None:
+        """Close the session."""
+        await self.session.close()
+
+
+async def run_shopper(
+    client: Client, shopper: Shopper, deadline: float, redeliver_every: int, record: bool
+) -> None:
+    """Talk until ``deadline``: alternate the script, sometimes repeating the last update."""
+    previous: bytes | None = None
+    for step in itertools.count(1):
+        if time.monotonic() >= deadline:
+            return
+        if redeliver_every and previous is not None and step % redeliver_every == 0:
+            body, expect = previous, None
+        else:
+            text, expect = SCRIPT[step % len(SCRIPT)]
+            body = client.update(shopper.chat, text)
+        sent, acked, status = await client.post(body)
+        if status == 200 and expect is not None:
+            shopper.expected.append(expect)
+        if record:
+            shopper.samples.append(Sample(shopper.chat, sent, acked, status, expect))
+        previous = body
+
+
+async def warm_up(client: Client, shoppers: list[Shopper]) -> None:
+    """Verify every chat with a deep link (reply + offer), then a couple of rounds of the script."""
+    expires = datetime.now(UTC) + timedelta(days=1)
+
+    async def one(shopper: Shopper) -> None:
+        token = sign_link(shopper.customer_id, LINK_SECRET, expires)
+        _, _, status = await client.post(client.update(shopper.chat, f"/start {token}"))
+        if status != 200:
+            raise RuntimeError(f"warm-up /start answered {status}")
+        shopper.expected += ["link_ok", "offer"]
+        for text, expect in SCRIPT * WARMUP_ROUNDS:
+            _, _, status = await client.post(client.update(shopper.chat, text))
+            if status != 200:
+                raise RuntimeError(f"warm-up answered {status}")
+            shopper.expected.append(expect)
+
+    await asyncio.gather(*(one(shopper) for shopper in shoppers))
+
+
+async def measure(client: Client, shoppers: list[Shopper], seconds: float, redeliver_every: int) -> float:
+    """Run every shopper for ``seconds``; returns the elapsed time."""
+    started = time.monotonic()
+    deadline = started + seconds
+    await asyncio.gather(*(run_shopper(client, s, deadline, redeliver_every, True) for s in shoppers))
+    return time.monotonic() - started
+
+
+async def fake_calls(session: aiohttp.ClientSession, fake_url: str) -> list[dict[str, Any]]:
+    """Successful sendMessage calls recorded by the fake, in arrival order."""
+    async with session.get(f"{fake_url}/_fake/calls", params={"method": "sendMessage"}) as response:
+        calls = await response.json()
+    return [call for call in calls if call["status"] == 200]
+
+
+@dataclass
+class Check:
+    """How the replies the fake received compare with what each shopper should have got."""
+
+    expected: int = 0
+    received: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    out_of_order_chats: int = 0
+    e2e_ms: list[float] = field(default_factory=list)
+
+
+def check_replies(shoppers: list[Shopper], calls: list[dict[str, Any]]) -> Check:
+    """Compare per chat, in order; measure update -> reply-at-the-fake latency of measured updates."""
+    by_chat: dict[int, list[dict[str, Any]]] = {}
+    for call in calls:
+        by_chat.setdefault(int(call["params"]["chat_id"]), []).append(call)
+    check = Check()
+    for shopper in shoppers:
+        got = by_chat.get(shopper.chat, [])
+        kinds = [kind_of(str(call["params"]["text"])) for call in got]
+        check.expected += len(shopper.expected)
+        check.received += len(kinds)
+        want, have = Counter(shopper.expected), Counter(kinds)
+        check.lost += sum((want - have).values())
+        check.duplicated += sum((have - want).values())
+        if kinds != shopper.expected and want == have:
+            check.out_of_order_chats += 1
+        measured = [
+            sample for sample in shopper.samples if sample.expect is not None and sample.status == 200
+        ]
+        offset = len(shopper.expected) - len(measured)
+        for index, sample in enumerate(measured):
+            if offset + index < len(got):
+                check.e2e_ms.append((float(got[offset + index]["at"]) - sample.sent) * 1000)
+    return check
+
+
+async def run_full(
+    args: argparse.Namespace, workdir: Path
+) -> tuple[float, list[Shopper], Check, dict[str, Any]]:
+    """doorstep under load; returns (elapsed, shoppers, reply check, fake stats)."""
+    database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    customer_ids = await seed(database_url, args.shoppers)
+    fake = Process("-m", "tests.fakes.serve", "telegram", "--token", TOKEN)
+    fake_url = fake.ready_line().split()[1]
+    port = free_port()
+    server = Process(
+        "-m", "bench.telegram_webhook.server", "full", "--port", str(port),
+        "--database-url", database_url, "--fake-url", fake_url, "--token", TOKEN,
+    )  # fmt: skip
+    try:
+        server.ready_line()
+        client = Client(f"http://127.0.0.1:{port}", args.shoppers)
+        try:
+            shoppers = [
+                Shopper(FIRST_CHAT + index, customer_id) for index, customer_id in enumerate(customer_ids)
+            ]
+            await warm_up(client, shoppers)
+            elapsed = await measure(client, shoppers, args.seconds, args.redeliver_every)
+            await asyncio.sleep(0.5)  # anything acknowledged late (it should not happen) lands now
+            calls = await fake_calls(client.session, fake_url)
+            async with client.session.get(f"{fake_url}/_fake/stats") as response:
+                stats = await response.json()
+        finally:
+            await client.close()
+    finally:
+        server.stop()
+        fake.stop()
+    return elapsed, shoppers, check_replies(shoppers, calls), stats
+
+
+async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper]]:
+    """The bare handler under the same client and load."""
+    port = free_port()
+    server = Process("-m", "bench.telegram_webhook.server", "bare", "--port", str(port))
+    try:
+        server.ready_line()
+        client = Client(f"http://127.0.0.1:{port}", args.shoppers)
+        try:
+            shoppers = [Shopper(FIRST_CHAT + index, 0) for index in range(args.shoppers)]
+            deadline = time.monotonic() + 1.0
+            await asyncio.gather(*(run_shopper(client, s, deadline, 0, False) for s in shoppers))  # warm-up
+            elapsed = await measure(client, shoppers, args.seconds, args.redeliver_every)
+        finally:
+            await client.close()
+    finally:
+        server.stop()
+    return elapsed, shoppers
+
+
+def summarize(elapsed: float, shoppers: list[Shopper]) -> tuple[float, list[float], int]:
+    """(updates/s, POST latencies in ms, non-200 answers)."""
+    samples = [sample for shopper in shoppers for sample in shopper.samples]
+    ok = [sample for sample in samples if sample.status == 200]
+    latencies = [(sample.acked - sample.sent) * 1000 for sample in ok]
+    return len(ok) / elapsed, latencies, len(samples) - len(ok)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    """Run both servers and print the figures; exit 1 when a target is missed."""
+    with tempfile.TemporaryDirectory(prefix="doorstep-bench-tg-") as tmp:
+        elapsed, shoppers, check, stats = await run_full(args, Path(tmp))
+    full_rate, full_latency, full_errors = summarize(elapsed, shoppers)
+    redelivered = sum(1 for s in shoppers for sample in s.samples if sample.expect is None)
+    bare_elapsed, bare_shoppers = await run_bare(args)
+    bare_rate, bare_latency, bare_errors = summarize(bare_elapsed, bare_shoppers)
+
+    ratio = full_rate / bare_rate if bare_rate else float("nan")
+    p99 = percentile(full_latency, 0.99)
+    print(
+        f"load: {args.shoppers} concurrent shoppers, closed loop, {args.seconds:.0f} s per server, loopback"
+    )
+    print(
+        f"doorstep webhook: {full_rate:8.1f} updates/s   POST latency p50 {percentile(full_latency, 0.5):6.1f} ms"
+        f"  p99 {p99:6.1f} ms  mean {statistics.fmean(full_latency):6.1f} ms   errors {full_errors}"
+    )
+    print(
+        f"  update -> reply at the Bot API: p50 {percentile(check.e2e_ms, 0.5):6.1f} ms"
+        f"  p99 {percentile(check.e2e_ms, 0.99):6.1f} ms"
+    )
+    print(
+        f"  replies: expected {check.expected}, received {check.received}, lost {check.lost}, "
+        f"duplicated {check.duplicated}, chats out of order {check.out_of_order_chats}; "
+        f"redelivered updates {redelivered} (must add no reply); Bot API 429s {stats.get('throttled', 0)}"
+    )
+    print(
+        f"bare aiohttp JSON handler: {bare_rate:8.1f} req/s   p50 {percentile(bare_latency, 0.5):6.1f} ms"
+        f"  p99 {percentile(bare_latency, 0.99):6.1f} ms   errors {bare_errors}"
+    )
+    print(f"ratio doorstep / bare: {ratio:.3f}  (target >= 0.15)")
+    print(f"p99 POST latency: {p99:.1f} ms  (target <= 50 ms)")
+    missed = [
+        name
+        for name, ok in (
+            ("ratio", ratio >= 0.15),
+            ("p99", p99 <= 50.0),
+            ("lost", check.lost == 0),
+            ("duplicated", check.duplicated == 0),
+            ("errors", full_errors == 0),
+        )
+        if not ok
+    ]
+    print("targets met" if not missed else f"targets missed: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+def main() -> None:
+    """Entry point of ``python -m bench.telegram_webhook.run``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.telegram_webhook.run", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--shoppers", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--redeliver-every", type=int, default=25, help="every N-th POST repeats the last update"
+    )
+    raise SystemExit(asyncio.run(main_async(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()

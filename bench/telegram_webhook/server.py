@@ -1,0 +1,90 @@
+"""The servers the Telegram webhook benchmark drives, each in its own process.
+
+    python -m bench.telegram_webhook.server full --port P --database-url URL --fake-url URL --token T
+    python -m bench.telegram_webhook.server bare --port P
+
+``full`` is doorstep's real server (``build_app`` with every default feature) in Telegram webhook
+mode, its replies going to the fake Bot API at ``--fake-url``; ``bare`` is an aiohttp handler that
+only parses the JSON body. Both print ``READY`` once listening and serve until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.channels.telegram.webhook import WEBHOOK_PATH
+
+#: the secrets the benchmark client uses
+WEBHOOK_SECRET = "bench-webhook-secret"
+LINK_SECRET = "bench-link-secret"
+
+
+def full_app(args: argparse.Namespace) -> web.Application:
+    """doorstep with every default feature, Telegram in webhook mode, sends unthrottled (local Bot API)."""
+    from bot.app import build_app
+    from bot.config import Settings
+
+    settings = Settings(
+        database_url=args.database_url,
+        public_url=f"http://127.0.0.1:{args.port}",
+        secret_key=LINK_SECRET,
+        telegram_token=args.token,
+        telegram_mode="webhook",
+        telegram_webhook_secret=WEBHOOK_SECRET,
+        telegram_api_base_url=args.fake_url,
+        telegram_send_rate=1_000_000.0,
+        telegram_send_rate_per_chat=1_000_000.0,
+        log_level="WARNING",
+    )
+    return build_app(settings)
+
+
+async def _parse_only(request: web.Request) -> web.Response:
+    await request.json()
+    return web.Response(status=200)
+
+
+def bare_app() -> web.Application:
+    """The baseline: the same route, parsing the same JSON, doing nothing else."""
+    app = web.Application()
+    app.router.add_post(WEBHOOK_PATH, _parse_only)
+    return app
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    app = full_app(args) if args.kind == "full" else bare_app()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
+    print("READY", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="python -m bench.telegram_webhook.server")
+    parser.add_argument("kind", choices=["full", "bare"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--fake-url", default="")
+    parser.add_argument("--token", default="")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()

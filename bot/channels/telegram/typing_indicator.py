@@ -1,0 +1,63 @@
+"""The "typing…" chat action while the bot works on an answer.
+
+Shown only once the work has taken ``delay`` seconds (a reply that comes at once needs no
+indicator, and each chat action is one more Bot API call), refreshed every few seconds, and
+never left to arrive after the reply: a chat action already on its way is waited for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from telegram import Bot
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+
+log = logging.getLogger(__name__)
+
+#: Telegram shows a chat action for 5 seconds; refresh it this often
+REFRESH_SECONDS = 4.5
+
+
+class _Indicator:
+    def __init__(self, bot: Bot, chat_id: int) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+        self._in_flight: asyncio.Task[object] | None = None
+
+    async def run(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        while True:
+            self._in_flight = asyncio.get_running_loop().create_task(
+                self._bot.send_chat_action(chat_id=self._chat_id, action=ChatAction.TYPING)
+            )
+            try:
+                await asyncio.shield(self._in_flight)
+            except TelegramError as exc:  # cosmetic: sending the reply reports real trouble
+                log.debug("telegram sendChatAction failed: %s", exc)
+                return
+            self._in_flight = None
+            await asyncio.sleep(REFRESH_SECONDS)
+
+    async def settle(self) -> None:
+        """Wait for a chat action that is already being sent."""
+        if self._in_flight is not None:
+            with contextlib.suppress(TelegramError, asyncio.CancelledError):
+                await self._in_flight
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: Bot, chat_id: int, delay: float) -> AsyncIterator[None]:
+    """Show "typing" in ``chat_id`` while the block runs longer than ``delay`` seconds."""
+    indicator = _Indicator(bot, chat_id)
+    task = asyncio.get_running_loop().create_task(indicator.run(delay))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await indicator.settle()

@@ -1,0 +1,61 @@
+"""Webhook mode: ``POST /telegram/webhook`` inside doorstep's aiohttp app.
+
+Telegram sends the secret given to ``setWebhook`` in ``X-Telegram-Bot-Api-Secret-Token``; a
+request without it, or with another one, is refused with 401 (compared in constant time). The
+update is answered before the request is acknowledged, so Telegram redelivers it if doorstep
+fails on the way (the engine's inbox drops the repeat); an answer that takes longer than
+``ACK_SECONDS`` (a long 429 wait) finishes after the acknowledgement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from telegram import Update
+
+from bot.channels.telegram.runtime import TELEGRAM
+from bot.web.errors import json_error
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: Telegram gives up on a webhook call after about a minute; acknowledge well before
+ACK_SECONDS = 10.0
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Whether the request carries the webhook secret (constant-time comparison)."""
+    if given is None or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    """Check the secret, read the update, answer it, then acknowledge with 200."""
+    runtime = request.app[TELEGRAM]
+    if not secret_matches(request.headers.get(SECRET_HEADER), runtime.webhook_secret):
+        log.warning("telegram webhook call refused: wrong or missing secret token")
+        return json_error(401, "wrong or missing X-Telegram-Bot-Api-Secret-Token")
+    try:
+        data = json.loads(await request.read())
+    except ValueError:
+        return json_error(400, "the body is not JSON")
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return json_error(400, "the body is not a Telegram update")
+    try:
+        update = Update.de_json(data, runtime.bot)
+    except (KeyError, TypeError, ValueError) as exc:
+        # a real update PTB cannot read: refusing it would make Telegram redeliver it forever
+        log.warning("telegram update %s skipped: unreadable (%s)", data["update_id"], type(exc).__name__)
+        return web.Response(status=200)
+    answered = runtime.channel.submit(update)
+    try:
+        await asyncio.wait_for(asyncio.shield(answered), timeout=ACK_SECONDS)
+    except TimeoutError:
+        log.warning("telegram update %s still being answered; acknowledged", update.update_id)
+    return web.Response(status=200)
