@@ -17,7 +17,7 @@ from pathlib import Path
 
 DEFAULT_CLINC = Path("/work/shared/data/clinc150/dev_splits.json")
 OUT = Path(__file__).resolve().parents[2] / "bot" / "nlu" / "data" / "negatives_clinc150.yaml"
-STRIDE = 4
+STRIDE = 3
 
 #: CLINC intents that overlap doorstep's intents or the dialogue's own small talk
 EXCLUDED_INTENTS = frozenset(

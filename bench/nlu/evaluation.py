@@ -84,15 +84,21 @@ def out_of_fold(examples: Sequence[TrainingExample], trainer: Trainer, k: int = 
     return [p for p in predictions if p is not None]
 
 
-def tune_threshold(examples: Sequence[TrainingExample], predictions: Sequence[Prediction]) -> float:
-    """The grid threshold maximising macro-F1 of the out-of-fold predictions (lowest on ties)."""
+def tune_threshold(
+    examples: Sequence[TrainingExample], predictions: Sequence[Prediction], tolerance: float = 0.002
+) -> float:
+    """The highest grid threshold whose out-of-fold macro-F1 is within ``tolerance`` of the best one.
+
+    The F1 curve is flat at low thresholds; among near-equal thresholds the highest is taken because
+    a wrongly accepted unrelated message costs more than a wrongly rejected one (the fallback asks).
+    """
     gold = [example.intent for example in examples]
-    best_threshold, best_f1 = 0.0, -1.0
-    for threshold in THRESHOLD_GRID:
-        f1 = score(gold, apply_threshold(predictions, threshold)).macro_f1
-        if f1 > best_f1 + 1e-12:
-            best_threshold, best_f1 = threshold, f1
-    return best_threshold
+    curve = [
+        (threshold, score(gold, apply_threshold(predictions, threshold)).macro_f1)
+        for threshold in THRESHOLD_GRID
+    ]
+    best = max(f1 for _, f1 in curve)
+    return max(threshold for threshold, f1 in curve if f1 >= best - tolerance)
 
 
 def false_accept_rate(predictions: Sequence[Prediction], threshold: float) -> float:

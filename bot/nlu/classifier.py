@@ -23,7 +23,7 @@ from bot.nlu.features import CHAR_NGRAM_SIZES, Speller, extract_features, tokeni
 from bot.nlu.training_data import TrainingExample
 from storage.domain import Intent
 
-#: confidence below which a prediction becomes out_of_scope (tuned by bench/nlu/run.py, 5-fold on train)
+#: confidence below which a prediction becomes out_of_scope (what bench/nlu/run.py tunes: 3-fold OOF on train)
 DEFAULT_THRESHOLD = 0.35
 #: shape tokens that by themselves show the message is about an order
 SHAPE_EVIDENCE = frozenset({"zzordnum", "zzcode", "zztracking"})
