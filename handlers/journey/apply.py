@@ -62,8 +62,8 @@ class ApplyOutcome:
     """What :func:`apply_event` did with one event.
 
     ``proposals`` holds every proposed message, *including* those of the held events this one
-    released (``released`` lists their outcomes for reporting; don't process their proposals
-    a second time).
+    released, each dedupe key once (``released`` lists their outcomes for reporting and their
+    ``order_id``; don't process their proposals a second time).
     """
 
     applied: bool
