@@ -6,7 +6,7 @@ CLINC150-derived out-of-scope negatives). Each one's out-of-scope threshold is t
 
 - accuracy and macro-F1 on the held-out split (never trained on),
 - false-accept rate on CLINC150 ``oos_val`` (fraction of its 100 utterances NOT classified out_of_scope),
-- classify latency per message (mean and p99, one message at a time, as the bot calls it),
+- classify latency per message (mean and p99 over messages, one message per call, best of 5 runs each),
 - training time,
 
 and the ratio ours / baseline for each. Run: ``.venv/bin/python -m bench.nlu.run [--clinc PATH]``
@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bench.nlu.evaluation import (
     Prediction,
@@ -34,7 +35,7 @@ from bench.nlu.evaluation import (
     tune_threshold,
 )
 from bot.demo.catalogue import CATALOGUE
-from bot.nlu import IntentClassifier, Nlu, ProductRef, TrainingConfig
+from bot.nlu import IntentClassifier, Nlu, TrainingConfig
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.training_data import TrainingExample, default_training_set, load_training_examples
 from storage.domain import Intent
@@ -43,6 +44,9 @@ DEFAULT_CLINC = Path("/work/shared/data/clinc150/dev_splits.json")
 LATENCY_ROUNDS = 5
 FOLDS = 3
 TARGET_FALSE_ACCEPT = 0.05
+BASELINE_DESCRIPTION = (
+    "TfidfVectorizer(word 1-2 grams, sublinear tf) + LogisticRegression(C=10, class_weight=balanced)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +73,8 @@ def our_trainer(config: TrainingConfig) -> Trainer:
     return fit
 
 
-def baseline_pipeline(examples: Sequence[TrainingExample]):
-    """TF-IDF (word 1-2 grams, sublinear tf) + LogisticRegression(C=10, balanced classes)."""
+def baseline_pipeline(examples: Sequence[TrainingExample]) -> Any:
+    """The baseline: see ``BASELINE_DESCRIPTION`` (scikit-learn is imported here: bench/test only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -99,19 +103,28 @@ def baseline_trainer(examples: Sequence[TrainingExample]) -> Callable[[Sequence[
     return predict
 
 
+def one_at_a_time(predict: Callable[[Sequence[str]], list[Prediction]]) -> Callable[[str], object]:
+    """Classify a single message the way the bot does (a batch of one)."""
+    return lambda text: predict([text])
+
+
 def latency(classify: Callable[[str], object], texts: Sequence[str]) -> tuple[float, float]:
-    """Mean and p99 milliseconds per message, one message per call."""
+    """Mean and p99 over messages of the per-message time in milliseconds, one message per call.
+
+    Each message's time is its best of ``LATENCY_ROUNDS`` runs, so that other processes on a shared
+    machine do not decide the p99.
+    """
     for text in texts[:20]:
         classify(text)
-    samples: list[float] = []
+    best = [float("inf")] * len(texts)
     gc.collect()
     for _ in range(LATENCY_ROUNDS):
-        for text in texts:
+        for index, text in enumerate(texts):
             start = time.perf_counter()
             classify(text)
-            samples.append((time.perf_counter() - start) * 1000.0)
-    samples.sort()
-    return statistics.fmean(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+            best[index] = min(best[index], (time.perf_counter() - start) * 1000.0)
+    best.sort()
+    return statistics.fmean(best), best[min(len(best) - 1, int(len(best) * 0.99))]
 
 
 def evaluate(
@@ -153,13 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         f" held-out: {len(heldout)}, oos_val: {len(oos_val)}"
     )
 
-    one_at_a_time = lambda predict: lambda text: predict([text])  # noqa: E731
+    print(f"baseline: {BASELINE_DESCRIPTION}")
     ours = evaluate("ours", our_trainer(TrainingConfig()), train, heldout, oos_val, one_at_a_time, args.folds)
     base = evaluate("baseline", baseline_trainer, train, heldout, oos_val, one_at_a_time, args.folds)
 
     # the production path: Nlu.parse = classifier + entities, with the shipped default threshold
-    classifier = IntentClassifier.train(train)
-    nlu = Nlu(classifier, [ProductRef(p.sku, p.name, p.category) for p in CATALOGUE])
+    nlu = Nlu(IntentClassifier.train(train), CATALOGUE)
     parse_mean, parse_p99 = latency(nlu.parse, [*(e.text for e in heldout), *oos_val])
 
     print(f"\n{'figure':<28}{'ours':>12}{'baseline':>12}{'ours/base':>10}")
@@ -175,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         f" shipped DEFAULT_THRESHOLD={DEFAULT_THRESHOLD}"
     )
 
+    if abs(ours.threshold - DEFAULT_THRESHOLD) > 1e-9:
+        print(
+            f"note: tuned threshold {ours.threshold} differs from DEFAULT_THRESHOLD; update bot/nlu/classifier.py"
+        )
     ahead = (
         ours.accuracy > base.accuracy
         and ours.macro_f1 > base.macro_f1
@@ -184,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     met = ahead and ours.false_accept <= TARGET_FALSE_ACCEPT
     print(
-        f"targets (ahead of baseline on every figure, false-accept <= {TARGET_FALSE_ACCEPT:.0%}):"
+        f"targets (ahead of the baseline on every figure, false-accept not higher; false-accept"
+        f" <= {TARGET_FALSE_ACCEPT:.0%}):"
         f" {'MET' if met else 'MISSED'}"
     )
     return 0 if met else 1

@@ -1,6 +1,7 @@
 """The intent classifier: multinomial logistic regression over sparse lexical features, in pure Python.
 
-Training (a few epochs of class-weighted SGD with sparse updates) takes well under a second on the bundled data; a prediction is a few dozen dict look-ups plus a 13-way softmax.
+Training (a few epochs of class-weighted SGD with sparse updates) takes well under a second on the
+bundled data; a prediction is a few dozen dict look-ups plus a 13-way softmax.
 
 Out-of-scope is decided three ways:
 - the model itself has an ``out_of_scope`` class, trained on our own negatives plus CLINC150 utterances;

@@ -23,7 +23,11 @@ from bot.nlu.products import ProductMatcher, ProductRef
 
 @dataclass(slots=True)
 class Entities:
-    """What was found in one message; each list is in order of appearance, without duplicates."""
+    """What was found in one message, without duplicates.
+
+    Lists are in order of appearance, except ``order_numbers``: explicit forms ("#1001", "order 1001",
+    "DS-1042" with its bare digits right after) come before bare numbers -- try them in this order.
+    """
 
     order_numbers: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)

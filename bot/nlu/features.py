@@ -10,6 +10,7 @@ character n-grams.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from rapidfuzz import process
@@ -17,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "`": "", "'": ""})
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), " zzemail "),
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), " zzemail "),
     (re.compile(r"(?:https?://|www\.)\S+"), " zzurl "),
     (re.compile(r"#\s?\d{2,9}\b"), " zzordnum "),
     (re.compile(r"\b[a-z]{1,4}-\d{2,7}\b"), " zzcode "),
@@ -31,16 +32,17 @@ _WORD = re.compile(r"[a-z]+")
 MIN_CORRECTABLE = 4
 CHAR_NGRAM_SIZES: tuple[int, ...] = (4,)
 _CACHE_LIMIT = 20_000
-
-
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens with entity shapes replaced (``"Where is #1001?"`` -> where, is, zzordnum).
 
-    Letters repeated three times or more are cut to two ("heyyy" -> "heyy", "pleeease" -> "pleease").
+    Accents are dropped ("héllo" -> "hello"); letters repeated three times or more are cut to two
+    ("heyyy" -> "heyy", "pleeease" -> "pleease").
     """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.lower().translate(_APOSTROPHES)
     for pattern, shape in _SHAPES:
         text = pattern.sub(shape, text)
@@ -111,7 +113,7 @@ def extract_features(tokens: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRA
         size = len(padded)
         for n in char_ngrams:
             if n > size:
-                break
+                continue
             for start in range(size - n + 1):
                 feats.add("c:" + padded[start : start + n])
     return list(feats)

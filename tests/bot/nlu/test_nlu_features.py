@@ -17,6 +17,7 @@ def test_tokenize_replaces_entity_shapes() -> None:
 def test_tokenize_folds_repeated_letters_and_apostrophes() -> None:
     assert tokenize("heyyyy   pleeeease") == ["heyy", "pleease"]
     assert tokenize("I’d like that") == ["id", "like", "that"]
+    assert tokenize("Héllo café 👋") == ["hello", "cafe"]
 
 
 def test_max_edits() -> None:
