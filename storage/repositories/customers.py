@@ -122,3 +122,18 @@ class IdentityRepository(Repository):
             .order_by(ChannelIdentity.id)
         )
         return list(result.scalars())
+
+    async def for_customers(self, *, customer_ids: Sequence[int]) -> dict[int, list[ChannelIdentity]]:
+        """Verified identities of several customers, oldest first per customer."""
+        if not customer_ids:
+            return {}
+        result = await self._session.execute(
+            select(ChannelIdentity)
+            .where(ChannelIdentity.customer_id.in_(list(customer_ids)), ChannelIdentity.verified.is_(True))
+            .order_by(ChannelIdentity.id)
+            .execution_options(populate_existing=True)
+        )
+        found: dict[int, list[ChannelIdentity]] = {}
+        for identity in result.scalars():
+            found.setdefault(identity.customer_id, []).append(identity)  # type: ignore[arg-type]
+        return found

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from storage.models import InboxEntry, utcnow
 from storage.repositories.base import Repository
+
+
+@dataclass(frozen=True, slots=True)
+class NewInboxEntry:
+    """One entry for :meth:`InboxRepository.record_many`."""
+
+    source: str
+    external_id: str
+    payload: dict[str, Any] | None = None
+    status: str = "processed"
+    order_number: str | None = None
+    tracking_number: str | None = None
 
 
 class InboxRepository(Repository):
@@ -130,3 +144,33 @@ class InboxRepository(Repository):
             .order_by(InboxEntry.id)
         )
         return list(result.scalars())
+
+    async def record_many(self, entries: Sequence[NewInboxEntry]) -> set[tuple[str, str]]:
+        """Store several entries; returns the (source, external id) pairs that were new.
+
+        A pair already received, or named twice in ``entries``, is stored once.
+        """
+        if not entries:
+            return set()
+        now = utcnow()
+        stmt = (
+            self.insert(InboxEntry)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(InboxEntry.source, InboxEntry.external_id)
+        )
+        result = await self._session.execute(
+            stmt,
+            [
+                {
+                    "source": e.source,
+                    "external_id": e.external_id,
+                    "payload": e.payload,
+                    "status": e.status,
+                    "order_number": e.order_number,
+                    "tracking_number": e.tracking_number,
+                    "received_at": now,
+                }
+                for e in entries
+            ],
+        )
+        return {(source, external_id) for source, external_id in result.all()}

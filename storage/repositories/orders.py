@@ -45,6 +45,20 @@ class OrderDetails:
         return self.order.order_number
 
 
+@dataclass(frozen=True, slots=True)
+class NewTrackingEvent:
+    """One row for :meth:`OrderRepository.add_tracking_events`."""
+
+    shipment_id: int
+    occurred_at: datetime
+    status: str
+    substatus: str | None
+    raw_status: str | None
+    location: str | None
+    source: str
+    event_id: str | None
+
+
 @dataclass(slots=True)
 class UpsertResult:
     """How many orders an upsert created and updated."""
@@ -353,6 +367,74 @@ class OrderRepository(Repository):
             columns,
             rows,
             conflict=f"ON CONFLICT (tracking_number) DO UPDATE SET {updates}",
+        )
+
+    # ---- bulk scans (notification pipeline) ----------------------------------------------------
+    async def shipments_by_tracking(self, *, tracking_numbers: Sequence[str]) -> dict[str, Shipment]:
+        """The shipments with these tracking numbers, re-read from the database, by tracking number."""
+        found: dict[str, Shipment] = {}
+        for chunk in _chunks(list(dict.fromkeys(tracking_numbers))):
+            result = await self._session.execute(
+                select(Shipment)
+                .where(Shipment.tracking_number.in_(chunk))
+                .execution_options(populate_existing=True)
+            )
+            found.update({s.tracking_number: s for s in result.scalars()})
+        return found
+
+    async def save_shipments(self, shipments: Sequence[Shipment]) -> None:
+        """Write the tracking fields of detached shipment copies back by id, in one statement.
+
+        Saves status, raw status, ETA, last location, last event time, delivery and ship times,
+        tracking URL and ``updated_at``, as :meth:`update_shipment` would have left them.
+        """
+        if not shipments:
+            return
+        table = Shipment.__table__  # type: ignore[attr-defined]
+        columns = (
+            "status",
+            "raw_status",
+            "eta",
+            "last_location",
+            "last_event_at",
+            "delivered_at",
+            "shipped_at",
+            "tracking_url",
+        )
+        await self._session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(**{c: bindparam(f"b_{c}") for c in (*columns, "updated_at")}),
+            [
+                {
+                    "b_id": s.id,
+                    "b_updated_at": s.updated_at or utcnow(),
+                    **{f"b_{c}": getattr(s, c) for c in columns},
+                }
+                for s in shipments
+            ],
+            execution_options={"synchronize_session": False},
+        )
+
+    async def add_tracking_events(self, events: Sequence[NewTrackingEvent]) -> None:
+        """Append several tracking events in one statement."""
+        if not events:
+            return
+        await self._session.execute(
+            TrackingEvent.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "shipment_id": e.shipment_id,
+                    "occurred_at": e.occurred_at,
+                    "status": e.status,
+                    "substatus": e.substatus,
+                    "raw_status": e.raw_status,
+                    "location": e.location,
+                    "source": e.source,
+                    "event_id": e.event_id,
+                }
+                for e in events
+            ],
         )
 
     async def set_status(self, *, order_id: int, status: str) -> None:

@@ -2,14 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 
 from storage.models import DecisionLogEntry, OutboxMessage, utcnow
 from storage.repositories.base import Repository
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutboxRow:
+    """One message for :meth:`OutboxRepository.enqueue_many` (``created_at`` from the caller's clock)."""
+
+    dedupe_key: str
+    kind: str
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    scheduled_at: datetime
+    created_at: datetime
+    order_id: int | None = None
+    customer_id: int | None = None
+    #: ``pending``, or ``cancelled`` for a message superseded before it was ever written
+    status: str = "pending"
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDecision:
+    """One entry for :meth:`DecisionLogRepository.add_many`."""
+
+    kind: str
+    decision: str
+    reason: str
+    created_at: datetime
+    order_id: int | None = None
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the provider accepted, for :meth:`OutboxRepository.mark_sent_many`."""
+
+    message_id: int
+    provider_message_id: str | None
+    sent_at: datetime
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class OutboxRepository(Repository):
@@ -173,6 +214,127 @@ class OutboxRepository(Repository):
         )
         return result.scalar_one_or_none()
 
+    # ---- bulk and dispatcher helpers (notification pipeline) ---------------------------
+    async def enqueue_many(self, rows: Sequence[NewOutboxRow]) -> set[str]:
+        """Add several messages; returns the dedupe keys actually written (existing keys are skipped)."""
+        if not rows:
+            return set()
+        stmt = (
+            self.insert(OutboxMessage)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage.dedupe_key)
+        )
+        values = [
+            {
+                "dedupe_key": row.dedupe_key,
+                "kind": row.kind,
+                "channel": row.channel,
+                "recipient": row.recipient,
+                "payload": row.payload,
+                "scheduled_at": row.scheduled_at,
+                "order_id": row.order_id,
+                "customer_id": row.customer_id,
+                "status": row.status,
+                "last_error": None if row.last_error is None else row.last_error[:500],
+                "attempts": 0,
+                "created_at": row.created_at,
+            }
+            for row in rows
+        ]
+        result = await self._session.execute(stmt, values)
+        return set(result.scalars())
+
+    async def for_orders(self, *, order_ids: Sequence[int]) -> list[OutboxMessage]:
+        """Every message of these orders, oldest first."""
+        if not order_ids:
+            return []
+        result = await self._session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.order_id.in_(list(order_ids)))
+            .order_by(OutboxMessage.id)
+        )
+        return list(result.scalars())
+
+    async def cancel(
+        self, *, message_ids: Sequence[int], reason: str, statuses: Sequence[str] = ("pending",)
+    ) -> list[int]:
+        """Cancel these messages if they are still in one of ``statuses``; returns the ids cancelled."""
+        if not message_ids:
+            return []
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status.in_(list(statuses)))
+            .values(status="cancelled", last_error=reason[:500], claimed_by=None)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((await self._session.execute(stmt)).scalars())
+
+    async def cancel_each(
+        self, *, reasons: Mapping[int, str], statuses: Sequence[str] = ("pending",)
+    ) -> list[int]:
+        """Cancel several messages, each with its own reason, if still in one of ``statuses``;
+        returns the ids cancelled."""
+        cancelled: list[int] = []
+        ids = list(reasons)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            reason = case({i: reasons[i][:500] for i in chunk}, value=OutboxMessage.id)
+            stmt = (
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(chunk), OutboxMessage.status.in_(list(statuses)))
+                .values(status="cancelled", last_error=reason, claimed_by=None)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+            cancelled.extend((await self._session.execute(stmt)).scalars())
+        return sorted(cancelled)
+
+    async def release(self, *, message_id: int, at: datetime, note: str) -> None:
+        """Give a claimed message back, due at ``at``, without counting the claim as an attempt."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(
+                status="pending",
+                scheduled_at=at,
+                last_error=note[:500],
+                claimed_by=None,
+                attempts=case((OutboxMessage.attempts > 0, OutboxMessage.attempts - 1), else_=0),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def mark_sent_many(self, sent: Sequence[SentMessage]) -> None:
+        """Mark several messages sent in one statement."""
+        if not sent:
+            return
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        await self._session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status="sent",
+                provider_message_id=bindparam("b_provider_id"),
+                sent_at=bindparam("b_sent_at"),
+                last_error=None,
+            ),
+            [
+                {"b_id": s.message_id, "b_provider_id": s.provider_message_id, "b_sent_at": s.sent_at}
+                for s in sent
+            ],
+            execution_options={"synchronize_session": False},
+        )
+
+    async def get(self, *, message_id: int) -> OutboxMessage | None:
+        """The message with this id (fresh from the database)."""
+        result = await self._session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
 
 class DecisionLogRepository(Repository):
     """Record and read notification decisions."""
@@ -200,3 +362,36 @@ class DecisionLogRepository(Repository):
             .order_by(DecisionLogEntry.id)
         )
         return list(result.scalars())
+
+    async def add_many(self, entries: Sequence[NewDecision]) -> None:
+        """Append several decisions with their own timestamps."""
+        if not entries:
+            return
+        await self._session.execute(
+            DecisionLogEntry.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "order_id": e.order_id,
+                    "kind": e.kind,
+                    "decision": e.decision,
+                    "reason": e.reason[:300],
+                    "dedupe_key": e.dedupe_key,
+                    "created_at": e.created_at,
+                }
+                for e in entries
+            ],
+        )
+
+    async def decided_keys(self, *, order_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Dedupe keys that already have a decision, per order."""
+        if not order_ids:
+            return {}
+        result = await self._session.execute(
+            select(DecisionLogEntry.order_id, DecisionLogEntry.dedupe_key).where(
+                DecisionLogEntry.order_id.in_(list(order_ids)), DecisionLogEntry.dedupe_key.is_not(None)
+            )
+        )
+        keys: dict[int, set[str]] = {}
+        for order_id, key in result.all():
+            keys.setdefault(order_id, set()).add(key)
+        return keys

@@ -62,6 +62,17 @@ class PreferenceRepository(Repository):
             .execution_options(synchronize_session=False)
         )
 
+    async def for_customers(self, *, customer_ids: Sequence[int]) -> dict[int, NotificationPreference]:
+        """Preferences of several customers (customers who never set any are absent)."""
+        if not customer_ids:
+            return {}
+        result = await self._session.execute(
+            select(NotificationPreference)
+            .where(NotificationPreference.customer_id.in_(list(customer_ids)))
+            .execution_options(populate_existing=True)
+        )
+        return {pref.customer_id: pref for pref in result.scalars()}
+
 
 class VerificationRepository(Repository):
     """Failed verification attempts per chat identity (for the lock-out)."""

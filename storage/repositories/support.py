@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from storage.models import Case, Handoff, ReturnRequest, utcnow
 from storage.repositories.base import Repository
@@ -88,6 +88,28 @@ class HandoffRepository(Repository):
         )
         return result.scalar_one_or_none()
 
+    async def open_customers(self, *, customer_ids: Sequence[int]) -> set[int]:
+        """Which of these customers have an open (or claimed) handoff."""
+        if not customer_ids:
+            return set()
+        result = await self._session.execute(
+            select(Handoff.customer_id)
+            .where(Handoff.customer_id.in_(list(customer_ids)), Handoff.status.in_(OPEN_HANDOFF_STATUSES))
+            .distinct()
+        )
+        return {int(cid) for cid in result.scalars() if cid is not None}
+
+    async def last_contacts(self, *, customer_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of these customers last contacted support (customers who never did are absent)."""
+        if not customer_ids:
+            return {}
+        result = await self._session.execute(
+            select(Handoff.customer_id, func.max(Handoff.created_at))
+            .where(Handoff.customer_id.in_(list(customer_ids)))
+            .group_by(Handoff.customer_id)
+        )
+        return {int(cid): at for cid, at in result.all() if cid is not None and at is not None}
+
     async def set_slack_message(self, *, handoff_id: int, channel: str, ts: str) -> None:
         """Remember the Slack message that represents the handoff."""
         await self._session.execute(
@@ -136,6 +158,18 @@ class CaseRepository(Repository):
         )
         return list(result.scalars())
 
+    async def open_for_orders(self, *, order_ids: Sequence[int]) -> dict[int, list[Case]]:
+        """Open cases of several orders, oldest first per order."""
+        if not order_ids:
+            return {}
+        result = await self._session.execute(
+            select(Case).where(Case.order_id.in_(list(order_ids)), Case.status == "open").order_by(Case.id)
+        )
+        found: dict[int, list[Case]] = {}
+        for case in result.scalars():
+            found.setdefault(case.order_id, []).append(case)
+        return found
+
     async def latest_open_for_customer(self, *, customer_id: int) -> Case | None:
         """The customer's newest open case."""
         result = await self._session.execute(
@@ -179,3 +213,17 @@ class ReturnRepository(Repository):
             select(ReturnRequest).where(ReturnRequest.order_id == order_id).order_by(ReturnRequest.id)
         )
         return list(result.scalars())
+
+    async def for_orders(self, *, order_ids: Sequence[int]) -> dict[int, list[ReturnRequest]]:
+        """Return requests of several orders, oldest first per order."""
+        if not order_ids:
+            return {}
+        result = await self._session.execute(
+            select(ReturnRequest)
+            .where(ReturnRequest.order_id.in_(list(order_ids)))
+            .order_by(ReturnRequest.id)
+        )
+        found: dict[int, list[ReturnRequest]] = {}
+        for request in result.scalars():
+            found.setdefault(request.order_id, []).append(request)
+        return found

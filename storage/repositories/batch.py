@@ -1,0 +1,276 @@
+"""Repositories for applying many events in one unit of work with few round trips.
+
+Applying a carrier scan reads its parcel and order and writes the parcel back: a handful of
+statements per event. When a batch of events is applied in one transaction, these variants
+serve those reads from memory and collect the writes:
+
+* :class:`BatchInboxRepository` records the batch's inbox rows in one statement up front
+  (:meth:`~BatchInboxRepository.pre_record`); ``record`` then answers from that result, so a
+  duplicate is still a duplicate (also against a concurrent writer: the unique key decides).
+* :class:`BatchOrderRepository` loads the parcels the batch names, with their orders, once
+  (:meth:`~BatchOrderRepository.prefetch`); ``current_shipment``/``current_details`` answer from
+  memory and ``update_shipment`` changes the loaded parcel in memory. The changes are written in
+  one statement by :meth:`~BatchOrderRepository.sync`, which runs before any read that could
+  see stale rows and before any other write to orders or shipments.
+
+Callers use them exactly like the plain repositories (``batch_repositories(repos)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.models import Shipment, utcnow
+from storage.repositories.inbox import InboxRepository, NewInboxEntry
+from storage.repositories.orders import NewTrackingEvent, OrderDetails, OrderRepository, UpsertResult
+from storage.schemas import OrderIn
+
+if TYPE_CHECKING:
+    from storage.store import Repositories
+
+
+class BatchInboxRepository(InboxRepository):
+    """An inbox whose ``record`` answers from one bulk insert made at the start of a batch."""
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._recorded: set[tuple[str, str]] = set()
+        self._fresh: set[tuple[str, str]] = set()
+
+    async def pre_record(self, entries: Sequence[NewInboxEntry]) -> None:
+        """Insert the batch's entries now; later ``record`` calls for them answer from the result."""
+        self._fresh |= await self.record_many(entries)
+        self._recorded |= {(e.source, e.external_id) for e in entries}
+
+    async def record(
+        self,
+        *,
+        source: str,
+        external_id: str,
+        payload: dict[str, Any] | None = None,
+        status: str = "processed",
+        order_number: str | None = None,
+        tracking_number: str | None = None,
+    ) -> bool:
+        """True the first time a pre-recorded entry is named (it was new), False after that."""
+        key = (source, external_id)
+        if key in self._recorded:
+            if key in self._fresh:
+                self._fresh.discard(key)
+                return True
+            return False
+        return await super().record(
+            source=source,
+            external_id=external_id,
+            payload=payload,
+            status=status,
+            order_number=order_number,
+            tracking_number=tracking_number,
+        )
+
+
+_SHIPMENT_FIELDS = {
+    "status": "status",
+    "raw_status": "raw_status",
+    "eta": "eta",
+    "location": "last_location",
+    "event_at": "last_event_at",
+    "delivered_at": "delivered_at",
+    "shipped_at": "shipped_at",
+    "tracking_url": "tracking_url",
+}
+
+
+class BatchOrderRepository(OrderRepository):
+    """Orders and parcels held in memory for a batch of scans (see the module docstring)."""
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._by_tracking: dict[str, Shipment] = {}
+        self._by_id: dict[int, Shipment] = {}
+        self._details: dict[int, OrderDetails] = {}
+        self._dirty: dict[int, Shipment] = {}
+        self._events: list[NewTrackingEvent] = []
+
+    # ---- the batch -------------------------------------------------------------------------
+    async def prefetch(self, *, tracking_numbers: Sequence[str]) -> None:
+        """Load the parcels with these tracking numbers, and their orders, into memory."""
+        await self.sync()
+        found = await self.shipments_by_tracking(tracking_numbers=tracking_numbers)
+        order_ids = sorted({s.order_id for s in found.values()})
+        for details in await self._details_for(order_ids, fresh=True):
+            self._details[int(details.order.id or 0)] = details
+            for shipment in details.shipments:
+                self._by_tracking[shipment.tracking_number] = shipment
+                self._by_id[int(shipment.id or 0)] = shipment
+
+    async def sync(self) -> None:
+        """Write the parcels changed in memory and the tracking events collected (two statements)."""
+        if self._dirty:
+            dirty, self._dirty = list(self._dirty.values()), {}
+            await self.save_shipments(dirty)
+        if self._events:
+            events, self._events = self._events, []
+            await self.add_tracking_events(events)
+
+    async def _forget(self) -> None:
+        await self.sync()
+        self._by_tracking.clear()
+        self._by_id.clear()
+        self._details.clear()
+
+    # ---- reads served from memory ----------------------------------------------------------
+    async def current_shipment(self, *, tracking_number: str) -> Shipment | None:
+        """The parcel as changed so far in this batch."""
+        shipment = self._by_tracking.get(tracking_number)
+        if shipment is not None:
+            return shipment
+        await self.sync()
+        return await super().current_shipment(tracking_number=tracking_number)
+
+    async def current_details(self, *, order_id: int) -> OrderDetails | None:
+        """The order as changed so far in this batch."""
+        details = self._details.get(order_id)
+        if details is not None:
+            return replace(details, items=list(details.items), shipments=list(details.shipments))
+        await self.sync()
+        return await super().current_details(order_id=order_id)
+
+    # ---- reads that must see every change -------------------------------------------------
+    async def details_many(self, *, order_ids: Sequence[int]) -> list[OrderDetails]:
+        """See :meth:`OrderRepository.details_many` (from memory when the batch holds every order)."""
+        await self.sync()
+        wanted = list(dict.fromkeys(order_ids))
+        if all(order_id in self._details for order_id in wanted):
+            return [
+                replace(d, items=list(d.items), shipments=list(d.shipments))
+                for d in (self._details[order_id] for order_id in wanted)
+            ]
+        return await super().details_many(order_ids=order_ids)
+
+    async def shipments_by_tracking(self, *, tracking_numbers: Sequence[str]) -> dict[str, Shipment]:
+        """See :meth:`OrderRepository.shipments_by_tracking` (changes are written first)."""
+        await self.sync()
+        return await super().shipments_by_tracking(tracking_numbers=tracking_numbers)
+
+    async def tracking_events(self, *, shipment_ids: Sequence[int]) -> list[Any]:
+        """See :meth:`OrderRepository.tracking_events`."""
+        await self.sync()
+        return await super().tracking_events(shipment_ids=shipment_ids)
+
+    # ---- writes ----------------------------------------------------------------------------
+    async def update_shipment(
+        self,
+        *,
+        shipment_id: int,
+        status: str | None = None,
+        raw_status: str | None = None,
+        eta: date | None = None,
+        location: str | None = None,
+        event_at: datetime | None = None,
+        delivered_at: datetime | None = None,
+        shipped_at: datetime | None = None,
+        tracking_url: str | None = None,
+    ) -> None:
+        """Change a loaded parcel in memory (written by :meth:`sync`); ``None`` leaves a field."""
+        shipment = self._by_id.get(shipment_id)
+        if shipment is None:
+            await self.sync()
+            await super().update_shipment(
+                shipment_id=shipment_id,
+                status=status,
+                raw_status=raw_status,
+                eta=eta,
+                location=location,
+                event_at=event_at,
+                delivered_at=delivered_at,
+                shipped_at=shipped_at,
+                tracking_url=tracking_url,
+            )
+            return
+        given = {
+            "status": status,
+            "raw_status": raw_status,
+            "eta": eta,
+            "location": location,
+            "event_at": event_at,
+            "delivered_at": delivered_at,
+            "shipped_at": shipped_at,
+            "tracking_url": tracking_url,
+        }
+        for name, value in given.items():
+            if value is not None:
+                set_committed_value(shipment, _SHIPMENT_FIELDS[name], value)
+        set_committed_value(shipment, "updated_at", utcnow())
+        self._dirty[shipment_id] = shipment
+
+    async def add_tracking_event(
+        self,
+        *,
+        shipment_id: int,
+        occurred_at: datetime,
+        status: str,
+        substatus: str | None,
+        raw_status: str | None,
+        location: str | None,
+        source: str,
+        event_id: str | None,
+    ) -> None:
+        """Collect a tracking event (written by :meth:`sync`)."""
+        self._events.append(
+            NewTrackingEvent(
+                shipment_id=shipment_id,
+                occurred_at=occurred_at,
+                status=status,
+                substatus=substatus,
+                raw_status=raw_status,
+                location=location,
+                source=source,
+                event_id=event_id,
+            )
+        )
+
+    async def upsert_many(self, orders: Sequence[OrderIn]) -> UpsertResult:
+        """See :meth:`OrderRepository.upsert_many` (the batch's memory is written and dropped)."""
+        await self._forget()
+        return await super().upsert_many(orders)
+
+    async def add_shipment(self, **kwargs: Any) -> Shipment:
+        """See :meth:`OrderRepository.add_shipment` (the batch's memory is written and dropped)."""
+        await self._forget()
+        return await super().add_shipment(**kwargs)
+
+    async def set_status(self, *, order_id: int, status: str) -> None:
+        """See :meth:`OrderRepository.set_status`."""
+        await self._forget()
+        await super().set_status(order_id=order_id, status=status)
+
+    async def set_refund_status(self, *, order_id: int, refund_status: str) -> None:
+        """See :meth:`OrderRepository.set_refund_status`."""
+        await self._forget()
+        await super().set_refund_status(order_id=order_id, refund_status=refund_status)
+
+    async def set_backordered(self, *, order_id: int, until: date | None) -> None:
+        """See :meth:`OrderRepository.set_backordered`."""
+        await self._forget()
+        await super().set_backordered(order_id=order_id, until=until)
+
+    async def set_address(
+        self, *, order_id: int, line1: str | None, city: str | None, postcode: str | None, country: str | None
+    ) -> None:
+        """See :meth:`OrderRepository.set_address`."""
+        await self._forget()
+        await super().set_address(
+            order_id=order_id, line1=line1, city=city, postcode=postcode, country=country
+        )
+
+
+def batch_repositories(repos: Repositories) -> Repositories:
+    """``repos`` with the batch variants of ``orders`` and ``inbox`` (same unit of work)."""
+    session = repos.orders._session
+    return replace(repos, orders=BatchOrderRepository(session), inbox=BatchInboxRepository(session))
