@@ -5,23 +5,26 @@ local Bot API server), the server under test, and this client. The server under 
 doorstep itself (``build_app`` with every default feature, SQLite, seeded orders, Telegram in
 webhook mode, replies sent to the fake), then a bare aiohttp handler that only parses the same JSON.
 
-Load model (closed loop, like Telegram's own webhook delivery, which keeps a bounded number of
-requests in flight): each of ``--shoppers`` simulated shoppers owns a chat and, for ``--seconds``,
-POSTs one update to ``/telegram/webhook`` (with the secret header), waits for the 200, and sends
-the next at once. doorstep acknowledges an update only after its replies were accepted by the Bot
-API, so the POST latency is the full "message in -> reply delivered" time. Shoppers alternate
-"where is my order?" (answered with the order's tracking, they are verified by a deep link during
-warm-up) and "hi" (the menu); every ``--redeliver-every``-th POST repeats the previous update
-(same update_id), as Telegram does after a timeout, and must get no second reply.
+Load model. Each of ``--shoppers`` simulated shoppers owns a chat and POSTs one update at a time to
+``/telegram/webhook`` (with the secret header), waiting for the 200 before its next one, like
+Telegram's own webhook delivery. doorstep acknowledges an update only after its replies were
+accepted by the Bot API, so a POST's latency is the whole "message in -> reply delivered" time.
+Shoppers alternate "where is my order?" (answered with the order's tracking: they were verified by
+a deep link during warm-up) and "hi" (the menu); every ``--redeliver-every``-th POST repeats the
+previous update (same update_id), as Telegram does after a timeout, and must get no second reply.
+
+- capacity phase (``--seconds``): no think time, every shopper sends again as soon as answered:
+  updates/s at saturation, compared with the bare handler under the same client and load (ratio);
+- latency phase (``--seconds``): the same shoppers think ``--think-seconds`` on average
+  (exponential) between a reply and their next message, as people do: latency under load.
 
 Afterwards the fake's recorded sendMessage calls are checked chat by chat against what each
-shopper should have received, in order: lost, duplicated and out-of-order replies are counted.
+shopper should have received, in order: lost, duplicated and out-of-order replies are counted,
+and each update is matched with its reply to measure update -> reply-recorded-at-the-Bot-API.
 
-Printed: updates/s and latency (p50/p99 of the POST, p99 of update -> reply recorded at the fake)
-for doorstep, req/s and p99 for the bare handler, and their ratio.
-Targets: ratio >= 0.15, p99 <= 50 ms, zero lost or duplicated replies.
+Targets: ratio >= 0.15, p99 <= 50 ms (latency phase), zero lost or duplicated replies.
 
-    .venv/bin/python -m bench.telegram_webhook.run [--shoppers 50] [--seconds 20]
+    .venv/bin/python -m bench.telegram_webhook.run [--shoppers 50] [--seconds 20] [--think-seconds 1]
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +63,8 @@ TOKEN = "424242:BENCH-TOKEN"
 FIRST_CHAT = 910_000
 SCRIPT = (("where is my order?", "status"), ("hi", "menu"))
 WARMUP_ROUNDS = 2
+CAPACITY = "capacity"
+LATENCY = "latency"
 
 
 def free_port() -> int:
@@ -126,13 +131,15 @@ class Process:
 
 @dataclass
 class Sample:
-    """One POST: when it went out and came back, its status, and the reply it should cause."""
+    """One POST: its phase, when it went out and came back, its status, and the reply it should cause."""
 
-    chat: int
+    phase: str
     sent: float
     acked: float
     status: int
     expect: str | None  # None for a redelivered update
+    #: index of the reply it should cause in the shopper's expected replies
+    reply_index: int | None = None
 
 
 @dataclass
@@ -196,11 +203,21 @@ class Client:
 
 
 async def run_shopper(
-    client: Client, shopper: Shopper, deadline: float, redeliver_every: int, record: bool
+    client: Client,
+    shopper: Shopper,
+    deadline: float,
+    redeliver_every: int,
+    phase: str | None,
+    think_seconds: float = 0.0,
+    rng: random.Random | None = None,
 ) -> None:
-    """Talk until ``deadline``: alternate the script, sometimes repeating the last update."""
+    """Talk until ``deadline``: alternate the script, sometimes repeat the last update, maybe think."""
     previous: bytes | None = None
     for step in itertools.count(1):
+        if think_seconds and rng is not None:
+            await asyncio.sleep(
+                min(rng.expovariate(1 / think_seconds), max(0.0, deadline - time.monotonic()))
+            )
         if time.monotonic() >= deadline:
             return
         if redeliver_every and previous is not None and step % redeliver_every == 0:
@@ -209,10 +226,12 @@ async def run_shopper(
             text, expect = SCRIPT[step % len(SCRIPT)]
             body = client.update(shopper.chat, text)
         sent, acked, status = await client.post(body)
+        index = None
         if status == 200 and expect is not None:
             shopper.expected.append(expect)
-        if record:
-            shopper.samples.append(Sample(shopper.chat, sent, acked, status, expect))
+            index = len(shopper.expected) - 1
+        if phase is not None:
+            shopper.samples.append(Sample(phase, sent, acked, status, expect, index))
         previous = body
 
 
@@ -235,11 +254,16 @@ async def warm_up(client: Client, shoppers: list[Shopper]) -> None:
     await asyncio.gather(*(one(shopper) for shopper in shoppers))
 
 
-async def measure(client: Client, shoppers: list[Shopper], seconds: float, redeliver_every: int) -> float:
-    """Run every shopper for ``seconds``; returns the elapsed time."""
+async def measure(
+    client: Client, shoppers: list[Shopper], phase: str, args: argparse.Namespace, think_seconds: float = 0.0
+) -> float:
+    """Run every shopper for ``args.seconds``; returns the elapsed time."""
     started = time.monotonic()
-    deadline = started + seconds
-    await asyncio.gather(*(run_shopper(client, s, deadline, redeliver_every, True) for s in shoppers))
+    deadline = started + args.seconds
+    rng = random.Random(7)
+    await asyncio.gather(
+        *(run_shopper(client, s, deadline, args.redeliver_every, phase, think_seconds, rng) for s in shoppers)
+    )
     return time.monotonic() - started
 
 
@@ -259,7 +283,8 @@ class Check:
     lost: int = 0
     duplicated: int = 0
     out_of_order_chats: int = 0
-    e2e_ms: list[float] = field(default_factory=list)
+    #: update -> reply recorded at the fake, per phase
+    e2e_ms: dict[str, list[float]] = field(default_factory=dict)
 
 
 def check_replies(shoppers: list[Shopper], calls: list[dict[str, Any]]) -> Check:
@@ -278,20 +303,19 @@ def check_replies(shoppers: list[Shopper], calls: list[dict[str, Any]]) -> Check
         check.duplicated += sum((have - want).values())
         if kinds != shopper.expected and want == have:
             check.out_of_order_chats += 1
-        measured = [
-            sample for sample in shopper.samples if sample.expect is not None and sample.status == 200
-        ]
-        offset = len(shopper.expected) - len(measured)
-        for index, sample in enumerate(measured):
-            if offset + index < len(got):
-                check.e2e_ms.append((float(got[offset + index]["at"]) - sample.sent) * 1000)
+        if kinds != shopper.expected:
+            continue  # replies cannot be matched to updates one to one
+        for sample in shopper.samples:
+            if sample.reply_index is not None:
+                at = float(got[sample.reply_index]["at"])
+                check.e2e_ms.setdefault(sample.phase, []).append((at - sample.sent) * 1000)
     return check
 
 
 async def run_full(
     args: argparse.Namespace, workdir: Path
-) -> tuple[float, list[Shopper], Check, dict[str, Any]]:
-    """doorstep under load; returns (elapsed, shoppers, reply check, fake stats)."""
+) -> tuple[dict[str, float], list[Shopper], Check, dict[str, Any]]:
+    """doorstep under load; returns (elapsed per phase, shoppers, reply check, fake stats)."""
     database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     customer_ids = await seed(database_url, args.shoppers)
     fake = Process("-m", "tests.fakes.serve", "telegram", "--token", TOKEN)
@@ -301,6 +325,7 @@ async def run_full(
         "-m", "bench.telegram_webhook.server", "full", "--port", str(port),
         "--database-url", database_url, "--fake-url", fake_url, "--token", TOKEN,
     )  # fmt: skip
+    elapsed: dict[str, float] = {}
     try:
         server.ready_line()
         client = Client(f"http://127.0.0.1:{port}", args.shoppers)
@@ -309,7 +334,8 @@ async def run_full(
                 Shopper(FIRST_CHAT + index, customer_id) for index, customer_id in enumerate(customer_ids)
             ]
             await warm_up(client, shoppers)
-            elapsed = await measure(client, shoppers, args.seconds, args.redeliver_every)
+            elapsed[CAPACITY] = await measure(client, shoppers, CAPACITY, args)
+            elapsed[LATENCY] = await measure(client, shoppers, LATENCY, args, args.think_seconds)
             await asyncio.sleep(0.5)  # anything acknowledged late (it should not happen) lands now
             calls = await fake_calls(client.session, fake_url)
             async with client.session.get(f"{fake_url}/_fake/stats") as response:
@@ -323,7 +349,7 @@ async def run_full(
 
 
 async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper]]:
-    """The bare handler under the same client and load."""
+    """The bare handler under the same client and load (capacity phase)."""
     port = free_port()
     server = Process("-m", "bench.telegram_webhook.server", "bare", "--port", str(port))
     try:
@@ -332,8 +358,8 @@ async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper]]:
         try:
             shoppers = [Shopper(FIRST_CHAT + index, 0) for index in range(args.shoppers)]
             deadline = time.monotonic() + 1.0
-            await asyncio.gather(*(run_shopper(client, s, deadline, 0, False) for s in shoppers))  # warm-up
-            elapsed = await measure(client, shoppers, args.seconds, args.redeliver_every)
+            await asyncio.gather(*(run_shopper(client, s, deadline, 0, None) for s in shoppers))  # warm-up
+            elapsed = await measure(client, shoppers, CAPACITY, args)
         finally:
             await client.close()
     finally:
@@ -341,60 +367,92 @@ async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper]]:
     return elapsed, shoppers
 
 
-def summarize(elapsed: float, shoppers: list[Shopper]) -> tuple[float, list[float], int]:
-    """(updates/s, POST latencies in ms, non-200 answers)."""
-    samples = [sample for shopper in shoppers for sample in shopper.samples]
+@dataclass
+class Figures:
+    """Throughput and POST latency of one phase."""
+
+    rate: float
+    latency_ms: list[float]
+    errors: int
+    redelivered: int
+
+    @property
+    def p50(self) -> float:
+        """Median POST latency."""
+        return percentile(self.latency_ms, 0.5)
+
+    @property
+    def p99(self) -> float:
+        """99th percentile POST latency."""
+        return percentile(self.latency_ms, 0.99)
+
+
+def figures(elapsed: float, shoppers: list[Shopper], phase: str) -> Figures:
+    """The phase's updates/s (answered with 200), POST latencies, errors and redeliveries."""
+    samples = [sample for shopper in shoppers for sample in shopper.samples if sample.phase == phase]
     ok = [sample for sample in samples if sample.status == 200]
-    latencies = [(sample.acked - sample.sent) * 1000 for sample in ok]
-    return len(ok) / elapsed, latencies, len(samples) - len(ok)
+    return Figures(
+        rate=len(ok) / elapsed,
+        latency_ms=[(sample.acked - sample.sent) * 1000 for sample in ok],
+        errors=len(samples) - len(ok),
+        redelivered=sum(1 for sample in samples if sample.expect is None),
+    )
+
+
+def report(
+    args: argparse.Namespace, full: dict[str, Figures], bare: Figures, check: Check, throttled: int
+) -> int:
+    """Print every figure; 1 when a target is missed."""
+    capacity, latency = full[CAPACITY], full[LATENCY]
+    ratio = capacity.rate / bare.rate if bare.rate else float("nan")
+    e2e = check.e2e_ms
+    print(
+        f"{args.shoppers} shoppers over loopback, {args.seconds:.0f} s per phase; SQLite; Bot API fake in its own process"
+    )
+    print(
+        f"doorstep, capacity (no think time):  {capacity.rate:7.1f} updates/s   POST p50 {capacity.p50:7.1f} ms"
+        f"  p99 {capacity.p99:7.1f} ms   update->reply p99 {percentile(e2e.get(CAPACITY, []), 0.99):7.1f} ms"
+        f"   errors {capacity.errors}"
+    )
+    print(
+        f"doorstep, {args.think_seconds:g} s mean think time:     {latency.rate:7.1f} updates/s   POST p50 "
+        f"{latency.p50:7.1f} ms  p99 {latency.p99:7.1f} ms   update->reply p99 "
+        f"{percentile(e2e.get(LATENCY, []), 0.99):7.1f} ms   errors {latency.errors}"
+    )
+    print(
+        f"replies: expected {check.expected}, received {check.received}, lost {check.lost}, duplicated "
+        f"{check.duplicated}, chats out of order {check.out_of_order_chats}; redelivered updates "
+        f"{capacity.redelivered + latency.redelivered} (no reply each); Bot API 429s {throttled}"
+    )
+    print(
+        f"bare aiohttp JSON handler (no think time): {bare.rate:7.1f} req/s   p50 {bare.p50:7.1f} ms"
+        f"  p99 {bare.p99:7.1f} ms   errors {bare.errors}"
+    )
+    print(f"ratio doorstep / bare (capacity): {ratio:.3f}   target >= 0.15")
+    print(f"p99 POST latency with think time: {latency.p99:.1f} ms   target <= 50 ms")
+    missed = [
+        name
+        for name, ok in (
+            ("ratio", ratio >= 0.15),
+            ("p99", latency.p99 <= 50.0),
+            ("lost replies", check.lost == 0),
+            ("duplicated replies", check.duplicated == 0),
+            ("errors", capacity.errors + latency.errors == 0),
+        )
+        if not ok
+    ]
+    print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
+    return 1 if missed else 0
 
 
 async def main_async(args: argparse.Namespace) -> int:
     """Run both servers and print the figures; exit 1 when a target is missed."""
     with tempfile.TemporaryDirectory(prefix="doorstep-bench-tg-") as tmp:
         elapsed, shoppers, check, stats = await run_full(args, Path(tmp))
-    full_rate, full_latency, full_errors = summarize(elapsed, shoppers)
-    redelivered = sum(1 for s in shoppers for sample in s.samples if sample.expect is None)
+    full = {phase: figures(seconds, shoppers, phase) for phase, seconds in elapsed.items()}
     bare_elapsed, bare_shoppers = await run_bare(args)
-    bare_rate, bare_latency, bare_errors = summarize(bare_elapsed, bare_shoppers)
-
-    ratio = full_rate / bare_rate if bare_rate else float("nan")
-    p99 = percentile(full_latency, 0.99)
-    print(
-        f"load: {args.shoppers} concurrent shoppers, closed loop, {args.seconds:.0f} s per server, loopback"
-    )
-    print(
-        f"doorstep webhook: {full_rate:8.1f} updates/s   POST latency p50 {percentile(full_latency, 0.5):6.1f} ms"
-        f"  p99 {p99:6.1f} ms  mean {statistics.fmean(full_latency):6.1f} ms   errors {full_errors}"
-    )
-    print(
-        f"  update -> reply at the Bot API: p50 {percentile(check.e2e_ms, 0.5):6.1f} ms"
-        f"  p99 {percentile(check.e2e_ms, 0.99):6.1f} ms"
-    )
-    print(
-        f"  replies: expected {check.expected}, received {check.received}, lost {check.lost}, "
-        f"duplicated {check.duplicated}, chats out of order {check.out_of_order_chats}; "
-        f"redelivered updates {redelivered} (must add no reply); Bot API 429s {stats.get('throttled', 0)}"
-    )
-    print(
-        f"bare aiohttp JSON handler: {bare_rate:8.1f} req/s   p50 {percentile(bare_latency, 0.5):6.1f} ms"
-        f"  p99 {percentile(bare_latency, 0.99):6.1f} ms   errors {bare_errors}"
-    )
-    print(f"ratio doorstep / bare: {ratio:.3f}  (target >= 0.15)")
-    print(f"p99 POST latency: {p99:.1f} ms  (target <= 50 ms)")
-    missed = [
-        name
-        for name, ok in (
-            ("ratio", ratio >= 0.15),
-            ("p99", p99 <= 50.0),
-            ("lost", check.lost == 0),
-            ("duplicated", check.duplicated == 0),
-            ("errors", full_errors == 0),
-        )
-        if not ok
-    ]
-    print("targets met" if not missed else f"targets missed: {', '.join(missed)}")
-    return 1 if missed else 0
+    bare = figures(bare_elapsed, bare_shoppers, CAPACITY)
+    return report(args, full, bare, check, int(stats.get("throttled", 0)))
 
 
 def main() -> None:
@@ -403,7 +461,10 @@ def main() -> None:
         prog="python -m bench.telegram_webhook.run", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--shoppers", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    parser.add_argument(
+        "--think-seconds", type=float, default=1.0, help="mean think time of the latency phase"
+    )
     parser.add_argument(
         "--redeliver-every", type=int, default=25, help="every N-th POST repeats the last update"
     )

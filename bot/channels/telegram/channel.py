@@ -47,7 +47,7 @@ from bot.channels.telegram.wording import (
     attachment_words,
     offer_updates,
 )
-from bot.engine.engine import Engine
+from bot.engine.engine import Engine, EngineResult
 from bot.engine.state import DialogueState
 from bot.notify.ratelimit import ProviderPacer
 from handlers.messages import IncomingMessage, Reply
@@ -61,7 +61,13 @@ _COMMAND_TEXT = {"help": "/help", "stop": "/stop", "agent": "/agent"}
 
 
 class TelegramChannel:
-    """Answers Telegram updates with the engine and sends the replies (see the module docstring)."""
+    """Answers Telegram updates with the engine and sends the replies (see the module docstring).
+
+    ``typing_delay``: seconds an answer may take before "typing" is shown.
+    ``bot_username``: commands addressed to another bot (``/start@other_bot``) are read as text.
+    ``max_concurrent_answers``: engine answers worked on at once (None: no limit); the replies of
+    earlier answers keep going out meanwhile.
+    """
 
     def __init__(
         self,
@@ -73,6 +79,7 @@ class TelegramChannel:
         pacer: ProviderPacer,
         typing_delay: float = 0.0,
         bot_username: str | None = None,
+        max_concurrent_answers: int | None = None,
     ) -> None:
         self._bot = bot
         self._engine = engine
@@ -82,6 +89,7 @@ class TelegramChannel:
         self.typing_delay = typing_delay
         self._bot_username = bot_username
         self._turns = ChatTurns()
+        self._answer_slots = asyncio.Semaphore(max_concurrent_answers) if max_concurrent_answers else None
         self._in_turn: set[str] = set()
         self._offers: dict[str, Reply] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -172,13 +180,20 @@ class TelegramChannel:
             routed = await self._route_attachments(message)
             if routed is not None:
                 return routed
-        result = await self._engine.handle(message)
+        result = await self._answer(message)
         if result.duplicate:
             log.info("telegram update %s was already answered", inbound.update_id)
             return []
         if message.attachments:
             await self._add_to_open_case(message)
         return result.replies
+
+    async def _answer(self, message: IncomingMessage) -> EngineResult:
+        """The engine's answer, at most ``max_concurrent_answers`` at a time."""
+        if self._answer_slots is None:
+            return await self._engine.handle(message)
+        async with self._answer_slots:
+            return await self._engine.handle(message)
 
     async def _command_message(self, inbound: Inbound, message: IncomingMessage) -> IncomingMessage:
         """What the engine should hear for a command."""
@@ -207,7 +222,7 @@ class TelegramChannel:
         return await self._engine_handle_unknown(message)
 
     async def _engine_handle_unknown(self, message: IncomingMessage) -> list[Reply]:
-        result = await self._engine.handle(message)
+        result = await self._answer(message)
         return [] if result.duplicate else result.replies
 
     async def _route_attachments(self, message: IncomingMessage) -> list[Reply] | None:

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 #: connections to the Bot API for sending (replies of many chats go out concurrently)
 SEND_POOL_SIZE = 64
+#: engine answers worked on at once, per database: SQLite has one writer at a time, and its lock
+#: waits (sleeps of up to 100 ms) cost far more than answering one after the other
+MAX_CONCURRENT_ANSWERS: dict[str, int | None] = {"sqlite": 1, "postgresql": 16}
 #: "typing" is shown when an answer takes longer than this (seconds)
 TYPING_DELAY_SECONDS = 0.3
 #: the command menu Telegram shows next to the text box
@@ -135,6 +138,7 @@ async def _telegram(app: web.Application) -> AsyncIterator[None]:
         pacer=ProviderPacer(limits),
         typing_delay=TYPING_DELAY_SECONDS,
         bot_username=application.bot.username,
+        max_concurrent_answers=MAX_CONCURRENT_ANSWERS.get(app[STORE].dialect),
     )
     runtime = TelegramRuntime(
         application=application,

@@ -1,17 +1,21 @@
 """Polling mode: long-poll ``getUpdates`` in a background task and hand every update over.
 
-An update's offset is confirmed (by asking for the next ones) only after its whole batch was
-processed, so a crash redelivers it; the engine's inbox then drops what was already handled.
+An update's offset is confirmed (by asking for the next ones) only after its batch was answered
+(or ``ACK_SECONDS`` passed, as for a webhook), so a crash redelivers it; the engine's inbox then
+drops what was already handled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from telegram import Bot, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 
@@ -22,11 +26,15 @@ ALLOWED_UPDATES: tuple[str, ...] = ("message", "edited_message", "callback_query
 #: seconds getUpdates waits for news before answering empty
 LONG_POLL_SECONDS = 25
 _MAX_BACKOFF_SECONDS = 30.0
+#: confirm a batch after this long even if some of its answers are still on their way
+ACK_SECONDS = 10.0
 
 
 def _retry_seconds(error: RetryAfter) -> float:
-    value = error.retry_after
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class Poller:
@@ -82,10 +90,18 @@ class Poller:
             await self.process_batch(updates)
 
     async def process_batch(self, updates: Sequence[Update]) -> None:
-        """Submit every update in order, wait for all, then move the offset past them."""
-        done = [self._submit(update) for update in updates]
-        results = await asyncio.gather(*done, return_exceptions=True)
-        for update, result in zip(updates, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-                log.error("telegram update %s failed: %r", update.update_id, result)
+        """Submit every update in order, wait for them (at most ``ACK_SECONDS``), then move the offset.
+
+        A chat still waiting out a long 429 does not hold up the other chats: after
+        ``ACK_SECONDS`` its update is confirmed and finishes in the background.
+        """
+        answered = {self._submit(update): update for update in updates}
+        done, pending = await asyncio.wait(answered, timeout=ACK_SECONDS)
+        for future in done:
+            if not future.cancelled() and future.exception() is not None:
+                log.error(
+                    "telegram update %s failed", answered[future].update_id, exc_info=future.exception()
+                )
+        if pending:
+            log.warning("%d telegram updates still being answered; confirmed", len(pending))
         self.offset = updates[-1].update_id + 1
