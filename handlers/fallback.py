@@ -6,7 +6,10 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Link, Reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
-#: search hits scoring below this are too weak to show
+#: the best hit must score at least this for any article to be shown (unrelated questions score ~2-5)
+MIN_TOP_SCORE = 6.0
+#: other hits are shown when they score at least this share of the best one, and at least MIN_SCORE
+RELATIVE_SCORE = 0.4
 MIN_SCORE = 4.0
 SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
 
@@ -29,7 +32,11 @@ class FallbackHandler:
             if ctx.text.strip()
             else []
         )
-        hits = [hit for hit in hits if hit.score >= MIN_SCORE]
+        if hits and hits[0].score >= MIN_TOP_SCORE:
+            floor = max(MIN_SCORE, hits[0].score * RELATIVE_SCORE)
+            hits = [hit for hit in hits if hit.score >= floor]
+        else:
+            hits = []
         buttons = [HUMAN_BUTTON, MENU_BUTTON]
         if hits:
             return Outcome(

@@ -29,6 +29,7 @@ from bot.engine.policy import (
     wants_cancel,
     wants_human,
     wants_menu,
+    wants_preferences,
     wants_stop_notifications,
 )
 from bot.engine.state import DialogueState, PendingOrder
@@ -175,14 +176,19 @@ class Engine:
     async def _handle_once(self, message: IncomingMessage) -> EngineResult:
         try:
             async with self._store.transaction() as repos:
-                identity = await repos.identities.get_or_create(
-                    channel=message.channel,
-                    external_id=message.external_id,
-                    display_name=message.display_name,
-                )
-                conversation = await repos.conversations.get_or_create(
+                identity, conversation = await repos.conversations.with_identity(
                     channel=message.channel, external_id=message.external_id
                 )
+                if identity is None:
+                    identity = await repos.identities.get_or_create(
+                        channel=message.channel,
+                        external_id=message.external_id,
+                        display_name=message.display_name,
+                    )
+                if conversation is None:
+                    conversation = await repos.conversations.get_or_create(
+                        channel=message.channel, external_id=message.external_id
+                    )
                 turn = Turn(
                     message=message,
                     repos=repos,
@@ -265,6 +271,9 @@ class Engine:
                 state.clear_flow()
                 turn.say(menu_reply(CANCELLED if busy else NOTHING_TO_CANCEL))
                 return None
+            if wants_preferences(understanding) and state.flow != NOTIFICATION_PREFERENCES:
+                state.clear_flow()
+                return await self._start(turn, NOTIFICATION_PREFERENCES)
             if wants_menu(understanding):
                 state.clear_flow()
                 return await self._start(turn, GREETING)

@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.demo.catalogue import CATALOGUE
 from bot.engine.engine import Engine, LinkVerifier
-from bot.nlu import Nlu, build_default_nlu, product_refs
+from bot.nlu import IntentClassifier, Nlu, ProductRef, build_default_nlu, default_training_set, product_refs
 from handlers.context import Knowledge
 from knowledge import SearchIndex, default_kb_dir, load_knowledge_base
 from storage.store import Store
@@ -25,22 +25,58 @@ def load_knowledge(kb_dir: Path | None) -> Knowledge:
     return Knowledge(base=base, index=SearchIndex.build(base.articles))
 
 
+#: at most this many of the shop's own products (from its orders) are taught to the NLU
+MAX_STORED_PRODUCTS = 500
+
+
 def build_nlu() -> Nlu:
     """The NLU trained on the bundled examples, knowing the demo catalogue's products."""
     return build_default_nlu(product_refs(CATALOGUE))
 
 
+def train_classifier() -> IntentClassifier:
+    """The intent classifier trained on the bundled examples (the slow part of start-up)."""
+    return IntentClassifier.train(default_training_set())
+
+
+async def stored_products(store: Store) -> list[ProductRef]:
+    """Products the shop has sold that the demo catalogue does not know (one grouped query)."""
+    known = {product.sku for product in CATALOGUE}
+    async with store.transaction() as repos:
+        rows = await repos.orders.distinct_products(limit=MAX_STORED_PRODUCTS + len(known))
+    return [ProductRef(sku, name, category) for sku, name, category in rows if sku not in known][
+        :MAX_STORED_PRODUCTS
+    ]
+
+
+def settings_link_verifier(settings: Settings, clock: Clock) -> LinkVerifier:
+    """Checks signed link tokens (Telegram ``/start`` deep links, web chat links) with the server secret."""
+    from bot.links import verify_link
+
+    def verify(token: str) -> int | None:
+        return verify_link(token, settings.secret_key, clock.now())
+
+    return verify
+
+
 async def build_engine(
     store: Store, settings: Settings, clock: Clock, *, link_verifier: LinkVerifier | None = None
 ) -> Engine:
-    """Load the knowledge base and train the NLU (in worker threads), then create the engine."""
+    """Load the knowledge base and train the NLU (in worker threads), then create the engine.
+
+    ``link_verifier`` defaults to :func:`settings_link_verifier` (signed links of ``bot.links``).
+    """
     started = time.perf_counter()
-    knowledge, nlu = await asyncio.gather(
-        asyncio.to_thread(load_knowledge, settings.kb_dir), asyncio.to_thread(build_nlu)
+    knowledge, classifier, products = await asyncio.gather(
+        asyncio.to_thread(load_knowledge, settings.kb_dir),
+        asyncio.to_thread(train_classifier),
+        stored_products(store),
     )
+    nlu = Nlu(classifier, [*product_refs(CATALOGUE), *products])
     log.info(
-        "conversation engine ready: %d articles, NLU trained (%.1f s)",
+        "conversation engine ready: %d articles, %d extra products, NLU trained (%.1f s)",
         len(knowledge.base),
+        len(products),
         time.perf_counter() - started,
     )
     return Engine(
@@ -48,5 +84,5 @@ async def build_engine(
         nlu=nlu,
         knowledge=knowledge,
         clock=clock,
-        link_verifier=link_verifier,
+        link_verifier=link_verifier or settings_link_verifier(settings, clock),
     )

@@ -216,7 +216,7 @@ class OrderGate:
         customer_id = turn.customer_id
         if number is None or customer_id is None:
             return None
-        details = await turn.repos.orders.details_by_number(order_number=number)
+        details = await turn.repos.orders.details_for_number(order_number=number)
         if details is None or details.order.customer_id != customer_id:
             return None
         return details
@@ -225,7 +225,7 @@ class OrderGate:
     async def _find(turn: Turn, candidates: list[str]) -> OrderDetails | None:
         for candidate in candidates:
             for number in number_variants(candidate):
-                details = await turn.repos.orders.details_by_number(order_number=number)
+                details = await turn.repos.orders.details_for_number(order_number=number)
                 if details is not None:
                     return details
         return None

@@ -44,6 +44,12 @@ _CANCEL = re.compile(
 _STOP_NOTIFICATIONS = re.compile(
     r"^\W*(?:/stop|stop|unsubscribe|stop messaging me|stop texting me)\W*$", re.I
 )
+_PREFERENCES = re.compile(
+    r"\b(?:stop|unsubscribe|no more|don'?t (?:send|message|text)|do not (?:send|message|text)|opt ?out|turn off|"
+    r"switch off|mute|start|resume|turn on|switch on)\b.{0,40}\b(?:updates?|messages|notifications?|guides?|"
+    r"review requests?|reviews|texts|emails|alerts|reminders)\b",
+    re.I,
+)
 _MENU = re.compile(r"^\W*(?:/start|/help|help|menu|main menu|options|start)\W*$", re.I)
 
 
@@ -62,6 +68,11 @@ def wants_cancel(understanding: Understanding) -> bool:
 def wants_stop_notifications(understanding: Understanding) -> bool:
     """``/stop`` (any time) or a bare "stop" / "unsubscribe" when nothing is in progress."""
     return bool(understanding.text) and bool(_STOP_NOTIFICATIONS.match(understanding.text))
+
+
+def wants_preferences(understanding: Understanding) -> bool:
+    """ "stop shipping updates", "no more review requests": opt-outs are honoured whatever the NLU thinks."""
+    return bool(understanding.text) and bool(_PREFERENCES.search(understanding.text))
 
 
 def wants_menu(understanding: Understanding) -> bool:

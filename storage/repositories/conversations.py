@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from storage.errors import StaleWriteError
-from storage.models import Conversation, TranscriptMessage, utcnow
+from storage.models import ChannelIdentity, Conversation, TranscriptMessage, utcnow
 from storage.repositories.base import Repository
 
 
@@ -25,6 +25,26 @@ class ConversationRepository(Repository):
             )
         )
         return result.scalar_one_or_none()
+
+    async def with_identity(
+        self, *, channel: str, external_id: str
+    ) -> tuple[ChannelIdentity | None, Conversation | None]:
+        """The chat identity and its conversation in one query (either may be None on first contact)."""
+        result = await self._session.execute(
+            select(ChannelIdentity, Conversation)
+            .outerjoin(
+                Conversation,
+                and_(
+                    Conversation.channel == ChannelIdentity.channel,
+                    Conversation.external_id == ChannelIdentity.external_id,
+                ),
+            )
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        )
+        row = result.first()
+        if row is None:
+            return None, None
+        return row[0], row[1]
 
     async def by_id(self, *, conversation_id: int) -> Conversation | None:
         """The conversation with this id."""

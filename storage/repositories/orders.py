@@ -95,6 +95,29 @@ class OrderRepository(Repository):
         order = await self.by_number(order_number=order_number)
         return None if order is None else await self.details(order_id=order.id)  # type: ignore[arg-type]
 
+    async def details_for_number(self, *, order_number: str) -> OrderDetails | None:
+        """Like :meth:`details_by_number` in three queries instead of four (the conversation hot path)."""
+        row = (
+            await self._session.execute(
+                select(Order, Customer)
+                .join(Customer, Customer.id == Order.customer_id)
+                .where(Order.order_number == order_number)
+            )
+        ).first()
+        if row is None:
+            return None
+        details = OrderDetails(order=row[0], customer=row[1])
+        order_id = details.order.id
+        items = await self._session.execute(
+            select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.id)
+        )
+        details.items.extend(items.scalars())
+        ships = await self._session.execute(
+            select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)
+        )
+        details.shipments.extend(ships.scalars())
+        return details
+
     async def for_customer(self, *, customer_id: int, limit: int = 20) -> list[OrderDetails]:
         """The customer's orders, newest first."""
         result = await self._session.execute(
@@ -199,6 +222,19 @@ class OrderRepository(Repository):
     async def count(self) -> int:
         """How many orders are stored."""
         return int((await self._session.execute(select(func.count()).select_from(Order))).scalar_one())
+
+    async def distinct_products(self, *, limit: int = 500) -> list[tuple[str, str, str]]:
+        """``(sku, name, category)`` of up to ``limit`` distinct SKUs ever ordered, by SKU.
+
+        Used once at start-up to teach the NLU the shop's own product names.
+        """
+        result = await self._session.execute(
+            select(OrderItem.sku, func.min(OrderItem.name), func.min(OrderItem.category))
+            .group_by(OrderItem.sku)
+            .order_by(OrderItem.sku)
+            .limit(limit)
+        )
+        return [(str(sku), str(name), str(category)) for sku, name, category in result.all()]
 
     async def tracking_events(self, *, shipment_ids: Sequence[int]) -> list[TrackingEvent]:
         """Tracking events of these shipments, oldest first."""

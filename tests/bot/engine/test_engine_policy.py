@@ -11,6 +11,7 @@ from bot.engine.policy import (
     wants_cancel,
     wants_human,
     wants_menu,
+    wants_preferences,
     wants_stop_notifications,
 )
 from handlers.context import ProductMention, Understanding
@@ -154,3 +155,18 @@ def test_clearly_unrelated_questions_leave_for_the_fallback() -> None:
 def test_button_presses_never_switch() -> None:
     pressed = Understanding(payload="intent:order_status", intent="order_status", confidence=1.0)
     assert topic_switch(pressed, current=("return_request",), free_text=False, expects_entities=False) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stop the setup guides", True),
+        ("please don't send me review requests", True),
+        ("turn on shipping updates again", True),
+        ("stop the delivery", False),
+        ("start a return", False),
+        ("I want the updates on my order", False),
+    ],
+)
+def test_preference_requests_are_recognised_without_the_nlu(text: str, expected: bool) -> None:
+    assert wants_preferences(said(text)) is expected
