@@ -76,4 +76,7 @@ def default_features() -> list[Feature]:
     from bot.channels.slack.feature import slack_feature
 
     features.append(slack_feature)
+    from bot.notify.feature import notify_feature
+
+    features.append(notify_feature)
     return features

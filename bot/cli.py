@@ -143,8 +143,9 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # 
     from bot.channels.console import register as register_chat
     from bot.channels.telegram.links_cli import register as register_link
     from bot.integrations.cli import register as register_events
+    from bot.notify.cli import register as register_explain
 
-    return [register_link, register_events, register_chat]
+    return [register_link, register_events, register_chat, register_explain]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     review_request_days: float = Field(default=14.0, ge=0)
     dispatcher_enabled: bool = True
     scheduler_interval_seconds: float = Field(default=30.0, gt=0)
+    #: the dispatcher looks for due messages at least this often (seconds), and at once when woken
+    dispatcher_poll_seconds: float = Field(default=1.0, gt=0)
+    #: messages a dispatcher claims and keeps in flight at once
+    dispatcher_batch_size: int = Field(default=64, ge=1, le=1000)
+    #: a message claimed by a dispatcher that died is taken again after this many seconds
+    dispatcher_lease_seconds: float = Field(default=60.0, ge=5)
+    #: transient failures (429, 5xx, timeouts) before a message is marked failed
+    dispatcher_max_attempts: int = Field(default=8, ge=1)
+    #: Telegram sends per second over all chats, and per chat (per dispatcher process)
+    telegram_send_rate: float = Field(default=30.0, gt=0)
+    telegram_send_rate_per_chat: float = Field(default=1.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,164 @@
+"""Everything the notification policy looks at, loaded in a few queries for many orders at once.
+
+The policy itself is pure (:mod:`bot.notify.policy`); this module reads the orders, their
+customers' identities and preferences, the messages already queued or sent and the dedupe keys
+already decided, and (only for review requests) what the reputation guard needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from storage.models import ChannelIdentity, Customer, NotificationPreference, OutboxMessage
+from storage.repositories.orders import OrderDetails
+from storage.store import Repositories
+
+#: return requests in these states are over; any other state counts as an open return
+CLOSED_RETURN_STATUSES = frozenset({"closed", "completed", "refunded", "cancelled", "rejected", "done"})
+
+
+@dataclass(slots=True)
+class MessageView:
+    """One outbox message of an order, as the policy sees it (``id`` None: written by this batch)."""
+
+    id: int | None
+    dedupe_key: str
+    kind: str
+    status: str
+    channel: str
+    recipient: str
+    scheduled_at: datetime
+    created_at: datetime | None
+    payload: dict[str, object] = field(default_factory=dict)
+    customer_id: int | None = None
+    last_error: str | None = None
+
+    @property
+    def shipment_id(self) -> int | None:
+        """The shipment the message is about, if any."""
+        value = self.payload.get("shipment_id")
+        return int(value) if isinstance(value, int) else None
+
+    @property
+    def category(self) -> str | None:
+        """The message's preference category."""
+        value = self.payload.get("category")
+        return value if isinstance(value, str) else None
+
+    @property
+    def counts_as_touch(self) -> bool:
+        """Queued, being sent or sent (cancelled and failed messages did not reach the shopper)."""
+        return self.status in ("pending", "sending", "sent")
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> MessageView:
+        """View of a stored outbox row."""
+        return cls(
+            id=row.id,
+            dedupe_key=row.dedupe_key,
+            kind=row.kind,
+            status=row.status,
+            channel=row.channel,
+            recipient=row.recipient,
+            scheduled_at=row.scheduled_at,
+            created_at=row.created_at,
+            payload=dict(row.payload or {}),
+            customer_id=row.customer_id,
+            last_error=row.last_error,
+        )
+
+
+@dataclass(slots=True)
+class CustomerFacts:
+    """A customer with the chat identities verified for them and their preferences."""
+
+    customer: Customer
+    identities: list[ChannelIdentity]
+    preference: NotificationPreference | None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardFacts:
+    """What the reputation guard weighs before a review request."""
+
+    open_case_kinds: tuple[str, ...] = ()
+    open_returns: int = 0
+    open_handoff: bool = False
+    last_contact_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class OrderFacts:
+    """One order and everything about it the policy needs."""
+
+    details: OrderDetails
+    customer: CustomerFacts
+    messages: list[MessageView]
+    decided: set[str]
+    guard: GuardFacts | None = None
+
+    @property
+    def order_id(self) -> int:
+        """The order's id."""
+        return int(self.details.order.id or 0)
+
+
+async def load_guards(repos: Repositories, details: Sequence[OrderDetails]) -> dict[int, GuardFacts]:
+    """Open cases, open returns, open handoffs and last support contact, for several orders at once."""
+    if not details:
+        return {}
+    order_ids = [int(d.order.id or 0) for d in details]
+    customer_ids = sorted({int(d.customer.id or 0) for d in details})
+    cases = await repos.cases.open_for_orders(order_ids=order_ids)
+    returns = await repos.returns.for_orders(order_ids=order_ids)
+    open_handoffs = await repos.handoffs.open_customers(customer_ids=customer_ids)
+    contacts = await repos.handoffs.last_contacts(customer_ids=customer_ids)
+    guards: dict[int, GuardFacts] = {}
+    for d in details:
+        oid, cid = int(d.order.id or 0), int(d.customer.id or 0)
+        guards[oid] = GuardFacts(
+            open_case_kinds=tuple(c.kind for c in cases.get(oid, [])),
+            open_returns=sum(1 for r in returns.get(oid, []) if r.status not in CLOSED_RETURN_STATUSES),
+            open_handoff=cid in open_handoffs,
+            last_contact_at=contacts.get(cid),
+        )
+    return guards
+
+
+async def load_facts(
+    repos: Repositories, order_ids: Sequence[int], *, guard_for: Collection[int] = ()
+) -> dict[int, OrderFacts]:
+    """Facts of these orders (missing orders are absent); ``guard_for`` orders also get guard facts."""
+    details = await repos.orders.details_many(order_ids=order_ids)
+    if not details:
+        return {}
+    ids = [int(d.order.id or 0) for d in details]
+    customer_ids = sorted({int(d.customer.id or 0) for d in details})
+    identities = await repos.identities.for_customers(customer_ids=customer_ids)
+    preferences = await repos.preferences.for_customers(customer_ids=customer_ids)
+    messages: dict[int, list[MessageView]] = {}
+    for row in await repos.outbox.for_orders(order_ids=ids):
+        messages.setdefault(int(row.order_id or 0), []).append(MessageView.of(row))
+    decided = await repos.decisions.decided_keys(order_ids=ids)
+    guards = await load_guards(repos, [d for d in details if d.order.id in guard_for])
+    by_customer = {int(d.customer.id or 0): d.customer for d in details}
+    customers = {
+        cid: CustomerFacts(
+            customer=customer, identities=identities.get(cid, []), preference=preferences.get(cid)
+        )
+        for cid, customer in by_customer.items()
+    }
+    facts: dict[int, OrderFacts] = {}
+    for d in details:
+        oid = int(d.order.id or 0)
+        views = messages.get(oid, [])
+        facts[oid] = OrderFacts(
+            details=d,
+            customer=customers[int(d.customer.id or 0)],
+            messages=views,
+            decided=decided.get(oid, set()) | {m.dedupe_key for m in views},
+            guard=guards.get(oid),
+        )
+    return facts
