@@ -25,7 +25,7 @@ from bot.nlu.training_data import TrainingExample
 from storage.domain import Intent
 
 #: confidence below which a prediction becomes out_of_scope (what bench/nlu/run.py tunes: 3-fold OOF on train)
-DEFAULT_THRESHOLD = 0.35
+DEFAULT_THRESHOLD = 0.30
 #: shape tokens that by themselves show the message is about an order
 SHAPE_EVIDENCE = frozenset({"zzordnum", "zzcode", "zztracking"})
 
@@ -34,8 +34,8 @@ SHAPE_EVIDENCE = frozenset({"zzordnum", "zzcode", "zztracking"})
 class TrainingConfig:
     """Hyper-parameters of :meth:`IntentClassifier.train` (the defaults are the tuned ones)."""
 
-    epochs: int = 4
-    learning_rate: float = 2.0
+    epochs: int = 6
+    learning_rate: float = 1.0
     #: examples are weighted by (inverse class frequency) ** class_balance
     class_balance: float = 0.7
     #: an example whose true-class probability is above 1 - skip_margin is not updated
