@@ -42,7 +42,7 @@ GIVE_UP_NUMBER = (
 )
 ASK_CONTACT = (
     "Thanks! To keep your order details safe, please tell me the email address or phone number "
-    "you used for order #{number}."
+    "you used for {what}."
 )
 ASK_CONTACT_AGAIN = (
     "Please send the email address or phone number you used for the order, so I know it's you."
@@ -59,6 +59,8 @@ LOCKED = (
 PICK_ORDER = "Which order do you mean?"
 NO_ORDERS = "I can't find any orders on your account yet. " + ASK_NUMBER
 
+#: marks a pending candidate that is a tracking number, not an order number
+TRACKING_PREFIX = "tracking:"
 _PREFIX = re.compile(r"^[A-Za-z]{1,4}-?(?=\d)")
 
 
@@ -69,6 +71,13 @@ def number_variants(number: str) -> list[str]:
         if candidate and candidate not in out:
             out.append(candidate)
     return out
+
+
+def _what(candidate: str) -> str:
+    """How the gate names what the shopper gave: ``order #1042`` or ``the parcel with tracking number ...``."""
+    if candidate.startswith(TRACKING_PREFIX):
+        return f"the parcel with tracking number {candidate.removeprefix(TRACKING_PREFIX)}"
+    return f"order #{candidate.lstrip('#')}"
 
 
 def order_button(details: OrderDetails) -> Button:
@@ -98,6 +107,8 @@ class OrderGate:
         """The order the shopper may see, or None after saying what is needed (``turn.state.pending`` set)."""
         understanding = turn.understanding
         candidates = list(understanding.order_numbers)
+        if not candidates and understanding.tracking_numbers:
+            candidates = [TRACKING_PREFIX + number for number in understanding.tracking_numbers]
         if not candidates and pending.order_number:
             candidates = [pending.order_number]
         customer_id = turn.customer_id
@@ -172,7 +183,7 @@ class OrderGate:
         pending.step = "contact"
         pending.tries = 0
         turn.state.pending = pending
-        turn.say(Reply(ASK_CONTACT.format(number=number.lstrip("#"))))
+        turn.say(Reply(ASK_CONTACT.format(what=_what(number))))
         return None
 
     async def _check(self, turn: Turn, pending: PendingOrder, candidates: list[str]) -> OrderDetails | None:
@@ -223,7 +234,15 @@ class OrderGate:
 
     @staticmethod
     async def _find(turn: Turn, candidates: list[str]) -> OrderDetails | None:
+        orders = turn.repos.orders
         for candidate in candidates:
+            if candidate.startswith(TRACKING_PREFIX):
+                shipment = await orders.shipment_by_tracking(
+                    tracking_number=candidate.removeprefix(TRACKING_PREFIX)
+                )
+                if shipment is not None:
+                    return await orders.details(order_id=shipment.order_id)
+                continue
             for number in number_variants(candidate):
                 details = await turn.repos.orders.details_for_number(order_number=number)
                 if details is not None:
