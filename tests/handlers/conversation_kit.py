@@ -25,8 +25,9 @@ from bot.engine.engine import Engine, EngineResult
 from bot.engine.factory import build_nlu, load_knowledge
 from bot.imports.orders import import_orders
 from bot.nlu import Nlu
-from handlers.context import Knowledge
+from handlers.context import HandlerContext, Knowledge, OrderNeed, Outcome
 from handlers.messages import Attachment, IncomingMessage
+from handlers.registry import default_handlers
 from storage.migrate import upgrade
 from storage.store import Store
 from tests.builders import order_line
@@ -529,4 +530,39 @@ async def handler_context(
         order=order,
         step=step,
         data=dict(data or {}),
+    )
+
+
+class RacingHandler:
+    """A greeting handler that, the first ``races`` times, lets another writer bump the conversation."""
+
+    name = "greeting"
+    intents = ("greeting",)
+    payload_prefixes: tuple[str, ...] = ()
+
+    def __init__(self, url: str, races: int) -> None:
+        self.url = url
+        self.races = races
+        self.calls = 0
+
+    def order_need(self, ctx: HandlerContext) -> OrderNeed:
+        return OrderNeed.NONE
+
+    async def handle(self, ctx: HandlerContext) -> Outcome:
+        self.calls += 1
+        if self.calls <= self.races:
+            async with Store(self.url) as other, other.transaction() as repos:
+                row = await repos.conversations.by_id(conversation_id=ctx.conversation_id)
+                assert row is not None
+                await repos.conversations.save(
+                    conversation_id=ctx.conversation_id, expected_version=row.version, state="idle", slots={}
+                )
+        return Outcome.say(f"hello #{self.calls}")
+
+
+def engine_with(kit: Harness, handler: Any) -> Engine:
+    """An engine on the harness store with ``handler`` in place of the default of the same name."""
+    handlers = [h for h in default_handlers() if h.name != handler.name] + [handler]
+    return Engine(
+        store=kit.store, nlu=shared_nlu(), knowledge=shared_knowledge(), clock=kit.clock, handlers=handlers
     )

@@ -9,7 +9,6 @@ from sqlalchemy import event, func, select
 
 from bot.engine.engine import Engine
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
-from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.fallback import FallbackHandler
 from handlers.messages import IncomingMessage
 from handlers.registry import default_handlers
@@ -19,6 +18,8 @@ from tests.handlers.conversation_kit import (
     CHANNEL,
     DEFAULT_USER,
     Harness,
+    RacingHandler,
+    engine_with,
     shared_knowledge,
     shared_nlu,
     text_of,
@@ -73,44 +74,10 @@ async def test_state_survives_a_new_engine_on_the_same_database(harness: Harness
     assert "on its way with UPS" in text_of(result)
 
 
-class _RacingHandler:
-    """A greeting handler that, the first ``races`` times, lets another writer bump the conversation."""
-
-    name = "greeting"
-    intents = ("greeting",)
-    payload_prefixes: tuple[str, ...] = ()
-
-    def __init__(self, url: str, races: int) -> None:
-        self.url = url
-        self.races = races
-        self.calls = 0
-
-    def order_need(self, ctx: HandlerContext) -> OrderNeed:
-        return OrderNeed.NONE
-
-    async def handle(self, ctx: HandlerContext) -> Outcome:
-        self.calls += 1
-        if self.calls <= self.races:
-            async with Store(self.url) as other, other.transaction() as repos:
-                row = await repos.conversations.by_id(conversation_id=ctx.conversation_id)
-                assert row is not None
-                await repos.conversations.save(
-                    conversation_id=ctx.conversation_id, expected_version=row.version, state="idle", slots={}
-                )
-        return Outcome.say(f"hello #{self.calls}")
-
-
-def _engine_with(kit: Harness, handler: Any) -> Engine:
-    handlers = [h for h in default_handlers() if h.name != "greeting"] + [handler]
-    return Engine(
-        store=kit.store, nlu=shared_nlu(), knowledge=shared_knowledge(), clock=kit.clock, handlers=handlers
-    )
-
-
 async def test_a_lost_race_is_retried_once_from_the_start(harness: Harness) -> None:
     await harness.send("thanks")  # creates the conversation row
-    racing = _RacingHandler(harness.url, races=1)
-    engine = _engine_with(harness, racing)
+    racing = RacingHandler(harness.url, races=1)
+    engine = engine_with(harness, racing)
     result = await engine.handle(
         IncomingMessage(channel=CHANNEL, external_id=DEFAULT_USER, text="hi", message_id="r-1")
     )
@@ -125,7 +92,7 @@ async def test_a_lost_race_is_retried_once_from_the_start(harness: Harness) -> N
 
 async def test_two_lost_races_give_up_with_a_concurrency_error(harness: Harness) -> None:
     await harness.send("thanks")
-    engine = _engine_with(harness, _RacingHandler(harness.url, races=2))
+    engine = engine_with(harness, RacingHandler(harness.url, races=2))
     with pytest.raises(ConcurrentUpdateError):
         await engine.handle(IncomingMessage(channel=CHANNEL, external_id=DEFAULT_USER, text="hi"))
 
