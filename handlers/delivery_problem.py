@@ -30,7 +30,9 @@ KIND_BUTTONS = [
 _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "damaged",
-        re.compile(r"damag|broke|crack|smash|crush|dent|shatter|defect|leak|scratch|ripped|torn", re.I),
+        re.compile(
+            r"damag|broke|crack|smash|crush|dent|shatter|defect|leak|scratch|ripped|torn|\bwet\b|soaked", re.I
+        ),
     ),
     (
         "wrong_item",

@@ -19,7 +19,7 @@ class SetupHelpHandler:
     name = "setup_help"
     intents = ("setup_help",)
     payload_prefixes = ("setup",)
-    free_text_steps = ("followup", "product")
+    free_text_steps: tuple[str, ...] = ()
 
     def order_need(self, ctx: HandlerContext) -> OrderNeed:
         """An order number given needs verification; otherwise the order in context is used if any.

@@ -15,6 +15,7 @@ from tests.handlers.conversation_kit import Harness, handler_context
     ("text", "kind"),
     [
         ("the box arrived crushed", "damaged"),
+        ("the box was wet", "damaged"),
         ("my mug is cracked", "damaged"),
         ("you sent me the wrong size", "wrong_item"),
         ("this is not what I ordered", "wrong_item"),
