@@ -1,0 +1,1 @@
+"""Reply benchmark: scripted shopper messages through the conversation engine."""
