@@ -204,7 +204,7 @@ def setup_help(rng: random.Random, shopper: Shopper) -> list[Step]:
 
 
 def out_of_scope(rng: random.Random, shopper: Shopper) -> list[Step]:
-    """Something the bot must not pretend to answer, after a menu press that ends any open flow."""
+    """Something the bot must not pretend to answer (arriving in whatever state the chat is in)."""
     s = shopper.external_id
     return [Step(s, "out_of_scope", rng.choice(OUT_OF_SCOPE))]
 
