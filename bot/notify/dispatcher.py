@@ -35,9 +35,10 @@ from bot.config import Settings
 from bot.notify.backoff import Backoff
 from bot.notify.gate import DispatchGate
 from bot.notify.payload import payload_to_reply
-from bot.notify.policy import Decision
+from bot.notify.policy import STAFF_ALERT_KIND, Decision
 from bot.notify.ratelimit import Pacers
 from bot.notify.recipients import choose_recipient
+from bot.notify.staff import StaffAlerts
 from storage.models import OutboxMessage
 from storage.repositories.outbox import NewDecision, SentMessage
 from storage.store import Repositories, Store
@@ -98,6 +99,7 @@ class Dispatcher:
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
         max_in_flight: int | None = None,
+        staff_alerts: StaffAlerts | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -112,6 +114,7 @@ class Dispatcher:
         self._lease = timedelta(seconds=settings.dispatcher_lease_seconds)
         self._wake = asyncio.Event()
         self._stopping = False
+        self.staff_alerts = staff_alerts
 
     # ---- the background loop -------------------------------------------------------------------
     def wake(self) -> None:
@@ -210,6 +213,8 @@ class Dispatcher:
 
     async def _deliver(self, row: OutboxMessage) -> Delivery:
         """Pace and send one message; never raises (failures become the delivery's error)."""
+        if row.kind == STAFF_ALERT_KIND:
+            return await self._alert_staff(row)
         sender = self._senders.get(row.channel)
         if sender is None:
             return Delivery(row, error=RetryLater(f"no sender for channel {row.channel} (is it configured?)"))
@@ -228,6 +233,22 @@ class Dispatcher:
             return Delivery(row, error=error)
         except Exception as error:  # a sender bug must not leave the row stuck in "sending"
             log.exception("sender for %s raised an unexpected error", row.channel)
+            return Delivery(row, error=RetryLater(f"unexpected {type(error).__name__}: {error}"))
+        return Delivery(row, result=result, sent_at=self._clock.now())
+
+    async def _alert_staff(self, row: OutboxMessage) -> Delivery:
+        """Send a staff alert row through the staff alerts (Slack), which pace themselves."""
+        if self.staff_alerts is None:
+            return Delivery(row, error=RetryLater("staff alerts are off (is Slack configured?)"))
+        payload = row.payload or {}
+        try:
+            result = await self.staff_alerts.send_alert(
+                row.order_id, str(payload.get("about") or "alert"), str(payload.get("text") or "")
+            )
+        except SendError as error:
+            return Delivery(row, error=error)
+        except Exception as error:  # a bug must not leave the row stuck in "sending"
+            log.exception("staff alert failed unexpectedly")
             return Delivery(row, error=RetryLater(f"unexpected {type(error).__name__}: {error}"))
         return Delivery(row, result=result, sent_at=self._clock.now())
 

@@ -1,7 +1,9 @@
 """``notify_feature``: the order timeline route, and the dispatcher and scheduler as background tasks.
 
 The dispatcher sends through the senders that channel features register in the app's
-:class:`~bot.channels.senders.SenderRegistry` (``sender_registry(app)``). Events are ingested by
+:class:`~bot.channels.senders.SenderRegistry` (``sender_registry(app)``), and staff alerts
+through the Slack channel's alerts (``SLACK_ALERTS``) when Slack is on (its feature must come
+before this one in the feature list). Events are ingested by
 the webhook routes with :func:`bot.notify.pipeline.ingest_events`; passing
 ``on_enqueued=app[NOTIFY].wake`` (also published as ``app[SERVICES]["wake_dispatcher"]``) makes
 the dispatcher send at once instead of at its next poll.
@@ -19,11 +21,13 @@ from aiohttp import web
 
 from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
 from bot.channels.senders import SenderRegistry, sender_registry
+from bot.channels.slack.feature import SLACK_ALERTS
 from bot.clock import Clock
 from bot.config import Settings
 from bot.notify.dispatcher import Dispatcher
 from bot.notify.pipeline import IngestResult, ingest_events
 from bot.notify.scheduler import Scheduler
+from bot.notify.staff import SlackStaffAlerts
 from bot.notify.web import get_timeline
 from storage.domain import NormalizedEvent
 from storage.store import Store
@@ -104,7 +108,10 @@ def notify_feature(app: web.Application, settings: Settings) -> None:
 async def _notify(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store, clock, senders = app[STORE], app[CLOCK], sender_registry(app)
-    dispatcher = Dispatcher(store, clock, settings, senders)
+    alerts = app.get(SLACK_ALERTS)
+    dispatcher = Dispatcher(
+        store, clock, settings, senders, staff_alerts=SlackStaffAlerts(alerts) if alerts is not None else None
+    )
     scheduler = Scheduler(store, clock, settings, on_enqueued=dispatcher.wake)
     service = NotifyService(store, clock, settings, senders, dispatcher, scheduler)
     app[NOTIFY] = service

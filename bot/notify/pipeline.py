@@ -21,7 +21,7 @@ from bot.integrations.journey_config import journey_config
 from bot.notify.enqueue import enqueue_proposals
 from bot.notify.policy import Decision, NotificationPolicy, PolicyOutcome, Renderer
 from bot.notify.render import default_renderer
-from handlers.journey.apply import apply_event
+from handlers.journey.apply import apply_event, release_held
 from handlers.journey.config import JourneyConfig
 from handlers.journey.proposals import ProposedMessage
 from storage.domain import NormalizedEvent
@@ -95,6 +95,44 @@ async def ingest_events(
         results.extend(batch)
         if on_enqueued is not None and any(r.queued for r in batch):
             on_enqueued()
+    return results
+
+
+async def ingest_released(
+    store: Store,
+    order_numbers: Sequence[str],
+    clock: Clock,
+    settings: Settings,
+    *,
+    renderer: Renderer | None = None,
+    on_enqueued: Callable[[], None] | None = None,
+) -> list[IngestResult]:
+    """Apply the events held for these orders (just imported) and queue their messages, atomically.
+
+    For the order import: call it after the orders are stored. One result per released event.
+    """
+    policy = NotificationPolicy(settings, renderer or default_renderer())
+    now = clock.now()
+    async with store.transaction() as repos:
+        released = await release_held(repos, list(order_numbers), now, config=journey_config(settings))
+        proposals = [p for outcome in released for p in outcome.proposals]
+        touched = [o.order_id for o in released if o.applied and o.order_id is not None]
+        outcomes = iter(
+            await enqueue_proposals(repos, proposals, now=now, policy=policy, touched_orders=touched)
+        )
+    results = [
+        IngestResult(
+            event_id=o.event_id,
+            source=o.source,
+            status="applied" if o.applied else "ignored",
+            reason=o.reason,
+            order_id=o.order_id,
+            messages=[next(outcomes) for _ in o.proposals],
+        )
+        for o in released
+    ]
+    if on_enqueued is not None and any(r.queued for r in results):
+        on_enqueued()
     return results
 
 

@@ -1,8 +1,9 @@
 """Send pacing per provider and per recipient (GCRA, the "virtual scheduling" token bucket).
 
-Each acquire reserves the earliest moment at which both the provider's and the recipient's
-budget allow one more message, then sleeps until then. Reservations are taken in call order,
-so messages to one chat keep their order. A 429 pauses the whole provider for ``retry_after``.
+A message first waits for its chat's turn (messages to one chat go one after the other, in
+order, at most ``per_recipient_per_second``), then books the next slot of the provider's overall
+budget (``per_second``, spread evenly) and sleeps until it. A 429 pauses the whole provider for
+``retry_after``.
 
 Provider limits are real time, so this paces on a monotonic clock (``time.monotonic`` and
 ``asyncio.sleep`` by default), not on the app's injectable clock: a test that moves the app's
@@ -59,6 +60,7 @@ class ProviderPacer:
             else None
         )
         self._chats: dict[str, _Schedule] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self._paused_until = 0.0
 
     def _chat(self, recipient: str) -> _Schedule | None:
@@ -87,25 +89,39 @@ class ProviderPacer:
             at = max(at, chat.earliest(now))
         return at - now
 
-    def reserve(self, recipient: str) -> float:
-        """Book the next slot for ``recipient``; returns the monotonic time of that slot."""
-        at = self._now() + self.wait_for(recipient)
-        if self._global is not None:
-            self._global.book(at)
-        chat = self._chat(recipient)
-        if chat is not None:
-            chat.book(at)
-        return at
-
     async def acquire(self, recipient: str) -> None:
-        """Wait for a slot for ``recipient`` (again after a pause that began while waiting)."""
-        while True:
-            at = self.reserve(recipient)
-            delay = at - self._now()
-            if delay > 0:
-                await self._sleep(delay)
-            if self._paused_until <= self._now():
-                return
+        """Wait for a slot for ``recipient`` and take it.
+
+        Messages to one chat take their turns one after the other (the chat's next slot counts
+        from the moment the previous message really went); the overall budget is booked only
+        once the chat is ready, so a busy chat never holds up the others.
+        """
+        chat = self._chat(recipient)
+        lock = self._locks.get(recipient)
+        if lock is None:
+            lock = self._locks[recipient] = asyncio.Lock()
+        try:
+            async with lock:
+                while True:
+                    now = self._now()
+                    ready = max(now, self._paused_until, chat.earliest(now) if chat is not None else now)
+                    if ready > now:
+                        await self._sleep(ready - now)
+                        continue
+                    at = now
+                    if self._global is not None:
+                        at = self._global.earliest(now)
+                        self._global.book(at)
+                    if at > now:
+                        await self._sleep(at - now)
+                    if self._paused_until > self._now():
+                        continue  # a 429 arrived while waiting: wait the pause out and book again
+                    if chat is not None:
+                        chat.book(self._now())  # from when it really goes, however late the loop woke
+                    return
+        finally:
+            if not lock.locked() and self._locks.get(recipient) is lock:
+                del self._locks[recipient]
 
     def pause(self, seconds: float) -> None:
         """Send nothing for ``seconds`` (the provider answered 429 with ``retry_after``)."""

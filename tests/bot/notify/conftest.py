@@ -26,10 +26,10 @@ from storage.models import DecisionLogEntry, OutboxMessage
 from storage.schemas import OrderIn
 from storage.store import Store
 from tests.builders import order_line
-from tests.fakes.fixtures import fake_telegram, telegram_bot
+from tests.fakes.fixtures import fake_slack, fake_telegram, slack_client, telegram_bot
 from tests.fakes.telegram import FakeTelegram
 
-__all__ = ["fake_telegram", "telegram_bot"]
+__all__ = ["fake_slack", "fake_telegram", "slack_client", "telegram_bot"]
 
 #: Friday 20 November 2026, 10:00 in New York (quiet hours there are 02:00-13:00 UTC)
 T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

@@ -281,3 +281,32 @@ async def test_two_dispatcher_processes_on_postgresql_send_each_message_once(
     by_worker = Counter(r.claimed_by for r in sent)
     assert set(by_worker) == {"worker-1", "worker-2"}, by_worker
     assert sum(r["sent"] for r in reports) == count
+
+
+async def test_carrier_exception_alerts_staff_in_slack_once(
+    sqlite_store: Store, telegram_bot: Bot, fake_telegram: FakeTelegram, fake_slack, slack_client
+) -> None:
+    from bot.channels.slack.alerts import SlackAlerts
+    from bot.channels.slack.web_api import SlackWebApi
+    from bot.notify.staff import SlackStaffAlerts
+    from tests.bot.notify.conftest import scan, shipped
+
+    settings = notify_settings(
+        sqlite_store.url, slack_bot_token="xoxb-test-token", slack_signing_secret="s3cret"
+    )
+    clock = FakeClock(T0)
+    shop = build_shop(sqlite_store, settings, clock, telegram_bot)
+    alerts = SlackAlerts(SlackWebApi(slack_client, clock), sqlite_store, "C0SUPPORT")
+    shop.dispatcher.staff_alerts = SlackStaffAlerts(alerts)
+    await shop.customer()
+    await shop.ingest(order_created("e1", T0), shipped("e2", T0))
+    shop.advance(hours=3)
+    for n in (3, 4):  # the carrier says it twice
+        await shop.ingest(scan(f"e{n}", shop.clock.now(), "exception"))
+    report = await shop.dispatch()
+
+    kinds = sorted((m.kind, m.channel, m.status) for m in await shop.messages())
+    assert ("staff_alert", "slack", "sent") in kinds and ("exception", "telegram", "sent") in kinds
+    assert report.failed == 0
+    [post] = fake_slack.posted_messages("C0SUPPORT")
+    assert "1001" in post["text"] and "exception" in post["text"]

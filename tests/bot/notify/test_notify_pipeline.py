@@ -150,3 +150,23 @@ async def test_on_enqueued_is_called_only_when_something_was_queued(shop: Shop) 
         shop.store, [order_created("e1", T0)], shop.clock, shop.settings, on_enqueued=lambda: calls.append(2)
     )
     assert calls == [1]
+
+
+async def test_events_held_for_an_unknown_order_are_applied_and_notified_once_it_is_imported(
+    shop: Shop,
+) -> None:
+    from bot.notify.pipeline import ingest_released
+
+    await shop.customer()
+    [held] = await shop.ingest(
+        event("early", "shipment.updated", T0, number="1001", tracking="1Z1001", status="out_for_delivery")
+    )
+    assert held.status == "held"
+    async with shop.store.transaction() as repos:
+        await repos.orders.upsert_many([OrderIn.model_validate(order_line("1001", tracking_number="1Z1001"))])
+    results = await ingest_released(shop.store, ["1001"], shop.clock, shop.settings)
+
+    assert [(r.event_id, r.status) for r in results] == [("early", "applied")]
+    assert [(m.kind, m.decision) for m in results[0].messages] == [("out_for_delivery", "queued")]
+    assert [m.kind for m in await shop.messages()] == ["out_for_delivery"]
+    assert await ingest_released(shop.store, ["1001"], shop.clock, shop.settings) == []

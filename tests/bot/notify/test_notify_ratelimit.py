@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
+
 import pytest
 
 from bot.channels.senders import SendLimits
@@ -48,11 +52,24 @@ async def test_one_chat_waits_its_interval_plus_the_guard() -> None:
     assert times == [0.0, 1.05, 1.0833, 2.1]
 
 
-async def test_reservations_are_taken_in_call_order() -> None:
-    clock = Monotonic()
-    pacer = ProviderPacer(SendLimits(per_second=4), monotonic=clock, sleep=clock.sleep)
-    assert [round(pacer.reserve(r) - 100.0, 3) for r in "abcd"] == [0.0, 0.25, 0.5, 0.75]
-    assert pacer.wait_for("e") == pytest.approx(1.0)
+async def test_concurrent_sends_a_busy_chat_does_not_hold_up_the_others() -> None:
+    pacer = ProviderPacer(SendLimits(per_second=50, per_recipient_per_second=5, guard_seconds=0.01))
+    start = time.monotonic()
+    sent: list[tuple[str, float]] = []
+
+    async def send(recipient: str) -> None:
+        await pacer.acquire(recipient)
+        sent.append((recipient, time.monotonic() - start))
+
+    # five messages to one chat first, then ten to ten other chats
+    await asyncio.gather(*(send("busy") for _ in range(5)), *(send(f"c{n}") for n in range(10)))
+
+    busy = [at for who, at in sent if who == "busy"]
+    others = [at for who, at in sent if who != "busy"]
+    assert min(b - a for a, b in itertools.pairwise(busy)) >= 0.2  # 1/5 s + guard, from the real send
+    assert max(others) < busy[2]  # the other chats went at the overall pace (50/s) meanwhile
+    assert max(at for _, at in sent) >= 0.8  # busy's fifth message: four intervals after its first
+    assert len(pacer._locks) == 0  # no lock left behind for idle chats
 
 
 async def test_a_pause_stops_every_chat_for_retry_after() -> None:
