@@ -250,6 +250,11 @@ class Engine:
         if state.handoff_id is not None:
             handoff = await turn.repos.handoffs.get(handoff_id=state.handoff_id)
             if handoff is not None and handoff.status in OPEN_HANDOFF_STATUSES:
+                if understanding.text.strip().lower() == "/stop" or wants_preferences(understanding):
+                    # opt-outs are honoured at once, even while a person has the conversation
+                    if understanding.text.strip().lower() == "/stop":
+                        turn.understanding = replace(understanding, payload="prefs:stop:all")
+                    return await self._start(turn, NOTIFICATION_PREFERENCES)
                 return await self._during_handoff(turn, state.handoff_id)
             state.handoff_id = None
         if not understanding.text and not understanding.payload:
