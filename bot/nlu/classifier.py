@@ -25,7 +25,7 @@ from bot.nlu.training_data import TrainingExample
 from storage.domain import Intent
 
 #: confidence below which a prediction becomes out_of_scope (what bench/nlu/run.py tunes: 3-fold OOF on train)
-DEFAULT_THRESHOLD = 0.30
+DEFAULT_THRESHOLD = 0.35
 #: shape tokens that by themselves show the message is about an order
 SHAPE_EVIDENCE = frozenset({"zzordnum", "zzcode", "zztracking"})
 
@@ -41,7 +41,7 @@ class TrainingConfig:
     #: an example whose true-class probability is above 1 - skip_margin is not updated
     skip_margin: float = 0.02
     #: an example fitted this well (true-class probability above 1 - settled_margin) leaves the later epochs
-    settled_margin: float = 0.002
+    settled_margin: float = 0.02
     #: classes whose probability is below this are left out of an update
     active_floor: float = 0.01
     #: a word is in-domain evidence when P(in-domain | word) (class-size normalised) is at least this
@@ -163,9 +163,8 @@ class IntentClassifier:
         rows = [row for row in map(get, feats) if row is not None]
         if rows:
             scale = 1.0 / math.sqrt(len(feats))
-            scores = [
-                sum(column) * scale + b for column, b in zip(zip(*rows, strict=True), self._bias, strict=True)
-            ]
+            sums = map(sum, zip(*rows, strict=True))
+            scores = [total * scale + b for total, b in zip(sums, self._bias, strict=True)]
         else:
             scores = list(self._bias)
         return _softmax(scores)
@@ -242,9 +241,8 @@ def _fit(
             gold = labels[i]
             scale = scales[i]
             vectors = vector_rows[i]
-            probs = _softmax(
-                [sum(column) * scale + b for column, b in zip(zip(*vectors, strict=True), bias, strict=True)]
-            )
+            sums = map(sum, zip(*vectors, strict=True))
+            probs = _softmax([total * scale + b for total, b in zip(sums, bias, strict=True)])
             if probs[gold] > keep:
                 if probs[gold] < settled:
                     remaining.append(i)
