@@ -187,5 +187,9 @@ async def telegram_server(
 
 @pytest.fixture(params=["polling", "webhook"])
 def mode(request: pytest.FixtureRequest) -> str:
-    """Each test runs in both modes."""
+    """Each test runs in both modes (unless marked ONE_MODE)."""
     return str(request.param)
+
+
+#: for behaviour below the transport (the same code answers both modes): webhook mode only
+ONE_MODE = pytest.mark.parametrize("mode", ["webhook"])

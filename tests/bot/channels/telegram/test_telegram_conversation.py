@@ -12,7 +12,7 @@ from bot.channels.telegram.wording import (
 )
 from bot.engine.engine import LINK_BAD, LINK_OK
 from bot.links import sign_link
-from tests.bot.channels.telegram.conftest import LINK_SECRET, ServerFactory
+from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory
 from tests.fakes.telegram import (
     make_callback_update,
     make_edited_message_update,
@@ -66,6 +66,7 @@ async def test_wismo_with_order_number_and_email_ends_with_tracking(
     assert identity.display_name == "Ann"
 
 
+@ONE_MODE
 async def test_wrong_email_reveals_nothing(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     await tg.send(make_text_update(ANN, "where is my order 1001?"))
@@ -158,6 +159,7 @@ async def test_edited_message_is_read_as_a_new_message_once(
     assert "email address or phone number you used for order #1001" in texts[1]
 
 
+@ONE_MODE
 async def test_accepting_the_offer_makes_telegram_the_preferred_channel(
     telegram_server: ServerFactory, mode: str
 ) -> None:
@@ -187,6 +189,7 @@ async def test_accepting_the_offer_makes_telegram_the_preferred_channel(
     assert tg.texts(ANN)[-1] == LINK_OK.format(name=", Ann")
 
 
+@ONE_MODE
 async def test_declining_the_offer_keeps_updates_off(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     customer_id = await _customer_id(tg, "ann@example.com")
@@ -234,6 +237,7 @@ async def test_stop_then_start_turns_updates_off_and_on(telegram_server: ServerF
     assert tg.texts(ANN)[-1].startswith("Hi Ann! I can track your order")
 
 
+@ONE_MODE
 async def test_help_and_agent_commands(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     await tg.send(make_text_update(ANN, "/help"))
@@ -245,6 +249,7 @@ async def test_help_and_agent_commands(telegram_server: ServerFactory, mode: str
     assert len(handoffs) == 1
 
 
+@ONE_MODE
 async def test_command_for_another_bot_is_not_ours(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     await tg.send(make_text_update(-100, "hello group"))  # group chats are ignored
@@ -263,6 +268,7 @@ async def test_typing_is_shown_while_the_engine_works(telegram_server: ServerFac
     assert actions[0].at <= reply.at
 
 
+@ONE_MODE
 async def test_no_typing_for_a_quick_answer(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     tg.runtime.channel.typing_delay = 5.0

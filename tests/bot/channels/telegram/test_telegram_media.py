@@ -8,7 +8,7 @@ from typing import Any
 from bot.channels.telegram.wording import ATTACHMENT_WITHOUT_CASE_TEXT, UNSUPPORTED_TEXT
 from bot.engine.engine import HANDOFF_ACK
 from bot.links import sign_link
-from tests.bot.channels.telegram.conftest import LINK_SECRET, ServerFactory, TelegramHarness
+from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory, TelegramHarness
 from tests.fakes.telegram import make_photo_update, make_sticker_update, make_text_update
 
 ANN = 5001
@@ -64,6 +64,7 @@ async def test_photo_is_attached_to_the_open_case(telegram_server: ServerFactory
     ]
 
 
+@ONE_MODE
 async def test_document_is_attached_to_the_open_case(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     customer_id = await _verify_ann(tg)
@@ -89,12 +90,14 @@ async def test_document_is_attached_to_the_open_case(telegram_server: ServerFact
     ]
 
 
+@ONE_MODE
 async def test_photo_without_an_open_case_is_acknowledged(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     await tg.send(make_photo_update(ANN))
     assert tg.texts(ANN) == [ATTACHMENT_WITHOUT_CASE_TEXT.format(what="photo")]
 
 
+@ONE_MODE
 async def test_photo_during_a_handoff_goes_to_the_handoff(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     await tg.send(make_text_update(ANN, "/agent"))
@@ -106,6 +109,7 @@ async def test_photo_during_a_handoff_goes_to_the_handoff(telegram_server: Serve
     assert [item["file_id"] for item in handoff.attachments] == ["PHOTO-HANDOFF"]
 
 
+@ONE_MODE
 async def test_photo_with_a_caption_reporting_damage(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     customer_id = await _verify_ann(tg)
@@ -125,6 +129,7 @@ async def test_sticker_gets_a_friendly_answer_once(telegram_server: ServerFactor
     assert tg.texts(ANN) == [UNSUPPORTED_TEXT]
 
 
+@ONE_MODE
 async def test_voice_and_location_get_the_friendly_answer(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     voice = make_text_update(ANN, "x")

@@ -10,7 +10,7 @@ from bot.channels.telegram.wording import OFFER_TEXT
 from bot.engine.engine import LINK_OK
 from bot.links import sign_link
 from handlers.messages import Button, Reply
-from tests.bot.channels.telegram.conftest import LINK_SECRET, ServerFactory
+from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory
 from tests.fakes.fixtures import FAKE_TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram, make_start_update, make_text_update
 
@@ -54,6 +54,7 @@ async def test_planned_429_is_waited_out_and_sent_once(telegram_server: ServerFa
     assert len(tg.texts(ANN)) == 1
 
 
+@ONE_MODE
 async def test_5xx_is_retried_and_sent_once(telegram_server: ServerFactory, mode: str) -> None:
     tg = await telegram_server(mode)
     tg.fake.fail_next("sendMessage", 502)
@@ -105,6 +106,7 @@ async def test_long_reply_is_split_and_a_throttled_piece_is_not_repeated(
         assert sum(1 for call in fake.calls_to("sendMessage") if call.status == 200) == 3
 
 
+@ONE_MODE
 async def test_default_pace_is_one_message_per_second_per_chat(
     telegram_server: ServerFactory, mode: str
 ) -> None:
