@@ -15,7 +15,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-DEFAULT_CLINC = Path("/work/shared/data/clinc150/dev_splits.json")
+DEFAULT_CLINC = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "clinc150" / "dev_splits.json"
+)
 OUT = Path(__file__).resolve().parents[2] / "bot" / "nlu" / "data" / "negatives_clinc150.yaml"
 STRIDE = 3
 

@@ -40,7 +40,9 @@ from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.training_data import TrainingExample, default_training_set, load_training_examples
 from storage.domain import Intent
 
-DEFAULT_CLINC = Path("/work/shared/data/clinc150/dev_splits.json")
+DEFAULT_CLINC = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "clinc150" / "dev_splits.json"
+)
 LATENCY_ROUNDS = 5
 FOLDS = 3
 TARGET_FALSE_ACCEPT = 0.05

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-WEBHOOK_FIXTURES = _REPO_ROOT.parent / "shared" / "fixtures" / "webhooks"
+from tests.paths import WEBHOOK_FIXTURES
+
 LOCAL_FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

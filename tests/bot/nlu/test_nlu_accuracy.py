@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
 
 from bot.nlu import IntentClassifier, load_training_examples
 from storage.domain import Intent
+from tests.paths import CLINC150
 
-CLINC = Path("/work/shared/data/clinc150/dev_splits.json")
+CLINC = CLINC150
 
 
 def test_heldout_accuracy(classifier: IntentClassifier) -> None:
@@ -33,8 +31,7 @@ def test_heldout_recall_per_intent(classifier: IntentClassifier) -> None:
 
 
 def test_clinc_oos_val_false_accept(classifier: IntentClassifier) -> None:
-    if not CLINC.exists():
-        pytest.skip(f"{CLINC} not available")
+    assert CLINC.exists(), f"missing CLINC150 at {CLINC} (shared/ must sit beside the repository)"
     oos_val = [text for text, _ in json.loads(CLINC.read_text(encoding="utf-8"))["oos_val"]]
     accepted = [(t, classifier.predict(t)) for t in oos_val]
     accepted = [(t, p) for t, p in accepted if p[0] is not Intent.OUT_OF_SCOPE]

@@ -10,8 +10,9 @@ import pytest
 from bot.nlu import TrainingDataError, load_negative_examples, load_training_examples
 from bot.nlu.training_data import count_by_intent, default_training_set
 from storage.domain import Intent
+from tests.paths import CLINC150
 
-CLINC = Path("/work/shared/data/clinc150/dev_splits.json")
+CLINC = CLINC150
 
 
 def test_every_intent_has_at_least_40_training_examples() -> None:
@@ -47,8 +48,7 @@ def test_negatives_are_out_of_scope_and_exclude_the_evaluation_set() -> None:
     negatives = load_negative_examples()
     assert len(negatives) > 1000
     assert {e.intent for e in negatives} == {Intent.OUT_OF_SCOPE}
-    if not CLINC.exists():
-        pytest.skip(f"{CLINC} not available")
+    assert CLINC.exists(), f"missing CLINC150 at {CLINC} (shared/ must sit beside the repository)"
     oos_val = {text.lower() for text, _ in json.loads(CLINC.read_text(encoding="utf-8"))["oos_val"]}
     assert not [e.text for e in negatives if e.text.lower() in oos_val]
 
