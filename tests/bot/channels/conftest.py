@@ -144,9 +144,8 @@ async def webchat_server(start_webchat: StartServer) -> WebChatServer:
 
 @pytest.fixture
 def chromium() -> str:
-    """Path of the system Chromium (the test is skipped when it is not installed)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed at /usr/bin/chromium: apt-get install -y chromium")
+    """Path of the system Chromium (.ci/run installs it; a missing browser fails the test)."""
+    assert Path(CHROMIUM).exists(), "chromium is not installed at /usr/bin/chromium: run .ci/run"
     return CHROMIUM
 
 
