@@ -12,8 +12,11 @@ from bot.web.access_log import PathOnlyAccessLogger
 
 
 async def test_query_string_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hi")
+
     app = web.Application()
-    app.router.add_get("/", lambda request: web.Response(text="hi"))
+    app.router.add_get("/", hello)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server(access_log_class=PathOnlyAccessLogger)
     async with TestClient(server) as client:
