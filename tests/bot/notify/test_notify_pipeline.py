@@ -170,3 +170,28 @@ async def test_events_held_for_an_unknown_order_are_applied_and_notified_once_it
     assert [(m.kind, m.decision) for m in results[0].messages] == [("out_for_delivery", "queued")]
     assert [m.kind for m in await shop.messages()] == ["out_for_delivery"]
     assert await ingest_released(shop.store, ["1001"], shop.clock, shop.settings) == []
+
+
+async def test_a_batch_of_journeys_on_each_database(store: Store, telegram_bot, fake_telegram) -> None:
+    from tests.bot.notify.conftest import CHAT, build_shop, shipped
+
+    shop = build_shop(store, notify_settings(store.url), FakeClock(T0), telegram_bot)
+    await shop.customer()
+    events = []
+    for number in ("1001", "1002"):
+        events += [
+            order_created(f"{number}-1", T0, number=number),
+            shipped(f"{number}-2", T0, tracking=f"1Z{number}", number=number),
+            scan(f"{number}-3", T0 + timedelta(minutes=1), "out_for_delivery", tracking=f"1Z{number}"),
+        ]
+    results = await ingest_events(store, events * 2, shop.clock, shop.settings, batch_size=12)
+    await shop.dispatch()
+
+    assert [r.status for r in results] == ["applied"] * 6 + ["ignored"] * 6
+    # in one batch the confirmation and the "shipped" are already superseded by "out for delivery"
+    assert [(m.kind, m.decision) for r in results for m in r.messages if m.decision != "duplicate"] == [
+        ("order_confirmed", "suppressed"),
+        ("shipped", "suppressed"),
+        ("out_for_delivery", "queued"),
+    ] * 2
+    assert len(fake_telegram.sent_messages(CHAT)) == 2
