@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,7 +50,6 @@ class SentMessage:
     message_id: int
     provider_message_id: str | None
     sent_at: datetime
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class OutboxRepository(Repository):
