@@ -54,6 +54,8 @@ def cmd_import_orders(args: argparse.Namespace, settings: Settings) -> int:
     """Load a JSON Lines file of orders."""
     from tqdm import tqdm
 
+    from bot.clock import SystemClock
+    from bot.imports.held import release_held_events
     from bot.imports.orders import import_orders
     from storage.migrate import upgrade
     from storage.store import Store
@@ -78,7 +80,8 @@ def cmd_import_orders(args: argparse.Namespace, settings: Settings) -> int:
                         bar.update(len(raw))
                         yield raw
 
-                report = await import_orders(store, lines())  # type: ignore[arg-type]
+                release = release_held_events(store, SystemClock(), settings)
+                report = await import_orders(store, lines(), on_created=release)  # type: ignore[arg-type]
         for error in report.errors:
             print(f"{path}:{error.line}: {error.reason}", file=sys.stderr)
         print(f"{report.created} created, {report.updated} updated, {report.rejected} rejected")

@@ -6,7 +6,8 @@ import logging
 
 from aiohttp import web
 
-from bot.app_keys import STORE
+from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
+from bot.imports.held import release_held_events
 from bot.imports.orders import import_orders
 from bot.web.auth import bearer_refusal
 from bot.web.errors import json_error
@@ -38,7 +39,11 @@ async def post_orders(request: web.Request) -> web.Response:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         return json_error(400, "empty body: send one JSON order per line")
-    report = await import_orders(request.app[STORE], lines)
+    app = request.app
+    release = release_held_events(
+        app[STORE], app[CLOCK], app[SETTINGS], wake=app[SERVICES].get("wake_dispatcher")
+    )
+    report = await import_orders(app[STORE], lines, on_created=release)
     if report.created + report.updated == 0:
         first = report.errors[0]
         return web.json_response(

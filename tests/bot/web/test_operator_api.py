@@ -61,3 +61,35 @@ async def test_huge_body_is_refused_with_413(make_client: ClientFactory, sqlite_
     resp = await client.post("/api/orders", data="x" * 5000, headers=AUTH)
     assert resp.status == 413
     assert (await resp.json())["error"] == "request body too large"
+
+
+async def test_event_held_for_an_unknown_order_is_applied_when_the_order_is_imported(
+    make_client: ClientFactory, sqlite_url: str
+) -> None:
+    client = await make_client(test_settings(sqlite_url), features=None)
+    event = {
+        "event_id": "evt_early_1",
+        "source": "api",
+        "occurred_at": "2026-11-22T10:00:00Z",
+        "type": "shipment.updated",
+        "order_number": "3001",
+        "tracking_number": "1Z999AA10000003001",
+        "status": "out_for_delivery",
+        "eta": "2026-11-22",
+        "location": "Boston, MA",
+    }
+    held = await client.post("/api/events", json=event, headers=AUTH)
+    assert held.status == 202
+    assert (await held.json())["status"] == "held"
+
+    line = order_line("3001", tracking_number="1Z999AA10000003001", shipment_status="in_transit")
+    imported = await client.post("/api/orders", data=json.dumps(line), headers=AUTH)
+    assert (await imported.json())["created"] == 1
+
+    async with Store(sqlite_url) as store, store.transaction() as repos:
+        details = await repos.orders.details_by_number(order_number="3001")
+        pending = await repos.inbox.pending_for(order_number="3001", tracking_numbers=["1Z999AA10000003001"])
+    assert details is not None
+    assert details.shipments[0].status == "out_for_delivery"
+    assert details.shipments[0].last_location == "Boston, MA"
+    assert pending == []
