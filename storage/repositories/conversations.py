@@ -7,11 +7,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from storage.errors import StaleWriteError
 from storage.models import ChannelIdentity, Conversation, TranscriptMessage, utcnow
 from storage.repositories.base import Repository
+
+#: built once: the conversation hot path reads identity and conversation with this statement
+_WITH_IDENTITY = (
+    select(ChannelIdentity, Conversation)
+    .outerjoin(
+        Conversation,
+        and_(
+            Conversation.channel == ChannelIdentity.channel,
+            Conversation.external_id == ChannelIdentity.external_id,
+        ),
+    )
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("external_id"),
+    )
+)
 
 
 class ConversationRepository(Repository):
@@ -30,17 +46,7 @@ class ConversationRepository(Repository):
         self, *, channel: str, external_id: str
     ) -> tuple[ChannelIdentity | None, Conversation | None]:
         """The chat identity and its conversation in one query (either may be None on first contact)."""
-        result = await self._session.execute(
-            select(ChannelIdentity, Conversation)
-            .outerjoin(
-                Conversation,
-                and_(
-                    Conversation.channel == ChannelIdentity.channel,
-                    Conversation.external_id == ChannelIdentity.external_id,
-                ),
-            )
-            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        )
+        result = await self._session.execute(_WITH_IDENTITY, {"channel": channel, "external_id": external_id})
         row = result.first()
         if row is None:
             return None, None

@@ -30,6 +30,16 @@ _SHIPMENT_COLUMNS = (
 )
 
 
+#: built once: the statements of :meth:`OrderRepository.details_for_number`
+_ORDER_AND_CUSTOMER = (
+    select(Order, Customer)
+    .join(Customer, Customer.id == Order.customer_id)
+    .where(Order.order_number == bindparam("number"))
+)
+_ITEMS_OF = select(OrderItem).where(OrderItem.order_id == bindparam("order_id")).order_by(OrderItem.id)
+_SHIPMENTS_OF = select(Shipment).where(Shipment.order_id == bindparam("order_id")).order_by(Shipment.id)
+
+
 @dataclass(slots=True)
 class OrderDetails:
     """An order with everything needed to talk about it."""
@@ -97,25 +107,15 @@ class OrderRepository(Repository):
 
     async def details_for_number(self, *, order_number: str) -> OrderDetails | None:
         """Like :meth:`details_by_number` in three queries instead of four (the conversation hot path)."""
-        row = (
-            await self._session.execute(
-                select(Order, Customer)
-                .join(Customer, Customer.id == Order.customer_id)
-                .where(Order.order_number == order_number)
-            )
-        ).first()
+        row = (await self._session.execute(_ORDER_AND_CUSTOMER, {"number": order_number})).first()
         if row is None:
             return None
         details = OrderDetails(order=row[0], customer=row[1])
         order_id = details.order.id
-        items = await self._session.execute(
-            select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.id)
+        details.items.extend((await self._session.execute(_ITEMS_OF, {"order_id": order_id})).scalars())
+        details.shipments.extend(
+            (await self._session.execute(_SHIPMENTS_OF, {"order_id": order_id})).scalars()
         )
-        details.items.extend(items.scalars())
-        ships = await self._session.execute(
-            select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)
-        )
-        details.shipments.extend(ships.scalars())
         return details
 
     async def for_customer(self, *, customer_id: int, limit: int = 20) -> list[OrderDetails]:
