@@ -146,9 +146,11 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # 
     from bot.channels.console import register as register_chat
     from bot.channels.telegram.links_cli import register as register_link
     from bot.integrations.cli import register as register_events
+    from bot.kb_commands import register as register_kb
+    from bot.nlu.commands import register as register_nlu
     from bot.notify.cli import register as register_explain
 
-    return [register_link, register_events, register_chat, register_explain]
+    return [register_link, register_events, register_chat, register_explain, register_kb, register_nlu]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
