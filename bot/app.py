@@ -16,6 +16,7 @@ from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.web.errors import error_middleware
+from bot.web.metrics import REQUEST_METRICS, RequestMetrics, get_metrics, metrics_middleware
 from bot.web.operator_api import healthz, post_orders
 from storage.migrate import upgrade
 from storage.store import Store
@@ -45,12 +46,14 @@ def build_app(
     ``features`` defaults to every feature of a normal server; ``clock`` defaults to the
     system clock (tests pass a fake one to travel in time).
     """
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[metrics_middleware, error_middleware])
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[SERVICES] = {}
+    app[REQUEST_METRICS] = RequestMetrics()
     app.cleanup_ctx.append(_database)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", get_metrics)
     app.router.add_post("/api/orders", post_orders)
     for feature in features if features is not None else default_features():
         feature(app, settings)

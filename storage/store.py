@@ -35,6 +35,7 @@ from storage.repositories import (
     TranscriptRepository,
     VerificationRepository,
 )
+from storage.repositories.stats import StatsRepository
 
 
 @dataclass(slots=True)
@@ -54,6 +55,7 @@ class Repositories:
     returns: ReturnRepository
     preferences: PreferenceRepository
     verification: VerificationRepository
+    stats: StatsRepository
 
     @classmethod
     def bind(cls, session: AsyncSession) -> Repositories:
@@ -72,6 +74,7 @@ class Repositories:
             returns=ReturnRepository(session),
             preferences=PreferenceRepository(session),
             verification=VerificationRepository(session),
+            stats=StatsRepository(session),
         )
 
 
