@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        value = value.astimezone(UTC) if value.tzinfo else value
+        offset = value.utcoffset()
+        if offset:
+            value = value.astimezone(UTC)
         return value.replace(tzinfo=None).isoformat(" ", "microseconds")
     if isinstance(value, date):
         return value.isoformat()
@@ -64,19 +66,32 @@ async def executemany(
 
 
 def _adapt_sqlite(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
-    """Convert only the columns that need it (timestamps, dates, JSON), found from the data."""
-    needs = [
-        i
-        for i in range(width)
-        if any(isinstance(row[i], (datetime, date, list, dict)) for row in rows)
-    ]
+    """Convert only the columns that need it (timestamps, dates, JSON), found from the data.
+
+    A column's kind is read from its first non-null value; equal timestamps (the batch's
+    ``now``, shared order dates) are converted once.
+    """
+    needs: list[int] = []
+    for i in range(width):
+        sample = next((row[i] for row in rows if row[i] is not None), None)
+        if isinstance(sample, (datetime, date, list, dict)):
+            needs.append(i)
     if not needs:
         return list(rows)
+    converted: dict[Any, Any] = {}
     out: list[Sequence[Any]] = []
     for row in rows:
         values = list(row)
         for i in needs:
-            if values[i] is not None:
-                values[i] = _sqlite_value(values[i])
+            value = values[i]
+            if value is None:
+                continue
+            if isinstance(value, (list, dict)):
+                values[i] = json.dumps(value)
+                continue
+            done = converted.get(value)
+            if done is None:
+                done = converted[value] = _sqlite_value(value)
+            values[i] = done
         out.append(values)
     return out

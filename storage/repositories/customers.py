@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,12 +11,14 @@ from sqlalchemy import select, update
 from storage.models import ChannelIdentity, Customer, utcnow
 from storage.repositories.base import Repository
 
+_NON_DIGITS = re.compile(r"\D")
+
 
 def normalize_phone(phone: str | None) -> str | None:
     """Digits only, with a leading ``+`` kept: how phones are stored and compared."""
     if not phone:
         return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    digits = _NON_DIGITS.sub("", phone)
     if not digits:
         return None
     return ("+" if phone.strip().startswith("+") else "") + digits
