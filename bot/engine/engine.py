@@ -41,7 +41,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
 from handlers.smalltalk import menu_reply
 from storage.errors import StaleWriteError
-from storage.repositories.conversations import TranscriptLine
+from storage.repositories.conversations import ChatConversation, ChatIdentity, TranscriptLine
 from storage.repositories.support import OPEN_HANDOFF_STATUSES
 from storage.store import Store
 
@@ -176,18 +176,26 @@ class Engine:
     async def _handle_once(self, message: IncomingMessage) -> EngineResult:
         try:
             async with self._store.transaction() as repos:
-                identity, conversation = await repos.conversations.with_identity(
+                identity, conversation = await repos.conversations.chat(
                     channel=message.channel, external_id=message.external_id
                 )
                 if identity is None:
-                    identity = await repos.identities.get_or_create(
-                        channel=message.channel,
-                        external_id=message.external_id,
-                        display_name=message.display_name,
+                    identity = ChatIdentity.of(
+                        await repos.identities.get_or_create(
+                            channel=message.channel,
+                            external_id=message.external_id,
+                            display_name=message.display_name,
+                        )
                     )
+                elif identity.unreachable:
+                    # a shopper who had blocked the bot writes again: proactive messages may go out again
+                    await repos.identities.mark_reachable(identity_id=identity.id)
+                    identity.unreachable = False
                 if conversation is None:
-                    conversation = await repos.conversations.get_or_create(
-                        channel=message.channel, external_id=message.external_id
+                    conversation = ChatConversation.of(
+                        await repos.conversations.get_or_create(
+                            channel=message.channel, external_id=message.external_id
+                        )
                     )
                 turn = Turn(
                     message=message,
@@ -376,7 +384,7 @@ class Engine:
                 turn.say(menu_reply(LINK_BAD))
             return bare
         await turn.repos.identities.link(
-            identity_id=int(turn.identity.id or 0), customer_id=int(customer.id or 0), at=turn.now
+            identity_id=turn.identity.id, customer_id=int(customer.id or 0), at=turn.now
         )
         turn.identity.customer_id = customer.id
         turn.identity.verified = True
@@ -406,7 +414,7 @@ class Engine:
             clock=self._clock,
             channel=turn.message.channel,
             external_id=turn.message.external_id,
-            identity_id=int(turn.identity.id or 0),
+            identity_id=turn.identity.id,
             conversation_id=turn.conversation_id,
             understanding=turn.understanding,
             customer_id=turn.customer_id,

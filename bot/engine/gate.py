@@ -198,9 +198,7 @@ class OrderGate:
             details.customer, understanding.emails, understanding.phones
         ):
             customer_id = int(details.customer.id or 0)
-            await repos.identities.link(
-                identity_id=int(turn.identity.id or 0), customer_id=customer_id, at=now
-            )
+            await repos.identities.link(identity_id=turn.identity.id, customer_id=customer_id, at=now)
             await repos.verification.clear(channel=message.channel, external_id=message.external_id)
             turn.identity.customer_id = customer_id
             turn.identity.verified = True

@@ -9,7 +9,7 @@ from bot.engine.hooks import TurnEvents
 from bot.engine.state import DialogueState
 from handlers.context import Understanding
 from handlers.messages import IncomingMessage, Reply
-from storage.models import ChannelIdentity, Conversation
+from storage.repositories.conversations import ChatConversation, ChatIdentity
 from storage.store import Repositories
 
 
@@ -19,8 +19,8 @@ class Turn:
 
     message: IncomingMessage
     repos: Repositories
-    identity: ChannelIdentity
-    conversation: Conversation
+    identity: ChatIdentity
+    conversation: ChatConversation
     state: DialogueState
     understanding: Understanding
     now: datetime
@@ -37,7 +37,7 @@ class Turn:
     @property
     def conversation_id(self) -> int:
         """The conversation's row id."""
-        return int(self.conversation.id or 0)
+        return self.conversation.id
 
     def say(self, *replies: Reply) -> None:
         """Add replies to the answer."""

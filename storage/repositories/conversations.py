@@ -29,6 +29,91 @@ _WITH_IDENTITY = (
     )
 )
 
+_IDENTITIES = ChannelIdentity.__table__  # type: ignore[attr-defined]
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+
+#: built once, Core: identity and conversation of one chat (the first statement of every message)
+_CHAT = (
+    select(
+        _IDENTITIES.c.id,
+        _IDENTITIES.c.customer_id,
+        _IDENTITIES.c.verified,
+        _IDENTITIES.c.unreachable,
+        _CONVERSATIONS.c.id,
+        _CONVERSATIONS.c.version,
+        _CONVERSATIONS.c.state,
+        _CONVERSATIONS.c.slots,
+    )
+    .select_from(
+        _IDENTITIES.outerjoin(
+            _CONVERSATIONS,
+            and_(
+                _CONVERSATIONS.c.channel == _IDENTITIES.c.channel,
+                _CONVERSATIONS.c.external_id == _IDENTITIES.c.external_id,
+            ),
+        )
+    )
+    .where(
+        _IDENTITIES.c.channel == bindparam("channel"),
+        _IDENTITIES.c.external_id == bindparam("external_id"),
+    )
+)
+
+#: built once, Core: the versioned write of :meth:`ConversationRepository.save`
+_SAVE = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.id == bindparam("p_id"),
+        _CONVERSATIONS.c.version == bindparam("p_expected"),
+    )
+    .values(
+        state=bindparam("p_state"),
+        slots=bindparam("p_slots"),
+        version=bindparam("p_version"),
+        updated_at=bindparam("p_updated_at"),
+    )
+)
+
+
+@dataclass(slots=True)
+class ChatIdentity:
+    """What a conversation turn needs of a chat identity (a plain row, not a session object)."""
+
+    id: int
+    customer_id: int | None
+    verified: bool
+    unreachable: bool
+
+    @classmethod
+    def of(cls, identity: ChannelIdentity) -> ChatIdentity:
+        """The fields of a loaded :class:`ChannelIdentity`."""
+        return cls(
+            id=int(identity.id or 0),
+            customer_id=identity.customer_id,
+            verified=bool(identity.verified),
+            unreachable=bool(identity.unreachable),
+        )
+
+
+@dataclass(slots=True)
+class ChatConversation:
+    """What a conversation turn needs of its conversation row (a plain row, not a session object)."""
+
+    id: int
+    version: int
+    state: str
+    slots: dict[str, Any]
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ChatConversation:
+        """The fields of a loaded :class:`Conversation`."""
+        return cls(
+            id=int(conversation.id or 0),
+            version=conversation.version,
+            state=conversation.state,
+            slots=dict(conversation.slots or {}),
+        )
+
 
 class ConversationRepository(Repository):
     """Load and save dialogue state."""
@@ -51,6 +136,21 @@ class ConversationRepository(Repository):
         if row is None:
             return None, None
         return row[0], row[1]
+
+    async def chat(
+        self, *, channel: str, external_id: str
+    ) -> tuple[ChatIdentity | None, ChatConversation | None]:
+        """Like :meth:`with_identity`, as plain rows read with one prebuilt Core statement (the hot path)."""
+        result = await self._session.execute(_CHAT, {"channel": channel, "external_id": external_id})
+        row = result.first()
+        if row is None:
+            return None, None
+        identity = ChatIdentity(
+            id=row[0], customer_id=row[1], verified=bool(row[2]), unreachable=bool(row[3])
+        )
+        if row[4] is None:
+            return identity, None
+        return identity, ChatConversation(id=row[4], version=row[5], state=row[6], slots=dict(row[7] or {}))
 
     async def by_id(self, *, conversation_id: int) -> Conversation | None:
         """The conversation with this id."""
@@ -85,10 +185,15 @@ class ConversationRepository(Repository):
         Returns the new version; raises :class:`StaleWriteError` on a lost race.
         """
         result = await self._session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.version == expected_version)
-            .values(state=state, slots=slots, version=expected_version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
+            _SAVE,
+            {
+                "p_id": conversation_id,
+                "p_expected": expected_version,
+                "p_state": state,
+                "p_slots": slots,
+                "p_version": expected_version + 1,
+                "p_updated_at": utcnow(),
+            },
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleWriteError(f"conversation {conversation_id} changed since version {expected_version}")

@@ -109,6 +109,14 @@ class IdentityRepository(Repository):
             .values(unreachable=True, unreachable_reason=reason[:300])
         )
 
+    async def mark_reachable(self, *, identity_id: int) -> None:
+        """The user wrote to us again: deliveries may be tried again (clears :meth:`mark_unreachable`)."""
+        await self._session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.id == identity_id)
+            .values(unreachable=False, unreachable_reason=None)
+        )
+
     async def mark_unreachable_by_external(self, *, channel: str, external_id: str, reason: str) -> None:
         """Same as :meth:`mark_unreachable`, addressed by channel and external id."""
         await self._session.execute(

@@ -6,10 +6,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import InboxEntry, utcnow
 from storage.repositories.base import Repository
+
+_INBOX = InboxEntry.__table__  # type: ignore[attr-defined]
+_RECORD_VALUES = {
+    name: bindparam(f"p_{name}")
+    for name in (
+        "source",
+        "external_id",
+        "payload",
+        "status",
+        "order_number",
+        "tracking_number",
+        "received_at",
+    )
+}
+#: built once per dialect: :meth:`InboxRepository.record` (every chat message goes through it)
+_RECORD = {
+    "sqlite": sqlite.insert(_INBOX)
+    .values(**_RECORD_VALUES)
+    .on_conflict_do_nothing(index_elements=["source", "external_id"]),
+    "postgresql": postgresql.insert(_INBOX)
+    .values(**_RECORD_VALUES)
+    .on_conflict_do_nothing(index_elements=["source", "external_id"]),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +63,16 @@ class InboxRepository(Repository):
     ) -> bool:
         """Store the entry; False when (source, external_id) was already received."""
         result = await self._session.execute(
-            self.insert(InboxEntry)
-            .values(
-                source=source,
-                external_id=external_id,
-                payload=payload,
-                status=status,
-                order_number=order_number,
-                tracking_number=tracking_number,
-                received_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            _RECORD[self.dialect],
+            {
+                "p_source": source,
+                "p_external_id": external_id,
+                "p_payload": payload,
+                "p_status": status,
+                "p_order_number": order_number,
+                "p_tracking_number": tracking_number,
+                "p_received_at": utcnow(),
+            },
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
