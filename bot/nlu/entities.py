@@ -72,9 +72,13 @@ TRACKING_WEAK: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b(?=[A-Z]*\d)(?=\d*[A-Z])(?=(?:[A-Z]*\d){5})[A-Z0-9]{10,30}\b", _I),  # carrier codes
 )
 
+_NOT_A_PHONE_NUMBER = (
+    r"(?<!order )(?<!tracking )(?<!track )(?<!reference )(?<!ref )(?<!confirmation )(?<!account )"
+)
 _PHONE_CUE = (
-    r"(?:phone|mobile|cell|tel|telephone|whatsapp|sms|call me(?: on| at)?|text me(?: on| at)?|"
-    r"reach me(?: on| at)?|my number)\b[^\d+]{0,12}"
+    r"\b(?:phone|mobile|cell|tel|telephone|whatsapp|sms|call me(?: on| at)?|text me(?: on| at)?|"
+    r"reach me(?: on| at)?|my number|" + _NOT_A_PHONE_NUMBER + r"number is)\b"
+    r"(?:(?!order|track|#)[^\d+]){0,12}"  # a gap that does not name an order ("phone in order 1002345")
 )
 PHONES: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?<![\w+])(?:\+|00)\d[\d\s().-]{5,18}\d(?!\d)"),  # international
@@ -106,6 +110,11 @@ _NOT_ORDER_BEFORE = re.compile(
     _I,
 )
 
+#: a bare number right after a phone word ("my mobile is 0100") is part of a phone number, never an order
+_PHONE_BEFORE = re.compile(
+    r"\b(?:phone|mobile|cell|tel|telephone|whatsapp|sms)\b\s*(?:number|no\.?|nr|#)?\s*(?:is|was|:)?\s*$", _I
+)
+
 
 def _add(items: list[str], value: str) -> None:
     if value not in items:
@@ -119,7 +128,8 @@ def _blank(text: str, start: int, end: int) -> str:
 def normalize_phone(raw: str, *, cued: bool = False) -> str | None:
     """Phone number as digits: ``+`` and country code when known (international input, or 10-digit
     North American), national numbers with a trunk ``0`` as typed. None when it is not a phone number.
-    ``cued`` (a word like "phone" came before) also accepts 9-15 plain digits."""
+    ``cued`` (a word like "phone" came before) also accepts 7-15 plain digits (local numbers such as
+    "555 0100")."""
     digits = re.sub(r"\D", "", raw)
     stripped = raw.strip()
     if stripped.startswith("+"):
@@ -132,7 +142,7 @@ def normalize_phone(raw: str, *, cued: bool = False) -> str | None:
         return "+" + digits
     if digits.startswith("0") and 10 <= len(digits) <= 12:
         return digits
-    if cued and 9 <= len(digits) <= 15:
+    if cued and 7 <= len(digits) <= 15:
         return digits
     return None
 
@@ -237,5 +247,6 @@ class EntityExtractor:
             _NOT_ORDER_AFTER.match(after)
             or _STREET_AFTER.match(after)
             or _NOT_ORDER_BEFORE.search(before)
+            or _PHONE_BEFORE.search(before)
             or re.search(r"[$£€]\s*$", before)
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.demo.catalogue import CATALOGUE
-from bot.nlu import Nlu, NluResult, product_refs
+from bot.nlu import Nlu, NluResult, load_training_examples, product_refs
 from bot.nlu.nlu import MAX_CHARS
 from storage.domain import Intent
 
@@ -58,3 +60,47 @@ def test_very_long_text_is_cut(default_nlu: Nlu) -> None:
     assert result.intent is Intent.ORDER_STATUS
     assert result.entities.order_numbers == []  # past MAX_CHARS
     assert len("where is my order " * 200) > MAX_CHARS
+
+
+#: the dialogue engine switches a waiting flow to a new intent at this confidence (SWITCH_CONFIDENCE
+#: in bot/engine/policy.py); an idle message needs MIN_CONFIDENCE = 0.45 there
+FLOW_SWITCH_CONFIDENCE = 0.7
+
+#: messages the NLU once misread, exactly as reported (never copied into the training data)
+REPORTED_MISREADINGS: list[tuple[str, Intent]] = [
+    ("I need setup help", Intent.SETUP_HELP),
+    ("I need help setting up my new device", Intent.SETUP_HELP),
+    ("I have a problem with order 1002", Intent.DELIVERY_PROBLEM),
+    ("status of 103421 please, email x@y.z", Intent.ORDER_STATUS),
+    ("I ordered something last week and still nothing, where is it", Intent.ORDER_STATUS),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), REPORTED_MISREADINGS)
+def test_reported_misreadings_switch_a_waiting_flow(default_nlu: Nlu, text: str, intent: Intent) -> None:
+    result = default_nlu.parse(text)
+    assert result.intent is intent
+    assert result.confidence >= FLOW_SWITCH_CONFIDENCE
+
+
+@pytest.mark.parametrize(("text", "_intent"), REPORTED_MISREADINGS)
+def test_reported_misreadings_are_not_training_examples(text: str, _intent: Intent) -> None:
+    trained = {example.text.lower() for example in load_training_examples(split="all")}
+    assert text.lower() not in trained
+
+
+def test_problem_with_an_order_keeps_its_number(default_nlu: Nlu) -> None:
+    assert default_nlu.parse("I have a problem with order 1002").entities.order_numbers == ["1002"]
+
+
+def test_order_status_with_an_email_keeps_the_order_number(default_nlu: Nlu) -> None:
+    entities = default_nlu.parse("status of 103421 please, email x@y.z").entities
+    assert entities.order_numbers == ["103421"]
+    assert entities.phones == []
+
+
+def test_a_short_local_phone_number_is_not_an_order(default_nlu: Nlu) -> None:
+    result = default_nlu.parse("my phone is 555 0100")
+    assert result.entities.phones == ["5550100"]
+    assert result.entities.order_numbers == []
+    assert result.intent is not Intent.ORDER_STATUS

@@ -122,6 +122,50 @@ def test_phone_and_order_together(extractor: EntityExtractor) -> None:
     assert entities.phones == ["+15550100199"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my phone is 555 0100", ["5550100"]),
+        ("mobile: 555-0100", ["5550100"]),
+        ("tel 5550100", ["5550100"]),
+        ("the number is 555 0100", ["5550100"]),
+        ("my number is 555 0100", ["5550100"]),
+        ("my phone number is 555 0100", ["5550100"]),
+    ],
+)
+def test_short_local_phone_after_a_cue(extractor: EntityExtractor, text: str, expected: list[str]) -> None:
+    entities = extractor.extract(text)
+    assert entities.phones == expected
+    assert entities.order_numbers == []
+
+
+@pytest.mark.parametrize("text", ["my phone is 1234", "mobile 98765", "tel: 4321"])
+def test_number_after_a_phone_word_is_never_an_order(extractor: EntityExtractor, text: str) -> None:
+    entities = extractor.extract(text)
+    assert entities.order_numbers == []
+    assert entities.phones == []  # too short to be a phone number either
+
+
+@pytest.mark.parametrize(
+    ("text", "orders", "phones"),
+    [
+        ("call me on 555 0100 about order 1002", ["1002"], ["5550100"]),
+        ("my phone number is 555 0100, order #1002", ["1002"], ["5550100"]),
+        ("phone in order 1002345", ["1002345"], []),
+        ("hotel 5550100", ["5550100"], []),
+        ("smartphone 5550100", ["5550100"], []),
+        ("order number is 5550100", ["5550100"], []),
+        ("my number is 1002", ["1002"], []),
+    ],
+)
+def test_phone_cues_and_order_numbers(
+    extractor: EntityExtractor, text: str, orders: list[str], phones: list[str]
+) -> None:
+    entities = extractor.extract(text)
+    assert entities.order_numbers == orders
+    assert entities.phones == phones
+
+
 def test_order_number_after_number_is_is_not_a_phone(extractor: EntityExtractor) -> None:
     entities = extractor.extract("my order number is 1234567")
     assert entities.order_numbers == ["1234567"]
@@ -138,10 +182,16 @@ def test_order_number_after_number_is_is_not_a_phone(extractor: EntityExtractor)
         ("07700 900123", "07700900123"),
         ("+12", None),
         ("1234", None),
+        ("555 0100", None),
     ],
 )
 def test_normalize_phone(raw: str, expected: str | None) -> None:
     assert normalize_phone(raw) == expected
+
+
+def test_normalize_cued_short_local_phone() -> None:
+    assert normalize_phone("555 0100", cued=True) == "5550100"
+    assert normalize_phone("55 010", cued=True) is None
 
 
 def test_same_phone() -> None:
