@@ -26,10 +26,16 @@ def cmd_export_training(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``nlu`` command group."""
-    nlu = sub.add_parser("nlu", help="intent classification").add_subparsers(dest="nlu_command", required=True)
-    classify = nlu.add_parser("classify", help='read JSON Lines {"text"} on stdin, write intents and entities')
+    nlu = sub.add_parser("nlu", help="intent classification").add_subparsers(
+        dest="nlu_command", required=True
+    )
+    classify = nlu.add_parser(
+        "classify", help='read JSON Lines {"text"} on stdin, write intents and entities'
+    )
     classify.set_defaults(func=cmd_classify)
-    export = nlu.add_parser("export-training", help='print the training examples as JSON Lines {"text","intent"}')
+    export = nlu.add_parser(
+        "export-training", help='print the training examples as JSON Lines {"text","intent"}'
+    )
     export.add_argument("--split", choices=["train", "heldout", "all"], default="all")
     export.add_argument("--no-negatives", action="store_true", help="leave out the out-of-scope negatives")
     export.set_defaults(func=cmd_export_training)
