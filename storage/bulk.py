@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _sqlite_value(value: Any) -> Any:
+def sqlite_value(value: Any) -> Any:
+    """``value`` as SQLAlchemy's SQLite column types store it (UTC timestamps, ISO dates, JSON text)."""
     if isinstance(value, datetime):
         offset = value.utcoffset()
         if offset:
@@ -91,7 +92,7 @@ def _adapt_sqlite(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[An
                 continue
             done = converted.get(value)
             if done is None:
-                done = converted[value] = _sqlite_value(value)
+                done = converted[value] = sqlite_value(value)
             values[i] = done
         out.append(values)
     return out

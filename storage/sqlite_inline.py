@@ -181,6 +181,10 @@ class InlineConnection:
         """Terminate (SQLAlchemy's hard close)."""
         self._connection.close()
 
+    async def set_trace_callback(self, handler: Callable[[str], object] | None) -> None:
+        """Call ``handler`` with the text of every statement SQLite runs (as aiosqlite's method does)."""
+        self._connection.set_trace_callback(handler)
+
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         """Register a SQL function."""
         self._connection.create_function(*args, **kwargs)

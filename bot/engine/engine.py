@@ -41,7 +41,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
 from handlers.smalltalk import menu_reply
 from storage.errors import StaleWriteError
-from storage.repositories.conversations import ChatConversation, ChatIdentity, TranscriptLine
+from storage.repositories.conversations import TranscriptLine
 from storage.repositories.support import OPEN_HANDOFF_STATUSES
 from storage.store import Store
 
@@ -179,24 +179,16 @@ class Engine:
                 identity, conversation = await repos.conversations.chat(
                     channel=message.channel, external_id=message.external_id
                 )
-                if identity is None:
-                    identity = ChatIdentity.of(
-                        await repos.identities.get_or_create(
-                            channel=message.channel,
-                            external_id=message.external_id,
-                            display_name=message.display_name,
-                        )
+                if identity is None or conversation is None:
+                    identity, conversation = await repos.conversations.open_chat(
+                        channel=message.channel,
+                        external_id=message.external_id,
+                        display_name=message.display_name,
                     )
-                elif identity.unreachable:
+                if identity.unreachable:
                     # a shopper who had blocked the bot writes again: proactive messages may go out again
                     await repos.identities.mark_reachable(identity_id=identity.id)
                     identity.unreachable = False
-                if conversation is None:
-                    conversation = ChatConversation.of(
-                        await repos.conversations.get_or_create(
-                            channel=message.channel, external_id=message.external_id
-                        )
-                    )
                 turn = Turn(
                     message=message,
                     repos=repos,

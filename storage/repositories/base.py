@@ -7,6 +7,15 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+#: where :meth:`Repository.sqlite_driver` keeps the driver connection of the current transaction
+_DRIVER_KEY = "doorstep.sqlite_driver"
+
+
+def _driver_connection(session: Session) -> Any:
+    """The driver-level connection of the session's transaction (begun here if need be)."""
+    return session.connection().connection.driver_connection
 
 
 class Repository:
@@ -19,6 +28,22 @@ class Repository:
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self._session.bind.dialect.name  # type: ignore[union-attr]
+
+    async def sqlite_driver(self) -> Any | None:
+        """The SQLite driver connection of this unit of work (aiosqlite's interface), or None on
+        PostgreSQL. Hot-path statements run on it directly, skipping SQLAlchemy's per-statement
+        work; they join the session's transaction (SQLite's driver begins it before the first write).
+        """
+        if self.dialect != "sqlite":
+            return None
+        sync = self._session.sync_session
+        transaction = sync.get_transaction()
+        cached = sync.info.get(_DRIVER_KEY)
+        if cached is not None and transaction is not None and cached[0] is transaction:
+            return cached[1]
+        driver = await self._session.run_sync(_driver_connection)
+        sync.info[_DRIVER_KEY] = (sync.get_transaction(), driver)
+        return driver
 
     def insert(self, table: Table | Any) -> Any:
         """A dialect-specific INSERT supporting ``on_conflict_do_nothing``/``do_update``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
 
-from storage.errors import StaleWriteError
+from storage.bulk import sqlite_value
+from storage.errors import StaleWriteError, StorageError
 from storage.models import ChannelIdentity, Conversation, TranscriptMessage, utcnow
 from storage.repositories.base import Repository
+from storage.repositories.customers import IdentityRepository
 
 #: built once: the conversation hot path reads identity and conversation with this statement
 _WITH_IDENTITY = (
@@ -72,6 +75,29 @@ _SAVE = (
         version=bindparam("p_version"),
         updated_at=bindparam("p_updated_at"),
     )
+)
+
+#: the same three hot-path statements as SQLite text, run on the driver connection
+_CHAT_SQLITE = (
+    "SELECT i.id, i.customer_id, i.verified, i.unreachable, c.id, c.version, c.state, c.slots"
+    " FROM channel_identities AS i LEFT OUTER JOIN conversations AS c"
+    " ON c.channel = i.channel AND c.external_id = i.external_id"
+    " WHERE i.channel = ? AND i.external_id = ?"
+)
+_SAVE_SQLITE = (
+    "UPDATE conversations SET state = ?, slots = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?"
+)
+_NEW_IDENTITY_SQLITE = (
+    "INSERT INTO channel_identities (channel, external_id, display_name, created_at, opted_out_categories,"
+    " verified, accepted_updates, unreachable) VALUES (?, ?, ?, ?, '[]', 0, 0, 0) ON CONFLICT DO NOTHING"
+)
+_NEW_CONVERSATION_SQLITE = (
+    "INSERT INTO conversations (channel, external_id, state, slots, version, updated_at)"
+    " VALUES (?, ?, 'idle', '{}', 1, ?) ON CONFLICT DO NOTHING"
+)
+_TRANSCRIPT_SQLITE = (
+    "INSERT INTO transcript_messages (conversation_id, direction, text, payload, intent, author, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -141,8 +167,19 @@ class ConversationRepository(Repository):
         self, *, channel: str, external_id: str
     ) -> tuple[ChatIdentity | None, ChatConversation | None]:
         """Like :meth:`with_identity`, as plain rows read with one prebuilt Core statement (the hot path)."""
-        result = await self._session.execute(_CHAT, {"channel": channel, "external_id": external_id})
-        row = result.first()
+        driver = await self.sqlite_driver()
+        if driver is None:
+            row = (
+                await self._session.execute(_CHAT, {"channel": channel, "external_id": external_id})
+            ).first()
+            slots = None if row is None else row[7]
+        else:
+            cursor = await driver.execute(_CHAT_SQLITE, (channel, external_id))
+            try:
+                row = await cursor.fetchone()
+            finally:
+                await cursor.close()
+            slots = None if row is None or row[7] is None else json.loads(row[7])
         if row is None:
             return None, None
         identity = ChatIdentity(
@@ -150,7 +187,31 @@ class ConversationRepository(Repository):
         )
         if row[4] is None:
             return identity, None
-        return identity, ChatConversation(id=row[4], version=row[5], state=row[6], slots=dict(row[7] or {}))
+        return identity, ChatConversation(id=row[4], version=row[5], state=row[6], slots=dict(slots or {}))
+
+    async def open_chat(
+        self, *, channel: str, external_id: str, display_name: str | None = None
+    ) -> tuple[ChatIdentity, ChatConversation]:
+        """Like :meth:`chat`, creating what is missing on first contact (as
+        ``identities.get_or_create`` and :meth:`get_or_create` do)."""
+        driver = await self.sqlite_driver()
+        if driver is None:
+            identity = await IdentityRepository(self._session).get_or_create(
+                channel=channel, external_id=external_id, display_name=display_name
+            )
+            conversation = await self.get_or_create(channel=channel, external_id=external_id)
+            return ChatIdentity.of(identity), ChatConversation.of(conversation)
+        now = sqlite_value(utcnow())
+        for sql, params in (
+            (_NEW_IDENTITY_SQLITE, (channel, external_id, display_name, now)),
+            (_NEW_CONVERSATION_SQLITE, (channel, external_id, now)),
+        ):
+            cursor = await driver.execute(sql, params)
+            await cursor.close()
+        found, conversation_found = await self.chat(channel=channel, external_id=external_id)
+        if found is None or conversation_found is None:
+            raise StorageError(f"the {channel} chat could not be created")
+        return found, conversation_found
 
     async def by_id(self, *, conversation_id: int) -> Conversation | None:
         """The conversation with this id."""
@@ -184,18 +245,33 @@ class ConversationRepository(Repository):
 
         Returns the new version; raises :class:`StaleWriteError` on a lost race.
         """
-        result = await self._session.execute(
-            _SAVE,
-            {
-                "p_id": conversation_id,
-                "p_expected": expected_version,
-                "p_state": state,
-                "p_slots": slots,
-                "p_version": expected_version + 1,
-                "p_updated_at": utcnow(),
-            },
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        driver = await self.sqlite_driver()
+        if driver is None:
+            result = await self._session.execute(
+                _SAVE,
+                {
+                    "p_id": conversation_id,
+                    "p_expected": expected_version,
+                    "p_state": state,
+                    "p_slots": slots,
+                    "p_version": expected_version + 1,
+                    "p_updated_at": utcnow(),
+                },
+            )
+            changed = result.rowcount  # type: ignore[attr-defined]
+        else:
+            params = (
+                state,
+                json.dumps(slots),
+                expected_version + 1,
+                sqlite_value(utcnow()),
+                conversation_id,
+                expected_version,
+            )
+            cursor = await driver.execute(_SAVE_SQLITE, params)
+            changed = cursor.rowcount
+            await cursor.close()
+        if changed != 1:
             raise StaleWriteError(f"conversation {conversation_id} changed since version {expected_version}")
         return expected_version + 1
 
@@ -221,6 +297,24 @@ class TranscriptRepository(Repository):
         if not lines:
             return
         now = utcnow()
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            stamp = sqlite_value(now)
+            rows = [
+                (
+                    line.conversation_id,
+                    line.direction,
+                    line.text,
+                    line.payload,
+                    line.intent,
+                    line.author,
+                    stamp if line.created_at is None else sqlite_value(line.created_at),
+                )
+                for line in lines
+            ]
+            cursor = await driver.executemany(_TRANSCRIPT_SQLITE, rows)
+            await cursor.close()
+            return
         await self._session.execute(
             TranscriptMessage.__table__.insert(),  # type: ignore[attr-defined]
             [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.bulk import sqlite_value
 from storage.models import InboxEntry, utcnow
 from storage.repositories.base import Repository
 
@@ -34,6 +36,12 @@ _RECORD = {
     .values(**_RECORD_VALUES)
     .on_conflict_do_nothing(index_elements=["source", "external_id"]),
 }
+
+#: the same statement as SQLite text, run on the driver connection
+_RECORD_SQLITE = (
+    "INSERT INTO inbox (source, external_id, payload, status, order_number, tracking_number, received_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, external_id) DO NOTHING"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,21 @@ class InboxRepository(Repository):
         tracking_number: str | None = None,
     ) -> bool:
         """Store the entry; False when (source, external_id) was already received."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            params = (
+                source,
+                external_id,
+                json.dumps(payload),  # None is stored as JSON null, as the JSON column type does
+                status,
+                order_number,
+                tracking_number,
+                sqlite_value(utcnow()),
+            )
+            cursor = await driver.execute(_RECORD_SQLITE, params)
+            inserted = cursor.rowcount
+            await cursor.close()
+            return bool(inserted)
         result = await self._session.execute(
             _RECORD[self.dialect],
             {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
@@ -12,6 +13,7 @@ from storage.bulk import executemany
 from storage.models import Customer, Order, OrderItem, Shipment, TrackingEvent, utcnow
 from storage.repositories.base import Repository
 from storage.repositories.customers import normalize_phone
+from storage.repositories.rows import row_loader
 from storage.schemas import OrderIn
 
 _CHUNK = 500
@@ -78,6 +80,22 @@ class UpsertResult:
     created_numbers: list[str] = field(default_factory=list)
 
 
+async def _fetch_one(driver: Any, sql: str, params: tuple[Any, ...]) -> Any:
+    cursor = await driver.execute(sql, params)
+    try:
+        return await cursor.fetchone()
+    finally:
+        await cursor.close()
+
+
+async def _fetch_all(driver: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    cursor = await driver.execute(sql, params)
+    try:
+        return list(await cursor.fetchall())
+    finally:
+        await cursor.close()
+
+
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
@@ -107,6 +125,9 @@ class OrderRepository(Repository):
 
     async def details_for_number(self, *, order_number: str) -> OrderDetails | None:
         """Like :meth:`details_by_number` in three queries instead of four (the conversation hot path)."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            return await self._sqlite_details_for_number(driver, order_number)
         row = (await self._session.execute(_ORDER_AND_CUSTOMER, {"number": order_number})).first()
         if row is None:
             return None
@@ -116,6 +137,27 @@ class OrderRepository(Repository):
         details.shipments.extend(
             (await self._session.execute(_SHIPMENTS_OF, {"order_id": order_id})).scalars()
         )
+        return details
+
+    async def _sqlite_details_for_number(self, driver: Any, order_number: str) -> OrderDetails | None:
+        """:meth:`details_for_number` on the SQLite driver connection (objects not in the session)."""
+        dialect = self._session.bind.dialect  # type: ignore[union-attr]
+        orders, customers = row_loader(Order, dialect), row_loader(Customer, dialect)
+        items, shipments = row_loader(OrderItem, dialect), row_loader(Shipment, dialect)
+        row = await _fetch_one(
+            driver,
+            f"SELECT {orders.columns}, {customers.columns} FROM orders"
+            " JOIN customers ON customers.id = orders.customer_id WHERE orders.order_number = ?",
+            (order_number,),
+        )
+        if row is None:
+            return None
+        details = OrderDetails(order=orders.build(row), customer=customers.build(row, orders.width))
+        order_id = (details.order.id,)
+        for loader, into in ((items, details.items), (shipments, details.shipments)):
+            table = loader.columns.split(".", 1)[0]
+            sql = f"SELECT {loader.columns} FROM {table} WHERE {table}.order_id = ? ORDER BY {table}.id"
+            into.extend(loader.build(found) for found in await _fetch_all(driver, sql, order_id))
         return details
 
     async def for_customer(self, *, customer_id: int, limit: int = 20) -> list[OrderDetails]:
