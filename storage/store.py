@@ -94,8 +94,11 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
         """A unit of work: commits on success, rolls back on any error."""
-        async with self._sessions() as session, session.begin():
+        async with self._sessions() as session:
+            # the session begins on first use; leaving the block without commit (an error)
+            # closes the session, which rolls the transaction back
             yield Repositories.bind(session)
+            await session.commit()
 
     async def ping(self) -> None:
         """Check the database answers; raises :class:`StorageError` when it does not."""
