@@ -13,6 +13,23 @@ from sqlalchemy.orm import Session
 _DRIVER_KEY = "doorstep.sqlite_driver"
 
 
+async def execute_sqlite(driver: Any, sql: str, params: tuple[Any, ...]) -> int:
+    """Run one statement on a SQLite driver connection; answers the rows it changed."""
+    cursor = await driver.execute(sql, params)
+    changed = int(cursor.rowcount)
+    await cursor.close()
+    return changed
+
+
+async def fetch_one_sqlite(driver: Any, sql: str, params: tuple[Any, ...]) -> Any:
+    """The first row of one query on a SQLite driver connection, or None."""
+    cursor = await driver.execute(sql, params)
+    try:
+        return await cursor.fetchone()
+    finally:
+        await cursor.close()
+
+
 def _driver_connection(session: Session) -> Any:
     """The driver-level connection of the session's transaction (begun here if need be)."""
     return session.connection().connection.driver_connection

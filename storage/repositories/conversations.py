@@ -77,7 +77,7 @@ _SAVE = (
     )
 )
 
-#: the same three hot-path statements as SQLite text, run on the driver connection
+#: the hot-path statements as SQLite text, run on the driver connection (see Repository.sqlite_driver)
 _CHAT_SQLITE = (
     "SELECT i.id, i.customer_id, i.verified, i.unreachable, c.id, c.version, c.state, c.slots"
     " FROM channel_identities AS i LEFT OUTER JOIN conversations AS c"
@@ -166,7 +166,7 @@ class ConversationRepository(Repository):
     async def chat(
         self, *, channel: str, external_id: str
     ) -> tuple[ChatIdentity | None, ChatConversation | None]:
-        """Like :meth:`with_identity`, as plain rows read with one prebuilt Core statement (the hot path)."""
+        """Like :meth:`with_identity`, as plain rows in one statement (the first of every message)."""
         driver = await self.sqlite_driver()
         if driver is None:
             row = (

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from storage.bulk import sqlite_value
 from storage.models import ChannelIdentity, Customer, utcnow
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, execute_sqlite
 
 _NON_DIGITS = re.compile(r"\D")
 
@@ -22,6 +23,10 @@ def normalize_phone(phone: str | None) -> str | None:
     if not digits:
         return None
     return ("+" if phone.strip().startswith("+") else "") + digits
+
+
+#: :meth:`IdentityRepository.link` as SQLite text, run on the driver connection
+_LINK_SQLITE = "UPDATE channel_identities SET customer_id = ?, verified = 1, verified_at = ?, unreachable = 0 WHERE id = ?"
 
 
 class CustomerRepository(Repository):
@@ -81,6 +86,10 @@ class IdentityRepository(Repository):
 
     async def link(self, *, identity_id: int, customer_id: int, at: datetime) -> None:
         """Mark the identity verified for ``customer_id``."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            await execute_sqlite(driver, _LINK_SQLITE, (customer_id, sqlite_value(at), identity_id))
+            return
         await self._session.execute(
             update(ChannelIdentity)
             .where(ChannelIdentity.id == identity_id)

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
+from storage.bulk import sqlite_value
 from storage.models import NotificationPreference, VerificationAttempt, utcnow
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, execute_sqlite, fetch_one_sqlite
 
 
 class PreferenceRepository(Repository):
@@ -74,16 +75,34 @@ class PreferenceRepository(Repository):
         return {pref.customer_id: pref for pref in result.scalars()}
 
 
+#: the verification statements as SQLite text, run on the driver connection (the p99 tail)
+_RECORD_FAILURE_SQLITE = "INSERT INTO verification_attempts (channel, external_id, at) VALUES (?, ?, ?)"
+_FAILURES_SQLITE = (
+    "SELECT count(*) FROM verification_attempts WHERE channel = ? AND external_id = ? AND at >= ?"
+)
+_CLEAR_SQLITE = "DELETE FROM verification_attempts WHERE channel = ? AND external_id = ?"
+
+
 class VerificationRepository(Repository):
     """Failed verification attempts per chat identity (for the lock-out)."""
 
     async def record_failure(self, *, channel: str, external_id: str, at: datetime) -> None:
         """Count one failed attempt."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            await execute_sqlite(driver, _RECORD_FAILURE_SQLITE, (channel, external_id, sqlite_value(at)))
+            return
         self._session.add(VerificationAttempt(channel=channel, external_id=external_id, at=at))
         await self._session.flush()
 
     async def failures_since(self, *, channel: str, external_id: str, since: datetime) -> int:
         """Failed attempts of this identity since ``since``."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            row = await fetch_one_sqlite(
+                driver, _FAILURES_SQLITE, (channel, external_id, sqlite_value(since))
+            )
+            return int(row[0])
         result = await self._session.execute(
             select(func.count())
             .select_from(VerificationAttempt)
@@ -97,6 +116,10 @@ class VerificationRepository(Repository):
 
     async def clear(self, *, channel: str, external_id: str) -> None:
         """Forget failures after a successful verification."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            await execute_sqlite(driver, _CLEAR_SQLITE, (channel, external_id))
+            return
         await self._session.execute(
             delete(VerificationAttempt).where(
                 VerificationAttempt.channel == channel, VerificationAttempt.external_id == external_id
