@@ -46,7 +46,9 @@ def build_app(
     ``features`` defaults to every feature of a normal server; ``clock`` defaults to the
     system clock (tests pass a fake one to travel in time).
     """
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[metrics_middleware, error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[metrics_middleware, error_middleware]
+    )
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[SERVICES] = {}
@@ -72,26 +74,24 @@ async def _freeze_heap(app: web.Application) -> None:
 
 
 def default_features() -> list[Feature]:
-    """The features a normal server runs (each one adds its routes and contexts), in start order."""
-    features: list[Feature] = []
-    # features are appended here as they land, one line each, e.g.:
-    # from bot.engine.feature import conversation_feature; features.append(conversation_feature)
-    from bot.engine.feature import conversation_feature
+    """The features a normal server runs, in start order.
 
-    features.append(conversation_feature)
-    from bot.channels.webchat.feature import webchat_feature
-
-    features.append(webchat_feature)
-    from bot.channels.telegram.feature import telegram_feature
-
-    features.append(telegram_feature)
-    from bot.integrations.routes import events_feature
-
-    features.append(events_feature)
+    The conversation engine comes first (channels register hooks on it); Slack comes before
+    notify (staff alerts go through it); notify comes last so its dispatcher starts after
+    every channel's sender is registered and stops first.
+    """
     from bot.channels.slack.feature import slack_feature
-
-    features.append(slack_feature)
+    from bot.channels.telegram.feature import telegram_feature
+    from bot.channels.webchat.feature import webchat_feature
+    from bot.engine.feature import conversation_feature
+    from bot.integrations.routes import events_feature
     from bot.notify.feature import notify_feature
 
-    features.append(notify_feature)
-    return features
+    return [
+        conversation_feature,
+        webchat_feature,
+        telegram_feature,
+        events_feature,
+        slack_feature,
+        notify_feature,
+    ]
