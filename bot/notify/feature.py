@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.notify.dispatcher import Dispatcher
 from bot.notify.pipeline import IngestResult, ingest_events
+from bot.notify.ratelimit import app_pacers
 from bot.notify.scheduler import Scheduler
 from bot.notify.staff import SlackStaffAlerts
 from bot.notify.web import get_timeline
@@ -100,6 +101,7 @@ NOTIFY: web.AppKey[NotifyService] = web.AppKey("notify", NotifyService)
 def notify_feature(app: web.Application, settings: Settings) -> None:
     """Add the timeline route and run the dispatcher and scheduler while the app runs."""
     sender_registry(app)  # created now, so channel features' contexts can register into it
+    app_pacers(app)
     app.router.add_get("/api/orders/{number}/timeline", get_timeline)
     app.cleanup_ctx.append(_notify)
     app.on_shutdown.append(_stop_sending)
@@ -110,7 +112,12 @@ async def _notify(app: web.Application) -> AsyncIterator[None]:
     store, clock, senders = app[STORE], app[CLOCK], sender_registry(app)
     alerts = app.get(SLACK_ALERTS)
     dispatcher = Dispatcher(
-        store, clock, settings, senders, staff_alerts=SlackStaffAlerts(alerts) if alerts is not None else None
+        store,
+        clock,
+        settings,
+        senders,
+        pacers=app_pacers(app),
+        staff_alerts=SlackStaffAlerts(alerts) if alerts is not None else None,
     )
     scheduler = Scheduler(store, clock, settings, on_enqueued=dispatcher.wake)
     service = NotifyService(store, clock, settings, senders, dispatcher, scheduler)

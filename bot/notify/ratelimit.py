@@ -17,6 +17,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from aiohttp import web
+
 from bot.channels.senders import SendLimits
 
 Monotonic = Callable[[], float]
@@ -147,3 +149,17 @@ class Pacers:
                 limits, monotonic=self._monotonic, sleep=self._sleep
             )
         return pacer
+
+
+PACERS: web.AppKey[Pacers] = web.AppKey("pacers", Pacers)
+
+
+def app_pacers(app: web.Application) -> Pacers:
+    """The app's one set of pacers, created on first use (call it while the app is being built).
+
+    Conversational replies and proactive pushes to a provider share its pacer, so together
+    they stay within the provider's overall and per-chat limits.
+    """
+    if PACERS not in app:
+        app[PACERS] = Pacers()
+    return app[PACERS]

@@ -40,7 +40,7 @@ from bot.channels.telegram.transport import AiohttpRequest
 from bot.channels.telegram.webhook import WEBHOOK_PATH, telegram_webhook
 from bot.config import Settings
 from bot.engine.feature import ENGINE
-from bot.notify.ratelimit import ProviderPacer
+from bot.notify.ratelimit import app_pacers
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,7 @@ def telegram_feature(app: web.Application, settings: Settings) -> None:
     if not settings.telegram_enabled:
         return
     sender_registry(app)
+    app_pacers(app)  # shared with the dispatcher, so replies and pushes share Telegram's limits
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, telegram_webhook)
     app.cleanup_ctx.append(_telegram)
@@ -135,7 +136,7 @@ async def _telegram(app: web.Application) -> AsyncIterator[None]:
         engine=app[ENGINE],
         store=app[STORE],
         sender=sender,
-        pacer=ProviderPacer(limits),
+        pacer=app_pacers(app).for_channel(sender.channel, limits),
         typing_delay=TYPING_DELAY_SECONDS,
         bot_username=application.bot.username,
         max_concurrent_answers=MAX_CONCURRENT_ANSWERS.get(app[STORE].dialect),
