@@ -121,6 +121,7 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _TEMPLATE_LOCALE = "template_locale"
 
 
+@lru_cache(maxsize=1)
 def default_template_dir() -> Path:
     """The bundled templates (``handlers/templates``)."""
     return Path(__file__).resolve().parent
@@ -273,7 +274,9 @@ def _templates(directory: Path) -> MessageTemplates:
     return MessageTemplates(directory)
 
 
+@lru_cache(maxsize=8)
 def _for(directory: Path | None) -> MessageTemplates:
+    """The templates of ``directory`` (resolved once per directory given)."""
     return _templates(Path(directory).resolve() if directory is not None else default_template_dir())
 
 
