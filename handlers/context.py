@@ -104,7 +104,8 @@ class HandlerContext:
     ``step`` is None when the flow starts and the step name the handler asked to wait in
     when the shopper answers. ``data`` is the flow's own memory, kept between its steps
     (JSON-serialisable values only). ``order`` is set only for an order the shopper is
-    verified for; ``customer_id`` only for a verified shopper.
+    verified for; ``customer_id`` only for a verified shopper, ``customer_name`` with it (when
+    the customer has a name).
     """
 
     repos: Repositories
@@ -116,6 +117,7 @@ class HandlerContext:
     conversation_id: int
     understanding: Understanding
     customer_id: int | None = None
+    customer_name: str | None = None
     order: OrderDetails | None = None
     step: str | None = None
     data: dict[str, Any] = field(default_factory=dict)

@@ -33,11 +33,8 @@ class GreetingHandler:
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
         """Greet by first name when the shopper is verified."""
-        first = ""
-        if ctx.customer_id is not None:
-            customer = await ctx.repos.customers.get(customer_id=ctx.customer_id)
-            if customer is not None and customer.name:
-                first = " " + customer.name.split()[0]
+        words = (ctx.customer_name or "").split() if ctx.customer_id is not None else []
+        first = f" {words[0]}" if words else ""
         return Outcome(
             replies=[
                 menu_reply(

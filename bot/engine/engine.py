@@ -379,6 +379,7 @@ class Engine:
             identity_id=turn.identity.id, customer_id=int(customer.id or 0), at=turn.now
         )
         turn.identity.customer_id = customer.id
+        turn.identity.customer_name = customer.name
         turn.identity.verified = True
         turn.events.verified.append((turn.message.channel, turn.message.external_id, int(customer.id or 0)))
         if bare:
@@ -410,6 +411,7 @@ class Engine:
             conversation_id=turn.conversation_id,
             understanding=turn.understanding,
             customer_id=turn.customer_id,
+            customer_name=turn.identity.customer_name if turn.customer_id is not None else None,
             step=step,
             data=dict(data),
             last_intent=turn.state.last_intent,

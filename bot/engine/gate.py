@@ -201,6 +201,7 @@ class OrderGate:
             await repos.identities.link(identity_id=turn.identity.id, customer_id=customer_id, at=now)
             await repos.verification.clear(channel=message.channel, external_id=message.external_id)
             turn.identity.customer_id = customer_id
+            turn.identity.customer_name = details.customer.name
             turn.identity.verified = True
             turn.events.verified.append((message.channel, message.external_id, customer_id))
             return self._select(turn, details)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, bindparam, select, update
 
 from storage.bulk import sqlite_value
 from storage.errors import StaleWriteError, StorageError
-from storage.models import ChannelIdentity, Conversation, TranscriptMessage, utcnow
+from storage.models import ChannelIdentity, Conversation, Customer, TranscriptMessage, utcnow
 from storage.repositories.base import Repository
 from storage.repositories.customers import IdentityRepository
 
@@ -34,6 +34,7 @@ _WITH_IDENTITY = (
 
 _IDENTITIES = ChannelIdentity.__table__  # type: ignore[attr-defined]
 _CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+_CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
 
 #: built once, Core: identity and conversation of one chat (the first statement of every message)
 _CHAT = (
@@ -46,6 +47,7 @@ _CHAT = (
         _CONVERSATIONS.c.version,
         _CONVERSATIONS.c.state,
         _CONVERSATIONS.c.slots,
+        _CUSTOMERS.c.name,
     )
     .select_from(
         _IDENTITIES.outerjoin(
@@ -54,7 +56,7 @@ _CHAT = (
                 _CONVERSATIONS.c.channel == _IDENTITIES.c.channel,
                 _CONVERSATIONS.c.external_id == _IDENTITIES.c.external_id,
             ),
-        )
+        ).outerjoin(_CUSTOMERS, _CUSTOMERS.c.id == _IDENTITIES.c.customer_id)
     )
     .where(
         _IDENTITIES.c.channel == bindparam("channel"),
@@ -79,9 +81,10 @@ _SAVE = (
 
 #: the hot-path statements as SQLite text, run on the driver connection (see Repository.sqlite_driver)
 _CHAT_SQLITE = (
-    "SELECT i.id, i.customer_id, i.verified, i.unreachable, c.id, c.version, c.state, c.slots"
+    "SELECT i.id, i.customer_id, i.verified, i.unreachable, c.id, c.version, c.state, c.slots, k.name"
     " FROM channel_identities AS i LEFT OUTER JOIN conversations AS c"
     " ON c.channel = i.channel AND c.external_id = i.external_id"
+    " LEFT OUTER JOIN customers AS k ON k.id = i.customer_id"
     " WHERE i.channel = ? AND i.external_id = ?"
 )
 _SAVE_SQLITE = (
@@ -109,15 +112,18 @@ class ChatIdentity:
     customer_id: int | None
     verified: bool
     unreachable: bool
+    #: the linked customer's name (None when unlinked or unknown): greetings need no extra query
+    customer_name: str | None = None
 
     @classmethod
-    def of(cls, identity: ChannelIdentity) -> ChatIdentity:
-        """The fields of a loaded :class:`ChannelIdentity`."""
+    def of(cls, identity: ChannelIdentity, customer_name: str | None = None) -> ChatIdentity:
+        """The fields of a loaded :class:`ChannelIdentity` (and its customer's name, if known)."""
         return cls(
             id=int(identity.id or 0),
             customer_id=identity.customer_id,
             verified=bool(identity.verified),
             unreachable=bool(identity.unreachable),
+            customer_name=customer_name,
         )
 
 
@@ -183,7 +189,11 @@ class ConversationRepository(Repository):
         if row is None:
             return None, None
         identity = ChatIdentity(
-            id=row[0], customer_id=row[1], verified=bool(row[2]), unreachable=bool(row[3])
+            id=row[0],
+            customer_id=row[1],
+            verified=bool(row[2]),
+            unreachable=bool(row[3]),
+            customer_name=row[8] if row[1] is not None else None,
         )
         if row[4] is None:
             return identity, None

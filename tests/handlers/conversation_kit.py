@@ -505,10 +505,10 @@ async def handler_context(
 
     identity = await repos.identities.get_or_create(channel=CHANNEL, external_id=user)
     conversation = await repos.conversations.get_or_create(channel=CHANNEL, external_id=user)
-    customer_id = None
+    customer_id = customer_name = None
     if verified_as is not None:
         customer = await repos.customers.by_email(email=verified_as)
-        customer_id = customer.id
+        customer_id, customer_name = customer.id, customer.name
     order = await repos.orders.details_by_number(order_number=order_number) if order_number else None
     return HandlerContext(
         repos=repos,
@@ -527,6 +527,7 @@ async def handler_context(
             attachments=attachments,
         ),
         customer_id=customer_id,
+        customer_name=customer_name,
         order=order,
         step=step,
         data=dict(data or {}),

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from storage.models import utcnow
+from storage.schemas import OrderIn
 from storage.store import Store
+from tests.builders import order_line
 
 
 async def test_open_chat_creates_missing_rows_once_and_keeps_existing_ones(store: Store) -> None:
@@ -36,3 +39,18 @@ async def test_open_chat_creates_missing_rows_once_and_keeps_existing_ones(store
     async with store.transaction() as repos:
         loaded = await repos.identities.get(channel="web", external_id="v1")
     assert loaded is not None and loaded.opted_out_categories == [] and loaded.created_at is not None
+
+
+async def test_chat_row_carries_the_linked_customers_name(store: Store) -> None:
+    async with store.transaction() as repos:
+        await repos.orders.upsert_many([OrderIn.model_validate(order_line("1001"))])
+        customer = await repos.customers.by_email(email="ann@example.com")
+        assert customer is not None and customer.id is not None
+        identity, _ = await repos.conversations.open_chat(channel="telegram", external_id="42")
+        assert identity.customer_name is None
+        await repos.identities.link(identity_id=identity.id, customer_id=customer.id, at=utcnow())
+    async with store.transaction() as repos:
+        linked, _ = await repos.conversations.chat(channel="telegram", external_id="42")
+    assert linked is not None
+    assert (linked.customer_id, linked.verified, linked.customer_name) == (customer.id, True, customer.name)
+    assert customer.name
