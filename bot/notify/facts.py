@@ -13,6 +13,14 @@ from datetime import datetime
 
 from storage.models import ChannelIdentity, Customer, NotificationPreference, OutboxMessage
 from storage.repositories.orders import OrderDetails
+from storage.repositories.snapshots import (
+    CustomerRow,
+    IdentityRow,
+    MessageRow,
+    PreferenceRow,
+    payload_category,
+    payload_shipment_id,
+)
 from storage.store import Repositories
 
 #: return requests in these states are over; any other state counts as an open return
@@ -21,7 +29,12 @@ CLOSED_RETURN_STATUSES = frozenset({"closed", "completed", "refunded", "cancelle
 
 @dataclass(slots=True)
 class MessageView:
-    """One outbox message of an order, as the policy sees it (``id`` None: written by this batch)."""
+    """One outbox message of an order, as the policy sees it (``id`` None: written by this batch).
+
+    ``category`` and ``shipment_id`` are the payload's (see :meth:`of`). ``payload`` is the
+    whole payload for messages planned in this batch and for :meth:`of`; messages read in bulk
+    (:meth:`of_row`) carry only those two fields of it.
+    """
 
     id: int | None
     dedupe_key: str
@@ -34,18 +47,10 @@ class MessageView:
     payload: dict[str, object] = field(default_factory=dict)
     customer_id: int | None = None
     last_error: str | None = None
-
-    @property
-    def shipment_id(self) -> int | None:
-        """The shipment the message is about, if any."""
-        value = self.payload.get("shipment_id")
-        return int(value) if isinstance(value, int) else None
-
-    @property
-    def category(self) -> str | None:
-        """The message's preference category."""
-        value = self.payload.get("category")
-        return value if isinstance(value, str) else None
+    #: the message's preference category (the payload's ``category`` when a string)
+    category: str | None = None
+    #: the shipment the message is about (the payload's ``shipment_id`` when an integer)
+    shipment_id: int | None = None
 
     @property
     def counts_as_touch(self) -> bool:
@@ -53,8 +58,39 @@ class MessageView:
         return self.status in ("pending", "sending", "sent")
 
     @classmethod
+    def planned(
+        cls,
+        *,
+        dedupe_key: str,
+        kind: str,
+        channel: str,
+        recipient: str,
+        scheduled_at: datetime,
+        created_at: datetime,
+        payload: dict[str, object],
+        customer_id: int | None,
+    ) -> MessageView:
+        """A new pending message (category and shipment read from ``payload``)."""
+        return cls(
+            None,
+            dedupe_key,
+            kind,
+            "pending",
+            channel,
+            recipient,
+            scheduled_at,
+            created_at,
+            payload,
+            customer_id,
+            None,
+            payload_category(payload),
+            payload_shipment_id(payload),
+        )
+
+    @classmethod
     def of(cls, row: OutboxMessage) -> MessageView:
         """View of a stored outbox row."""
+        payload = dict(row.payload or {})
         return cls(
             id=row.id,
             dedupe_key=row.dedupe_key,
@@ -64,9 +100,30 @@ class MessageView:
             recipient=row.recipient,
             scheduled_at=row.scheduled_at,
             created_at=row.created_at,
-            payload=dict(row.payload or {}),
+            payload=payload,
             customer_id=row.customer_id,
             last_error=row.last_error,
+            category=payload_category(payload),
+            shipment_id=payload_shipment_id(payload),
+        )
+
+    @classmethod
+    def of_row(cls, row: MessageRow) -> MessageView:
+        """View of a stored outbox row read in bulk (no payload beyond category and shipment)."""
+        return cls(
+            row.id,
+            row.dedupe_key,
+            row.kind,
+            row.status,
+            row.channel,
+            row.recipient,
+            row.scheduled_at,
+            row.created_at,
+            {},
+            row.customer_id,
+            row.last_error,
+            row.category,
+            row.shipment_id,
         )
 
 
@@ -74,9 +131,9 @@ class MessageView:
 class CustomerFacts:
     """A customer with the chat identities verified for them and their preferences."""
 
-    customer: Customer
-    identities: list[ChannelIdentity]
-    preference: NotificationPreference | None
+    customer: Customer | CustomerRow
+    identities: Sequence[ChannelIdentity | IdentityRow]
+    preference: NotificationPreference | PreferenceRow | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,18 +188,24 @@ async def load_facts(
     repos: Repositories, order_ids: Sequence[int], *, guard_for: Collection[int] = ()
 ) -> dict[int, OrderFacts]:
     """Facts of these orders (missing orders are absent); ``guard_for`` orders also get guard facts."""
-    details = await repos.orders.details_many(order_ids=order_ids)
+    details = await repos.orders.detail_rows(order_ids=order_ids)
     if not details:
         return {}
     ids = [int(d.order.id or 0) for d in details]
     customer_ids = sorted({int(d.customer.id or 0) for d in details})
-    identities = await repos.identities.for_customers(customer_ids=customer_ids)
-    preferences = await repos.preferences.for_customers(customer_ids=customer_ids)
+    identities = await repos.identities.verified_rows(customer_ids=customer_ids)
+    preferences = await repos.preferences.rows_for_customers(customer_ids=customer_ids)
     messages: dict[int, list[MessageView]] = {}
-    for row in await repos.outbox.for_orders(order_ids=ids):
-        messages.setdefault(int(row.order_id or 0), []).append(MessageView.of(row))
+    of_row = MessageView.of_row
+    for row in await repos.outbox.message_rows(order_ids=ids):
+        view = of_row(row)
+        order_messages = messages.get(row.order_id or 0)
+        if order_messages is None:
+            messages[row.order_id or 0] = [view]
+        else:
+            order_messages.append(view)
     decided = await repos.decisions.decided_keys(order_ids=ids)
-    guards = await load_guards(repos, [d for d in details if d.order.id in guard_for])
+    guards = await load_guards(repos, [d for d in details if d.order.id in guard_for]) if guard_for else {}
     by_customer = {int(d.customer.id or 0): d.customer for d in details}
     customers = {
         cid: CustomerFacts(
@@ -154,11 +217,13 @@ async def load_facts(
     for d in details:
         oid = int(d.order.id or 0)
         views = messages.get(oid, [])
+        keys = decided.get(oid)
+        known = {m.dedupe_key for m in views}
         facts[oid] = OrderFacts(
             details=d,
             customer=customers[int(d.customer.id or 0)],
             messages=views,
-            decided=decided.get(oid, set()) | {m.dedupe_key for m in views},
+            decided=known | keys if keys else known,
             guard=guards.get(oid),
         )
     return facts

@@ -195,7 +195,7 @@ async def _batch_repositories(plain: Repositories, events: Sequence[NormalizedEv
             NewInboxEntry(
                 source=e.source,
                 external_id=e.event_id,
-                payload=e.model_dump(mode="json"),
+                payload_json=e.model_dump_json(),
                 order_number=e.order_number,
                 tracking_number=e.tracking_number,
             )

@@ -248,11 +248,9 @@ class NotificationPolicy:
             due_at=due,
             identity_id=identity.id,
         )
-        message = MessageView(
-            id=None,
+        message = MessageView.planned(
             dedupe_key=proposal.dedupe_key,
             kind=kind.value,
-            status="pending",
             channel=identity.channel,
             recipient=identity.external_id,
             scheduled_at=due,
@@ -320,11 +318,9 @@ class NotificationPolicy:
             )
             return
         text = staff_alert_text(proposal, facts)
-        message = MessageView(
-            id=None,
+        message = MessageView.planned(
             dedupe_key=key,
             kind=STAFF_ALERT_KIND,
-            status="pending",
             channel=STAFF_CHANNEL,
             recipient=self._settings.slack_support_channel,
             scheduled_at=now,

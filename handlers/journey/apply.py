@@ -621,13 +621,7 @@ async def apply_event(
     """
     config = config or JourneyConfig()
     check_event(event)
-    fresh = await repos.inbox.record(
-        source=event.source,
-        external_id=event.event_id,
-        payload=event.model_dump(mode="json"),
-        order_number=event.order_number,
-        tracking_number=event.tracking_number,
-    )
+    fresh = await repos.inbox.record_event(event=event)
     if not fresh:
         return ApplyOutcome(
             applied=False,

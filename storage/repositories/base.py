@@ -62,6 +62,16 @@ class Repository:
         sync.info[_DRIVER_KEY] = (sync.get_transaction(), driver)
         return driver
 
+    async def flushed_sqlite_driver(self) -> Any | None:
+        """Like :meth:`sqlite_driver`, after writing any objects pending in the session (reads on
+        the driver connection do not autoflush as ORM queries do)."""
+        if self.dialect != "sqlite":
+            return None
+        sync = self._session.sync_session
+        if sync.new or sync.deleted or sync.dirty:
+            await self._session.flush()
+        return await self.sqlite_driver()
+
     def insert(self, table: Table | Any) -> Any:
         """A dialect-specific INSERT supporting ``on_conflict_do_nothing``/``do_update``."""
         target = getattr(table, "__table__", table)

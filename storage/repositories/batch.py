@@ -8,8 +8,8 @@ serve those reads from memory and collect the writes:
   (:meth:`~BatchInboxRepository.pre_record`); ``record`` then answers from that result, so a
   duplicate is still a duplicate (also against a concurrent writer: the unique key decides).
 * :class:`BatchOrderRepository` loads the parcels the batch names, with their orders, once
-  (:meth:`~BatchOrderRepository.prefetch`); ``current_shipment``/``current_details`` answer from
-  memory and ``update_shipment`` changes the loaded parcel in memory. The changes are written in
+  (:meth:`~BatchOrderRepository.prefetch`, as light row copies); ``current_shipment``/
+  ``current_details`` answer from memory and ``update_shipment`` changes the loaded parcel in memory. The changes are written in
   one statement by :meth:`~BatchOrderRepository.sync`, which runs before any read that could
   see stale rows and before any other write to orders or shipments.
 
@@ -23,11 +23,11 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm.attributes import set_committed_value
-
+from storage.domain import NormalizedEvent
 from storage.models import Shipment, utcnow
 from storage.repositories.inbox import InboxRepository, NewInboxEntry
 from storage.repositories.orders import NewTrackingEvent, OrderDetails, OrderRepository, UpsertResult
+from storage.repositories.snapshots import ShipmentRow
 from storage.schemas import OrderIn
 
 if TYPE_CHECKING:
@@ -73,17 +73,15 @@ class BatchInboxRepository(InboxRepository):
             tracking_number=tracking_number,
         )
 
-
-_SHIPMENT_FIELDS = {
-    "status": "status",
-    "raw_status": "raw_status",
-    "eta": "eta",
-    "location": "last_location",
-    "event_at": "last_event_at",
-    "delivered_at": "delivered_at",
-    "shipped_at": "shipped_at",
-    "tracking_url": "tracking_url",
-}
+    async def record_event(self, *, event: NormalizedEvent) -> bool:
+        """Like :meth:`record` (a pre-recorded event answers without writing its payload again)."""
+        key = (event.source, event.event_id)
+        if key in self._recorded:
+            if key in self._fresh:
+                self._fresh.discard(key)
+                return True
+            return False
+        return await super().record_event(event=event)
 
 
 class BatchOrderRepository(OrderRepository):
@@ -91,23 +89,22 @@ class BatchOrderRepository(OrderRepository):
 
     def __init__(self, session: Any) -> None:
         super().__init__(session)
-        self._by_tracking: dict[str, Shipment] = {}
-        self._by_id: dict[int, Shipment] = {}
+        self._by_tracking: dict[str, Shipment | ShipmentRow] = {}
+        self._by_id: dict[int, Shipment | ShipmentRow] = {}
         self._details: dict[int, OrderDetails] = {}
-        self._dirty: dict[int, Shipment] = {}
+        self._dirty: dict[int, Shipment | ShipmentRow] = {}
         self._events: list[NewTrackingEvent] = []
 
     # ---- the batch -------------------------------------------------------------------------
     async def prefetch(self, *, tracking_numbers: Sequence[str]) -> None:
         """Load the parcels with these tracking numbers, and their orders, into memory."""
         await self.sync()
-        found = await self.shipments_by_tracking(tracking_numbers=tracking_numbers)
-        order_ids = sorted({s.order_id for s in found.values()})
-        for details in await self._details_for(order_ids, fresh=True):
-            self._details[int(details.order.id or 0)] = details
+        order_ids = await self.order_ids_for_tracking(tracking_numbers=tracking_numbers)
+        for details in await super().detail_rows(order_ids=order_ids):
+            self._details[details.order.id or 0] = details
             for shipment in details.shipments:
                 self._by_tracking[shipment.tracking_number] = shipment
-                self._by_id[int(shipment.id or 0)] = shipment
+                self._by_id[shipment.id or 0] = shipment
 
     async def sync(self) -> None:
         """Write the parcels changed in memory and the tracking events collected (two statements)."""
@@ -125,7 +122,7 @@ class BatchOrderRepository(OrderRepository):
         self._details.clear()
 
     # ---- reads served from memory ----------------------------------------------------------
-    async def current_shipment(self, *, tracking_number: str) -> Shipment | None:
+    async def current_shipment(self, *, tracking_number: str) -> Shipment | ShipmentRow | None:
         """The parcel as changed so far in this batch."""
         shipment = self._by_tracking.get(tracking_number)
         if shipment is not None:
@@ -137,7 +134,7 @@ class BatchOrderRepository(OrderRepository):
         """The order as changed so far in this batch."""
         details = self._details.get(order_id)
         if details is not None:
-            return replace(details, items=list(details.items), shipments=list(details.shipments))
+            return OrderDetails(details.order, details.customer, list(details.items), list(details.shipments))
         await self.sync()
         return await super().current_details(order_id=order_id)
 
@@ -145,13 +142,25 @@ class BatchOrderRepository(OrderRepository):
     async def details_many(self, *, order_ids: Sequence[int]) -> list[OrderDetails]:
         """See :meth:`OrderRepository.details_many` (from memory when the batch holds every order)."""
         await self.sync()
+        held = self._held(order_ids)
+        return held if held is not None else await super().details_many(order_ids=order_ids)
+
+    async def detail_rows(self, *, order_ids: Sequence[int]) -> list[OrderDetails]:
+        """See :meth:`OrderRepository.detail_rows` (from memory when the batch holds every order)."""
+        await self.sync()
+        held = self._held(order_ids)
+        return held if held is not None else await super().detail_rows(order_ids=order_ids)
+
+    def _held(self, order_ids: Sequence[int]) -> list[OrderDetails] | None:
+        """Copies of these orders from memory, or None when one of them is not held."""
         wanted = list(dict.fromkeys(order_ids))
-        if all(order_id in self._details for order_id in wanted):
-            return [
-                replace(d, items=list(d.items), shipments=list(d.shipments))
-                for d in (self._details[order_id] for order_id in wanted)
-            ]
-        return await super().details_many(order_ids=order_ids)
+        details = self._details
+        if not all(order_id in details for order_id in wanted):
+            return None
+        return [
+            OrderDetails(d.order, d.customer, list(d.items), list(d.shipments))
+            for d in (details[order_id] for order_id in wanted)
+        ]
 
     async def shipments_by_tracking(self, *, tracking_numbers: Sequence[str]) -> dict[str, Shipment]:
         """See :meth:`OrderRepository.shipments_by_tracking` (changes are written first)."""
@@ -179,7 +188,7 @@ class BatchOrderRepository(OrderRepository):
     ) -> None:
         """Change a loaded parcel in memory (written by :meth:`sync`); ``None`` leaves a field."""
         shipment = self._by_id.get(shipment_id)
-        if shipment is None:
+        if shipment is None or not isinstance(shipment, ShipmentRow):
             await self.sync()
             await super().update_shipment(
                 shipment_id=shipment_id,
@@ -193,20 +202,23 @@ class BatchOrderRepository(OrderRepository):
                 tracking_url=tracking_url,
             )
             return
-        given = {
-            "status": status,
-            "raw_status": raw_status,
-            "eta": eta,
-            "location": location,
-            "event_at": event_at,
-            "delivered_at": delivered_at,
-            "shipped_at": shipped_at,
-            "tracking_url": tracking_url,
-        }
-        for name, value in given.items():
-            if value is not None:
-                set_committed_value(shipment, _SHIPMENT_FIELDS[name], value)
-        set_committed_value(shipment, "updated_at", utcnow())
+        if status is not None:
+            shipment.status = status
+        if raw_status is not None:
+            shipment.raw_status = raw_status
+        if eta is not None:
+            shipment.eta = eta
+        if location is not None:
+            shipment.last_location = location
+        if event_at is not None:
+            shipment.last_event_at = event_at
+        if delivered_at is not None:
+            shipment.delivered_at = delivered_at
+        if shipped_at is not None:
+            shipment.shipped_at = shipped_at
+        if tracking_url is not None:
+            shipment.tracking_url = tracking_url
+        shipment.updated_at = utcnow()
         self._dirty[shipment_id] = shipment
 
     async def add_tracking_event(

@@ -11,8 +11,10 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.bulk import sqlite_value
+from storage.domain import NormalizedEvent
 from storage.models import InboxEntry, utcnow
 from storage.repositories.base import Repository
+from storage.repositories.snapshots import chunks, fetch_all_sqlite
 
 _INBOX = InboxEntry.__table__  # type: ignore[attr-defined]
 _RECORD_VALUES = {
@@ -43,10 +45,20 @@ _RECORD_SQLITE = (
     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, external_id) DO NOTHING"
 )
 
+#: :meth:`InboxRepository.record_many` as SQLite text: ``{values}`` is one ``(?, ...)`` group per row
+_RECORD_MANY_SQLITE = (
+    "INSERT INTO inbox (source, external_id, payload, status, order_number, tracking_number, received_at)"
+    " VALUES {values} ON CONFLICT (source, external_id) DO NOTHING RETURNING source, external_id"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class NewInboxEntry:
-    """One entry for :meth:`InboxRepository.record_many`."""
+    """One entry for :meth:`InboxRepository.record_many`.
+
+    ``payload_json``, when given, is the payload already written as JSON text (stored as is,
+    saving a decode and encode); ``payload`` is then ignored.
+    """
 
     source: str
     external_id: str
@@ -54,6 +66,11 @@ class NewInboxEntry:
     status: str = "processed"
     order_number: str | None = None
     tracking_number: str | None = None
+    payload_json: str | None = None
+
+    def payload_text(self) -> str:
+        """The payload as JSON text (``null`` for none)."""
+        return self.payload_json if self.payload_json is not None else json.dumps(self.payload)
 
 
 class InboxRepository(Repository):
@@ -98,6 +115,17 @@ class InboxRepository(Repository):
             },
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_event(self, *, event: NormalizedEvent) -> bool:
+        """:meth:`record` for a normalized event (its JSON form is the payload); False when
+        (source, event id) was already received."""
+        return await self.record(
+            source=event.source,
+            external_id=event.event_id,
+            payload=event.model_dump(mode="json"),
+            order_number=event.order_number,
+            tracking_number=event.tracking_number,
+        )
 
     async def pending_for(self, *, order_number: str | None, tracking_numbers: list[str]) -> list[InboxEntry]:
         """Held events that name this order or one of these tracking numbers, oldest first."""
@@ -199,6 +227,28 @@ class InboxRepository(Repository):
         if not entries:
             return set()
         now = utcnow()
+        driver = await self.flushed_sqlite_driver()
+        if driver is not None:
+            at = sqlite_value(now)
+            new: set[tuple[str, str]] = set()
+            for chunk in chunks(entries):
+                params: list[Any] = []
+                for e in chunk:
+                    params += (
+                        e.source,
+                        e.external_id,
+                        e.payload_text(),
+                        e.status,
+                        e.order_number,
+                        e.tracking_number,
+                        at,
+                    )
+                sql = _RECORD_MANY_SQLITE.format(values=", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)))
+                new.update(
+                    (source, external_id)
+                    for source, external_id in await fetch_all_sqlite(driver, sql, params)
+                )
+            return new
         stmt = (
             self.insert(InboxEntry)
             .on_conflict_do_nothing(index_elements=["source", "external_id"])
@@ -210,7 +260,7 @@ class InboxRepository(Repository):
                 {
                     "source": e.source,
                     "external_id": e.external_id,
-                    "payload": e.payload,
+                    "payload": e.payload if e.payload_json is None else json.loads(e.payload_json),
                     "status": e.status,
                     "order_number": e.order_number,
                     "tracking_number": e.tracking_number,

@@ -9,11 +9,23 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
-from storage.bulk import executemany
+from storage.bulk import executemany, sqlite_value
 from storage.models import Customer, Order, OrderItem, Shipment, TrackingEvent, utcnow
 from storage.repositories.base import Repository
 from storage.repositories.customers import normalize_phone
 from storage.repositories.rows import row_loader
+from storage.repositories.snapshots import (
+    CustomerRow,
+    ItemRow,
+    OrderRow,
+    ShipmentRow,
+    chunks,
+    core_columns,
+    core_rows,
+    fetch_all_sqlite,
+    marks,
+    row_spec,
+)
 from storage.schemas import OrderIn
 
 _CHUNK = 500
@@ -31,6 +43,32 @@ _SHIPMENT_COLUMNS = (
     "updated_at",
 )
 
+#: what :meth:`OrderRepository.save_shipments` writes back (besides ``updated_at``)
+_SAVED_SHIPMENT_COLUMNS = (
+    "status",
+    "raw_status",
+    "eta",
+    "last_location",
+    "last_event_at",
+    "delivered_at",
+    "shipped_at",
+    "tracking_url",
+)
+_SAVE_SHIPMENTS_SQLITE = (
+    "UPDATE shipments SET "
+    + ", ".join(f"{c} = ?" for c in (*_SAVED_SHIPMENT_COLUMNS, "updated_at"))
+    + " WHERE id = ?"
+)
+_TRACKING_EVENT_COLUMNS = (
+    "shipment_id",
+    "occurred_at",
+    "status",
+    "substatus",
+    "raw_status",
+    "location",
+    "source",
+    "event_id",
+)
 
 #: built once: the statements of :meth:`OrderRepository.details_for_number`
 _ORDER_AND_CUSTOMER = (
@@ -44,12 +82,16 @@ _SHIPMENTS_OF = select(Shipment).where(Shipment.order_id == bindparam("order_id"
 
 @dataclass(slots=True)
 class OrderDetails:
-    """An order with everything needed to talk about it."""
+    """An order with everything needed to talk about it.
 
-    order: Order
-    customer: Customer
-    items: list[OrderItem] = field(default_factory=list)
-    shipments: list[Shipment] = field(default_factory=list)
+    The parts are model objects, or their light copies (:mod:`storage.repositories.snapshots`)
+    when read in bulk by :meth:`OrderRepository.detail_rows`: same attributes, same values.
+    """
+
+    order: Order | OrderRow
+    customer: Customer | CustomerRow
+    items: list[OrderItem | ItemRow] = field(default_factory=list)
+    shipments: list[Shipment | ShipmentRow] = field(default_factory=list)
 
     @property
     def number(self) -> str:
@@ -219,6 +261,96 @@ class OrderRepository(Repository):
         """Several orders with their customers, items and shipments, in the order asked, re-read
         from the database (like :meth:`current_details`)."""
         return await self._details_for(list(dict.fromkeys(order_ids)), fresh=True)
+
+    async def detail_rows(self, *, order_ids: Sequence[int]) -> list[OrderDetails]:
+        """Like :meth:`details_many` (fresh from the database, in the order asked, missing orders
+        absent), built of light row copies instead of model objects: for bulk readers."""
+        wanted = list(dict.fromkeys(order_ids))
+        if not wanted:
+            return []
+        driver = await self.flushed_sqlite_driver()
+        if driver is not None:
+            by_id = await self._sqlite_detail_rows(driver, wanted)
+        else:
+            by_id = await self._core_detail_rows(wanted)
+        return [by_id[i] for i in wanted if i in by_id]
+
+    async def _sqlite_detail_rows(self, driver: Any, order_ids: list[int]) -> dict[int, OrderDetails]:
+        orders, customers = row_spec(OrderRow), row_spec(CustomerRow)
+        items, shipments = row_spec(ItemRow), row_spec(ShipmentRow)
+        by_id: dict[int, OrderDetails] = {}
+        for chunk in chunks(order_ids):
+            where = f"IN ({marks(len(chunk))})"
+            for row in await fetch_all_sqlite(
+                driver,
+                f"SELECT {orders.columns}, {customers.columns} FROM orders"
+                f" JOIN customers ON customers.id = orders.customer_id WHERE orders.id {where}",
+                chunk,
+            ):
+                order = orders.build(row)
+                by_id[order.id] = OrderDetails(order=order, customer=customers.build(row, orders.width))
+            for row in await fetch_all_sqlite(
+                driver,
+                f"SELECT {items.columns} FROM order_items WHERE order_items.order_id {where}"
+                " ORDER BY order_items.id",
+                chunk,
+            ):
+                item = items.build(row)
+                by_id[item.order_id].items.append(item)
+            for row in await fetch_all_sqlite(
+                driver,
+                f"SELECT {shipments.columns} FROM shipments WHERE shipments.order_id {where}"
+                " ORDER BY shipments.id",
+                chunk,
+            ):
+                shipment = shipments.build(row)
+                by_id[shipment.order_id].shipments.append(shipment)
+        return by_id
+
+    async def _core_detail_rows(self, order_ids: list[int]) -> dict[int, OrderDetails]:
+        orders, customers = Order.__table__, Customer.__table__  # type: ignore[attr-defined]
+        width = len(core_columns(OrderRow))
+        by_id: dict[int, OrderDetails] = {}
+        for chunk in chunks(order_ids):
+            result = await self._session.execute(
+                select(*core_columns(OrderRow), *core_columns(CustomerRow))
+                .select_from(orders.join(customers, customers.c.id == orders.c.customer_id))
+                .where(orders.c.id.in_(chunk))
+            )
+            for row in result.all():
+                order = OrderRow(*row[:width])
+                by_id[order.id] = OrderDetails(order=order, customer=CustomerRow(*row[width:]))
+            item_table = OrderItem.__table__  # type: ignore[attr-defined]
+            for item in await core_rows(
+                self._session, ItemRow, item_table.c.order_id.in_(chunk), order_by=item_table.c.id
+            ):
+                by_id[item.order_id].items.append(item)
+            ship_table = Shipment.__table__  # type: ignore[attr-defined]
+            for shipment in await core_rows(
+                self._session, ShipmentRow, ship_table.c.order_id.in_(chunk), order_by=ship_table.c.id
+            ):
+                by_id[shipment.order_id].shipments.append(shipment)
+        return by_id
+
+    async def order_ids_for_tracking(self, *, tracking_numbers: Sequence[str]) -> list[int]:
+        """Ids (ascending, each once) of the orders owning parcels with these tracking numbers."""
+        numbers = list(dict.fromkeys(tracking_numbers))
+        found: set[int] = set()
+        driver = await self.flushed_sqlite_driver()
+        for chunk in chunks(numbers):
+            if driver is not None:
+                rows = await fetch_all_sqlite(
+                    driver,
+                    f"SELECT order_id FROM shipments WHERE tracking_number IN ({marks(len(chunk))})",
+                    chunk,
+                )
+                found.update(row[0] for row in rows)
+            else:
+                result = await self._session.execute(
+                    select(Shipment.order_id).where(Shipment.tracking_number.in_(chunk))
+                )
+                found.update(result.scalars())
+        return sorted(found)
 
     async def with_overdue_shipments(
         self, *, as_of: date, stalled_before: datetime | None = None, after_id: int = 0, limit: int = 200
@@ -460,7 +592,7 @@ class OrderRepository(Repository):
             found.update({s.tracking_number: s for s in result.scalars()})
         return found
 
-    async def save_shipments(self, shipments: Sequence[Shipment]) -> None:
+    async def save_shipments(self, shipments: Sequence[Shipment | ShipmentRow]) -> None:
         """Write the tracking fields of detached shipment copies back by id, in one statement.
 
         Saves status, raw status, ETA, last location, last event time, delivery and ship times,
@@ -468,26 +600,42 @@ class OrderRepository(Repository):
         """
         if not shipments:
             return
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            convert = sqlite_value
+            now = None
+            rows = []
+            for s in shipments:
+                updated = s.updated_at
+                if updated is None:
+                    now = now or utcnow()
+                    updated = now
+                rows.append(
+                    (
+                        s.status,
+                        s.raw_status,
+                        None if s.eta is None else s.eta.isoformat(),
+                        s.last_location,
+                        None if s.last_event_at is None else convert(s.last_event_at),
+                        None if s.delivered_at is None else convert(s.delivered_at),
+                        None if s.shipped_at is None else convert(s.shipped_at),
+                        s.tracking_url,
+                        convert(updated),
+                        s.id,
+                    )
+                )
+            await driver.executemany(_SAVE_SHIPMENTS_SQLITE, rows)
+            return
         table = Shipment.__table__  # type: ignore[attr-defined]
-        columns = (
-            "status",
-            "raw_status",
-            "eta",
-            "last_location",
-            "last_event_at",
-            "delivered_at",
-            "shipped_at",
-            "tracking_url",
-        )
         await self._session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values(**{c: bindparam(f"b_{c}") for c in (*columns, "updated_at")}),
+            .values(**{c: bindparam(f"b_{c}") for c in (*_SAVED_SHIPMENT_COLUMNS, "updated_at")}),
             [
                 {
                     "b_id": s.id,
                     "b_updated_at": s.updated_at or utcnow(),
-                    **{f"b_{c}": getattr(s, c) for c in columns},
+                    **{f"b_{c}": getattr(s, c) for c in _SAVED_SHIPMENT_COLUMNS},
                 }
                 for s in shipments
             ],
@@ -496,21 +644,21 @@ class OrderRepository(Repository):
 
     async def add_tracking_events(self, events: Sequence[NewTrackingEvent]) -> None:
         """Append several tracking events in one statement."""
-        if not events:
-            return
-        await self._session.execute(
-            TrackingEvent.__table__.insert(),  # type: ignore[attr-defined]
+        await executemany(
+            self._session,
+            "tracking_events",
+            _TRACKING_EVENT_COLUMNS,
             [
-                {
-                    "shipment_id": e.shipment_id,
-                    "occurred_at": e.occurred_at,
-                    "status": e.status,
-                    "substatus": e.substatus,
-                    "raw_status": e.raw_status,
-                    "location": e.location,
-                    "source": e.source,
-                    "event_id": e.event_id,
-                }
+                (
+                    e.shipment_id,
+                    e.occurred_at,
+                    e.status,
+                    e.substatus,
+                    e.raw_status,
+                    e.location,
+                    e.source,
+                    e.event_id,
+                )
                 for e in events
             ],
         )

@@ -11,6 +11,41 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 
 from storage.models import DecisionLogEntry, OutboxMessage, utcnow
 from storage.repositories.base import Repository
+from storage.repositories.snapshots import (
+    CHUNK,
+    MessageRow,
+    chunks,
+    fetch_all_sqlite,
+    marks,
+    payload_category,
+    payload_shipment_id,
+    utc_from_sqlite,
+)
+
+#: :class:`MessageRow` columns as stored (the payload's two fields are added per dialect)
+_MESSAGE_COLUMNS = (
+    "id",
+    "order_id",
+    "customer_id",
+    "dedupe_key",
+    "kind",
+    "channel",
+    "recipient",
+    "scheduled_at",
+    "status",
+    "last_error",
+    "created_at",
+)
+#: :meth:`OutboxRepository.message_rows` on SQLite: the payload fields are read by SQLite's JSON
+#: functions with the types Python's ``json`` would give (``true``/``false`` are integers there too)
+_MESSAGE_ROWS_SQLITE = (
+    "SELECT "
+    + ", ".join(_MESSAGE_COLUMNS)
+    + ", CASE WHEN json_type(payload, '$.category') = 'text' THEN json_extract(payload, '$.category') END"
+    + ", CASE WHEN json_type(payload, '$.shipment_id') IN ('integer', 'true', 'false')"
+    + " THEN json_extract(payload, '$.shipment_id') END"
+    + " FROM outbox WHERE order_id IN ({marks}) ORDER BY id"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +288,38 @@ class OutboxRepository(Repository):
             .order_by(OutboxMessage.id)
         )
         return list(result.scalars())
+
+    async def message_rows(self, *, order_ids: Sequence[int]) -> list[MessageRow]:
+        """Every message of these orders as light rows (no payload: its ``category`` and
+        ``shipment_id`` only), oldest first; what the notification policy needs."""
+        wanted = list(dict.fromkeys(order_ids))
+        if not wanted:
+            return []
+        found: list[MessageRow] = []
+        driver = await self.flushed_sqlite_driver()
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        for chunk in chunks(wanted):
+            if driver is not None:
+                for row in await fetch_all_sqlite(
+                    driver, _MESSAGE_ROWS_SQLITE.format(marks=marks(len(chunk))), chunk
+                ):
+                    values = list(row)
+                    values[7] = utc_from_sqlite(values[7])
+                    if values[10] is not None:
+                        values[10] = utc_from_sqlite(values[10])
+                    found.append(MessageRow(*values))
+                continue
+            result = await self._session.execute(
+                select(*(table.c[c] for c in _MESSAGE_COLUMNS), table.c.payload).where(
+                    table.c.order_id.in_(chunk)
+                )
+            )
+            for row in result.all():
+                payload = row[-1]
+                found.append(MessageRow(*row[:-1], payload_category(payload), payload_shipment_id(payload)))
+        if driver is None or len(wanted) > CHUNK:
+            found.sort(key=lambda m: m.id)
+        return found
 
     async def cancel(
         self, *, message_ids: Sequence[int], reason: str, statuses: Sequence[str] = ("pending",)

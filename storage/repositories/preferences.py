@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from storage.bulk import sqlite_value
 from storage.models import NotificationPreference, VerificationAttempt, utcnow
 from storage.repositories.base import Repository, execute_sqlite, fetch_one_sqlite
+from storage.repositories.snapshots import PreferenceRow, chunks, core_rows, fetch_all_sqlite, marks, row_spec
 
 
 class PreferenceRepository(Repository):
@@ -73,6 +74,25 @@ class PreferenceRepository(Repository):
             .execution_options(populate_existing=True)
         )
         return {pref.customer_id: pref for pref in result.scalars()}
+
+    async def rows_for_customers(self, *, customer_ids: Sequence[int]) -> dict[int, PreferenceRow]:
+        """Like :meth:`for_customers`, as light row copies (for bulk readers)."""
+        wanted = list(dict.fromkeys(customer_ids))
+        found: dict[int, PreferenceRow] = {}
+        driver = await self.flushed_sqlite_driver() if wanted else None
+        for chunk in chunks(wanted):
+            if driver is not None:
+                spec = row_spec(PreferenceRow)
+                sql = (
+                    f"SELECT {spec.columns} FROM notification_preferences"
+                    f" WHERE notification_preferences.customer_id IN ({marks(len(chunk))})"
+                )
+                rows = [spec.build(row) for row in await fetch_all_sqlite(driver, sql, chunk)]
+            else:
+                table = NotificationPreference.__table__  # type: ignore[attr-defined]
+                rows = await core_rows(self._session, PreferenceRow, table.c.customer_id.in_(chunk))
+            found.update((pref.customer_id, pref) for pref in rows)
+        return found
 
 
 #: the verification statements as SQLite text, run on the driver connection (the p99 tail)
