@@ -198,8 +198,9 @@ class NotificationPolicy:
         self, proposal: ProposedMessage, facts: OrderFacts, plan: Plan, now: datetime
     ) -> PolicyOutcome:
         kind = proposal.kind
-        category = CATEGORY_OF_KIND.get(kind, kind.value)
-        stale = superseded_reason(kind.value, proposal.shipment_id, facts.details)
+        kind_value = kind.value
+        category = CATEGORY_OF_KIND.get(kind, kind_value)
+        stale = superseded_reason(kind_value, proposal.shipment_id, facts.details)
         if stale is not None:
             return self._suppress(proposal, facts, plan, now, stale)
         pref = facts.customer.preference
@@ -227,14 +228,14 @@ class NotificationPolicy:
             if touches >= cap:
                 return self._suppress(proposal, facts, plan, now, f"touch cap reached ({touches} of {cap})")
         for message in replaced:
-            plan.cancel(message, facts.order_id, f"consolidated into {kind.value}")
+            plan.cancel(message, facts.order_id, f"consolidated into {kind_value}")
             if message.id is None:
                 plan.log(
                     now,
                     facts.order_id,
                     message.kind,
                     Decision.CANCELLED,
-                    f"consolidated into {kind.value}",
+                    f"consolidated into {kind_value}",
                     message.dedupe_key,
                 )
 
@@ -250,7 +251,7 @@ class NotificationPolicy:
         )
         message = MessageView.planned(
             dedupe_key=proposal.dedupe_key,
-            kind=kind.value,
+            kind=kind_value,
             channel=identity.channel,
             recipient=identity.external_id,
             scheduled_at=due,
@@ -267,8 +268,8 @@ class NotificationPolicy:
         else:
             reason = target
             decision = Decision.QUEUED
-        plan.log(now, facts.order_id, kind.value, decision, reason, proposal.dedupe_key)
-        return PolicyOutcome(kind.value, proposal.dedupe_key, decision, reason, due, identity.channel)
+        plan.log(now, facts.order_id, kind_value, decision, reason, proposal.dedupe_key)
+        return PolicyOutcome(kind_value, proposal.dedupe_key, decision, reason, due, identity.channel)
 
     def _timing(
         self, proposal: ProposedMessage, facts: OrderFacts, now: datetime

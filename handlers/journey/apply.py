@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -403,29 +402,41 @@ async def _track(
     elif event.status is not None and new_status != event.status:
         reason = f"{event.status.value} may not follow {before.status.value}: kept"
     else:
-        changes: dict[str, Any] = {
-            "status": new_status if new_status != before.status else None,
-            "raw_status": event.raw_status if event.status is not None else None,
-            "eta": event.eta,
-            "last_location": event.location,
-            "last_event_at": event.occurred_at,
-            "delivered_at": event.occurred_at
+        # what the scan changes (None: unchanged)
+        status = new_status if new_status != before.status else None
+        raw_status = event.raw_status if event.status is not None else None
+        delivered_at = (
+            event.occurred_at
             if new_status == ShipmentStatus.DELIVERED and before.status != ShipmentStatus.DELIVERED
-            else None,
-            "tracking_url": None if before.tracking_url else _data_text(event, "tracking_url"),
-        }
-        changes = {key: value for key, value in changes.items() if value is not None}
+            else None
+        )
+        tracking_url = None if before.tracking_url else _data_text(event, "tracking_url")
         await repos.orders.update_shipment(
             shipment_id=before.id,
-            status=changes["status"].value if "status" in changes else None,
-            raw_status=changes.get("raw_status"),
-            eta=changes.get("eta"),
-            location=changes.get("last_location"),
-            event_at=changes.get("last_event_at"),
-            delivered_at=changes.get("delivered_at"),
-            tracking_url=changes.get("tracking_url"),
+            status=None if status is None else status.value,
+            raw_status=raw_status,
+            eta=event.eta,
+            location=event.location,
+            event_at=event.occurred_at,
+            delivered_at=delivered_at,
+            tracking_url=tracking_url,
         )
-        return "shipment updated", replace(before, **changes)
+        after = ShipmentState(
+            id=before.id,
+            tracking_number=before.tracking_number,
+            carrier=before.carrier,
+            status=before.status if status is None else status,
+            tracking_url=before.tracking_url if tracking_url is None else tracking_url,
+            raw_status=before.raw_status if raw_status is None else raw_status,
+            eta=before.eta if event.eta is None else event.eta,
+            promised_by=before.promised_by,
+            shipped_at=before.shipped_at,
+            delivered_at=before.delivered_at if delivered_at is None else delivered_at,
+            last_event_at=before.last_event_at if event.occurred_at is None else event.occurred_at,
+            last_location=before.last_location if event.location is None else event.location,
+            skus=before.skus,
+        )
+        return "shipment updated", after
     log.info("event %s for parcel %s: %s", event.event_id, before.tracking_number, reason)
     return reason, before
 

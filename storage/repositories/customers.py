@@ -174,7 +174,7 @@ class IdentityRepository(Repository):
                     f"SELECT {spec.columns} FROM channel_identities WHERE channel_identities.customer_id"
                     f" IN ({marks(len(chunk))}) AND channel_identities.verified = 1"
                 )
-                rows.extend(spec.build(row) for row in await fetch_all_sqlite(driver, sql, chunk))
+                rows.extend(spec.build_all(await fetch_all_sqlite(driver, sql, chunk)))
             else:
                 table = ChannelIdentity.__table__  # type: ignore[attr-defined]
                 rows.extend(

@@ -281,29 +281,31 @@ class OrderRepository(Repository):
         by_id: dict[int, OrderDetails] = {}
         for chunk in chunks(order_ids):
             where = f"IN ({marks(len(chunk))})"
-            for row in await fetch_all_sqlite(
+            rows = await fetch_all_sqlite(
                 driver,
                 f"SELECT {orders.columns}, {customers.columns} FROM orders"
                 f" JOIN customers ON customers.id = orders.customer_id WHERE orders.id {where}",
                 chunk,
+            )
+            for order, customer in zip(
+                orders.build_all(rows), customers.build_all(rows, orders.width), strict=True
             ):
-                order = orders.build(row)
-                by_id[order.id] = OrderDetails(order=order, customer=customers.build(row, orders.width))
-            for row in await fetch_all_sqlite(
+                by_id[order.id] = OrderDetails(order, customer, [], [])
+            rows = await fetch_all_sqlite(
                 driver,
                 f"SELECT {items.columns} FROM order_items WHERE order_items.order_id {where}"
                 " ORDER BY order_items.id",
                 chunk,
-            ):
-                item = items.build(row)
+            )
+            for item in items.build_all(rows):
                 by_id[item.order_id].items.append(item)
-            for row in await fetch_all_sqlite(
+            rows = await fetch_all_sqlite(
                 driver,
                 f"SELECT {shipments.columns} FROM shipments WHERE shipments.order_id {where}"
                 " ORDER BY shipments.id",
                 chunk,
-            ):
-                shipment = shipments.build(row)
+            )
+            for shipment in shipments.build_all(rows):
                 by_id[shipment.order_id].shipments.append(shipment)
         return by_id
 
@@ -602,7 +604,16 @@ class OrderRepository(Repository):
             return
         driver = await self.sqlite_driver()
         if driver is not None:
-            convert = sqlite_value
+            texts: dict[Any, str] = {}  # equal dates and times are written once
+
+            def convert(value: Any) -> Any:
+                if value is None:
+                    return None
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = sqlite_value(value)
+                return text
+
             now = None
             rows = []
             for s in shipments:
@@ -614,11 +625,11 @@ class OrderRepository(Repository):
                     (
                         s.status,
                         s.raw_status,
-                        None if s.eta is None else s.eta.isoformat(),
+                        convert(s.eta),
                         s.last_location,
-                        None if s.last_event_at is None else convert(s.last_event_at),
-                        None if s.delivered_at is None else convert(s.delivered_at),
-                        None if s.shipped_at is None else convert(s.shipped_at),
+                        convert(s.last_event_at),
+                        convert(s.delivered_at),
+                        convert(s.shipped_at),
                         s.tracking_url,
                         convert(updated),
                         s.id,

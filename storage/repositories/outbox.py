@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, func, or_, select, update
 
+from storage.bulk import executemany, sqlite_value
 from storage.models import DecisionLogEntry, OutboxMessage, utcnow
 from storage.repositories.base import Repository
 from storage.repositories.snapshots import (
@@ -35,6 +37,31 @@ _MESSAGE_COLUMNS = (
     "status",
     "last_error",
     "created_at",
+)
+#: :meth:`OutboxRepository.enqueue_many` on SQLite: ``{values}`` is one ``(?, ...)`` group per row
+_ENQUEUE_COLUMNS = (
+    "dedupe_key",
+    "kind",
+    "channel",
+    "recipient",
+    "payload",
+    "scheduled_at",
+    "order_id",
+    "customer_id",
+    "status",
+    "last_error",
+    "attempts",
+    "created_at",
+)
+_ENQUEUE_SQLITE = (
+    f"INSERT INTO outbox ({', '.join(_ENQUEUE_COLUMNS)}) VALUES {{values}}"
+    " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key"
+)
+#: :meth:`OutboxRepository.cancel_each` on SQLite: one ``(?, ?)`` (id, reason) group per message
+_CANCEL_EACH_SQLITE = (
+    "WITH reasons(id, reason) AS (VALUES {values})"
+    " UPDATE outbox SET status = 'cancelled', last_error = reasons.reason, claimed_by = NULL"
+    " FROM reasons WHERE outbox.id = reasons.id AND outbox.status IN ({statuses}) RETURNING outbox.id"
 )
 #: :meth:`OutboxRepository.message_rows` on SQLite: the payload fields are read by SQLite's JSON
 #: functions with the types Python's ``json`` would give (``true``/``false`` are integers there too)
@@ -253,6 +280,9 @@ class OutboxRepository(Repository):
         """Add several messages; returns the dedupe keys actually written (existing keys are skipped)."""
         if not rows:
             return set()
+        driver = await self.flushed_sqlite_driver()
+        if driver is not None:
+            return await self._enqueue_many_sqlite(driver, rows)
         stmt = (
             self.insert(OutboxMessage)
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -277,6 +307,41 @@ class OutboxRepository(Repository):
         ]
         result = await self._session.execute(stmt, values)
         return set(result.scalars())
+
+    async def _enqueue_many_sqlite(self, driver: Any, rows: Sequence[NewOutboxRow]) -> set[str]:
+        """:meth:`enqueue_many` on the SQLite driver connection, a few hundred rows per statement."""
+        inserted: set[str] = set()
+        times: dict[datetime, str] = {}
+        dumps = json.dumps
+
+        def at(value: datetime) -> str:
+            text = times.get(value)
+            if text is None:
+                text = times[value] = sqlite_value(value)
+            return text
+
+        width = len(_ENQUEUE_COLUMNS)
+        group = "(" + ", ".join("?" * width) + ")"
+        for chunk in chunks(rows):
+            params: list[Any] = []
+            for row in chunk:
+                params += (
+                    row.dedupe_key,
+                    row.kind,
+                    row.channel,
+                    row.recipient,
+                    dumps(row.payload),
+                    at(row.scheduled_at),
+                    row.order_id,
+                    row.customer_id,
+                    row.status,
+                    None if row.last_error is None else row.last_error[:500],
+                    0,
+                    at(row.created_at),
+                )
+            sql = _ENQUEUE_SQLITE.format(values=", ".join([group] * len(chunk)))
+            inserted.update(key for (key,) in await fetch_all_sqlite(driver, sql, params))
+        return inserted
 
     async def for_orders(self, *, order_ids: Sequence[int]) -> list[OutboxMessage]:
         """Every message of these orders, oldest first."""
@@ -343,6 +408,18 @@ class OutboxRepository(Repository):
         returns the ids cancelled."""
         cancelled: list[int] = []
         ids = list(reasons)
+        driver = await self.flushed_sqlite_driver() if ids else None
+        if driver is not None:
+            for chunk in chunks(ids):
+                params: list[Any] = []
+                for i in chunk:
+                    params += (i, reasons[i][:500])
+                params.extend(statuses)
+                sql = _CANCEL_EACH_SQLITE.format(
+                    values=", ".join(["(?, ?)"] * len(chunk)), statuses=marks(len(statuses))
+                )
+                cancelled.extend(row[0] for row in await fetch_all_sqlite(driver, sql, params))
+            return sorted(cancelled)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             reason = case({i: reasons[i][:500] for i in chunk}, value=OutboxMessage.id)
@@ -431,33 +508,38 @@ class DecisionLogRepository(Repository):
 
     async def add_many(self, entries: Sequence[NewDecision]) -> None:
         """Append several decisions with their own timestamps."""
-        if not entries:
-            return
-        await self._session.execute(
-            DecisionLogEntry.__table__.insert(),  # type: ignore[attr-defined]
-            [
-                {
-                    "order_id": e.order_id,
-                    "kind": e.kind,
-                    "decision": e.decision,
-                    "reason": e.reason[:300],
-                    "dedupe_key": e.dedupe_key,
-                    "created_at": e.created_at,
-                }
-                for e in entries
-            ],
+        await executemany(
+            self._session,
+            "decision_log",
+            ("order_id", "kind", "decision", "reason", "dedupe_key", "created_at"),
+            [(e.order_id, e.kind, e.decision, e.reason[:300], e.dedupe_key, e.created_at) for e in entries],
         )
 
     async def decided_keys(self, *, order_ids: Sequence[int]) -> dict[int, set[str]]:
         """Dedupe keys that already have a decision, per order."""
         if not order_ids:
             return {}
-        result = await self._session.execute(
-            select(DecisionLogEntry.order_id, DecisionLogEntry.dedupe_key).where(
-                DecisionLogEntry.order_id.in_(list(order_ids)), DecisionLogEntry.dedupe_key.is_not(None)
-            )
-        )
         keys: dict[int, set[str]] = {}
-        for order_id, key in result.all():
-            keys.setdefault(order_id, set()).add(key)
+        driver = await self.flushed_sqlite_driver()
+        for chunk in chunks(list(order_ids)):
+            if driver is not None:
+                rows = await fetch_all_sqlite(
+                    driver,
+                    "SELECT order_id, dedupe_key FROM decision_log"
+                    f" WHERE order_id IN ({marks(len(chunk))}) AND dedupe_key IS NOT NULL",
+                    chunk,
+                )
+            else:
+                result = await self._session.execute(
+                    select(DecisionLogEntry.order_id, DecisionLogEntry.dedupe_key).where(
+                        DecisionLogEntry.order_id.in_(chunk), DecisionLogEntry.dedupe_key.is_not(None)
+                    )
+                )
+                rows = result.all()
+            for order_id, key in rows:
+                found = keys.get(order_id)
+                if found is None:
+                    keys[order_id] = {key}
+                else:
+                    found.add(key)
         return keys

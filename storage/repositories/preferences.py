@@ -87,7 +87,7 @@ class PreferenceRepository(Repository):
                     f"SELECT {spec.columns} FROM notification_preferences"
                     f" WHERE notification_preferences.customer_id IN ({marks(len(chunk))})"
                 )
-                rows = [spec.build(row) for row in await fetch_all_sqlite(driver, sql, chunk)]
+                rows = spec.build_all(await fetch_all_sqlite(driver, sql, chunk))
             else:
                 table = NotificationPreference.__table__  # type: ignore[attr-defined]
                 rows = await core_rows(self._session, PreferenceRow, table.c.customer_id.in_(chunk))

@@ -167,15 +167,21 @@ def utc_from_sqlite(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _converter(column_type: Any) -> Callable[[Any], Any] | None:
+def json_from_sqlite(value: str) -> Any:
+    """A stored JSON value (``[]``, the common case, without the parser)."""
+    return [] if value == "[]" else json.loads(value)
+
+
+def _converter(column_type: Any) -> tuple[Callable[[Any], Any], bool] | None:
+    """How a column's stored values are converted, and whether equal values may share a result."""
     if isinstance(column_type, UTCDateTime):
-        return utc_from_sqlite
+        return utc_from_sqlite, True
     if isinstance(column_type, Date):
-        return date.fromisoformat
+        return date.fromisoformat, True
     if isinstance(column_type, JSON):
-        return json.loads
+        return json_from_sqlite, False  # mutable: never shared
     if isinstance(column_type, Boolean):
-        return bool
+        return bool, False
     return None
 
 
@@ -187,17 +193,37 @@ class RowSpec:
     #: ``table.col1, table.col2, ...`` in the row class's field order
     columns: str
     width: int
-    #: (position, converter) of the columns that need converting (None values stay None)
-    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
+    #: (position, converter, shared) of the columns that need converting (None values stay None);
+    #: ``shared``: equal stored values convert to one (immutable) value
+    conversions: tuple[tuple[int, Callable[[Any], Any], bool], ...]
 
     def build(self, row: Sequence[Any], start: int = 0) -> Any:
         """The row object of ``row[start : start + width]``."""
-        values = list(row[start : start + self.width]) if start or len(row) != self.width else list(row)
-        for position, convert in self.conversions:
-            value = values[position]
-            if value is not None:
-                values[position] = convert(value)
-        return self.row_class(*values)
+        return self.build_all([row], start)[0]
+
+    def build_all(self, rows: Sequence[Sequence[Any]], start: int = 0) -> list[Any]:
+        """The row objects of ``row[start : start + width]`` for each row (equal timestamps and
+        dates are converted once)."""
+        make, width, conversions = self.row_class, self.width, self.conversions
+        caches: list[dict[Any, Any]] = [{} for _ in conversions]
+        whole = start == 0 and bool(rows) and len(rows[0]) == width
+        built: list[Any] = []
+        for row in rows:
+            values = list(row) if whole else list(row[start : start + width])
+            for index, (position, convert, shared) in enumerate(conversions):
+                value = values[position]
+                if value is None:
+                    continue
+                if shared:
+                    cache = caches[index]
+                    done = cache.get(value)
+                    if done is None:
+                        done = cache[value] = convert(value)
+                    values[position] = done
+                else:
+                    values[position] = convert(value)
+            built.append(make(*values))
+        return built
 
 
 _MODEL_OF: dict[type[Any], type[Any]] = {
@@ -217,7 +243,7 @@ def row_spec(row_class: type[Any]) -> RowSpec:
     names = [f.name for f in fields(row_class)]
     columns = [table.c[name] for name in names]
     conversions = tuple(
-        (i, convert) for i, column in enumerate(columns) if (convert := _converter(column.type)) is not None
+        (i, *how) for i, column in enumerate(columns) if (how := _converter(column.type)) is not None
     )
     return RowSpec(
         row_class=row_class,
