@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from storage.domain import NormalizedEvent
 from storage.repositories.batch import BatchInboxRepository, BatchOrderRepository, batch_repositories
 from storage.repositories.inbox import NewInboxEntry
 from storage.schemas import OrderIn
@@ -111,3 +112,40 @@ async def test_other_writes_flush_the_batch_first(store: Store) -> None:
         "delivered",
         NOW,
     )
+
+
+async def test_batch_inbox_record_event_answers_from_the_bulk_insert(store: Store) -> None:
+    def event(event_id: str) -> NormalizedEvent:
+        return NormalizedEvent.model_validate(
+            {
+                "event_id": event_id,
+                "source": "api",
+                "occurred_at": "2026-11-22T10:00:00Z",
+                "type": "shipment.updated",
+                "tracking_number": "1Z1",
+            }
+        )
+
+    async with store.transaction() as plain:
+        await plain.inbox.record_event(event=event("old"))
+    async with store.transaction() as plain:
+        inbox = batch_repositories(plain).inbox
+        assert isinstance(inbox, BatchInboxRepository)
+        await inbox.pre_record(
+            [
+                NewInboxEntry("api", "old"),
+                NewInboxEntry(
+                    "api", "new", payload_json=event("new").model_dump_json(), tracking_number="1Z1"
+                ),
+            ]
+        )
+        answers = [
+            await inbox.record_event(event=event(name)) for name in ("new", "new", "old", "other", "other")
+        ]
+        stored = await inbox.for_order(order_number="-", tracking_numbers=["1Z1"])
+    assert answers == [True, False, False, True, False]
+    assert [(e.external_id, e.payload["event_id"] if e.payload else None) for e in stored] == [
+        ("old", "old"),
+        ("new", "new"),
+        ("other", "other"),
+    ]
