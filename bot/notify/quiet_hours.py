@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+@lru_cache(maxsize=256)
 def parse_clock_time(value: str) -> time:
     """``"21:00"`` -> ``time(21, 0)``."""
     hours, _, minutes = value.partition(":")
     return time(int(hours), int(minutes or 0))
 
 
+@lru_cache(maxsize=1024)
 def customer_zone(name: str | None) -> ZoneInfo:
     """The customer's time zone; UTC when unknown or invalid."""
     try:

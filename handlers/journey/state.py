@@ -12,13 +12,15 @@ from datetime import date, datetime
 from storage.domain import TERMINAL_SHIPMENT_STATUSES, OrderStatus, ShipmentStatus
 from storage.models import Order, Shipment
 from storage.repositories import OrderDetails
+from storage.repositories.snapshots import ShipmentRow
+
+#: stored status text -> status
+_STATUS_OF_TEXT: dict[str, ShipmentStatus] = {status.value: status for status in ShipmentStatus}
 
 
 def _shipment_status(value: str) -> ShipmentStatus:
-    try:
-        return ShipmentStatus(value)
-    except ValueError:  # a row written outside the contract: treat as a problem, never crash
-        return ShipmentStatus.EXCEPTION
+    # a row written outside the contract: treat as a problem, never crash
+    return _STATUS_OF_TEXT.get(value, ShipmentStatus.EXCEPTION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,22 +42,22 @@ class ShipmentState:
     skus: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, shipment: Shipment) -> ShipmentState:
+    def of(cls, shipment: Shipment | ShipmentRow) -> ShipmentState:
         """Snapshot of a stored shipment."""
         return cls(
-            id=int(shipment.id or 0),
-            tracking_number=shipment.tracking_number,
-            carrier=shipment.carrier,
-            status=_shipment_status(shipment.status),
-            tracking_url=shipment.tracking_url,
-            raw_status=shipment.raw_status,
-            eta=shipment.eta,
-            promised_by=shipment.promised_by,
-            shipped_at=shipment.shipped_at,
-            delivered_at=shipment.delivered_at,
-            last_event_at=shipment.last_event_at,
-            last_location=shipment.last_location,
-            skus=tuple(shipment.skus or ()),
+            int(shipment.id or 0),
+            shipment.tracking_number,
+            shipment.carrier,
+            _shipment_status(shipment.status),
+            shipment.tracking_url,
+            shipment.raw_status,
+            shipment.eta,
+            shipment.promised_by,
+            shipment.shipped_at,
+            shipment.delivered_at,
+            shipment.last_event_at,
+            shipment.last_location,
+            tuple(shipment.skus or ()),
         )
 
     @property

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from storage.domain import NormalizedEvent
 from storage.models import Shipment, utcnow
 from storage.repositories.inbox import InboxRepository, NewInboxEntry
-from storage.repositories.orders import NewTrackingEvent, OrderDetails, OrderRepository, UpsertResult
+from storage.repositories.orders import OrderDetails, OrderRepository, UpsertResult
 from storage.repositories.snapshots import ShipmentRow
 from storage.schemas import OrderIn
 
@@ -93,7 +93,7 @@ class BatchOrderRepository(OrderRepository):
         self._by_id: dict[int, Shipment | ShipmentRow] = {}
         self._details: dict[int, OrderDetails] = {}
         self._dirty: dict[int, Shipment | ShipmentRow] = {}
-        self._events: list[NewTrackingEvent] = []
+        self._events: list[tuple[Any, ...]] = []  # tracking event rows, in insert order
 
     # ---- the batch -------------------------------------------------------------------------
     async def prefetch(self, *, tracking_numbers: Sequence[str]) -> None:
@@ -113,7 +113,7 @@ class BatchOrderRepository(OrderRepository):
             await self.save_shipments(dirty)
         if self._events:
             events, self._events = self._events, []
-            await self.add_tracking_events(events)
+            await self.insert_tracking_rows(events)
 
     async def _forget(self) -> None:
         await self.sync()
@@ -235,16 +235,7 @@ class BatchOrderRepository(OrderRepository):
     ) -> None:
         """Collect a tracking event (written by :meth:`sync`)."""
         self._events.append(
-            NewTrackingEvent(
-                shipment_id=shipment_id,
-                occurred_at=occurred_at,
-                status=status,
-                substatus=substatus,
-                raw_status=raw_status,
-                location=location,
-                source=source,
-                event_id=event_id,
-            )
+            (shipment_id, occurred_at, status, substatus, raw_status, location, source, event_id)
         )
 
     async def upsert_many(self, orders: Sequence[OrderIn]) -> UpsertResult:

@@ -655,10 +655,7 @@ class OrderRepository(Repository):
 
     async def add_tracking_events(self, events: Sequence[NewTrackingEvent]) -> None:
         """Append several tracking events in one statement."""
-        await executemany(
-            self._session,
-            "tracking_events",
-            _TRACKING_EVENT_COLUMNS,
+        await self.insert_tracking_rows(
             [
                 (
                     e.shipment_id,
@@ -671,8 +668,12 @@ class OrderRepository(Repository):
                     e.event_id,
                 )
                 for e in events
-            ],
+            ]
         )
+
+    async def insert_tracking_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Like :meth:`add_tracking_events`, given tuples in :class:`NewTrackingEvent` field order."""
+        await executemany(self._session, "tracking_events", _TRACKING_EVENT_COLUMNS, rows)
 
     async def set_status(self, *, order_id: int, status: str) -> None:
         """Change the order status (open, cancelled, closed)."""

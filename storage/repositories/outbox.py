@@ -63,14 +63,12 @@ _CANCEL_EACH_SQLITE = (
     " UPDATE outbox SET status = 'cancelled', last_error = reasons.reason, claimed_by = NULL"
     " FROM reasons WHERE outbox.id = reasons.id AND outbox.status IN ({statuses}) RETURNING outbox.id"
 )
-#: :meth:`OutboxRepository.message_rows` on SQLite: the payload fields are read by SQLite's JSON
-#: functions with the types Python's ``json`` would give (``true``/``false`` are integers there too)
+#: :meth:`OutboxRepository.message_rows` on SQLite: SQLite reads the payload's two fields into a
+#: small JSON array, decoded in Python (so their types are exactly what ``json`` would give)
 _MESSAGE_ROWS_SQLITE = (
     "SELECT "
     + ", ".join(_MESSAGE_COLUMNS)
-    + ", CASE WHEN json_type(payload, '$.category') = 'text' THEN json_extract(payload, '$.category') END"
-    + ", CASE WHEN json_type(payload, '$.shipment_id') IN ('integer', 'true', 'false')"
-    + " THEN json_extract(payload, '$.shipment_id') END"
+    + ", json_extract(payload, '$.category', '$.shipment_id')"
     + " FROM outbox WHERE order_id IN ({marks}) ORDER BY id"
 )
 
@@ -365,13 +363,21 @@ class OutboxRepository(Repository):
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
         for chunk in chunks(wanted):
             if driver is not None:
+                times: dict[str, datetime] = {}
                 for row in await fetch_all_sqlite(
                     driver, _MESSAGE_ROWS_SQLITE.format(marks=marks(len(chunk))), chunk
                 ):
                     values = list(row)
-                    values[7] = utc_from_sqlite(values[7])
-                    if values[10] is not None:
-                        values[10] = utc_from_sqlite(values[10])
+                    for position in (7, 10):  # scheduled_at, created_at
+                        text = values[position]
+                        if text is not None:
+                            at = times.get(text)
+                            if at is None:
+                                at = times[text] = utc_from_sqlite(text)
+                            values[position] = at
+                    category, shipment_id = json.loads(values.pop())
+                    values.append(category if isinstance(category, str) else None)
+                    values.append(int(shipment_id) if isinstance(shipment_id, int) else None)
                     found.append(MessageRow(*values))
                 continue
             result = await self._session.execute(

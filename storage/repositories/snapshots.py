@@ -172,16 +172,22 @@ def json_from_sqlite(value: str) -> Any:
     return [] if value == "[]" else json.loads(value)
 
 
-def _converter(column_type: Any) -> tuple[Callable[[Any], Any], bool] | None:
-    """How a column's stored values are converted, and whether equal values may share a result."""
+#: how :meth:`RowSpec.build_all` converts a column's stored values
+_EACH, _SHARED, _JSON = 0, 1, 2
+
+
+def _converter(column_type: Any) -> tuple[Callable[[Any], Any], int] | None:
+    """How a column's stored values are converted: each on its own; equal values sharing one
+    (immutable) result; JSON (equal texts decoding to a flat list of strings share the decoding,
+    each row getting its own list)."""
     if isinstance(column_type, UTCDateTime):
-        return utc_from_sqlite, True
+        return utc_from_sqlite, _SHARED
     if isinstance(column_type, Date):
-        return date.fromisoformat, True
+        return date.fromisoformat, _SHARED
     if isinstance(column_type, JSON):
-        return json_from_sqlite, False  # mutable: never shared
+        return json_from_sqlite, _JSON
     if isinstance(column_type, Boolean):
-        return bool, False
+        return bool, _EACH
     return None
 
 
@@ -193,9 +199,8 @@ class RowSpec:
     #: ``table.col1, table.col2, ...`` in the row class's field order
     columns: str
     width: int
-    #: (position, converter, shared) of the columns that need converting (None values stay None);
-    #: ``shared``: equal stored values convert to one (immutable) value
-    conversions: tuple[tuple[int, Callable[[Any], Any], bool], ...]
+    #: (position, converter, how) of the columns that need converting (None values stay None)
+    conversions: tuple[tuple[int, Callable[[Any], Any], int], ...]
 
     def build(self, row: Sequence[Any], start: int = 0) -> Any:
         """The row object of ``row[start : start + width]``."""
@@ -210,18 +215,25 @@ class RowSpec:
         built: list[Any] = []
         for row in rows:
             values = list(row) if whole else list(row[start : start + width])
-            for index, (position, convert, shared) in enumerate(conversions):
+            for index, (position, convert, how) in enumerate(conversions):
                 value = values[position]
                 if value is None:
                     continue
-                if shared:
-                    cache = caches[index]
-                    done = cache.get(value)
+                if how == _EACH:
+                    values[position] = convert(value)
+                    continue
+                cache = caches[index]
+                done = cache.get(value)
+                if how == _SHARED:
                     if done is None:
                         done = cache[value] = convert(value)
                     values[position] = done
+                elif done is not None:
+                    values[position] = list(done)
                 else:
-                    values[position] = convert(value)
+                    decoded = values[position] = convert(value)
+                    if type(decoded) is list and all(type(item) is str for item in decoded):
+                        cache[value] = tuple(decoded)
             built.append(make(*values))
         return built
 
