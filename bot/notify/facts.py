@@ -185,16 +185,29 @@ async def load_guards(repos: Repositories, details: Sequence[OrderDetails]) -> d
 
 
 async def load_facts(
-    repos: Repositories, order_ids: Sequence[int], *, guard_for: Collection[int] = ()
+    repos: Repositories,
+    order_ids: Sequence[int],
+    *,
+    guard_for: Collection[int] = (),
+    decide_for: Collection[int] | None = None,
 ) -> dict[int, OrderFacts]:
-    """Facts of these orders (missing orders are absent); ``guard_for`` orders also get guard facts."""
+    """Facts of these orders (missing orders are absent); ``guard_for`` orders also get guard facts.
+
+    ``decide_for``, when given, names the orders the policy will decide proposals for; the
+    others get only what superseding their pending messages needs (details and messages: no
+    identities or preferences, and ``decided`` holds only their messages' keys).
+    """
     details = await repos.orders.detail_rows(order_ids=order_ids)
     if not details:
         return {}
     ids = [int(d.order.id or 0) for d in details]
-    customer_ids = sorted({int(d.customer.id or 0) for d in details})
-    identities = await repos.identities.verified_rows(customer_ids=customer_ids)
-    preferences = await repos.preferences.rows_for_customers(customer_ids=customer_ids)
+    full = details if decide_for is None else [d for d in details if d.order.id in decide_for]
+    full_ids = [int(d.order.id or 0) for d in full]
+    customer_ids = sorted({int(d.customer.id or 0) for d in full})
+    identities = await repos.identities.verified_rows(customer_ids=customer_ids) if customer_ids else {}
+    preferences = (
+        await repos.preferences.rows_for_customers(customer_ids=customer_ids) if customer_ids else {}
+    )
     messages: dict[int, list[MessageView]] = {}
     of_row = MessageView.of_row
     for row in await repos.outbox.message_rows(order_ids=ids):
@@ -204,15 +217,15 @@ async def load_facts(
             messages[row.order_id or 0] = [view]
         else:
             order_messages.append(view)
-    decided = await repos.decisions.decided_keys(order_ids=ids)
-    guards = await load_guards(repos, [d for d in details if d.order.id in guard_for]) if guard_for else {}
-    by_customer = {int(d.customer.id or 0): d.customer for d in details}
-    customers = {
-        cid: CustomerFacts(
-            customer=customer, identities=identities.get(cid, []), preference=preferences.get(cid)
-        )
-        for cid, customer in by_customer.items()
-    }
+    decided = await repos.decisions.decided_keys(order_ids=full_ids) if full_ids else {}
+    guards = await load_guards(repos, [d for d in full if d.order.id in guard_for]) if guard_for else {}
+    customers: dict[int, CustomerFacts] = {}
+    for d in details:
+        cid = int(d.customer.id or 0)
+        if cid not in customers:
+            customers[cid] = CustomerFacts(
+                customer=d.customer, identities=identities.get(cid, []), preference=preferences.get(cid)
+            )
     facts: dict[int, OrderFacts] = {}
     for d in details:
         oid = int(d.order.id or 0)
