@@ -26,10 +26,14 @@ class _Indicator:
     def __init__(self, bot: Bot, chat_id: int) -> None:
         self._bot = bot
         self._chat_id = chat_id
+        self._task: asyncio.Task[None] | None = None
         self._in_flight: asyncio.Task[object] | None = None
 
-    async def run(self, delay: float) -> None:
-        await asyncio.sleep(delay)
+    def start(self) -> None:
+        """Begin showing "typing" (called once the delay has passed)."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
         while True:
             self._in_flight = asyncio.get_running_loop().create_task(
                 self._bot.send_chat_action(chat_id=self._chat_id, action=ChatAction.TYPING)
@@ -42,8 +46,13 @@ class _Indicator:
             self._in_flight = None
             await asyncio.sleep(REFRESH_SECONDS)
 
-    async def settle(self) -> None:
-        """Wait for a chat action that is already being sent."""
+    async def stop(self) -> None:
+        """Stop refreshing, and wait for a chat action that is already being sent."""
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
         if self._in_flight is not None:
             with contextlib.suppress(TelegramError, asyncio.CancelledError):
                 await self._in_flight
@@ -51,13 +60,14 @@ class _Indicator:
 
 @contextlib.asynccontextmanager
 async def typing(bot: Bot, chat_id: int, delay: float) -> AsyncIterator[None]:
-    """Show "typing" in ``chat_id`` while the block runs longer than ``delay`` seconds."""
+    """Show "typing" in ``chat_id`` while the block runs longer than ``delay`` seconds.
+
+    Nothing but a timer is set up until the delay has passed: most answers come sooner.
+    """
     indicator = _Indicator(bot, chat_id)
-    task = asyncio.get_running_loop().create_task(indicator.run(delay))
+    timer = asyncio.get_running_loop().call_later(delay, indicator.start)
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await indicator.settle()
+        timer.cancel()
+        await indicator.stop()

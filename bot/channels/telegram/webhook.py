@@ -54,8 +54,13 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         log.warning("telegram update %s skipped: unreadable (%s)", data["update_id"], type(exc).__name__)
         return web.Response(status=200)
     answered = runtime.channel.submit(update)
-    try:
-        await asyncio.wait_for(asyncio.shield(answered), timeout=ACK_SECONDS)
-    except TimeoutError:
+    if not answered.done():
+        # waiting does not cancel the answer when the time is up (it goes on after the 200)
+        await asyncio.wait((answered,), timeout=ACK_SECONDS)
+    if not answered.done():
         log.warning("telegram update %s still being answered; acknowledged", update.update_id)
+    elif answered.cancelled():  # shutting down: Telegram sends the update again later
+        return json_error(503, "shutting down; the update was not answered")
+    else:
+        answered.result()  # a failure is logged as a 500, and Telegram redelivers the update
     return web.Response(status=200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -156,3 +157,24 @@ async def test_shutdown_stops_polling(telegram_server: ServerFactory) -> None:
     polls = len(tg.fake.calls_to("getUpdates"))
     await asyncio.sleep(0.3)
     assert len(tg.fake.calls_to("getUpdates")) == polls
+
+
+async def test_an_update_that_fails_is_refused_so_telegram_sends_it_again(
+    telegram_server: ServerFactory, sqlite_url: str
+) -> None:
+    tg = await telegram_server("webhook")
+    database = sqlite_url.split("///", 1)[1]
+    update = make_text_update(ANN, "hi", update_id=8, message_id=2)
+    headers = {SECRET_HEADER: WEBHOOK_SECRET}
+    with sqlite3.connect(database) as conn:  # answering now fails: the transcript cannot be written
+        conn.execute("ALTER TABLE transcript_messages RENAME TO transcript_away")
+    response = await tg.client.post(WEBHOOK_PATH, json=update, headers=headers)
+    assert response.status == 500
+    assert await response.json() == {"error": "internal error; it has been logged"}
+    assert tg.texts(ANN) == []
+    with sqlite3.connect(database) as conn:
+        conn.execute("ALTER TABLE transcript_away RENAME TO transcript_messages")
+    for _ in range(2):  # Telegram's redelivery is answered, once
+        response = await tg.client.post(WEBHOOK_PATH, json=update, headers=headers)
+        assert response.status == 200
+    assert len(tg.texts(ANN)) == 1 and tg.texts(ANN)[0].startswith("Hi")
