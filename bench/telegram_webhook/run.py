@@ -118,8 +118,8 @@ class Process:
                 return line.strip()
         raise RuntimeError(f"{self.proc.args} did not become ready")
 
-    def stop(self) -> None:
-        """SIGTERM, then wait."""
+    def stop(self) -> str:
+        """SIGTERM, then wait; answers what it printed after READY."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -127,6 +127,28 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        return self.proc.stdout.read() if self.proc.stdout is not None else ""
+
+
+def cpu_seconds(output: str) -> float:
+    """The ``CPU <seconds>`` a server printed on the way out (nan when it did not)."""
+    for line in output.splitlines():
+        if line.startswith("CPU "):
+            return float(line.split()[1])
+    return float("nan")
+
+
+@dataclass
+class ServerCost:
+    """CPU the server process used while serving (all threads), and the POSTs it answered."""
+
+    posts: int
+    cpu_seconds: float
+
+    @property
+    def ms_per_post(self) -> float:
+        """CPU milliseconds per POST (warm-up included)."""
+        return self.cpu_seconds * 1000 / self.posts if self.posts else float("nan")
 
 
 @dataclass
@@ -183,9 +205,12 @@ class Client:
         )
         self.headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
         self.update_ids = itertools.count(1)
+        #: POSTs made, warm-up included
+        self.posts = 0
 
     async def post(self, body: bytes) -> tuple[float, float, int]:
         """POST one update; (sent, acked, status) on the monotonic clock."""
+        self.posts += 1
         sent = time.monotonic()
         async with self.session.post(self.url, data=body, headers=self.headers) as response:
             await response.read()
@@ -314,8 +339,8 @@ def check_replies(shoppers: list[Shopper], calls: list[dict[str, Any]]) -> Check
 
 async def run_full(
     args: argparse.Namespace, workdir: Path
-) -> tuple[dict[str, float], list[Shopper], Check, dict[str, Any]]:
-    """doorstep under load; returns (elapsed per phase, shoppers, reply check, fake stats)."""
+) -> tuple[dict[str, float], list[Shopper], Check, dict[str, Any], ServerCost]:
+    """doorstep under load; returns (elapsed per phase, shoppers, reply check, fake stats, CPU cost)."""
     database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     customer_ids = await seed(database_url, args.shoppers)
     fake = Process("-m", "tests.fakes.serve", "telegram", "--token", TOKEN)
@@ -324,6 +349,7 @@ async def run_full(
     server = Process(
         "-m", "bench.telegram_webhook.server", "full", "--port", str(port),
         "--database-url", database_url, "--fake-url", fake_url, "--token", TOKEN,
+        *(("--profile", args.profile) if args.profile else ()),
     )  # fmt: skip
     elapsed: dict[str, float] = {}
     try:
@@ -343,12 +369,13 @@ async def run_full(
         finally:
             await client.close()
     finally:
-        server.stop()
+        output = server.stop()
         fake.stop()
-    return elapsed, shoppers, check_replies(shoppers, calls), stats
+    cost = ServerCost(client.posts, cpu_seconds(output))
+    return elapsed, shoppers, check_replies(shoppers, calls), stats, cost
 
 
-async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper]]:
+async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper], ServerCost]:
     """The bare handler under the same client and load (capacity phase)."""
     port = free_port()
     server = Process("-m", "bench.telegram_webhook.server", "bare", "--port", str(port))
@@ -363,8 +390,8 @@ async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper]]:
         finally:
             await client.close()
     finally:
-        server.stop()
-    return elapsed, shoppers
+        output = server.stop()
+    return elapsed, shoppers, ServerCost(client.posts, cpu_seconds(output))
 
 
 @dataclass
@@ -400,7 +427,12 @@ def figures(elapsed: float, shoppers: list[Shopper], phase: str) -> Figures:
 
 
 def report(
-    args: argparse.Namespace, full: dict[str, Figures], bare: Figures, check: Check, throttled: int
+    args: argparse.Namespace,
+    full: dict[str, Figures],
+    bare: Figures,
+    check: Check,
+    throttled: int,
+    costs: tuple[ServerCost, ServerCost],
 ) -> int:
     """Print every figure; 1 when a target is missed."""
     capacity, latency = full[CAPACITY], full[LATENCY]
@@ -428,6 +460,11 @@ def report(
         f"bare aiohttp JSON handler (no think time): {bare.rate:7.1f} req/s   p50 {bare.p50:7.1f} ms"
         f"  p99 {bare.p99:7.1f} ms   errors {bare.errors}"
     )
+    ours, baseline = costs
+    print(
+        f"server CPU per update (all threads, warm-up included): doorstep {ours.ms_per_post:.3f} ms, "
+        f"bare {baseline.ms_per_post:.3f} ms (bare / doorstep {baseline.ms_per_post / ours.ms_per_post:.3f})"
+    )
     print(f"ratio doorstep / bare (capacity): {ratio:.3f}   target >= 0.15")
     print(f"p99 POST latency with think time: {latency.p99:.1f} ms   target <= 50 ms")
     missed = [
@@ -448,11 +485,11 @@ def report(
 async def main_async(args: argparse.Namespace) -> int:
     """Run both servers and print the figures; exit 1 when a target is missed."""
     with tempfile.TemporaryDirectory(prefix="doorstep-bench-tg-") as tmp:
-        elapsed, shoppers, check, stats = await run_full(args, Path(tmp))
+        elapsed, shoppers, check, stats, cost = await run_full(args, Path(tmp))
     full = {phase: figures(seconds, shoppers, phase) for phase, seconds in elapsed.items()}
-    bare_elapsed, bare_shoppers = await run_bare(args)
+    bare_elapsed, bare_shoppers, bare_cost = await run_bare(args)
     bare = figures(bare_elapsed, bare_shoppers, CAPACITY)
-    return report(args, full, bare, check, int(stats.get("throttled", 0)))
+    return report(args, full, bare, check, int(stats.get("throttled", 0)), (cost, bare_cost))
 
 
 def main() -> None:
@@ -468,6 +505,7 @@ def main() -> None:
     parser.add_argument(
         "--redeliver-every", type=int, default=25, help="every N-th POST repeats the last update"
     )
+    parser.add_argument("--profile", default="", help="cProfile doorstep's server into this file (slows it)")
     raise SystemExit(asyncio.run(main_async(parser.parse_args())))
 
 

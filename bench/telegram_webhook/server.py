@@ -3,6 +3,8 @@
     python -m bench.telegram_webhook.server full --port P --database-url URL --fake-url URL --token T
     python -m bench.telegram_webhook.server bare --port P
 
+Both print ``CPU <seconds>`` on the way out: the process's CPU time (all threads) while serving.
+
 ``full`` is doorstep's real server (``build_app`` with every default feature) in Telegram webhook
 mode, its replies going to the fake Bot API at ``--fake-url``; ``bare`` is an aiohttp handler that
 only parses the JSON body. Both print ``READY`` once listening and serve until SIGTERM.
@@ -12,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import logging
 import signal
+import time
 
 from aiohttp import web
 
@@ -66,11 +70,24 @@ async def serve(args: argparse.Namespace) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
+    profiler = _start_profiler() if args.profile else None
     print("READY", flush=True)
+    cpu_at_ready = time.process_time()
     try:
         await stop.wait()
     finally:
+        print(f"CPU {time.process_time() - cpu_at_ready:.3f}", flush=True)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         await runner.cleanup()
+
+
+def _start_profiler() -> cProfile.Profile:
+    """cProfile from now on (``--profile PATH``: where the stats go at the end)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
 
 
 def main() -> None:
@@ -81,6 +98,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--fake-url", default="")
     parser.add_argument("--token", default="")
+    parser.add_argument("--profile", default="", help="write cProfile stats of the serving phase here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(serve(args))
