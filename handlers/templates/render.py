@@ -152,17 +152,24 @@ def _environment(directory: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,
     )
     env.filters["day"] = _day
     return env
 
 
 class MessageTemplates:
-    """The templates of one directory (``<dir>/<locale>/<kind>.txt.j2``)."""
+    """The templates of one directory (``<dir>/<locale>/<kind>.txt.j2``).
+
+    Each template is found and compiled once per instance (the files are not looked at again on
+    every render): a running server takes changed templates on restart, and ``doorstep templates
+    check`` always reads them fresh.
+    """
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_template_dir()
         self._env = _environment(self.directory)
+        self._names: dict[tuple[MessageKind, str | None], str] = {}
 
     # ---- lookup ------------------------------------------------------------------
     def locales(self) -> list[str]:
@@ -173,10 +180,14 @@ class MessageTemplates:
 
     def template_name(self, kind: MessageKind, locale: str | None) -> str:
         """The template used for ``kind`` in ``locale`` (after fallbacks), as a loader name."""
+        found = self._names.get((kind, locale))
+        if found is not None:
+            return found
         wanted = (locale or DEFAULT_LOCALE).replace("_", "-")
         for candidate in dict.fromkeys((wanted, _language(wanted), DEFAULT_LOCALE)):
             name = f"{candidate}/{kind.value}{TEMPLATE_SUFFIX}"
             if (self.directory / name).is_file():
+                self._names[(kind, locale)] = name
                 return name
         raise TemplateMissing(f"no template for {kind.value} ({wanted} or {DEFAULT_LOCALE})")
 

@@ -155,3 +155,16 @@ def test_preview_shows_text_links_and_buttons() -> None:
     assert f"[link] Track parcel: {TRACK}" in shown
     assert shown.endswith("[button] Track parcel -> order_status\n[button] Talk to us -> human_agent")
     assert preview("delayed", "de").startswith("--- de/delayed.txt.j2 ---\nUPS meldet")
+
+
+def test_a_template_is_read_once_per_instance_and_fresh_by_a_new_one(template_copy: Path) -> None:
+    templates = MessageTemplates(template_copy)
+    context = sample_context(MessageKind.DELIVERED)
+    before = templates.render_text(MessageKind.DELIVERED, "en", context)
+    (template_copy / "en" / "delivered.txt.j2").write_text("Changed: {{ order_number }} {{ help_url }}")
+    (template_copy / "fr").mkdir()
+    (template_copy / "fr" / "delivered.txt.j2").write_text("Livré : {{ order_number }} {{ help_url }}")
+    assert templates.render_text(MessageKind.DELIVERED, "en", context) == before
+    assert templates.template_name(MessageKind.DELIVERED, "fr") == "fr/delivered.txt.j2"  # not looked up yet
+    fresh = MessageTemplates(template_copy)
+    assert fresh.render_text(MessageKind.DELIVERED, "en", context).startswith("Changed: ")
