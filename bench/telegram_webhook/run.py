@@ -375,10 +375,22 @@ async def run_full(
     return elapsed, shoppers, check_replies(shoppers, calls), stats, cost
 
 
-async def run_bare(args: argparse.Namespace) -> tuple[float, list[Shopper], ServerCost]:
-    """The bare handler under the same client and load (capacity phase)."""
+async def run_libraries(args: argparse.Namespace) -> tuple[float, list[Shopper], ServerCost]:
+    """PTB + doorstep's sender alone (one reply per update, no database or engine), capacity phase."""
+    fake = Process("-m", "tests.fakes.serve", "telegram", "--token", TOKEN)
+    fake_url = fake.ready_line().split()[1]
+    try:
+        return await run_bare(args, "libraries", "--fake-url", fake_url, "--token", TOKEN)
+    finally:
+        fake.stop()
+
+
+async def run_bare(
+    args: argparse.Namespace, kind: str = "bare", *extra: str
+) -> tuple[float, list[Shopper], ServerCost]:
+    """The bare handler (or another ``kind`` of server) under the same client and load (capacity phase)."""
     port = free_port()
-    server = Process("-m", "bench.telegram_webhook.server", "bare", "--port", str(port))
+    server = Process("-m", "bench.telegram_webhook.server", kind, "--port", str(port), *extra)
     try:
         server.ready_line()
         client = Client(f"http://127.0.0.1:{port}", args.shoppers)
@@ -433,6 +445,7 @@ def report(
     check: Check,
     throttled: int,
     costs: tuple[ServerCost, ServerCost],
+    libraries: tuple[Figures, ServerCost],
 ) -> int:
     """Print every figure; 1 when a target is missed."""
     capacity, latency = full[CAPACITY], full[LATENCY]
@@ -461,9 +474,16 @@ def report(
         f"  p99 {bare.p99:7.1f} ms   errors {bare.errors}"
     )
     ours, baseline = costs
+    only, only_cost = libraries
+    print(
+        f"libraries only (PTB reads the update, doorstep's sender sends one reply; no database, no engine): "
+        f"{only.rate:7.1f} updates/s   p50 {only.p50:7.1f} ms   ratio to bare {only.rate / bare.rate:.3f}"
+        f"   errors {only.errors}"
+    )
     print(
         f"server CPU per update (all threads, warm-up included): doorstep {ours.ms_per_post:.3f} ms, "
-        f"bare {baseline.ms_per_post:.3f} ms (bare / doorstep {baseline.ms_per_post / ours.ms_per_post:.3f})"
+        f"libraries only {only_cost.ms_per_post:.3f} ms, bare {baseline.ms_per_post:.3f} ms "
+        f"(bare / doorstep {baseline.ms_per_post / ours.ms_per_post:.3f})"
     )
     print(f"ratio doorstep / bare (capacity): {ratio:.3f}   target >= 0.15")
     print(f"p99 POST latency with think time: {latency.p99:.1f} ms   target <= 50 ms")
@@ -489,7 +509,11 @@ async def main_async(args: argparse.Namespace) -> int:
     full = {phase: figures(seconds, shoppers, phase) for phase, seconds in elapsed.items()}
     bare_elapsed, bare_shoppers, bare_cost = await run_bare(args)
     bare = figures(bare_elapsed, bare_shoppers, CAPACITY)
-    return report(args, full, bare, check, int(stats.get("throttled", 0)), (cost, bare_cost))
+    only_elapsed, only_shoppers, only_cost = await run_libraries(args)
+    only = figures(only_elapsed, only_shoppers, CAPACITY)
+    return report(
+        args, full, bare, check, int(stats.get("throttled", 0)), (cost, bare_cost), (only, only_cost)
+    )
 
 
 def main() -> None:

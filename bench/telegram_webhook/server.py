@@ -1,10 +1,13 @@
 """The servers the Telegram webhook benchmark drives, each in its own process.
 
     python -m bench.telegram_webhook.server full --port P --database-url URL --fake-url URL --token T
+    python -m bench.telegram_webhook.server libraries --port P --fake-url URL --token T
     python -m bench.telegram_webhook.server bare --port P
 
 Both print ``CPU <seconds>`` on the way out: the process's CPU time (all threads) while serving.
 
+``libraries`` parses each update with python-telegram-bot and sends one fixed reply through
+doorstep's Telegram sender (the libraries' share of the work, no database or engine).
 ``full`` is doorstep's real server (``build_app`` with every default feature) in Telegram webhook
 mode, its replies going to the fake Bot API at ``--fake-url``; ``bare`` is an aiohttp handler that
 only parses the JSON body. Both print ``READY`` once listening and serve until SIGTERM.
@@ -18,6 +21,8 @@ import cProfile
 import logging
 import signal
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
@@ -26,6 +31,9 @@ from bot.channels.telegram.webhook import WEBHOOK_PATH
 #: the secrets the benchmark client uses
 WEBHOOK_SECRET = "bench-webhook-secret"
 LINK_SECRET = "bench-link-secret"
+#: the libraries-only server's bot and sender
+PTB_BOT = web.AppKey("ptb_bot", Any)
+SENDER = web.AppKey("sender", Any)
 
 
 def full_app(args: argparse.Namespace) -> web.Application:
@@ -53,6 +61,36 @@ async def _parse_only(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+def libraries_app(args: argparse.Namespace) -> web.Application:
+    """What the libraries alone cost: PTB reads the update, doorstep's Telegram sender sends the
+    menu reply (the same 6-button message doorstep answers "hi" with) to the fake; no database,
+    no engine, no pacing."""
+    from telegram import Bot, Update
+
+    from bot.channels.telegram.sender import TelegramSender
+    from bot.channels.telegram.transport import AiohttpRequest
+    from handlers.smalltalk import menu_reply
+
+    reply = menu_reply("Hi Ann! I can track your order, sort out a delivery problem, start a return.")
+
+    async def bot_context(app: web.Application) -> AsyncIterator[None]:
+        async with Bot(args.token, base_url=f"{args.fake_url}/bot", request=AiohttpRequest()) as bot:
+            app[SENDER] = TelegramSender(bot)
+            app[PTB_BOT] = bot
+            yield
+
+    async def answer(request: web.Request) -> web.Response:
+        update = Update.de_json(await request.json(), request.app[PTB_BOT])
+        assert update.effective_chat is not None
+        await request.app[SENDER].send(str(update.effective_chat.id), reply)
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.cleanup_ctx.append(bot_context)
+    app.router.add_post(WEBHOOK_PATH, answer)
+    return app
+
+
 def bare_app() -> web.Application:
     """The baseline: the same route, parsing the same JSON, doing nothing else."""
     app = web.Application()
@@ -66,7 +104,8 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    app = full_app(args) if args.kind == "full" else bare_app()
+    apps = {"full": full_app, "libraries": libraries_app}
+    app = apps[args.kind](args) if args.kind in apps else bare_app()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
@@ -93,7 +132,7 @@ def _start_profiler() -> cProfile.Profile:
 def main() -> None:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.telegram_webhook.server")
-    parser.add_argument("kind", choices=["full", "bare"])
+    parser.add_argument("kind", choices=["full", "libraries", "bare"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--fake-url", default="")
