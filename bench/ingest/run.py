@@ -11,15 +11,17 @@ inserted row per event, with the same pragmas as doorstep's store (WAL, synchron
 The same loop under SQLite's default pragmas (rollback journal, synchronous=FULL: an fsync per
 commit) is printed too. Target: doorstep events/s / baseline events/s >= 0.25.
 
-    .venv/bin/python -m bench.ingest.run [--events 100000] [--batch 1000]
+    .venv/bin/python -m bench.ingest.run [--events 100000] [--batch 1000] [--profile 20000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import logging
+import pstats
 import random
 import sqlite3
 import tempfile
@@ -176,7 +178,31 @@ def raw_baseline(db: Path, lines: list[str], *, wal: bool) -> float:
     return elapsed
 
 
-async def main(count: int, orders: int, batch: int) -> None:
+def sqlite_share(profiler: cProfile.Profile) -> tuple[float, float]:
+    """(seconds inside sqlite3's C calls, seconds in all) of a profiled pass."""
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    inside = total = 0.0
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.items():
+        total += own
+        if filename == "~" and "sqlite3." in name:
+            inside += own
+    return inside, total
+
+
+async def profiled(url: str, lines: list[str], batch: int) -> None:
+    """Run the doorstep pass under cProfile; print the share of time inside sqlite3 (SQLite's own work)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    elapsed, _ = await doorstep(url, lines, batch)
+    profiler.disable()
+    inside, total = sqlite_share(profiler)
+    print(
+        f"profiled pass ({len(lines):,} events, {elapsed:.2f} s under cProfile): {inside:.2f} s of {total:.2f} s "
+        f"inside sqlite3 calls ({inside / total:.0%}), i.e. {inside / len(lines) * 1e6:.0f} µs of SQLite per event"
+    )
+
+
+async def main(count: int, orders: int, batch: int, profile: int = 0) -> None:
     """Run the measurements and print the figures."""
     logging.disable(logging.WARNING)
     lines = event_lines(orders, count)
@@ -189,6 +215,11 @@ async def main(count: int, orders: int, batch: int) -> None:
         fsync_sample = min(count, FSYNC_SAMPLE)
         base_default = raw_baseline(tmpdir / "baseline-default.db", lines[:fsync_sample], wal=False)
         ours, counts = await doorstep(url, lines, batch)
+        if profile:
+            fresh = f"sqlite+aiosqlite:///{tmpdir / 'profiled.db'}"
+            await upgrade(fresh)
+            await seed(fresh, tmpdir / "profiled.db", orders)
+            await profiled(fresh, lines[:profile], batch)
     ours_rate = count / ours
     wal_rate = count / base_wal
     default_rate = fsync_sample / base_default
@@ -208,5 +239,12 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the first N events under cProfile and print the time inside sqlite3",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.orders, args.batch))
+    asyncio.run(main(args.events, args.orders, args.batch, args.profile))
