@@ -71,9 +71,16 @@ def cmd_import_orders(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         await upgrade(settings.database_url)
         async with Store(settings.database_url) as store:
-            with handle, tqdm(
-                total=size, unit="B", unit_scale=True, desc="importing", disable=size < 5_000_000 or args.quiet
-            ) as bar:
+            with (
+                handle,
+                tqdm(
+                    total=size,
+                    unit="B",
+                    unit_scale=True,
+                    desc="importing",
+                    disable=size < 5_000_000 or args.quiet,
+                ) as bar,
+            ):
 
                 def lines() -> object:
                     for raw in handle:

@@ -62,8 +62,13 @@ def generate_lines(count: int, seed: int = 1) -> Iterator[str]:
                 },
                 "shipping_address": {"city": "Boston", "postcode": "02118", "country": "US"},
                 "items": [
-                    {"sku": p.sku, "name": p.name, "category": p.category, "quantity": 1,
-                     "requires_setup": p.requires_setup}
+                    {
+                        "sku": p.sku,
+                        "name": p.name,
+                        "category": p.category,
+                        "quantity": 1,
+                        "requires_setup": p.requires_setup,
+                    }
                     for p in items
                 ],
                 "shipments": shipments,
@@ -95,11 +100,30 @@ def raw_sqlite_baseline(path: Path, db: Path, batch: int = 2000) -> float:
         items, ships = [], []
         for o in pending:
             for it in o["items"]:
-                items.append((o["order_number"], it["sku"], it["name"], it["category"], it["quantity"],
-                              it["requires_setup"]))
+                items.append(
+                    (
+                        o["order_number"],
+                        it["sku"],
+                        it["name"],
+                        it["category"],
+                        it["quantity"],
+                        it["requires_setup"],
+                    )
+                )
             for s in o["shipments"]:
-                ships.append((o["order_number"], s["carrier"], s["tracking_number"], s["tracking_url"], s["status"],
-                              s["eta"], s["promised_by"], s["shipped_at"], json.dumps(s["skus"])))
+                ships.append(
+                    (
+                        o["order_number"],
+                        s["carrier"],
+                        s["tracking_number"],
+                        s["tracking_url"],
+                        s["status"],
+                        s["eta"],
+                        s["promised_by"],
+                        s["shipped_at"],
+                        json.dumps(s["skus"]),
+                    )
+                )
         conn.executemany(
             "INSERT INTO order_items (order_id, sku, name, category, quantity, requires_setup) "
             "VALUES ((SELECT id FROM orders WHERE order_number=?),?,?,?,?,?)",
@@ -121,8 +145,17 @@ def raw_sqlite_baseline(path: Path, db: Path, batch: int = 2000) -> float:
             c = o["customer"]
             a = o["shipping_address"]
             customers.append((c["email"], c["name"], c["phone"], c["timezone"], c["locale"]))
-            orders.append((o["order_number"], c["email"], o["placed_at"], o["status"], a["city"], a["postcode"],
-                           a["country"]))
+            orders.append(
+                (
+                    o["order_number"],
+                    c["email"],
+                    o["placed_at"],
+                    o["status"],
+                    a["city"],
+                    a["postcode"],
+                    a["country"],
+                )
+            )
             pending.append(o)
             if len(pending) >= batch:
                 flush()

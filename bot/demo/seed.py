@@ -11,12 +11,49 @@ from typing import Any
 from bot.demo.catalogue import CATALOGUE, Product
 
 FIRST_NAMES = (
-    "Ann", "Ben", "Chloe", "Dev", "Elif", "Farah", "Gus", "Hana", "Ivan", "Jade", "Kofi", "Lena", "Mateo",
-    "Nina", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Vera", "Wei", "Yara", "Zoe",
+    "Ann",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nina",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Vera",
+    "Wei",
+    "Yara",
+    "Zoe",
 )
 LAST_NAMES = (
-    "Lee", "Novak", "Garcia", "Okafor", "Kim", "Schmidt", "Rossi", "Patel", "Dubois", "Silva", "Tanaka",
-    "Murphy", "Haddad", "Jensen", "Costa", "Fischer",
+    "Lee",
+    "Novak",
+    "Garcia",
+    "Okafor",
+    "Kim",
+    "Schmidt",
+    "Rossi",
+    "Patel",
+    "Dubois",
+    "Silva",
+    "Tanaka",
+    "Murphy",
+    "Haddad",
+    "Jensen",
+    "Costa",
+    "Fischer",
 )
 CITIES = (
     ("Boston", "02118", "US", "America/New_York"),
@@ -80,7 +117,9 @@ class _Builder:
     def products(self, count: int) -> list[Product]:
         return self.rng.sample(list(CATALOGUE), count)
 
-    def shipment(self, items: list[Product], status: str, shipped: date | None, **fields: Any) -> dict[str, Any]:
+    def shipment(
+        self, items: list[Product], status: str, shipped: date | None, **fields: Any
+    ) -> dict[str, Any]:
         carrier, number, url = self.tracking()
         shipped = shipped or self.today - timedelta(days=2)
         base: dict[str, Any] = {
@@ -117,11 +156,20 @@ class _Builder:
                 "timezone": zone,
                 "locale": "en",
             },
-            "shipping_address": {"line1": f"{rng.randint(1, 300)} Market Street", "city": city,
-                                 "postcode": postcode, "country": country},
+            "shipping_address": {
+                "line1": f"{rng.randint(1, 300)} Market Street",
+                "city": city,
+                "postcode": postcode,
+                "country": country,
+            },
             "items": [
-                {"sku": p.sku, "name": p.name, "category": p.category, "quantity": 1,
-                 "requires_setup": p.requires_setup}
+                {
+                    "sku": p.sku,
+                    "name": p.name,
+                    "category": p.category,
+                    "quantity": 1,
+                    "requires_setup": p.requires_setup,
+                }
                 for p in items
             ],
             "shipments": [],
@@ -138,42 +186,86 @@ class _Builder:
             line["status"] = "cancelled"
             line["refund_status"] = "issued"
         elif state == "in_transit":
-            ships.append(self.shipment(items, "in_transit", today - timedelta(days=1),
-                                       eta=(today + timedelta(days=2)).isoformat(),
-                                       promised_by=(today + timedelta(days=3)).isoformat()))
+            ships.append(
+                self.shipment(
+                    items,
+                    "in_transit",
+                    today - timedelta(days=1),
+                    eta=(today + timedelta(days=2)).isoformat(),
+                    promised_by=(today + timedelta(days=3)).isoformat(),
+                )
+            )
         elif state == "out_for_delivery":
-            ships.append(self.shipment(items, "out_for_delivery", today - timedelta(days=2),
-                                       eta=today.isoformat(), promised_by=(today + timedelta(days=1)).isoformat()))
+            ships.append(
+                self.shipment(
+                    items,
+                    "out_for_delivery",
+                    today - timedelta(days=2),
+                    eta=today.isoformat(),
+                    promised_by=(today + timedelta(days=1)).isoformat(),
+                )
+            )
         elif state in ("delivered", "refunded"):
             delivered = today - timedelta(days=rng.randint(1, 40))
             shipped_on = delivered - timedelta(days=3)
             line["placed_at"] = _at(shipped_on - timedelta(days=1), 11)
-            ships.append(self.shipment(items, "delivered", shipped_on, eta=delivered.isoformat(),
-                                       promised_by=(delivered + timedelta(days=1)).isoformat(),
-                                       delivered_at=_at(delivered, 14)))
+            ships.append(
+                self.shipment(
+                    items,
+                    "delivered",
+                    shipped_on,
+                    eta=delivered.isoformat(),
+                    promised_by=(delivered + timedelta(days=1)).isoformat(),
+                    delivered_at=_at(delivered, 14),
+                )
+            )
             if state == "refunded":
                 line["status"] = "closed"
                 line["refund_status"] = "issued"
         elif state == "delayed":
-            ships.append(self.shipment(items, rng.choice(("in_transit", "delayed")), today - timedelta(days=7),
-                                       eta=(today + timedelta(days=2)).isoformat(),
-                                       promised_by=(today - timedelta(days=1)).isoformat()))
+            ships.append(
+                self.shipment(
+                    items,
+                    rng.choice(("in_transit", "delayed")),
+                    today - timedelta(days=7),
+                    eta=(today + timedelta(days=2)).isoformat(),
+                    promised_by=(today - timedelta(days=1)).isoformat(),
+                )
+            )
         elif state in ("exception", "attempt_failed", "available_for_pickup", "returned_to_sender", "lost"):
             ships.append(self.shipment(items, state, shipped))
         elif state == "multi_shipment":
             if len(items) < 2:
                 items = self.products(2)
                 line["items"] = [
-                    {"sku": p.sku, "name": p.name, "category": p.category, "quantity": 1,
-                     "requires_setup": p.requires_setup}
+                    {
+                        "sku": p.sku,
+                        "name": p.name,
+                        "category": p.category,
+                        "quantity": 1,
+                        "requires_setup": p.requires_setup,
+                    }
                     for p in items
                 ]
             delivered = today - timedelta(days=1)
-            ships.append(self.shipment(items[:1], "delivered", today - timedelta(days=3),
-                                       delivered_at=_at(delivered, 13), eta=delivered.isoformat()))
-            ships.append(self.shipment(items[1:], "in_transit", today - timedelta(days=1),
-                                       eta=(today + timedelta(days=2)).isoformat(),
-                                       promised_by=(today + timedelta(days=3)).isoformat()))
+            ships.append(
+                self.shipment(
+                    items[:1],
+                    "delivered",
+                    today - timedelta(days=3),
+                    delivered_at=_at(delivered, 13),
+                    eta=delivered.isoformat(),
+                )
+            )
+            ships.append(
+                self.shipment(
+                    items[1:],
+                    "in_transit",
+                    today - timedelta(days=1),
+                    eta=(today + timedelta(days=2)).isoformat(),
+                    promised_by=(today + timedelta(days=3)).isoformat(),
+                )
+            )
         return DemoOrder(state=state, line=line)
 
 

@@ -10,7 +10,9 @@ from bot.imports.orders import ImportReport, import_orders
 from storage.store import Store
 
 
-async def seed_demo_shop(store: Store, *, today: date | None = None, force: bool = False) -> ImportReport | None:
+async def seed_demo_shop(
+    store: Store, *, today: date | None = None, force: bool = False
+) -> ImportReport | None:
     """Load the demo orders unless the database already has orders (then it is reused)."""
     if not force:
         async with store.transaction() as repos:

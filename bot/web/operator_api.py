@@ -49,5 +49,7 @@ async def post_orders(request: web.Request) -> web.Response:
         return web.json_response(
             {"error": f"no valid order: line {first.line}: {first.reason}", **report.to_dict()}, status=400
         )
-    log.info("api import: %d created, %d updated, %d rejected", report.created, report.updated, report.rejected)
+    log.info(
+        "api import: %d created, %d updated, %d rejected", report.created, report.updated, report.rejected
+    )
     return web.json_response(report.to_dict())

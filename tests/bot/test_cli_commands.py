@@ -15,7 +15,9 @@ def _doorstep(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 
 def test_nlu_classify_reads_and_writes_json_lines() -> None:
-    done = _doorstep("nlu", "classify", stdin='{"text": "where is my order #1001"}\n{"text": "tell me a joke"}\nnot json\n')
+    done = _doorstep(
+        "nlu", "classify", stdin='{"text": "where is my order #1001"}\n{"text": "tell me a joke"}\nnot json\n'
+    )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert lines[0]["intent"] == "order_status"
     assert lines[0]["entities"]["order_numbers"][0] == "1001"

@@ -15,8 +15,14 @@ from bot.errors import ConfigError
 
 @pytest.mark.parametrize("value", ["abc", "0", "70000"])
 def test_invalid_port_stops_startup_with_one_line(value: str, tmp_path: Path) -> None:
-    env = {**os.environ, "DOORSTEP_PORT": value, "DOORSTEP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True, env=env, timeout=30)
+    env = {
+        **os.environ,
+        "DOORSTEP_PORT": value,
+        "DOORSTEP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True, env=env, timeout=30
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1

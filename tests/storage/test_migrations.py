@@ -28,7 +28,9 @@ async def test_upgrade_from_empty_then_import_then_upgrade_keeps_rows(empty_url:
         async with store.engine.connect() as conn:
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert {"orders", "shipments", "outbox", "inbox", "conversations", "alembic_version"} <= tables
-        await import_orders(store, [json.dumps(order_line(str(n), email=f"c{n}@example.com")) for n in range(1001, 1011)])
+        await import_orders(
+            store, [json.dumps(order_line(str(n), email=f"c{n}@example.com")) for n in range(1001, 1011)]
+        )
     await upgrade(empty_url)
     async with Store(empty_url) as store, store.engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(Order))).scalar_one() == 10

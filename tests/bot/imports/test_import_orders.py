@@ -31,7 +31,9 @@ async def test_three_good_lines_load_and_both_bad_lines_are_reported(store: Stor
     assert report.errors[0].reason == "not valid JSON"
     assert report.errors[1].reason.startswith("customer.email:")
     async with store.engine.connect() as conn:
-        numbers = (await conn.execute(select(Order.order_number).order_by(Order.order_number))).scalars().all()
+        numbers = (
+            (await conn.execute(select(Order.order_number).order_by(Order.order_number))).scalars().all()
+        )
     assert numbers == ["1001", "1003", "1005"]
 
 
@@ -61,7 +63,10 @@ def test_cli_reports_bad_line_numbers_and_loads_the_rest(tmp_path: Path) -> None
     env = {**os.environ, "DOORSTEP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "import", "orders", str(data)],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert done.returncode == 1
     assert "3 created, 0 updated, 2 rejected" in done.stdout

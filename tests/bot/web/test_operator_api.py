@@ -46,7 +46,9 @@ async def test_bad_body_is_refused_with_400_and_a_reason(make_client: ClientFact
 
 async def test_import_answers_counts(make_client: ClientFactory, db_url: str) -> None:
     client = await make_client(test_settings(db_url))
-    body = "\n".join([json.dumps(order_line("1001")), "{}", json.dumps(order_line("1002", email="b@example.com"))])
+    body = "\n".join(
+        [json.dumps(order_line("1001")), "{}", json.dumps(order_line("1002", email="b@example.com"))]
+    )
     resp = await client.post("/api/orders", data=body, headers=AUTH)
     assert resp.status == 200
     answer = await resp.json()
