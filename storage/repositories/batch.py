@@ -24,9 +24,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from storage.domain import NormalizedEvent
-from storage.models import Shipment, utcnow
+from storage.models import Shipment
 from storage.repositories.inbox import InboxRepository, NewInboxEntry
-from storage.repositories.orders import OrderDetails, OrderRepository, UpsertResult
+from storage.repositories.orders import OrderDetails, OrderRepository, UpsertResult, shipment_changes
 from storage.repositories.snapshots import ShipmentRow
 from storage.schemas import OrderIn
 
@@ -202,23 +202,18 @@ class BatchOrderRepository(OrderRepository):
                 tracking_url=tracking_url,
             )
             return
-        if status is not None:
-            shipment.status = status
-        if raw_status is not None:
-            shipment.raw_status = raw_status
-        if eta is not None:
-            shipment.eta = eta
-        if location is not None:
-            shipment.last_location = location
-        if event_at is not None:
-            shipment.last_event_at = event_at
-        if delivered_at is not None:
-            shipment.delivered_at = delivered_at
-        if shipped_at is not None:
-            shipment.shipped_at = shipped_at
-        if tracking_url is not None:
-            shipment.tracking_url = tracking_url
-        shipment.updated_at = utcnow()
+        changes = shipment_changes(
+            status=status,
+            raw_status=raw_status,
+            eta=eta,
+            location=location,
+            event_at=event_at,
+            delivered_at=delivered_at,
+            shipped_at=shipped_at,
+            tracking_url=tracking_url,
+        )
+        for column, value in changes.items():
+            setattr(shipment, column, value)
         self._dirty[shipment_id] = shipment
 
     async def add_tracking_event(

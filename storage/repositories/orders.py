@@ -70,6 +70,37 @@ _TRACKING_EVENT_COLUMNS = (
     "event_id",
 )
 
+
+def shipment_changes(
+    *,
+    status: str | None,
+    raw_status: str | None,
+    eta: date | None,
+    location: str | None,
+    event_at: datetime | None,
+    delivered_at: datetime | None,
+    shipped_at: datetime | None,
+    tracking_url: str | None,
+) -> dict[str, Any]:
+    """The shipment columns a tracking update changes (``None`` leaves a field), with ``updated_at``."""
+    changes: dict[str, Any] = {
+        column: value
+        for column, value in (
+            ("status", status),
+            ("raw_status", raw_status),
+            ("eta", eta),
+            ("last_location", location),
+            ("last_event_at", event_at),
+            ("delivered_at", delivered_at),
+            ("shipped_at", shipped_at),
+            ("tracking_url", tracking_url),
+        )
+        if value is not None
+    }
+    changes["updated_at"] = utcnow()
+    return changes
+
+
 #: built once: the statements of :meth:`OrderRepository.details_for_number`
 _ORDER_AND_CUSTOMER = (
     select(Order, Customer)
@@ -745,19 +776,16 @@ class OrderRepository(Repository):
         tracking_url: str | None = None,
     ) -> None:
         """Apply a tracking update; ``None`` leaves a field as it is."""
-        values: dict[str, object] = {"updated_at": utcnow()}
-        for key, value in (
-            ("status", status),
-            ("raw_status", raw_status),
-            ("eta", eta),
-            ("last_location", location),
-            ("last_event_at", event_at),
-            ("delivered_at", delivered_at),
-            ("shipped_at", shipped_at),
-            ("tracking_url", tracking_url),
-        ):
-            if value is not None:
-                values[key] = value
+        values = shipment_changes(
+            status=status,
+            raw_status=raw_status,
+            eta=eta,
+            location=location,
+            event_at=event_at,
+            delivered_at=delivered_at,
+            shipped_at=shipped_at,
+            tracking_url=tracking_url,
+        )
         await self._session.execute(update(Shipment).where(Shipment.id == shipment_id).values(**values))
 
     async def add_tracking_event(
