@@ -58,12 +58,9 @@ class BatchInboxRepository(InboxRepository):
         tracking_number: str | None = None,
     ) -> bool:
         """True the first time a pre-recorded entry is named (it was new), False after that."""
-        key = (source, external_id)
-        if key in self._recorded:
-            if key in self._fresh:
-                self._fresh.discard(key)
-                return True
-            return False
+        answer = self._pre_recorded((source, external_id))
+        if answer is not None:
+            return answer
         return await super().record(
             source=source,
             external_id=external_id,
@@ -75,13 +72,19 @@ class BatchInboxRepository(InboxRepository):
 
     async def record_event(self, *, event: NormalizedEvent) -> bool:
         """Like :meth:`record` (a pre-recorded event answers without writing its payload again)."""
-        key = (event.source, event.event_id)
-        if key in self._recorded:
-            if key in self._fresh:
-                self._fresh.discard(key)
-                return True
-            return False
+        answer = self._pre_recorded((event.source, event.event_id))
+        if answer is not None:
+            return answer
         return await super().record_event(event=event)
+
+    def _pre_recorded(self, key: tuple[str, str]) -> bool | None:
+        """For an entry of the bulk insert: True the first time (it was new), then False; None otherwise."""
+        if key not in self._recorded:
+            return None
+        if key in self._fresh:
+            self._fresh.discard(key)
+            return True
+        return False
 
 
 class BatchOrderRepository(OrderRepository):
