@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from storage.bulk import sqlite_value
 from storage.models import ChannelIdentity, Customer, utcnow
 from storage.repositories.base import Repository, execute_sqlite
-from storage.repositories.snapshots import IdentityRow, chunks, core_rows, fetch_all_sqlite, marks, row_spec
+from storage.repositories.snapshots import IdentityRow, rows_in
 
 _NON_DIGITS = re.compile(r"\D")
 
@@ -166,22 +166,9 @@ class IdentityRepository(Repository):
         if not wanted:
             return found
         driver = await self.flushed_sqlite_driver()
-        rows: list[IdentityRow] = []
-        for chunk in chunks(wanted):
-            if driver is not None:
-                spec = row_spec(IdentityRow)
-                sql = (
-                    f"SELECT {spec.columns} FROM channel_identities WHERE channel_identities.customer_id"
-                    f" IN ({marks(len(chunk))}) AND channel_identities.verified = 1"
-                )
-                rows.extend(spec.build_all(await fetch_all_sqlite(driver, sql, chunk)))
-            else:
-                table = ChannelIdentity.__table__  # type: ignore[attr-defined]
-                rows.extend(
-                    await core_rows(
-                        self._session, IdentityRow, table.c.customer_id.in_(chunk), table.c.verified.is_(True)
-                    )
-                )
+        rows: list[IdentityRow] = await rows_in(
+            self._session, driver, IdentityRow, "customer_id", wanted, equal={"verified": True}
+        )
         rows.sort(key=lambda identity: identity.id)
         for identity in rows:
             found.setdefault(identity.customer_id, []).append(identity)  # type: ignore[arg-type]

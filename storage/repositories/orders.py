@@ -21,10 +21,10 @@ from storage.repositories.snapshots import (
     ShipmentRow,
     chunks,
     core_columns,
-    core_rows,
     fetch_all_sqlite,
     marks,
     row_spec,
+    rows_in,
 )
 from storage.schemas import OrderIn
 
@@ -300,70 +300,37 @@ class OrderRepository(Repository):
         if not wanted:
             return []
         driver = await self.flushed_sqlite_driver()
-        if driver is not None:
-            by_id = await self._sqlite_detail_rows(driver, wanted)
-        else:
-            by_id = await self._core_detail_rows(wanted)
+        by_id: dict[int, OrderDetails] = {}
+        for chunk in chunks(wanted):
+            for order, customer in await self._orders_with_customers(driver, chunk):
+                by_id[order.id] = OrderDetails(order, customer, [], [])
+        for item in await rows_in(self._session, driver, ItemRow, "order_id", wanted, order_by="id"):
+            by_id[item.order_id].items.append(item)
+        for shipment in await rows_in(self._session, driver, ShipmentRow, "order_id", wanted, order_by="id"):
+            by_id[shipment.order_id].shipments.append(shipment)
         return [by_id[i] for i in wanted if i in by_id]
 
-    async def _sqlite_detail_rows(self, driver: Any, order_ids: list[int]) -> dict[int, OrderDetails]:
-        orders, customers = row_spec(OrderRow), row_spec(CustomerRow)
-        items, shipments = row_spec(ItemRow), row_spec(ShipmentRow)
-        by_id: dict[int, OrderDetails] = {}
-        for chunk in chunks(order_ids):
-            where = f"IN ({marks(len(chunk))})"
+    async def _orders_with_customers(
+        self, driver: Any | None, order_ids: Sequence[int]
+    ) -> list[tuple[OrderRow, CustomerRow]]:
+        """These orders (at most one chunk) and their customers, as row copies."""
+        if driver is not None:
+            orders, customers = row_spec(OrderRow), row_spec(CustomerRow)
             rows = await fetch_all_sqlite(
                 driver,
                 f"SELECT {orders.columns}, {customers.columns} FROM orders"
-                f" JOIN customers ON customers.id = orders.customer_id WHERE orders.id {where}",
-                chunk,
+                f" JOIN customers ON customers.id = orders.customer_id WHERE orders.id IN ({marks(len(order_ids))})",
+                order_ids,
             )
-            for order, customer in zip(
-                orders.build_all(rows), customers.build_all(rows, orders.width), strict=True
-            ):
-                by_id[order.id] = OrderDetails(order, customer, [], [])
-            rows = await fetch_all_sqlite(
-                driver,
-                f"SELECT {items.columns} FROM order_items WHERE order_items.order_id {where}"
-                " ORDER BY order_items.id",
-                chunk,
-            )
-            for item in items.build_all(rows):
-                by_id[item.order_id].items.append(item)
-            rows = await fetch_all_sqlite(
-                driver,
-                f"SELECT {shipments.columns} FROM shipments WHERE shipments.order_id {where}"
-                " ORDER BY shipments.id",
-                chunk,
-            )
-            for shipment in shipments.build_all(rows):
-                by_id[shipment.order_id].shipments.append(shipment)
-        return by_id
-
-    async def _core_detail_rows(self, order_ids: list[int]) -> dict[int, OrderDetails]:
-        orders, customers = Order.__table__, Customer.__table__  # type: ignore[attr-defined]
+            return list(zip(orders.build_all(rows), customers.build_all(rows, orders.width), strict=True))
+        order_table, customer_table = Order.__table__, Customer.__table__  # type: ignore[attr-defined]
         width = len(core_columns(OrderRow))
-        by_id: dict[int, OrderDetails] = {}
-        for chunk in chunks(order_ids):
-            result = await self._session.execute(
-                select(*core_columns(OrderRow), *core_columns(CustomerRow))
-                .select_from(orders.join(customers, customers.c.id == orders.c.customer_id))
-                .where(orders.c.id.in_(chunk))
-            )
-            for row in result.all():
-                order = OrderRow(*row[:width])
-                by_id[order.id] = OrderDetails(order=order, customer=CustomerRow(*row[width:]))
-            item_table = OrderItem.__table__  # type: ignore[attr-defined]
-            for item in await core_rows(
-                self._session, ItemRow, item_table.c.order_id.in_(chunk), order_by=item_table.c.id
-            ):
-                by_id[item.order_id].items.append(item)
-            ship_table = Shipment.__table__  # type: ignore[attr-defined]
-            for shipment in await core_rows(
-                self._session, ShipmentRow, ship_table.c.order_id.in_(chunk), order_by=ship_table.c.id
-            ):
-                by_id[shipment.order_id].shipments.append(shipment)
-        return by_id
+        result = await self._session.execute(
+            select(*core_columns(OrderRow), *core_columns(CustomerRow))
+            .select_from(order_table.join(customer_table, customer_table.c.id == order_table.c.customer_id))
+            .where(order_table.c.id.in_(order_ids))
+        )
+        return [(OrderRow(*row[:width]), CustomerRow(*row[width:])) for row in result.all()]
 
     async def order_ids_for_tracking(self, *, tracking_numbers: Sequence[str]) -> list[int]:
         """Ids (ascending, each once) of the orders owning parcels with these tracking numbers."""

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from storage.bulk import sqlite_value
 from storage.models import NotificationPreference, VerificationAttempt, utcnow
 from storage.repositories.base import Repository, execute_sqlite, fetch_one_sqlite
-from storage.repositories.snapshots import PreferenceRow, chunks, core_rows, fetch_all_sqlite, marks, row_spec
+from storage.repositories.snapshots import PreferenceRow, rows_in
 
 
 class PreferenceRepository(Repository):
@@ -80,18 +80,8 @@ class PreferenceRepository(Repository):
         wanted = list(dict.fromkeys(customer_ids))
         found: dict[int, PreferenceRow] = {}
         driver = await self.flushed_sqlite_driver() if wanted else None
-        for chunk in chunks(wanted):
-            if driver is not None:
-                spec = row_spec(PreferenceRow)
-                sql = (
-                    f"SELECT {spec.columns} FROM notification_preferences"
-                    f" WHERE notification_preferences.customer_id IN ({marks(len(chunk))})"
-                )
-                rows = spec.build_all(await fetch_all_sqlite(driver, sql, chunk))
-            else:
-                table = NotificationPreference.__table__  # type: ignore[attr-defined]
-                rows = await core_rows(self._session, PreferenceRow, table.c.customer_id.in_(chunk))
-            found.update((pref.customer_id, pref) for pref in rows)
+        for pref in await rows_in(self._session, driver, PreferenceRow, "customer_id", wanted):
+            found[pref.customer_id] = pref
         return found
 
 

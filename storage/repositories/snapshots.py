@@ -14,7 +14,7 @@ Core ``select`` statements, converted by SQLAlchemy.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -289,6 +289,36 @@ def marks(count: int) -> str:
 def chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
     """``values`` in slices of at most :data:`CHUNK`."""
     return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+async def rows_in(
+    session: AsyncSession,
+    driver: Any | None,
+    row_class: type[Any],
+    column: str,
+    values: Sequence[Any],
+    *,
+    equal: Mapping[str, Any] | None = None,
+    order_by: str | None = None,
+) -> list[Any]:
+    """Row objects of ``row_class`` whose ``column`` is one of ``values`` and each ``equal`` column
+    has its value, read in chunks: on the SQLite ``driver`` when given, else with Core. Rows come
+    in ``order_by`` order within a chunk."""
+    table = _MODEL_OF[row_class].__table__
+    extra = dict(equal or {})
+    found: list[Any] = []
+    for chunk in chunks(values):
+        if driver is not None:
+            spec = row_spec(row_class)
+            sql = f"SELECT {spec.columns} FROM {table.name} WHERE {table.name}.{column} IN ({marks(len(chunk))})"
+            sql += "".join(f" AND {table.name}.{name} = ?" for name in extra)
+            sql += f" ORDER BY {table.name}.{order_by}" if order_by else ""
+            found.extend(spec.build_all(await fetch_all_sqlite(driver, sql, [*chunk, *extra.values()])))
+        else:
+            where = [table.c[column].in_(chunk), *(table.c[name] == value for name, value in extra.items())]
+            ordering = table.c[order_by] if order_by else None
+            found.extend(await core_rows(session, row_class, *where, order_by=ordering))
+    return found
 
 
 async def core_rows(
