@@ -33,7 +33,7 @@ from bot.channels.senders import SenderRegistry
 from bot.clock import Clock
 from bot.config import Settings
 from bot.notify.backoff import Backoff
-from bot.notify.gate import DispatchGate
+from bot.notify.gate import DispatchGate, decision_for
 from bot.notify.payload import payload_to_reply
 from bot.notify.policy import STAFF_ALERT_KIND, Decision
 from bot.notify.ratelimit import Pacers
@@ -289,7 +289,7 @@ class Dispatcher:
         message_id = int(row.id or 0)
 
         def decided(decision: Decision, reason: str) -> NewDecision:
-            return _decision(row, decision, reason, now)
+            return decision_for(row, decision, reason, now)
 
         if isinstance(error, RetryLater):
             reason = error.reason
@@ -330,20 +330,9 @@ class Dispatcher:
                 await repos.outbox.reroute(
                     message_id=message_id, channel=target.channel, recipient=target.external_id, at=now
                 )
-                return _decision(
+                return decision_for(
                     row, Decision.REROUTED, f"to {target.channel}: {row.channel} unreachable ({reason})", now
                 )
             reason = f"{reason}; no other channel to fall back to ({choice.reason})"
         await repos.outbox.mark_failed(message_id=message_id, error=f"unreachable: {reason}")
-        return _decision(row, Decision.FAILED, f"unreachable: {reason}", now)
-
-
-def _decision(row: OutboxMessage, decision: Decision, reason: str, now: datetime) -> NewDecision:
-    return NewDecision(
-        kind=row.kind,
-        decision=decision.value,
-        reason=reason,
-        created_at=now,
-        order_id=row.order_id,
-        dedupe_key=row.dedupe_key,
-    )
+        return decision_for(row, Decision.FAILED, f"unreachable: {reason}", now)

@@ -27,6 +27,18 @@ from storage.repositories.outbox import NewDecision
 from storage.store import Repositories
 
 
+def decision_for(row: OutboxMessage, decision: Decision, reason: str, now: datetime) -> NewDecision:
+    """The decision-log entry for what happened to outbox ``row`` at ``now``, and why."""
+    return NewDecision(
+        kind=row.kind,
+        decision=decision.value,
+        reason=reason,
+        created_at=now,
+        order_id=row.order_id,
+        dedupe_key=row.dedupe_key,
+    )
+
+
 @dataclass(slots=True)
 class Screening:
     """What the gate let through and what it did with the rest."""
@@ -54,16 +66,7 @@ class DispatchGate:
         decisions: list[NewDecision] = []
 
         def note(row: OutboxMessage, decision: Decision, reason: str) -> None:
-            decisions.append(
-                NewDecision(
-                    kind=row.kind,
-                    decision=decision.value,
-                    reason=reason,
-                    created_at=now,
-                    order_id=row.order_id,
-                    dedupe_key=row.dedupe_key,
-                )
-            )
+            decisions.append(decision_for(row, decision, reason, now))
 
         for row in rows:
             order = facts.get(int(row.order_id or 0)) if row.customer_id is not None else None
