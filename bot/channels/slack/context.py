@@ -45,16 +45,22 @@ async def load_order_context(repos: Repositories, *, order_id: int) -> OrderCont
     return OrderContext(details=details, open_cases=await repos.cases.open_for_order(order_id=order_id))
 
 
-async def load_handoff_context(
-    repos: Repositories, *, handoff_id: int, transcript_lines: int = DEFAULT_TRANSCRIPT_LINES
-) -> HandoffContext:
-    """Everything about handoff ``handoff_id``; raises :class:`HandoffNotFound` when it does not exist."""
+async def load_handoff(repos: Repositories, *, handoff_id: int) -> tuple[Handoff, Conversation]:
+    """Handoff ``handoff_id`` and its conversation; raises :class:`HandoffNotFound` when either is missing."""
     handoff = await repos.handoffs.get(handoff_id=handoff_id)
     if handoff is None:
         raise HandoffNotFound(f"no handoff {handoff_id}")
     conversation = await repos.conversations.by_id(conversation_id=handoff.conversation_id)
     if conversation is None:
         raise HandoffNotFound(f"handoff {handoff_id} has no conversation")
+    return handoff, conversation
+
+
+async def load_handoff_context(
+    repos: Repositories, *, handoff_id: int, transcript_lines: int = DEFAULT_TRANSCRIPT_LINES
+) -> HandoffContext:
+    """Everything about handoff ``handoff_id``; raises :class:`HandoffNotFound` when it does not exist."""
+    handoff, conversation = await load_handoff(repos, handoff_id=handoff_id)
     order = None
     if handoff.order_id is not None:
         order = await load_order_context(repos, order_id=handoff.order_id)

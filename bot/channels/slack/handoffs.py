@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.channels.base import RetryLater, Sender, SendError
 from bot.channels.slack.blocks import channel_name, escape
-from bot.channels.slack.context import load_handoff_context
+from bot.channels.slack.context import load_handoff, load_handoff_context
 from bot.channels.slack.errors import HandoffNotFound, SlackError
 from bot.channels.slack.handoff_message import handoff_blocks, handoff_text
 from bot.channels.slack.text import is_internal_note, to_plain
@@ -161,12 +161,7 @@ class SlackHandoffs:
             log.info("handoff %d: internal note kept in Slack", handoff_id)
             return
         async with self._store.transaction() as repos:
-            handoff = await repos.handoffs.get(handoff_id=handoff_id)
-            if handoff is None:
-                raise HandoffNotFound(f"no handoff {handoff_id}")
-            conversation = await repos.conversations.by_id(conversation_id=handoff.conversation_id)
-        if conversation is None:
-            raise HandoffNotFound(f"handoff {handoff_id} has no conversation")
+            handoff, conversation = await load_handoff(repos, handoff_id=handoff_id)
         if handoff.status not in OPEN_STATUSES:
             await self._tell_thread(
                 reply.channel,
