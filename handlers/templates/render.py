@@ -281,14 +281,9 @@ class MessageTemplates:
 
 
 @lru_cache(maxsize=8)
-def _templates(directory: Path) -> MessageTemplates:
-    return MessageTemplates(directory)
-
-
-@lru_cache(maxsize=8)
 def _for(directory: Path | None) -> MessageTemplates:
-    """The templates of ``directory`` (resolved once per directory given)."""
-    return _templates(Path(directory).resolve() if directory is not None else default_template_dir())
+    """The templates of ``directory`` (the bundled ones for None), one instance per directory given."""
+    return MessageTemplates(Path(directory).resolve() if directory is not None else None)
 
 
 def render(
