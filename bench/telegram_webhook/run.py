@@ -380,15 +380,15 @@ async def run_libraries(args: argparse.Namespace) -> tuple[float, list[Shopper],
     fake = Process("-m", "tests.fakes.serve", "telegram", "--token", TOKEN)
     fake_url = fake.ready_line().split()[1]
     try:
-        return await run_bare(args, "libraries", "--fake-url", fake_url, "--token", TOKEN)
+        return await run_capacity_only(args, "libraries", "--fake-url", fake_url, "--token", TOKEN)
     finally:
         fake.stop()
 
 
-async def run_bare(
-    args: argparse.Namespace, kind: str = "bare", *extra: str
+async def run_capacity_only(
+    args: argparse.Namespace, kind: str, *extra: str
 ) -> tuple[float, list[Shopper], ServerCost]:
-    """The bare handler (or another ``kind`` of server) under the same client and load (capacity phase)."""
+    """A ``kind`` of server (``bare``, ``libraries``) under the same client and load, capacity phase only."""
     port = free_port()
     server = Process("-m", "bench.telegram_webhook.server", kind, "--port", str(port), *extra)
     try:
@@ -507,7 +507,7 @@ async def main_async(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="doorstep-bench-tg-") as tmp:
         elapsed, shoppers, check, stats, cost = await run_full(args, Path(tmp))
     full = {phase: figures(seconds, shoppers, phase) for phase, seconds in elapsed.items()}
-    bare_elapsed, bare_shoppers, bare_cost = await run_bare(args)
+    bare_elapsed, bare_shoppers, bare_cost = await run_capacity_only(args, "bare")
     bare = figures(bare_elapsed, bare_shoppers, CAPACITY)
     only_elapsed, only_shoppers, only_cost = await run_libraries(args)
     only = figures(only_elapsed, only_shoppers, CAPACITY)
