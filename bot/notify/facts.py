@@ -72,19 +72,18 @@ class MessageView:
     ) -> MessageView:
         """A new pending message (category and shipment read from ``payload``)."""
         return cls(
-            None,
-            dedupe_key,
-            kind,
-            "pending",
-            channel,
-            recipient,
-            scheduled_at,
-            created_at,
-            payload,
-            customer_id,
-            None,
-            payload_category(payload),
-            payload_shipment_id(payload),
+            id=None,
+            dedupe_key=dedupe_key,
+            kind=kind,
+            status="pending",
+            channel=channel,
+            recipient=recipient,
+            scheduled_at=scheduled_at,
+            created_at=created_at,
+            payload=payload,
+            customer_id=customer_id,
+            category=payload_category(payload),
+            shipment_id=payload_shipment_id(payload),
         )
 
     @classmethod
@@ -111,19 +110,18 @@ class MessageView:
     def of_row(cls, row: MessageRow) -> MessageView:
         """View of a stored outbox row read in bulk (no payload beyond category and shipment)."""
         return cls(
-            row.id,
-            row.dedupe_key,
-            row.kind,
-            row.status,
-            row.channel,
-            row.recipient,
-            row.scheduled_at,
-            row.created_at,
-            {},
-            row.customer_id,
-            row.last_error,
-            row.category,
-            row.shipment_id,
+            id=row.id,
+            dedupe_key=row.dedupe_key,
+            kind=row.kind,
+            status=row.status,
+            channel=row.channel,
+            recipient=row.recipient,
+            scheduled_at=row.scheduled_at,
+            created_at=row.created_at,
+            customer_id=row.customer_id,
+            last_error=row.last_error,
+            category=row.category,
+            shipment_id=row.shipment_id,
         )
 
 
@@ -209,14 +207,8 @@ async def load_facts(
         await repos.preferences.rows_for_customers(customer_ids=customer_ids) if customer_ids else {}
     )
     messages: dict[int, list[MessageView]] = {}
-    of_row = MessageView.of_row
     for row in await repos.outbox.message_rows(order_ids=ids):
-        view = of_row(row)
-        order_messages = messages.get(row.order_id or 0)
-        if order_messages is None:
-            messages[row.order_id or 0] = [view]
-        else:
-            order_messages.append(view)
+        messages.setdefault(row.order_id or 0, []).append(MessageView.of_row(row))
     decided = await repos.decisions.decided_keys(order_ids=full_ids) if full_ids else {}
     guards = await load_guards(repos, [d for d in full if d.order.id in guard_for]) if guard_for else {}
     customers: dict[int, CustomerFacts] = {}
