@@ -8,7 +8,7 @@ are adapted here exactly as the column types in :mod:`storage.types` would store
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,6 +27,27 @@ def sqlite_value(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value)
     return value
+
+
+def converted_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` remembering its results: equal values (the timestamps of one batch) are
+    converted once; None stays None. For immutable results only."""
+    done: dict[Any, Any] = {}
+
+    def once(value: Any) -> Any:
+        if value is None:
+            return None
+        result = done.get(value)
+        if result is None:
+            result = done[value] = convert(value)
+        return result
+
+    return once
+
+
+def value_groups(rows: int, width: int) -> str:
+    """``(?, ?), (?, ?)``: ``rows`` groups of ``width`` marks, for a multi-row ``VALUES`` on SQLite."""
+    return ", ".join(["(" + ", ".join("?" * width) + ")"] * rows)
 
 
 def _pg_value(value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.bulk import sqlite_value
+from storage.bulk import sqlite_value, value_groups
 from storage.domain import NormalizedEvent
 from storage.models import InboxEntry, utcnow
 from storage.repositories.base import Repository
@@ -243,7 +243,7 @@ class InboxRepository(Repository):
                         e.tracking_number,
                         at,
                     )
-                sql = _RECORD_MANY_SQLITE.format(values=", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)))
+                sql = _RECORD_MANY_SQLITE.format(values=value_groups(len(chunk), 7))
                 new.update(
                     (source, external_id)
                     for source, external_id in await fetch_all_sqlite(driver, sql, params)

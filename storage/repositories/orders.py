@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
-from storage.bulk import executemany, sqlite_value
+from storage.bulk import converted_once, executemany, sqlite_value
 from storage.models import Customer, Order, OrderItem, Shipment, TrackingEvent, utcnow
 from storage.repositories.base import Repository
 from storage.repositories.customers import normalize_phone
@@ -602,16 +602,7 @@ class OrderRepository(Repository):
             return
         driver = await self.sqlite_driver()
         if driver is not None:
-            texts: dict[Any, str] = {}  # equal dates and times are written once
-
-            def convert(value: Any) -> Any:
-                if value is None:
-                    return None
-                text = texts.get(value)
-                if text is None:
-                    text = texts[value] = sqlite_value(value)
-                return text
-
+            convert = converted_once(sqlite_value)  # equal dates and times are written once
             now = None
             rows = []
             for s in shipments:

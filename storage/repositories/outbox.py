@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, func, or_, select, update
 
-from storage.bulk import executemany, sqlite_value
+from storage.bulk import converted_once, executemany, sqlite_value, value_groups
 from storage.models import DecisionLogEntry, OutboxMessage, utcnow
 from storage.repositories.base import Repository
 from storage.repositories.snapshots import (
@@ -309,17 +309,8 @@ class OutboxRepository(Repository):
     async def _enqueue_many_sqlite(self, driver: Any, rows: Sequence[NewOutboxRow]) -> set[str]:
         """:meth:`enqueue_many` on the SQLite driver connection, a few hundred rows per statement."""
         inserted: set[str] = set()
-        times: dict[datetime, str] = {}
+        at = converted_once(sqlite_value)
         dumps = json.dumps
-
-        def at(value: datetime) -> str:
-            text = times.get(value)
-            if text is None:
-                text = times[value] = sqlite_value(value)
-            return text
-
-        width = len(_ENQUEUE_COLUMNS)
-        group = "(" + ", ".join("?" * width) + ")"
         for chunk in chunks(rows):
             params: list[Any] = []
             for row in chunk:
@@ -337,7 +328,7 @@ class OutboxRepository(Repository):
                     0,
                     at(row.created_at),
                 )
-            sql = _ENQUEUE_SQLITE.format(values=", ".join([group] * len(chunk)))
+            sql = _ENQUEUE_SQLITE.format(values=value_groups(len(chunk), len(_ENQUEUE_COLUMNS)))
             inserted.update(key for (key,) in await fetch_all_sqlite(driver, sql, params))
         return inserted
 
@@ -363,18 +354,13 @@ class OutboxRepository(Repository):
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
         for chunk in chunks(wanted):
             if driver is not None:
-                times: dict[str, datetime] = {}
+                at = converted_once(utc_from_sqlite)
                 for row in await fetch_all_sqlite(
                     driver, _MESSAGE_ROWS_SQLITE.format(marks=marks(len(chunk))), chunk
                 ):
                     values = list(row)
                     for position in (7, 10):  # scheduled_at, created_at
-                        text = values[position]
-                        if text is not None:
-                            at = times.get(text)
-                            if at is None:
-                                at = times[text] = utc_from_sqlite(text)
-                            values[position] = at
+                        values[position] = at(values[position])
                     category, shipment_id = json.loads(values.pop())
                     values.append(category if isinstance(category, str) else None)
                     values.append(int(shipment_id) if isinstance(shipment_id, int) else None)
@@ -422,7 +408,7 @@ class OutboxRepository(Repository):
                     params += (i, reasons[i][:500])
                 params.extend(statuses)
                 sql = _CANCEL_EACH_SQLITE.format(
-                    values=", ".join(["(?, ?)"] * len(chunk)), statuses=marks(len(statuses))
+                    values=value_groups(len(chunk), 2), statuses=marks(len(statuses))
                 )
                 cancelled.extend(row[0] for row in await fetch_all_sqlite(driver, sql, params))
             return sorted(cancelled)
