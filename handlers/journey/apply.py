@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -421,22 +421,16 @@ async def _track(
             delivered_at=delivered_at,
             tracking_url=tracking_url,
         )
-        after = ShipmentState(
-            id=before.id,
-            tracking_number=before.tracking_number,
-            carrier=before.carrier,
-            status=before.status if status is None else status,
-            tracking_url=before.tracking_url if tracking_url is None else tracking_url,
-            raw_status=before.raw_status if raw_status is None else raw_status,
-            eta=before.eta if event.eta is None else event.eta,
-            promised_by=before.promised_by,
-            shipped_at=before.shipped_at,
-            delivered_at=before.delivered_at if delivered_at is None else delivered_at,
-            last_event_at=before.last_event_at if event.occurred_at is None else event.occurred_at,
-            last_location=before.last_location if event.location is None else event.location,
-            skus=before.skus,
-        )
-        return "shipment updated", after
+        changed = {
+            "status": status,
+            "raw_status": raw_status,
+            "eta": event.eta,
+            "last_location": event.location,
+            "last_event_at": event.occurred_at,
+            "delivered_at": delivered_at,
+            "tracking_url": tracking_url,
+        }
+        return "shipment updated", replace(before, **{k: v for k, v in changed.items() if v is not None})
     log.info("event %s for parcel %s: %s", event.event_id, before.tracking_number, reason)
     return reason, before
 

@@ -45,19 +45,19 @@ class ShipmentState:
     def of(cls, shipment: Shipment | ShipmentRow) -> ShipmentState:
         """Snapshot of a stored shipment."""
         return cls(
-            int(shipment.id or 0),
-            shipment.tracking_number,
-            shipment.carrier,
-            _shipment_status(shipment.status),
-            shipment.tracking_url,
-            shipment.raw_status,
-            shipment.eta,
-            shipment.promised_by,
-            shipment.shipped_at,
-            shipment.delivered_at,
-            shipment.last_event_at,
-            shipment.last_location,
-            tuple(shipment.skus or ()),
+            id=int(shipment.id or 0),
+            tracking_number=shipment.tracking_number,
+            carrier=shipment.carrier,
+            status=_shipment_status(shipment.status),
+            tracking_url=shipment.tracking_url,
+            raw_status=shipment.raw_status,
+            eta=shipment.eta,
+            promised_by=shipment.promised_by,
+            shipped_at=shipment.shipped_at,
+            delivered_at=shipment.delivered_at,
+            last_event_at=shipment.last_event_at,
+            last_location=shipment.last_location,
+            skus=tuple(shipment.skus or ()),
         )
 
     @property
