@@ -476,7 +476,7 @@ def report(
     ours, baseline = costs
     only, only_cost = libraries
     print(
-        f"libraries only (PTB reads the update, doorstep's sender sends one reply; no database, no engine): "
+        f"libraries only (doorstep's adapter reads the update, PTB sends one reply; no database, no engine): "
         f"{only.rate:7.1f} updates/s   p50 {only.p50:7.1f} ms   ratio to bare {only.rate / bare.rate:.3f}"
         f"   errors {only.errors}"
     )

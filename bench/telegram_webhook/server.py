@@ -6,8 +6,9 @@
 
 Both print ``CPU <seconds>`` on the way out: the process's CPU time (all threads) while serving.
 
-``libraries`` parses each update with python-telegram-bot and sends one fixed reply through
-doorstep's Telegram sender (the libraries' share of the work, no database or engine).
+``libraries`` reads each update with doorstep's Telegram adapter and sends one fixed reply through
+doorstep's Telegram sender (python-telegram-bot over aiohttp): the libraries' share of the work,
+no database or engine.
 ``full`` is doorstep's real server (``build_app`` with every default feature) in Telegram webhook
 mode, its replies going to the fake Bot API at ``--fake-url``; ``bare`` is an aiohttp handler that
 only parses the JSON body. Both print ``READY`` once listening and serve until SIGTERM.
@@ -62,11 +63,12 @@ async def _parse_only(request: web.Request) -> web.Response:
 
 
 def libraries_app(args: argparse.Namespace) -> web.Application:
-    """What the libraries alone cost: PTB reads the update, doorstep's Telegram sender sends the
-    menu reply (the same 6-button message doorstep answers "hi" with) to the fake; no database,
-    no engine, no pacing."""
-    from telegram import Bot, Update
+    """What the libraries alone cost: doorstep's adapter reads the update, its Telegram sender
+    (PTB) sends the menu reply (the same 6-button message doorstep answers "hi" with) to the
+    fake; no database, no engine, no pacing."""
+    from telegram import Bot
 
+    from bot.channels.telegram.adapter import translate
     from bot.channels.telegram.sender import TelegramSender
     from bot.channels.telegram.transport import AiohttpRequest
     from handlers.smalltalk import menu_reply
@@ -80,9 +82,9 @@ def libraries_app(args: argparse.Namespace) -> web.Application:
             yield
 
     async def answer(request: web.Request) -> web.Response:
-        update = Update.de_json(await request.json(), request.app[PTB_BOT])
-        assert update.effective_chat is not None
-        await request.app[SENDER].send(str(update.effective_chat.id), reply)
+        inbound = translate(await request.json())
+        assert inbound.chat_id is not None
+        await request.app[SENDER].send(inbound.external_id, reply)
         return web.Response(status=200)
 
     app = web.Application()

@@ -25,10 +25,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.channels.base import Sender
@@ -95,8 +96,11 @@ class TelegramChannel:
         self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ entry points
-    def submit(self, update: Update) -> asyncio.Future[None]:
-        """Take the update's place in its chat's queue now; the returned future ends with its turn."""
+    def submit(self, update: Mapping[str, Any]) -> asyncio.Future[None]:
+        """Take the update's place in its chat's queue now; the returned future ends with its turn.
+
+        ``update`` is the Bot API's JSON object (see :func:`~bot.channels.telegram.adapter.translate`).
+        """
         inbound = translate(update, self._bot_username)
         if inbound.kind is InboundKind.IGNORED or inbound.chat_id is None:
             done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -107,7 +111,7 @@ class TelegramChannel:
             self._spawn(self._answer_callback(inbound.callback_query_id), background=True)
         return self._spawn(self._take_turn(inbound, turn))
 
-    async def process(self, update: Update) -> None:
+    async def process(self, update: Mapping[str, Any]) -> None:
         """Submit ``update`` and wait until it is answered."""
         await self.submit(update)
 

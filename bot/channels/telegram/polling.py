@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -43,7 +44,7 @@ class Poller:
     def __init__(
         self,
         bot: Bot,
-        submit: Callable[[Update], asyncio.Future[None]],
+        submit: Callable[[Mapping[str, Any]], asyncio.Future[None]],
         clock: Clock,
         *,
         long_poll_seconds: int = LONG_POLL_SECONDS,
@@ -61,12 +62,7 @@ class Poller:
         backoff = 1.0
         while True:
             try:
-                updates = await self._bot.get_updates(
-                    offset=self.offset,
-                    timeout=self._long_poll,
-                    allowed_updates=self._allowed,
-                    read_timeout=self._long_poll + 10,
-                )
+                updates = await self._get_updates()
             except RetryAfter as exc:
                 await self._clock.sleep(_retry_seconds(exc))
                 continue
@@ -89,7 +85,21 @@ class Poller:
                 continue
             await self.process_batch(updates)
 
-    async def process_batch(self, updates: Sequence[Update]) -> None:
+    async def _get_updates(self) -> list[dict[str, Any]]:
+        """The next updates as the Bot API sends them (JSON objects; see ``adapter.translate``).
+
+        Posted through ``Bot._post``, the path ``Bot.get_updates`` takes, without reading each
+        update into a ``telegram.Update``; PTB's errors are the same.
+        """
+        data: dict[str, Any] = {"timeout": self._long_poll, "allowed_updates": self._allowed}
+        if self.offset is not None:
+            data["offset"] = self.offset
+        result = await self._bot._post("getUpdates", data, read_timeout=self._long_poll + 10)
+        if not isinstance(result, list):
+            raise TelegramError(f"getUpdates answered {type(result).__name__}, not a list")
+        return [update for update in result if isinstance(update, dict)]
+
+    async def process_batch(self, updates: Sequence[Mapping[str, Any]]) -> None:
         """Submit every update in order, wait for them (at most ``ACK_SECONDS``), then move the offset.
 
         A chat still waiting out a long 429 does not hold up the other chats: after
@@ -100,8 +110,12 @@ class Poller:
         for future in done:
             if not future.cancelled() and future.exception() is not None:
                 log.error(
-                    "telegram update %s failed", answered[future].update_id, exc_info=future.exception()
+                    "telegram update %s failed",
+                    answered[future].get("update_id"),
+                    exc_info=future.exception(),
                 )
         if pending:
             log.warning("%d telegram updates still being answered; confirmed", len(pending))
-        self.offset = updates[-1].update_id + 1
+        update_ids = [update["update_id"] for update in updates if isinstance(update.get("update_id"), int)]
+        if update_ids:
+            self.offset = max(update_ids) + 1

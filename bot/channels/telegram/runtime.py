@@ -24,7 +24,7 @@ class TelegramRuntime:
 
     @property
     def bot(self) -> Bot:
-        """The application's bot (used to build ``Update`` objects)."""
+        """The application's bot (``telegram.Bot``: every call to the Bot API goes through it)."""
         return self.application.bot
 
 

@@ -22,7 +22,10 @@ CHAT = 4242
 
 
 def _inbound(update: dict[str, Any], username: str | None = "doorstep_test_bot") -> Any:
-    return translate(Update.de_json(update, None), username)
+    inbound = translate(update, username)
+    # PTB reads the same update the same way (polling once got PTB objects): the same Inbound
+    assert translate(Update.de_json(update, None).to_dict(), username) == inbound
+    return inbound
 
 
 def test_text_message() -> None:
@@ -124,3 +127,53 @@ def test_group_chats_and_chatless_updates_are_ignored() -> None:
         },
     }
     assert _inbound(chatless).kind is InboundKind.IGNORED
+
+
+def test_full_name_and_last_name() -> None:
+    update = make_text_update(CHAT, "hi", update_id=20, message_id=9)
+    update["message"]["from"]["last_name"] = "Lee"
+    assert _inbound(update).message.display_name == "Ann Lee"
+
+
+def test_button_without_data_is_ignored_but_keeps_its_chat() -> None:
+    update = make_callback_update(CHAT, "x", 9, update_id=21, callback_query_id="q2")
+    del update["callback_query"]["data"]
+    inbound = _inbound(update)
+    assert (inbound.kind, inbound.chat_id, inbound.callback_query_id) == (InboundKind.IGNORED, CHAT, None)
+
+
+def test_button_on_a_group_message_is_ignored() -> None:
+    update = make_callback_update(-100555, "intent:order_status", 9, update_id=22)
+    assert _inbound(update).kind is InboundKind.IGNORED
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"update_id": 30, "message": "not an object"},
+        {"update_id": 31, "message": {"chat": {"id": "4242", "type": "private"}, "text": "hi"}},
+        {"update_id": 32, "message": {"chat": {"id": CHAT}, "text": "hi"}},
+        {"update_id": 33, "message": {"chat": None, "text": "hi"}},
+        {"update_id": 34, "callback_query": {"id": "q", "data": "x", "message": {"chat": []}}},
+        {"update_id": 35, "message_reaction": {"chat": {"id": CHAT, "type": "private"}}},
+        {"update_id": "36", "message": {"chat": {"id": CHAT, "type": "private"}, "text": "hi"}},
+    ],
+)
+def test_unreadable_or_foreign_updates_are_ignored(broken: dict[str, Any]) -> None:
+    inbound = translate(broken, "doorstep_test_bot")
+    assert inbound.kind is InboundKind.IGNORED and inbound.message is None
+
+
+def test_wrongly_typed_optional_fields_are_left_out() -> None:
+    update = make_text_update(CHAT, "hi", update_id=40, message_id=9)
+    update["message"]["text"] = 12
+    update["message"]["caption"] = "look"
+    update["message"]["photo"] = [{"width": 1}, "x", {"file_id": "P", "width": 2, "height": 2}]
+    update["message"]["from"] = "nobody"
+    inbound = translate(update, "doorstep_test_bot")
+    assert (inbound.kind, inbound.message.text, inbound.message.display_name) == (
+        InboundKind.MESSAGE,
+        "look",
+        None,
+    )
+    assert inbound.message.attachments == (Attachment(kind="photo", file_id="P", mime_type="image/jpeg"),)
