@@ -18,6 +18,12 @@ previous update (same update_id), as Telegram does after a timeout, and must get
 - latency phase (``--seconds``): the same shoppers think ``--think-seconds`` on average
   (exponential) between a reply and their next message, as people do: latency under load.
 
+Two more servers run the capacity phase under the same client, to show where the time goes:
+``libraries`` (doorstep's adapter reads the update and PTB sends one reply; no database, no engine)
+and ``floor`` (that plus the SQL statements of doorstep's turns, on the database doorstep's run
+left, with ``sqlite3`` directly and a commit per update: the least any design keeping doorstep's
+rows could cost before its own Python).
+
 Afterwards the fake's recorded sendMessage calls are checked chat by chat against what each
 shopper should have received, in order: lost, duplicated and out-of-order replies are counted,
 and each update is matched with its reply to measure update -> reply-recorded-at-the-Bot-API.
@@ -375,12 +381,15 @@ async def run_full(
     return elapsed, shoppers, check_replies(shoppers, calls), stats, cost
 
 
-async def run_libraries(args: argparse.Namespace) -> tuple[float, list[Shopper], ServerCost]:
-    """PTB + doorstep's sender alone (one reply per update, no database or engine), capacity phase."""
+async def run_libraries(
+    args: argparse.Namespace, kind: str = "libraries", *extra: str
+) -> tuple[float, list[Shopper], ServerCost]:
+    """The adapter + PTB's reply alone (``libraries``: no database or engine), or that plus the SQL
+    of doorstep's turns (``floor``, ``extra`` names the database), capacity phase."""
     fake = Process("-m", "tests.fakes.serve", "telegram", "--token", TOKEN)
     fake_url = fake.ready_line().split()[1]
     try:
-        return await run_capacity_only(args, "libraries", "--fake-url", fake_url, "--token", TOKEN)
+        return await run_capacity_only(args, kind, "--fake-url", fake_url, "--token", TOKEN, *extra)
     finally:
         fake.stop()
 
@@ -388,7 +397,8 @@ async def run_libraries(args: argparse.Namespace) -> tuple[float, list[Shopper],
 async def run_capacity_only(
     args: argparse.Namespace, kind: str, *extra: str
 ) -> tuple[float, list[Shopper], ServerCost]:
-    """A ``kind`` of server (``bare``, ``libraries``) under the same client and load, capacity phase only."""
+    """A ``kind`` of server (``bare``, ``libraries``, ``floor``) under the same client and load, capacity
+    phase only (the shoppers are the chats doorstep's run verified, so ``floor`` finds their rows)."""
     port = free_port()
     server = Process("-m", "bench.telegram_webhook.server", kind, "--port", str(port), *extra)
     try:
@@ -446,6 +456,7 @@ def report(
     throttled: int,
     costs: tuple[ServerCost, ServerCost],
     libraries: tuple[Figures, ServerCost],
+    floor: tuple[Figures, ServerCost],
 ) -> int:
     """Print every figure; 1 when a target is missed."""
     capacity, latency = full[CAPACITY], full[LATENCY]
@@ -480,8 +491,15 @@ def report(
         f"{only.rate:7.1f} updates/s   p50 {only.p50:7.1f} ms   ratio to bare {only.rate / bare.rate:.3f}"
         f"   errors {only.errors}"
     )
+    lower, lower_cost = floor
+    print(
+        f"floor (libraries + the SQL of doorstep's turns on sqlite3, no engine, no SQLAlchemy): "
+        f"{lower.rate:7.1f} updates/s   p50 {lower.p50:7.1f} ms   ratio to bare {lower.rate / bare.rate:.3f}"
+        f"   errors {lower.errors}"
+    )
     print(
         f"server CPU per update (all threads, warm-up included): doorstep {ours.ms_per_post:.3f} ms, "
+        f"floor {lower_cost.ms_per_post:.3f} ms, "
         f"libraries only {only_cost.ms_per_post:.3f} ms, bare {baseline.ms_per_post:.3f} ms "
         f"(bare / doorstep {baseline.ms_per_post / ours.ms_per_post:.3f})"
     )
@@ -506,13 +524,25 @@ async def main_async(args: argparse.Namespace) -> int:
     """Run both servers and print the figures; exit 1 when a target is missed."""
     with tempfile.TemporaryDirectory(prefix="doorstep-bench-tg-") as tmp:
         elapsed, shoppers, check, stats, cost = await run_full(args, Path(tmp))
+        database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        floor_elapsed, floor_shoppers, floor_cost = await run_libraries(
+            args, "floor", "--database-url", database_url
+        )
+    floor = figures(floor_elapsed, floor_shoppers, CAPACITY)
     full = {phase: figures(seconds, shoppers, phase) for phase, seconds in elapsed.items()}
     bare_elapsed, bare_shoppers, bare_cost = await run_capacity_only(args, "bare")
     bare = figures(bare_elapsed, bare_shoppers, CAPACITY)
     only_elapsed, only_shoppers, only_cost = await run_libraries(args)
     only = figures(only_elapsed, only_shoppers, CAPACITY)
     return report(
-        args, full, bare, check, int(stats.get("throttled", 0)), (cost, bare_cost), (only, only_cost)
+        args,
+        full,
+        bare,
+        check,
+        int(stats.get("throttled", 0)),
+        (cost, bare_cost),
+        (only, only_cost),
+        (floor, floor_cost),
     )
 
 
