@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from storage.domain import NormalizedEvent
 from storage.models import Shipment
 from storage.repositories.inbox import InboxRepository, NewInboxEntry
-from storage.repositories.orders import OrderDetails, OrderRepository, UpsertResult, shipment_changes
+from storage.repositories.orders import OrderDetails, OrderRepository, UpsertResult
 from storage.repositories.snapshots import ShipmentRow
 from storage.schemas import OrderIn
 
@@ -176,45 +176,13 @@ class BatchOrderRepository(OrderRepository):
         return await super().tracking_events(shipment_ids=shipment_ids)
 
     # ---- writes ----------------------------------------------------------------------------
-    async def update_shipment(
-        self,
-        *,
-        shipment_id: int,
-        status: str | None = None,
-        raw_status: str | None = None,
-        eta: date | None = None,
-        location: str | None = None,
-        event_at: datetime | None = None,
-        delivered_at: datetime | None = None,
-        shipped_at: datetime | None = None,
-        tracking_url: str | None = None,
-    ) -> None:
-        """Change a loaded parcel in memory (written by :meth:`sync`); ``None`` leaves a field."""
+    async def write_shipment_changes(self, *, shipment_id: int, changes: dict[str, Any]) -> None:
+        """Change a loaded parcel in memory (written by :meth:`sync`); others are written now."""
         shipment = self._by_id.get(shipment_id)
         if shipment is None or not isinstance(shipment, ShipmentRow):
             await self.sync()
-            await super().update_shipment(
-                shipment_id=shipment_id,
-                status=status,
-                raw_status=raw_status,
-                eta=eta,
-                location=location,
-                event_at=event_at,
-                delivered_at=delivered_at,
-                shipped_at=shipped_at,
-                tracking_url=tracking_url,
-            )
+            await super().write_shipment_changes(shipment_id=shipment_id, changes=changes)
             return
-        changes = shipment_changes(
-            status=status,
-            raw_status=raw_status,
-            eta=eta,
-            location=location,
-            event_at=event_at,
-            delivered_at=delivered_at,
-            shipped_at=shipped_at,
-            tracking_url=tracking_url,
-        )
         for column, value in changes.items():
             setattr(shipment, column, value)
         self._dirty[shipment_id] = shipment

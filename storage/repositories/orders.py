@@ -744,7 +744,11 @@ class OrderRepository(Repository):
             shipped_at=shipped_at,
             tracking_url=tracking_url,
         )
-        await self._session.execute(update(Shipment).where(Shipment.id == shipment_id).values(**values))
+        await self.write_shipment_changes(shipment_id=shipment_id, changes=values)
+
+    async def write_shipment_changes(self, *, shipment_id: int, changes: dict[str, Any]) -> None:
+        """Write columns of one parcel (as :func:`shipment_changes` maps a tracking update)."""
+        await self._session.execute(update(Shipment).where(Shipment.id == shipment_id).values(**changes))
 
     async def add_tracking_event(
         self,
