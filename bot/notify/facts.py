@@ -90,6 +90,25 @@ class MessageView:
     def of(cls, row: OutboxMessage) -> MessageView:
         """View of a stored outbox row."""
         payload = dict(row.payload or {})
+        return cls._stored(
+            row, payload=payload, category=payload_category(payload), shipment_id=payload_shipment_id(payload)
+        )
+
+    @classmethod
+    def of_row(cls, row: MessageRow) -> MessageView:
+        """View of a stored outbox row read in bulk (no payload beyond category and shipment)."""
+        return cls._stored(row, payload={}, category=row.category, shipment_id=row.shipment_id)
+
+    @classmethod
+    def _stored(
+        cls,
+        row: OutboxMessage | MessageRow,
+        *,
+        payload: dict[str, object],
+        category: str | None,
+        shipment_id: int | None,
+    ) -> MessageView:
+        """The columns every stored message has, with its payload facts as given."""
         return cls(
             id=row.id,
             dedupe_key=row.dedupe_key,
@@ -102,26 +121,8 @@ class MessageView:
             payload=payload,
             customer_id=row.customer_id,
             last_error=row.last_error,
-            category=payload_category(payload),
-            shipment_id=payload_shipment_id(payload),
-        )
-
-    @classmethod
-    def of_row(cls, row: MessageRow) -> MessageView:
-        """View of a stored outbox row read in bulk (no payload beyond category and shipment)."""
-        return cls(
-            id=row.id,
-            dedupe_key=row.dedupe_key,
-            kind=row.kind,
-            status=row.status,
-            channel=row.channel,
-            recipient=row.recipient,
-            scheduled_at=row.scheduled_at,
-            created_at=row.created_at,
-            customer_id=row.customer_id,
-            last_error=row.last_error,
-            category=row.category,
-            shipment_id=row.shipment_id,
+            category=category,
+            shipment_id=shipment_id,
         )
 
 
