@@ -86,8 +86,11 @@ def _photo_area(size: Mapping[str, Any]) -> tuple[int, int]:
 def _attachments(message: Mapping[str, Any]) -> tuple[Attachment, ...]:
     found: list[Attachment] = []
     photo = message.get("photo")
-    sizes = [size for size in photo if isinstance(size, Mapping)] if isinstance(photo, list) else []
-    sizes = [size for size in sizes if _string(size.get("file_id"))]
+    sizes = [
+        size
+        for size in (photo if isinstance(photo, list) else ())
+        if isinstance(size, Mapping) and _string(size.get("file_id"))
+    ]
     if sizes:
         largest = max(sizes, key=_photo_area)
         found.append(Attachment(kind="photo", file_id=largest["file_id"], mime_type="image/jpeg"))
