@@ -25,18 +25,19 @@ import cProfile
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
 
+from bot.channels.telegram.adapter import Inbound
 from bot.channels.telegram.webhook import WEBHOOK_PATH
+from handlers.messages import Reply
 
 #: the secrets the benchmark client uses
 WEBHOOK_SECRET = "bench-webhook-secret"
 LINK_SECRET = "bench-link-secret"
-#: the libraries-only server's bot and sender
-PTB_BOT = web.AppKey("ptb_bot", Any)
+#: the libraries-only and floor servers' Telegram sender
 SENDER = web.AppKey("sender", Any)
 
 
@@ -65,35 +66,49 @@ async def _parse_only(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
-def libraries_app(args: argparse.Namespace) -> web.Application:
-    """What the libraries alone cost: doorstep's adapter reads the update, its Telegram sender
-    (PTB) sends the menu reply (the same 6-button message doorstep answers "hi" with) to the
-    fake; no database, no engine, no pacing."""
+def _replying_app(
+    args: argparse.Namespace,
+    reply_for: Callable[[Inbound], Reply],
+    cleanup: Callable[[], None] = lambda: None,
+) -> web.Application:
+    """A webhook route that reads each update with doorstep's adapter and sends ``reply_for`` it
+    through doorstep's Telegram sender (PTB over aiohttp) to the fake; no pacing."""
     from telegram import Bot
 
     from bot.channels.telegram.adapter import translate
     from bot.channels.telegram.sender import TelegramSender
     from bot.channels.telegram.transport import AiohttpRequest
-    from handlers.smalltalk import menu_reply
-
-    reply = menu_reply("Hi Ann! I can track your order, sort out a delivery problem, start a return.")
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
         async with Bot(args.token, base_url=f"{args.fake_url}/bot", request=AiohttpRequest()) as bot:
             app[SENDER] = TelegramSender(bot)
-            app[PTB_BOT] = bot
             yield
+        cleanup()
 
     async def answer(request: web.Request) -> web.Response:
         inbound = translate(await request.json())
-        assert inbound.chat_id is not None
-        await request.app[SENDER].send(inbound.external_id, reply)
+        assert inbound.message is not None
+        await request.app[SENDER].send(inbound.external_id, reply_for(inbound))
         return web.Response(status=200)
 
     app = web.Application()
     app.cleanup_ctx.append(bot_context)
     app.router.add_post(WEBHOOK_PATH, answer)
     return app
+
+
+def _menu() -> Reply:
+    """The same 6-button message doorstep answers "hi" with."""
+    from handlers.smalltalk import menu_reply
+
+    return menu_reply("Hi Ann! I can track your order, sort out a delivery problem, start a return.")
+
+
+def libraries_app(args: argparse.Namespace) -> web.Application:
+    """What the libraries alone cost: doorstep's adapter reads the update, its Telegram sender
+    (PTB) sends the menu reply to the fake; no database, no engine, no pacing."""
+    menu = _menu()
+    return _replying_app(args, lambda inbound: menu)
 
 
 #: the statements of one doorstep turn (as traced from the full server), in the order it runs them
@@ -143,28 +158,17 @@ def floor_app(args: argparse.Namespace) -> web.Application:
     import sqlite3
     from datetime import UTC, datetime
 
-    from telegram import Bot
-
-    from bot.channels.telegram.adapter import translate
-    from bot.channels.telegram.sender import TelegramSender
-    from bot.channels.telegram.transport import AiohttpRequest
-    from handlers.messages import Reply
-    from handlers.smalltalk import menu_reply
     from storage.sqlite_inline import PRAGMAS
 
-    menu = menu_reply("Hi Ann! I can track your order, sort out a delivery problem, start a return.")
+    menu = _menu()
     database = sqlite3.connect(args.database_url.split(":///", 1)[1], isolation_level=None)
     for pragma in PRAGMAS:
         database.execute(pragma)
 
-    async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        async with Bot(args.token, base_url=f"{args.fake_url}/bot", request=AiohttpRequest()) as bot:
-            app[SENDER] = TelegramSender(bot)
-            yield
-        database.close()
-
-    def turn(external_id: str, update_id: int, text: str) -> Reply:
-        chat = database.execute(CHAT_SQL, ("telegram", external_id)).fetchone()
+    def turn(inbound: Inbound) -> Reply:
+        assert inbound.message is not None
+        text = inbound.message.text
+        chat = database.execute(CHAT_SQL, ("telegram", inbound.external_id)).fetchone()
         conversation_id, version, slots = chat[4], chat[5], json.loads(chat[7])
         reply, intent = menu, "greeting"
         if text.startswith("where"):
@@ -175,7 +179,7 @@ def floor_app(args: argparse.Namespace) -> web.Application:
         slots["last_intent"] = intent
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
         database.execute("BEGIN")
-        database.execute(INBOX_SQL, (str(update_id), now))
+        database.execute(INBOX_SQL, (str(inbound.update_id), now))
         database.execute(SAVE_SQL, ("idle", json.dumps(slots), version + 1, now, conversation_id, version))
         database.executemany(
             TRANSCRIPT_SQL,
@@ -187,17 +191,7 @@ def floor_app(args: argparse.Namespace) -> web.Application:
         database.execute("COMMIT")
         return reply
 
-    async def answer(request: web.Request) -> web.Response:
-        inbound = translate(await request.json())
-        assert inbound.message is not None
-        reply = turn(inbound.external_id, inbound.update_id, inbound.message.text)
-        await request.app[SENDER].send(inbound.external_id, reply)
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.cleanup_ctx.append(bot_context)
-    app.router.add_post(WEBHOOK_PATH, answer)
-    return app
+    return _replying_app(args, turn, database.close)
 
 
 def bare_app() -> web.Application:
