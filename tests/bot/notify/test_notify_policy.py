@@ -261,6 +261,8 @@ async def test_reputation_guard_releases_the_review_once_the_handoff_is_resolved
             customer_id=order.customer_id,
             order_id=order.id,
         )
+        # the shopper asked for a person the day after delivery (on the shop's clock, not the wall clock)
+        handoff.created_at = delivered_at + timedelta(days=1)
     sent_before = len(fake_telegram.sent_messages(CHAT))
     shop.clock.set(delivered_at + timedelta(days=14))
     assert (await shop.dispatch()).held == 1

@@ -13,6 +13,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -46,10 +47,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def expected_delivery() -> date:
+    """Order 1001's ETA: two days from today (the harness runs on the wall clock, so an ETA fixed
+    in the calendar would one day lie in the past and the bot would rightly call the parcel late)."""
+    return datetime.now(UTC).date() + timedelta(days=2)
+
+
 async def seed_orders(store: Store) -> None:
-    """Load the SEEDED_ORDERS (1002 is already delivered)."""
+    """Load the SEEDED_ORDERS (1001 is on its way, due :func:`expected_delivery`; 1002 is delivered)."""
+    eta = expected_delivery()
     lines = [
-        json.dumps(order_line("1001", email="ann@example.com")),
+        json.dumps(
+            order_line(
+                "1001",
+                email="ann@example.com",
+                eta=eta.isoformat(),
+                promised_by=(eta + timedelta(days=1)).isoformat(),
+            )
+        ),
         json.dumps(
             order_line("1002", email="bob@example.com", phone="+1 555 0199", shipment_status="delivered")
         ),

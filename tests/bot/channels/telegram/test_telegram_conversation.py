@@ -12,7 +12,7 @@ from bot.channels.telegram.wording import (
 )
 from bot.engine.engine import LINK_BAD, LINK_OK
 from bot.links import sign_link
-from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory
+from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory, expected_delivery
 from tests.fakes.telegram import (
     make_callback_update,
     make_edited_message_update,
@@ -50,8 +50,9 @@ async def test_wismo_with_order_number_and_email_ends_with_tracking(
     await tg.send(make_text_update(ANN, "ann@example.com"))
 
     texts = tg.texts(ANN)
+    eta = expected_delivery()
     assert texts[2] == (
-        "Kettle Pro 200 (order #1001) is on its way with UPS. Expected delivery: Tuesday 24 November. "
+        f"Kettle Pro 200 (order #1001) is on its way with UPS. Expected delivery: {eta:%A} {eta.day} {eta:%B}. "
         "Tracking number: 1Z999AA10000001001."
     )
     assert _buttons(tg.fake.sent_messages(ANN)[2]) == [("Track with UPS", "https://track.example.test/1001")]
