@@ -4,7 +4,9 @@
         async with store.transaction() as repos:
             order = await repos.orders.by_number(order_number="1001")
 
-Everything in one ``transaction()`` block commits together or not at all.
+Everything in one ``transaction()`` block commits together or not at all. On a file SQLite
+database the block normally runs on one of the store's lanes (:mod:`storage.units`): its
+statements go straight to SQLite, and a session is made only if a repository needs the ORM.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage.engine import create_engine, create_session_factory
+from storage.engine import create_engine
 from storage.errors import StorageError
 from storage.repositories import (
     CaseRepository,
@@ -36,6 +38,7 @@ from storage.repositories import (
     VerificationRepository,
 )
 from storage.repositories.stats import StatsRepository
+from storage.units import Lanes, LaneUnit, SessionUnit, new_session
 
 
 @dataclass(slots=True)
@@ -58,8 +61,9 @@ class Repositories:
     stats: StatsRepository
 
     @classmethod
-    def bind(cls, session: AsyncSession) -> Repositories:
-        """Repositories sharing ``session``."""
+    def bind(cls, unit: AsyncSession | SessionUnit | LaneUnit) -> Repositories:
+        """Repositories sharing one unit of work (a session, or a unit of :mod:`storage.units`)."""
+        session = SessionUnit(unit) if isinstance(unit, AsyncSession) else unit
         return cls(
             customers=CustomerRepository(session),
             identities=IdentityRepository(session),
@@ -84,7 +88,7 @@ class Store:
     def __init__(self, url: str, *, engine: AsyncEngine | None = None) -> None:
         self.url = url
         self.engine = engine or create_engine(url)
-        self._sessions = create_session_factory(self.engine)
+        self._lanes = Lanes(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -94,11 +98,27 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
         """A unit of work: commits on success, rolls back on any error."""
-        async with self._sessions() as session:
-            # the session begins on first use; leaving the block without commit (an error)
-            # closes the session, which rolls the transaction back
-            yield Repositories.bind(session)
-            await session.commit()
+        lane = await self._lanes.take()
+        if lane is None:
+            async with new_session(self.engine) as session:
+                # the session begins on first use; leaving the block without commit (an error)
+                # closes the session, which rolls the transaction back
+                yield Repositories.bind(SessionUnit(session))
+                await session.commit()
+            return
+        unit = LaneUnit(lane, self.engine.dialect)
+        try:
+            yield Repositories.bind(unit)
+            await unit.commit()
+        except BaseException:
+            try:
+                await unit.rollback()
+            except BaseException:
+                await self._lanes.discard(lane)
+                raise
+            self._lanes.give_back(lane)
+            raise
+        self._lanes.give_back(lane)
 
     async def ping(self) -> None:
         """Check the database answers; raises :class:`StorageError` when it does not."""
@@ -109,7 +129,8 @@ class Store:
             raise StorageError(f"database unreachable: {type(exc).__name__}") from exc
 
     async def aclose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (the lanes' too)."""
+        await self._lanes.close()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Store:

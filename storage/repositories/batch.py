@@ -241,5 +241,5 @@ class BatchOrderRepository(OrderRepository):
 
 def batch_repositories(repos: Repositories) -> Repositories:
     """``repos`` with the batch variants of ``orders`` and ``inbox`` (same unit of work)."""
-    session = repos.orders._session
-    return replace(repos, orders=BatchOrderRepository(session), inbox=BatchInboxRepository(session))
+    unit = repos.orders._unit
+    return replace(repos, orders=BatchOrderRepository(unit), inbox=BatchInboxRepository(unit))

@@ -206,7 +206,7 @@ class ConversationRepository(Repository):
         ``identities.get_or_create`` and :meth:`get_or_create` do)."""
         driver = await self.sqlite_driver()
         if driver is None:
-            identity = await IdentityRepository(self._session).get_or_create(
+            identity = await IdentityRepository(self._unit).get_or_create(
                 channel=channel, external_id=external_id, display_name=display_name
             )
             conversation = await self.get_or_create(channel=channel, external_id=external_id)

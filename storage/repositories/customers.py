@@ -167,7 +167,7 @@ class IdentityRepository(Repository):
             return found
         driver = await self.flushed_sqlite_driver()
         rows: list[IdentityRow] = await rows_in(
-            self._session, driver, IdentityRow, "customer_id", wanted, equal={"verified": True}
+            self._unit, driver, IdentityRow, "customer_id", wanted, equal={"verified": True}
         )
         rows.sort(key=lambda identity: identity.id)
         for identity in rows:

@@ -214,7 +214,7 @@ class OrderRepository(Repository):
 
     async def _sqlite_details_for_number(self, driver: Any, order_number: str) -> OrderDetails | None:
         """:meth:`details_for_number` on the SQLite driver connection (objects not in the session)."""
-        dialect = self._session.bind.dialect  # type: ignore[union-attr]
+        dialect = self._unit.dialect
         orders, customers = row_loader(Order, dialect), row_loader(Customer, dialect)
         items, shipments = row_loader(OrderItem, dialect), row_loader(Shipment, dialect)
         row = await _fetch_one(
@@ -304,9 +304,9 @@ class OrderRepository(Repository):
         for chunk in chunks(wanted):
             for order, customer in await self._orders_with_customers(driver, chunk):
                 by_id[order.id] = OrderDetails(order, customer, [], [])
-        for item in await rows_in(self._session, driver, ItemRow, "order_id", wanted, order_by="id"):
+        for item in await rows_in(self._unit, driver, ItemRow, "order_id", wanted, order_by="id"):
             by_id[item.order_id].items.append(item)
-        for shipment in await rows_in(self._session, driver, ShipmentRow, "order_id", wanted, order_by="id"):
+        for shipment in await rows_in(self._unit, driver, ShipmentRow, "order_id", wanted, order_by="id"):
             by_id[shipment.order_id].shipments.append(shipment)
         return [by_id[i] for i in wanted if i in by_id]
 

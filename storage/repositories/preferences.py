@@ -80,7 +80,7 @@ class PreferenceRepository(Repository):
         wanted = list(dict.fromkeys(customer_ids))
         found: dict[int, PreferenceRow] = {}
         driver = await self.flushed_sqlite_driver() if wanted else None
-        for pref in await rows_in(self._session, driver, PreferenceRow, "customer_id", wanted):
+        for pref in await rows_in(self._unit, driver, PreferenceRow, "customer_id", wanted):
             found[pref.customer_id] = pref
         return found
 

@@ -26,6 +26,7 @@ from sqlalchemy.types import JSON
 
 from storage.models import ChannelIdentity, Customer, NotificationPreference, Order, OrderItem, Shipment
 from storage.types import UTCDateTime
+from storage.units import LaneUnit, SessionUnit
 
 #: ids per ``IN (...)`` list
 CHUNK = 500
@@ -292,7 +293,7 @@ def chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
 
 
 async def rows_in(
-    session: AsyncSession,
+    unit: SessionUnit | LaneUnit,
     driver: Any | None,
     row_class: type[Any],
     column: str,
@@ -302,7 +303,8 @@ async def rows_in(
     order_by: str | None = None,
 ) -> list[Any]:
     """Row objects of ``row_class`` whose ``column`` is one of ``values`` and each ``equal`` column
-    has its value, read in chunks: on the SQLite ``driver`` when given, else with Core. Rows come
+    has its value, read in chunks: on the SQLite ``driver`` when given, else with Core in the
+    ``unit``'s session. Rows come
     in ``order_by`` order within a chunk."""
     table = _MODEL_OF[row_class].__table__
     extra = dict(equal or {})
@@ -317,7 +319,7 @@ async def rows_in(
         else:
             where = [table.c[column].in_(chunk), *(table.c[name] == value for name, value in extra.items())]
             ordering = table.c[order_by] if order_by else None
-            found.extend(await core_rows(session, row_class, *where, order_by=ordering))
+            found.extend(await core_rows(unit.session, row_class, *where, order_by=ordering))
     return found
 
 
