@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 from telegram import Bot
 from telegram.constants import ChatAction
@@ -30,14 +31,18 @@ class _Indicator:
         self._in_flight: asyncio.Task[object] | None = None
 
     def start(self) -> None:
-        """Begin showing "typing" (called once the delay has passed)."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        """Begin showing "typing" (called once the delay has passed): the first chat action is
+        on its way at once, and :meth:`stop` waits for it."""
+        loop = asyncio.get_running_loop()
+        self._in_flight = loop.create_task(self._action())
+        self._task = loop.create_task(self._run())
+
+    def _action(self) -> Coroutine[Any, Any, bool]:
+        return self._bot.send_chat_action(chat_id=self._chat_id, action=ChatAction.TYPING)
 
     async def _run(self) -> None:
         while True:
-            self._in_flight = asyncio.get_running_loop().create_task(
-                self._bot.send_chat_action(chat_id=self._chat_id, action=ChatAction.TYPING)
-            )
+            assert self._in_flight is not None
             try:
                 await asyncio.shield(self._in_flight)
             except TelegramError as exc:  # cosmetic: sending the reply reports real trouble
@@ -45,6 +50,7 @@ class _Indicator:
                 return
             self._in_flight = None
             await asyncio.sleep(REFRESH_SECONDS)
+            self._in_flight = asyncio.get_running_loop().create_task(self._action())
 
     async def stop(self) -> None:
         """Stop refreshing, and wait for a chat action that is already being sent."""
@@ -62,12 +68,18 @@ class _Indicator:
 async def typing(bot: Bot, chat_id: int, delay: float) -> AsyncIterator[None]:
     """Show "typing" in ``chat_id`` while the block runs longer than ``delay`` seconds.
 
-    Nothing but a timer is set up until the delay has passed: most answers come sooner.
+    Nothing but a timer is set up until the delay has passed: most answers come sooner. A delay
+    of 0 (or less) shows "typing" for every answer.
     """
     indicator = _Indicator(bot, chat_id)
-    timer = asyncio.get_running_loop().call_later(delay, indicator.start)
+    timer = None
+    if delay <= 0:
+        indicator.start()
+    else:
+        timer = asyncio.get_running_loop().call_later(delay, indicator.start)
     try:
         yield
     finally:
-        timer.cancel()
+        if timer is not None:
+            timer.cancel()
         await indicator.stop()
