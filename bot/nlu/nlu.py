@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -14,6 +16,13 @@ from storage.domain import Intent
 
 #: only this many characters of a message are analysed (keeps the worst case fast)
 MAX_CHARS = 1000
+#: parses of this many recent distinct short messages are remembered ("hi", "where is my order?"
+#: and "thanks" come again and again)
+CACHE_SIZE = 4096
+#: longer messages are not remembered
+CACHE_MAX_CHARS = 120
+#: nor messages with a digit or an "@": order numbers, emails and phones are not kept in memory
+_NOT_CACHED = re.compile(r"[\d@]")
 
 
 class ProductLike(Protocol):
@@ -58,16 +67,43 @@ class Nlu:
         self.classifier = classifier
         self.catalogue: tuple[ProductRef, ...] = tuple(product_refs(catalogue))
         self._extractor = EntityExtractor(self.catalogue, sorted(classifier.general_words))
+        self._recent: OrderedDict[str, NluResult] = OrderedDict()
 
     def parse(self, text: str) -> NluResult:
-        """Intent, confidence and entities of ``text`` (out_of_scope for empty or unrelated text)."""
+        """Intent, confidence and entities of ``text`` (out_of_scope for empty or unrelated text).
+
+        The parse of a short message without digits or "@" is remembered (the model does not
+        change once trained), up to :data:`CACHE_SIZE` messages, least recently used first out.
+        """
         text = text[:MAX_CHARS]
+        cacheable = len(text) <= CACHE_MAX_CHARS and _NOT_CACHED.search(text) is None
+        if cacheable:
+            known = self._recent.get(text)
+            if known is not None:
+                self._recent.move_to_end(text)
+                return NluResult(known.intent, known.confidence, _copy(known.entities))
         intent, confidence = self.classifier.predict(text)
-        return NluResult(intent, confidence, self._extractor.extract(text))
+        result = NluResult(intent, confidence, self._extractor.extract(text))
+        if cacheable:
+            self._recent[text] = NluResult(intent, confidence, _copy(result.entities))
+            if len(self._recent) > CACHE_SIZE:
+                self._recent.popitem(last=False)
+        return result
 
     def entities(self, text: str) -> Entities:
         """Only the entities of ``text`` (for replies to "what is your order number?")."""
         return self._extractor.extract(text[:MAX_CHARS])
+
+
+def _copy(entities: Entities) -> Entities:
+    """Entities with lists of their own (a caller may change what it was given)."""
+    return Entities(
+        order_numbers=list(entities.order_numbers),
+        emails=list(entities.emails),
+        phones=list(entities.phones),
+        tracking_numbers=list(entities.tracking_numbers),
+        products=list(entities.products),
+    )
 
 
 def build_default_nlu(catalogue: Sequence[ProductLike] = (), config: TrainingConfig | None = None) -> Nlu:

@@ -104,3 +104,41 @@ def test_a_short_local_phone_number_is_not_an_order(default_nlu: Nlu) -> None:
     assert result.entities.phones == ["5550100"]
     assert result.entities.order_numbers == []
     assert result.intent is not Intent.ORDER_STATUS
+
+
+def test_a_repeated_short_message_is_parsed_once_and_answered_alike(default_nlu: Nlu) -> None:
+    nlu = Nlu(default_nlu.classifier, CATALOGUE)
+    first = nlu.parse("my kettle wont turn on")
+    calls: list[str] = []
+    predict = nlu.classifier.predict
+
+    def counting(text: str) -> tuple[Intent, float]:
+        calls.append(text)
+        return predict(text)
+
+    nlu.classifier.predict = counting  # type: ignore[method-assign]
+    try:
+        again = nlu.parse("my kettle wont turn on")
+        assert calls == []
+        assert again == first
+        # a caller changing what it got does not change the next answer
+        again.entities.products.clear()
+        assert [p.sku for p in nlu.parse("my kettle wont turn on").entities.products] == ["KT-200"]
+        # messages with digits or an "@" are never remembered (order numbers, emails, phones)
+        nlu.parse("where is order 1003")
+        nlu.parse("where is order 1003")
+        nlu.parse("it's ann@example.com")
+        nlu.parse("it's ann@example.com")
+        assert calls == ["where is order 1003"] * 2 + ["it's ann@example.com"] * 2
+    finally:
+        del nlu.classifier.predict
+    assert "where is order 1003" not in nlu._recent
+    assert all("@" not in text for text in nlu._recent)
+
+
+def test_the_remembered_parses_are_bounded(default_nlu: Nlu, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.nlu.nlu.CACHE_SIZE", 3)
+    nlu = Nlu(default_nlu.classifier, CATALOGUE)
+    for text in ("hi", "thanks", "bye", "hello", "thanks"):
+        nlu.parse(text)
+    assert list(nlu._recent) == ["bye", "hello", "thanks"]
