@@ -1,15 +1,18 @@
-"""The aiohttp transport under a real PTB Bot against FakeTelegram."""
+"""The Bot API transport: a real PTB Bot against FakeTelegram, and raw HTTP servers on 127.0.0.1
+answering the ways HTTP/1.1 allows (chunked, until close, 100 Continue, Connection: close, garbage)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import pytest
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram.transport import AiohttpRequest
+from bot.channels.telegram.transport import KeepAliveRequest
 from tests.fakes.fixtures import FAKE_TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
 
@@ -20,7 +23,7 @@ async def bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
         FAKE_TELEGRAM_TOKEN,
         base_url=fake_telegram.api_base_url,
         base_file_url=fake_telegram.file_base_url,
-        request=AiohttpRequest(read_timeout=1.0),
+        request=KeepAliveRequest(read_timeout=1.0),
     )
     async with bot:
         yield bot
@@ -67,3 +70,183 @@ async def test_a_hanging_call_times_out(bot: Bot, fake_telegram: FakeTelegram) -
     fake_telegram.fail_next("sendMessage", timeout=True)
     with pytest.raises(TimedOut):
         await bot.send_message(chat_id=77, text="a")
+
+
+async def test_calls_share_one_keep_alive_connection(bot: Bot, fake_telegram: FakeTelegram) -> None:
+    request = bot.request
+    assert isinstance(request, KeepAliveRequest)
+    for index in range(5):
+        await bot.send_message(chat_id=77, text=f"m{index}")
+    idle = [connection for connections in request._idle.values() for connection in connections]
+    assert len(idle) == 1
+    assert [call.params["text"] for call in fake_telegram.calls_to("sendMessage")] == [
+        f"m{index}" for index in range(5)
+    ]
+
+
+OK_BODY = json.dumps(
+    {"ok": True, "result": {"message_id": 9, "date": 0, "chat": {"id": 77, "type": "private"}}}
+)
+
+#: how a raw server answers: the bytes to write for one request (None: close without answering)
+Answer = Callable[[bytes], bytes | None]
+
+
+class RawServer:
+    """An HTTP server written by hand: records each request and each connection."""
+
+    def __init__(self, answer: Answer, *, close_after: bool = False) -> None:
+        self.answer = answer
+        self.close_after = close_after
+        self.requests: list[bytes] = []
+        self.connections = 0
+        self.server: asyncio.Server | None = None
+        self.handlers: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/bot"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
+                request = head + await reader.readexactly(length)
+                self.requests.append(request)
+                reply = self.answer(request)
+                if reply is None:
+                    break
+                writer.write(reply)
+                await writer.drain()
+                if self.close_after:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for task in self.handlers:
+            task.cancel()
+        await asyncio.gather(*self.handlers, return_exceptions=True)
+        await self.server.wait_closed()
+
+
+async def _send_through(server: RawServer, *texts: str) -> list[int]:
+    base_url = await server.start()
+    request = KeepAliveRequest(read_timeout=1.0)
+    bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
+    await request.initialize()
+    try:
+        return [(await bot.send_message(chat_id=77, text=text)).message_id for text in texts]
+    finally:
+        await request.shutdown()
+        await server.stop()
+
+
+def _with_length(body: str, extra: str = "") -> bytes:
+    data = body.encode()
+    return (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}Content-Length: {len(data)}\r\n\r\n".encode()
+        + data
+    )
+
+
+async def test_the_request_is_one_json_post_with_host_and_length() -> None:
+    server = RawServer(lambda request: _with_length(OK_BODY))
+    assert await _send_through(server, "héllo") == [9]
+    (request,) = server.requests
+    head, _, body = request.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0] == f"POST /bot{FAKE_TELEGRAM_TOKEN}/sendMessage HTTP/1.1"
+    assert "Content-Type: application/json" in lines
+    assert f"Content-Length: {len(body)}" in lines
+    assert any(line.startswith("Host: 127.0.0.1:") for line in lines)
+    assert json.loads(body) == {"chat_id": "77", "text": "héllo"}  # PTB sends values JSON-encoded
+
+
+async def test_a_chunked_answer_is_read_and_the_connection_kept() -> None:
+    def chunked(request: bytes) -> bytes:
+        data = OK_BODY.encode()
+        pieces = [data[:10], data[10:]]
+        body = b"".join(f"{len(p):x};ext=1\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+        return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+
+    server = RawServer(chunked)
+    assert await _send_through(server, "a", "b", "c") == [9, 9, 9]
+    assert server.connections == 1
+
+
+async def test_an_answer_read_until_close_and_connection_close_open_a_new_connection() -> None:
+    until_close = RawServer(lambda request: b"HTTP/1.1 200 OK\r\n\r\n" + OK_BODY.encode(), close_after=True)
+    assert await _send_through(until_close, "a", "b") == [9, 9]
+    assert until_close.connections == 2
+    closing = RawServer(lambda request: _with_length(OK_BODY, "Connection: close\r\n"), close_after=True)
+    assert await _send_through(closing, "a", "b") == [9, 9]
+    assert closing.connections == 2
+
+
+async def test_an_informational_answer_before_the_real_one_is_skipped() -> None:
+    server = RawServer(lambda request: b"HTTP/1.1 100 Continue\r\n\r\n" + _with_length(OK_BODY))
+    assert await _send_through(server, "a", "b") == [9, 9]
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda request: None,  # the server drops the connection
+        lambda request: b"SMTP ready\r\n\r\n",  # not HTTP
+        lambda request: b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n{}",
+        lambda request: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ],
+    ids=["dropped", "not-http", "bad-length", "bad-chunk"],
+)
+async def test_a_broken_answer_is_a_network_error_and_the_next_call_works(answer: Answer) -> None:
+    calls = 0
+
+    def first_broken(request: bytes) -> bytes | None:
+        nonlocal calls
+        calls += 1
+        return answer(request) if calls == 1 else _with_length(OK_BODY)
+
+    server = RawServer(first_broken)
+    base_url = await server.start()
+    request = KeepAliveRequest(read_timeout=1.0)
+    bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as failed:
+            await bot.send_message(chat_id=77, text="a")
+        assert not isinstance(failed.value, TimedOut)
+        assert (await bot.send_message(chat_id=77, text="b")).message_id == 9
+    finally:
+        await request.shutdown()
+        await server.stop()
+    assert server.connections == 2  # the broken connection was not used again
+
+
+async def test_nothing_listening_is_a_network_error() -> None:
+    server = RawServer(lambda request: None)
+    base_url = await server.start()
+    await server.stop()
+    request = KeepAliveRequest(connect_timeout=1.0)
+    await request.initialize()
+    bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
+    with pytest.raises(NetworkError):
+        await bot.send_message(chat_id=77, text="a")
+    await request.shutdown()
