@@ -40,7 +40,8 @@ PRAGMAS = (
 T = TypeVar("T")
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether ``error`` says the database is locked by another connection (worth waiting for)."""
     code = getattr(error, "sqlite_errorcode", None)
     if code is None:
         return "database is locked" in str(error)
@@ -58,7 +59,7 @@ class _Lockwaits:
         try:
             return function()
         except sqlite3.OperationalError as error:
-            if not _is_busy(error):
+            if not is_busy(error):
                 raise
         self._connection.execute(f"PRAGMA busy_timeout={int(self._wait_ms)}")
         try:

@@ -6,11 +6,14 @@
 
 Everything in one ``transaction()`` block commits together or not at all. On a file SQLite
 database the block normally runs on one of the store's lanes (:mod:`storage.units`): its
-statements go straight to SQLite, and a session is made only if a repository needs the ORM.
+statements go straight to SQLite, a session is made only if a repository needs the ORM, and its
+commit is shared with the other blocks that finish in the same pass of the event loop (group
+commit). The block returns once its writes are committed, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -108,8 +111,9 @@ class Store:
             return
         unit = LaneUnit(lane, self.engine.dialect)
         try:
+            unit.begin()
             yield Repositories.bind(unit)
-            await unit.commit()
+            wrote = await unit.finish()
         except BaseException:
             try:
                 await unit.rollback()
@@ -118,7 +122,11 @@ class Store:
                 raise
             self._lanes.give_back(lane)
             raise
+        group = self._lanes.wrote(lane) if wrote else None
         self._lanes.give_back(lane)
+        if group is not None:
+            # committed together with the other units finished in this pass of the event loop
+            await asyncio.shield(group)
 
     async def ping(self) -> None:
         """Check the database answers; raises :class:`StorageError` when it does not."""

@@ -146,3 +146,119 @@ async def test_closing_the_store_returns_the_lanes(sqlite_url: str, tmp_path: Pa
     async with Store(sqlite_url) as again:
         await _chat(again, "43")
         assert await _count(again, Conversation) == 2
+
+
+# ---------------------------------------------------------------- group commit
+
+
+def _trace_commits(store: Store) -> list[str]:
+    """Statements SQLite runs on the store's lanes (opened now), for counting COMMITs."""
+    seen: list[str] = []
+    for lane in store._lanes._all:
+        lane.raw.set_trace_callback(seen.append)
+    return seen
+
+
+async def test_units_finished_in_one_pass_share_one_commit_and_return_committed(sqlite_store: Store) -> None:
+    conversation_id = await _chat(sqlite_store)
+    statements = _trace_commits(sqlite_store)
+
+    async def turn(index: int) -> None:
+        async with sqlite_store.transaction() as repos:
+            assert await repos.inbox.record(source="chat:telegram", external_id=f"m{index}")
+            await repos.transcript.add_many([TranscriptLine(conversation_id, "in", f"{index}")])
+        # the block returns only once its writes are committed: another connection sees them
+        async with sqlite_store.engine.connect() as other:
+            found = await other.execute(select(InboxEntry.id).where(InboxEntry.external_id == f"m{index}"))
+            assert found.first() is not None
+
+    await asyncio.gather(*(turn(index) for index in range(5)))
+    assert statements.count("COMMIT") == 1
+    assert statements.count("SAVEPOINT doorstep_unit") == 4  # every unit after the first
+    assert await _count(sqlite_store, InboxEntry) == 5
+    assert await _count(sqlite_store, TranscriptMessage) == 5
+
+
+async def test_a_unit_failing_in_a_pending_group_undoes_only_its_own_work(sqlite_store: Store) -> None:
+    conversation_id = await _chat(sqlite_store)
+
+    async def good(index: int) -> None:
+        async with sqlite_store.transaction() as repos:
+            assert await repos.inbox.record(source="chat:telegram", external_id=f"good{index}")
+
+    async def bad() -> None:
+        async with sqlite_store.transaction() as repos:
+            assert await repos.inbox.record(source="chat:telegram", external_id="bad")
+            await repos.handoffs.create(conversation_id=conversation_id, reason="r", summary="s")  # ORM
+            raise RuntimeError("boom")
+
+    results = await asyncio.gather(good(1), bad(), good(2), return_exceptions=True)
+    assert [type(result).__name__ for result in results] == ["NoneType", "RuntimeError", "NoneType"]
+    async with sqlite_store.engine.connect() as other:
+        kept = sorted((await other.execute(select(InboxEntry.external_id))).scalars())
+    assert kept == ["good1", "good2"]
+    assert await _count(sqlite_store, Handoff) == 0
+
+
+async def test_an_orm_unit_in_a_pending_group_commits_with_it(sqlite_store: Store) -> None:
+    conversation_id = await _chat(sqlite_store)
+
+    async def driver_only() -> None:
+        async with sqlite_store.transaction() as repos:
+            assert await repos.inbox.record(source="chat:telegram", external_id="m1")
+
+    async def with_orm() -> int:
+        async with sqlite_store.transaction() as repos:
+            handoff = await repos.handoffs.create(conversation_id=conversation_id, reason="r", summary="s")
+            assert await repos.inbox.record(source="chat:telegram", external_id="m2")
+        return int(handoff.id or 0)
+
+    _, handoff_id = await asyncio.gather(driver_only(), with_orm())
+    assert handoff_id > 0
+    assert await _count(sqlite_store, InboxEntry) == 2
+    assert await _count(sqlite_store, Handoff) == 1
+
+
+async def test_a_failed_group_commit_fails_every_unit_of_the_group_and_keeps_nothing(
+    sqlite_store: Store,
+) -> None:
+    conversation_id = await _chat(sqlite_store)
+
+    async def orphan() -> None:
+        async with sqlite_store.transaction() as repos:
+            driver = await repos.inbox.sqlite_driver()
+            # checked at COMMIT: a transcript line of a conversation that does not exist
+            await driver.execute("PRAGMA defer_foreign_keys=ON")
+            await repos.transcript.add_many([TranscriptLine(conversation_id + 999, "in", "lost")])
+
+    async def innocent() -> None:
+        async with sqlite_store.transaction() as repos:
+            assert await repos.inbox.record(source="chat:telegram", external_id="m1")
+
+    results = await asyncio.gather(orphan(), innocent(), return_exceptions=True)
+    assert all("FOREIGN KEY" in str(result) for result in results), results
+    assert await _count(sqlite_store, InboxEntry) == 0
+    assert await _count(sqlite_store, TranscriptMessage) == 0
+    # the lane is usable again
+    async with sqlite_store.transaction() as repos:
+        assert await repos.inbox.record(source="chat:telegram", external_id="m1")
+    assert await _count(sqlite_store, InboxEntry) == 1
+
+
+async def test_closing_the_store_commits_a_pending_group(sqlite_url: str) -> None:
+    store = Store(sqlite_url)
+    conversation_id = await _chat(store)
+
+    async def turn() -> None:
+        async with store.transaction() as repos:
+            await repos.transcript.add_many([TranscriptLine(conversation_id, "in", "last words")])
+
+    task = asyncio.create_task(turn())
+    for _ in range(100):
+        if store._lanes._all and store._lanes._all[0].group is not None:
+            break
+        await asyncio.sleep(0)
+    await store.aclose()
+    await task
+    async with Store(sqlite_url) as again:
+        assert await _count(again, TranscriptMessage) == 1
