@@ -47,9 +47,9 @@ log = logging.getLogger(__name__)
 
 #: connections to the Bot API for sending (replies of many chats go out concurrently)
 SEND_POOL_SIZE = 64
-#: engine answers worked on at once, per database: SQLite has one writer at a time, and its lock
-#: waits (sleeps of up to 100 ms) cost far more than answering one after the other
-MAX_CONCURRENT_ANSWERS: dict[str, int | None] = {"sqlite": 1, "postgresql": 16}
+#: engine answers worked on at once, per database. On SQLite the answers share the store's lanes
+#: (no lock waits between them) and the answers finished together share one commit
+MAX_CONCURRENT_ANSWERS: dict[str, int | None] = {"sqlite": 16, "postgresql": 16}
 #: "typing" is shown when an answer takes longer than this (seconds)
 TYPING_DELAY_SECONDS = 0.3
 #: the command menu Telegram shows next to the text box
