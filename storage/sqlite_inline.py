@@ -61,6 +61,10 @@ class _Lockwaits:
         except sqlite3.OperationalError as error:
             if not is_busy(error):
                 raise
+        return await self.off_loop(function)
+
+    async def off_loop(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on a worker thread with the busy timeout (the database was locked)."""
         self._connection.execute(f"PRAGMA busy_timeout={int(self._wait_ms)}")
         try:
             return await asyncio.to_thread(function)
@@ -165,6 +169,38 @@ class InlineConnection:
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
         """Run one statement for each parameter row on a new cursor."""
         return await self.cursor().executemany(sql, parameters)
+
+    async def fetch_one(self, sql: str, parameters: Sequence[Any]) -> Any:
+        """The first row of one query, or None (one call: no cursor wrapper)."""
+        connection = self._connection
+        cursor = await self._lockwaits.call(lambda: connection.execute(sql, parameters))
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+    async def fetch_all(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        """Every row of one query."""
+        connection = self._connection
+        cursor = await self._lockwaits.call(lambda: connection.execute(sql, parameters))
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    async def run(self, sql: str, parameters: Sequence[Any]) -> int:
+        """Run one statement; answers the rows it changed."""
+        connection = self._connection
+        cursor = await self._lockwaits.call(lambda: connection.execute(sql, parameters))
+        cursor.close()
+        return int(cursor.rowcount)
+
+    async def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one statement for each row; answers the rows changed."""
+        connection = self._connection
+        cursor = await self._lockwaits.call(lambda: connection.executemany(sql, rows))
+        cursor.close()
+        return int(cursor.rowcount)
 
     async def commit(self) -> None:
         """Commit (waiting off the loop thread if the database is locked)."""

@@ -2,28 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.sqlite_inline import InlineConnection
 from storage.units import LaneUnit, SessionUnit
 
 
-async def execute_sqlite(driver: Any, sql: str, params: tuple[Any, ...]) -> int:
+async def execute_sqlite(driver: Any, sql: str, params: Sequence[Any]) -> int:
     """Run one statement on a SQLite driver connection; answers the rows it changed."""
+    if type(driver) is InlineConnection:
+        return await driver.run(sql, params)
     cursor = await driver.execute(sql, params)
     changed = int(cursor.rowcount)
     await cursor.close()
     return changed
 
 
-async def fetch_one_sqlite(driver: Any, sql: str, params: tuple[Any, ...]) -> Any:
+async def execute_many_sqlite(driver: Any, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """Run one statement for each row on a SQLite driver connection; answers the rows changed."""
+    if type(driver) is InlineConnection:
+        return await driver.run_many(sql, rows)
+    cursor = await driver.executemany(sql, rows)
+    changed = int(cursor.rowcount)
+    await cursor.close()
+    return changed
+
+
+async def fetch_one_sqlite(driver: Any, sql: str, params: Sequence[Any]) -> Any:
     """The first row of one query on a SQLite driver connection, or None."""
+    if type(driver) is InlineConnection:
+        return await driver.fetch_one(sql, params)
     cursor = await driver.execute(sql, params)
     try:
         return await cursor.fetchone()
+    finally:
+        await cursor.close()
+
+
+async def fetch_all_sqlite(driver: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Every row of one query on a SQLite driver connection."""
+    if type(driver) is InlineConnection:
+        return await driver.fetch_all(sql, params)
+    cursor = await driver.execute(sql, params)
+    try:
+        return list(await cursor.fetchall())
     finally:
         await cursor.close()
 

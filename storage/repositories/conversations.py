@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, select, update
 from storage.bulk import sqlite_value
 from storage.errors import StaleWriteError, StorageError
 from storage.models import ChannelIdentity, Conversation, Customer, TranscriptMessage, utcnow
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, execute_many_sqlite, execute_sqlite, fetch_one_sqlite
 from storage.repositories.customers import IdentityRepository
 
 #: built once: the conversation hot path reads identity and conversation with this statement
@@ -180,11 +180,7 @@ class ConversationRepository(Repository):
             ).first()
             slots = None if row is None else row[7]
         else:
-            cursor = await driver.execute(_CHAT_SQLITE, (channel, external_id))
-            try:
-                row = await cursor.fetchone()
-            finally:
-                await cursor.close()
+            row = await fetch_one_sqlite(driver, _CHAT_SQLITE, (channel, external_id))
             slots = None if row is None or row[7] is None else json.loads(row[7])
         if row is None:
             return None, None
@@ -216,8 +212,7 @@ class ConversationRepository(Repository):
             (_NEW_IDENTITY_SQLITE, (channel, external_id, display_name, now)),
             (_NEW_CONVERSATION_SQLITE, (channel, external_id, now)),
         ):
-            cursor = await driver.execute(sql, params)
-            await cursor.close()
+            await execute_sqlite(driver, sql, params)
         found, conversation_found = await self.chat(channel=channel, external_id=external_id)
         if found is None or conversation_found is None:
             raise StorageError(f"the {channel} chat could not be created")
@@ -278,9 +273,7 @@ class ConversationRepository(Repository):
                 conversation_id,
                 expected_version,
             )
-            cursor = await driver.execute(_SAVE_SQLITE, params)
-            changed = cursor.rowcount
-            await cursor.close()
+            changed = await execute_sqlite(driver, _SAVE_SQLITE, params)
         if changed != 1:
             raise StaleWriteError(f"conversation {conversation_id} changed since version {expected_version}")
         return expected_version + 1
@@ -322,8 +315,7 @@ class TranscriptRepository(Repository):
                 )
                 for line in lines
             ]
-            cursor = await driver.executemany(_TRANSCRIPT_SQLITE, rows)
-            await cursor.close()
+            await execute_many_sqlite(driver, _TRANSCRIPT_SQLITE, rows)
             return
         await self._session.execute(
             TranscriptMessage.__table__.insert(),  # type: ignore[attr-defined]

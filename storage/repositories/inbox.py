@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage.bulk import sqlite_value, value_groups
 from storage.domain import NormalizedEvent
 from storage.models import InboxEntry, utcnow
-from storage.repositories.base import Repository
-from storage.repositories.snapshots import chunks, fetch_all_sqlite
+from storage.repositories.base import Repository, execute_sqlite, fetch_all_sqlite
+from storage.repositories.snapshots import chunks
 
 _INBOX = InboxEntry.__table__  # type: ignore[attr-defined]
 _RECORD_VALUES = {
@@ -98,10 +98,7 @@ class InboxRepository(Repository):
                 tracking_number,
                 sqlite_value(utcnow()),
             )
-            cursor = await driver.execute(_RECORD_SQLITE, params)
-            inserted = cursor.rowcount
-            await cursor.close()
-            return bool(inserted)
+            return bool(await execute_sqlite(driver, _RECORD_SQLITE, params))
         result = await self._session.execute(
             _RECORD[self.dialect],
             {

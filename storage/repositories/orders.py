@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from storage.bulk import converted_once, executemany, sqlite_value
 from storage.models import Customer, Order, OrderItem, Shipment, TrackingEvent, utcnow
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, fetch_all_sqlite, fetch_one_sqlite
 from storage.repositories.customers import normalize_phone
 from storage.repositories.rows import row_loader
 from storage.repositories.snapshots import (
@@ -21,7 +21,6 @@ from storage.repositories.snapshots import (
     ShipmentRow,
     chunks,
     core_columns,
-    fetch_all_sqlite,
     marks,
     row_spec,
     rows_in,
@@ -153,22 +152,6 @@ class UpsertResult:
     created_numbers: list[str] = field(default_factory=list)
 
 
-async def _fetch_one(driver: Any, sql: str, params: tuple[Any, ...]) -> Any:
-    cursor = await driver.execute(sql, params)
-    try:
-        return await cursor.fetchone()
-    finally:
-        await cursor.close()
-
-
-async def _fetch_all(driver: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
-    cursor = await driver.execute(sql, params)
-    try:
-        return list(await cursor.fetchall())
-    finally:
-        await cursor.close()
-
-
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
@@ -217,7 +200,7 @@ class OrderRepository(Repository):
         dialect = self._unit.dialect
         orders, customers = row_loader(Order, dialect), row_loader(Customer, dialect)
         items, shipments = row_loader(OrderItem, dialect), row_loader(Shipment, dialect)
-        row = await _fetch_one(
+        row = await fetch_one_sqlite(
             driver,
             f"SELECT {orders.columns}, {customers.columns} FROM orders"
             " JOIN customers ON customers.id = orders.customer_id WHERE orders.order_number = ?",
@@ -230,7 +213,7 @@ class OrderRepository(Repository):
         for loader, into in ((items, details.items), (shipments, details.shipments)):
             table = loader.columns.split(".", 1)[0]
             sql = f"SELECT {loader.columns} FROM {table} WHERE {table}.order_id = ? ORDER BY {table}.id"
-            into.extend(loader.build(found) for found in await _fetch_all(driver, sql, order_id))
+            into.extend(loader.build(found) for found in await fetch_all_sqlite(driver, sql, order_id))
         return details
 
     async def for_customer(self, *, customer_id: int, limit: int = 20) -> list[OrderDetails]:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import JSON
 
 from storage.models import ChannelIdentity, Customer, NotificationPreference, Order, OrderItem, Shipment
+from storage.repositories.base import fetch_all_sqlite
 from storage.types import UTCDateTime
 from storage.units import LaneUnit, SessionUnit
 
@@ -273,15 +274,6 @@ def core_columns(row_class: type[Any]) -> list[Any]:
 
 
 # ---------------------------------------------------------------- running queries
-async def fetch_all_sqlite(driver: Any, sql: str, params: Sequence[Any]) -> list[Any]:
-    """Every row of one query on a SQLite driver connection."""
-    cursor = await driver.execute(sql, params)
-    try:
-        return list(await cursor.fetchall())
-    finally:
-        await cursor.close()
-
-
 def marks(count: int) -> str:
     """``?, ?, ?`` with ``count`` marks."""
     return ", ".join("?" * count)
