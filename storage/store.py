@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,10 +43,28 @@ from storage.repositories import (
 from storage.repositories.stats import StatsRepository
 from storage.units import Lanes, LaneUnit, SessionUnit, new_session
 
+#: the repository class behind each attribute of :class:`Repositories`
+_REPOSITORY_KINDS: dict[str, type[Any]] = {
+    "customers": CustomerRepository,
+    "identities": IdentityRepository,
+    "orders": OrderRepository,
+    "conversations": ConversationRepository,
+    "transcript": TranscriptRepository,
+    "inbox": InboxRepository,
+    "outbox": OutboxRepository,
+    "decisions": DecisionLogRepository,
+    "handoffs": HandoffRepository,
+    "cases": CaseRepository,
+    "returns": ReturnRepository,
+    "preferences": PreferenceRepository,
+    "verification": VerificationRepository,
+    "stats": StatsRepository,
+}
 
-@dataclass(slots=True)
+
 class Repositories:
-    """All repositories, bound to one session (one unit of work)."""
+    """All repositories, bound to one unit of work; each is made when first used (a chat turn
+    needs a handful of the fourteen)."""
 
     customers: CustomerRepository
     identities: IdentityRepository
@@ -63,26 +81,32 @@ class Repositories:
     verification: VerificationRepository
     stats: StatsRepository
 
+    def __init__(self, unit: SessionUnit | LaneUnit, **chosen: Any) -> None:
+        self._unit = unit
+        unknown = set(chosen) - set(_REPOSITORY_KINDS)
+        if unknown:
+            raise TypeError(f"no such repositories: {sorted(unknown)}")
+        self.__dict__.update(chosen)
+
     @classmethod
     def bind(cls, unit: AsyncSession | SessionUnit | LaneUnit) -> Repositories:
         """Repositories sharing one unit of work (a session, or a unit of :mod:`storage.units`)."""
-        session = SessionUnit(unit) if isinstance(unit, AsyncSession) else unit
-        return cls(
-            customers=CustomerRepository(session),
-            identities=IdentityRepository(session),
-            orders=OrderRepository(session),
-            conversations=ConversationRepository(session),
-            transcript=TranscriptRepository(session),
-            inbox=InboxRepository(session),
-            outbox=OutboxRepository(session),
-            decisions=DecisionLogRepository(session),
-            handoffs=HandoffRepository(session),
-            cases=CaseRepository(session),
-            returns=ReturnRepository(session),
-            preferences=PreferenceRepository(session),
-            verification=VerificationRepository(session),
-            stats=StatsRepository(session),
-        )
+        return cls(SessionUnit(unit) if isinstance(unit, AsyncSession) else unit)
+
+    def with_repositories(self, **chosen: Any) -> Repositories:
+        """The same unit of work with some repositories replaced (e.g. batch variants)."""
+        return Repositories(self._unit, **{**self._made(), **chosen})
+
+    def _made(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name in _REPOSITORY_KINDS}
+
+    def __getattr__(self, name: str) -> Any:
+        kind = _REPOSITORY_KINDS.get(name)
+        if kind is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        repository = kind(self._unit)
+        self.__dict__[name] = repository
+        return repository
 
 
 class Store:

@@ -19,7 +19,6 @@ Callers use them exactly like the plain repositories (``batch_repositories(repos
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -242,4 +241,4 @@ class BatchOrderRepository(OrderRepository):
 def batch_repositories(repos: Repositories) -> Repositories:
     """``repos`` with the batch variants of ``orders`` and ``inbox`` (same unit of work)."""
     unit = repos.orders._unit
-    return replace(repos, orders=BatchOrderRepository(unit), inbox=BatchInboxRepository(unit))
+    return repos.with_repositories(orders=BatchOrderRepository(unit), inbox=BatchInboxRepository(unit))

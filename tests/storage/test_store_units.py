@@ -262,3 +262,20 @@ async def test_closing_the_store_commits_a_pending_group(sqlite_url: str) -> Non
     await task
     async with Store(sqlite_url) as again:
         assert await _count(again, TranscriptMessage) == 1
+
+
+async def test_repositories_are_made_on_first_use_and_share_the_unit(sqlite_store: Store) -> None:
+    from storage.repositories.batch import BatchOrderRepository, batch_repositories
+
+    async with sqlite_store.transaction() as repos:
+        assert "inbox" not in vars(repos)
+        inbox = repos.inbox
+        assert repos.inbox is inbox
+        assert set(vars(repos)) == {"_unit", "inbox"}
+        assert repos.orders._unit is inbox._unit
+        with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+            repos.nonsense  # noqa: B018
+        batch = batch_repositories(repos)
+        assert isinstance(batch.orders, BatchOrderRepository)
+        assert batch.inbox._unit is inbox._unit and batch.outbox._unit is inbox._unit
+        assert not isinstance(repos.orders, BatchOrderRepository)
