@@ -36,7 +36,7 @@ from bot.channels.base import Sender
 from bot.channels.telegram.adapter import CHANNEL, Inbound, InboundKind, translate
 from bot.channels.telegram.delivery import ChatDelivery
 from bot.channels.telegram.ordering import ChatTurns, Turn
-from bot.channels.telegram.typing_indicator import typing
+from bot.channels.telegram.typing_indicator import Typing
 from bot.channels.telegram.wording import (
     ATTACHED_TO_CASE_TEXT,
     ATTACHMENT_WITHOUT_CASE_TEXT,
@@ -279,7 +279,7 @@ class TelegramChannel:
     def _typing(self, chat_id: int | None) -> contextlib.AbstractAsyncContextManager[None]:
         if chat_id is None:
             return contextlib.nullcontext()
-        return typing(self._bot, chat_id, self.typing_delay)
+        return Typing(self._bot, chat_id, self.typing_delay)
 
     async def deliver(self, chat: str, replies: Sequence[Reply]) -> None:
         """Send ``replies`` to ``chat`` in order (see :mod:`bot.channels.telegram.delivery`)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 from telegram import Bot
@@ -64,22 +64,34 @@ class _Indicator:
                 await self._in_flight
 
 
-@contextlib.asynccontextmanager
-async def typing(bot: Bot, chat_id: int, delay: float) -> AsyncIterator[None]:
+class Typing:
     """Show "typing" in ``chat_id`` while the block runs longer than ``delay`` seconds.
 
     Nothing but a timer is set up until the delay has passed: most answers come sooner. A delay
     of 0 (or less) shows "typing" for every answer.
     """
-    indicator = _Indicator(bot, chat_id)
-    timer = None
-    if delay <= 0:
-        indicator.start()
-    else:
-        timer = asyncio.get_running_loop().call_later(delay, indicator.start)
-    try:
-        yield
-    finally:
-        if timer is not None:
-            timer.cancel()
-        await indicator.stop()
+
+    __slots__ = ("_bot", "_chat_id", "_delay", "_indicator", "_timer")
+
+    def __init__(self, bot: Bot, chat_id: int, delay: float) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+        self._delay = delay
+        self._indicator: _Indicator | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> None:
+        if self._delay <= 0:
+            self._start()
+        else:
+            self._timer = asyncio.get_running_loop().call_later(self._delay, self._start)
+
+    def _start(self) -> None:
+        self._indicator = _Indicator(self._bot, self._chat_id)
+        self._indicator.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._indicator is not None:
+            await self._indicator.stop()
