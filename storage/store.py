@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine
 from storage.errors import StorageError
@@ -88,17 +88,10 @@ class Repositories:
             raise TypeError(f"no such repositories: {sorted(unknown)}")
         self.__dict__.update(chosen)
 
-    @classmethod
-    def bind(cls, unit: AsyncSession | SessionUnit | LaneUnit) -> Repositories:
-        """Repositories sharing one unit of work (a session, or a unit of :mod:`storage.units`)."""
-        return cls(SessionUnit(unit) if isinstance(unit, AsyncSession) else unit)
-
     def with_repositories(self, **chosen: Any) -> Repositories:
         """The same unit of work with some repositories replaced (e.g. batch variants)."""
-        return Repositories(self._unit, **{**self._made(), **chosen})
-
-    def _made(self) -> dict[str, Any]:
-        return {name: value for name, value in self.__dict__.items() if name in _REPOSITORY_KINDS}
+        made = {name: value for name, value in vars(self).items() if name in _REPOSITORY_KINDS}
+        return Repositories(self._unit, **{**made, **chosen})
 
     def __getattr__(self, name: str) -> Any:
         kind = _REPOSITORY_KINDS.get(name)
@@ -130,13 +123,13 @@ class Store:
             async with new_session(self.engine) as session:
                 # the session begins on first use; leaving the block without commit (an error)
                 # closes the session, which rolls the transaction back
-                yield Repositories.bind(SessionUnit(session))
+                yield Repositories(SessionUnit(session))
                 await session.commit()
             return
         unit = LaneUnit(lane, self.engine.dialect)
         try:
             unit.begin()
-            yield Repositories.bind(unit)
+            yield Repositories(unit)
             wrote = await unit.finish()
         except BaseException:
             try:

@@ -58,8 +58,8 @@ async def fetch_all_sqlite(driver: Any, sql: str, params: Sequence[Any]) -> list
 class Repository:
     """Base of all repositories: works in one unit of work (:mod:`storage.units`)."""
 
-    def __init__(self, unit: AsyncSession | SessionUnit | LaneUnit) -> None:
-        self._unit: SessionUnit | LaneUnit = SessionUnit(unit) if isinstance(unit, AsyncSession) else unit
+    def __init__(self, unit: SessionUnit | LaneUnit) -> None:
+        self._unit = unit
 
     @property
     def _session(self) -> AsyncSession:

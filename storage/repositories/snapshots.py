@@ -296,8 +296,7 @@ async def rows_in(
 ) -> list[Any]:
     """Row objects of ``row_class`` whose ``column`` is one of ``values`` and each ``equal`` column
     has its value, read in chunks: on the SQLite ``driver`` when given, else with Core in the
-    ``unit``'s session. Rows come
-    in ``order_by`` order within a chunk."""
+    ``unit``'s session. Rows come in ``order_by`` order within a chunk."""
     table = _MODEL_OF[row_class].__table__
     extra = dict(equal or {})
     found: list[Any] = []
