@@ -262,8 +262,8 @@ class Lanes:
             return
         try:
             lane.raw.commit()
-        except sqlite3.OperationalError as error:
-            if not is_busy(error):
+        except Exception as error:
+            if not (isinstance(error, sqlite3.OperationalError) and is_busy(error)):
                 self._failed(lane, group, error)
                 return
             # locked by another process: wait for it off the loop thread, the lane kept busy meanwhile
@@ -273,9 +273,6 @@ class Lanes:
             task = asyncio.get_running_loop().create_task(self._commit_waiting(lane, group))
             self._waits.add(task)
             task.add_done_callback(self._waits.discard)
-            return
-        except Exception as error:
-            self._failed(lane, group, error)
             return
         if not group.done():
             group.set_result(None)
@@ -308,11 +305,11 @@ class Lanes:
 
     async def close(self) -> None:
         """Commit what waits for a group commit, then return every lane's connection to the pool."""
-        for task in list(self._waits):
-            await task
+        for lane in self._all:
+            if lane.group is not None and not lane.in_use:
+                self._commit_due(lane)
+        if self._waits:  # commits that met another process's lock
+            await asyncio.gather(*self._waits)
         lanes, self._all, self._free = self._all, [], []
         for lane in lanes:
-            if lane.group is not None:
-                lane.in_use = False
-                self._commit_due(lane)
             await lane.connection.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -254,10 +255,8 @@ async def test_closing_the_store_commits_a_pending_group(sqlite_url: str) -> Non
             await repos.transcript.add_many([TranscriptLine(conversation_id, "in", "last words")])
 
     task = asyncio.create_task(turn())
-    for _ in range(100):
-        if store._lanes._all and store._lanes._all[0].group is not None:
-            break
-        await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the unit finishes; its group commit is scheduled, not yet run
+    assert store._lanes._all[0].group is not None
     await store.aclose()
     await task
     async with Store(sqlite_url) as again:
@@ -279,3 +278,29 @@ async def test_repositories_are_made_on_first_use_and_share_the_unit(sqlite_stor
         assert isinstance(batch.orders, BatchOrderRepository)
         assert batch.inbox._unit is inbox._unit and batch.outbox._unit is inbox._unit
         assert not isinstance(repos.orders, BatchOrderRepository)
+
+
+async def test_a_group_commit_that_meets_another_connections_lock_waits_for_it(sqlite_url: str) -> None:
+    async with Store(sqlite_url) as store:
+        conversation_id = await _chat(store)
+        (lane,) = store._lanes._all
+        lane.raw.execute("PRAGMA journal_mode=DELETE")  # without WAL, a reader blocks a COMMIT
+        reader = sqlite3.connect(sqlite_url.split(":///", 1)[1], isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM conversations").fetchone()  # holds a shared lock
+
+        async def turn() -> None:
+            async with store.transaction() as repos:
+                await repos.transcript.add_many([TranscriptLine(conversation_id, "in", "waited")])
+
+        task = asyncio.create_task(turn())
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if store._lanes._waits:
+                break
+        assert store._lanes._waits and not task.done()  # the commit waits off the loop thread
+        reader.execute("COMMIT")
+        reader.close()
+        await asyncio.wait_for(task, 15)
+        assert not store._lanes._waits
+        assert await _count(store, TranscriptMessage) == 1
