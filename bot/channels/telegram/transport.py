@@ -27,6 +27,8 @@ from telegram.request import BaseRequest, RequestData
 #: seconds; PTB's own defaults are 5 everywhere
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 10.0
+#: uploads get this much longer than the read timeout to be answered
+UPLOAD_EXTRA_SECONDS = 20.0
 #: an answer whose header is longer than this is refused
 MAX_HEADER_BYTES = 64 * 1024
 _HEADER_END = b"\r\n\r\n"
@@ -343,41 +345,36 @@ class KeepAliveRequest(BaseRequest):
                 raise TimedOut("no free connection to the Bot API (pool timeout)") from exc
         else:
             await slots.acquire()
+        read = _seconds(read_timeout, self._read_timeout)
+        if read is not None and request_data is not None and request_data.contains_files:
+            read += UPLOAD_EXTRA_SECONDS
         try:
-            return await self._exchange(target, payload, request_data, read_timeout, connect_timeout)
+            return await self._exchange(
+                target, payload, read, _seconds(connect_timeout, self._connect_timeout)
+            )
         finally:
             slots.release()
 
     async def _exchange(
-        self,
-        target: _Target,
-        payload: bytes,
-        request_data: RequestData | None,
-        read_timeout: float | None,
-        connect_timeout: float | None,
+        self, target: _Target, payload: bytes, read: float | None, connect: float | None
     ) -> tuple[int, bytes]:
         key = (target.https, target.host, target.port)
         connection = self._reuse(key)
         try:
             if connection is None:
-                connection = await self._connect(target, _seconds(connect_timeout, self._connect_timeout))
+                connection = await self._connect(target, connect)
             answer = connection.send(payload)
-            read = _seconds(read_timeout, self._read_timeout)
-            if request_data is not None and request_data.contains_files:
-                read = None if read is None else read + 20.0  # uploads take their time
             timer = None if read is None else asyncio.get_running_loop().call_later(read, _expire, answer)
             try:
                 status, body = await answer
             finally:
                 if timer is not None:
                     timer.cancel()
-        except (OSError, TimeoutError, _ProtocolError, asyncio.IncompleteReadError) as exc:
+        except BaseException as exc:
             if connection is not None:
                 connection.abort()
-            raise _failure(exc, f"Bot API request to {target.authority}") from exc
-        except BaseException:
-            if connection is not None:
-                connection.abort()
+            if isinstance(exc, (OSError, TimeoutError, _ProtocolError)):
+                raise _failure(exc, f"Bot API request to {target.authority}") from exc
             raise
         if connection.reusable and not connection.closed:
             self._idle.setdefault(key, []).append(connection)
