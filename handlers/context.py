@@ -56,6 +56,8 @@ class Understanding:
     tracking_numbers: tuple[str, ...] = ()
     products: tuple[ProductMention, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    #: for an out_of_scope message about the shop, the NLU's topic (``bot.nlu.topics.NearDomainTopic``)
+    topic: str | None = None
 
     @property
     def skus(self) -> tuple[str, ...]:

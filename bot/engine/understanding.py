@@ -51,7 +51,13 @@ def understand(message: IncomingMessage, parser: Parser) -> Understanding:
         tracking_numbers=tuple(entities.tracking_numbers),
         products=tuple(ProductMention(sku=p.sku, name=p.name) for p in entities.products),
         attachments=attachments,
+        topic=_topic(result),
     )
+
+
+def _topic(result: Any) -> str | None:
+    topic = getattr(result, "topic", None)
+    return str(topic) if topic is not None else None
 
 
 def from_payload(payload: str, attachments: tuple[Any, ...] = ()) -> Understanding:

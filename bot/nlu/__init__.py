@@ -12,6 +12,7 @@ from bot.nlu.entities import Entities, EntityExtractor, normalize_phone, same_ph
 from bot.nlu.errors import NluError, NotTrainedError, TrainingDataError
 from bot.nlu.nlu import Nlu, NluResult, build_default_nlu, product_refs
 from bot.nlu.products import ProductMatcher, ProductRef
+from bot.nlu.topics import NearDomainTopic, near_domain_topic
 from bot.nlu.training_data import (
     TrainingExample,
     default_training_set,
@@ -24,6 +25,7 @@ __all__ = [
     "Entities",
     "EntityExtractor",
     "IntentClassifier",
+    "NearDomainTopic",
     "Nlu",
     "NluError",
     "NluResult",
@@ -37,6 +39,7 @@ __all__ = [
     "default_training_set",
     "load_negative_examples",
     "load_training_examples",
+    "near_domain_topic",
     "normalize_phone",
     "product_refs",
     "same_phone",

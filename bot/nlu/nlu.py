@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.nlu.classifier import IntentClassifier, TrainingConfig
 from bot.nlu.entities import Entities, EntityExtractor
 from bot.nlu.products import ProductRef
+from bot.nlu.topics import NearDomainTopic, near_domain_topic
 from bot.nlu.training_data import default_training_set
 from storage.domain import Intent
 
@@ -45,14 +46,19 @@ class NluResult:
     intent: Intent
     confidence: float
     entities: Entities
+    #: for an out_of_scope message about the shop (account, payment, invoice ...), which topic
+    topic: NearDomainTopic | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON form: ``{"intent", "confidence", "entities"}``."""
-        return {
+        """JSON form: ``{"intent", "confidence", "entities"}`` plus ``"topic"`` when there is one."""
+        out: dict[str, object] = {
             "intent": self.intent.value,
             "confidence": round(self.confidence, 4),
             "entities": self.entities.to_dict(),
         }
+        if self.topic is not None:
+            out["topic"] = self.topic.value
+        return out
 
 
 def product_refs(products: Iterable[ProductLike]) -> list[ProductRef]:
@@ -81,11 +87,12 @@ class Nlu:
             known = self._recent.get(text)
             if known is not None:
                 self._recent.move_to_end(text)
-                return NluResult(known.intent, known.confidence, _copy(known.entities))
+                return NluResult(known.intent, known.confidence, _copy(known.entities), known.topic)
         intent, confidence = self.classifier.predict(text)
-        result = NluResult(intent, confidence, self._extractor.extract(text))
+        topic = near_domain_topic(text) if intent is Intent.OUT_OF_SCOPE else None
+        result = NluResult(intent, confidence, self._extractor.extract(text), topic)
         if cacheable:
-            self._recent[text] = NluResult(intent, confidence, _copy(result.entities))
+            self._recent[text] = NluResult(intent, confidence, _copy(result.entities), topic)
             if len(self._recent) > CACHE_SIZE:
                 self._recent.popitem(last=False)
         return result

@@ -1,0 +1,53 @@
+"""Near-domain topics: shop questions doorstep does not handle itself, named so the bot can point the way.
+
+A message the classifier calls ``out_of_scope`` may still be about the shop: an account password, a
+payment method, an invoice, the newsletter. Those stay out of scope (no order flow starts), but the
+bot answers them with the right help article or a person instead of "I can't help with that".
+:func:`near_domain_topic` names the topic from the words of the message, or answers None for
+everyday off-topic messages (weather, jokes, maths).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class NearDomainTopic(StrEnum):
+    """Shop topics outside doorstep's intents (each has a specific answer in ``handlers.fallback``)."""
+
+    ACCOUNT = "account"
+    PAYMENT = "payment"
+    INVOICE = "invoice"
+    NEWSLETTER = "newsletter"
+    DISCOUNT = "discount"
+    PRODUCT_ADVICE = "product_advice"
+    STORES = "stores"
+    JOBS = "jobs"
+    LOYALTY = "loyalty"
+    PRIVACY = "privacy"
+
+
+_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
+    (NearDomainTopic.NEWSLETTER, r"news ?letters?|marketing (?:e-?mails?|messages?|texts?)|promo(?:tional)? (?:e-?mails?|messages?|offers?)|mailing list|spam(?:ming)? me"),
+    (NearDomainTopic.INVOICE, r"invoices?|receipts?|vat\b|tax (?:document|number)|billing statement"),
+    (NearDomainTopic.ACCOUNT, r"pass ?words?|passcode|log ?in|sign ?in|sign ?up|log(?:ged)? (?:me )?out|accounts?\b|user ?name|register|registration|2fa|two.factor|verification code|profile"),
+    (NearDomainTopic.PAYMENT, r"payment (?:methods?|options?|failed|declined|error)|pay (?:with|by|in|using)|paypal|klarna|afterpay|apple pay|google pay|credit card|debit card|card (?:was |got |is )?(?:declined|rejected)|instal?lments|checkout|charged twice|double charged"),
+    (NearDomainTopic.DISCOUNT, r"discounts?|promo ?codes?|coupons?|vouchers?|price match|price drop|sale\b|cheaper|black friday"),
+    (NearDomainTopic.LOYALTY, r"loyalty|reward points?|points balance|my points|membership|members? (?:club|card)"),
+    (NearDomainTopic.JOBS, r"\bjobs?\b|vacanc(?:y|ies)|careers?|hiring|internships?|apply (?:for|to) work|work for you"),
+    (NearDomainTopic.STORES, r"stores? (?:near|locations?|opening|hours)|shop near|nearest (?:store|shop|branch)|physical (?:store|shop)|showroom|branch(?:es)? near|visit (?:your|the) (?:store|shop)"),
+    (NearDomainTopic.PRIVACY, r"privacy|my (?:personal )?data|gdpr|delete my (?:data|details|information)"),
+    (NearDomainTopic.PRODUCT_ADVICE, r"recommend|which (?:one|model|size) should|(?:is|are) (?:it|they|this|the \w+) (?:back )?in stock|restock|back in stock|out of stock|compare|difference between|good for|suitable for|before (?:i )?buy(?:ing)?|thinking (?:of|about) buying"),
+)
+_COMPILED = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _PATTERNS)
+_APOSTROPHES = re.compile(r"['\u2019`]")
+
+
+def near_domain_topic(text: str) -> NearDomainTopic | None:
+    """The shop topic of an out-of-scope message, or None when it is not about the shop."""
+    lowered = _APOSTROPHES.sub("", text.lower())
+    for topic, pattern in _COMPILED:
+        if pattern.search(lowered):
+            return topic
+    return None
