@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.errors import ApiRejection, FakeServerError
+from tests.paths import TELEGRAM_API_SPEC
 
-DEFAULT_SPEC_PATH = Path(__file__).parent / "data" / "telegram_bot_api.json"
+DEFAULT_SPEC_PATH = TELEGRAM_API_SPEC
 
 _INTEGER_TEXT = re.compile(r"-?\d+")
 _TRUE_TEXTS = {"true", "1"}

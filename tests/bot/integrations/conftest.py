@@ -1,7 +1,7 @@
 """Fixture loaders for the integration tests.
 
-Provider payloads come from ``shared/fixtures/webhooks`` (beside the repository, copied
-unchanged from the providers' public repositories) and, for AfterShip, from ``fixtures/`` here.
+Provider payloads come from ``tests/fixtures/webhooks`` (copied unchanged from the providers'
+public repositories, see ``tests/fixtures/SOURCES.md``) and, for AfterShip, from ``fixtures/`` here.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ LOCAL_FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 @pytest.fixture(scope="session")
 def webhook_dir() -> Path:
-    """The shared webhook fixture directory (fails loudly if shared/ is not beside the repo)."""
-    assert WEBHOOK_FIXTURES.is_dir(), f"missing shared webhook fixtures at {WEBHOOK_FIXTURES}"
+    """The providers' webhook fixture directory (inside the repository)."""
+    assert WEBHOOK_FIXTURES.is_dir(), f"missing webhook fixtures at {WEBHOOK_FIXTURES}"
     return WEBHOOK_FIXTURES
 
 

@@ -31,7 +31,7 @@ def test_heldout_recall_per_intent(classifier: IntentClassifier) -> None:
 
 
 def test_clinc_oos_val_false_accept(classifier: IntentClassifier) -> None:
-    assert CLINC.exists(), f"missing CLINC150 at {CLINC} (shared/ must sit beside the repository)"
+    assert CLINC.exists(), f"missing CLINC150 at {CLINC}"
     oos_val = [text for text, _ in json.loads(CLINC.read_text(encoding="utf-8"))["oos_val"]]
     accepted = [(t, classifier.predict(t)) for t in oos_val]
     accepted = [(t, p) for t, p in accepted if p[0] is not Intent.OUT_OF_SCOPE]

@@ -48,7 +48,7 @@ def test_negatives_are_out_of_scope_and_exclude_the_evaluation_set() -> None:
     negatives = load_negative_examples()
     assert len(negatives) > 1000
     assert {e.intent for e in negatives} == {Intent.OUT_OF_SCOPE}
-    assert CLINC.exists(), f"missing CLINC150 at {CLINC} (shared/ must sit beside the repository)"
+    assert CLINC.exists(), f"missing CLINC150 at {CLINC}"
     oos_val = {text.lower() for text, _ in json.loads(CLINC.read_text(encoding="utf-8"))["oos_val"]}
     assert not [e.text for e in negatives if e.text.lower() in oos_val]
 
