@@ -28,6 +28,17 @@ _HINTS: dict[str, str] = {
     "quiet_hours_start": "a time of day like 21:00",
     "quiet_hours_end": "a time of day like 08:00",
 }
+#: hosts that mean "every interface": the server is reached on loopback from this machine
+_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+
+
+def local_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` of the server itself (a wildcard host is reached on 127.0.0.1)."""
+    if host in _WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
 
 
 class Settings(BaseSettings):
@@ -44,7 +55,8 @@ class Settings(BaseSettings):
     secret_key: str = "dev-insecure-secret-change-me"
     #: how long signed chat links (`doorstep link`, GET /api/orders/{number}/links) stay valid
     link_ttl_days: float = Field(default=30.0, gt=0, le=3650)
-    public_url: str = "http://127.0.0.1:8080"
+    #: base of web chat links and of the Telegram webhook URL; unset, it follows HOST and PORT
+    public_url: str = ""
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     run_migrations: bool = True
@@ -106,6 +118,12 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a directory")
         return value
+
+    @model_validator(mode="after")
+    def _public_url_follows_host_and_port(self) -> Settings:
+        if not self.public_url:
+            self.public_url = local_url(self.host, self.port)
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

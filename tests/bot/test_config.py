@@ -57,3 +57,24 @@ def test_channels_are_off_without_tokens() -> None:
     settings = load_settings(telegram_token=None, slack_bot_token=None)
     assert not settings.telegram_enabled
     assert not settings.slack_enabled
+
+
+def test_public_url_follows_port_and_host_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOORSTEP_PORT", "9123")
+    assert load_settings().public_url == "http://127.0.0.1:9123"
+    monkeypatch.setenv("DOORSTEP_HOST", "192.0.2.7")
+    assert load_settings().public_url == "http://192.0.2.7:9123"
+    monkeypatch.setenv("DOORSTEP_HOST", "0.0.0.0")  # every interface: reached on loopback from here
+    assert load_settings().public_url == "http://127.0.0.1:9123"
+    monkeypatch.setenv("DOORSTEP_HOST", "::1")
+    assert load_settings().public_url == "http://[::1]:9123"
+
+
+def test_public_url_set_explicitly_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOORSTEP_PORT", "9123")
+    monkeypatch.setenv("DOORSTEP_PUBLIC_URL", "https://shop.example.test/chat")
+    assert load_settings().public_url == "https://shop.example.test/chat"
+
+
+def test_default_public_url_is_the_default_listen_address() -> None:
+    assert load_settings(host="127.0.0.1", port=8080).public_url == "http://127.0.0.1:8080"
