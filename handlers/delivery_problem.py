@@ -13,9 +13,10 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Reply
 from handlers.order_facts import lateness
-from handlers.wording import HUMAN_BUTTON, day, relative_day
+from handlers.wording import HUMAN_BUTTON, day, local_time, relative_day
 from storage.domain import ShipmentStatus
 from storage.repositories.orders import OrderDetails
+from storage.repositories.support import CaseReport
 
 KINDS = ("late", "not_received", "damaged", "wrong_item", "missing_item", "lost")
 
@@ -159,28 +160,25 @@ class DeliveryProblemHandler:
     async def _described(self, ctx: HandlerContext, kind: str) -> Outcome:
         assert ctx.order is not None
         description = ctx.text.strip() or "(no description given)"
-        case = await ctx.repos.cases.open(
-            order_id=int(ctx.order.order.id or 0),
-            customer_id=ctx.customer_id,
-            kind=kind,
-            description=description,
-        )
+        report = await _report(ctx, kind, description)
+        case = report.case
         for attachment in ctx.understanding.attachments:
             await ctx.repos.cases.attach(case_id=int(case.id or 0), attachment=_attachment_dict(attachment))
         label = {"damaged": "Damaged item", "wrong_item": "Wrong item", "missing_item": "Missing item"}[kind]
-        await open_handoff(ctx, f"{label} reported on order #{ctx.order.number} (case #{case.id})")
-        text = _DESCRIBED_REPLY[kind].format(case=case.id)
-        return Outcome.say(text)
+        again = "" if report.created else ", reported again"
+        await open_handoff(ctx, f"{label} reported on order #{ctx.order.number} (case #{case.id}{again})")
+        if not report.created:
+            return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
+        return Outcome.say(_DESCRIBED_REPLY[kind].format(case=case.id))
 
     async def _lost(self, ctx: HandlerContext) -> Outcome:
         assert ctx.order is not None
-        case = await ctx.repos.cases.open(
-            order_id=int(ctx.order.order.id or 0),
-            customer_id=ctx.customer_id,
-            kind="lost",
-            description=ctx.text.strip() or "Parcel lost by the carrier",
-        )
-        await open_handoff(ctx, f"Lost parcel on order #{ctx.order.number} (case #{case.id})")
+        report = await _report(ctx, "lost", ctx.text.strip() or "Parcel lost by the carrier")
+        case = report.case
+        again = "" if report.created else ", asked again"
+        await open_handoff(ctx, f"Lost parcel on order #{ctx.order.number} (case #{case.id}{again})")
+        if not report.created:
+            return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
         return Outcome.say(
             f"I'm so sorry your parcel is lost. I've opened case #{case.id} and passed it to our support team: "
             "they'll send you a replacement or a full refund, whichever you prefer, and deal with the carrier "
@@ -191,24 +189,31 @@ class DeliveryProblemHandler:
         assert ctx.order is not None
         delivered = [s.delivered_at for s in ctx.order.shipments if s.delivered_at is not None]
         last = max(delivered) if delivered else None
-        case = await ctx.repos.cases.open(
-            order_id=int(ctx.order.order.id or 0),
-            customer_id=ctx.customer_id,
-            kind="not_received",
-            description=ctx.text.strip() or "Marked delivered but not received",
-        )
+        report = await _report(ctx, "not_received", ctx.text.strip() or "Marked delivered but not received")
+        case = report.case
         if last is not None and ctx.now() - last >= timedelta(days=MISSING_DAYS_BEFORE_HANDOFF):
+            again = "" if report.created else ", asked again"
             await open_handoff(
-                ctx, f"Parcel marked delivered but not received, order #{ctx.order.number} (case #{case.id})"
+                ctx,
+                f"Parcel marked delivered but not received, order #{ctx.order.number} (case #{case.id}{again})",
             )
+            if not report.created:
+                return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
             return Outcome.say(
                 f"I'm sorry, that's worrying. I've opened case #{case.id} and passed it to our support team: they'll "
                 "ask the carrier where exactly it was left and, if it can't be found, send a replacement or a "
                 "refund. Someone will reply here within one business day."
             )
-        when = relative_day(last.date(), ctx.today()) if last is not None else "recently"
+        when = (
+            relative_day(local_time(last, ctx.order.customer.timezone).date(), ctx.today())
+            if last is not None
+            else "recently"
+        )
+        logged = (
+            f"I've opened case #{case.id}." if report.created else f"I've added this to your case #{case.id}."
+        )
         return Outcome.say(
-            f"I'm sorry it isn't there. The carrier marked it delivered {when}. I've opened case #{case.id}. "
+            f"I'm sorry it isn't there. The carrier marked it delivered {when}. {logged} "
             "Parcels marked delivered usually turn up within a day: please check your mailbox, porch, "
             "any safe place and with your neighbours. If it still hasn't turned up by tomorrow evening, "
             "tap the button and a person will chase the carrier.",
@@ -238,17 +243,22 @@ class DeliveryProblemHandler:
                 buttons=[Button("Track it", "intent:order_status")],
             )
         _, info = late[0]
-        case = await ctx.repos.cases.open(
-            order_id=int(ctx.order.order.id or 0),
-            customer_id=ctx.customer_id,
-            kind="late",
-            description=ctx.text.strip() or f"Late: promised by {info.promised_by.isoformat()}",
+        report = await _report(
+            ctx, "late", ctx.text.strip() or f"Late: promised by {info.promised_by.isoformat()}"
         )
+        case = report.case
         new = (
             f"The carrier now expects to deliver it {relative_day(info.new_eta, today)}."
             if info.new_eta
             else "The carrier hasn't given a new date yet."
         )
+        if not report.created:
+            return Outcome.say(
+                f"It's still running late, I'm sorry. {new} Your case #{case.id} is already open, and I've "
+                "added this message to it so our team sees you asked again. If it hasn't arrived two days "
+                "after that, tell me and we'll send a replacement or refund you.",
+                buttons=[HUMAN_BUTTON],
+            )
         return Outcome.say(
             f"You're right, and I'm sorry: order #{ctx.order.number} was promised by {day(info.promised_by)}. "
             f"{new} I've logged it as case #{case.id}, so our team keeps an eye on it. If it hasn't arrived "
@@ -273,6 +283,24 @@ _DESCRIBED_REPLY = {
     "missing_item": "Thank you. I've opened case #{case} and passed it to our support team: they'll check "
     "what was packed and send the missing item. Someone will reply here within one business day.",
 }
+
+
+_UPDATED_HANDED_OVER = (
+    "Your case #{case} about this is already open with our support team. I've added your message to it, "
+    "so nothing gets lost, and someone will reply here within one business day."
+)
+
+
+async def _report(ctx: HandlerContext, kind: str, description: str) -> CaseReport:
+    """Open a case for the problem, or update the order's open case about the same problem."""
+    assert ctx.order is not None
+    return await ctx.repos.cases.report(
+        order_id=int(ctx.order.order.id or 0),
+        customer_id=ctx.customer_id,
+        kind=kind,
+        description=description,
+        at=ctx.now(),
+    )
 
 
 def _payload_kind(payload: str | None) -> str | None:

@@ -245,7 +245,10 @@ class Handoff(SQLModel, table=True):
 
 
 class Case(SQLModel, table=True):
-    """A delivery problem reported by a shopper (late, lost, damaged, wrong item)."""
+    """A delivery problem reported by a shopper (late, lost, damaged, wrong item).
+
+    One open case per problem: asking again about it adds to ``updates`` instead of opening another.
+    """
 
     __tablename__ = "cases"
 
@@ -257,6 +260,9 @@ class Case(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     attachments: list[dict[str, Any]] = _json(list)
     created_at: datetime | None = _ts()
+    #: the shopper asked again about the same problem: ``{"at", "kind", "description"}`` each time
+    updates: list[dict[str, Any]] = _json(list)
+    updated_at: datetime | None = _ts()
 
 
 class ReturnRequest(SQLModel, table=True):

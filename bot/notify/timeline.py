@@ -14,7 +14,7 @@ from bot.notify.errors import UnknownOrderError
 from storage.store import Repositories
 
 #: entries at the same instant are listed in this order
-_TYPE_ORDER = {"event": 0, "scan": 1, "decision": 2, "message": 3}
+_TYPE_ORDER = {"event": 0, "scan": 1, "decision": 2, "message": 3, "case": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,5 +167,38 @@ async def order_timeline(repos: Repositories, order_number: str) -> Timeline:
             )
         )
 
+    entries += await _case_entries(repos, order_id)
     entries.sort(key=lambda e: (e.at, _TYPE_ORDER.get(e.type, 9), e.sequence))
     return Timeline(order_number=order_number, status=details.order.status, entries=entries)
+
+
+async def _case_entries(repos: Repositories, order_id: int) -> list[TimelineEntry]:
+    """A line when a case was opened and one each time the shopper asked about it again.
+
+    The shopper's own words are left out (they may hold contact details).
+    """
+    entries: list[TimelineEntry] = []
+    for case in await repos.cases.for_order(order_id=order_id):
+        opened = case.created_at or _EPOCH
+        common = {"case_id": case.id, "case_status": case.status}
+        entries.append(
+            TimelineEntry(
+                at=opened,
+                type="case",
+                summary=f"case #{case.id} opened: {case.kind}",
+                details={**common, "change": "opened", "kind": case.kind},
+                sequence=int(case.id or 0),
+            )
+        )
+        for number, update in enumerate(case.updates or [], start=1):
+            kind = str(update.get("kind") or case.kind)
+            entries.append(
+                TimelineEntry(
+                    at=_time(update.get("at"), opened),
+                    type="case",
+                    summary=f"case #{case.id} updated: {kind}, the shopper asked again ({number})",
+                    details={**common, "change": "updated", "kind": kind},
+                    sequence=int(case.id or 0),
+                )
+            )
+    return entries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -133,11 +134,72 @@ class HandoffRepository(Repository):
             self._session.add(handoff)
 
 
+#: case kinds that are one problem seen at different moments: the parcel has not reached the shopper
+_WHERE_IS_IT = frozenset({"late", "not_received", "lost"})
+
+
+def same_problem(kind: str, other: str) -> bool:
+    """Whether two case kinds describe the same problem (late, not received and lost are one)."""
+    return kind == other or (kind in _WHERE_IS_IT and other in _WHERE_IS_IT)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReport:
+    """The case a report went to, and whether it was opened by this report (else updated)."""
+
+    case: Case
+    created: bool
+
+
 class CaseRepository(Repository):
     """Delivery problems reported by shoppers."""
 
-    async def open(self, *, order_id: int, customer_id: int | None, kind: str, description: str) -> Case:
-        """Open a case."""
+    async def report(
+        self,
+        *,
+        order_id: int,
+        customer_id: int | None,
+        kind: str,
+        description: str,
+        at: datetime | None = None,
+    ) -> CaseReport:
+        """Open a case, or update the order's open case about the same problem (never a second one).
+
+        An update appends ``{"at", "kind", "description"}`` to the case's ``updates``, sets
+        ``updated_at`` and takes the new kind (a late parcel later reported lost becomes a lost case).
+        """
+        when = at or utcnow()
+        for case in reversed(await self.open_for_order(order_id=order_id)):
+            if same_problem(case.kind, kind):
+                update_entry = {"at": when.isoformat(), "kind": kind, "description": description[:2000]}
+                case.updates = [*case.updates, update_entry]
+                case.updated_at = when
+                case.kind = kind
+                if case.customer_id is None:
+                    case.customer_id = customer_id
+                self._session.add(case)
+                await self._session.flush()
+                return CaseReport(case=case, created=False)
+        case = await self.open(
+            order_id=order_id, customer_id=customer_id, kind=kind, description=description, at=when
+        )
+        return CaseReport(case=case, created=True)
+
+    async def for_order(self, *, order_id: int) -> list[Case]:
+        """Every case of the order (open or not), oldest first."""
+        result = await self._session.execute(select(Case).where(Case.order_id == order_id).order_by(Case.id))
+        return list(result.scalars())
+
+    async def open(
+        self,
+        *,
+        order_id: int,
+        customer_id: int | None,
+        kind: str,
+        description: str,
+        at: datetime | None = None,
+    ) -> Case:
+        """Open a case (dated ``at``, default now)."""
         case = Case(
             order_id=order_id,
             customer_id=customer_id,
@@ -145,7 +207,8 @@ class CaseRepository(Repository):
             description=description[:2000],
             status="open",
             attachments=[],
-            created_at=utcnow(),
+            created_at=at or utcnow(),
+            updates=[],
         )
         self._session.add(case)
         await self._session.flush()

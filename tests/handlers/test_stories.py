@@ -169,6 +169,8 @@ async def _check_rows(
                     assert needle.lower() in got["description"].lower(), (name, got)
                 if "attachments" in want:
                     assert len(got["attachments"]) == want["attachments"], (name, got)
+                if "updates" in want:
+                    assert len(got["updates"]) == want["updates"], (name, got)
         if "handoffs" in rows:
             handoffs = await new_rows("handoffs")
             expected = _as_list(rows["handoffs"])
