@@ -6,10 +6,23 @@ bot, handlers or knowledge), so every layer can use these names.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def normalize_order_number(text: str) -> str:
+    """An order number as stored: ``" #1001 "`` -> ``"1001"``.
+
+    The one rule every way in uses (the order import, normalized events, operator URLs, the CLI):
+    invisible format characters (zero-width spaces, bidi marks) are removed, surrounding
+    whitespace is stripped and leading ``#`` dropped. Case and inner characters are kept.
+    An empty result means no order number at all.
+    """
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return visible.strip().lstrip("#").strip()
 
 
 class OrderStatus(StrEnum):
@@ -101,6 +114,11 @@ class NormalizedEvent(BaseModel):
     raw_status: str | None = Field(default=None, max_length=200)
     #: optional extra fields (carrier, tracking_url, refund amount, backorder date, items ...)
     data: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("order_number")
+    @classmethod
+    def _order_number(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_order_number(value) or None
 
     @field_validator("occurred_at")
     @classmethod

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from storage.domain import OrderStatus, ShipmentStatus
+from storage.domain import OrderStatus, ShipmentStatus, normalize_order_number
 
 
 @lru_cache(maxsize=1024)
@@ -105,7 +105,7 @@ class OrderIn(_Strict):
         if isinstance(value, int):
             return str(value)
         if isinstance(value, str):
-            return value.strip().lstrip("#")
+            return normalize_order_number(value)
         return value
 
     @field_validator("placed_at")

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bot.integrations.errors import PayloadError
 from bot.integrations.jsonread import decode_json
-from storage.domain import NormalizedEvent
+from storage.domain import NormalizedEvent, normalize_order_number
 
 #: what the order import accepts as an order number
 _ORDER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -66,7 +66,7 @@ def clean_order_number(text: str | None) -> str | None:
     """``"#1001"`` -> ``"1001"``; ``None`` when the text cannot be an order number."""
     if text is None:
         return None
-    candidate = text.strip().lstrip("#").strip()
+    candidate = normalize_order_number(text)
     return candidate if _ORDER_NUMBER.match(candidate) else None
 
 

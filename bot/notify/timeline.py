@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.notify.errors import UnknownOrderError
+from storage.domain import normalize_order_number
 from storage.store import Repositories
 
 #: entries at the same instant are listed in this order
@@ -72,10 +73,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def order_timeline(repos: Repositories, order_number: str) -> Timeline:
-    """The order's timeline; raises :class:`UnknownOrderError` when there is no such order."""
-    details = await repos.orders.details_by_number(order_number=order_number)
+    """The order's timeline; raises :class:`UnknownOrderError` when there is no such order.
+
+    ``order_number`` is read as the import format reads it (``" #1001"`` is order ``1001``).
+    """
+    typed, order_number = order_number, normalize_order_number(order_number)
+    details = await repos.orders.details_by_number(order_number=order_number) if order_number else None
     if details is None or details.order.id is None:
-        raise UnknownOrderError(order_number)
+        raise UnknownOrderError(typed)
     order_id = details.order.id
     tracking = {s.id: s.tracking_number for s in details.shipments}
     entries: list[TimelineEntry] = []

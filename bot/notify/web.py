@@ -12,7 +12,10 @@ from bot.web.errors import json_error
 
 
 async def get_timeline(request: web.Request) -> web.Response:
-    """Every event, scan, decision and message of the order, in time order (404 for an unknown order)."""
+    """Every event, scan, decision and message of the order, in time order (404 for an unknown order).
+
+    The number in the path is read as the import format reads it (``%231001%20`` is order ``1001``).
+    """
     refusal = bearer_refusal(request)
     if refusal is not None:
         return refusal

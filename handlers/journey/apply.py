@@ -28,7 +28,7 @@ from handlers.journey.progression import is_stale, next_status
 from handlers.journey.proposals import ProposedMessage
 from handlers.journey.rules import order_proposals, refund_proposals, return_proposals, shipment_proposals
 from handlers.journey.state import OrderState, ShipmentState, shipment_states
-from storage.domain import EventType, NormalizedEvent, OrderStatus, ShipmentStatus
+from storage.domain import EventType, NormalizedEvent, OrderStatus, ShipmentStatus, normalize_order_number
 from storage.models import InboxEntry, Shipment
 from storage.repositories import OrderDetails
 from storage.schemas import OrderIn
@@ -132,7 +132,7 @@ def _order_in(event: NormalizedEvent) -> OrderIn | None:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidEvent(f"data.order.{where}: {first['msg']}") from None
-    if event.order_number and event.order_number.lstrip("#") != order.order_number:
+    if event.order_number and event.order_number != order.order_number:
         raise InvalidEvent("order_number differs from data.order.order_number")
     return order
 
@@ -210,7 +210,7 @@ async def _find_order_id(repos: Repositories, event: NormalizedEvent) -> int | N
             return shipment.order_id
     for number in (event.order_number, await _referenced_order(repos, event)):
         if number:
-            order = await repos.orders.by_number(order_number=number.lstrip("#"))
+            order = await repos.orders.by_number(order_number=normalize_order_number(number))
             if order is not None:
                 return order.id
     return None

@@ -9,6 +9,7 @@ from bot.channels.telegram.errors import UnknownOrder
 from bot.channels.telegram.order_links import links_for_order
 from bot.web.auth import bearer_refusal
 from bot.web.errors import json_error
+from storage.domain import normalize_order_number
 
 
 async def get_order_links(request: web.Request) -> web.Response:
@@ -16,7 +17,7 @@ async def get_order_links(request: web.Request) -> web.Response:
     refusal = bearer_refusal(request)
     if refusal is not None:
         return refusal
-    number = request.match_info["number"]
+    number = normalize_order_number(request.match_info["number"])
     app = request.app
     try:
         links = await links_for_order(app[STORE], app[SETTINGS], app[CLOCK], number)
