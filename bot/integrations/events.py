@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.integrations.aftership import parse_aftership
 from bot.integrations.easypost import parse_easypost
 from bot.integrations.errors import PayloadError
-from bot.integrations.normalized import parse_normalized
+from bot.integrations.normalized import check_event_time, parse_normalized
 from bot.integrations.shopify import SUPPORTED_TOPICS as SHOPIFY_TOPICS
 from bot.integrations.shopify import parse_shopify
 from bot.integrations.signatures import (
@@ -87,11 +88,13 @@ PROVIDERS: tuple[WebhookProvider, ...] = (
 )
 
 
-def read_events(events: Iterable[NormalizedEvent]) -> list[NormalizedEvent]:
-    """``events`` as a list once each passes :func:`check_event` (else :class:`InvalidEvent`)."""
+def read_events(events: Iterable[NormalizedEvent], now: datetime) -> list[NormalizedEvent]:
+    """``events`` as a list once each passes :func:`check_event` (else :class:`InvalidEvent`) and
+    :func:`check_event_time` against ``now`` (else :class:`PayloadError`)."""
     checked = list(events)
     for event in checked:
         check_event(event)
+        check_event_time(event, now)
     return checked
 
 
@@ -180,6 +183,7 @@ async def replay_events(
     """
     report = ReplayReport()
     pending: list[tuple[int, NormalizedEvent]] = []
+    now = clock.now()
 
     async def flush() -> None:
         results = await ingest_events(store, [event for _, event in pending], clock, settings)
@@ -197,8 +201,7 @@ async def replay_events(
         if not text.strip():
             continue
         try:
-            event = parse_normalized(text.encode("utf-8"))
-            check_event(event)
+            [event] = read_events([parse_normalized(text.encode("utf-8"))], now)
         except (PayloadError, InvalidEvent) as exc:
             report.count(number, "rejected", exc.reason)
             continue

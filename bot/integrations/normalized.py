@@ -7,6 +7,7 @@ reason such as ``status: 'teleported' is not one of pre_transit, in_transit, ...
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +22,10 @@ _ORDER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _MAX_PROBLEMS = 3
 #: a rejected value is quoted only when it looks like a plain code word (never an email, phone...)
 _QUOTABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_. -]{0,39}$")
+#: how far ahead of the server clock an event may be stamped (senders' clocks differ a little)
+MAX_AHEAD = timedelta(hours=24)
+#: events stamped before this come from a broken clock or a placeholder date
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -68,6 +73,28 @@ def clean_order_number(text: str | None) -> str | None:
         return None
     candidate = normalize_order_number(text)
     return candidate if _ORDER_NUMBER.match(candidate) else None
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def check_event_time(event: NormalizedEvent, now: datetime) -> None:
+    """Refuse an event whose ``occurred_at`` cannot be true (:class:`PayloadError`, answered 400).
+
+    Plausible means from :data:`EARLIEST` (2000-01-01) to :data:`MAX_AHEAD` (24 hours) after
+    ``now``, the server clock. A far-future stamp would otherwise become the parcel's latest
+    scan and make every honest event after it look older. Every way in calls this: the
+    provider webhooks, ``POST /api/events`` and ``doorstep events replay``.
+    """
+    at = event.occurred_at
+    if at > now + MAX_AHEAD:
+        hours = int(MAX_AHEAD.total_seconds() // 3600)
+        raise PayloadError(
+            f"event {event.event_id}: occurred_at {_iso(at)} is more than {hours} hours ahead of the server clock"
+        )
+    if at < EARLIEST:
+        raise PayloadError(f"event {event.event_id}: occurred_at {_iso(at)} is before {EARLIEST.date()}")
 
 
 def build_event(**fields: Any) -> NormalizedEvent:

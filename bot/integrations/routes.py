@@ -7,7 +7,7 @@ journey rules, policy and outbox in one transaction). Answers:
 | case | status | body |
 | --- | --- | --- |
 | bad, missing or unconfigured signature / token | 401 | ``{"error": reason}`` |
-| malformed body or event | 400 | ``{"error": reason}`` |
+| malformed body or event, or an implausible time (see ``check_event_time``) | 400 | ``{"error": reason}`` |
 | body over ``max_body_bytes`` | 413 | ``{"error": ...}`` |
 | an event kind doorstep does not act on | 202 | ``{"status": "ignored"}`` |
 | order or parcel not known yet (kept) | 202 | ``{"status": "held", ...}`` |
@@ -71,7 +71,7 @@ def _webhook_handler(provider: WebhookProvider) -> Handler:
             log.warning("%s webhook refused (401): %s", provider.name, exc.reason)
             return json_error(401, exc.reason)
         try:
-            events = read_events(provider.parse(body, request.headers))
+            events = read_events(provider.parse(body, request.headers), request.app[CLOCK].now())
         except (PayloadError, InvalidEvent) as exc:
             log.warning("%s webhook refused (400): %s", provider.name, exc.reason)
             return json_error(400, exc.reason)
@@ -113,7 +113,7 @@ async def post_events(request: web.Request) -> web.Response:
     if not body.strip():
         return json_error(400, "empty body: send a normalized event as JSON")
     try:
-        events = read_events(_api_events(body))
+        events = read_events(_api_events(body), request.app[CLOCK].now())
     except (PayloadError, InvalidEvent) as exc:
         log.warning("/api/events refused (400): %s", exc.reason)
         return json_error(400, exc.reason)
