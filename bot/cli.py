@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,9 +12,13 @@ from pathlib import Path
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, DoorstepError
 from bot.logs import configure_logging
+from bot.preflight import choose_database, ensure_port_free, listen_error, require_database
 from storage.errors import StorageError
 
-DEMO_DB = "sqlite+aiosqlite:///./doorstep-demo.db"
+#: commands that work on a database that must already exist: they never create one
+EXISTING_DATABASE_COMMANDS = frozenset({"explain", "link", "events"})
+#: bind errors that mean "this HOST:PORT cannot be used" (reported in one line, not a traceback)
+_LISTEN_ERRNOS = frozenset({errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL})
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -25,14 +29,20 @@ def _serve(settings: Settings) -> int:
     from bot.app import build_app
     from bot.web.access_log import PathOnlyAccessLogger
 
+    ensure_port_free(settings.host, settings.port)
     print(f"doorstep listening on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(
-        build_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log_class=PathOnlyAccessLogger,
-    )
+    try:
+        web.run_app(
+            build_app(settings),
+            host=settings.host,
+            port=settings.port,
+            print=None,
+            access_log_class=PathOnlyAccessLogger,
+        )
+    except OSError as exc:  # taken between the check and the bind
+        if exc.errno not in _LISTEN_ERRNOS:
+            raise
+        raise listen_error(settings.host, settings.port, exc) from None
     return 0
 
 
@@ -108,6 +118,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         for order in sample_orders():
             print(f"{order.line['order_number']:<8}{order.line['customer']['email']:<40}{order.state}")
         return 0
+    ensure_port_free(settings.host, settings.port)  # before seeding: a taken port stops at once
 
     async def seed() -> None:
         await upgrade(settings.database_url)
@@ -163,16 +174,19 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``doorstep`` console script."""
     args = build_parser().parse_args(argv)
-    overrides: dict[str, object] = {}
-    if getattr(args, "demo", False) and "DOORSTEP_DATABASE_URL" not in os.environ:
-        overrides["database_url"] = DEMO_DB
     try:
-        settings = load_settings(**overrides)
+        settings = load_settings()
     except ConfigError as exc:
         print(f"doorstep: {exc}", file=sys.stderr)
         return 2
+    existing = args.command in EXISTING_DATABASE_COMMANDS
+    settings, note = choose_database(settings, demo=getattr(args, "demo", False), existing=existing)
+    if note:
+        print(f"doorstep: {note}", file=sys.stderr)
     configure_logging(settings.log_level)
     try:
+        if existing:
+            require_database(settings.database_url)
         return int(args.func(args, settings))
     except (DoorstepError, StorageError) as exc:
         print(f"doorstep: {exc}", file=sys.stderr)
