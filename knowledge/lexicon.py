@@ -9,6 +9,9 @@ Typical use::
 
     lexicon = Lexicon.bundled()
     lexicon.concepts(["where", "is", "my", "money", "back"])   # -> ["refund"]
+
+Some concepts name kinds of product ("router", "kettle" ...); the file lists them under
+``product_types``, so search can tell a product the shopper mentions from what they say about it.
 """
 
 from __future__ import annotations
@@ -43,8 +46,12 @@ class ConceptMatch:
 class Lexicon:
     """Concept groups with a phrase matcher over lower-case word tokens (longest phrase first)."""
 
-    def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, groups: Mapping[str, Sequence[str]], *, product_types: Sequence[str] = ()) -> None:
         self._groups: dict[str, tuple[str, ...]] = {name: tuple(words) for name, words in groups.items()}
+        unknown = [name for name in product_types if name not in self._groups]
+        if unknown:
+            raise LexiconError(f"product types name no concept: {', '.join(unknown)}")
+        self._product_types = frozenset(product_types)
         #: first word -> [(phrase words, concept)], longest phrases first
         index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for concept, phrases in self._groups.items():
@@ -71,7 +78,13 @@ class Lexicon:
             if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
                 raise LexiconError(f"{source}: concepts.{name} must be a list of non-empty strings")
             groups[str(name)] = [" ".join(w.lower().split()) for w in words]
-        return cls(groups)
+        product_types = data.get("product_types") or []
+        if not isinstance(product_types, list) or not all(isinstance(p, str) for p in product_types):
+            raise LexiconError(f"{source}: product_types must be a list of concept names")
+        try:
+            return cls(groups, product_types=product_types)
+        except LexiconError as exc:
+            raise LexiconError(f"{source}: {exc}") from exc
 
     @staticmethod
     @cache
@@ -83,6 +96,11 @@ class Lexicon:
     def groups(self) -> Mapping[str, tuple[str, ...]]:
         """Every concept and its words and phrases."""
         return self._groups
+
+    @property
+    def product_types(self) -> frozenset[str]:
+        """The concepts that name a kind of product ("router", "kettle" ...)."""
+        return self._product_types
 
     def synonyms(self, concept: str) -> tuple[str, ...]:
         """The words and phrases of ``concept`` (empty for an unknown concept)."""

@@ -301,13 +301,13 @@ def _packed(
 ) -> list[Scored]:
     scorer = _ExactScorer(terms, k, coord, boosts, allowed)
     # Articles of small boost groups are scored up front, so the bound for the others needs
-    # only the factors of the large groups.
+    # only the factors of the large groups (a factor below 1 cannot raise anyone's bound).
     unseen_boost = 1.0
     for group in boosts:
         if len(group.docs) <= SMALL_GROUP:
             scorer.score(list(group.docs))
         else:
-            unseen_boost *= group.factor
+            unseen_boost *= max(1.0, group.factor)
     for postings, _ in terms:
         # rare terms: all their articles; frequent ones: the best few, for a first floor
         scorer.score(postings.docs if len(postings) < PACK_MIN_DF else postings.docs[:SEED_PER_LIST])

@@ -6,6 +6,11 @@ numbers; :mod:`knowledge.ranking` finds the exact top results without touching m
 Query terms missing from the vocabulary are corrected with rapidfuzz (cached per term).
 Articles about the shopper's products, categories or the detected intent are boosted;
 ``locale`` filters.
+
+Shopper wording is bridged with the lexicon (:mod:`knowledge.concepts`): concept terms match
+synonyms, words of a known phrase count for less than the phrase's meaning, symptom wording
+prefers troubleshooting articles and setup wording setup articles, and a product the query names
+("wifi router") steers away from articles about other products.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .article import Article
+from .concepts import ConceptAnalyzer, QueryAnalysis, concept_term
 from .fuzzy import VocabularyCorrector
+from .lexicon import Lexicon
 from .markdown import KB_LINK_RE
 from .ranking import PACK_MIN_DF, BoostGroup, Packing, PostingList, top_k
 from .snippets import SnippetPicker
@@ -37,6 +44,26 @@ class SearchConfig:
     category_boost: float = 1.25
     intent_boost: float = 1.5
     snippet_chars: int = 240
+    #: query weight of a concept term (concepts are broader than words, so their idf is lower)
+    concept_weight: float = 0.8
+    #: query weight of a product type's concept term (the product's own name is usually a word too)
+    product_concept_weight: float = 0.4
+    #: query weight of a word naming a product type (steering already picks that product's articles)
+    product_word_weight: float = 0.5
+    #: query weight of a word inside a multi-word lexicon phrase ("left a card": the phrase decides)
+    phrase_word_weight: float = 0.4
+    #: articles of a kind the query's wording asks for (symptom -> troubleshooting, setup -> setup)
+    kind_boost: float = 1.3
+    #: articles about a product type the query names ...
+    named_product_boost: float = 1.0
+    #: ... and articles about other products (factor below 1)
+    other_product_factor: float = 0.6
+    #: how much a concept found in the body counts (title and tags count with their field weights)
+    concept_body_weight: float = 0.0
+
+
+#: query concept -> the article kind it asks for; the first concept present wins
+KIND_FOR_CONCEPT: tuple[tuple[str, str], ...] = (("symptom", "troubleshooting"), ("setup", "setup"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +93,7 @@ class SearchIndex:
         idf: Mapping[str, float],
         config: SearchConfig,
         analyzer: Analyzer,
+        concepts: ConceptAnalyzer,
     ) -> None:
         self._articles = tuple(articles)
         self._postings = postings
@@ -77,6 +105,14 @@ class SearchIndex:
         self._by_category = self._group(lambda a: a.categories)
         self._by_intent = self._group(lambda a: (str(intent) for intent in a.intents))
         self._by_language = self._group(lambda a: (_language(a.locale),))
+        self._by_kind = self._group(lambda a: (a.kind,) if a.kind else ())
+        self._concepts = concepts
+        product_types = concepts.lexicon.product_types
+        self._by_product_type = self._group(
+            lambda a: (c for c in concepts.concept_counts((a.title, *a.tags)) if c[1:] in product_types)
+        )
+        self._with_products = frozenset(n for n, a in enumerate(self._articles) if a.products)
+        self._steering: dict[frozenset[str], list[BoostGroup]] = {}
         self._snippets = SnippetPicker(analyzer, idf, max_chars=config.snippet_chars)
         self._packing = Packing(
             size=len(self._articles), max_weight=max((p.max_weight for p in postings.values()), default=1.0)
@@ -86,8 +122,10 @@ class SearchIndex:
                 posting_list.packed(self._packing)
 
     @classmethod
-    def build(cls, articles: Iterable[Article], *, config: SearchConfig | None = None) -> SearchIndex:
-        """Index ``articles`` (any order; ids should be unique).
+    def build(
+        cls, articles: Iterable[Article], *, config: SearchConfig | None = None, lexicon: Lexicon | None = None
+    ) -> SearchIndex:
+        """Index ``articles`` (any order; ids should be unique) with ``lexicon`` (default: the bundled one).
 
         Memory beyond the articles: about 12 bytes per (term, article) pair, plus a packed
         vector of 2 bytes per article for each term found in at least ``PACK_MIN_DF`` articles
@@ -96,46 +134,28 @@ class SearchIndex:
         """
         config = config or SearchConfig()
         analyzer = Analyzer()
+        concepts = ConceptAnalyzer(analyzer, lexicon if lexicon is not None else Lexicon.bundled())
         articles = tuple(articles)
-        doc_terms: dict[str, array] = {}
-        doc_tfs: dict[str, array] = {}
-        lengths: list[float] = []
+        frequencies = _Frequencies()
         for number, article in enumerate(articles):
             # internal link texts name other articles, so they do not count for this one
-            weighted: dict[str, float] = dict(Counter(analyzer.terms(KB_LINK_RE.sub(" ", article.body))))
-            for weight, text in (
-                (config.title_weight, article.title),
-                (config.tags_weight, " ".join(article.tags)),
-                (config.products_weight, " ".join(article.products)),
+            body = KB_LINK_RE.sub(" ", article.body)
+            weighted: dict[str, float] = dict(Counter(analyzer.terms(body)))
+            if config.concept_body_weight:
+                for term, count in concepts.concept_counts((body,)).items():
+                    weighted[term] = config.concept_body_weight * count
+            for weight, text, parts in (
+                (config.title_weight, article.title, (article.title,)),
+                (config.tags_weight, " ".join(article.tags), article.tags),
+                (config.products_weight, " ".join(article.products), ()),
             ):
-                for term, count in Counter(analyzer.terms(text)).items():
+                for term, count in (Counter(analyzer.terms(text)) + concepts.concept_counts(parts)).items():
                     weighted[term] = weighted.get(term, 0.0) + weight * count
-            lengths.append(sum(weighted.values()))
-            for term, tf in weighted.items():
-                docs = doc_terms.get(term)
-                if docs is None:
-                    docs = doc_terms[term] = array("I")
-                    doc_tfs[term] = array("d")
-                docs.append(number)
-                doc_tfs[term].append(tf)
-
-        total = len(articles)
-        average = (sum(lengths) / total) if total else 1.0
-        k1, b = config.k1, config.b
-        norms = [k1 * (1.0 - b + b * length / average) for length in lengths]
-        postings: dict[str, PostingList] = {}
-        idf: dict[str, float] = {}
-        scale = k1 + 1.0
-        for term, docs in doc_terms.items():
-            df = len(docs)
-            term_idf = math.log(1.0 + (total - df + 0.5) / (df + 0.5))
-            idf[term] = term_idf
-            weights = array(
-                "d",
-                [term_idf * tf * scale / (tf + norms[d]) for d, tf in zip(docs, doc_tfs[term], strict=True)],
-            )
-            postings[term] = PostingList(docs, weights)
-        return cls(articles=articles, postings=postings, idf=idf, config=config, analyzer=analyzer)
+            frequencies.add(number, weighted)
+        postings, idf = frequencies.score(len(articles), config.k1, config.b)
+        return cls(
+            articles=articles, postings=postings, idf=idf, config=config, analyzer=analyzer, concepts=concepts
+        )
 
     def __len__(self) -> int:
         return len(self._articles)
@@ -167,7 +187,8 @@ class SearchIndex:
         """
         if limit <= 0:
             return []
-        terms = self.query_terms(query)
+        analysis = self._concepts.analyze(query)
+        terms = self._terms(analysis)
         if not terms:
             return []
         allowed = None
@@ -178,7 +199,7 @@ class SearchIndex:
         top = top_k(
             [(self._postings[term], factor) for term, factor in terms.items()],
             limit,
-            boosts=self._boost_groups(products, categories, intent),
+            boosts=[*self._boost_groups(products, categories, intent), *self._wording_groups(analysis)],
             allowed=allowed,
             packing=self._packing,
         )
@@ -192,15 +213,31 @@ class SearchIndex:
         ]
 
     def query_terms(self, query: str) -> dict[str, float]:
-        """The index terms a query searches for, each with its weight factor (< 1 for typo fixes)."""
+        """The index terms a query searches for, each with its weight factor.
+
+        Factors below 1 mark typo fixes, words inside a lexicon phrase and concept terms (``~refund``).
+        """
+        return self._terms(self._concepts.analyze(query))
+
+    def _terms(self, analysis: QueryAnalysis) -> dict[str, float]:
+        config = self._config
         out: dict[str, float] = {}
-        for term in self._analyzer.terms(query):
-            if term in self._postings:
-                out[term] = 1.0
+        for word in analysis.words:
+            weight = (
+                config.product_word_weight
+                if word.names_product
+                else config.phrase_word_weight if word.in_phrase else 1.0
+            )
+            if word.term in self._postings:
+                self._add_word(out, word.term, weight)
                 continue
-            for corrected, factor in self._corrector.corrections(term):
-                if out.get(corrected, 0.0) < factor:
-                    out[corrected] = factor
+            for corrected, factor in self._corrector.corrections(word.term):
+                self._add_word(out, corrected, factor * weight)
+        product_types = self._concepts.lexicon.product_types
+        for concept in sorted(analysis.concepts):
+            term = concept_term(concept)
+            if term in self._postings:
+                out[term] = config.product_concept_weight if concept in product_types else config.concept_weight
         return out
 
     def _boost_groups(
@@ -219,9 +256,75 @@ class SearchIndex:
                 groups.append(BoostGroup(docs=docs, factor=factor))
         return groups
 
+    def _add_word(self, out: dict[str, float], term: str, weight: float) -> None:
+        if out.get(term, 0.0) < weight:
+            out[term] = weight
+
+    def _wording_groups(self, analysis: QueryAnalysis) -> list[BoostGroup]:
+        """Boosts from the query's own wording: the kind of article it asks for, the product it names."""
+        config = self._config
+        groups: list[BoostGroup] = []
+        for concept, kind in KIND_FOR_CONCEPT:
+            if concept in analysis.concepts:
+                docs = self._by_kind.get(kind)
+                if docs:
+                    groups.append(BoostGroup(docs=docs, factor=config.kind_boost))
+                break
+        named = frozenset(t for t in analysis.product_types if concept_term(t) in self._by_product_type)
+        if named:
+            steering = self._steering.get(named)
+            if steering is None:
+                about = frozenset().union(*(self._by_product_type[concept_term(t)] for t in named))
+                steering = [
+                    BoostGroup(docs=about, factor=config.named_product_boost),
+                    BoostGroup(docs=self._with_products - about, factor=config.other_product_factor),
+                ]
+                if len(self._steering) < 1024:
+                    self._steering[named] = steering
+            groups.extend(steering)
+        return groups
+
     def _group(self, keys_of: Callable[[Article], Iterable[str]]) -> dict[str, frozenset[int]]:
         groups: dict[str, set[int]] = {}
         for number, article in enumerate(self._articles):
             for key in keys_of(article):
                 groups.setdefault(key, set()).add(number)
         return {key: frozenset(numbers) for key, numbers in groups.items()}
+
+
+class _Frequencies:
+    """Weighted term frequencies of every article, turned into BM25 postings by :meth:`score`."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, array] = {}
+        self.tfs: dict[str, array] = {}
+        self.lengths: list[float] = []
+
+    def add(self, number: int, weighted: Mapping[str, float]) -> None:
+        """Record article ``number``'s weighted term frequencies (articles in order, from 0)."""
+        self.lengths.append(sum(weighted.values()))
+        for term, tf in weighted.items():
+            docs = self.docs.get(term)
+            if docs is None:
+                docs = self.docs[term] = array("I")
+                self.tfs[term] = array("d")
+            docs.append(number)
+            self.tfs[term].append(tf)
+
+    def score(self, total: int, k1: float, b: float) -> tuple[dict[str, PostingList], dict[str, float]]:
+        """The BM25 postings and the idf of every term."""
+        postings: dict[str, PostingList] = {}
+        idf: dict[str, float] = {}
+        average = (sum(self.lengths) / total) if total and sum(self.lengths) else 1.0
+        norms = [k1 * (1.0 - b + b * length / average) for length in self.lengths]
+        scale = k1 + 1.0
+        for term, docs in self.docs.items():
+            df = len(docs)
+            term_idf = math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+            idf[term] = term_idf
+            weights = array(
+                "d",
+                [term_idf * tf * scale / (tf + norms[d]) for d, tf in zip(docs, self.tfs[term], strict=True)],
+            )
+            postings[term] = PostingList(docs, weights)
+        return postings, idf

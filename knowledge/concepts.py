@@ -1,0 +1,119 @@
+"""What the lexicon's concepts add to search: concept terms, phrase words and product mentions.
+
+Shoppers and articles name the same thing in different words ("reimbursement" / "refund", "robot
+hoover" / "robot vacuum"). The index therefore holds, beside its word terms, one *concept term*
+per lexicon concept (``~refund``) wherever one of the concept's words or phrases occurs, weighted
+by field like any other term; a query carries the concept terms of its own words. A phrase the
+lexicon knows stands for its meaning, not its words: in "the courier left a card" the words
+"left" and "card" (no concept on their own) count for less, so the Gift cards article no longer
+wins on "card".
+
+Concept terms start with ``~``, which the analyzer never produces, so they cannot collide with words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .lexicon import ConceptMatch, Lexicon
+from .text import STOP_WORDS, Analyzer
+
+CONCEPT_PREFIX = "~"
+
+
+def concept_term(concept: str) -> str:
+    """The index term of a concept."""
+    return CONCEPT_PREFIX + concept
+
+
+def is_concept_term(term: str) -> bool:
+    """Whether ``term`` is a concept term rather than a word."""
+    return term.startswith(CONCEPT_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    """A query's search term; whether a multi-word lexicon phrase covers its word, or a product type."""
+
+    term: str
+    in_phrase: bool
+    names_product: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnalysis:
+    """A query's terms (in order, stop words dropped), its concepts and the products it names."""
+
+    words: tuple[QueryWord, ...]
+    concepts: frozenset[str]
+    product_types: frozenset[str]
+
+
+class ConceptAnalyzer:
+    """Finds lexicon concepts in text with the search analyzer's words (phrases folded the same way)."""
+
+    def __init__(self, analyzer: Analyzer, lexicon: Lexicon) -> None:
+        self._analyzer = analyzer
+        self._lexicon = lexicon
+        #: words that are a concept on their own ("return" in "can i return" keeps its full weight)
+        self._concept_words = frozenset(
+            phrase for phrases in lexicon.groups.values() for phrase in phrases if " " not in phrase
+        )
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The lexicon the concepts come from."""
+        return self._lexicon
+
+    def matches(self, words: list[str]) -> list[ConceptMatch]:
+        """The lexicon's matches in ``words``, less those inside a longer phrase of another concept.
+
+        "arrived damaged" is damage, not also an arrival; "desk chair" is a chair, not also a desk.
+        """
+        found = self._lexicon.matches(words)
+        return [match for match in found if not any(_inside(match, other) for other in found)]
+
+    def concept_counts(self, texts: Iterable[str]) -> Counter[str]:
+        """Concept term -> occurrences in ``texts`` (each text matched on its own)."""
+        counts: Counter[str] = Counter()
+        for text in texts:
+            for match in self.matches(self._analyzer.words(text)):
+                counts[concept_term(match.concept)] += 1
+        return counts
+
+    def analyze(self, query: str) -> QueryAnalysis:
+        """The query's terms, marking those inside a known phrase, with its concepts and products."""
+        words = self._analyzer.words(query)
+        matches = self.matches(words)
+        kinds = self._lexicon.product_types
+        covered: set[int] = set()
+        product: set[int] = set()
+        for match in matches:
+            if match.concept in kinds:
+                product.update(range(match.start, match.end))
+            elif match.end - match.start > 1:
+                covered.update(i for i in range(match.start, match.end) if words[i] not in self._concept_words)
+        out = tuple(
+            QueryWord(
+                term=self._analyzer.term(word), in_phrase=position in covered, names_product=position in product
+            )
+            for position, word in enumerate(words)
+            if word not in STOP_WORDS
+        )
+        return QueryAnalysis(
+            words=out,
+            concepts=frozenset(match.concept for match in matches),
+            product_types=frozenset(m.concept for m in matches if m.concept in self._lexicon.product_types),
+        )
+
+
+def _inside(match: ConceptMatch, other: ConceptMatch) -> bool:
+    """Whether ``match`` lies within a longer match of another concept."""
+    return (
+        other.concept != match.concept
+        and other.start <= match.start
+        and match.end <= other.end
+        and other.end - other.start > match.end - match.start
+    )
