@@ -11,8 +11,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.demo.catalogue import CATALOGUE
 from bot.engine.engine import Engine, LinkVerifier
-from bot.nlu import IntentClassifier, Nlu, ProductRef, build_default_nlu, default_training_set, product_refs
+from bot.nlu import IntentClassifier, Nlu, ProductRef, build_default_nlu, load_classifier, product_refs
 from handlers.context import Knowledge
+from handlers.support import SupportDesk, SupportHours
 from knowledge import SearchIndex, default_kb_dir, load_knowledge_base
 from storage.store import Store
 
@@ -34,9 +35,9 @@ def build_nlu() -> Nlu:
     return build_default_nlu(product_refs(CATALOGUE))
 
 
-def train_classifier() -> IntentClassifier:
-    """The intent classifier trained on the bundled examples (the slow part of start-up)."""
-    return IntentClassifier.train(default_training_set())
+def intent_classifier() -> IntentClassifier:
+    """The shipped intent model (``bot/nlu/data/intent_model.bin``, made by ``doorstep nlu train``)."""
+    return load_classifier()
 
 
 async def stored_products(store: Store) -> list[ProductRef]:
@@ -59,6 +60,17 @@ def settings_link_verifier(settings: Settings, clock: Clock) -> LinkVerifier:
     return verify
 
 
+def support_desk(settings: Settings) -> SupportDesk:
+    """The support desk the settings describe; staffed when a staff channel (Slack) is configured."""
+    return SupportDesk(
+        hours=SupportHours.parse(settings.support_hours),
+        timezone=settings.shop_timezone,
+        email=settings.support_email,
+        phone=settings.support_phone,
+        staffed=settings.slack_enabled,
+    )
+
+
 async def build_engine(
     store: Store, settings: Settings, clock: Clock, *, link_verifier: LinkVerifier | None = None
 ) -> Engine:
@@ -69,12 +81,12 @@ async def build_engine(
     started = time.perf_counter()
     knowledge, classifier, products = await asyncio.gather(
         asyncio.to_thread(load_knowledge, settings.kb_dir),
-        asyncio.to_thread(train_classifier),
+        asyncio.to_thread(intent_classifier),
         stored_products(store),
     )
     nlu = Nlu(classifier, [*product_refs(CATALOGUE), *products])
     log.info(
-        "conversation engine ready: %d articles, %d extra products, NLU trained (%.1f s)",
+        "conversation engine ready: %d articles, %d extra products, NLU loaded (%.1f s)",
         len(knowledge.base),
         len(products),
         time.perf_counter() - started,
@@ -85,4 +97,6 @@ async def build_engine(
         knowledge=knowledge,
         clock=clock,
         link_verifier=link_verifier or settings_link_verifier(settings, clock),
+        support=support_desk(settings),
+        disclosure=settings.disclosure_text,
     )

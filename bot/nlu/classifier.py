@@ -18,10 +18,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 from bot.nlu.errors import NotTrainedError
-from bot.nlu.features import CHAR_NGRAM_SIZES, Speller, extract_features, tokenize
+from bot.nlu.features import CHAR_NGRAM_SIZES, Span, Speller, extract_features, tokenize
+from bot.nlu.topics import topic_words
 from bot.nlu.training_data import TrainingExample
+from knowledge.lexicon import Lexicon
 from storage.domain import Intent
 
 #: confidence below which a prediction becomes out_of_scope (what bench/nlu/run.py tunes: 3-fold OOF on train)
@@ -53,6 +56,10 @@ class TrainingConfig:
     threshold: float = DEFAULT_THRESHOLD
     #: sizes of the character n-grams taken from each word
     char_ngrams: tuple[int, ...] = CHAR_NGRAM_SIZES
+    #: add the shopper lexicon's concepts (knowledge/lexicon.yaml) as features
+    concepts: bool = True
+    #: also train on each example with the words of its concept phrases left out
+    abstract_rows: bool = True
     seed: int = 13
 
 
@@ -70,6 +77,7 @@ class IntentClassifier:
         threshold: float,
         general_words: frozenset[str] = frozenset(),
         char_ngrams: tuple[int, ...] = CHAR_NGRAM_SIZES,
+        lexicon: Lexicon | None = None,
     ) -> None:
         if not weights or Intent.OUT_OF_SCOPE not in classes:
             raise NotTrainedError("a classifier needs weights and an out_of_scope class")
@@ -82,6 +90,7 @@ class IntentClassifier:
         self.threshold = threshold
         self._general_words = general_words
         self._char_ngrams = char_ngrams
+        self._lexicon = lexicon
 
     @classmethod
     def train(
@@ -89,6 +98,7 @@ class IntentClassifier:
     ) -> IntentClassifier:
         """Fit a classifier on ``examples`` (which must include out_of_scope examples)."""
         config = config or TrainingConfig()
+        lexicon = Lexicon.bundled() if config.concepts else None
         if not examples:
             raise NotTrainedError("no training examples")
         classes = sorted({example.intent for example in examples} | {Intent.OUT_OF_SCOPE})
@@ -101,10 +111,16 @@ class IntentClassifier:
             if example.intent is Intent.OUT_OF_SCOPE
             for token in tokens
         )
-        rows = [
-            extract_features([speller.correct(t) for t in tokens], config.char_ngrams) for tokens in tokenized
-        ]
+        corrected = [[speller.correct(t) for t in tokens] for tokens in tokenized]
+        rows = [_features(tokens, config.char_ngrams, lexicon) for tokens in corrected]
         labels = [index[example.intent] for example in examples]
+        if config.abstract_rows:
+            # the same examples with the words of their concept phrases left out: the model learns to
+            # decide from the concepts, as it must for a synonym it never saw
+            for tokens, label in zip(corrected, labels[: len(corrected)], strict=True):
+                if _has_spans(tokens, lexicon):
+                    rows.append(_features(tokens, config.char_ngrams, lexicon, abstract_only=True))
+                    labels.append(label)
         weights, bias = _fit(rows, labels, len(classes), config)
         return cls(
             weights=weights,
@@ -115,6 +131,40 @@ class IntentClassifier:
             threshold=config.threshold,
             general_words=general_words,
             char_ngrams=config.char_ngrams,
+            lexicon=lexicon,
+        )
+
+    def state(self) -> dict[str, Any]:
+        """Everything but the weights, as JSON-ready values (see :mod:`bot.nlu.model_file`)."""
+        return {
+            "classes": [intent.value for intent in self._classes],
+            "bias": self._bias,
+            "threshold": self.threshold,
+            "speller": self._speller.state(),
+            "evidence": sorted(self._evidence) if self._evidence is not None else None,
+            "general_words": sorted(self._general_words),
+            "char_ngrams": list(self._char_ngrams),
+            "concepts": self._lexicon is not None,
+        }
+
+    @property
+    def weights(self) -> dict[str, list[float]]:
+        """Feature -> one weight per class (in :attr:`classes` order). Do not change it."""
+        return self._weights
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], weights: dict[str, list[float]]) -> IntentClassifier:
+        """The classifier that :meth:`state` and :attr:`weights` describe."""
+        return cls(
+            weights=weights,
+            bias=[float(b) for b in state["bias"]],
+            classes=[Intent(name) for name in state["classes"]],
+            speller=Speller(**state["speller"]),
+            evidence=frozenset(state["evidence"]) if state["evidence"] is not None else None,
+            threshold=float(state["threshold"]),
+            general_words=frozenset(state["general_words"]),
+            char_ngrams=tuple(state["char_ngrams"]),
+            lexicon=Lexicon.bundled() if state["concepts"] else None,
         )
 
     @property
@@ -155,10 +205,12 @@ class IntentClassifier:
             return True
         if any(token in evidence or token in SHAPE_EVIDENCE for token in tokens):
             return True
+        if self._lexicon is not None and self._lexicon.concepts(tokens):
+            return True
         return any(a + " " + b in evidence for a, b in pairwise(tokens))
 
     def _softmax(self, tokens: list[str]) -> list[float]:
-        feats = extract_features(tokens, self._char_ngrams)
+        feats = _features(tokens, self._char_ngrams, self._lexicon)
         get = self._weights.get
         rows = [row for row in map(get, feats) if row is not None]
         if rows:
@@ -168,6 +220,30 @@ class IntentClassifier:
         else:
             scores = list(self._bias)
         return _softmax(scores)
+
+
+def _features(
+    tokens: list[str], char_ngrams: tuple[int, ...], lexicon: Lexicon | None, *, abstract_only: bool = False
+) -> list[str]:
+    """The model's features; with a lexicon, its concepts, concept spans and near-domain topics are added."""
+    if lexicon is None:
+        return extract_features(tokens, char_ngrams)
+    matches = lexicon.matches(tokens)
+    concepts: list[str] = []
+    spans: list[Span] = []
+    covered = 0
+    for match in matches:
+        if match.concept not in concepts:
+            concepts.append(match.concept)
+        if match.start >= covered:
+            spans.append(Span(match.start, match.end, match.concept))
+            covered = match.end
+    concepts += ["topic_" + topic for topic in topic_words(" ".join(tokens))]
+    return extract_features(tokens, char_ngrams, concepts, spans, abstract_only=abstract_only)
+
+
+def _has_spans(tokens: list[str], lexicon: Lexicon | None) -> bool:
+    return lexicon is not None and bool(lexicon.matches(tokens))
 
 
 def _softmax(scores: list[float]) -> list[float]:

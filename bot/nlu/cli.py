@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.nlu.corpus import generated_examples
 from bot.nlu.nlu import Nlu
-from bot.nlu.training_data import Split, load_negative_examples, load_training_examples
+from bot.nlu.training_data import Split, load_clinc_in_domain, load_negative_examples, load_training_examples
 
 
 def classify_stream(nlu: Nlu, lines: Iterable[str], out: TextIO) -> int:
@@ -35,12 +36,18 @@ def classify_stream(nlu: Nlu, lines: Iterable[str], out: TextIO) -> int:
     return errors
 
 
-def export_training(out: TextIO, *, split: Split = "all", include_negatives: bool = True) -> None:
+def export_training(
+    out: TextIO, *, split: Split = "all", include_negatives: bool = True, include_generated: bool = True
+) -> None:
     """Print the training examples as JSON Lines ``{"text","intent"}``.
 
-    By default every example: both splits of the bundled training.yaml, then the out-of-scope negatives.
+    By default every example: both splits of the bundled training.yaml, the CLINC150 in-domain examples
+    and the generated ones (not for ``--split heldout``), then the out-of-scope negatives.
     """
     examples = load_training_examples(split=split)
+    if include_generated and split != "heldout":
+        examples.extend(load_clinc_in_domain())
+        examples.extend(generated_examples())
     if include_negatives:
         examples.extend(load_negative_examples())
     for example in examples:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -20,12 +21,18 @@ _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "`": "", "'": ""})
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), " zzemail "),
     (re.compile(r"(?:https?://|www\.)\S+"), " zzurl "),
-    (re.compile(r"#\s?\d{2,9}\b"), " zzordnum "),
+    (re.compile(r"#\s?\d{2,15}\b"), " zzordnum "),
+    (re.compile(r"\b0\d{7,14}\b"), " zzordnum "),
     (re.compile(r"\b[a-z]{1,4}-\d{2,7}\b"), " zzcode "),
     (re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{10,34}\b"), " zztracking "),
     (re.compile(r"\b\d{10,34}\b"), " zztracking "),
     (re.compile(r"\b\d{3,9}\b"), " zznum "),
     (re.compile(r"\d+"), " zzdigit "),
+)
+#: amounts of money ($299, £45.99, 20 euros), replaced before accents and symbols are dropped
+_MONEY = re.compile(
+    r"[$\u00a3\u20ac]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|euros|pounds|bucks|usd|eur|gbp)\b",
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z]+")
 #: tokens shorter than this are never spelling-corrected
@@ -41,6 +48,7 @@ def tokenize(text: str) -> list[str]:
     Accents are dropped ("héllo" -> "hello"); letters repeated three times or more are cut to two
     ("heyyy" -> "heyy", "pleeease" -> "pleease").
     """
+    text = _MONEY.sub(" zzmoney ", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.lower().translate(_APOSTROPHES)
@@ -70,7 +78,8 @@ class Speller:
         frequent = {
             word: n for word, n in domain_counts.items() if n >= min_count and not word.startswith("zz")
         }
-        self._keep = frozenset(general) | frozenset(frequent)
+        self._general = frozenset(general)
+        self._keep = self._general | frozenset(frequent)
         self._counts = frequent
         by_letter: dict[str, list[str]] = {}
         for word in sorted(frequent):
@@ -78,6 +87,10 @@ class Speller:
                 by_letter.setdefault(word[0], []).append(word)
         self._targets = by_letter
         self._cache: dict[str, str] = {}
+
+    def state(self) -> dict[str, object]:
+        """What rebuilds this speller: ``Speller(**state)`` (the general words and the frequent domain words)."""
+        return {"general": sorted(self._general), "domain_counts": dict(sorted(self._counts.items()))}
 
     def correct(self, token: str) -> str:
         """The corrected token, or ``token`` itself when it is known or nothing is close enough."""
@@ -99,13 +112,70 @@ class Speller:
         return result
 
 
-def extract_features(tokens: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRAM_SIZES) -> list[str]:
-    """Sparse binary features: length bucket, unigrams, bigrams (with a start marker), char n-grams."""
-    feats = {f"n:{min(len(tokens), 6)}"}
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Words ``start``..``end`` (exclusive) of a message are a phrase of lexicon concept ``concept``."""
+
+    start: int
+    end: int
+    concept: str
+
+
+def abstract_stream(tokens: list[str], spans: Sequence[Span]) -> list[str]:
+    """The tokens with each concept span replaced by ``@concept`` ("lodge a reclamation" -> lodge a @complaint)."""
+    out: list[str] = []
+    at = 0
+    for span in spans:
+        out.extend(tokens[at : span.start])
+        out.append("@" + span.concept)
+        at = span.end
+    out.extend(tokens[at:])
+    return out
+
+
+def extract_features(
+    tokens: list[str],
+    char_ngrams: tuple[int, ...] = CHAR_NGRAM_SIZES,
+    concepts: Sequence[str] = (),
+    spans: Sequence[Span] = (),
+    *,
+    abstract_only: bool = False,
+) -> list[str]:
+    """Sparse binary features of a message.
+
+    - length bucket, word unigrams, bigrams (with a start marker) and character n-grams;
+    - the lexicon concepts of the message (``k:refund``) with every pair of them (``kk:cancel|order``);
+    - bigrams over the message with its concept ``spans`` abstracted (``a:lodge @complaint``), so a frame
+      learnt with one synonym carries over to the others.
+
+    ``abstract_only`` leaves out the words inside concept spans (their unigrams, bigrams and character
+    n-grams): training adds such rows so that the model learns to decide from the concepts alone, as it
+    must for a synonym it never saw.
+    """
+    # a dict keeps the features in a fixed order (a set's order changes with the hash seed, and so would
+    # the float sums of training): trained weights are the same in every run
+    feats: dict[str, None] = {f"n:{min(len(tokens), 6)}": None}
+    add = feats.setdefault
+    for i, concept in enumerate(concepts):
+        add("k:" + concept)
+        for other in concepts[i + 1 :]:
+            add("kk:" + "|".join(sorted((concept, other))))
+    inside: set[int] = set()
+    if spans:
+        for span in spans:
+            inside.update(range(span.start, span.end))
+        previous = "^"
+        for token in abstract_stream(tokens, spans):
+            add("a:" + previous + " " + token)
+            previous = token
     previous = "^"
-    for token in tokens:
-        feats.add("w:" + token)
-        feats.add("b:" + previous + " " + token)
+    for i, token in enumerate(tokens):
+        if abstract_only and i in inside:
+            previous = "@"
+            continue
+        add("w:" + token)
+        if previous != "@":
+            add("b:" + previous + " " + token)
         previous = token
         if token.startswith("zz"):
             continue
@@ -115,5 +185,5 @@ def extract_features(tokens: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRA
             if n > size:
                 continue
             for start in range(size - n + 1):
-                feats.add("c:" + padded[start : start + n])
+                add("c:" + padded[start : start + n])
     return list(feats)

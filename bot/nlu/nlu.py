@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.nlu.classifier import IntentClassifier, TrainingConfig
+from bot.nlu.corpus import default_training_set
 from bot.nlu.entities import Entities, EntityExtractor
+from bot.nlu.model_file import load_classifier
 from bot.nlu.products import ProductRef
 from bot.nlu.topics import NearDomainTopic, near_domain_topic
-from bot.nlu.training_data import default_training_set
 from storage.domain import Intent
 
 #: only this many characters of a message are analysed (keeps the worst case fast)
@@ -114,5 +115,11 @@ def _copy(entities: Entities) -> Entities:
 
 
 def build_default_nlu(catalogue: Sequence[ProductLike] = (), config: TrainingConfig | None = None) -> Nlu:
-    """An Nlu trained on the bundled data (train split + out-of-scope negatives); takes well under 2 s."""
+    """An Nlu with the shipped intent model (loads in a fraction of a second).
+
+    With ``config``, the model is trained afresh on :func:`bot.nlu.corpus.default_training_set` instead
+    (tens of seconds): for experiments and benchmarks.
+    """
+    if config is None:
+        return Nlu(load_classifier(), catalogue)
     return Nlu(IntentClassifier.train(default_training_set(), config), catalogue)

@@ -51,3 +51,8 @@ def near_domain_topic(text: str) -> NearDomainTopic | None:
         if pattern.search(lowered):
             return topic
     return None
+
+
+def topic_words(text: str) -> list[NearDomainTopic]:
+    """Every near-domain topic whose words occur in ``text`` (lower case, no apostrophes): classifier features."""
+    return [topic for topic, pattern in _COMPILED if pattern.search(text)]

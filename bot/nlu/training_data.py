@@ -17,6 +17,7 @@ Split = Literal["train", "heldout", "all"]
 
 TRAINING_FILE = "training.yaml"
 NEGATIVES_FILE = "negatives_clinc150.yaml"
+CLINC_IN_DOMAIN_FILE = "clinc150_in_domain.yaml"
 SPLITS: tuple[str, ...] = ("train", "heldout")
 
 
@@ -90,9 +91,21 @@ def load_negative_examples(path: Path | str | None = None) -> list[TrainingExamp
     return [TrainingExample(text, Intent.OUT_OF_SCOPE) for text in texts]
 
 
-def default_training_set() -> list[TrainingExample]:
-    """What :func:`bot.nlu.build_default_nlu` trains on: the train split plus the negatives."""
-    return [*load_training_examples(split="train"), *load_negative_examples()]
+def load_clinc_in_domain(path: Path | str | None = None) -> list[TrainingExample]:
+    """Read CLINC150's utterances of doorstep intents (order status, greetings, farewells), bundled."""
+    source = Path(path) if path is not None else bundled_data_path(CLINC_IN_DOMAIN_FILE)
+    data = _read_yaml(source)
+    intents = data.get("intents") if isinstance(data, dict) else None
+    if not isinstance(intents, dict):
+        raise TrainingDataError(f"{source}: top-level 'intents' mapping is missing")
+    examples: list[TrainingExample] = []
+    for name, texts in intents.items():
+        try:
+            intent = Intent(name)
+        except ValueError as exc:
+            raise TrainingDataError(f"{source}: unknown intent {name!r}") from exc
+        examples.extend(TrainingExample(text, intent) for text in _texts(source, f"intents.{name}", texts))
+    return examples
 
 
 def count_by_intent(examples: Sequence[TrainingExample]) -> dict[Intent, int]:

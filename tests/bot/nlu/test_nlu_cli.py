@@ -7,6 +7,8 @@ import json
 
 from bot.nlu import Nlu, load_negative_examples, load_training_examples
 from bot.nlu.cli import classify_stream, export_training
+from bot.nlu.corpus import generated_examples
+from bot.nlu.training_data import load_clinc_in_domain
 
 
 def test_classify_stream(default_nlu: Nlu) -> None:
@@ -47,11 +49,23 @@ def test_export_training() -> None:
     out = io.StringIO()
     export_training(out)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
-    expected = load_training_examples(split="all") + load_negative_examples()
+    expected = (
+        load_training_examples(split="all")
+        + load_clinc_in_domain()
+        + generated_examples()
+        + load_negative_examples()
+    )
     assert len(records) == len(expected)
     assert all(set(r) == {"text", "intent"} for r in records)
     assert records[0] == {"text": expected[0].text, "intent": expected[0].intent.value}
     assert {"text": "my expresso machine wont heat", "intent": "setup_help"} in records
+
+
+def test_export_training_without_generated() -> None:
+    out = io.StringIO()
+    export_training(out, include_generated=False)
+    expected = load_training_examples(split="all") + load_negative_examples()
+    assert len(out.getvalue().splitlines()) == len(expected)
 
 
 def test_export_training_split_only() -> None:

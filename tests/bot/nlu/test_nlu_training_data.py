@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.nlu import TrainingDataError, load_negative_examples, load_training_examples
-from bot.nlu.training_data import count_by_intent, default_training_set
+from bot.nlu.corpus import default_training_set
+from bot.nlu.training_data import count_by_intent
 from storage.domain import Intent
 from tests.paths import CLINC150
 
