@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 #: reference namespaces (inbox ``ref:`` rows) for provider ids that place later events
 SHOPIFY_ORDER_REF = "shopify_order"
 SHOPIFY_FULFILLMENT_REF = "shopify_fulfillment"
+#: why a scan older than the parcel's latest left it as it was
+STALE_REASON = "older than the current state"
 #: statuses that open a case for support staff, and the case kind
 CASE_KIND_OF_STATUS = {
     ShipmentStatus.EXCEPTION: "carrier_exception",
@@ -393,12 +395,18 @@ async def _create_shipment(
 async def _track(
     repos: Repositories, event: NormalizedEvent, shipment: Shipment, before: ShipmentState
 ) -> tuple[str, ShipmentState]:
-    """Apply a scan to an existing parcel; returns the reason text and the parcel after it."""
+    """Apply a scan to an existing parcel; returns the reason text and the parcel after it.
+
+    A scan older than the parcel's latest is kept out unless its status ends the journey
+    (``progression.ends_the_journey``: clocks differ between sources); applied, it never moves
+    the parcel's latest scan time back, nor its date.
+    """
     new_status = next_status(
         before.status, event.status, occurred_at=event.occurred_at, last_event_at=before.last_event_at
     )
-    if is_stale(event.occurred_at, before.last_event_at):
-        reason = f"older than the last scan: kept {before.status.value}"
+    stale = is_stale(event.occurred_at, before.last_event_at)
+    if stale and new_status == before.status:
+        reason = f"{STALE_REASON}: kept {before.status.value}"
     elif event.status is not None and new_status != event.status:
         reason = f"{event.status.value} may not follow {before.status.value}: kept"
     else:
@@ -411,22 +419,23 @@ async def _track(
             else None
         )
         tracking_url = None if before.tracking_url else _data_text(event, "tracking_url")
+        eta, event_at = (None, None) if stale else (event.eta, event.occurred_at)
         await repos.orders.update_shipment(
             shipment_id=before.id,
             status=None if status is None else status.value,
             raw_status=raw_status,
-            eta=event.eta,
+            eta=eta,
             location=event.location,
-            event_at=event.occurred_at,
+            event_at=event_at,
             delivered_at=delivered_at,
             tracking_url=tracking_url,
         )
         changed = {
             "status": status,
             "raw_status": raw_status,
-            "eta": event.eta,
+            "eta": eta,
             "last_location": event.location,
-            "last_event_at": event.occurred_at,
+            "last_event_at": event_at,
             "delivered_at": delivered_at,
             "tracking_url": tracking_url,
         }

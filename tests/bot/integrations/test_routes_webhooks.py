@@ -193,7 +193,7 @@ async def test_every_aftership_fixture_through_its_route(
     status, answer = await _post_aftership(client, aftership_body("edd_revise"))
     assert (status, _summary(answer)) == (200, ("applied", 1))
     # the ETA revision is older than the out-for-delivery scan: the parcel stays out for delivery
-    assert answer["results"][0]["reason"] == "older than the last scan: kept out_for_delivery"
+    assert answer["results"][0]["reason"] == "older than the current state: kept out_for_delivery"
     async with Store(db_url) as store, store.transaction() as repos:
         shipment = await repos.orders.shipment_by_tracking(tracking_number=AFTERSHIP_TRACKING)
     assert shipment is not None and shipment.status == "out_for_delivery"

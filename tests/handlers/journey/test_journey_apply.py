@@ -236,7 +236,7 @@ async def test_an_older_scan_never_regresses_a_newer_status(store: Store) -> Non
     glitch = await apply(store, scan("u3", "in_transit", at="2026-11-23T15:00:00Z"))
     assert (late.status, late.reason, keys(late)) == (
         OutcomeStatus.APPLIED,
-        "older than the last scan: kept delivered",
+        "older than the current state: kept delivered",
         [],
     )
     assert (glitch.reason, keys(glitch)) == ("in_transit may not follow delivered: kept", [])
