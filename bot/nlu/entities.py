@@ -6,8 +6,9 @@ entities: e-mails, then tracking numbers with an unmistakable shape (UPS ``1Z...
 national, or digits after a cue like "phone" / "call me on"), then the remaining tracking shapes
 (FedEx 12/15 digits, DHL 10 digits, long digit runs, 10-30 letters+digits), and last order numbers.
 
-Order numbers are 3-7 digits or ``PREFIX-digits``; each mention yields candidates, most specific first:
-"DS-1042" -> ["DS-1042", "1042"], "#1001" / "order no. 1001" / "1001" -> ["1001"]. SKUs of the catalogue
+Order numbers are 3-7 digits or ``PREFIX-digits`` (up to 15 digits after ``#``, "order" or "purchase", or
+when padded with zeros); each mention yields candidates, most specific first: "DS-1042" -> ["DS-1042",
+"1042"], "#1001" / "order no. 1001" / "1001" -> ["1001"], "00004587345" -> ["00004587345", "4587345"]. SKUs of the catalogue
 ("ES-900") are products, not orders. Bare numbers that are years, prices, quantities with a unit, times,
 street numbers or postcodes (after "zip"/"postcode") are skipped.
 """
@@ -90,8 +91,17 @@ PHONES: tuple[re.Pattern[str], ...] = (
 )
 
 ORDER_CODE = re.compile(r"\b(?P<prefix>[A-Z]{1,4})-?(?P<digits>\d{3,7})\b", _I)
-ORDER_HASH = re.compile(r"#\s?(?P<digits>\d{3,7})\b")
-ORDER_CUE = re.compile(r"\border\s*(?:number|num|no|nr|id|#)?\.?\s*[:#]?\s*(?P<digits>\d{3,7})\b", _I)
+ORDER_HASH = re.compile(r"#\s?(?P<digits>\d{3,15})\b")
+ORDER_CUE = re.compile(
+    r"\b(?:order|purchase)\s*(?:number|num|no|nr|id|#)?\.?\s*[:#]?\s*(?P<digits>\d{3,15})\b", _I
+)
+#: long order numbers (8-15 digits) padded with zeros ("00004587345"), after "#" or after "order" /
+#: "purchase": taken before phones and tracking numbers, which such digit runs would otherwise look like
+ORDER_LONG: tuple[re.Pattern[str], ...] = (
+    re.compile(r"#\s?(?P<digits>\d{8,15})\b"),
+    re.compile(r"\b(?:order|purchase)\s*(?:number|num|no|nr|id|#)?\.?\s*[:#]?\s*(?P<digits>\d{8,15})\b", _I),
+    re.compile(r"(?<![\w+#])(?P<digits>00+[1-9]\d{5,12})\b"),
+)
 ORDER_BARE = re.compile(r"(?<![\w$£€#.,:/+-])(?P<digits>\d{3,7})(?![\w%]|[.,:/-]\d)")
 _NOT_ORDER_AFTER = re.compile(
     r"\s*(?:ml|l|mm|cm|m|km|kg|g|lbs?|oz|w|watts?|v|volts?|mah|gb|tb|mb|hz|rpm|dollars?|usd|eur|euros?|"
@@ -168,9 +178,17 @@ class EntityExtractor:
         work = _URL.sub(lambda m: " " * len(m.group(0)), text)
         work = self._emails(work, entities)
         work = self._tracking(work, entities, TRACKING_STRONG)
+        long_orders: list[tuple[int, int, list[str]]] = []
+        for pattern in ORDER_LONG:
+            for match in pattern.finditer(work):
+                digits = match.group("digits")
+                unpadded = digits.lstrip("0")
+                candidates = [digits, unpadded] if unpadded != digits and len(unpadded) >= 3 else [digits]
+                long_orders.append((match.start("digits"), 0, candidates))
+                work = _blank(work, match.start("digits"), match.end("digits"))
         work = self._phones(work, entities)
         work = self._tracking(work, entities, TRACKING_WEAK)
-        self._orders(work, entities)
+        self._orders(work, entities, long_orders)
         entities.products = self._products.find(text)
         return entities
 
@@ -212,8 +230,9 @@ class EntityExtractor:
             _add(entities.phones, phone)
         return work
 
-    def _orders(self, work: str, entities: Entities) -> None:
-        found: list[tuple[int, int, list[str]]] = []  # (position, rank, candidates); explicit forms rank 0
+    def _orders(self, work: str, entities: Entities, found: list[tuple[int, int, list[str]]]) -> None:
+        """Order numbers into ``entities``; ``found`` holds those taken earlier (position, rank, candidates),
+        explicit forms rank 0."""
         for match in ORDER_CODE.finditer(work):
             prefix, digits = match.group("prefix").upper(), match.group("digits")
             if prefix + digits in self._skus:

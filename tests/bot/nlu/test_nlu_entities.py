@@ -276,3 +276,23 @@ def test_without_catalogue_no_products_and_skus_look_like_orders() -> None:
     entities = EntityExtractor().extract("my ES-900 kettle")
     assert entities.products == []
     assert entities.order_numbers == ["ES-900", "900"]
+
+
+@pytest.mark.parametrize(
+    ("text", "orders", "phones", "tracking"),
+    [
+        ("how can i track purchase 00004587345", ["00004587345", "4587345"], [], []),
+        ("order #000012345678 please", ["000012345678", "12345678"], [], []),
+        ("purchase 123456789012 status", ["123456789012"], [], []),
+        ("status of 0000987654 please", ["0000987654", "987654"], [], []),
+        ("my phone is 07700900123", [], ["07700900123"], []),
+        ("tracking 123456789012", [], [], ["123456789012"]),
+    ],
+)
+def test_long_order_numbers_with_leading_zeros(
+    extractor: EntityExtractor, text: str, orders: list[str], phones: list[str], tracking: list[str]
+) -> None:
+    entities = extractor.extract(text)
+    assert entities.order_numbers == orders
+    assert entities.phones == phones
+    assert entities.tracking_numbers == tracking
