@@ -6,14 +6,16 @@ Runs only when ``settings.slack_enabled`` (bot token and signing secret set).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app_keys import CLOCK, SETTINGS, STORE
@@ -21,7 +23,9 @@ from bot.channels.base import Sender
 from bot.channels.senders import SENDERS, sender_registry
 from bot.channels.slack.alerts import SlackAlerts
 from bot.channels.slack.handoffs import SlackHandoffs
+from bot.channels.slack.inbound import SlackRequestError, is_handled, parse_request
 from bot.channels.slack.listeners import build_bolt_app
+from bot.channels.slack.verify import RequestVerifier
 from bot.channels.slack.web_api import SlackWebApi
 from bot.channels.slack.work import SerialWork
 from bot.config import Settings
@@ -36,8 +40,10 @@ API_TIMEOUT_SECONDS = 15
 
 @dataclass(frozen=True, slots=True)
 class SlackChannel:
-    """The running Slack integration: the web API, the bolt app, the handoff side and its job queue."""
+    """The running Slack integration: the request verifier, the web API, the bolt app, the handoff side
+    and its job queue."""
 
+    verifier: RequestVerifier
     api: SlackWebApi
     bolt: AsyncApp
     handoffs: SlackHandoffs
@@ -63,9 +69,30 @@ def slack_feature(app: web.Application, settings: Settings) -> None:
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
-    """Events, slash commands and button clicks, handed to bolt (which verifies the signature)."""
-    bolt = request.app[SLACK].bolt
-    response = await bolt.async_dispatch(await to_bolt_request(request))
+    """Events, slash commands and button clicks: verified, checked, then handed to bolt.
+
+    The signature is checked on the raw bytes first (unsigned, badly signed or stale: 401); a
+    signed body that is malformed or of the wrong shape gets 400 with the reason; a kind of request
+    doorstep does not handle is acknowledged (200) and ignored. Bolt receives the checked body as
+    JSON. Request bodies are never logged.
+    """
+    slack = request.app[SLACK]
+    raw = await request.read()
+    if not slack.verifier.is_signed(raw, request.headers):
+        log.warning("refused a Slack request without a valid, fresh signature")
+        return web.json_response({"error": "invalid or missing Slack signature"}, status=401)
+    try:
+        body = parse_request(raw, request.content_type)
+    except SlackRequestError as exc:
+        log.warning("refused a signed Slack request: %s", exc.reason)
+        return web.json_response({"error": exc.reason}, status=400)
+    if not is_handled(body):
+        log.info("ignored a Slack request of a kind doorstep does not handle")
+        return web.Response(status=200)
+    headers = {name: value for name, value in request.headers.items() if name.lower() != "content-type"}
+    headers["Content-Type"] = "application/json"
+    bolt_request = AsyncBoltRequest(body=json.dumps(body), query=request.query_string, headers=headers)
+    response = await slack.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(response)
 
 
@@ -110,7 +137,8 @@ async def _slack_context(app: web.Application) -> AsyncIterator[None]:
         app[ENGINE].add_hooks(handoffs)
     else:
         log.warning("slack without the conversation engine: no handoffs, slash commands only")
-    app[SLACK] = SlackChannel(api=api, bolt=bolt, handoffs=handoffs, work=work)
+    verifier = RequestVerifier(settings.slack_signing_secret or "")
+    app[SLACK] = SlackChannel(verifier=verifier, api=api, bolt=bolt, handoffs=handoffs, work=work)
     app[SLACK_ALERTS] = SlackAlerts(api, store, settings.slack_support_channel)
     log.info("slack ready (support channel %s)", settings.slack_support_channel)
     try:

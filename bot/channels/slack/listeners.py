@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ from bot.channels.slack.commands import (
 )
 from bot.channels.slack.handoff_message import ACTION_BACK_TO_BOT, ACTION_CLAIM, ACTION_RESOLVE
 from bot.channels.slack.handoffs import SlackHandoffs, StaffReply
+from bot.channels.slack.replays import once_only
 from knowledge.search import SearchIndex
 from storage.store import Store
 
@@ -37,6 +39,10 @@ log = logging.getLogger(__name__)
 #: slash commands answer in the ack when ready this fast (Slack wants the ack within 3 s)
 ANSWER_WITHIN_SECONDS = 2.0
 WRONG_WORKSPACE_TEXT = "Sorry, doorstep only answers staff of its own Slack workspace."
+#: a handoff id in a button's value
+_HANDOFF_ID = re.compile(r"[0-9]{1,12}")
+#: the logger slack_bolt writes to (kept at WARNING, see :func:`build_bolt_app`)
+BOLT_LOGGER = "doorstep.slack.bolt"
 
 SearchIndexLookup = Callable[[], SearchIndex | None]
 
@@ -50,14 +56,24 @@ def build_bolt_app(
     handoffs: SlackHandoffs,
     search_index: SearchIndexLookup,
 ) -> AsyncApp:
-    """An AsyncApp verifying requests with ``signing_secret`` (stale timestamps refused by bolt)."""
+    """The AsyncApp: the workspace guard, each request once (:mod:`~bot.channels.slack.replays`), the listeners.
+
+    Requests reach it only through ``POST /slack/events``, which has verified the signature on the
+    raw body and checked the body's shape (:mod:`~bot.channels.slack.verify`,
+    :mod:`~bot.channels.slack.inbound`); bolt's own check would parse first, so it is off. Bolt's
+    logger is kept at WARNING: at INFO and DEBUG it writes request bodies.
+    """
+    bolt_logger = logging.getLogger(BOLT_LOGGER)
+    bolt_logger.setLevel(logging.WARNING)
     bolt = AsyncApp(
         client=client,
         signing_secret=signing_secret,
+        request_verification_enabled=False,
         before_authorize=_workspace_guard(team_id),
         name="doorstep",
-        logger=logging.getLogger("doorstep.slack.bolt"),
+        logger=bolt_logger,
     )
+    bolt.use(once_only(store))
 
     @bolt.event("message")
     async def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
@@ -118,12 +134,11 @@ def staff_reply_from(event: dict[str, Any], *, bot_user_id: str | None) -> Staff
 def _button_listener(start: Callable[[int, str], None]) -> Callable[..., Awaitable[None]]:
     async def on_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        try:
-            handoff_id = int(action.get("value", ""))
-        except ValueError:
-            log.warning("button %s with a bad value ignored", action.get("action_id"))
+        value = action.get("value")
+        if not isinstance(value, str) or not _HANDOFF_ID.fullmatch(value):
+            log.warning("button %s without a handoff id ignored", action.get("action_id"))
             return
-        start(handoff_id, str(body.get("user", {}).get("id", "")))
+        start(int(value), str(body.get("user", {}).get("id", "")))
 
     return on_button
 
