@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -181,6 +181,12 @@ class InboxEntry(SQLModel, table=True):
     order_number: str | None = Field(default=None, max_length=64, index=True)
     tracking_number: str | None = Field(default=None, max_length=100, index=True)
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: why an event changed nothing ("older than the current state: kept delivered", "same
+    #: status: in_transit", "duplicate"); None when it was applied, held or is not an event
+    outcome: str | None = Field(default=None, max_length=200)
+    #: how many times the same (source, external id) arrived again, and when it last did
+    duplicates: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    last_duplicate_at: datetime | None = _ts()
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -12,8 +12,11 @@ from typing import Any
 
 from bot.notify.errors import UnknownOrderError
 from storage.domain import normalize_order_number
+from storage.models import InboxEntry
 from storage.store import Repositories
 
+#: why a redelivered event changed nothing
+DUPLICATE_REASON = "duplicate"
 #: entries at the same instant are listed in this order
 _TYPE_ORDER = {"event": 0, "scan": 1, "decision": 2, "message": 3, "case": 4}
 
@@ -72,6 +75,48 @@ def _time(value: object, fallback: datetime) -> datetime:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _event_entries(entry: InboxEntry) -> list[TimelineEntry]:
+    """An inbox event as a timeline entry, with why it changed nothing (``outcome``), and one
+    more entry, at the last redelivery, when it arrived again (``duplicate``)."""
+    payload = entry.payload or {}
+    received = entry.received_at or _EPOCH
+    what = " ".join(str(v) for v in (payload.get("type"), payload.get("status")) if v) or "event"
+    title = f"{what} from {entry.source} ({entry.external_id})"
+    held = " (held: waiting for its order)" if entry.status == "pending" else ""
+    noop = f": no change, {entry.outcome}" if entry.outcome else ""
+    details: dict[str, Any] = {
+        "source": entry.source,
+        "event_id": entry.external_id,
+        "event_type": payload.get("type"),
+        "status": payload.get("status"),
+        "received_at": received.isoformat(),
+        "held": entry.status == "pending",
+    }
+    if entry.outcome:
+        details["outcome"] = entry.outcome
+    sequence = int(entry.id or 0)
+    found = [
+        TimelineEntry(
+            at=_time(payload.get("occurred_at"), received),
+            type="event",
+            summary=f"{title}{held}{noop}",
+            details=details,
+            sequence=sequence,
+        )
+    ]
+    if entry.duplicates:
+        found.append(
+            TimelineEntry(
+                at=entry.last_duplicate_at or received,
+                type="event",
+                summary=f"{title}: received again ({entry.duplicates} times), no change, {DUPLICATE_REASON}",
+                details={**details, "outcome": DUPLICATE_REASON, "duplicates": entry.duplicates},
+                sequence=sequence,
+            )
+        )
+    return found
+
+
 async def order_timeline(repos: Repositories, order_number: str) -> Timeline:
     """The order's timeline; raises :class:`UnknownOrderError` when there is no such order.
 
@@ -88,26 +133,7 @@ async def order_timeline(repos: Repositories, order_number: str) -> Timeline:
     for entry in await repos.inbox.for_order(
         order_number=order_number, tracking_numbers=list(tracking.values())
     ):
-        payload = entry.payload or {}
-        received = entry.received_at or _EPOCH
-        what = " ".join(str(v) for v in (payload.get("type"), payload.get("status")) if v)
-        held = " (held: waiting for its order)" if entry.status == "pending" else ""
-        entries.append(
-            TimelineEntry(
-                at=_time(payload.get("occurred_at"), received),
-                type="event",
-                summary=f"{what or 'event'} from {entry.source} ({entry.external_id}){held}",
-                details={
-                    "source": entry.source,
-                    "event_id": entry.external_id,
-                    "event_type": payload.get("type"),
-                    "status": payload.get("status"),
-                    "received_at": received.isoformat(),
-                    "held": entry.status == "pending",
-                },
-                sequence=int(entry.id or 0),
-            )
-        )
+        entries.extend(_event_entries(entry))
 
     for scan in await repos.orders.tracking_events(shipment_ids=[s for s in tracking if s is not None]):
         where = f" at {scan.location}" if scan.location else ""

@@ -41,6 +41,8 @@ SHOPIFY_ORDER_REF = "shopify_order"
 SHOPIFY_FULFILLMENT_REF = "shopify_fulfillment"
 #: why a scan older than the parcel's latest left it as it was
 STALE_REASON = "older than the current state"
+#: why a scan repeating the parcel's status (and date) changed nothing
+SAME_STATUS_REASON = "same status"
 #: statuses that open a case for support staff, and the case kind
 CASE_KIND_OF_STATUS = {
     ShipmentStatus.EXCEPTION: "carrier_exception",
@@ -77,6 +79,8 @@ class ApplyOutcome:
     event_id: str = ""
     source: str = ""
     released: list[ApplyOutcome] = field(default_factory=list)
+    #: False when the event changed nothing (``reason`` says why; kept on its inbox row)
+    changed: bool = True
 
     @property
     def status(self) -> OutcomeStatus:
@@ -331,12 +335,17 @@ async def _order_event(
         return _held(event, _unknown(event))
     before = await _details(repos, order_id)
     before_state = OrderState.of(before.order)
-    if before_state.status != OrderStatus.CANCELLED:
+    already = before_state.status == OrderStatus.CANCELLED
+    if not already:
         await repos.orders.set_status(order_id=order_id, status=OrderStatus.CANCELLED.value)
     details = await _details(repos, order_id)
     known = _Known()
     await _remember_refs(repos, event, details, known)
     proposals = order_proposals(details, before_state, OrderState.of(details.order), config, event=event)
+    if already:
+        outcome = _applied(details, f"{SAME_STATUS_REASON}: already cancelled", proposals)
+        outcome.changed = False
+        return outcome, known
     return _applied(details, "order cancelled", proposals), known
 
 
@@ -485,10 +494,17 @@ async def _shipment_event(
         event_id=event.event_id,
     )
     moved = before is None or after is None or after.status != before.status or after.eta != before.eta
+    if not moved and reason == "shipment updated":
+        reason = f"{SAME_STATUS_REASON}: {before.status.value}"  # type: ignore[union-attr]
     if not moved and not _needs_order(event):
         # a scan that changes neither status nor date proposes nothing: skip loading the order
         return ApplyOutcome(
-            applied=True, held=False, reason=reason, order_id=order_id, shipment_id=shipment_id
+            applied=True,
+            held=False,
+            reason=reason,
+            order_id=order_id,
+            shipment_id=shipment_id,
+            changed=False,
         ), known
     details = await _details(repos, order_id)
     if after is None:
@@ -497,7 +513,9 @@ async def _shipment_event(
     if before is None or after.status != before.status:
         await _open_case(repos, details, after.status, shipment.tracking_number)
     proposals = shipment_proposals(details, before, after, config, now) if moved else []
-    return _applied(details, reason, proposals, shipment_id=shipment_id), known
+    outcome = _applied(details, reason, proposals, shipment_id=shipment_id)
+    outcome.changed = moved
+    return outcome, known
 
 
 # ---------------------------------------------------------------- refunds, returns, backorders
@@ -628,8 +646,9 @@ async def apply_event(
     """Record ``event`` in the inbox, update order/shipment state and propose messages.
 
     Runs inside the caller's transaction and commits nothing itself. A second copy of the
-    same ``(source, event_id)`` is ``duplicate`` with no proposals. An event naming an order or
-    parcel not known yet is ``held`` (kept pending). Raises :class:`InvalidEvent` (before
+    same ``(source, event_id)`` is ``duplicate`` with no proposals (counted on the first copy's
+    inbox row). An event naming an order or parcel not known yet is ``held`` (kept pending). An
+    event that changes nothing keeps its reason on its inbox row, for the order's timeline. Raises :class:`InvalidEvent` (before
     writing anything) when the event lacks what its type needs; call :func:`check_event` first
     to answer 400 without a transaction.
     """
@@ -637,6 +656,7 @@ async def apply_event(
     check_event(event)
     fresh = await repos.inbox.record_event(event=event)
     if not fresh:
+        await repos.inbox.note_duplicate(source=event.source, external_id=event.event_id, at=now)
         return ApplyOutcome(
             applied=False,
             held=False,
@@ -647,6 +667,10 @@ async def apply_event(
         )
     outcome, known = await _HANDLERS[event.type](repos, event, now, config)
     outcome.event_id, outcome.source = event.event_id, event.source
+    if not outcome.held and (not outcome.applied or not outcome.changed):
+        await repos.inbox.note_outcome(
+            source=event.source, external_id=event.event_id, outcome=outcome.reason
+        )
     if outcome.held:
         await repos.inbox.mark_pending(source=event.source, external_id=event.event_id)
         log.info("event %s/%s (%s) %s", event.source, event.event_id, event.type.value, outcome.reason)

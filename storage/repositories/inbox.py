@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
@@ -150,6 +151,22 @@ class InboxRepository(Repository):
             update(InboxEntry)
             .where(InboxEntry.source == source, InboxEntry.external_id == external_id)
             .values(status="pending")
+        )
+
+    async def note_outcome(self, *, source: str, external_id: str, outcome: str) -> None:
+        """Keep why a recorded event changed nothing (shown in the order's timeline)."""
+        await self._session.execute(
+            update(InboxEntry)
+            .where(InboxEntry.source == source, InboxEntry.external_id == external_id)
+            .values(outcome=outcome[:200])
+        )
+
+    async def note_duplicate(self, *, source: str, external_id: str, at: datetime) -> None:
+        """Count one more arrival of an already recorded (source, external id)."""
+        await self._session.execute(
+            update(InboxEntry)
+            .where(InboxEntry.source == source, InboxEntry.external_id == external_id)
+            .values(duplicates=InboxEntry.duplicates + 1, last_duplicate_at=at)
         )
 
     # ---- references: provider ids learned from one event, needed to place a later one ----------

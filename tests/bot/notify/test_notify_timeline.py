@@ -120,3 +120,91 @@ def test_explain_prints_the_timeline(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ]
     assert main(["explain", "4242"]) == 1
     assert "no order '4242'" in capsys.readouterr().err
+
+
+async def test_events_that_change_nothing_are_listed_with_their_reason(
+    store: Store, telegram_bot, fake_telegram: FakeTelegram, make_client
+) -> None:
+    shop = build_shop(
+        store, notify_settings(store.url, dispatcher_enabled=False), FakeClock(T0), telegram_bot
+    )
+    await shop.customer()
+    await shop.ingest(order_created("e1", T0), shipped("e2", T0))
+    later = T0 + timedelta(hours=5)
+    shop.clock.set(later)
+    await shop.ingest(scan("e3", later, "out_for_delivery"))
+    [older] = await shop.ingest(scan("e4", T0 + timedelta(hours=1), "in_transit"))
+    [same] = await shop.ingest(
+        scan("e5", later + timedelta(minutes=5), "out_for_delivery", location="Boston, MA")
+    )
+    [glitch] = await shop.ingest(scan("e6", later + timedelta(minutes=9), "pre_transit"))
+    shop.clock.set(later + timedelta(minutes=30))
+    [again, _] = await shop.ingest(
+        scan("e3", later, "out_for_delivery"), scan("e3", later, "out_for_delivery")
+    )
+    assert [r.reason for r in (older, same, glitch, again)] == [
+        "older than the current state: kept out_for_delivery",
+        "same status: out_for_delivery",
+        "pre_transit may not follow out_for_delivery: kept",
+        "duplicate",
+    ]
+
+    async with store.transaction() as repos:
+        timeline = await order_timeline(repos, "1001")
+    events = [e.summary for e in timeline.entries if e.type == "event"]
+    assert events == [
+        "order.created from api (e1)",
+        "shipment.created in_transit from api (e2)",
+        "shipment.updated in_transit from api (e4): no change, older than the current state: kept out_for_delivery",
+        "shipment.updated out_for_delivery from api (e3)",
+        "shipment.updated out_for_delivery from api (e5): no change, same status: out_for_delivery",
+        "shipment.updated pre_transit from api (e6): no change, pre_transit may not follow out_for_delivery: kept",
+        "shipment.updated out_for_delivery from api (e3): received again (2 times), no change, duplicate",
+    ]
+    duplicate = timeline.entries[-1]
+    assert duplicate.at == later + timedelta(minutes=30)
+    assert (duplicate.details["outcome"], duplicate.details["duplicates"]) == ("duplicate", 2)
+
+    # the same reasons over HTTP
+    client = await make_client(shop.settings, features=[notify_feature])
+    body = await (
+        await client.get("/api/orders/1001/timeline", headers={"Authorization": "Bearer test-token-123"})
+    ).json()
+    outcomes = [e.get("outcome") for e in body["entries"] if e["type"] == "event"]
+    assert outcomes == [
+        None,
+        None,
+        "older than the current state: kept out_for_delivery",
+        None,
+        "same status: out_for_delivery",
+        "pre_transit may not follow out_for_delivery: kept",
+        "duplicate",
+    ]
+
+
+def test_explain_names_why_an_event_changed_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'explain.db'}"
+
+    async def seed() -> None:
+        await upgrade(url)
+        async with Store(url) as store:
+            shop = build_shop(store, notify_settings(url), FakeClock(T0), bot=None)
+            await shop.customer()
+            await shop.ingest(order_created("e1", T0), shipped("e2", T0))
+            await shop.ingest(scan("e3", T0 - timedelta(hours=1), "in_transit"))
+            await shop.ingest(shipped("e2", T0))
+
+    asyncio.run(seed())
+    monkeypatch.setenv("DOORSTEP_DATABASE_URL", url)
+    assert main(["explain", "1001"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "event     shipment.updated in_transit from api (e3): no change, older than the current state: "
+        "kept in_transit" in out
+    )
+    assert (
+        "event     shipment.created in_transit from api (e2): received again (1 times), no change, duplicate"
+        in out
+    )
