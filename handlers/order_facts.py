@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from handlers.wording import local_date
 from storage.domain import OrderStatus, ShipmentStatus
 from storage.models import OrderItem, Shipment
 from storage.repositories.orders import OrderDetails
@@ -55,11 +56,11 @@ def shipment_of(details: OrderDetails, sku: str) -> Shipment | None:
 
 
 def delivered_on(details: OrderDetails, sku: str) -> date | None:
-    """The day the item was delivered (UTC date), or None."""
+    """The day the item was delivered, in the shopper's time zone, or None."""
     shipment = shipment_of(details, sku)
     if shipment is None or shipment.status != ShipmentStatus.DELIVERED or shipment.delivered_at is None:
         return None
-    return shipment.delivered_at.date()
+    return local_date(shipment.delivered_at, details.customer.timezone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,15 @@
-"""``order_status``: where is my order, per shipment, in plain words."""
+"""``order_status``: where is my order, per shipment, in plain words.
+
+The first answer describes every parcel; a follow-up ("when will it arrive?", "which carrier?",
+"tracking number?", "where is it now?") after a status answer gets just that, in one sentence.
+Wording rules (see :mod:`handlers.wording`): verbs agree with the items, the carrier is named once
+per parcel (with its tracking number, or with the delivery), dates are the shopper's local dates,
+and each tracking URL appears once.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
@@ -14,25 +22,108 @@ from handlers.order_facts import (
     shipment_items,
     unshipped_items,
 )
-from handlers.wording import HUMAN_BUTTON, day, join_words, moment_words, relative_day, status_words
+from handlers.wording import (
+    HUMAN_BUTTON,
+    Agreement,
+    agreement,
+    day,
+    distinct_links,
+    join_words,
+    local_date,
+    moment_words,
+    relative_day,
+    status_words,
+)
 from storage.domain import ShipmentStatus
 from storage.models import Shipment
 from storage.repositories.orders import OrderDetails
 
 NOT_RECEIVED_BUTTON = Button("Didn't get it?", "problem:not_received")
 REPORT_LATE_BUTTON = Button("Report it as late", "problem:late")
+REPORT_LOST_BUTTON = Button("Report it lost", "problem:lost")
+#: a link title longer than this is cut
+LINK_TITLE_CHARS = 40
 
-#: statuses that call for the shopper's action or a problem report
+#: statuses that call for the shopper's action or a problem report (``{it}``/``{its}`` agree with the items)
 _TROUBLE = {
     ShipmentStatus.ATTEMPT_FAILED: "The carrier will usually try again on the next working day, or leave a "
-    "card saying where to collect it.",
-    ShipmentStatus.AVAILABLE_FOR_PICKUP: "Bring an ID and the tracking number to collect it.",
-    ShipmentStatus.EXCEPTION: "These are often cleared within a day or two. If it doesn't move by then, "
+    "card saying where to collect {it}.",
+    ShipmentStatus.AVAILABLE_FOR_PICKUP: "Bring an ID and the tracking number to collect {it}.",
+    ShipmentStatus.EXCEPTION: "These are often cleared within a day or two. If there's no progress by then, "
     "I can get a person to chase the carrier.",
-    ShipmentStatus.RETURNED_TO_SENDER: "Once it's back with us we'll refund you or send it again, "
+    ShipmentStatus.RETURNED_TO_SENDER: "Once {its} back with us we'll refund you or send {it} again, "
     "whichever you prefer.",
     ShipmentStatus.LOST: "I'm really sorry. We'll send a replacement or refund you in full.",
 }
+#: statuses of a parcel still travelling, whose whereabouts the carrier may not have reported yet
+_TRAVELLING = frozenset(
+    {
+        ShipmentStatus.PRE_TRANSIT,
+        ShipmentStatus.IN_TRANSIT,
+        ShipmentStatus.DELAYED,
+        ShipmentStatus.EXCEPTION,
+        ShipmentStatus.OUT_FOR_DELIVERY,
+    }
+)
+#: statuses for which a delivery date says nothing useful (it won't come, or it waits for the shopper)
+_NO_DATE = frozenset(
+    {
+        ShipmentStatus.LOST,
+        ShipmentStatus.RETURNED_TO_SENDER,
+        ShipmentStatus.AVAILABLE_FOR_PICKUP,
+        ShipmentStatus.ATTEMPT_FAILED,
+        # out for delivery means today: a second date would only contradict it
+        ShipmentStatus.OUT_FOR_DELIVERY,
+    }
+)
+
+#: what a follow-up asks about, tried in this order
+_FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "tracking",
+        re.compile(
+            r"\btracking\s*(?:number|no\b|nr\b|#|code|id\b|link|url|page)|\bhow (?:do|can) i track\b|"
+            r"^\W*(?:the\s+)?tracking\W*$",
+            re.I,
+        ),
+    ),
+    (
+        "carrier",
+        re.compile(
+            r"\b(?:carrier|courier|delivery (?:company|service|firm)|shipping (?:company|service))\b|"
+            r"\bwho(?:'s| is)? (?:delivering|bringing|shipping|carrying)\b",
+            re.I,
+        ),
+    ),
+    (
+        "location",
+        re.compile(
+            r"\bwhere(?:'s| is| are)? (?:is )?(?:it|they|my (?:parcel|package|order|stuff))\s+"
+            r"(?:now|right now|currently|at the moment|at)\b|\bcurrent(?:ly)? (?:location|position)\b|"
+            r"\blast scan|\bwhere exactly\b",
+            re.I,
+        ),
+    ),
+    (
+        "eta",
+        re.compile(
+            r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
+            r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
+            r"\bhow (?:long|many (?:more )?days)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def question_focus(text: str) -> str | None:
+    """What a status follow-up asks about: ``eta``, ``carrier``, ``tracking``, ``location``, or None."""
+    if not text:
+        return None
+    for focus, pattern in _FOCUS:
+        if pattern.search(text):
+            return focus
+    return None
 
 
 class OrderStatusHandler:
@@ -47,13 +138,21 @@ class OrderStatusHandler:
         return OrderNeed.REQUIRED
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Describe every shipment of the order in context."""
+        """Describe every shipment of the order in context, or answer the follow-up question asked."""
         assert ctx.order is not None
+        focus = question_focus(ctx.text)
+        named = ctx.understanding.order_numbers or ctx.understanding.tracking_numbers
+        if focus is not None and ctx.last_intent == self.name and not named:
+            return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
         return Outcome(replies=[describe_order(ctx.order, ctx.today())])
 
 
+# ---------------------------------------------------------------------- the whole order
 def describe_order(details: OrderDetails, today: date) -> Reply:
-    """The status of the whole order: one paragraph per shipment, plus what has not shipped."""
+    """The status of the whole order: one paragraph per shipment, plus what has not shipped.
+
+    ``today`` is the shopper's local date.
+    """
     number = details.number
     if is_cancelled(details):
         refund = _refund_words(details.order.refund_status)
@@ -77,55 +176,104 @@ def describe_order(details: OrderDetails, today: date) -> Reply:
             if button not in buttons:
                 buttons.append(button)
         if shipment.tracking_url:
-            links.append(Link(f"Track with {shipment.carrier}", shipment.tracking_url))
+            links.append(Link(_track_title(details, shipment), shipment.tracking_url))
     waiting = unshipped_items(details)
     if waiting and details.shipments:
+        agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
         paragraphs.append(
-            f"{join_words(item_names(waiting))} hasn't shipped yet.{_ship_date_words(details, today)}"
+            f"Your {join_words(item_names(waiting))} {agree.hasnt} shipped yet."
+            f"{_ship_date_words(details, today)}"
         )
     if any(b.payload.startswith("problem:") for b in buttons) and HUMAN_BUTTON not in buttons:
         buttons.append(HUMAN_BUTTON)
-    return Reply("\n\n".join(paragraphs), buttons=buttons, links=links)
+    text = "\n\n".join(paragraphs)
+    return Reply(text, buttons=buttons, links=distinct_links(links, text))
+
+
+def _subject(details: OrderDetails, shipment: Shipment) -> tuple[str, Agreement]:
+    """``Your Kettle Pro 200`` (or ``Your parcel``) and the verb forms that agree with it."""
+    items = shipment_items(details, shipment)
+    if not items:
+        return "Your parcel", Agreement(plural=False)
+    return f"Your {join_words(item_names(items))}", agreement(
+        [item.quantity for item in items], [item.name for item in items]
+    )
+
+
+def _carrier(shipment: Shipment) -> str | None:
+    carrier = (shipment.carrier or "").strip()
+    return carrier if carrier and carrier.lower() != "unknown" else None
+
+
+def _out_today(shipment: Shipment, zone: str, today: date) -> bool:
+    """Whether an out-for-delivery parcel went out today (the shopper's today; unknown counts as today)."""
+    return shipment.last_event_at is None or local_date(shipment.last_event_at, zone) >= today
 
 
 def _shipment_paragraph(
     details: OrderDetails, shipment: Shipment, today: date, number: str, several: bool
 ) -> tuple[str, list[Button]]:
     zone = details.customer.timezone
-    what = join_words(item_names(shipment_items(details, shipment))) or "Your parcel"
-    subject = f"{what} (order #{number})" if not several else what
+    subject, agree = _subject(details, shipment)
+    if not several:
+        subject += f" (order #{number})"
     status = shipment.status
-    sentences = [f"{subject} is {status_words(status)} with {shipment.carrier}."]
+    carrier = _carrier(shipment)
     buttons: list[Button] = []
     if status == ShipmentStatus.DELIVERED:
         when = moment_words(shipment.delivered_at, zone, today) if shipment.delivered_at else "recently"
-        sentences = [f"{subject} was delivered {when} by {shipment.carrier}."]
+        by = f" by {carrier}" if carrier else ""
         buttons.append(NOT_RECEIVED_BUTTON)
-        return " ".join(sentences), buttons
+        return f"{subject} {agree.was} delivered {when}{by}.", buttons
 
+    if status == ShipmentStatus.OUT_FOR_DELIVERY:
+        today_word = " today" if _out_today(shipment, zone, today) else ""
+        sentences = [f"{subject} {agree.be} out for delivery{today_word}."]
+    else:
+        sentences = [f"{subject} {agree.be} {status_words(status, plural=agree.plural)}."]
     late = lateness(shipment, today)
     if late is not None:
-        sentences.append(f"I'm sorry, it's running late: we promised it by {day(late.promised_by)}.")
+        sentences.append(
+            f"I'm sorry, {agree.its} running late: we promised {agree.it} by {day(late.promised_by)}."
+        )
         if late.new_eta is not None:
-            sentences.append(f"The carrier now expects to deliver it {relative_day(late.new_eta, today)}.")
+            sentences.append(
+                f"The carrier now expects to deliver {agree.it} {relative_day(late.new_eta, today)}."
+            )
         else:
             sentences.append("The carrier hasn't given a new delivery date yet.")
         buttons += [REPORT_LATE_BUTTON, HUMAN_BUTTON]
-    elif shipment.eta is not None and status not in (ShipmentStatus.LOST, ShipmentStatus.RETURNED_TO_SENDER):
-        if not (status == ShipmentStatus.OUT_FOR_DELIVERY and shipment.eta <= today):
+    elif shipment.eta is not None and status not in _NO_DATE:
+        if shipment.eta >= today:
             sentences.append(f"Expected delivery: {relative_day(shipment.eta, today)}.")
+        else:
+            sentences.append(
+                f"It was expected {relative_day(shipment.eta, today)}; the carrier hasn't given a new date yet."
+            )
     if shipment.last_location or shipment.last_event_at:
         where = f" in {shipment.last_location}" if shipment.last_location else ""
         when = f" {moment_words(shipment.last_event_at, zone, today)}" if shipment.last_event_at else ""
         sentences.append(f"Last scan{where}{when}.")
     advice = _TROUBLE.get(status)
     if advice:
-        sentences.append(advice)
+        sentences.append(advice.format(it=agree.it, its=agree.its))
         if status == ShipmentStatus.LOST:
-            buttons.append(Button("Report it lost", "problem:lost"))
+            buttons.append(REPORT_LOST_BUTTON)
         buttons.append(HUMAN_BUTTON)
-    sentences.append(f"Tracking number: {shipment.tracking_number}.")
+    whose = f"{carrier} tracking number" if carrier else "Tracking number"
+    sentences.append(f"{whose}: {shipment.tracking_number}.")
     return " ".join(sentences), buttons
+
+
+def _track_title(details: OrderDetails, shipment: Shipment) -> str:
+    """``Track with UPS``; with several parcels by the same carrier, the items say which is which."""
+    carrier = _carrier(shipment)
+    others = [s for s in details.shipments if s is not shipment and _carrier(s) == carrier]
+    if not others:
+        return f"Track with {carrier}" if carrier else "Track your parcel"
+    names = join_words(item_names(shipment_items(details, shipment))) or shipment.tracking_number
+    title = f"Track {names}"
+    return title if len(title) <= LINK_TITLE_CHARS else title[: LINK_TITLE_CHARS - 1] + "…"
 
 
 def _not_shipped(details: OrderDetails, today: date) -> Reply:
@@ -167,3 +315,123 @@ def _refund_words(refund_status: str | None) -> str:
     if refund_status == "pending":
         return " Your refund is being processed."
     return ""
+
+
+# ---------------------------------------------------------------------- follow-up questions
+def answer_follow_up(details: OrderDetails, focus: str, today: date) -> Reply:
+    """One sentence answering ``focus`` (see :func:`question_focus`) about the order in context.
+
+    With several parcels the sentence has one clause per parcel. A cancelled or unshipped order
+    gets its short status instead, since it has no parcel to ask about.
+    """
+    if is_cancelled(details):
+        return describe_order(details, today)
+    if not details.shipments:
+        names = join_words(item_names(details.items)) or "your order"
+        if focus == "eta":
+            return Reply(f"Order #{details.number} hasn't shipped yet.{_ship_date_words(details, today)}")
+        return Reply(
+            f"Order #{details.number} ({names}) hasn't shipped yet, so it has no carrier or tracking number "
+            "yet; you'll get the tracking link as soon as it leaves our warehouse."
+        )
+    clauses: list[str] = []
+    links: list[Link] = []
+    buttons: list[Button] = []
+    for shipment in details.shipments:
+        clause, extra = _follow_up_clause(details, shipment, focus, today)
+        clauses.append(clause)
+        buttons += [b for b in extra if b not in buttons]
+        if focus == "tracking" and shipment.tracking_url:
+            links.append(Link(_track_title(details, shipment), shipment.tracking_url))
+    waiting = unshipped_items(details)
+    if waiting and focus == "eta":
+        agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
+        clauses.append(f"your {join_words(item_names(waiting))} {agree.hasnt} shipped yet")
+    sentence = "; ".join(clauses)
+    text = sentence[:1].upper() + sentence[1:] + "."
+    return Reply(text, buttons=buttons, links=distinct_links(links, text))
+
+
+def _follow_up_clause(
+    details: OrderDetails, shipment: Shipment, focus: str, today: date
+) -> tuple[str, list[Button]]:
+    """One clause (lower-case start, no full stop) about one parcel."""
+    zone = details.customer.timezone
+    subject, agree = _subject(details, shipment)
+    subject = "your" + subject.removeprefix("Your")
+    status = shipment.status
+    carrier = _carrier(shipment)
+    delivered = status == ShipmentStatus.DELIVERED
+    when_delivered = moment_words(shipment.delivered_at, zone, today) if shipment.delivered_at else "recently"
+    if focus == "carrier":
+        if carrier is None:
+            return f"the carrier hasn't told us its name for {subject}", []
+        verb = {
+            ShipmentStatus.DELIVERED: f"{agree.was} delivered by",
+            ShipmentStatus.LOST: f"{agree.was} reported lost by",
+            ShipmentStatus.RETURNED_TO_SENDER: f"{agree.be} being sent back to us by",
+            ShipmentStatus.AVAILABLE_FOR_PICKUP: f"{agree.be} waiting at a pickup point of",
+        }.get(status, f"{agree.be} travelling with")
+        return f"{subject} {verb} {carrier}", []
+    if focus == "tracking":
+        whose = f"the {carrier} tracking number" if carrier else "the tracking number"
+        return f"{whose} for {subject} is {shipment.tracking_number}", []
+    if focus == "location":
+        if delivered:
+            return f"{subject} {agree.was} delivered {when_delivered}", [NOT_RECEIVED_BUTTON]
+        if shipment.last_location or shipment.last_event_at:
+            where = f" in {shipment.last_location}" if shipment.last_location else ""
+            when = f" {moment_words(shipment.last_event_at, zone, today)}" if shipment.last_event_at else ""
+            return f"{subject} {agree.was} last scanned{where}{when}", []
+        still = f"{subject} {agree.be} {status_words(status, plural=agree.plural)}"
+        if status not in _TRAVELLING:
+            return still, []
+        return f"{still}; the carrier hasn't reported where {agree.subject} {agree.be} yet", []
+    return _eta_clause(shipment, subject, agree, today, when_delivered, zone)
+
+
+def _eta_clause(
+    shipment: Shipment, subject: str, agree: Agreement, today: date, when_delivered: str, zone: str
+) -> tuple[str, list[Button]]:
+    status = shipment.status
+    if status == ShipmentStatus.DELIVERED:
+        return f"{subject} {agree.was} already delivered {when_delivered}", [NOT_RECEIVED_BUTTON]
+    if status == ShipmentStatus.LOST:
+        return f"{subject} won't arrive: the carrier reported {agree.it} lost", [
+            REPORT_LOST_BUTTON,
+            HUMAN_BUTTON,
+        ]
+    if status == ShipmentStatus.RETURNED_TO_SENDER:
+        return f"{subject} won't arrive: the carrier is sending {agree.it} back to us", [HUMAN_BUTTON]
+    if status == ShipmentStatus.OUT_FOR_DELIVERY and _out_today(shipment, zone, today):
+        return f"{subject} {agree.be} out for delivery, so {agree.subject} should arrive today", []
+    if status == ShipmentStatus.AVAILABLE_FOR_PICKUP:
+        return f"{subject} {agree.be} already waiting for you at a pickup point", []
+    if status == ShipmentStatus.ATTEMPT_FAILED:
+        return (
+            f"the carrier tried to deliver {subject} but couldn't hand {agree.it} over, and usually tries again "
+            "on the next working day",
+            [HUMAN_BUTTON],
+        )
+    late = lateness(shipment, today)
+    if late is not None:
+        if late.new_eta is None:
+            return (
+                f"{subject} {agree.be} running late (we promised {agree.it} by {day(late.promised_by)}) and the "
+                "carrier hasn't given a new date yet",
+                [REPORT_LATE_BUTTON, HUMAN_BUTTON],
+            )
+        return (
+            f"{subject} should now arrive {relative_day(late.new_eta, today)}, later than the "
+            f"{day(late.promised_by)} we promised, sorry",
+            [REPORT_LATE_BUTTON],
+        )
+    if shipment.eta is None:
+        return f"the carrier hasn't given a delivery date for {subject} yet", []
+    if shipment.eta < today:
+        return (
+            f"{subject} {agree.was} expected {relative_day(shipment.eta, today)} and the carrier hasn't given a "
+            "new date yet",
+            [],
+        )
+    return f"{subject} should arrive {relative_day(shipment.eta, today)}", []

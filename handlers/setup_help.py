@@ -1,13 +1,20 @@
-"""``setup_help``: the product's setup article as short numbered steps, then troubleshooting."""
+"""``setup_help``: the product's setup article as short numbered steps, or its troubleshooting for a symptom."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from handlers.articles import article_reply
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
+from handlers.troubleshooting import best_section, describes_symptom
 from handlers.wording import HUMAN_BUTTON
 from storage.models import OrderItem
 
+#: how many of the verified shopper's recent orders are searched for a product to help with
+RECENT_ORDERS = 5
+#: at most this many products are offered as buttons
+MAX_PRODUCT_BUTTONS = 5
 ASK_PRODUCT = (
     'Which product do you need help with? Tell me its name (e.g. "Kettle Pro 200") or your order number.'
 )
@@ -35,41 +42,48 @@ class SetupHelpHandler:
         return ctx.step == "product" and bool(ctx.understanding.products)
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Setup steps, troubleshooting steps, or a search in the product's articles."""
+        """Setup steps, or troubleshooting when the shopper describes a symptom, for the right product.
+
+        The product is the one named (or pressed), the one the flow is about, the only one of the
+        order in context that needs setting up, or the only such product the verified shopper
+        bought recently; with several, the shopper picks.
+        """
         payload = ctx.payload or ""
         if payload.startswith("setup:troubleshoot:"):
             return self._troubleshoot(ctx, payload.removeprefix("setup:troubleshoot:"))
         if payload.startswith("setup:product:"):
             return self._setup(ctx, payload.removeprefix("setup:product:"))
+        trouble = describes_symptom(ctx.text) or bool(ctx.step == "product" and ctx.data.get("trouble"))
+        answer = self._troubleshoot if trouble else self._setup
         if ctx.understanding.products:
-            return self._setup(ctx, ctx.understanding.products[0].sku)
+            return answer(ctx, ctx.understanding.products[0].sku)
         if ctx.step == "followup" and ctx.text and ctx.data.get("sku"):
-            return self._search(ctx, str(ctx.data["sku"]))
+            sku = str(ctx.data["sku"])
+            return self._troubleshoot(ctx, sku) if trouble else self._search(ctx, sku)
         if ctx.order is not None:
-            needing = [item for item in ctx.order.items if item.requires_setup]
+            needing = _needing_setup(ctx.order.items)
             if len(needing) == 1:
-                return self._setup(ctx, needing[0].sku)
+                return answer(ctx, needing[0].sku)
             if needing:
-                return Outcome(
-                    replies=[
-                        Reply(
-                            f"Which one from order #{ctx.order.number} do you need help with?",
-                            buttons=[Button(item.name, f"setup:product:{item.sku}") for item in needing],
-                        )
-                    ],
-                    await_step="product",
-                )
+                return _which(f"Which one from order #{ctx.order.number}", needing, trouble)
             if ctx.step != "product":
                 return Outcome(
                     replies=[Reply(f"Nothing in order #{ctx.order.number} needs setting up. " + ASK_PRODUCT)],
                     await_step="product",
+                    data={"trouble": trouble},
                 )
+        elif ctx.customer_id is not None and ctx.step != "product":
+            bought = await _bought_needing_setup(ctx, ctx.customer_id)
+            if len(bought) == 1:
+                return answer(ctx, bought[0].sku)
+            if bought:
+                return _which("Which one", bought, trouble)
         if ctx.step == "product":
             return Outcome.say(
                 "Sorry, I don't know that product. You'll find every guide in our help centre, or a person can help.",
                 buttons=[HUMAN_BUTTON],
             )
-        return Outcome(replies=[Reply(ASK_PRODUCT)], await_step="product")
+        return Outcome(replies=[Reply(ASK_PRODUCT)], await_step="product", data={"trouble": trouble})
 
     def _setup(self, ctx: HandlerContext, sku: str) -> Outcome:
         articles = ctx.knowledge.base.for_product(sku, kind="setup")
@@ -92,12 +106,17 @@ class SetupHelpHandler:
         if not articles:
             return self._search(ctx, sku, f"{name or sku} not working")
         article = articles[0]
-        intro = (
-            "Sorry it's giving you trouble. Try these, in order:"
-            if name is None
-            else (f"Sorry your {name} is giving you trouble. Try these, in order:")
+        sorry = (
+            "Sorry it's giving you trouble." if name is None else f"Sorry your {name} is giving you trouble."
         )
-        reply = article_reply(article, intro)
+        section = best_section(article, ctx.text, name) if ctx.text else None
+        if section is not None:
+            reply = Reply(
+                f"{sorry} From its troubleshooting guide:\n{section.heading}\n{section.text()}",
+                links=[Link(article.title, article.url)],
+            )
+        else:
+            reply = article_reply(article, f"{sorry} Try these, in order:")
         reply.buttons = [Button("Still stuck: get a person", "intent:human_agent")]
         return Outcome(replies=[reply], await_step="followup", data={"sku": sku, "name": name or ""})
 
@@ -119,6 +138,32 @@ class SetupHelpHandler:
             await_step="followup",
             data={"sku": sku},
         )
+
+
+def _needing_setup(items: Iterable[OrderItem]) -> list[OrderItem]:
+    """The lines that need setting up, each product once."""
+    found: dict[str, OrderItem] = {}
+    for item in items:
+        if item.requires_setup and item.sku not in found:
+            found[item.sku] = item
+    return list(found.values())
+
+
+async def _bought_needing_setup(ctx: HandlerContext, customer_id: int) -> list[OrderItem]:
+    """Products needing setup in the shopper's recent orders, most recent first, each once."""
+    orders = await ctx.repos.orders.for_customer(customer_id=customer_id, limit=RECENT_ORDERS)
+    return _needing_setup(item for details in orders for item in details.items)[:MAX_PRODUCT_BUTTONS]
+
+
+def _which(lead: str, items: list[OrderItem], trouble: bool) -> Outcome:
+    """Ask which product, with a button each (troubleshooting buttons for a symptom)."""
+    kind = "troubleshoot" if trouble else "product"
+    question = f"{lead} is giving you trouble?" if trouble else f"{lead} do you need help with?"
+    return Outcome(
+        replies=[Reply(question, buttons=[Button(item.name, f"setup:{kind}:{item.sku}") for item in items])],
+        await_step="product",
+        data={"trouble": trouble},
+    )
 
 
 def _item_name(ctx: HandlerContext, sku: str) -> str | None:

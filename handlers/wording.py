@@ -1,12 +1,17 @@
-"""Plain-words formatting shared by the handlers: dates, statuses, item lists, masked contacts."""
+"""Plain-words formatting shared by the handlers: dates, statuses, item lists, masked contacts.
+
+Rules every reply follows: verbs agree with the items ("Your kettle and mugs were delivered");
+dates are the shopper's local dates (``today``/``tomorrow`` from :meth:`HandlerContext.today`,
+moments through :func:`local_time`); a URL appears once per reply (:func:`distinct_links`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from handlers.messages import Button
+from handlers.messages import Button, Link
 from storage.domain import ShipmentStatus
 
 #: how each shipment status is said to a shopper
@@ -23,14 +28,102 @@ STATUS_WORDS: dict[str, str] = {
     ShipmentStatus.LOST: "reported lost by the carrier",
 }
 
+#: the same for several items ("Your kettle and mugs are on their way")
+PLURAL_STATUS_WORDS: dict[str, str] = {
+    **STATUS_WORDS,
+    ShipmentStatus.PRE_TRANSIT: "packed and waiting for the carrier to pick them up",
+    ShipmentStatus.IN_TRANSIT: "on their way",
+    ShipmentStatus.ATTEMPT_FAILED: "not delivered yet: the carrier tried but couldn't hand them over",
+    ShipmentStatus.DELAYED: "on their way, but delayed",
+    ShipmentStatus.RETURNED_TO_SENDER: "on their way back to us",
+}
+
 HUMAN_BUTTON = Button("Talk to a person", "intent:human_agent")
 MENU_BUTTON = Button("Main menu", "intent:greeting")
 OTHER_ORDER_BUTTON = Button("A different order", "order:other")
 
 
-def status_words(status: str) -> str:
-    """The shipment status in plain words."""
-    return STATUS_WORDS.get(status, "being processed")
+def status_words(status: str, *, plural: bool = False) -> str:
+    """The shipment status in plain words (``plural`` when the subject is several items)."""
+    return (PLURAL_STATUS_WORDS if plural else STATUS_WORDS).get(status, "being processed")
+
+
+class Agreement:
+    """Verb and pronoun forms that agree with a subject of one item or several.
+
+    ``Agreement(plural=True).be`` is ``are``; ``.was`` is ``were``; ``.it`` is ``them`` ...
+    """
+
+    __slots__ = ("plural",)
+
+    def __init__(self, *, plural: bool) -> None:
+        self.plural = plural
+
+    @property
+    def be(self) -> str:
+        """``is`` / ``are``."""
+        return "are" if self.plural else "is"
+
+    @property
+    def was(self) -> str:
+        """``was`` / ``were``."""
+        return "were" if self.plural else "was"
+
+    @property
+    def has(self) -> str:
+        """``has`` / ``have``."""
+        return "have" if self.plural else "has"
+
+    @property
+    def hasnt(self) -> str:
+        """``hasn't`` / ``haven't``."""
+        return "haven't" if self.plural else "hasn't"
+
+    @property
+    def it(self) -> str:
+        """``it`` / ``them`` (object)."""
+        return "them" if self.plural else "it"
+
+    @property
+    def its(self) -> str:
+        """``it's`` / ``they're``."""
+        return "they're" if self.plural else "it's"
+
+    @property
+    def subject(self) -> str:
+        """``it`` / ``they`` (subject)."""
+        return "they" if self.plural else "it"
+
+
+#: last words of product names that are plural nouns ("QuietTone Headphones are ...")
+PLURAL_NOUNS = frozenset(
+    """headphones earphones earbuds speakers shoes boots trainers sneakers sandals slippers socks gloves
+    jeans trousers pants shorts leggings tights glasses sunglasses goggles scissors pliers tongs
+    binoculars pyjamas pajamas""".split()
+)
+
+
+def agreement(quantities: Sequence[int], names: Sequence[str] = ()) -> Agreement:
+    """The agreement for a subject made of items with these quantities and names.
+
+    One item of quantity 1 is singular, unless its name ends in a plural noun ("Running Shoes").
+    """
+    if len(quantities) > 1 or any(q > 1 for q in quantities):
+        return Agreement(plural=True)
+    plural = any(name.split() and name.split()[-1].lower() in PLURAL_NOUNS for name in names)
+    return Agreement(plural=plural)
+
+
+def distinct_links(links: Iterable[Link], text: str = "") -> list[Link]:
+    """``links`` without repeats: one link per URL, and none whose URL the text already shows."""
+    seen: set[str] = set()
+    out: list[Link] = []
+    for link in links:
+        if link.url in seen or (text and link.url in text):
+            continue
+        seen.add(link.url)
+        out.append(link)
+    return out
 
 
 def day(value: date) -> str:
@@ -53,6 +146,11 @@ def relative_day(value: date, today: date) -> str:
     if delta == -1:
         return "yesterday"
     return day(value)
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The shopper's calendar day at ``moment``."""
+    return local_time(moment, timezone).date()
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:

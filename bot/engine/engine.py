@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
+from bot.engine.followups import asks_for_other_order, follow_up_intent
 from bot.engine.gate import OrderGate
 from bot.engine.hooks import HookSet
 from bot.engine.policy import (
@@ -52,6 +53,10 @@ LinkVerifier = Callable[[str], int | None]
 
 #: ``order:other`` asks for another order than the one in context
 OTHER_ORDER = "other"
+#: topics that stay the same when the shopper asks about another order (others fall back to order_status)
+ORDER_TOPICS = frozenset(
+    {"order_status", "delivery_problem", "return_request", "refund_status", "cancel_order", "change_order"}
+)
 CANCELLED = "OK, I've stopped that. Is there anything else I can help with?"
 NOTHING_TO_CANCEL = "No problem. Is there anything else I can help with?"
 HANDOFF_ACK = "Thanks, I've passed that on. A person from our support team will reply right here."
@@ -295,6 +300,8 @@ class Engine:
                 return await self._gate_then_run(turn, self._handler_for(state.pending.intent), state.pending)
             state.clear_flow()
             return await self._start(turn, switch)
+        if asks_for_other_order(understanding) and not self._waits_for_free_text(state):
+            return await self._other_order(turn)
         if state.flow is not None:
             handler = self._routing.by_name[state.flow]
             free = state.step in getattr(handler, "free_text_steps", ())
@@ -305,7 +312,41 @@ class Engine:
                 return await self._resume(turn, handler)
             state.clear_flow()
             return await self._start(turn, switch)
-        return await self._start(turn, idle_intent(understanding))
+        intent = idle_intent(understanding)
+        if intent == OUT_OF_SCOPE:
+            # checked before the fallback: a short follow-up the NLU cannot read on its own
+            intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
+        return await self._start(turn, intent)
+
+    def _waits_for_free_text(self, state: DialogueState) -> bool:
+        """Whether the waiting flow asked for free text (a description, an address)."""
+        if state.flow is None:
+            return False
+        return state.step in getattr(self._routing.by_name[state.flow], "free_text_steps", ())
+
+    async def _other_order(self, turn: Turn) -> str | None:
+        """ "A different order" (the button, or "and my other order?"): another of the shopper's orders.
+
+        A verified shopper is offered their other orders (most recent first; the only other one is
+        answered at once) for the same topic as before; anyone else is asked for the order number.
+        """
+        state = turn.state
+        previous = state.order_number
+        topic = state.last_intent if state.last_intent in ORDER_TOPICS else "order_status"
+        state.clear_flow()
+        state.order_number = None
+        handler = self._handler_for(topic)
+        customer_id = turn.customer_id
+        if customer_id is None:
+            return await self._run_fresh(turn, handler)
+        details = await self._gate.other_order(turn, self._pending_for(turn, handler), customer_id, previous)
+        if details is None:
+            state.last_intent = handler.name
+            return handler.name
+        ctx = self._context(turn, handler, step=None, data={})
+        ctx.order = details
+        ctx.last_intent = None  # the first answer about this order, not a follow-up
+        return await self._run(turn, handler, ctx)
 
     def _accepts(self, turn: Turn, handler: Handler) -> bool:
         """Whether the waiting flow recognises the message as its answer (then it is no topic switch)."""
@@ -328,10 +369,7 @@ class Engine:
             state.clear_flow()
             return await self._start(turn, rest)
         if kind == "order" and rest == OTHER_ORDER:
-            # "a different order": forget the order in context and ask again for the same topic
-            state.clear_flow()
-            state.order_number = None
-            return await self._start(turn, state.last_intent or "order_status")
+            return await self._other_order(turn)
         if kind == "order":
             if state.pending is not None:
                 return await self._gate_then_run(turn, self._handler_for(state.pending.intent), state.pending)
@@ -454,11 +492,14 @@ class Engine:
             turn.state.flow, turn.state.step, turn.state.data = None, None, {}
             turn.state.last_intent = handler.name
             return handler.name
-        if pending.step != "start":
+        later = pending.step != "start"
+        if later:
             # the order arrived in a later message: answer the question the shopper first asked
             turn.understanding = _original(pending, turn.understanding)
         ctx = self._context(turn, handler, step=None, data={})
         ctx.order = details
+        if later:
+            ctx.last_intent = None  # the turns before only asked for the order: this is the first answer
         return await self._run(turn, handler, ctx)
 
     async def _run(self, turn: Turn, handler: Handler, ctx: HandlerContext) -> str | None:

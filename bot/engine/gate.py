@@ -57,6 +57,7 @@ LOCKED = (
     "Please try again in an hour, or I can get a person to help you now."
 )
 PICK_ORDER = "Which order do you mean?"
+PICK_OTHER = "Which of your other orders do you mean?"
 NO_ORDERS = "I can't find any orders on your account yet. " + ASK_NUMBER
 
 #: marks a pending candidate that is a tracking number, not an order number
@@ -148,6 +149,30 @@ class OrderGate:
         turn.state.pending = pending
         lines = "\n".join(_order_line(o) for o in relevant)
         turn.say(Reply(f"{PICK_ORDER}\n{lines}", buttons=[order_button(o) for o in relevant]))
+        return None
+
+    async def other_order(
+        self, turn: Turn, pending: PendingOrder, customer_id: int, exclude: str | None
+    ) -> OrderDetails | None:
+        """ "And my other order?": the verified shopper's orders other than ``exclude``, most recent first.
+
+        The only other order is handed over at once; several are offered as buttons; with none,
+        the shopper is told so and asked for a number (``turn.state.pending`` set).
+        """
+        orders = await turn.repos.orders.for_customer(customer_id=customer_id, limit=MAX_LISTED + 1)
+        others = [o for o in orders if o.number != exclude][:MAX_LISTED]
+        if len(others) == 1:
+            return self._select(turn, others[0])
+        if not others:
+            pending.step = "order_number"
+            turn.state.pending = pending
+            only = f"Order #{exclude} is the only order I can find for you. If you have another one, tell me its order number."
+            turn.say(Reply(only if exclude else NO_ORDERS))
+            return None
+        pending.step = "pick_order"
+        turn.state.pending = pending
+        lines = "\n".join(_order_line(o) for o in others)
+        turn.say(Reply(f"{PICK_OTHER}\n{lines}", buttons=[order_button(o) for o in others]))
         return None
 
     def _ask_number(self, turn: Turn, pending: PendingOrder) -> None:

@@ -18,8 +18,8 @@ async def _describe(kit: Harness, number: str) -> tuple[str, list[str], list[str
 async def test_in_transit_with_last_scan(harness: Harness) -> None:
     text, buttons, links = await _describe(harness, "1001")
     assert text == (
-        "Kettle Pro 200 (order #1001) is on its way with UPS. Expected delivery: Wednesday 25 November. "
-        "Last scan in Hartford, CT today at 06:12. Tracking number: 1Z999AA10000001001."
+        "Your Kettle Pro 200 (order #1001) is on its way. Expected delivery: Wednesday 25 November. "
+        "Last scan in Hartford, CT today at 06:12. UPS tracking number: 1Z999AA10000001001."
     )
     assert buttons == [] and links == ["https://track.example.test/1Z999AA10000001001"]
 
@@ -33,9 +33,9 @@ async def test_late_parcel_apologises_with_new_date_and_options(harness: Harness
 
 async def test_delivered_offers_didnt_get_it(harness: Harness) -> None:
     text, buttons, _ = await _describe(harness, "1002")
-    assert (
-        text
-        == "Barista Pro Espresso Machine and Stoneware Mug Set of 4 (order #1002) was delivered yesterday at 10:00 by UPS."
+    assert text == (
+        "Your Barista Pro Espresso Machine and Stoneware Mug Set of 4 (order #1002) were delivered "
+        "yesterday at 10:00 by UPS."
     )
     assert buttons == ["problem:not_received", "intent:human_agent"]
 
@@ -73,4 +73,6 @@ async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> Non
         assert handler.order_need(ctx).value == "required"
         outcome = await handler.handle(ctx)
     assert outcome.await_step is None
-    assert "out for delivery today with UPS" in outcome.replies[0].text
+    assert outcome.replies[0].text == (
+        "Your ErgoSeat Office Chair (order #1010) is out for delivery today. UPS tracking number: 1Z999AA10000001010."
+    )

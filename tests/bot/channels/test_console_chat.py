@@ -50,7 +50,7 @@ async def test_a_scripted_console_session(harness: Harness) -> None:
     assert "[1] Where is my order?" in text
     assert "you pressed: Where is my order?" in text
     assert "What's your order number?" in text
-    assert "Kettle Pro 200 (order #1001) is on its way with UPS" in text
+    assert "Your Kettle Pro 200 (order #1001) is on its way." in text
     assert "link: Track with UPS <https://track.example.test/1Z999AA10000001001>" in text
     assert out[-1] == "bye!"
 

@@ -60,7 +60,7 @@ async def test_the_order_flow_ends_with_the_tracking_link(webchat_server: WebCha
         asked_email = await exchange(ws, {"type": "message", "id": "m2", "text": "1001"})
         status = await exchange(ws, {"type": "message", "id": "m3", "text": "ann@example.com"})
     assert "email address or phone number" in asked_email[1]["reply"]["text"]
-    assert "is on its way with UPS" in status[1]["reply"]["text"]
+    assert "is on its way." in status[1]["reply"]["text"]
     assert status[1]["reply"]["links"] == [
         {"title": "Track with UPS", "url": "https://track.example.test/1001"}
     ]

@@ -85,7 +85,7 @@ async def test_handoff_thread_relay_claim_resolve_and_the_bot_answers_again(
     assert "No open cases" in shown
     assert "*Shopper:* where is my order 1001?" in shown
     assert "*Shopper:* I want to talk to a human" in shown
-    assert "*Bot:* Kettle Pro 200 (order #1001) is on its way with UPS." in shown
+    assert "*Bot:* Your Kettle Pro 200 (order #1001) is on its way." in shown
     assert action_ids(posted["blocks"]) == [ACTION_CLAIM, ACTION_RESOLVE, ACTION_BACK_TO_BOT]
 
     # 2. a shopper message during the handoff goes into the thread
@@ -136,7 +136,7 @@ async def test_handoff_thread_relay_claim_resolve_and_the_bot_answers_again(
     # 7. the bot answers again, and nothing more goes to the thread
     replies = await shopper_says(client, "where is my order 1001?", 5)
     await slack_idle(client)
-    assert replies[0].startswith("Kettle Pro 200 (order #1001) is on its way with UPS.")
+    assert replies[0].startswith("Your Kettle Pro 200 (order #1001) is on its way.")
     assert len(workspace.thread(SUPPORT_CHANNEL_ID, thread_ts)) == 2
     assert len(workspace.posted_messages()) == 2
 

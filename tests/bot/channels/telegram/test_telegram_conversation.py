@@ -52,8 +52,8 @@ async def test_wismo_with_order_number_and_email_ends_with_tracking(
     texts = tg.texts(ANN)
     eta = expected_delivery()
     assert texts[2] == (
-        f"Kettle Pro 200 (order #1001) is on its way with UPS. Expected delivery: {eta:%A} {eta.day} {eta:%B}. "
-        "Tracking number: 1Z999AA10000001001."
+        f"Your Kettle Pro 200 (order #1001) is on its way. Expected delivery: {eta:%A} {eta.day} {eta:%B}. "
+        "UPS tracking number: 1Z999AA10000001001."
     )
     assert _buttons(tg.fake.sent_messages(ANN)[2]) == [("Track with UPS", "https://track.example.test/1001")]
     # verified in chat: the bot offers updates here, once, after the answer
@@ -105,7 +105,7 @@ async def test_deep_link_verifies_without_email(telegram_server: ServerFactory, 
     assert identity is not None and identity.verified and identity.customer_id == customer_id
 
     await tg.send(make_text_update(ANN, "where is my order?"))
-    assert "Kettle Pro 200 (order #1001) is on its way with UPS" in tg.texts(ANN)[-1]
+    assert "Your Kettle Pro 200 (order #1001) is on its way." in tg.texts(ANN)[-1]
 
 
 async def test_tampered_deep_link_verifies_nothing(telegram_server: ServerFactory, mode: str) -> None:

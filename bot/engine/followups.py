@@ -1,0 +1,57 @@
+"""Follow-up rules: short messages that only make sense after what the conversation said before.
+
+The NLU reads one message at a time, so "and my other order?", "which carrier?" or "it makes a
+weird smell" can look out of scope to it. These rules read them with the conversation's state and
+are checked before the fallback answers. Pure functions over the understanding and the state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.state import DialogueState
+from handlers.context import Understanding
+from handlers.order_status import question_focus
+from handlers.troubleshooting import about_the_parcel, describes_symptom
+
+ORDER_STATUS = "order_status"
+SETUP_HELP = "setup_help"
+
+_OTHER_ORDER = re.compile(
+    r"^\W*(?:(?:and|but|ok|okay|so|also|now|then)\W+)*(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
+    r"status of|check|show me|tell me about)?\W*(?:my|the|our)?\s*"
+    r"(?:other|another|second|different|older|newer|previous|last|earlier|next)\s+"
+    r"(?:order|one|purchase|parcel|package|delivery|shipment)s?"
+    r"(?:\s+(?:please|pls|too|as well|then|now))?\W*$",
+    re.I,
+)
+
+
+def asks_for_other_order(understanding: Understanding) -> bool:
+    """ "and my other order?", "what about the other one": the shopper means another of their orders.
+
+    Only short follow-ups of that shape count; a message naming an order number never does.
+    """
+    if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
+        return False
+    return bool(understanding.text) and bool(_OTHER_ORDER.match(understanding.text))
+
+
+def follow_up_intent(understanding: Understanding, state: DialogueState, *, verified: bool) -> str | None:
+    """The intent an unclear message has in this conversation, or None (then the fallback answers).
+
+    - a status question ("which carrier?", "where is it now?") right after a status answer about
+      an order still in context is a status follow-up;
+    - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
+      the conversation was about setting one up, or the shopper is verified (their orders say which
+      product); words about the parcel itself (damage, loss, delay) are left to the NLU.
+    """
+    text = understanding.text
+    if not text or understanding.payload is not None:
+        return None
+    if state.last_intent == ORDER_STATUS and state.order_number and question_focus(text):
+        return ORDER_STATUS
+    if describes_symptom(text) and not about_the_parcel(text):
+        if understanding.products or state.last_intent == SETUP_HELP or verified:
+            return SETUP_HELP
+    return None

@@ -1,0 +1,108 @@
+"""Telling a symptom from a setup question, and picking the part of a troubleshooting article that fits.
+
+"The descale light is on", "my router won't connect to wifi" and "it makes a weird smell" describe
+something going wrong: they get the product's troubleshooting article, not its setup guide. The
+words come from the ``symptom`` concept of the shared shopper lexicon (``knowledge/lexicon.yaml``)
+plus a few negated verbs ("doesn't charge", "isn't heating") that the lexicon keeps as phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from knowledge.article import Article, shorten
+from knowledge.lexicon import Lexicon
+from knowledge.markdown import passages
+from knowledge.text import Analyzer
+
+_WORD = re.compile(r"[^\W_]+")
+_APOSTROPHE = re.compile(r"['’]")
+#: "doesn't charge", "is not heating", "can't connect", "stopped spinning", "weird smell" ...
+_NEGATED = re.compile(
+    r"\b(?:doesnt|does not|dont|do not|didnt|isnt|is not|arent|are not|wont|will not|cant|cannot|can not|"
+    r"not|no longer|stopped|stops)\s+(?:\w+\s+)?(?:work|turn|switch|start|connect|heat|boil|charge|pair|power|"
+    r"respond|spin|suck|clean|froth|brew|cool|hold|stay|print|play|sync|load|open|close|lock|move)\w*\b"
+    r"|\b(?:weird|strange|funny|burning|loud|grinding|rattling|clicking)\s+(?:smell|noise|sound|taste|light)\b",
+    re.I,
+)
+#: concepts that make a symptom word about the parcel, not the product ("the box is leaking")
+_PARCEL_CONCEPTS = frozenset({"damage", "loss", "lateness", "tracking", "arrival", "dispatch", "wrong_item"})
+#: a section of at most this many characters is shown in chat; the link has the rest
+SECTION_CHARS = 700
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_APOSTROPHE.sub("", text.casefold()))
+
+
+def describes_symptom(text: str, lexicon: Lexicon | None = None) -> bool:
+    """Whether the shopper describes something going wrong with a product (not how to set it up)."""
+    if not text:
+        return False
+    concepts = (lexicon or Lexicon.bundled()).concepts(_words(text))
+    if "symptom" in concepts:
+        return True
+    return bool(_NEGATED.search(_APOSTROPHE.sub("", text)))
+
+
+def about_the_parcel(text: str, lexicon: Lexicon | None = None) -> bool:
+    """Whether the words are about a delivery (damage, loss, lateness, tracking) rather than a product."""
+    concepts = (lexicon or Lexicon.bundled()).concepts(_words(text))
+    return any(concept in _PARCEL_CONCEPTS for concept in concepts)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One heading of an article and the plain text under it."""
+
+    heading: str
+    lines: tuple[str, ...]
+
+    def text(self, max_chars: int = SECTION_CHARS) -> str:
+        """The section's passages, one per line, cut to ``max_chars``."""
+        return shorten("\n".join(self.lines), max_chars)
+
+
+@cache
+def _analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def sections(article: Article) -> list[Section]:
+    """The article's sections in order (passages grouped by the heading they sit under)."""
+    found: list[Section] = []
+    heading: str | None = None
+    lines: list[str] = []
+    for passage in passages(article.body):
+        if passage.heading != heading:
+            if heading is not None and lines:
+                found.append(Section(heading, tuple(lines)))
+            heading, lines = passage.heading, []
+        lines.append(passage.text)
+    if heading is not None and lines:
+        found.append(Section(heading, tuple(lines)))
+    return found
+
+
+def best_section(article: Article, symptom: str, product_name: str | None = None) -> Section | None:
+    """The section whose heading and text share the most words with the symptom, or None.
+
+    Words of the product's name (default: the article's title) say nothing about the symptom and
+    are left out. A word in the heading counts twice: headings name the symptom ("The display shows E1").
+    A section must share a heading word or two words of its text to count.
+    """
+    analyzer = _analyzer()
+    wanted = set(analyzer.terms(symptom)) - set(analyzer.terms(product_name or article.title))
+    if not wanted:
+        return None
+    best: Section | None = None
+    best_score = 1
+    for section in sections(article):
+        heading_terms = set(analyzer.terms(section.heading))
+        body_terms = set(analyzer.terms(" ".join(section.lines)))
+        score = 2 * len(wanted & heading_terms) + len(wanted & (body_terms - heading_terms))
+        if score > best_score:
+            best, best_score = section, score
+    return best
