@@ -14,11 +14,11 @@ Concept terms start with ``~``, which the analyzer never produces, so they canno
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .lexicon import ConceptMatch, Lexicon
-from .text import STOP_WORDS, Analyzer
+from .text import QUERY_FILLERS, STOP_WORDS, Analyzer
 
 CONCEPT_PREFIX = "~"
 
@@ -83,9 +83,16 @@ class ConceptAnalyzer:
                 counts[concept_term(match.concept)] += 1
         return counts
 
-    def analyze(self, query: str) -> QueryAnalysis:
-        """The query's terms, marking those inside a known phrase, with its concepts and products."""
+    def analyze(self, query: str, known: Callable[[str], bool] | None = None) -> QueryAnalysis:
+        """The query's terms, marking those inside a known phrase, with its concepts and products.
+
+        With ``known`` (is this term in the index?), an unknown run-on word made of two known
+        words is split ("giftcard" -> "gift card"). Conversational fillers ("asap", "tomorrow")
+        are dropped like stop words.
+        """
         words = self._analyzer.words(query)
+        if known is not None:
+            words = self._split_run_ons(words, known)
         matches = self.matches(words)
         kinds = self._lexicon.product_types
         covered: set[int] = set()
@@ -100,13 +107,40 @@ class ConceptAnalyzer:
                 term=self._analyzer.term(word), in_phrase=position in covered, names_product=position in product
             )
             for position, word in enumerate(words)
-            if word not in STOP_WORDS
+            if word not in STOP_WORDS and word not in QUERY_FILLERS
         )
         return QueryAnalysis(
             words=out,
             concepts=frozenset(match.concept for match in matches),
             product_types=frozenset(m.concept for m in matches if m.concept in self._lexicon.product_types),
         )
+
+
+    def _split_run_ons(self, words: list[str], known: Callable[[str], bool]) -> list[str]:
+        out: list[str] = []
+        term = self._analyzer.term
+        for word in words:
+            if len(word) < 2 * MIN_SPLIT_PART or not word.isalpha() or known(term(word)):
+                out.append(word)
+                continue
+            splits = [
+                (word[:i], word[i:])
+                for i in range(MIN_SPLIT_PART, len(word) - MIN_SPLIT_PART + 1)
+                if word[:i] not in STOP_WORDS
+                and word[i:] not in STOP_WORDS
+                and known(term(word[:i]))
+                and known(term(word[i:]))
+            ]
+            if splits:
+                # the most even split: "giftcard" -> "gift card" rather than a short fragment
+                out.extend(min(splits, key=lambda parts: abs(len(parts[0]) - len(parts[1]))))
+            else:
+                out.append(word)
+        return out
+
+
+#: each part of a split run-on word has at least this many letters
+MIN_SPLIT_PART = 3
 
 
 def _inside(match: ConceptMatch, other: ConceptMatch) -> bool:

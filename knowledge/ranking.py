@@ -14,7 +14,11 @@ Two strategies give the same ranking:
   of frequent words touch a few hundred articles instead of tens of thousands of postings.
 
 The coordination factor (articles matching more of the query win) and boosts only move scores
-within known limits, which the bounds account for.
+within known limits, which the bounds account for. A term weighted below 1 (a typo fix, a synonym)
+has its lanes scaled down by a multiple of 1/16 before they are added, so that it loosens the
+bounds no more than it counts. Large boost groups scale lanes the same way: a group with a factor
+above 1 raises every bound and then lowers those of its non-members again, a group with a factor
+below 1 lowers those of its members (a mask per group selects the lanes; masks are cached).
 """
 
 from __future__ import annotations
@@ -45,6 +49,11 @@ QUANTUM_MAX = 2047
 MAX_PACKED_TERMS = 15
 #: terms in fewer articles than this get no packed vector: their articles are scored exactly
 PACK_MIN_DF = 64
+#: a factor below 1 is rounded up to a multiple of 1 / FACTOR_STEPS to scale lanes by it
+FACTOR_SHIFT = 4
+FACTOR_STEPS = 1 << FACTOR_SHIFT
+#: lane masks of this many boost groups are kept per index
+MASK_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +64,56 @@ class Packing:
     max_weight: float
     ones: int = field(init=False)  # 1 in every lane
     high: int = field(init=False)  # the top bit of every lane
+    low: int = field(init=False)  # the 12 low bits of every lane (room for QUANTUM_MAX + 1)
+    full: int = field(init=False)  # every bit of every lane
+    _masks: dict[frozenset[int], int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         ones = int.from_bytes(b"\x01\x00" * self.size, "little")
         object.__setattr__(self, "ones", ones)
         object.__setattr__(self, "high", ones << 15)
+        object.__setattr__(self, "low", ones * 0x0FFF)
+        object.__setattr__(self, "full", ones * 0xFFFF)
+        object.__setattr__(self, "_masks", {})
+
+    def mask(self, docs: Collection[int]) -> int:
+        """All bits set in the lanes of ``docs`` (kept for up to MASK_CACHE_SIZE frozensets)."""
+        key = docs if isinstance(docs, frozenset) else frozenset(docs)
+        found = self._masks.get(key)
+        if found is None:
+            data = bytearray(2 * self.size)
+            for doc in key:
+                data[2 * doc] = data[2 * doc + 1] = 0xFF
+            found = int.from_bytes(data, "little")
+            if len(self._masks) < MASK_CACHE_SIZE:
+                self._masks[key] = found
+        return found
+
+    def scaled_sum(self, bounds: int, factor: float) -> tuple[int, int]:
+        """Summed lanes ``bounds`` times ``factor`` <= 1, and how many quanta a lane may have lost.
+
+        Shifted copies (halves, quarters ...) are added, so no lane grows and none carries.
+        """
+        steps = math.ceil(factor * FACTOR_STEPS)
+        if steps >= FACTOR_STEPS:
+            return bounds, 0
+        out = 0
+        for shift in range(1, FACTOR_SHIFT + 1):
+            if steps & (FACTOR_STEPS >> shift):
+                out += (bounds >> shift) & (self.ones * (0xFFFF >> shift))
+        return out, steps.bit_count()
+
+    def scaled(self, vector: int, factor: float) -> tuple[int, bool]:
+        """``vector`` (one term's lanes) times ``factor`` <= 1, and whether it was scaled.
+
+        Each lane becomes ``floor(lane * m / FACTOR_STEPS)`` with ``m / FACTOR_STEPS >= factor``: at
+        most one quantum below an upper bound, which the caller allows for. A lane of at most
+        QUANTUM_MAX + 1 times FACTOR_STEPS still fits in 16 bits, so no lane carries into the next.
+        """
+        steps = math.ceil(factor * FACTOR_STEPS)
+        if steps >= FACTOR_STEPS:
+            return vector, False
+        return ((vector * steps) >> FACTOR_SHIFT) & self.low, True
 
     @property
     def scale(self) -> float:
@@ -300,26 +354,41 @@ def _packed(
     packing: Packing,
 ) -> list[Scored]:
     scorer = _ExactScorer(terms, k, coord, boosts, allowed)
-    # Articles of small boost groups are scored up front, so the bound for the others needs
-    # only the factors of the large groups (a factor below 1 cannot raise anyone's bound).
+    # Articles of small boost groups are scored up front, so the bounds of the others need only
+    # the factors of the large groups: the largest factor all round, lanes scaled down after.
     unseen_boost = 1.0
+    large: list[BoostGroup] = []
     for group in boosts:
         if len(group.docs) <= SMALL_GROUP:
             scorer.score(list(group.docs))
-        else:
+        elif group.factor != 1.0:
             unseen_boost *= max(1.0, group.factor)
+            large.append(group)
     for postings, _ in terms:
         # rare terms: all their articles; frequent ones: the best few, for a first floor
         scorer.score(postings.docs if len(postings) < PACK_MIN_DF else postings.docs[:SEED_PER_LIST])
 
     # the articles of rare terms are all scored, so the bounds of the others leave those terms out
-    bounds = sum(postings.packed(packing) for postings, _ in terms if len(postings) >= PACK_MIN_DF)
+    bounds = 0
+    scaled = 0  # lanes scaled down, each up to one quantum below its bound
+    for postings, factor in terms:
+        if len(postings) >= PACK_MIN_DF:
+            vector, was_scaled = packing.scaled(postings.packed(packing), factor)
+            bounds += vector
+            scaled += was_scaled
+    for group in large:
+        members = packing.mask(group.docs)
+        side = members if group.factor < 1.0 else packing.full ^ members
+        relative = group.factor if group.factor < 1.0 else 1.0 / group.factor
+        lowered, lost = packing.scaled_sum(bounds & side, relative)
+        bounds = (bounds & ~side) + lowered
+        scaled += lost
     quantum = packing.scale * unseen_boost
 
     def lane_floor() -> int:
         # every article that can still reach the k-th best score has a bound of at least this
         floor = scorer.floor
-        return 1 if floor is None else math.floor(floor / quantum * (1.0 - 1e-9))
+        return 1 if floor is None else math.floor(floor / quantum * (1.0 - 1e-9)) - scaled
 
     floor = lane_floor()
     candidates = packing.lanes(packing.marked(bounds, floor))

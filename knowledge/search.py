@@ -51,7 +51,7 @@ class SearchConfig:
     #: query weight of a word naming a product type (steering already picks that product's articles)
     product_word_weight: float = 0.5
     #: query weight of a word inside a multi-word lexicon phrase ("left a card": the phrase decides)
-    phrase_word_weight: float = 0.4
+    phrase_word_weight: float = 0.3
     #: articles of a kind the query's wording asks for (symptom -> troubleshooting, setup -> setup)
     kind_boost: float = 1.3
     #: articles about a product type the query names ...
@@ -61,6 +61,9 @@ class SearchConfig:
     #: how much a concept found in the body counts (title and tags count with their field weights)
     concept_body_weight: float = 0.0
 
+
+#: query concepts found in more than this share of the articles (and in PACK_MIN_DF or more) are left out
+MAX_CONCEPT_SHARE = 0.1
 
 #: query concept -> the article kind it asks for; the first concept present wins
 KIND_FOR_CONCEPT: tuple[tuple[str, str], ...] = (("symptom", "troubleshooting"), ("setup", "setup"))
@@ -113,6 +116,9 @@ class SearchIndex:
         )
         self._with_products = frozenset(n for n, a in enumerate(self._articles) if a.products)
         self._steering: dict[frozenset[str], list[BoostGroup]] = {}
+        # In a large help centre a concept named in the titles or tags of a tenth of the articles
+        # tells little about any of them, and its long posting list costs the most to rank.
+        self._max_concept_df = max(PACK_MIN_DF, int(MAX_CONCEPT_SHARE * len(self._articles)))
         self._snippets = SnippetPicker(analyzer, idf, max_chars=config.snippet_chars)
         self._packing = Packing(
             size=len(self._articles), max_weight=max((p.max_weight for p in postings.values()), default=1.0)
@@ -146,7 +152,7 @@ class SearchIndex:
                     weighted[term] = config.concept_body_weight * count
             for weight, text, parts in (
                 (config.title_weight, article.title, (article.title,)),
-                (config.tags_weight, " ".join(article.tags), article.tags),
+                (config.tags_weight, " ".join(article.tags), (*article.tags, *article.categories)),
                 (config.products_weight, " ".join(article.products), ()),
             ):
                 for term, count in (Counter(analyzer.terms(text)) + concepts.concept_counts(parts)).items():
@@ -187,7 +193,7 @@ class SearchIndex:
         """
         if limit <= 0:
             return []
-        analysis = self._concepts.analyze(query)
+        analysis = self._concepts.analyze(query, self._postings.__contains__)
         terms = self._terms(analysis)
         if not terms:
             return []
@@ -217,7 +223,7 @@ class SearchIndex:
 
         Factors below 1 mark typo fixes, words inside a lexicon phrase and concept terms (``~refund``).
         """
-        return self._terms(self._concepts.analyze(query))
+        return self._terms(self._concepts.analyze(query, self._postings.__contains__))
 
     def _terms(self, analysis: QueryAnalysis) -> dict[str, float]:
         config = self._config
@@ -236,7 +242,7 @@ class SearchIndex:
         product_types = self._concepts.lexicon.product_types
         for concept in sorted(analysis.concepts):
             term = concept_term(concept)
-            if term in self._postings:
+            if term in self._postings and len(self._postings[term]) <= self._max_concept_df:
                 out[term] = config.product_concept_weight if concept in product_types else config.concept_weight
         return out
 

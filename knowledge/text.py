@@ -16,6 +16,7 @@ _PHRASE_RE = re.compile(
     r"|(?P<checkout>check[\s-]+out)"
     r"|(?P<pickup>pick[\s-]+up)"
     r"|(?P<login>log[\s-]?in|sign[\s-]?in)"
+    r"|(?P<now>right\s+(?:now|away))"
     r")\b"
 )
 _LINK_TARGET_RE = re.compile(r"\]\([^)\s]*\)")
@@ -37,6 +38,15 @@ STOP_WORDS = frozenset(
     us very want wanted was wasnt we were what whats when where which while who whom why will with
     wont would wouldnt you youd youll your youre yours yourself yourselves hi hello hey ok okay
     cant couldnt wheres hows whos heres whats say says said yet already still really
+    """.split()
+)
+
+#: words of chat messages that say nothing about the topic; dropped from queries only
+QUERY_FILLERS = frozenset(
+    """
+    actually anymore basically guys anything something everything know tell need needed wondering
+    wonder trying gonna wanna ago today yesterday tomorrow tonight asap pls plz urgent urgently
+    kindly dear sir madam yes yeah hiya
     """.split()
 )
 

@@ -136,3 +136,40 @@ def test_coordination_rewards_matching_more_terms() -> None:
 
     # doc 1: 1.9 * sqrt(1/2) = 1.34; doc 2: (1.0 + 0.5) * 1 = 1.5
     assert [doc for doc, _ in top_k([(strong_single, 1.0), (second, 1.0)], 2)] == [2, 1]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_down_weighted_terms_and_lowering_groups_keep_packed_bounds_exact(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    terms = [
+        (
+            random_postings(rng, rng.choice((300, 1500, 4000)), quantized=seed % 2 == 0),
+            rng.choice((1.0, 0.8, 0.55, 0.3, 0.1)),
+        )
+        for _ in range(rng.randint(2, 6))
+    ]
+    boosts = [
+        BoostGroup(docs=frozenset(rng.sample(range(DOCS), 3000)), factor=rng.choice((1.3, 1.5))),
+        BoostGroup(docs=frozenset(rng.sample(range(DOCS), 5000)), factor=rng.choice((0.6, 0.35))),
+        BoostGroup(docs=frozenset(rng.sample(range(DOCS), 10)), factor=0.5),
+    ]
+    k = rng.choice((1, 3, 10))
+    coord = [(matched / len(terms)) ** COORD_EXPONENT for matched in range(len(terms) + 1)]
+    packing = Packing(size=DOCS, max_weight=max(postings.max_weight for postings, _ in terms))
+
+    assert_same(_packed(terms, k, coord, boosts, None, packing), brute_force(terms, k, boosts, None))
+
+
+def test_scaling_lanes_never_raises_a_bound_and_loses_at_most_the_reported_quanta() -> None:
+    packing = Packing(size=4, max_weight=2047.0)
+    summed = sum(
+        PostingList(array("I", [0, 1, 2, 3]), array("d", [2047.0, 1000.0, 7.0, 0.0])).packed(packing)
+        for _ in range(15)
+    )
+    lanes = [(summed >> (16 * i)) & 0xFFFF for i in range(4)]
+    for factor in (0.9, 0.77, 0.6, 0.5, 0.3, 0.07):
+        scaled, lost = packing.scaled_sum(summed, factor)
+        for i, lane in enumerate(lanes):
+            value = (scaled >> (16 * i)) & 0xFFFF
+            assert value <= lane
+            assert value + lost >= lane * factor
