@@ -7,6 +7,7 @@ names the setting and says how to fix it (see :func:`load_settings`).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,7 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
+from handlers.support import DEFAULT_DISCLOSURE, SupportHours, shop_zone
 
 _HINTS: dict[str, str] = {
     "port": "a whole number between 1 and 65535, e.g. DOORSTEP_PORT=8080",
@@ -27,7 +29,16 @@ _HINTS: dict[str, str] = {
     "kb_dir": "a directory of Markdown help articles",
     "quiet_hours_start": "a time of day like 21:00",
     "quiet_hours_end": "a time of day like 08:00",
+    "support_hours": "days and hours like 'Mon-Fri 09:00-17:00, Sat 10:00-14:00' or '24/7'",
+    "shop_timezone": "an IANA time zone like Europe/Berlin",
+    "support_email": "an email address like support@example.com",
+    "support_phone": "a phone number like +1 555 0100",
+    "disclosure_text": "one or two sentences saying the shopper talks to an automated assistant",
 }
+#: the disclosure is said at the top of a reply: a few sentences at most
+MAX_DISCLOSURE_CHARS = 500
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[\d\s().-]{6,30}$")
 #: hosts that mean "every interface": the server is reached on loopback from this machine
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 
@@ -96,6 +107,14 @@ class Settings(BaseSettings):
     #: Telegram sends per second over all chats, and per chat (per dispatcher process)
     telegram_send_rate: float = Field(default=30.0, gt=0)
     telegram_send_rate_per_chat: float = Field(default=1.0, gt=0)
+    #: when people answer handoffs, in the shop's time zone
+    support_hours: str = "Mon-Fri 09:00-17:00"
+    shop_timezone: str = "UTC"
+    #: other ways to reach a person, told to shoppers when nobody can reply in the chat
+    support_email: str | None = None
+    support_phone: str | None = None
+    #: the first reply of every conversation starts with it (EU AI Act art. 50)
+    disclosure_text: str = DEFAULT_DISCLOSURE
 
     @field_validator("database_url")
     @classmethod
@@ -111,6 +130,45 @@ class Settings(BaseSettings):
         if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
             raise ValueError("must be HH:MM")
         return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("support_hours")
+    @classmethod
+    def _support_hours(cls, value: str) -> str:
+        return SupportHours.parse(value).text
+
+    @field_validator("shop_timezone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        shop_zone(value.strip())
+        return value.strip()
+
+    @field_validator("support_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _EMAIL.match(value.strip()):
+            raise ValueError("is not an email address")
+        return value.strip()
+
+    @field_validator("support_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _PHONE.match(value.strip()) or sum(ch.isdigit() for ch in value) < 6:
+            raise ValueError("is not a phone number")
+        return value.strip()
+
+    @field_validator("disclosure_text")
+    @classmethod
+    def _disclosure(cls, value: str) -> str:
+        text = " ".join(value.split())
+        if not text:
+            raise ValueError("is empty; shoppers must be told they talk to an automated assistant")
+        if len(text) > MAX_DISCLOSURE_CHARS:
+            raise ValueError(f"is too long (at most {MAX_DISCLOSURE_CHARS} characters)")
+        return text
 
     @field_validator("kb_dir")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from handlers.messages import Attachment, Reply
+from handlers.support import SupportDesk
 from knowledge.base import KnowledgeBase
 from knowledge.search import SearchIndex
 from storage.repositories.orders import OrderDetails
@@ -127,6 +128,8 @@ class HandlerContext:
     last_intent: str | None = None
     #: set by :func:`handlers.handoff.open_handoff`
     handoff: HandoffNote | None = None
+    #: who can answer when the shopper asks for a person (support hours, contacts, staff channel)
+    support: SupportDesk = field(default_factory=SupportDesk)
 
     @property
     def payload(self) -> str | None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from handlers.context import HandlerContext, HandoffNote
 from handlers.order_facts import item_names
 from handlers.wording import status_words
+
+log = logging.getLogger(__name__)
 
 #: how many recent transcript lines go into the summary
 SUMMARY_LINES = 6
@@ -28,9 +32,19 @@ async def open_handoff(ctx: HandlerContext, reason: str) -> HandoffNote:
         summary=summary,
         customer_id=ctx.customer_id,
         order_id=ctx.order.order.id if ctx.order is not None else None,
+        at=ctx.now(),
     )
     note = HandoffNote(handoff_id=int(handoff.id or 0), reason=reason)
     ctx.handoff = note
+    # the reason names the topic and the order number, never contact details
+    log.info(
+        "handoff %d opened: %s chat, %s shopper%s, reason: %s",
+        note.handoff_id,
+        ctx.channel,
+        "verified" if ctx.customer_id is not None else "unverified",
+        f", order #{ctx.order.number}" if ctx.order is not None else "",
+        reason,
+    )
     return note
 
 

@@ -1,20 +1,52 @@
-"""``human_agent``: hand the conversation to support staff and say what happens next."""
+"""``human_agent``: hand the conversation to support staff and say honestly what happens next.
+
+What the shopper is told depends on the :class:`~handlers.support.SupportDesk`: a person replies
+here soon (staff are in), a person replies here when the team is back (outside support hours),
+or nobody can reply in this chat (no staff channel configured) and how else to reach one. One
+identity may open at most :data:`MAX_HANDOFFS_PER_HOUR` handoffs an hour.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+from datetime import timedelta
+
+from handlers.articles import article_link
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
+from handlers.messages import Button, Reply
+from handlers.smalltalk import MENU_BUTTONS
 
-WHAT_NEXT = (
-    "I've passed our conversation to the support team. A person will reply right here, usually within a "
-    "few hours (Monday to Friday, 9:00–18:00). They can see what we've talked about, so you won't need "
-    "to repeat yourself."
-)
+log = logging.getLogger(__name__)
+
+#: handoffs one chat identity may open within :data:`HANDOFF_WINDOW`
+MAX_HANDOFFS_PER_HOUR = 3
+HANDOFF_WINDOW = timedelta(hours=1)
+#: the button that leaves a handoff (the engine handles it)
+LEAVE_BUTTON = Button("Back to the bot", "handoff:leave")
+CONTACT_ARTICLE = "contact-support"
+
+PASSED_ON = "I've passed our conversation to the support team."
+NO_REPEAT = "They can see what we've talked about, so you won't need to repeat yourself."
+STAFF_IN = "A person will reply right here: the team is in now, until {until}."
+STAFF_AWAY = "The team is away right now and back {back}, so a person will reply right here then."
+STAFF_AWAY_UNKNOWN = "The team is away right now, so a person will reply right here when they are back."
+CANT_WAIT = "If it can't wait, you can {ways}."
+NO_STAFF = "I'm sorry: nobody from our support team can reply in this chat."
+NO_STAFF_WAYS = "To reach a person, please {ways} ({hours})."
+NO_STAFF_ARTICLE = "Our help centre lists the ways to reach a person:"
+STILL_HERE = "I can still help with your orders, deliveries, returns and setting up what you bought."
 ALREADY_WAITING = "You're already in the queue: a person from our support team will reply right here."
+TOO_MANY = (
+    "You've asked for a person several times in the last hour, so I can't open another request right now. "
+    "If an earlier request of yours is still open, a person will reply in the chat where you made it. "
+    "Please try again in {minutes}."
+)
 
 
 class HumanAgentHandler:
-    """Creates a handoff with a reason and a summary for staff."""
+    """Creates a handoff with a reason and a summary for staff (when staff can answer)."""
 
     name = "human_agent"
     intents = ("human_agent",)
@@ -25,13 +57,74 @@ class HumanAgentHandler:
         return OrderNeed.OPTIONAL
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Open (or reuse) the handoff."""
-        existing = await ctx.repos.handoffs.open_for_conversation(conversation_id=ctx.conversation_id)
-        if existing is not None:
-            await open_handoff(ctx, existing.reason)
-            return Outcome.say(ALREADY_WAITING)
-        await open_handoff(ctx, _reason(ctx))
-        return Outcome.say(WHAT_NEXT)
+        """Open (or reuse) the handoff, or say how else to reach a person."""
+        return await hand_over(ctx, _reason(ctx))
+
+
+async def hand_over(ctx: HandlerContext, reason: str) -> Outcome:
+    """Hand the conversation to staff for ``reason`` and tell the shopper honestly what happens next.
+
+    Reuses the conversation's open handoff; opens none when no staff channel is configured
+    or when this chat already opened :data:`MAX_HANDOFFS_PER_HOUR` within the hour.
+    """
+    existing = await ctx.repos.handoffs.open_for_conversation(conversation_id=ctx.conversation_id)
+    if existing is not None:
+        await open_handoff(ctx, existing.reason)
+        return Outcome(replies=[Reply(ALREADY_WAITING, buttons=[LEAVE_BUTTON])])
+    if not ctx.support.staffed:
+        log.info("handoff not opened: no staff channel is configured (%s chat)", ctx.channel)
+        return Outcome(replies=[no_staff_reply(ctx)])
+    now = ctx.now()
+    recent = await ctx.repos.handoffs.created_for_conversation_since(
+        conversation_id=ctx.conversation_id, since=now - HANDOFF_WINDOW
+    )
+    if len(recent) >= MAX_HANDOFFS_PER_HOUR:
+        oldest = sorted(recent)[len(recent) - MAX_HANDOFFS_PER_HOUR]
+        minutes = max(1, math.ceil((oldest + HANDOFF_WINDOW - now).total_seconds() / 60))
+        log.info("handoff not opened: %d opened by this %s chat within the hour", len(recent), ctx.channel)
+        text = TOO_MANY.format(minutes=_minutes(minutes))
+        ways = ctx.support.other_ways()
+        if ways:
+            text += " " + CANT_WAIT.format(ways=ways)
+        return Outcome(replies=[Reply(text, buttons=list(MENU_BUTTONS[:-1]))])
+    await open_handoff(ctx, reason)
+    return Outcome(replies=[Reply(what_next(ctx), buttons=[LEAVE_BUTTON])])
+
+
+def what_next(ctx: HandlerContext) -> str:
+    """The acknowledgement of a new handoff: when a person replies, and other ways if they are away."""
+    support = ctx.support
+    desk = support.at(ctx.now())
+    if desk.open:
+        closes = support.hours.closes_at(desk.local_now)
+        if closes is None:
+            when = "A person will reply right here: the team is in now."
+        else:
+            until = "midnight" if closes.hour == 23 and closes.minute == 59 else f"{closes:%H:%M}"
+            when = STAFF_IN.format(until=f"{until} ({support.timezone} time)")
+        return f"{PASSED_ON} {when} {NO_REPEAT}"
+    back = support.back_words(ctx.now())
+    when = STAFF_AWAY.format(back=back) if back else STAFF_AWAY_UNKNOWN
+    text = f"{PASSED_ON} {when} {NO_REPEAT}"
+    ways = support.other_ways()
+    if ways:
+        text += " " + CANT_WAIT.format(ways=ways)
+    return text
+
+
+def no_staff_reply(ctx: HandlerContext) -> Reply:
+    """What a shopper asking for a person hears when no staff channel is configured."""
+    ways = ctx.support.other_ways()
+    if ways:
+        text = f"{NO_STAFF} {NO_STAFF_WAYS.format(ways=ways, hours=ctx.support.hours_words())} {STILL_HERE}"
+        return Reply(text, buttons=list(MENU_BUTTONS[:-1]))
+    links = article_link(ctx.knowledge.base, CONTACT_ARTICLE)
+    lead = NO_STAFF_ARTICLE if links else "Please use the contact details on our website."
+    return Reply(f"{NO_STAFF} {lead} {STILL_HERE}", links=links, buttons=list(MENU_BUTTONS[:-1]))
+
+
+def _minutes(minutes: int) -> str:
+    return "an hour" if minutes >= 60 else f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _reason(ctx: HandlerContext) -> str:

@@ -23,8 +23,10 @@ from bot.engine.hooks import HookSet
 from bot.engine.policy import (
     GREETING,
     HUMAN_AGENT,
+    LEAVE_HANDOFF_PAYLOAD,
     NOTIFICATION_PREFERENCES,
     OUT_OF_SCOPE,
+    clear_request,
     idle_intent,
     topic_switch,
     wants_cancel,
@@ -32,15 +34,18 @@ from bot.engine.policy import (
     wants_menu,
     wants_preferences,
     wants_stop_notifications,
+    wants_to_leave_handoff,
 )
 from bot.engine.state import DialogueState, PendingOrder
 from bot.engine.turn import Turn
 from bot.engine.understanding import Parser, from_payload, understand
 from handlers.context import Handler, HandlerContext, Knowledge, OrderNeed, ProductMention, Understanding
 from handlers.fallback import expired_button_reply
+from handlers.human_agent import ALREADY_WAITING, LEAVE_BUTTON
 from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
 from handlers.smalltalk import menu_reply
+from handlers.support import DEFAULT_DISCLOSURE, SupportDesk, with_disclosure
 from storage.errors import StaleWriteError
 from storage.repositories.conversations import TranscriptLine
 from storage.repositories.support import OPEN_HANDOFF_STATUSES
@@ -60,6 +65,12 @@ ORDER_TOPICS = frozenset(
 CANCELLED = "OK, I've stopped that. Is there anything else I can help with?"
 NOTHING_TO_CANCEL = "No problem. Is there anything else I can help with?"
 HANDOFF_ACK = "Thanks, I've passed that on. A person from our support team will reply right here."
+STILL_WAITING = (
+    "Your request for a person is still open: they'll reply right here. "
+    "If you no longer need them, press “Back to the bot”."
+)
+LEFT_HANDOFF = "OK, I've withdrawn your request for a person: you're back with the assistant. What can I do for you?"
+NOT_IN_HANDOFF = "You're already chatting with the assistant. What can I do for you?"
 LINK_OK = "Thanks{name}, you're all set: I can now answer questions about your orders. What can I do for you?"
 LINK_BAD = (
     "That link has expired or isn't valid, but I can still help: I'll just ask for your order number "
@@ -121,6 +132,8 @@ class Engine:
         clock: Clock,
         handlers: Iterable[Handler] | None = None,
         link_verifier: LinkVerifier | None = None,
+        support: SupportDesk | None = None,
+        disclosure: str = DEFAULT_DISCLOSURE,
     ) -> None:
         self._store = store
         self._nlu = nlu
@@ -130,6 +143,8 @@ class Engine:
         self._link_verifier = link_verifier
         self._hooks = HookSet()
         self._gate = OrderGate()
+        self._support = support or SupportDesk()
+        self._disclosure = disclosure.strip()
 
     @property
     def knowledge(self) -> Knowledge:
@@ -204,6 +219,7 @@ class Engine:
                     now=self._clock.now(),
                 )
                 intent = await self._respond(turn)
+                self._disclose(turn)
                 if message.message_id and not await repos.inbox.record(
                     source=f"chat:{message.channel}", external_id=message.message_id[:200]
                 ):
@@ -221,6 +237,14 @@ class Engine:
             )
         await self._hooks.deliver(turn.events)
         return EngineResult(replies=turn.replies, intent=intent, conversation_id=turn.conversation_id)
+
+    def _disclose(self, turn: Turn) -> None:
+        """The first reply of a conversation says that an automated assistant answers (once per conversation)."""
+        if turn.state.disclosed or not turn.replies or not self._disclosure:
+            return
+        first = turn.replies[0]
+        turn.replies[0] = replace(first, text=with_disclosure(first.text, self._disclosure))
+        turn.state.disclosed = True
 
     def _transcript(self, turn: Turn, intent: str | None) -> list[TranscriptLine]:
         message, understanding = turn.message, turn.understanding
@@ -249,19 +273,18 @@ class Engine:
 
     # ------------------------------------------------------------------ dialogue policy
     async def _respond(self, turn: Turn) -> str | None:
-        state, understanding = turn.state, turn.understanding
+        state = turn.state
         if turn.message.link_token and await self._link(turn):
             return GREETING
         if state.handoff_id is not None:
             handoff = await turn.repos.handoffs.get(handoff_id=state.handoff_id)
             if handoff is not None and handoff.status in OPEN_HANDOFF_STATUSES:
-                if understanding.text.strip().lower() == "/stop" or wants_preferences(understanding):
-                    # opt-outs are honoured at once, even while a person has the conversation
-                    if understanding.text.strip().lower() == "/stop":
-                        turn.understanding = replace(understanding, payload="prefs:stop:all")
-                    return await self._start(turn, NOTIFICATION_PREFERENCES)
                 return await self._during_handoff(turn, state.handoff_id)
             state.handoff_id = None
+        return await self._answer(turn)
+
+    async def _answer(self, turn: Turn) -> str | None:
+        state, understanding = turn.state, turn.understanding
         if not understanding.text and not understanding.payload:
             if understanding.attachments and state.flow is not None:
                 return await self._resume(turn, self._routing.by_name[state.flow])
@@ -362,6 +385,9 @@ class Engine:
             state.clear_flow()
             turn.say(menu_reply(CANCELLED))
             return None
+        if payload == LEAVE_HANDOFF_PAYLOAD:
+            turn.say(menu_reply(NOT_IN_HANDOFF))
+            return None
         if kind == "intent":
             if rest not in self._routing.by_intent:
                 turn.say(expired_button_reply())
@@ -390,6 +416,52 @@ class Engine:
         return await self._run_fresh(turn, handler)
 
     async def _during_handoff(self, turn: Turn, handoff_id: int) -> str | None:
+        """A message while a person is awaited.
+
+        Opt-outs are honoured; "back to the bot", "cancel", "main menu" or the button give the
+        conversation back to the bot (the handoff is released as staff would); a clear question,
+        a button of the bot's own answer, or the answer to a question the bot asked meanwhile are
+        answered at once (the handoff stays open); anything else waits for the person.
+        Everything the shopper sends is copied to the handoff.
+        """
+        state, understanding = turn.state, turn.understanding
+        text = understanding.text.strip().lower()
+        if text == "/stop" or wants_preferences(understanding):
+            # opt-outs are honoured at once, even while a person has the conversation
+            if text == "/stop":
+                turn.understanding = replace(understanding, payload="prefs:stop:all")
+            return await self._start(turn, NOTIFICATION_PREFERENCES)
+        if state.busy and wants_cancel(understanding):
+            # "cancel" stops the question the bot asked meanwhile; the person is still awaited
+            state.clear_flow()
+            turn.say(Reply(f"OK, I've stopped that. {STILL_WAITING}", buttons=[LEAVE_BUTTON]))
+            return None
+        if wants_to_leave_handoff(understanding):
+            return await self._leave_handoff(turn, handoff_id)
+        await self._copy_to_handoff(turn, handoff_id)
+        if understanding.payload == "intent:human_agent" or wants_human(understanding):
+            turn.say(Reply(ALREADY_WAITING, buttons=[LEAVE_BUTTON]))
+            return HUMAN_AGENT
+        if understanding.payload is not None or state.busy or clear_request(understanding):
+            intent = await self._answer(turn)
+            if turn.state.handoff_id == handoff_id and intent != HUMAN_AGENT:
+                turn.say(Reply(STILL_WAITING, buttons=[LEAVE_BUTTON]))
+            return intent
+        turn.say(Reply(HANDOFF_ACK, buttons=[LEAVE_BUTTON]))
+        return HUMAN_AGENT
+
+    async def _leave_handoff(self, turn: Turn, handoff_id: int) -> str | None:
+        """The shopper no longer waits for a person: release the handoff and answer again."""
+        await turn.repos.handoffs.set_status(handoff_id=handoff_id, status="returned")
+        turn.state.handoff_id = None
+        turn.state.clear_flow()
+        turn.events.handoffs_left.append(handoff_id)
+        log.info("handoff %d: the shopper went back to the bot (%s chat)", handoff_id, turn.message.channel)
+        turn.say(menu_reply(LEFT_HANDOFF))
+        return GREETING
+
+    async def _copy_to_handoff(self, turn: Turn, handoff_id: int) -> None:
+        """Keep the shopper's files with the handoff and let the staff channel show the message."""
         for attachment in turn.understanding.attachments:
             await turn.repos.handoffs.attach(
                 handoff_id=handoff_id,
@@ -400,8 +472,6 @@ class Engine:
                 },
             )
         turn.events.during_handoff.append((handoff_id, turn.message))
-        turn.say(Reply(HANDOFF_ACK))
-        return HUMAN_AGENT
 
     async def _link(self, turn: Turn) -> bool:
         """Verify a signed link token; True when the turn is fully answered by it."""
@@ -453,6 +523,7 @@ class Engine:
             step=step,
             data=dict(data),
             last_intent=turn.state.last_intent,
+            support=self._support,
         )
 
     async def _run_fresh(self, turn: Turn, handler: Handler) -> str | None:

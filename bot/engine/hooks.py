@@ -31,6 +31,10 @@ class EngineHooks(Protocol):
         """A chat identity was verified for a customer (order number + contact, or a signed link)."""
         ...
 
+    async def on_handoff_left(self, handoff_id: int) -> None:
+        """The shopper went back to the bot: the handoff is released (status ``returned``)."""
+        ...
+
 
 @dataclass(slots=True)
 class TurnEvents:
@@ -39,6 +43,7 @@ class TurnEvents:
     handoffs_created: list[int] = field(default_factory=list)
     during_handoff: list[tuple[int, IncomingMessage]] = field(default_factory=list)
     verified: list[tuple[str, str, int]] = field(default_factory=list)
+    handoffs_left: list[int] = field(default_factory=list)
 
 
 class HookSet:
@@ -64,6 +69,8 @@ class HookSet:
             await self._call("on_message_during_handoff", handoff_id, message)
         for channel, external_id, customer_id in events.verified:
             await self._call("on_identity_verified", channel, external_id, customer_id)
+        for handoff_id in events.handoffs_left:
+            await self._call("on_handoff_left", handoff_id)
 
     async def _call(self, name: str, *args: object) -> None:
         for hooks in self._hooks:

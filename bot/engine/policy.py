@@ -14,6 +14,25 @@ OUT_OF_SCOPE = "out_of_scope"
 HUMAN_AGENT = "human_agent"
 GREETING = "greeting"
 NOTIFICATION_PREFERENCES = "notification_preferences"
+#: the flow that answers "can you compensate me?" (not an NLU intent: routed by :func:`wants_compensation`)
+COMPENSATION = "compensation"
+#: the button on handoff acknowledgements that gives the conversation back to the bot
+LEAVE_HANDOFF_PAYLOAD = "handoff:leave"
+#: intents clear enough to be answered while the shopper waits for a person
+CLEAR_REQUEST_INTENTS = frozenset(
+    {
+        "order_status",
+        "delivery_problem",
+        "return_request",
+        "refund_status",
+        "return_policy",
+        "cancel_order",
+        "change_order",
+        "setup_help",
+    }
+)
+#: intents a compensation request may be read as (besides unclear and out-of-scope readings)
+COMPENSATION_READINGS = frozenset({"refund_status", "delivery_problem", "order_status", "return_request"})
 
 #: below this confidence an idle message goes to the fallback
 MIN_CONFIDENCE = 0.45
@@ -51,6 +70,19 @@ _PREFERENCES = re.compile(
     re.I,
 )
 _MENU = re.compile(r"^\W*(?:/start|/help|help|menu|main menu|options|start)\W*$", re.I)
+_LEAVE_HANDOFF = re.compile(
+    r"^\W*(?:(?:go |take me |i want to go |let me go )?back to (?:the )?(?:bot|assistant|chat ?bot|menu)|"
+    r"cancel|cancel (?:that|it|this|the request|my request|the handoff)|main menu|menu|/start|/menu|"
+    r"never ?mind|nvm|forget it|"
+    r"(?:i )?(?:don'?t|do not|no longer) need (?:a person|a human|an agent|anyone|someone|help)(?: any ?more)?)"
+    r"\W*$",
+    re.I,
+)
+_COMPENSATION = re.compile(
+    r"\b(?:compensat\w*|recompense|goodwill (?:gesture|credit|payment)|make (?:it|this|that) up to me|"
+    r"(?:money|something) back for (?:the|this|my) (?:delay|damage|trouble|wait))",
+    re.I,
+)
 
 
 def wants_human(understanding: Understanding) -> bool:
@@ -80,6 +112,44 @@ def wants_menu(understanding: Understanding) -> bool:
     return bool(understanding.text) and bool(_MENU.match(understanding.text))
 
 
+def wants_to_leave_handoff(understanding: Understanding) -> bool:
+    """ "back to the bot", "cancel", "main menu" or the button: the shopper no longer waits for a person."""
+    if understanding.payload is not None:
+        return understanding.payload in (LEAVE_HANDOFF_PAYLOAD, "cancel", "intent:greeting")
+    return bool(understanding.text) and bool(_LEAVE_HANDOFF.match(understanding.text))
+
+
+def clear_request(understanding: Understanding) -> bool:
+    """A typed question the bot can answer itself, confidently understood (not small talk, not a person).
+
+    While a person is awaited such a question is answered at once instead of waiting in the queue.
+    """
+    if understanding.payload is not None or not understanding.text:
+        return False
+    if wants_compensation(understanding):
+        return True
+    return understanding.intent in CLEAR_REQUEST_INTENTS and understanding.confidence >= SWITCH_CONFIDENCE
+
+
+def wants_compensation(understanding: Understanding) -> bool:
+    """ "can you compensate me?", "I want compensation for the delay": the compensation flow.
+
+    Only when the NLU read the message as a refund, a delivery problem, an order question, or
+    nothing clear: "cancel my order, no compensation needed" stays a cancellation.
+    """
+    if understanding.payload is not None or not understanding.text:
+        return False
+    if not _COMPENSATION.search(understanding.text):
+        return False
+    intent = understanding.intent
+    return (
+        intent is None
+        or intent == OUT_OF_SCOPE
+        or intent in COMPENSATION_READINGS
+        or understanding.confidence < SWITCH_CONFIDENCE
+    )
+
+
 _ENTITY_TEXT = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d\s().-]*\d|#?\b[a-z]{0,4}-?\d+\b|\b(?:order|number|no|nr|num|my|is|it'?s|its|"
     r"email|e-mail|mail|phone|mobile|tracking|and|the|for|of|on|it|here|ok|okay|sure|thanks|please|"
@@ -101,6 +171,8 @@ def idle_intent(understanding: Understanding) -> str:
     tracking) number means "what about this order?".
     """
     intent = understanding.intent
+    if wants_compensation(understanding):
+        return COMPENSATION
     about_order = bool(understanding.order_numbers or understanding.tracking_numbers)
     unclear = (
         intent in (None, OUT_OF_SCOPE, "greeting", "goodbye") or understanding.confidence < MIN_CONFIDENCE
@@ -125,6 +197,8 @@ def topic_switch(
     for free text.
     """
     intent = understanding.intent
+    if COMPENSATION not in current and not free_text and wants_compensation(understanding):
+        return COMPENSATION
     if understanding.payload is not None or intent is None or intent in current:
         return None
     if expects_entities and (understanding.order_numbers or understanding.has_contact):

@@ -69,6 +69,8 @@ class DialogueState:
     order_number: str | None = None
     last_intent: str | None = None
     handoff_id: int | None = None
+    #: the conversation has been told it talks to an automated assistant (done once, on the first reply)
+    disclosed: bool = False
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any] | None) -> DialogueState:
@@ -84,6 +86,7 @@ class DialogueState:
             order_number=slots.get("order"),
             last_intent=slots.get("last_intent"),
             handoff_id=int(handoff) if handoff is not None else None,
+            disclosed=bool(slots.get("disclosed", False)),
         )
 
     def to_slots(self) -> dict[str, Any]:
@@ -99,6 +102,8 @@ class DialogueState:
             slots["last_intent"] = self.last_intent
         if self.handoff_id is not None:
             slots["handoff_id"] = self.handoff_id
+        if self.disclosed:
+            slots["disclosed"] = True
         return slots
 
     @property

@@ -26,8 +26,9 @@ class HandoffRepository(Repository):
         summary: str,
         customer_id: int | None = None,
         order_id: int | None = None,
+        at: datetime | None = None,
     ) -> Handoff:
-        """Open a handoff."""
+        """Open a handoff (dated ``at``, default now)."""
         handoff = Handoff(
             conversation_id=conversation_id,
             customer_id=customer_id,
@@ -35,7 +36,7 @@ class HandoffRepository(Repository):
             reason=reason[:300],
             summary=summary[:2000],
             status="open",
-            created_at=utcnow(),
+            created_at=at or utcnow(),
             attachments=[],
         )
         self._session.add(handoff)
@@ -125,6 +126,22 @@ class HandoffRepository(Repository):
         if status in ("resolved", "returned"):
             values["resolved_at"] = utcnow()
         await self._session.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
+
+    async def created_for_conversation_since(self, *, conversation_id: int, since: datetime) -> list[datetime]:
+        """When the conversation's handoffs opened since ``since`` were created (for the rate limit)."""
+        result = await self._session.execute(
+            select(Handoff.created_at).where(
+                Handoff.conversation_id == conversation_id, Handoff.created_at >= since
+            )
+        )
+        return [at for at in result.scalars() if at is not None]
+
+    async def for_order(self, *, order_id: int) -> list[Handoff]:
+        """The handoffs about this order (any status), oldest first."""
+        result = await self._session.execute(
+            select(Handoff).where(Handoff.order_id == order_id).order_by(Handoff.id)
+        )
+        return list(result.scalars())
 
     async def attach(self, *, handoff_id: int, attachment: dict[str, Any]) -> None:
         """Add a file the shopper sent to the handoff."""

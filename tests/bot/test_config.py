@@ -78,3 +78,39 @@ def test_public_url_set_explicitly_is_kept(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_default_public_url_is_the_default_listen_address() -> None:
     assert load_settings(host="127.0.0.1", port=8080).public_url == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("DOORSTEP_SUPPORT_HOURS", "weekdays 9-5", "is not like 'Mon-Fri 09:00-17:00'"),
+        ("DOORSTEP_SUPPORT_HOURS", "Mon-Fri 17:00-09:00", "ends before it starts"),
+        ("DOORSTEP_SUPPORT_HOURS", "Mon-Fry 09:00-17:00", "unknown day"),
+        ("DOORSTEP_SHOP_TIMEZONE", "Mars/Olympus", "is not an IANA time zone"),
+        ("DOORSTEP_SUPPORT_EMAIL", "support-at-shop", "is not an email address"),
+        ("DOORSTEP_SUPPORT_PHONE", "call us", "is not a phone number"),
+        ("DOORSTEP_DISCLOSURE_TEXT", "   ", "is empty"),
+    ],
+)
+def test_support_settings_name_the_setting(
+    name: str, value: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=rf"^{name} is invalid: .*{reason}") as raised:
+        load_settings()
+    assert "\n" not in str(raised.value)
+
+
+def test_support_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert defaults.support_hours == "Mon-Fri 09:00-17:00"
+    assert defaults.shop_timezone == "UTC"
+    assert defaults.support_email is None and defaults.support_phone is None
+    assert "automated assistant" in defaults.disclosure_text
+    monkeypatch.setenv("DOORSTEP_SUPPORT_HOURS", "mon-fri 08:00-20:00,  Sat 09:00-17:00")
+    monkeypatch.setenv("DOORSTEP_SHOP_TIMEZONE", "America/New_York")
+    monkeypatch.setenv("DOORSTEP_SUPPORT_PHONE", "+1 (555) 010-0100")
+    settings = load_settings()
+    assert settings.support_hours == "mon-fri 08:00-20:00, Sat 09:00-17:00"
+    assert settings.shop_timezone == "America/New_York"
+    assert settings.support_phone == "+1 (555) 010-0100"

@@ -28,6 +28,7 @@ from bot.nlu import Nlu
 from handlers.context import HandlerContext, Knowledge, OrderNeed, Outcome
 from handlers.messages import Attachment, IncomingMessage
 from handlers.registry import default_handlers
+from handlers.support import SupportDesk
 from storage.migrate import upgrade
 from storage.store import Store
 from tests.builders import order_line
@@ -377,6 +378,7 @@ class RecordingHooks:
     handoffs_created: list[int] = field(default_factory=list)
     during_handoff: list[tuple[int, str]] = field(default_factory=list)
     verified: list[tuple[str, str, int]] = field(default_factory=list)
+    handoffs_left: list[int] = field(default_factory=list)
 
     async def on_handoff_created(self, handoff_id: int) -> None:
         self.handoffs_created.append(handoff_id)
@@ -386,6 +388,9 @@ class RecordingHooks:
 
     async def on_identity_verified(self, channel: str, external_id: str, customer_id: int) -> None:
         self.verified.append((channel, external_id, customer_id))
+
+    async def on_handoff_left(self, handoff_id: int) -> None:
+        self.handoffs_left.append(handoff_id)
 
 
 class Harness:
@@ -397,6 +402,8 @@ class Harness:
         self.hooks = RecordingHooks()
         self.store = Store(url)
         self.link_verifier = link_verifier
+        #: the support desk the engine is told about (staffed, Mon-Fri 09:00-17:00 UTC by default)
+        self.support = SupportDesk()
         self.engine = self._new_engine()
         self._sent = 0
 
@@ -407,6 +414,7 @@ class Harness:
             knowledge=shared_knowledge(),
             clock=self.clock,
             link_verifier=self.link_verifier,
+            support=self.support,
         )
         engine.add_hooks(self.hooks)
         return engine
@@ -556,7 +564,10 @@ class RacingHandler:
                 row = await repos.conversations.by_id(conversation_id=ctx.conversation_id)
                 assert row is not None
                 await repos.conversations.save(
-                    conversation_id=ctx.conversation_id, expected_version=row.version, state="idle", slots={}
+                    conversation_id=ctx.conversation_id,
+                    expected_version=row.version,
+                    state="idle",
+                    slots=row.slots,
                 )
         return Outcome.say(f"hello #{self.calls}")
 

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import func, select
 
 from bot.engine.engine import EngineResult
+from handlers.support import SupportDesk, SupportHours
 from storage.models import (
     Case,
     ChannelIdentity,
@@ -31,7 +32,7 @@ from storage.models import (
 from tests.handlers.conversation_kit import CHANNEL, DEFAULT_USER, Harness
 
 STORIES_DIR = Path(__file__).parent / "stories"
-STORY_KEYS = {"name", "user", "verified_as", "steps", "rows", "notes"}
+STORY_KEYS = {"name", "user", "verified_as", "support", "steps", "rows", "notes"}
 STEP_KEYS = {"say", "press", "user", "message_id", "expect", "restart", "advance", "attach"}
 EXPECT_KEYS = {
     "intent",
@@ -131,6 +132,19 @@ async def _check_answer(
         assert await _state(kit, user) == expect["state"], shown
 
 
+def _support_desk(spec: dict[str, Any]) -> SupportDesk:
+    """The story's ``support`` mapping: staffed, hours, timezone, email, phone (defaults as SupportDesk)."""
+    assert set(spec) <= {"staffed", "hours", "timezone", "email", "phone"}, spec
+    desk = SupportDesk()
+    return SupportDesk(
+        hours=SupportHours.parse(spec["hours"]) if "hours" in spec else desk.hours,
+        timezone=spec.get("timezone", desk.timezone),
+        email=spec.get("email"),
+        phone=spec.get("phone"),
+        staffed=spec.get("staffed", True),
+    )
+
+
 NEW_ROW_TABLES = {"cases": Case, "handoffs": Handoff, "returns": ReturnRequest}
 
 
@@ -180,6 +194,8 @@ async def _check_rows(
                     assert needle.lower() in got["reason"].lower(), (name, got["reason"])
                 for needle in _as_list(want.get("summary_contains")):
                     assert needle.lower() in got["summary"].lower(), (name, got["summary"])
+                if "status" in want:
+                    assert got["status"] == want["status"], (name, got["status"])
                 if "order" in want:
                     assert number_of.get(got["order_id"]) == (
                         str(want["order"]) if want["order"] else None
@@ -256,6 +272,9 @@ async def test_story(story: dict[str, Any], harness: Harness) -> None:
     from handlers.messages import Attachment
 
     kit = harness
+    if "support" in story:
+        kit.support = _support_desk(story["support"])
+        await kit.restart()
     default_user = story.get("user", DEFAULT_USER)
     if "verified_as" in story:
         await kit.verify_as(story["verified_as"], default_user)

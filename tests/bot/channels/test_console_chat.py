@@ -84,5 +84,8 @@ def test_doorstep_chat_seeds_the_demo_shop_and_answers(tmp_path: Path) -> None:
     assert "seeded the demo shop: 200 orders" in done.stdout
     assert "[6] Talk to a person" in done.stdout
     assert "you pressed: Talk to a person" in done.stdout
-    assert "passed our conversation to the support team" in done.stdout
+    assert "bot> You're chatting with our automated assistant, not a person." in done.stdout
+    # the terminal has no staff channel behind it: the bot says so instead of promising a reply
+    assert "nobody from our support team can reply in this chat" in done.stdout
+    assert "passed our conversation" not in done.stdout
     assert done.stdout.rstrip().endswith("bye!")

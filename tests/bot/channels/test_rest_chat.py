@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.channels.rest import BadChatRequest, ChatRateLimiter, parse_chat_body
 from bot.clock import FakeClock
 from bot.engine.feature import ENGINE, SEARCH_INDEX, conversation_feature
+from handlers.support import DEFAULT_DISCLOSURE, with_disclosure
 from tests.bot.conftest import ClientFactory, test_settings
 from tests.handlers.conversation_kit import NOW, shop_template
 
@@ -32,12 +33,14 @@ async def test_a_conversation_over_http(make_client: ClientFactory, shop_url: st
     assert first.status == 200
     body = await first.json()
     assert body["intent"] == "order_status"
-    assert body["replies"][0]["text"].startswith("Thanks! To keep your order details safe")
+    # the first reply of the conversation says an automated assistant answers, and how to reach a person
+    assert body["replies"][0]["text"].startswith(with_disclosure("Thanks! To keep your order details safe"))
     assert body["replies"][0]["buttons"] == []
     assert isinstance(body["conversation_id"], str) and body["conversation_id"].isdigit()
     second = await client.post("/api/chat", json={"user_id": "web:abc", "text": "ann@example.com"})
     reply = (await second.json())["replies"][0]
     assert "Kettle Pro 200 (order #1001)" in reply["text"]
+    assert DEFAULT_DISCLOSURE not in reply["text"]
     assert reply["links"] == [
         {"title": "Track with UPS", "url": "https://track.example.test/1Z999AA10000001001"}
     ]

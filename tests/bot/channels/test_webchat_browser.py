@@ -58,8 +58,11 @@ async def test_order_status_flow_with_order_number_email_and_a_button(
     assert (await last_bot_text(page)).startswith("Assistant: " + GREETING)
 
     await say(page, "where is my order")
-    assert "What's your order number?" in await last_bot_text(page)
+    first_answer = await last_bot_text(page)
+    assert first_answer.startswith("Assistant: You're chatting with our automated assistant, not a person.")
+    assert "What's your order number?" in first_answer
     await say(page, "1001")
+    assert "automated assistant" not in await last_bot_text(page)
     assert "email address or phone number you used for order #1001" in await last_bot_text(page)
     await say(page, "ann@example.com")
     assert "Your Kettle Pro 200 (order #1001) is on its way." in await last_bot_text(page)

@@ -8,6 +8,7 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from bot.channels.senders import SENDERS
 from handlers.messages import Link, Reply
+from handlers.support import DEFAULT_DISCLOSURE, with_disclosure
 from tests.bot.channels.conftest import StartServer, WebChatServer
 
 ANN = "ann-visitor-0000000001"
@@ -51,6 +52,18 @@ async def test_a_message_gets_typing_then_the_reply_then_done(webchat_server: We
     assert ASKS_ORDER_NUMBER in reply["reply"]["text"]
     assert reply["reply"]["buttons"] == [] and reply["reply"]["links"] == []
     assert done == {"type": "done", "id": "m1", "duplicate": False}
+
+
+async def test_the_first_reply_says_an_automated_assistant_answers(webchat_server: WebChatServer) -> None:
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        await hello(ws)
+        first = await exchange(ws, {"type": "message", "id": "m1", "text": "where is my order"})
+        second = await exchange(ws, {"type": "message", "id": "m2", "text": "1001"})
+    assert first[1]["reply"]["text"] == with_disclosure(
+        "Let me look that up for you. What's your order number? You'll find it in your order confirmation "
+        "email (for example #1042)."
+    )
+    assert DEFAULT_DISCLOSURE not in second[1]["reply"]["text"]
 
 
 async def test_the_order_flow_ends_with_the_tracking_link(webchat_server: WebChatServer) -> None:

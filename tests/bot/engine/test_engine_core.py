@@ -10,6 +10,7 @@ from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
 from handlers.fallback import FallbackHandler
 from handlers.messages import IncomingMessage
 from handlers.registry import default_handlers
+from handlers.support import DEFAULT_DISCLOSURE
 from storage.models import TranscriptMessage
 from storage.store import Store
 from tests.handlers.conversation_kit import (
@@ -18,6 +19,7 @@ from tests.handlers.conversation_kit import (
     Harness,
     RacingHandler,
     engine_with,
+    payloads_of,
     shared_knowledge,
     shared_nlu,
     text_of,
@@ -99,11 +101,12 @@ async def test_handoff_quiet_mode_until_staff_resolve(harness: Harness) -> None:
     await harness.send("agent")
     assert len(harness.hooks.handoffs_created) == 1
     handoff_id = harness.hooks.handoffs_created[0]
-    quiet = await harness.send("where is my order 1001")
+    quiet = await harness.send("are you still there?")
     assert (
         text_of(quiet) == "Thanks, I've passed that on. A person from our support team will reply right here."
     )
-    assert harness.hooks.during_handoff == [(handoff_id, "where is my order 1001")]
+    assert payloads_of(quiet) == ["handoff:leave"]
+    assert harness.hooks.during_handoff == [(handoff_id, "are you still there?")]
     async with harness.store.transaction() as repos:
         await repos.handoffs.set_status(handoff_id=handoff_id, status="resolved", by="U1")
     back = await harness.send("where is my order 1001")
@@ -152,7 +155,7 @@ async def test_a_signed_link_verifies_the_chat(harness: Harness) -> None:
     harness.link_verifier = lambda token: ann.id if token == "good-token" else None
     await harness.restart()
     welcome = await harness.send("", link_token="good-token")
-    assert text_of(welcome).startswith("Thanks, Ann, you're all set")
+    assert text_of(welcome).startswith(f"{DEFAULT_DISCLOSURE}\n\nThanks, Ann, you're all set")
     assert harness.hooks.verified == [(CHANNEL, DEFAULT_USER, ann.id)]
     status = await harness.send("where is my order")
     assert "Which order do you mean?" in text_of(status)

@@ -49,4 +49,4 @@ async def test_a_signed_link_verifies_through_the_built_engine(sqlite_store: Sto
     engine = await build_engine(sqlite_store, settings, FakeClock(NOW))
     token = sign_link(customer.id, "s3cret-for-tests", NOW + timedelta(days=1))
     result = await engine.handle(IncomingMessage(channel="telegram", external_id="77", link_token=token))
-    assert result.replies[0].text.startswith("Thanks, Ann, you're all set")
+    assert result.replies[0].text.startswith(f"{settings.disclosure_text}\n\nThanks, Ann, you're all set")

@@ -12,6 +12,7 @@ from bot.channels.telegram.wording import (
 )
 from bot.engine.engine import LINK_BAD, LINK_OK
 from bot.links import sign_link
+from handlers.support import DEFAULT_DISCLOSURE, with_disclosure
 from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory, expected_delivery
 from tests.fakes.telegram import (
     make_callback_update,
@@ -100,7 +101,7 @@ async def test_deep_link_verifies_without_email(telegram_server: ServerFactory, 
     token = sign_link(customer_id, LINK_SECRET, datetime.now(UTC) + timedelta(days=1))
 
     await tg.send(make_start_update(ANN, token))
-    assert tg.texts(ANN) == [LINK_OK.format(name=", Ann"), OFFER_TEXT]
+    assert tg.texts(ANN) == [with_disclosure(LINK_OK.format(name=", Ann")), OFFER_TEXT]
     identity = await tg.identity(ANN)
     assert identity is not None and identity.verified and identity.customer_id == customer_id
 
@@ -115,7 +116,7 @@ async def test_tampered_deep_link_verifies_nothing(telegram_server: ServerFactor
     tampered = token[:5] + ("A" if token[5] != "A" else "B") + token[6:]
 
     await tg.send(make_start_update(ANN, tampered))
-    assert tg.texts(ANN) == [LINK_BAD]
+    assert tg.texts(ANN) == [with_disclosure(LINK_BAD)]
     identity = await tg.identity(ANN)
     assert identity is not None and not identity.verified and identity.customer_id is None
 
@@ -129,7 +130,7 @@ async def test_expired_deep_link_verifies_nothing(telegram_server: ServerFactory
     token = sign_link(customer_id, LINK_SECRET, datetime.now(UTC) - timedelta(minutes=1))
 
     await tg.send(make_start_update(ANN, token))
-    assert tg.texts(ANN) == [LINK_BAD]
+    assert tg.texts(ANN) == [with_disclosure(LINK_BAD)]
     identity = await tg.identity(ANN)
     assert identity is not None and not identity.verified
 
@@ -240,14 +241,40 @@ async def test_stop_then_start_turns_updates_off_and_on(telegram_server: ServerF
 
 @ONE_MODE
 async def test_help_and_agent_commands(telegram_server: ServerFactory, mode: str) -> None:
-    tg = await telegram_server(mode)
+    # Slack configured (not started here): a staff channel exists, so /agent opens a handoff
+    tg = await telegram_server(mode, slack_bot_token="xoxb-test", slack_signing_secret="s")
     await tg.send(make_text_update(ANN, "/help"))
-    assert tg.texts(ANN)[-1].startswith("Hi! I can track your order")
+    assert tg.texts(ANN)[-1].startswith(with_disclosure("Hi! I can track your order"))
     await tg.send(make_text_update(ANN, "/agent@doorstep_test_bot"))
     assert tg.texts(ANN)[-1].startswith("I've passed our conversation to the support team.")
+    assert DEFAULT_DISCLOSURE not in tg.texts(ANN)[-1]
     async with tg.store.transaction() as repos:
         handoffs = await repos.handoffs.list_open()
     assert len(handoffs) == 1
+
+
+@ONE_MODE
+async def test_disclosure_is_configurable_and_said_once(telegram_server: ServerFactory, mode: str) -> None:
+    tg = await telegram_server(mode, disclosure_text="I'm the shop's bot. Type agent for a human.")
+    await tg.send(make_text_update(ANN, "hello"))
+    await tg.send(make_text_update(ANN, "hello"))
+    first, second = tg.texts(ANN)
+    assert first.startswith("I'm the shop's bot. Type agent for a human.\n\nHi! I can track your order")
+    assert second.startswith("Hi! I can track your order")
+
+
+@ONE_MODE
+async def test_agent_without_a_staff_channel_says_how_to_reach_a_person(
+    telegram_server: ServerFactory, mode: str
+) -> None:
+    tg = await telegram_server(mode, support_email="help@shop.test")
+    await tg.send(make_text_update(ANN, "/agent"))
+    answer = tg.texts(ANN)[-1]
+    assert "nobody from our support team can reply in this chat" in answer
+    assert "please email help@shop.test" in answer
+    assert "passed our conversation" not in answer
+    async with tg.store.transaction() as repos:
+        assert await repos.handoffs.list_open() == []
 
 
 @ONE_MODE

@@ -99,7 +99,7 @@ async def test_photo_without_an_open_case_is_acknowledged(telegram_server: Serve
 
 @ONE_MODE
 async def test_photo_during_a_handoff_goes_to_the_handoff(telegram_server: ServerFactory, mode: str) -> None:
-    tg = await telegram_server(mode)
+    tg = await telegram_server(mode, slack_bot_token="xoxb-test", slack_signing_secret="s")
     await tg.send(make_text_update(ANN, "/agent"))
     await tg.send(make_photo_update(ANN, file_id="PHOTO-HANDOFF"))
 

@@ -10,12 +10,13 @@ from bot.channels.telegram.wording import OFFER_TEXT
 from bot.engine.engine import LINK_OK
 from bot.links import sign_link
 from handlers.messages import Button, Reply
+from handlers.support import with_disclosure
 from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory
 from tests.fakes.fixtures import FAKE_TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram, make_start_update, make_text_update
 
 ANN = 5001
-GREETING_START = "Hi! I can track your order"
+GREETING_START = with_disclosure("Hi! I can track your order")
 
 
 async def test_429_burst_loses_nothing_and_sends_nothing_twice(
@@ -118,6 +119,6 @@ async def test_default_pace_is_one_message_per_second_per_chat(
 
     await tg.send(make_start_update(ANN, token))
 
-    assert tg.texts(ANN) == [LINK_OK.format(name=", Ann"), OFFER_TEXT]
+    assert tg.texts(ANN) == [with_disclosure(LINK_OK.format(name=", Ann")), OFFER_TEXT]
     first, second = tg.fake.calls_to("sendMessage")
     assert second.at - first.at >= 0.95

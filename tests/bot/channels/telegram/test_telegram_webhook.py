@@ -15,6 +15,7 @@ from bot.channels.telegram.errors import TelegramChannelError
 from bot.channels.telegram.feature import telegram_feature
 from bot.channels.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
 from bot.engine.feature import conversation_feature
+from handlers.support import with_disclosure
 from tests.bot.channels.telegram.conftest import WEBHOOK_SECRET, ServerFactory, free_port, telegram_settings
 from tests.fakes.telegram import FakeTelegram, make_text_update
 
@@ -177,4 +178,4 @@ async def test_an_update_that_fails_is_refused_so_telegram_sends_it_again(
     for _ in range(2):  # Telegram's redelivery is answered, once
         response = await tg.client.post(WEBHOOK_PATH, json=update, headers=headers)
         assert response.status == 200
-    assert len(tg.texts(ANN)) == 1 and tg.texts(ANN)[0].startswith("Hi")
+    assert len(tg.texts(ANN)) == 1 and tg.texts(ANN)[0].startswith(with_disclosure("Hi"))
