@@ -75,6 +75,7 @@ class SetupHelpHandler:
         elif ctx.customer_id is not None and ctx.step != "product":
             bought = await _bought_needing_setup(ctx, ctx.customer_id)
             if len(bought) == 1:
+                ctx.data["names"] = {bought[0].sku: bought[0].name}
                 return answer(ctx, bought[0].sku)
             if bought:
                 return _which("Which one", bought, trouble)
@@ -162,7 +163,7 @@ def _which(lead: str, items: list[OrderItem], trouble: bool) -> Outcome:
     return Outcome(
         replies=[Reply(question, buttons=[Button(item.name, f"setup:{kind}:{item.sku}") for item in items])],
         await_step="product",
-        data={"trouble": trouble},
+        data={"trouble": trouble, "names": {item.sku: item.name for item in items}},
     )
 
 
@@ -174,4 +175,7 @@ def _item_name(ctx: HandlerContext, sku: str) -> str | None:
     for product in ctx.understanding.products:
         if product.sku == sku:
             return product.name
+    offered = ctx.data.get("names")
+    if isinstance(offered, dict) and isinstance(offered.get(sku), str):
+        return str(offered[sku])
     return None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.order_facts import has_shipped, lateness, unshipped_items
-from handlers.order_status import OrderStatusHandler, describe_order
+from handlers.order_status import OrderStatusHandler, describe_order, question_focus
 from tests.handlers.conversation_kit import TODAY, Harness, handler_context
 
 
@@ -76,3 +78,35 @@ async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> Non
     assert outcome.replies[0].text == (
         "Your ErgoSeat Office Chair (order #1010) is out for delivery today. UPS tracking number: 1Z999AA10000001010."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "focus"),
+    [
+        ("when will it arrive?", "eta"),
+        ("when does it get here", "eta"),
+        ("how many more days?", "eta"),
+        ("which carrier?", "carrier"),
+        ("who is delivering it", "carrier"),
+        ("tracking number?", "tracking"),
+        ("what's the tracking code", "tracking"),
+        ("where is it now?", "location"),
+        ("where exactly is my parcel", "location"),
+        ("where is my order", None),
+        ("thanks", None),
+    ],
+)
+def test_question_focus(text: str, focus: str | None) -> None:
+    assert question_focus(text) == focus
+
+
+async def test_follow_up_answers_only_after_a_status_answer(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(
+            harness, repos, order_number="1001", verified_as="ann@example.com", text="which carrier?"
+        )
+        first = await OrderStatusHandler().handle(ctx)
+        ctx.last_intent = "order_status"
+        again = await OrderStatusHandler().handle(ctx)
+    assert first.replies[0].text.startswith("Your Kettle Pro 200 (order #1001) is on its way.")
+    assert again.replies[0].text == "Your Kettle Pro 200 is travelling with UPS."

@@ -1,0 +1,63 @@
+"""Telling a symptom from a setup question, and the section of a troubleshooting article that fits."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.troubleshooting import best_section, describes_symptom, sections
+from tests.handlers.conversation_kit import shared_knowledge
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the descale light is on",
+        "my router won't connect to wifi",
+        "it makes a weird smell",
+        "my kettle doesn't switch on",
+        "the speaker keeps dropping out",
+        "error E1 on the display",
+        "the vacuum is not charging",
+    ],
+)
+def test_symptoms(text: str) -> None:
+    assert describes_symptom(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["how do I set up my router", "how do I install the thermostat", "help me set it up", ""]
+)
+def test_setup_questions_are_no_symptoms(text: str) -> None:
+    assert not describes_symptom(text)
+
+
+def _article(sku: str):  # type: ignore[no-untyped-def]
+    return shared_knowledge().base.for_product(sku, kind="troubleshooting")[0]
+
+
+def test_sections_follow_the_headings() -> None:
+    headings = [s.heading for s in sections(_article("KT-200"))]
+    assert headings[:3] == [
+        "The kettle does not switch on",
+        "The display shows E1",
+        "It switches off before the water boils",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sku", "name", "symptom", "heading"),
+    [
+        ("RT-600", "MeshLink Wi-Fi 6 Router", "my router won't connect to wifi", "A device will not connect"),
+        (
+            "ES-900",
+            "Barista Pro Espresso Machine",
+            "the descale light is on",
+            "How to descale the espresso machine",
+        ),
+        ("KT-200", "Kettle Pro 200", "my kettle doesn't switch on", "The kettle does not switch on"),
+        ("KT-200", "Kettle Pro 200", "it makes a weird smell", None),
+    ],
+)
+def test_best_section(sku: str, name: str, symptom: str, heading: str | None) -> None:
+    found = best_section(_article(sku), symptom, name)
+    assert (found.heading if found else None) == heading
