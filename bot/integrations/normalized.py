@@ -91,7 +91,8 @@ def check_event_time(event: NormalizedEvent, now: datetime) -> None:
     if at > now + MAX_AHEAD:
         hours = int(MAX_AHEAD.total_seconds() // 3600)
         raise PayloadError(
-            f"event {event.event_id}: occurred_at {_iso(at)} is more than {hours} hours ahead of the server clock"
+            f"event {event.event_id}: occurred_at {_iso(at)} is more than {hours} hours ahead"
+            " of the server clock"
         )
     if at < EARLIEST:
         raise PayloadError(f"event {event.event_id}: occurred_at {_iso(at)} is before {EARLIEST.date()}")

@@ -494,7 +494,10 @@ async def _shipment_event(
         event_id=event.event_id,
     )
     moved = before is None or after is None or after.status != before.status or after.eta != before.eta
-    if not moved and reason == "shipment updated":
+    # a scan repeating the status, date and place changes nothing (it only refreshes the time)
+    same_place = before is not None and after is not None and after.last_location == before.last_location
+    noop = same_place and not moved
+    if noop and reason == "shipment updated":
         reason = f"{SAME_STATUS_REASON}: {before.status.value}"  # type: ignore[union-attr]
     if not moved and not _needs_order(event):
         # a scan that changes neither status nor date proposes nothing: skip loading the order
@@ -504,7 +507,7 @@ async def _shipment_event(
             reason=reason,
             order_id=order_id,
             shipment_id=shipment_id,
-            changed=False,
+            changed=not noop,
         ), known
     details = await _details(repos, order_id)
     if after is None:
@@ -514,7 +517,7 @@ async def _shipment_event(
         await _open_case(repos, details, after.status, shipment.tracking_number)
     proposals = shipment_proposals(details, before, after, config, now) if moved else []
     outcome = _applied(details, reason, proposals, shipment_id=shipment_id)
-    outcome.changed = moved
+    outcome.changed = not noop
     return outcome, known
 
 

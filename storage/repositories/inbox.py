@@ -52,6 +52,12 @@ _RECORD_MANY_SQLITE = (
     " VALUES {values} ON CONFLICT (source, external_id) DO NOTHING RETURNING source, external_id"
 )
 
+#: :meth:`InboxRepository.note_outcome` and :meth:`InboxRepository.note_duplicate` as SQLite text
+_NOTE_OUTCOME_SQLITE = "UPDATE inbox SET outcome = ? WHERE source = ? AND external_id = ?"
+_NOTE_DUPLICATE_SQLITE = (
+    "UPDATE inbox SET duplicates = duplicates + 1, last_duplicate_at = ? WHERE source = ? AND external_id = ?"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class NewInboxEntry:
@@ -155,6 +161,10 @@ class InboxRepository(Repository):
 
     async def note_outcome(self, *, source: str, external_id: str, outcome: str) -> None:
         """Keep why a recorded event changed nothing (shown in the order's timeline)."""
+        driver = await self.flushed_sqlite_driver()
+        if driver is not None:
+            await execute_sqlite(driver, _NOTE_OUTCOME_SQLITE, (outcome[:200], source, external_id))
+            return
         await self._session.execute(
             update(InboxEntry)
             .where(InboxEntry.source == source, InboxEntry.external_id == external_id)
@@ -163,6 +173,10 @@ class InboxRepository(Repository):
 
     async def note_duplicate(self, *, source: str, external_id: str, at: datetime) -> None:
         """Count one more arrival of an already recorded (source, external id)."""
+        driver = await self.flushed_sqlite_driver()
+        if driver is not None:
+            await execute_sqlite(driver, _NOTE_DUPLICATE_SQLITE, (sqlite_value(at), source, external_id))
+            return
         await self._session.execute(
             update(InboxEntry)
             .where(InboxEntry.source == source, InboxEntry.external_id == external_id)

@@ -132,19 +132,23 @@ async def test_events_that_change_nothing_are_listed_with_their_reason(
     await shop.ingest(order_created("e1", T0), shipped("e2", T0))
     later = T0 + timedelta(hours=5)
     shop.clock.set(later)
-    await shop.ingest(scan("e3", later, "out_for_delivery"))
+    await shop.ingest(scan("e3", later, "out_for_delivery", location="Boston, MA"))
     [older] = await shop.ingest(scan("e4", T0 + timedelta(hours=1), "in_transit"))
     [same] = await shop.ingest(
         scan("e5", later + timedelta(minutes=5), "out_for_delivery", location="Boston, MA")
+    )
+    [moved_on] = await shop.ingest(
+        scan("e7", later + timedelta(minutes=7), "out_for_delivery", location="Boston, MA 02118")
     )
     [glitch] = await shop.ingest(scan("e6", later + timedelta(minutes=9), "pre_transit"))
     shop.clock.set(later + timedelta(minutes=30))
     [again, _] = await shop.ingest(
         scan("e3", later, "out_for_delivery"), scan("e3", later, "out_for_delivery")
     )
-    assert [r.reason for r in (older, same, glitch, again)] == [
+    assert [r.reason for r in (older, same, moved_on, glitch, again)] == [
         "older than the current state: kept out_for_delivery",
         "same status: out_for_delivery",
+        "shipment updated",  # a new place is news, though the status is the same
         "pre_transit may not follow out_for_delivery: kept",
         "duplicate",
     ]
@@ -158,6 +162,7 @@ async def test_events_that_change_nothing_are_listed_with_their_reason(
         "shipment.updated in_transit from api (e4): no change, older than the current state: kept out_for_delivery",
         "shipment.updated out_for_delivery from api (e3)",
         "shipment.updated out_for_delivery from api (e5): no change, same status: out_for_delivery",
+        "shipment.updated out_for_delivery from api (e7)",
         "shipment.updated pre_transit from api (e6): no change, pre_transit may not follow out_for_delivery: kept",
         "shipment.updated out_for_delivery from api (e3): received again (2 times), no change, duplicate",
     ]
@@ -177,6 +182,7 @@ async def test_events_that_change_nothing_are_listed_with_their_reason(
         "older than the current state: kept out_for_delivery",
         None,
         "same status: out_for_delivery",
+        None,
         "pre_transit may not follow out_for_delivery: kept",
         "duplicate",
     ]
