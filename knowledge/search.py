@@ -16,6 +16,7 @@ prefers troubleshooting articles and setup wording setup articles, and a product
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -58,9 +59,15 @@ class SearchConfig:
     named_product_boost: float = 1.0
     #: ... and articles about other products (factor below 1)
     other_product_factor: float = 0.6
+    #: extra weight of words in section headings (on top of counting once as body text)
+    heading_weight: float = 0.0
+    #: whether concepts in section headings count (with ``heading_weight``)
+    heading_concepts: bool = False
     #: how much a concept found in the body counts (title and tags count with their field weights)
     concept_body_weight: float = 0.0
 
+
+_HEADING_LINE_RE = re.compile(r"^ {0,3}#{2,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 #: query concepts found in more than this share of the articles (and in PACK_MIN_DF or more) are left out
 MAX_CONCEPT_SHARE = 0.1
@@ -150,7 +157,9 @@ class SearchIndex:
             if config.concept_body_weight:
                 for term, count in concepts.concept_counts((body,)).items():
                     weighted[term] = config.concept_body_weight * count
+            headings = _HEADING_LINE_RE.findall(body)
             for weight, text, parts in (
+                (config.heading_weight, " ".join(headings), headings if config.heading_concepts else ()),
                 (config.title_weight, article.title, (article.title,)),
                 (config.tags_weight, " ".join(article.tags), (*article.tags, *article.categories)),
                 (config.products_weight, " ".join(article.products), ()),
