@@ -1,4 +1,10 @@
-"""Typed, path-aware reading of untrusted JSON webhook bodies.
+"""Typed, path-aware reading of untrusted JSON bodies: the one JSON decoder of every endpoint.
+
+Every HTTP endpoint and the web chat WebSocket decode JSON here, with the same limits: UTF-8
+text, no ``NaN``/``Infinity``, nesting at most :data:`MAX_DEPTH` deep, integers that fit in 64
+bits, finite decimals, and no lone surrogates (half of a UTF-16 pair, which UTF-8 cannot store
+or send). Chat channels ask for lone surrogates to be replaced with U+FFFD so that a message with
+a broken emoji is still answered; everything else refuses them.
 
 Every surprise (bad UTF-8, bad JSON, wrong type, missing field, unreadable date) becomes a
 :class:`PayloadError` whose reason names the JSON path, e.g. ``result.tracking_code: expected a
@@ -8,16 +14,34 @@ string, got number``. Reasons never quote the offending value, so they cannot le
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, date, datetime
+from typing import Literal
 
 from bot.integrations.errors import PayloadError
 
 #: bodies above this size are refused before decoding
 MAX_BODY_BYTES = 5 * 1024 * 1024
+#: objects and arrays nested deeper than this are refused
+MAX_DEPTH = 64
+#: integers with more digits than this are refused (ids and amounts need far fewer; parsing
+#: and printing huge integers costs time, and Python refuses more than 4,300 digits outright)
+MAX_INT_DIGITS = 32
+_INT_LIMIT = 10**MAX_INT_DIGITS
+#: what to do with a lone surrogate in a string: refuse the body, or replace it with U+FFFD
+#: (NUL, which PostgreSQL cannot store, is treated the same way)
+SurrogatePolicy = Literal["refuse", "replace"]
+REPLACEMENT_CHARACTER = "\ufffd"
 
-#: a JSON escape in U+D800..U+DFFF: maybe half of a surrogate pair, which UTF-8 cannot store
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+#: a JSON escape in U+D800..U+DFFF (maybe half of a surrogate pair, which UTF-8 cannot store)
+#: or of NUL (which PostgreSQL text cannot store)
+_BAD_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+#: a run of digits long enough to be an integer beyond the limit (or only a long string of digits)
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_INT_DIGITS + 1}}}")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_OUT_OF_RANGE = "malformed JSON: a number is out of range"
+_TOO_DEEP = "JSON nested too deeply"
 
 _JSON_TYPE_NAMES: dict[type, str] = {
     dict: "object",
@@ -38,7 +62,14 @@ def _refuse_constant(name: str) -> object:
     raise PayloadError(f"malformed JSON: {name} is not a JSON number")
 
 
-def decode_json(body: bytes) -> object:
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e999 reads as infinity, which JSON cannot carry back out
+        raise PayloadError(_OUT_OF_RANGE)
+    return value
+
+
+def decode_json(body: bytes, *, surrogates: SurrogatePolicy = "refuse") -> object:
     """Decode a raw body into JSON values; any failure is a :class:`PayloadError`."""
     if not isinstance(body, bytes | bytearray):
         raise PayloadError("body must be bytes")
@@ -50,27 +81,75 @@ def decode_json(body: bytes) -> object:
         text = bytes(body).decode("utf-8")
     except UnicodeDecodeError:
         raise PayloadError("body is not UTF-8 text") from None
+    return decode_json_text(text, surrogates=surrogates)
+
+
+def decode_json_text(text: str, *, surrogates: SurrogatePolicy = "refuse") -> object:
+    """Decode JSON already read as text (a WebSocket text frame) with the limits of :func:`decode_json`."""
+    if not text.strip():
+        raise PayloadError("empty body")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
-        raise PayloadError("JSON nested too deeply") from None
-    except ValueError:  # e.g. an integer literal longer than Python's digit limit
-        raise PayloadError("malformed JSON: a number is out of range") from None
-    if _SURROGATE_ESCAPE.search(text):
-        _refuse_lone_surrogates(value)
+        raise PayloadError(_TOO_DEEP) from None
+    except ValueError:  # an integer literal longer than Python's digit limit
+        raise PayloadError(_OUT_OF_RANGE) from None
+    deep = text.count("[") + text.count("{") > MAX_DEPTH
+    unstorable = _BAD_ESCAPE.search(text) is not None
+    if deep or unstorable or _LONG_DIGITS.search(text) is not None:
+        return _checked(value, surrogates if unstorable else None)
     return value
 
 
-def _refuse_lone_surrogates(value: object) -> None:
-    """Refuse strings holding half a surrogate pair: they cannot be stored or sent as UTF-8."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise PayloadError("body holds an invalid \\u escape (lone surrogate)") from None
-    except RecursionError:
-        raise PayloadError("JSON nested too deeply") from None
+def _clean(text: str, surrogates: SurrogatePolicy | None) -> str:
+    """``text`` without lone surrogates and NUL (replaced with U+FFFD, or refused)."""
+    if surrogates is None or _UNSTORABLE.search(text) is None:
+        return text
+    if surrogates == "replace":
+        return _UNSTORABLE.sub(REPLACEMENT_CHARACTER, text)
+    if "\x00" in text:
+        raise PayloadError("body holds a NUL character (\\u0000)")
+    raise PayloadError("body holds an invalid \\u escape (lone surrogate)")
+
+
+def _checked(value: object, surrogates: SurrogatePolicy | None) -> object:
+    """Walk ``value`` without recursion: depth, integer range and lone surrogates (replaced in place)."""
+    if isinstance(value, str):
+        return _clean(value, surrogates)
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise PayloadError(_TOO_DEEP)
+        if isinstance(item, list):
+            for index, child in enumerate(item):
+                if isinstance(child, str):
+                    item[index] = _clean(child, surrogates)
+                elif isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+                else:
+                    _check_number(child)
+        elif isinstance(item, dict):
+            for key, child in list(item.items()):
+                if isinstance(child, str):
+                    child = item[key] = _clean(child, surrogates)
+                elif isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+                else:
+                    _check_number(child)
+                cleaned = _clean(key, surrogates)
+                if cleaned != key:
+                    del item[key]
+                    item[cleaned] = child
+    _check_number(value)
+    return value
+
+
+def _check_number(value: object) -> None:
+    if isinstance(value, int) and not -_INT_LIMIT < value < _INT_LIMIT:
+        raise PayloadError(_OUT_OF_RANGE)
 
 
 def load_object(body: bytes) -> JsonObject:

@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from bot.integrations import PayloadError
-from bot.integrations.jsonread import MAX_BODY_BYTES, JsonObject, decode_json, load_object
+from bot.integrations.jsonread import (
+    MAX_BODY_BYTES,
+    MAX_DEPTH,
+    JsonObject,
+    decode_json,
+    decode_json_text,
+    load_object,
+)
 
 
 @pytest.mark.parametrize(
@@ -24,6 +31,14 @@ from bot.integrations.jsonread import MAX_BODY_BYTES, JsonObject, decode_json, l
         (b"1" * 5000, "malformed JSON: a number is out of range"),
         (b"Infinity", "malformed JSON: Infinity is not a JSON number"),
         (b'{"a": "\\ud800"}', "body holds an invalid \\u escape (lone surrogate)"),
+        (b'["ok", {"k\\udc00": 1}]', "body holds an invalid \\u escape (lone surrogate)"),
+        (b'{"a": "x\\u0000y"}', "body holds a NUL character (\\u0000)"),
+        (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "JSON nested too deeply"),
+        (b'{"a": ' * 900 + b"1" + b"}" * 900, "JSON nested too deeply"),
+        (b'{"n": ' + b"9" * 33 + b"}", "malformed JSON: a number is out of range"),
+        (b'{"n": -' + b"9" * 33 + b"}", "malformed JSON: a number is out of range"),
+        (b'{"n": 1e999}', "malformed JSON: a number is out of range"),
+        (b" \r\n ", "empty body"),
     ],
 )
 def test_decode_refusals(body: bytes, reason: str) -> None:
@@ -34,6 +49,37 @@ def test_decode_refusals(body: bytes, reason: str) -> None:
 
 def test_valid_surrogate_pair_is_fine() -> None:
     assert decode_json(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+
+
+def test_limits_are_inclusive() -> None:
+    nested: object = decode_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH)
+    for _ in range(MAX_DEPTH - 1):
+        assert isinstance(nested, list)
+        nested = nested[0]
+    assert nested == []
+    assert decode_json(b'{"n": ' + b"9" * 32 + b', "s": "' + b"9" * 5000 + b'"}')["n"] == 10**32 - 1
+
+
+def test_chat_channels_get_lone_surrogates_and_nul_replaced() -> None:
+    body = b'{"text": "hi \\ud83d!", "na\\udc00me": ["\\u0000", "\\ud83d\\ude00"]}'
+    assert decode_json(body, surrogates="replace") == {
+        "text": "hi \ufffd!",
+        "na\ufffdme": ["\ufffd", "\U0001f600"],
+    }
+    assert decode_json_text('"\\udfff"', surrogates="replace") == "\ufffd"
+    with pytest.raises(PayloadError, match="lone surrogate"):
+        decode_json_text('["\\udfff"]')
+
+
+def test_text_decoding_has_the_same_limits() -> None:
+    for text, reason in [
+        ("[" * 20_000 + "]" * 20_000, "JSON nested too deeply"),
+        ("[" + "1" * 5000 + "]", "malformed JSON: a number is out of range"),
+        ("", "empty body"),
+    ]:
+        with pytest.raises(PayloadError) as caught:
+            decode_json_text(text)
+        assert caught.value.reason == reason
 
 
 def test_str_body_is_refused() -> None:
