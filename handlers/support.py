@@ -19,14 +19,15 @@ _LONG_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satu
 ALWAYS = "24/7"
 #: the first reply of every conversation starts with this (EU AI Act art. 50); DOORSTEP_DISCLOSURE_TEXT
 DEFAULT_DISCLOSURE = (
-    "You're chatting with our automated assistant, not a person. "
-    "To reach a person at any time, type “agent”."
+    "You're chatting with our automated assistant, not a person. To reach a person at any time, type “agent”."
 )
 
 
 def with_disclosure(text: str, disclosure: str = DEFAULT_DISCLOSURE) -> str:
     """The first reply of a conversation: the disclosure, a blank line, then the reply."""
     return f"{disclosure}\n\n{text}"
+
+
 _GROUP = re.compile(
     r"^(?P<first>[A-Za-z]{3})(?:\s*-\s*(?P<last>[A-Za-z]{3}))?\s+"
     r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$"

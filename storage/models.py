@@ -300,12 +300,21 @@ class NotificationPreference(SQLModel, table=True):
 
 
 class VerificationAttempt(SQLModel, table=True):
-    """A failed identity verification, counted for the lock-out."""
+    """A failed identity verification, counted for the lock-outs (per identity and per order).
+
+    ``channel`` and ``external_id`` are the identity as normalised for counting (case, spaces and
+    invisible characters folded; one namespace for a web chat visitor); ``order_key`` is the order
+    number (or the typed number when it matches no order) the attempt was about.
+    """
 
     __tablename__ = "verification_attempts"
-    __table_args__ = (Index("ix_verification_identity_at", "channel", "external_id", "at"),)
+    __table_args__ = (
+        Index("ix_verification_identity_at", "channel", "external_id", "at"),
+        Index("ix_verification_order_at", "order_key", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=20)
     external_id: str = Field(max_length=128)
+    order_key: str | None = Field(default=None, max_length=110)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

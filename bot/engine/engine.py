@@ -69,7 +69,9 @@ STILL_WAITING = (
     "Your request for a person is still open: they'll reply right here. "
     "If you no longer need them, press “Back to the bot”."
 )
-LEFT_HANDOFF = "OK, I've withdrawn your request for a person: you're back with the assistant. What can I do for you?"
+LEFT_HANDOFF = (
+    "OK, I've withdrawn your request for a person: you're back with the assistant. What can I do for you?"
+)
 NOT_IN_HANDOFF = "You're already chatting with the assistant. What can I do for you?"
 LINK_OK = "Thanks{name}, you're all set: I can now answer questions about your orders. What can I do for you?"
 LINK_BAD = (

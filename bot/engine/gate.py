@@ -9,10 +9,19 @@ says why and keeps a :class:`PendingOrder` on the conversation, so the next mess
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.engine.state import PendingOrder
 from bot.engine.turn import Turn
-from bot.engine.verification import contact_matches, locked_out, record_failure
+from bot.engine.verification import (
+    AttemptBudget,
+    attempts_left,
+    contact_matches,
+    offered_contacts,
+    order_key,
+    record_failures,
+    retry_words,
+)
 from handlers.messages import Button, Reply
 from handlers.order_facts import is_open, item_names
 from handlers.wording import HUMAN_BUTTON, status_words
@@ -53,8 +62,8 @@ MISMATCH = (
     "or I can get a person to help."
 )
 LOCKED = (
-    "For your security, I've paused order look-ups in this chat after too many unsuccessful attempts. "
-    "Please try again in an hour, or I can get a person to help you now."
+    "For your security, I've paused order look-ups for now after too many unsuccessful attempts. "
+    "Please try again {when}, or I can get a person to help you now."
 )
 PICK_ORDER = "Which order do you mean?"
 PICK_OTHER = "Which of your other orders do you mean?"
@@ -72,6 +81,19 @@ def number_variants(number: str) -> list[str]:
         if candidate and candidate not in out:
             out.append(candidate)
     return out
+
+
+def _locked_text(budget: AttemptBudget, now: datetime) -> str:
+    return LOCKED.format(when=retry_words(budget, now))
+
+
+def _order_key(details: OrderDetails | None, candidate: str) -> str:
+    """What failures on this look-up are counted under: the order found, else what was typed."""
+    if details is not None:
+        return order_key(details.number)
+    if candidate.startswith(TRACKING_PREFIX):
+        return TRACKING_PREFIX + order_key(candidate.removeprefix(TRACKING_PREFIX))
+    return order_key(candidate)
 
 
 def _what(candidate: str) -> str:
@@ -122,11 +144,20 @@ class OrderGate:
             else:
                 return await self._pick_own(turn, pending, customer_id)
 
+        # from here the shopper has to prove who they are: a paused chat or order gets the lock-out answer
+        budget = await self._attempts_left(turn, None)
+        if budget.locked:
+            return self._locked(turn, budget)
         if not candidates:
             return self._ask_number(turn, pending)
+        details = await self._find(turn, candidates)
+        key = _order_key(details, candidates[0])
+        budget = await self._attempts_left(turn, key)
+        if budget.locked:
+            return self._locked(turn, budget)
         if not understanding.has_contact:
             return self._ask_contact(turn, pending, candidates[0])
-        return await self._check(turn, pending, candidates)
+        return await self._check(turn, pending, candidates, details, key, budget)
 
     # ------------------------------------------------------------------ steps
     async def _pick_own(self, turn: Turn, pending: PendingOrder, customer_id: int) -> OrderDetails | None:
@@ -211,37 +242,62 @@ class OrderGate:
         turn.say(Reply(ASK_CONTACT.format(what=_what(number))))
         return None
 
-    async def _check(self, turn: Turn, pending: PendingOrder, candidates: list[str]) -> OrderDetails | None:
+    async def _check(
+        self,
+        turn: Turn,
+        pending: PendingOrder,
+        candidates: list[str],
+        details: OrderDetails | None,
+        key: str,
+        budget: AttemptBudget,
+    ) -> OrderDetails | None:
+        """Match the offered contacts; every contact is one attempt, and more than are left checks none."""
         repos, message, now = turn.repos, turn.message, turn.now
-        if await locked_out(repos, channel=message.channel, external_id=message.external_id, now=now):
-            turn.state.pending = None
-            turn.say(Reply(LOCKED, buttons=[HUMAN_BUTTON]))
-            return None
-        details = await self._find(turn, candidates)
         understanding = turn.understanding
-        if details is not None and contact_matches(
-            details.customer, understanding.emails, understanding.phones
+        offered = len(offered_contacts(understanding.emails, understanding.phones))
+        if (
+            offered <= budget.left
+            and details is not None
+            and contact_matches(details.customer, understanding.emails, understanding.phones)
         ):
             customer_id = int(details.customer.id or 0)
             await repos.identities.link(identity_id=turn.identity.id, customer_id=customer_id, at=now)
-            await repos.verification.clear(channel=message.channel, external_id=message.external_id)
             turn.identity.customer_id = customer_id
             turn.identity.customer_name = details.customer.name
             turn.identity.verified = True
             turn.events.verified.append((message.channel, message.external_id, customer_id))
             return self._select(turn, details)
-        now_locked = await record_failure(
-            repos, channel=message.channel, external_id=message.external_id, now=now
+        after = await record_failures(
+            repos,
+            channel=message.channel,
+            external_id=message.external_id,
+            order=key,
+            count=min(offered, budget.left),
+            now=now,
         )
-        if now_locked:
+        if after.locked:
             turn.state.pending = None
-            turn.say(Reply(f"{MISMATCH}\n\n{LOCKED}", buttons=[HUMAN_BUTTON]))
+            turn.say(Reply(f"{MISMATCH}\n\n{_locked_text(after, now)}", buttons=[HUMAN_BUTTON]))
             return None
         pending.step = "contact"
         pending.order_number = candidates[0]
         pending.tries = 0
         turn.state.pending = pending
         turn.say(Reply(MISMATCH, buttons=[HUMAN_BUTTON]))
+        return None
+
+    @staticmethod
+    async def _attempts_left(turn: Turn, key: str | None) -> AttemptBudget:
+        message = turn.message
+        return await attempts_left(
+            turn.repos, channel=message.channel, external_id=message.external_id, order=key, now=turn.now
+        )
+
+    @staticmethod
+    def _locked(turn: Turn, budget: AttemptBudget) -> None:
+        """The lock-out answer: paused, when to retry, a person; the pending question is dropped."""
+        turn.state.pending = None
+        turn.say(Reply(_locked_text(budget, turn.now), buttons=[HUMAN_BUTTON]))
         return None
 
     # ------------------------------------------------------------------ lookups

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
 from storage.bulk import sqlite_value
 from storage.models import NotificationPreference, VerificationAttempt, utcnow
-from storage.repositories.base import Repository, execute_sqlite, fetch_one_sqlite
+from storage.repositories.base import Repository, execute_sqlite, fetch_all_sqlite, fetch_one_sqlite
 from storage.repositories.snapshots import PreferenceRow, rows_in
 
 
@@ -86,23 +87,51 @@ class PreferenceRepository(Repository):
 
 
 #: the verification statements as SQLite text, run on the driver connection (the p99 tail)
-_RECORD_FAILURE_SQLITE = "INSERT INTO verification_attempts (channel, external_id, at) VALUES (?, ?, ?)"
+_RECORD_FAILURE_SQLITE = (
+    "INSERT INTO verification_attempts (channel, external_id, order_key, at) VALUES (?, ?, ?, ?)"
+)
 _FAILURES_SQLITE = (
     "SELECT count(*) FROM verification_attempts WHERE channel = ? AND external_id = ? AND at >= ?"
 )
+_IDENTITY_TIMES_SQLITE = (
+    "SELECT at FROM verification_attempts WHERE channel = ? AND external_id = ? AND at >= ? ORDER BY at"
+)
+_ORDER_TIMES_SQLITE = "SELECT at FROM verification_attempts WHERE order_key = ? AND at >= ? ORDER BY at"
 _CLEAR_SQLITE = "DELETE FROM verification_attempts WHERE channel = ? AND external_id = ?"
 
 
-class VerificationRepository(Repository):
-    """Failed verification attempts per chat identity (for the lock-out)."""
+def _utc(value: Any) -> datetime:
+    """A timestamp read straight from SQLite (naive ISO text in UTC) or from the ORM."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-    async def record_failure(self, *, channel: str, external_id: str, at: datetime) -> None:
-        """Count one failed attempt."""
+
+class VerificationRepository(Repository):
+    """Failed verification attempts, per chat identity and per order number (for the lock-outs).
+
+    Callers pass identities and order numbers already normalised (``bot.engine.verification``);
+    each row is one failed attempt of one identity, about one order key.
+    """
+
+    async def record_failure(
+        self, *, channel: str, external_id: str, at: datetime, order_key: str | None = None, count: int = 1
+    ) -> None:
+        """Count ``count`` failed attempts of the identity about ``order_key``."""
+        rows = [(channel, external_id, order_key, sqlite_value(at))] * count
+        if not rows:
+            return
         driver = await self.sqlite_driver()
         if driver is not None:
-            await execute_sqlite(driver, _RECORD_FAILURE_SQLITE, (channel, external_id, sqlite_value(at)))
+            for row in rows:
+                await execute_sqlite(driver, _RECORD_FAILURE_SQLITE, row)
             return
-        self._session.add(VerificationAttempt(channel=channel, external_id=external_id, at=at))
+        self._session.add_all(
+            [
+                VerificationAttempt(channel=channel, external_id=external_id, order_key=order_key, at=at)
+                for _ in range(count)
+            ]
+        )
         await self._session.flush()
 
     async def failures_since(self, *, channel: str, external_id: str, since: datetime) -> int:
@@ -124,8 +153,42 @@ class VerificationRepository(Repository):
         )
         return int(result.scalar_one())
 
+    async def identity_failure_times(
+        self, *, channel: str, external_id: str, since: datetime
+    ) -> list[datetime]:
+        """When this identity failed since ``since``, oldest first."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            rows = await fetch_all_sqlite(
+                driver, _IDENTITY_TIMES_SQLITE, (channel, external_id, sqlite_value(since))
+            )
+            return [_utc(row[0]) for row in rows]
+        result = await self._session.execute(
+            select(VerificationAttempt.at)
+            .where(
+                VerificationAttempt.channel == channel,
+                VerificationAttempt.external_id == external_id,
+                VerificationAttempt.at >= since,
+            )
+            .order_by(VerificationAttempt.at)
+        )
+        return [_utc(at) for at in result.scalars()]
+
+    async def order_failure_times(self, *, order_key: str, since: datetime) -> list[datetime]:
+        """When anyone failed to verify for this order key since ``since``, oldest first."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            rows = await fetch_all_sqlite(driver, _ORDER_TIMES_SQLITE, (order_key, sqlite_value(since)))
+            return [_utc(row[0]) for row in rows]
+        result = await self._session.execute(
+            select(VerificationAttempt.at)
+            .where(VerificationAttempt.order_key == order_key, VerificationAttempt.at >= since)
+            .order_by(VerificationAttempt.at)
+        )
+        return [_utc(at) for at in result.scalars()]
+
     async def clear(self, *, channel: str, external_id: str) -> None:
-        """Forget failures after a successful verification."""
+        """Forget an identity's failures (an operator's decision; a successful verification keeps them)."""
         driver = await self.sqlite_driver()
         if driver is not None:
             await execute_sqlite(driver, _CLEAR_SQLITE, (channel, external_id))

@@ -158,3 +158,26 @@ async def test_verification_failures_are_counted_per_identity(store: Store) -> N
             channel="web", external_id="web:x", since=NOW - timedelta(hours=1)
         )
     assert recent == 2
+
+
+async def test_verification_failures_are_counted_per_order_and_kept_on_success(store: Store) -> None:
+    async with store.transaction() as repos:
+        for minutes in (5, 30, 90):
+            await repos.verification.record_failure(
+                channel="web",
+                external_id=f"web:{minutes}",
+                order_key="1001",
+                at=NOW - timedelta(minutes=minutes),
+            )
+        await repos.verification.record_failure(
+            channel="telegram", external_id="7", order_key="1002", at=NOW, count=3
+        )
+    since = NOW - timedelta(hours=1)
+    async with store.transaction() as repos:
+        order_times = await repos.verification.order_failure_times(order_key="1001", since=since)
+        identity_times = await repos.verification.identity_failure_times(
+            channel="telegram", external_id="7", since=since
+        )
+    assert order_times == [NOW - timedelta(minutes=30), NOW - timedelta(minutes=5)]
+    assert all(at.tzinfo is not None for at in order_times)
+    assert identity_times == [NOW, NOW, NOW]
