@@ -8,7 +8,6 @@ Body ``{"user_id": "web:abc", "text": "..."}`` or ``{"user_id": ..., "payload": 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections import deque
@@ -21,6 +20,8 @@ from bot.app_keys import CLOCK
 from bot.clock import Clock
 from bot.config import Settings
 from bot.engine.errors import ConcurrentUpdateError
+from bot.integrations.errors import PayloadError
+from bot.integrations.jsonread import decode_json
 from bot.web.errors import json_error
 from handlers.messages import IncomingMessage
 
@@ -88,11 +89,15 @@ def _optional_string(body: dict[str, Any], key: str, limit: int) -> str | None:
 
 
 def parse_chat_body(raw: bytes, received_at: datetime | None = None) -> tuple[str, IncomingMessage]:
-    """The user id and the message in a request body; raises :class:`BadChatRequest`."""
+    """The user id and the message in a request body; raises :class:`BadChatRequest`.
+
+    The body is decoded by the shared JSON reader (its nesting and number limits); half of an
+    emoji (a lone surrogate) or a NUL becomes U+FFFD, so the message is still answered and stored.
+    """
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadChatRequest('body must be JSON like {"user_id": "web:abc", "text": "hi"}') from None
+        body = decode_json(raw, surrogates="replace")
+    except PayloadError as exc:
+        raise BadChatRequest(f'body must be JSON like {{"user_id": "web:abc", "text": "hi"}} ({exc.reason})') from None
     if not isinstance(body, dict):
         raise BadChatRequest("body must be a JSON object")
     user_id = body.get("user_id")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 
 from aiohttp import web
 
 from bot.channels.telegram.runtime import TELEGRAM
+from bot.integrations.errors import PayloadError
+from bot.integrations.jsonread import decode_json
 from bot.web.errors import json_error
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,11 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         log.warning("telegram webhook call refused: wrong or missing secret token")
         return json_error(401, "wrong or missing X-Telegram-Bot-Api-Secret-Token")
     try:
-        data = json.loads(await request.read())
-    except ValueError:
-        return json_error(400, "the body is not JSON")
+        # half of an emoji (a lone surrogate) in a name or a text becomes U+FFFD: refusing it, or
+        # failing to store it, would make Telegram send the update again and again
+        data = decode_json(await request.read(), surrogates="replace")
+    except PayloadError as exc:
+        return json_error(400, f"the body is not JSON ({exc.reason})")
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         return json_error(400, "the body is not a Telegram update")
     answered = runtime.channel.submit(data)

@@ -20,7 +20,6 @@ or one the bot failed to answer.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels.webchat.errors import BadFrame
+from bot.integrations.errors import PayloadError
+from bot.integrations.jsonread import decode_json_text
 from handlers.messages import IncomingMessage, Reply
 
 #: the channel name of the web chat (``IncomingMessage.channel``, ``Sender.channel``)
@@ -87,11 +88,15 @@ def visitor_of(external_id: str) -> str | None:
 
 
 def parse_client_frame(raw: str) -> ClientFrame:
-    """Read one text frame from the page; raises :class:`BadFrame` with the reason to send back."""
+    """Read one text frame from the page; raises :class:`BadFrame` with the reason to send back.
+
+    Decoded by the shared JSON reader (nesting and number limits); a lone surrogate (half of an
+    emoji, which ``JSON.stringify`` writes as ``\\udXXX``) or a NUL becomes U+FFFD.
+    """
     try:
-        data = json.loads(raw)
-    except ValueError:
-        raise BadFrame("frame is not valid JSON") from None
+        data = decode_json_text(raw, surrogates="replace")
+    except PayloadError as exc:
+        raise BadFrame(f"frame is not valid JSON ({exc.reason})") from None
     if not isinstance(data, dict):
         raise BadFrame("frame must be a JSON object")
     kind = data.get("type")

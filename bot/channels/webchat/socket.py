@@ -1,7 +1,8 @@
 """The ``GET /ws`` WebSocket: reads the page's frames, asks the engine, writes the replies.
 
 Translation only: frames become :class:`IncomingMessage` (see :mod:`.protocol`), the engine's
-replies become ``reply`` frames. A bad frame gets an ``error`` frame and the socket stays open.
+replies become ``reply`` frames. A bad frame gets an ``error`` frame and the socket stays open;
+a failure of the server's own closes the socket with 1011 (never an HTTP answer written into it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import math
 from typing import Protocol
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.channels.webchat.errors import BadFrame
 from bot.channels.webchat.hub import VisitorSocket, WebChatHub, short
@@ -91,6 +92,10 @@ class WebChatEndpoint:
                 visitor_id = await self._on_text(socket, visitor_id, message.data)
         except ConnectionError:
             log.info("web chat socket dropped")
+        except Exception:
+            # the upgraded socket is no place for an HTTP 500: log it and close with 1011
+            log.exception("web chat: a frame could not be handled; closing the socket")
+            await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
         finally:
             if visitor_id is not None:
                 self._hub.detach(visitor_id, socket)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from bot.app_keys import STORE
 from bot.channels.rest import BadChatRequest, ChatRateLimiter, parse_chat_body
 from bot.clock import FakeClock
 from bot.engine.feature import ENGINE, SEARCH_INDEX, conversation_feature
@@ -124,3 +125,33 @@ def test_parse_chat_body_reads_every_field() -> None:
     assert message.received_at == NOW
     with pytest.raises(BadChatRequest, match="payload is too long"):
         parse_chat_body(('{"user_id": "u", "payload": "' + "p" * 201 + '"}').encode())
+
+
+async def test_hostile_json_gets_a_400_with_the_reason_never_a_500(
+    make_client: ClientFactory, shop_url: str
+) -> None:
+    client = await make_client(test_settings(shop_url), features=[conversation_feature])
+    cases = [
+        (b'{"user_id": "web:a", "text": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", "JSON nested too deeply"),
+        (b'{"user_id": "web:a", "text": "hi", "n": ' + b"9" * 5000 + b"}", "a number is out of range"),
+        (b'{"user_id": "web:a", "text": "hi", "n": 1e999}', "a number is out of range"),
+    ]
+    for raw, reason in cases:
+        response = await client.post("/api/chat", data=raw, headers={"Content-Type": "application/json"})
+        assert response.status == 400, raw[:60]
+        assert reason in (await response.json())["error"]
+
+
+async def test_half_an_emoji_is_answered_and_stored_as_a_replacement_character(
+    make_client: ClientFactory, shop_url: str
+) -> None:
+    client = await make_client(test_settings(shop_url), features=[conversation_feature])
+    raw = b'{"user_id": "web:emoji\\ud83d", "text": "where is my order \\ud83d\\u0000"}'
+    response = await client.post("/api/chat", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status == 200
+    body = await response.json()
+    assert body["intent"] == "order_status" and body["replies"]
+    async with client.app[STORE].transaction() as repos:
+        lines = await repos.transcript.recent(conversation_id=int(body["conversation_id"]))
+    assert lines[0].text == "where is my order \ufffd\ufffd"
+    assert lines[0].direction == "in"

@@ -48,7 +48,8 @@ def test_message_and_button_frames() -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("not json", "frame is not valid JSON"),
+        ("not json", "frame is not valid JSON (malformed JSON at line 1 column 1: Expecting value)"),
+        ("[" * 20_000 + "]" * 20_000, "frame is not valid JSON (JSON nested too deeply)"),
         ("[1, 2]", "frame must be a JSON object"),
         (frame(type="shout", id="m1"), "unknown frame type 'shout'; expected hello, message or button"),
         (frame(text="hi", id="m1"), "unknown frame type 'None'; expected hello, message or button"),

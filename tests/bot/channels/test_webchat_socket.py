@@ -119,7 +119,12 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(webchat_s
         }
         await hello(ws)
         await ws.send_str("{not json")
-        assert await ws.receive_json() == {"type": "error", "reason": "frame is not valid JSON", "id": None}
+        assert await ws.receive_json() == {
+            "type": "error",
+            "reason": "frame is not valid JSON "
+            "(malformed JSON at line 1 column 2: Expecting property name enclosed in double quotes)",
+            "id": None,
+        }
         await ws.send_json({"type": "subscribe", "id": "m1"})
         assert await ws.receive_json() == {
             "type": "error",
@@ -142,6 +147,24 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(webchat_s
         assert (await ws.receive_json())["reason"] == "hello was already sent on this connection"
         answer = await exchange(ws, {"type": "message", "id": "m3", "text": "where is my order"})
     assert ASKS_ORDER_NUMBER in answer[1]["reply"]["text"]
+
+
+async def test_hostile_json_gets_an_error_frame_and_the_socket_stays_open(
+    webchat_server: WebChatServer,
+) -> None:
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        await hello(ws)
+        for raw, reason in [
+            ("[" * 20_000 + "]" * 20_000, "JSON nested too deeply"),
+            ('{"type": "message", "id": "m1", "text": "hi", "n": ' + "9" * 5000 + "}", "out of range"),
+        ]:
+            await ws.send_str(raw)
+            refused = await ws.receive_json(timeout=5)
+            assert refused["type"] == "error" and reason in refused["reason"]
+        answer = await exchange(ws, {"type": "message", "id": "m2", "text": "where is my order \ud83d"})
+    assert ASKS_ORDER_NUMBER in answer[1]["reply"]["text"]
+    assert answer[-1] == {"type": "done", "id": "m2", "duplicate": False}
+    assert ws.close_code == 1000
 
 
 async def test_a_huge_frame_closes_the_socket_with_1009(webchat_server: WebChatServer) -> None:

@@ -179,3 +179,37 @@ async def test_an_update_that_fails_is_refused_so_telegram_sends_it_again(
         response = await tg.client.post(WEBHOOK_PATH, json=update, headers=headers)
         assert response.status == 200
     assert len(tg.texts(ANN)) == 1 and tg.texts(ANN)[0].startswith(with_disclosure("Hi"))
+
+
+async def test_half_an_emoji_in_a_name_or_a_text_is_answered_once_not_redelivered_forever(
+    telegram_server: ServerFactory,
+) -> None:
+    tg = await telegram_server("webhook")
+    update = make_text_update(ANN, "hi \ud83d", update_id=9, message_id=3, first_name="Ann \udc00")
+    raw = json.dumps(update).encode()  # ensure_ascii writes the halves as \ud83d and \udc00 escapes
+    headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
+    for _ in range(2):  # answered, and a redelivery is recognised
+        response = await tg.client.post(WEBHOOK_PATH, data=raw, headers=headers)
+        assert response.status == 200
+    assert len(tg.texts(ANN)) == 1 and tg.texts(ANN)[0].startswith(with_disclosure("Hi"))
+    identity = await tg.identity(ANN)
+    assert identity is not None and identity.display_name == "Ann \ufffd"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"update_id": 1, "message": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", "JSON nested too deeply"),
+        (b'{"update_id": ' + b"9" * 5000 + b"}", "a number is out of range"),
+    ],
+)
+async def test_hostile_json_is_refused_with_400_and_the_reason(
+    telegram_server: ServerFactory, body: bytes, reason: str
+) -> None:
+    tg = await telegram_server("webhook")
+    response = await tg.client.post(
+        WEBHOOK_PATH, data=body, headers={SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert reason in (await response.json())["error"]
+    assert tg.fake.sent_messages() == []
