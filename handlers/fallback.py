@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Link, Reply
+from handlers.near_domain import near_domain_reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
 #: the best hit must score at least this for any article to be shown (unrelated questions score ~2-5)
@@ -26,7 +27,11 @@ class FallbackHandler:
         return OrderNeed.NONE
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Up to three articles as links when the search finds good ones; otherwise say what the bot does."""
+        """A near-domain topic's own answer; else up to three articles when the search finds good ones;
+        otherwise say what the bot does."""
+        topical = near_domain_reply(ctx)
+        if topical is not None:
+            return Outcome(replies=[topical])
         hits = (
             ctx.knowledge.index.search(ctx.text, limit=3, products=ctx.understanding.skus)
             if ctx.text.strip()

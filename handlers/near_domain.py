@@ -1,0 +1,97 @@
+"""Answers for shop questions doorstep does not handle itself (``Understanding.topic``).
+
+An out-of-scope message about an account password, a payment method, an invoice or the newsletter
+is still about the shop: it gets the right help article (title and link) and the offer of a
+person, never "I can't help with that". Topics without an article (jobs, stores, loyalty, product
+advice) get a short honest answer and the same offer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from handlers.articles import article_link
+from handlers.context import HandlerContext
+from handlers.messages import Reply
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
+
+OFFER_PERSON = "If that doesn't answer it, I can get you a person."
+OFFER_PERSON_ONLY = "A person from our team can help you with that if you like."
+SIZE_GUIDE = "Our size guide has the measurements of our clothes and shoes, and how they fit:"
+_SIZE = re.compile(r"\b(?:size|sizes|sizing|fit|fits)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicAnswer:
+    """What to say about one near-domain topic, and the article that says the rest."""
+
+    text: str
+    article: str | None = None
+
+
+NEAR_DOMAIN: dict[str, TopicAnswer] = {
+    "account": TopicAnswer(
+        "Your account, signing in and your password are handled on our website, not in this chat "
+        "(and I'll never ask you for your password). This article shows how to reset a password or "
+        "change your details:",
+        "account-and-password",
+    ),
+    "payment": TopicAnswer(
+        "Here are the payment methods we accept and when your card or account is charged:",
+        "payment-methods",
+    ),
+    "invoice": TopicAnswer(
+        "Your order confirmation email is your receipt, and we can send a formal invoice too. "
+        "This article explains how:",
+        "receipts-and-invoices",
+    ),
+    "newsletter": TopicAnswer(
+        "You can unsubscribe from our newsletter, or sign up for it, at any time; it is separate from "
+        "the messages about your orders. Here's how:",
+        "newsletter-and-marketing-email",
+    ),
+    "discount": TopicAnswer(
+        "Here's how promo codes work, and what happens when a price drops after you've bought:",
+        "promo-codes-and-price-changes",
+    ),
+    "privacy": TopicAnswer(
+        "Here's how we use your data in chat, and how to get a copy of it or have it deleted:",
+        "privacy-and-your-data",
+    ),
+    "product_advice": TopicAnswer(
+        "I'm the assistant for orders you've already placed, so I'm not the right one to recommend "
+        "products or check stock; the product pages on our website show what's available."
+    ),
+    "stores": TopicAnswer(
+        "I don't have information about shop locations or opening hours here: I look after online "
+        "orders, deliveries and returns."
+    ),
+    "jobs": TopicAnswer(
+        "Jobs and applications aren't something I handle: I look after orders, deliveries and returns. "
+        "Open positions are listed on the careers page of our website."
+    ),
+    "loyalty": TopicAnswer(
+        "I can't see loyalty points or membership details in this chat. You'll find your points when "
+        "you sign in to your account on our website."
+    ),
+}
+
+
+def near_domain_reply(ctx: HandlerContext) -> Reply | None:
+    """The specific answer for the message's near-domain topic, or None when it has none."""
+    topic = ctx.understanding.topic
+    answer = NEAR_DOMAIN.get(topic or "")
+    if answer is None:
+        return None
+    article = answer.article
+    if topic == "product_advice" and _SIZE.search(ctx.text):
+        article = "size-guide"
+    links = article_link(ctx.knowledge.base, article) if article else []
+    buttons = [HUMAN_BUTTON, MENU_BUTTON]
+    if article and not links:  # the shop's own knowledge base has no such article
+        return Reply(OFFER_PERSON_ONLY, buttons=buttons)
+    text = SIZE_GUIDE if article == "size-guide" else answer.text
+    if links:
+        return Reply(f"{text}\n{OFFER_PERSON}", links=links, buttons=buttons)
+    return Reply(f"{text} {OFFER_PERSON_ONLY}", buttons=buttons)
