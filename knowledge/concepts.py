@@ -101,10 +101,14 @@ class ConceptAnalyzer:
             if match.concept in kinds:
                 product.update(range(match.start, match.end))
             elif match.end - match.start > 1:
-                covered.update(i for i in range(match.start, match.end) if words[i] not in self._concept_words)
+                covered.update(
+                    i for i in range(match.start, match.end) if words[i] not in self._concept_words
+                )
         out = tuple(
             QueryWord(
-                term=self._analyzer.term(word), in_phrase=position in covered, names_product=position in product
+                term=self._analyzer.term(word),
+                in_phrase=position in covered,
+                names_product=position in product,
             )
             for position, word in enumerate(words)
             if word not in STOP_WORDS and word not in QUERY_FILLERS
@@ -114,7 +118,6 @@ class ConceptAnalyzer:
             concepts=frozenset(match.concept for match in matches),
             product_types=frozenset(m.concept for m in matches if m.concept in self._lexicon.product_types),
         )
-
 
     def _split_run_ons(self, words: list[str], known: Callable[[str], bool]) -> list[str]:
         out: list[str] = []

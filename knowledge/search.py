@@ -16,7 +16,6 @@ prefers troubleshooting articles and setup wording setup articles, and a product
 from __future__ import annotations
 
 import math
-import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,15 +58,9 @@ class SearchConfig:
     named_product_boost: float = 1.0
     #: ... and articles about other products (factor below 1)
     other_product_factor: float = 0.6
-    #: extra weight of words in section headings (on top of counting once as body text)
-    heading_weight: float = 0.0
-    #: whether concepts in section headings count (with ``heading_weight``)
-    heading_concepts: bool = False
     #: how much a concept found in the body counts (title and tags count with their field weights)
     concept_body_weight: float = 0.0
 
-
-_HEADING_LINE_RE = re.compile(r"^ {0,3}#{2,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 #: query concepts found in more than this share of the articles (and in PACK_MIN_DF or more) are left out
 MAX_CONCEPT_SHARE = 0.1
@@ -136,7 +129,11 @@ class SearchIndex:
 
     @classmethod
     def build(
-        cls, articles: Iterable[Article], *, config: SearchConfig | None = None, lexicon: Lexicon | None = None
+        cls,
+        articles: Iterable[Article],
+        *,
+        config: SearchConfig | None = None,
+        lexicon: Lexicon | None = None,
     ) -> SearchIndex:
         """Index ``articles`` (any order; ids should be unique) with ``lexicon`` (default: the bundled one).
 
@@ -157,9 +154,7 @@ class SearchIndex:
             if config.concept_body_weight:
                 for term, count in concepts.concept_counts((body,)).items():
                     weighted[term] = config.concept_body_weight * count
-            headings = _HEADING_LINE_RE.findall(body)
             for weight, text, parts in (
-                (config.heading_weight, " ".join(headings), headings if config.heading_concepts else ()),
                 (config.title_weight, article.title, (article.title,)),
                 (config.tags_weight, " ".join(article.tags), (*article.tags, *article.categories)),
                 (config.products_weight, " ".join(article.products), ()),
@@ -241,7 +236,9 @@ class SearchIndex:
             weight = (
                 config.product_word_weight
                 if word.names_product
-                else config.phrase_word_weight if word.in_phrase else 1.0
+                else config.phrase_word_weight
+                if word.in_phrase
+                else 1.0
             )
             if word.term in self._postings:
                 self._add_word(out, word.term, weight)
@@ -252,7 +249,9 @@ class SearchIndex:
         for concept in sorted(analysis.concepts):
             term = concept_term(concept)
             if term in self._postings and len(self._postings[term]) <= self._max_concept_df:
-                out[term] = config.product_concept_weight if concept in product_types else config.concept_weight
+                out[term] = (
+                    config.product_concept_weight if concept in product_types else config.concept_weight
+                )
         return out
 
     def _boost_groups(

@@ -96,7 +96,10 @@ def bm25s_ranker(articles: Sequence[Article]) -> Ranker:
     analyzer = Analyzer()
     retriever = bm25s.BM25()
     retriever.index(
-        [analyzer.terms(" ".join((a.title, " ".join(a.tags), " ".join(a.products), a.body))) for a in articles],
+        [
+            analyzer.terms(" ".join((a.title, " ".join(a.tags), " ".join(a.products), a.body)))
+            for a in articles
+        ],
         show_progress=False,
     )
 

@@ -12,8 +12,12 @@
   rerouted to the customer's next eligible identity, else failed; ``PermanentFailure`` -> failed
   with the reason. After ``dispatcher_max_attempts`` transient failures a message fails.
 
-Results are written in small batches right after the sends; a message is sent at least once,
-and exactly once unless the process dies between a send and that write.
+Results are written in small batches right after the sends. A process that dies between a send
+and that write leaves its messages ``sending``; once their lease has run out they are recorded
+as ``sent`` with the note :data:`INTERRUPTED_NOTE` (and an ``unconfirmed`` decision), never sent
+again: the provider may well have delivered them, and a shopper must not get a message twice (nor
+see it "cancelled" once the order moved on). Staff rows (Slack) are the exception: they are taken
+again and re-posted, since a lost handoff post costs more than a repeated one.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from bot.config import Settings
 from bot.notify.backoff import Backoff
 from bot.notify.gate import DispatchGate, decision_for
 from bot.notify.payload import payload_to_reply
-from bot.notify.policy import STAFF_ALERT_KIND, Decision
+from bot.notify.policy import STAFF_ALERT_KIND, STAFF_CHANNEL, Decision
 from bot.notify.ratelimit import Pacers
 from bot.notify.recipients import choose_recipient
 from bot.notify.staff import StaffAlerts
@@ -47,6 +51,8 @@ log = logging.getLogger(__name__)
 
 #: a message whose next send slot is further away than this goes back to the queue instead
 MAX_PACING_WAIT = 5.0
+#: what a message whose send was interrupted (the process stopped) is recorded with
+INTERRUPTED_NOTE = "delivery unconfirmed: the process stopped during the send"
 #: results are written at least this often (seconds) while sends are in flight
 FLUSH_EVERY = 0.2
 FLUSH_SIZE = 100
@@ -76,6 +82,8 @@ class DispatchReport:
     cancelled: int = 0
     held: int = 0
     paced: int = 0
+    #: messages a stopped process was sending, recorded as sent (see :data:`INTERRUPTED_NOTE`)
+    unconfirmed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -198,6 +206,7 @@ class Dispatcher:
         while True:
             now = self._clock.now()
             async with self._store.transaction() as repos:
+                await self._settle_interrupted(repos, now, report)
                 rows = await repos.outbox.claim_due(
                     now=now, worker=self.worker, limit=limit, lease=self._lease
                 )
@@ -210,6 +219,20 @@ class Dispatcher:
             report.rerouted += screening.rerouted
             if screening.send:
                 return screening.send
+
+    async def _settle_interrupted(self, repos: Repositories, now: datetime, report: DispatchReport) -> None:
+        """Record the messages a stopped process was sending as sent, with the doubt stated."""
+        rows = await repos.outbox.settle_interrupted(
+            now=now, lease=self._lease, note=INTERRUPTED_NOTE, except_channels=(STAFF_CHANNEL,)
+        )
+        if not rows:
+            return
+        log.warning(
+            "%d message(s) left mid-send by a stopped process recorded as sent, unconfirmed", len(rows)
+        )
+        report.unconfirmed += len(rows)
+        reason = f"{INTERRUPTED_NOTE}; recorded as sent, not sent again"
+        await repos.decisions.add_many([decision_for(row, Decision.UNCONFIRMED, reason, now) for row in rows])
 
     async def _deliver(self, row: OutboxMessage) -> Delivery:
         """Pace and send one message; never raises (failures become the delivery's error)."""

@@ -67,6 +67,8 @@ class Decision(StrEnum):
     REROUTED = "rerouted"
     RETRYING = "retrying"
     FAILED = "failed"
+    #: a stopped process was sending it: recorded as sent, not sent again
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True, slots=True)

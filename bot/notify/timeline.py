@@ -175,7 +175,7 @@ async def order_timeline(repos: Repositories, order_number: str) -> Timeline:
         summary = f"{message.status} {message.kind} via {message.channel} to {message.recipient}"
         if message.status == "pending":
             summary += f", due {message.scheduled_at:%Y-%m-%d %H:%M} UTC"
-        if message.last_error and message.status != "sent":
+        if message.last_error:  # on a sent message: why its delivery is unconfirmed
             summary += f" ({message.last_error})"
         entries.append(
             TimelineEntry(

@@ -188,6 +188,29 @@ class OutboxRepository(Repository):
         rows.sort(key=lambda r: (r.scheduled_at, r.id))
         return rows
 
+    async def settle_interrupted(
+        self, *, now: datetime, lease: timedelta, note: str, except_channels: Sequence[str] = ()
+    ) -> list[OutboxMessage]:
+        """Record as ``sent`` (``sent_at`` = its claim, ``last_error`` = ``note``) every message
+        left ``sending`` by a worker whose lease ran out: the worker stopped during the send, so
+        the provider may have delivered it. Returns them; rows of ``except_channels`` are left
+        for :meth:`claim_due` to take again."""
+        stale = (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - lease)
+        if except_channels:
+            stale = stale & OutboxMessage.channel.not_in(list(except_channels))
+        candidates = select(OutboxMessage.id).where(stale)
+        if self.dialect == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        chosen = candidates.cte("interrupted")
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == chosen.c.id)
+            .values(status="sent", sent_at=OutboxMessage.claimed_at, last_error=note[:500])
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((await self._session.execute(stmt)).scalars(), key=lambda row: row.id or 0)
+
     async def mark_sent(self, *, message_id: int, provider_message_id: str | None, at: datetime) -> None:
         """The provider accepted the message."""
         await self._session.execute(

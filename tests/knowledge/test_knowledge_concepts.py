@@ -1,0 +1,160 @@
+"""Lexicon concepts in search: query expansion, phrase words, product types, run-on words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import Article, SearchConfig, SearchIndex
+from knowledge.concepts import ConceptAnalyzer
+from knowledge.lexicon import Lexicon, LexiconError
+from knowledge.text import Analyzer
+
+LEXICON = Lexicon(
+    {
+        "refund": ["refund", "reimbursement", "money back"],
+        "delivery_attempt": ["left a card", "missed delivery"],
+        "chair": ["chair", "desk chair"],
+        "desk": ["desk", "standing desk"],
+        "symptom": ["keeps", "wont"],
+        "setup": ["set up", "assemble"],
+    },
+    product_types=["chair", "desk"],
+)
+
+
+def article(
+    article_id: str,
+    title: str,
+    *,
+    tags: tuple[str, ...] = (),
+    kind: str | None = None,
+    products: tuple[str, ...] = (),
+    body: str = "Some words.",
+) -> Article:
+    return Article(
+        id=article_id,
+        title=title,
+        tags=tags,
+        intents=(),
+        products=products,
+        categories=(),
+        url=f"https://help.example.test/{article_id}",
+        locale="en",
+        kind=kind,
+        body=body,
+    )
+
+
+def test_a_synonym_finds_the_article_through_its_concept() -> None:
+    # query expansion: "reimbursement" is not in the articles, its concept is (in a title)
+    articles = [
+        article("refunds", "Getting your refund", body="We pay it back within 5 days."),
+        article("returns", "Sending an item back", body="Print the label and post the parcel."),
+    ]
+    with_lexicon = SearchIndex.build(articles, lexicon=LEXICON)
+    without = SearchIndex.build(articles, lexicon=Lexicon({"other": ["zzz"]}))
+
+    assert [hit.article.id for hit in with_lexicon.search("where is my reimbursement")] == ["refunds"]
+    assert with_lexicon.query_terms("reimbursement") == {"~refund": SearchConfig().concept_weight}
+    assert without.search("where is my reimbursement") == []
+
+
+def test_words_of_a_phrase_count_less_unless_they_are_a_concept_on_their_own() -> None:
+    analyzer = Analyzer()
+    concepts = ConceptAnalyzer(analyzer, LEXICON)
+    words = {word.term: word for word in concepts.analyze("the courier left a card").words}
+    refund = {word.term: word for word in concepts.analyze("I want my money back as a refund").words}
+
+    assert words["card"].in_phrase
+    assert words["left"].in_phrase
+    assert not words["courier"].in_phrase
+    assert refund[analyzer.term("money")].in_phrase
+    assert not refund["refund"].in_phrase
+
+
+def test_a_longer_phrase_of_another_concept_hides_the_shorter_match() -> None:
+    concepts = ConceptAnalyzer(Analyzer(), LEXICON)
+    analysis = concepts.analyze("my desk chair keeps sinking")
+
+    assert analysis.product_types == {"chair"}
+    assert analysis.concepts == {"chair", "symptom"}
+    assert [word.names_product for word in analysis.words] == [True, True, False, False]
+
+
+def test_run_on_words_split_into_known_words_and_fillers_drop() -> None:
+    concepts = ConceptAnalyzer(Analyzer(), LEXICON)
+    known = {"gift", "card", "balanc", "money"}.__contains__
+
+    split = concepts.analyze("giftcard balance asap", known)
+    unknown = concepts.analyze("zzzzqqqq", known)
+
+    assert [word.term for word in split.words] == ["gift", "card", "balanc"]
+    assert len(unknown.words) == 1
+
+
+def test_articles_about_another_product_rank_below_the_named_one() -> None:
+    articles = [
+        article(
+            "desk-fix",
+            "Standing desk troubleshooting",
+            tags=("desk", "wobble"),
+            kind="troubleshooting",
+            products=("SD-1",),
+            body="If it keeps wobbling, tighten the screws.",
+        ),
+        article(
+            "chair-fix",
+            "Chair troubleshooting",
+            tags=("chair",),
+            kind="troubleshooting",
+            products=("CH-1",),
+            body="If it keeps wobbling, tighten the wheels.",
+        ),
+    ]
+    index = SearchIndex.build(articles, lexicon=LEXICON)
+
+    assert index.search("my desk chair keeps wobbling")[0].article.id == "chair-fix"
+    assert index.search("my desk keeps wobbling")[0].article.id == "desk-fix"
+
+
+def test_symptom_wording_prefers_troubleshooting_and_setup_wording_setup() -> None:
+    articles = [
+        article(
+            "chair-setup",
+            "Your chair",
+            tags=("chair",),
+            kind="setup",
+            products=("CH-1",),
+            body="1. Fit the wheels.\n2. Fit the seat.",
+        ),
+        article(
+            "chair-fix",
+            "Your chair",
+            tags=("chair",),
+            kind="troubleshooting",
+            products=("CH-1",),
+            body="1. Fit the wheels.\n2. Fit the seat.",
+        ),
+    ]
+    index = SearchIndex.build(articles, lexicon=LEXICON)
+
+    assert index.search("the chair wheels keep coming off, it wont roll")[0].article.id == "chair-fix"
+    assert index.search("how do I assemble the chair wheels")[0].article.id == "chair-setup"
+
+
+def test_product_types_must_name_concepts(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text("concepts:\n  chair: [chair]\nproduct_types: [chair, sofa]\n", encoding="utf-8")
+
+    with pytest.raises(LexiconError, match="sofa"):
+        Lexicon.load(path)
+
+
+def test_the_bundled_lexicon_names_its_product_types() -> None:
+    lexicon = Lexicon.bundled()
+
+    assert {"router", "kettle", "vacuum"} <= lexicon.product_types
+    assert "hoover" in lexicon.synonyms("vacuum")
+    assert lexicon.concepts("the courier left a card".split()) == ["delivery_attempt"]
