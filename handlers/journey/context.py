@@ -1,7 +1,8 @@
 """Template contexts: what each proactive message needs to be written, as JSON-safe values.
 
-Every context has ``kind``, ``locale``, ``order_number``, ``customer_name`` (first name or
-``None``), ``items``, ``help_url`` and ``support_url``; shipment messages add ``carrier``,
+Every context has ``kind``, ``locale``, ``timezone`` (the customer's, for local dates),
+``order_number``, ``customer_name`` (first name or ``None``), ``items``, ``help_url`` and
+``support_url``; shipment messages add ``carrier``,
 ``tracking_number``, ``tracking_url``, ``status``, ``eta``, ``promised_by``, ``location`` and
 ``delivered_at``. Dates are ISO strings, so the context can be stored in the outbox as is.
 """
@@ -73,6 +74,7 @@ def order_context(details: OrderDetails, kind: MessageKind, config: JourneyConfi
     return {
         "kind": kind.value,
         "locale": customer.locale or "en",
+        "timezone": customer.timezone or "UTC",
         "order_number": details.number,
         "customer_name": first_name(customer.name),
         "items": item_dicts(details.items),

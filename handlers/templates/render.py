@@ -1,5 +1,10 @@
 """Rendering proactive messages from ``<locale>/<kind>.txt.j2`` Jinja2 templates.
 
+Wording rules shared with the chat replies (:mod:`handlers.wording`): verbs agree with the items
+(``items | item_list`` and ``items | agree('has', 'have')``), the carrier is named once, dates are
+the customer's (``| day`` turns a moment into their local day), and a URL goes out once: a link
+whose URL the text already shows is not added again as a button.
+
 Templates use ``StrictUndefined``: a field missing from the context is an error, never an
 empty gap in a message. A locale without a template for a kind falls back to its language
 (``de-AT`` -> ``de``) and then to ``en``. Links and buttons are added in code per kind, so a
@@ -13,8 +18,8 @@ that fails to parse, and any that fails to render the sample context of its kind
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,7 @@ from handlers.journey.proposals import MessageKind
 from handlers.messages import Button, Link, Reply
 from handlers.templates.errors import TemplateMissing, TemplateRenderError
 from handlers.templates.samples import sample_contexts
+from handlers.wording import agreement, distinct_links, join_words, local_date
 
 DEFAULT_LOCALE = "en"
 TEMPLATE_SUFFIX = ".txt.j2"
@@ -69,6 +75,7 @@ _SHIPMENT_KINDS = frozenset(
 _TITLES: Mapping[str, Mapping[str, str]] = {
     "en": {
         "track": "Track parcel",
+        "ask": "Where is it now?",
         "setup": "Setup guide",
         "talk": "Talk to us",
         "help": "Help article",
@@ -76,6 +83,7 @@ _TITLES: Mapping[str, Mapping[str, str]] = {
     },
     "de": {
         "track": "Sendung verfolgen",
+        "ask": "Wo ist sie jetzt?",
         "setup": "Einrichtungsanleitung",
         "talk": "Mit uns sprechen",
         "help": "Hilfeartikel",
@@ -133,15 +141,52 @@ def _language(locale: str | None) -> str:
 
 @jinja2.pass_context
 def _day(context: jinja2.runtime.Context, value: str | date | None) -> str:
-    """``2026-11-24`` -> ``Tuesday 24 November`` (``Dienstag, 24. November`` in German)."""
+    """``2026-11-24`` -> ``Tuesday 24 November`` (``Dienstag, 24. November`` in German).
+
+    A moment (``2026-11-23T20:00:00+00:00``) is first turned into the customer's calendar day, in
+    the context's ``timezone`` (UTC when the context has none).
+    """
     if value is None or value == "":
         return ""
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    day = _calendar_day(value, context.get("timezone"))
     # dates speak the language of the template in use (an English fallback writes English dates)
     language = _language(context.get(_TEMPLATE_LOCALE) or context.get("locale"))
     if language == "de":
         return f"{_WEEKDAYS['de'][day.weekday()]}, {day.day}. {_MONTHS['de'][day.month - 1]}"
     return f"{_WEEKDAYS['en'][day.weekday()]} {day.day} {_MONTHS['en'][day.month - 1]}"
+
+
+def _calendar_day(value: str | date, timezone: object) -> date:
+    """The date of ``value``; a moment is taken in ``timezone`` (a zone name) when it has a time."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return value
+    else:
+        text = str(value)
+        if len(text) <= 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return local_date(moment, str(timezone or "UTC"))
+
+
+def _item_names(items: Sequence[Mapping[str, Any]]) -> str:
+    """``Barista Pro Espresso Machine and 2 × Stoneware Mug Set of 4`` from the context's ``items``."""
+    names = [
+        f"{item['quantity']} × {item['name']}" if int(item.get("quantity") or 1) > 1 else str(item["name"])
+        for item in items
+    ]
+    return join_words(names)
+
+
+def _agree(items: Sequence[Mapping[str, Any]], singular: str, plural: str) -> str:
+    """``singular`` for one item, ``plural`` for several (or a plural name): ``items | agree('is', 'are')``."""
+    agreed = agreement(
+        [int(item.get("quantity") or 1) for item in items], [str(item["name"]) for item in items]
+    )
+    return plural if agreed.plural else singular
 
 
 def _environment(directory: Path) -> jinja2.Environment:
@@ -155,6 +200,8 @@ def _environment(directory: Path) -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters["day"] = _day
+    env.filters["item_list"] = _item_names
+    env.filters["agree"] = _agree
     return env
 
 
@@ -222,7 +269,7 @@ class MessageTemplates:
         if kind in _SHIPMENT_KINDS:
             if tracking_url:
                 links.append(Link(titles["track"], str(tracking_url)))
-            buttons.append(Button(titles["track"], "order_status"))
+            buttons.append(Button(titles["ask"], "order_status"))
         if kind == MessageKind.SETUP_GUIDE:
             links.append(Link(titles["setup"], str(context["help_url"])))
             buttons.append(Button(titles["setup"], "setup_help"))
@@ -231,7 +278,8 @@ class MessageTemplates:
         if kind == MessageKind.REVIEW_REQUEST and context.get("review_url"):
             links.append(Link(titles["review"], str(context["review_url"])))
         buttons.append(Button(titles["talk"], "human_agent"))
-        return Reply(text=text, buttons=buttons, links=links)
+        # a URL goes out once: a link the text already shows is not repeated as a button
+        return Reply(text=text, buttons=buttons, links=distinct_links(links, text))
 
     # ---- checking ------------------------------------------------------------------
     def _used_fields(self, name: str) -> set[str]:

@@ -107,6 +107,6 @@ async def test_same_webhook_five_times_at_once_gives_one_message(
     await shop.dispatch()
 
     assert [p["text"].split("\n")[0] for p in fake_telegram.sent_messages(CHAT)] == [
-        "Your order 1001 is out for delivery with UPS today."
+        "Your Kettle Pro 200 (order 1001) is out for delivery with UPS today."
     ]
     assert [m.kind for m in await shop.messages()].count("out_for_delivery") == 1

@@ -153,7 +153,7 @@ async def test_unsent_shipping_messages_are_dropped_once_delivered(
     # the setup guide (due 2 hours after delivery, at night) goes in the morning too
     assert _first_lines(fake_telegram) == [
         "Hi Ann, thank you for your order 1001!",
-        "Your order 1001 has been delivered. Enjoy!",
+        "Your Kettle Pro 200 (order 1001) has been delivered. Enjoy!",
         "Hi Ann, ready to set up what came with your order 1001?",
     ]
     assert ("shipped", "cancelled", "superseded: shipment 1Z1001 is already delivered") in [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from handlers.journey.proposals import MessageKind
-from handlers.messages import Button, Link
+from handlers.messages import Button, Link, Reply
 from handlers.templates import (
     REQUIRED_FIELDS,
     MessageTemplates,
@@ -53,24 +54,23 @@ def test_every_kind_renders_its_required_fields(kind: MessageKind) -> None:
 def test_a_shipped_message_reads_well_and_links_the_parcel() -> None:
     reply = render("shipped", "en", sample_context(MessageKind.SHIPPED))
     assert reply.text == (
-        "Good news, Ann: your order 1001 has shipped with UPS.\n"
-        "It should arrive Tuesday 24 November.\n\n"
-        f"Next: follow your parcel here: {TRACK}\n\n"
+        "Good news, Ann: your Barista Pro Espresso Machine and 2 × Stoneware Mug Set of 4 (order 1001) "
+        "have shipped with UPS.\n"
+        "They should arrive Tuesday 24 November.\n\n"
+        'Next: follow your parcel with the "Track parcel" link.\n\n'
         "How tracking works: https://help.doorstep-demo.shop/articles/track-your-order\n"
         f'Need us? Reply "talk to a person" here any time, or see {SUPPORT}'
     )
-    assert reply.links == [
-        Link("Track parcel", TRACK),
-        Link("Help article", "https://help.doorstep-demo.shop/articles/track-your-order"),
-    ]
-    assert reply.buttons == [Button("Track parcel", "order_status"), Button("Talk to us", "human_agent")]
+    # the tracking page is a link once; the help article is already in the text, so no second link
+    assert reply.links == [Link("Track parcel", TRACK)]
+    assert reply.buttons == [Button("Where is it now?", "order_status"), Button("Talk to us", "human_agent")]
 
 
 def test_the_setup_guide_links_the_products_guide() -> None:
     reply = render(MessageKind.SETUP_GUIDE, "en", sample_context(MessageKind.SETUP_GUIDE))
     guide = "https://help.doorstep-demo.shop/articles/es-900-setup"
     assert f"- Barista Pro Espresso Machine: {guide}" in reply.text
-    assert reply.links == [Link("Setup guide", guide)]
+    assert reply.links == []  # the guide's URL is in the text already
     assert reply.buttons == [Button("Setup guide", "setup_help"), Button("Talk to us", "human_agent")]
 
 
@@ -79,7 +79,7 @@ def test_each_delay_reason_has_its_own_words() -> None:
     assert texts == [
         "UPS tells us your order 1001 is delayed. The new expected date is Friday 27 November.",
         "Your order 1001 hasn't arrived by the date we gave you (Tuesday 24 November). Sorry about that; we're on it.",
-        "Your order 1001 hasn't moved with UPS for a few days. We're checking with them.",
+        "Your order 1001 hasn't moved with UPS since Monday 23 November. We're checking with them.",
         "Your order 1001 is taking longer than planned to leave our warehouse "
         "(we expected to ship it Sunday 22 November). Sorry about that.",
     ]
@@ -91,7 +91,8 @@ def test_locales_fall_back_to_the_language_then_english() -> None:
     german = templates.render(MessageKind.SHIPPED, "de-AT", context)
     assert german.text.startswith("Gute Nachrichten: Ihre Bestellung 1001 ist mit UPS unterwegs.")
     assert "Voraussichtliche Zustellung: Dienstag, 24. November." in german.text
-    assert german.buttons[0] == Button("Sendung verfolgen", "order_status")
+    assert german.buttons[0] == Button("Wo ist sie jetzt?", "order_status")
+    assert german.links == []  # the German text shows the tracking URL itself
     assert templates.template_name(MessageKind.SHIPPED, "de_DE") == "de/shipped.txt.j2"
     # no German refund template: English text with English buttons
     assert templates.template_name(MessageKind.REFUND_ISSUED, "de") == "en/refund_issued.txt.j2"
@@ -150,10 +151,11 @@ def test_check_catches_syntax_errors_unknown_fields_and_stray_files(template_cop
 def test_preview_shows_text_links_and_buttons() -> None:
     shown = preview("out_for_delivery")
     assert shown.startswith(
-        "--- en/out_for_delivery.txt.j2 ---\nYour order 1001 is out for delivery with UPS today."
+        "--- en/out_for_delivery.txt.j2 ---\nYour Barista Pro Espresso Machine and 2 × Stoneware Mug Set of 4 "
+        "(order 1001) are out for delivery with UPS today."
     )
     assert f"[link] Track parcel: {TRACK}" in shown
-    assert shown.endswith("[button] Track parcel -> order_status\n[button] Talk to us -> human_agent")
+    assert shown.endswith("[button] Where is it now? -> order_status\n[button] Talk to us -> human_agent")
     assert preview("delayed", "de").startswith("--- de/delayed.txt.j2 ---\nUPS meldet")
 
 
@@ -168,3 +170,58 @@ def test_a_template_is_read_once_per_instance_and_fresh_by_a_new_one(template_co
     assert templates.template_name(MessageKind.DELIVERED, "fr") == "fr/delivered.txt.j2"  # not looked up yet
     fresh = MessageTemplates(template_copy)
     assert fresh.render_text(MessageKind.DELIVERED, "en", context).startswith("Changed: ")
+
+
+def _urls(reply: Reply) -> list[str]:
+    return re.findall(r"https://\S+", reply.text) + [link.url for link in reply.links]
+
+
+@pytest.mark.parametrize("kind", list(MessageKind))
+def test_no_url_goes_out_twice_in_a_message(kind: MessageKind) -> None:
+    for locale in ("en", "de"):
+        for context in sample_contexts(kind, locale):
+            urls = _urls(render(kind, locale, context))
+            assert len(urls) == len(set(urls)), (kind, locale, urls)
+
+
+def test_messages_for_several_items_and_a_far_time_zone() -> None:
+    """A multi-item order for a customer in Auckland (13 hours ahead of UTC)."""
+
+    def far(kind: MessageKind, **changes: object) -> Reply:
+        context = {**sample_context(kind), "timezone": "Pacific/Auckland", **changes}
+        return render(kind, "en", context)
+
+    shipped = far(MessageKind.SHIPPED)
+    assert shipped.text.startswith(
+        "Good news, Ann: your Barista Pro Espresso Machine and 2 × Stoneware Mug Set of 4 (order 1001) "
+        "have shipped with UPS.\nThey should arrive Tuesday 24 November."
+    )
+    out = far(MessageKind.OUT_FOR_DELIVERY).text
+    assert out.startswith(
+        "Your Barista Pro Espresso Machine and 2 × Stoneware Mug Set of 4 (order 1001) are out for delivery "
+        "with UPS today.\n\nNext: please make sure someone can take them in;"
+    )
+    assert out.count("UPS") == 1 and "tomorrow" not in out
+    assert far(MessageKind.DELIVERED).text.startswith(
+        "Your Barista Pro Espresso Machine and 2 × Stoneware Mug Set of 4 (order 1001) have been delivered"
+    )
+    single = {
+        **sample_context(MessageKind.DELIVERED),
+        "items": [sample_context(MessageKind.DELIVERED)["items"][0]],
+    }
+    assert render(MessageKind.DELIVERED, "en", single).text.startswith(
+        "Your Barista Pro Espresso Machine (order 1001) has been delivered"
+    )
+    failed = far(MessageKind.ATTEMPT_FAILED).text
+    assert failed.count("UPS") == 1
+    # the last scan at 11:30 UTC on Monday 23 November is already Tuesday 24 November in Auckland
+    stalled = sample_contexts(MessageKind.DELAYED)[2]
+    moment = "2026-11-23T11:30:00+00:00"
+    in_auckland = render(
+        MessageKind.DELAYED, "en", {**stalled, "timezone": "Pacific/Auckland", "last_scan_at": moment}
+    )
+    in_new_york = render(
+        MessageKind.DELAYED, "en", {**stalled, "timezone": "America/New_York", "last_scan_at": moment}
+    )
+    assert in_auckland.text.startswith("Your order 1001 hasn't moved with UPS since Tuesday 24 November.")
+    assert in_new_york.text.startswith("Your order 1001 hasn't moved with UPS since Monday 23 November.")
