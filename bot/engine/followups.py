@@ -44,14 +44,15 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
       an order still in context is a status follow-up;
     - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
       the conversation was about setting one up, or the shopper is verified (their orders say which
-      product); words about the parcel itself (damage, loss, delay) are left to the NLU.
+      product); words about the parcel itself (damage, loss, delay) and near-domain topics the NLU
+      recognised ("an error when paying") are left to the NLU.
     """
     text = understanding.text
     if not text or understanding.payload is not None:
         return None
     if state.last_intent == ORDER_STATUS and state.order_number and question_focus(text):
         return ORDER_STATUS
-    if describes_symptom(text) and not about_the_parcel(text):
+    if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
     return None

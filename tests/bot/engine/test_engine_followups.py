@@ -58,5 +58,7 @@ def test_symptoms_are_troubleshooting_with_a_product_a_setup_talk_or_a_verified_
     assert follow_up_intent(smell, DialogueState(last_intent="setup_help"), verified=False) == "setup_help"
     kettle = said("the kettle makes a weird smell", products=(ProductMention("KT-200", "Kettle Pro 200"),))
     assert follow_up_intent(kettle, DialogueState(), verified=False) == "setup_help"
-    # words about the parcel itself stay with the NLU (delivery problems)
+    # words about the parcel itself stay with the NLU (delivery problems), and so do near-domain topics
     assert follow_up_intent(said("the parcel arrived broken"), DialogueState(), verified=True) is None
+    paying = said("I get an error when paying", topic="payment")
+    assert follow_up_intent(paying, DialogueState(), verified=True) is None
