@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.articles import ArticleHandler
+from handlers.compensation import CompensationHandler
 from handlers.context import Handler
 from handlers.delivery_problem import DeliveryProblemHandler
 from handlers.fallback import FallbackHandler
@@ -32,4 +33,5 @@ def default_handlers() -> list[Handler]:
         GoodbyeHandler(),
         FallbackHandler(),
         ArticleHandler(),
+        CompensationHandler(),
     ]

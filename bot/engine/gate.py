@@ -43,6 +43,7 @@ ASK_NUMBER_LEAD: dict[str, str] = {
     "change_order": "Let me check what can still be changed.",
     "setup_help": "Happy to help you set it up.",
     "notification_preferences": "I can change that once I know which customer you are.",
+    "compensation": "I'm sorry something went wrong. Let me look at your order.",
 }
 ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
 ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in your order confirmation email, for example #1042."

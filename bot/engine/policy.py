@@ -210,4 +210,6 @@ def topic_switch(
             return None
         return OUT_OF_SCOPE
     threshold = FREE_TEXT_SWITCH_CONFIDENCE if free_text else SWITCH_CONFIDENCE
-    return intent if understanding.confidence >= threshold else None
+    if understanding.confidence < threshold:
+        return None
+    return COMPENSATION if COMPENSATION not in current and wants_compensation(understanding) else intent

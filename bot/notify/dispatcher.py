@@ -39,10 +39,10 @@ from bot.config import Settings
 from bot.notify.backoff import Backoff
 from bot.notify.gate import DispatchGate, decision_for
 from bot.notify.payload import payload_to_reply
-from bot.notify.policy import STAFF_ALERT_KIND, STAFF_CHANNEL, Decision
+from bot.notify.policy import STAFF_CHANNEL, STAFF_KINDS, Decision
 from bot.notify.ratelimit import Pacers
 from bot.notify.recipients import choose_recipient
-from bot.notify.staff import StaffAlerts
+from bot.notify.staff import StaffDesk, ThreadNotReady
 from storage.models import OutboxMessage
 from storage.repositories.outbox import NewDecision, SentMessage
 from storage.store import Repositories, Store
@@ -107,7 +107,7 @@ class Dispatcher:
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
         max_in_flight: int | None = None,
-        staff_alerts: StaffAlerts | None = None,
+        staff_alerts: StaffDesk | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -236,7 +236,7 @@ class Dispatcher:
 
     async def _deliver(self, row: OutboxMessage) -> Delivery:
         """Pace and send one message; never raises (failures become the delivery's error)."""
-        if row.kind == STAFF_ALERT_KIND:
+        if row.kind in STAFF_KINDS:
             return await self._alert_staff(row)
         sender = self._senders.get(row.channel)
         if sender is None:
@@ -260,14 +260,23 @@ class Dispatcher:
         return Delivery(row, result=result, sent_at=self._clock.now())
 
     async def _alert_staff(self, row: OutboxMessage) -> Delivery:
-        """Send a staff alert row through the staff alerts (Slack), which pace themselves."""
+        """Send a staff row (alert, handoff, shopper's message in a handoff) through the staff desk (Slack),
+        paced per staff channel with the desk's limits."""
         if self.staff_alerts is None:
             return Delivery(row, error=RetryLater("staff alerts are off (is Slack configured?)"))
-        payload = row.payload or {}
+        pacer = self._pacers.for_channel(row.channel, self.staff_alerts.limits)
+        wait = pacer.wait_for(row.recipient)
+        if wait > MAX_PACING_WAIT:
+            return Delivery(row, paced_for=wait)
         try:
-            result = await self.staff_alerts.send_alert(
-                row.order_id, str(payload.get("about") or "alert"), str(payload.get("text") or "")
-            )
+            await pacer.acquire(row.recipient)
+            result = await self.staff_alerts.send_staff(row)
+        except ThreadNotReady as error:  # its handoff's post is still queued: not a failed attempt
+            return Delivery(row, paced_for=error.retry_after or MAX_PACING_WAIT)
+        except RetryLater as error:
+            if error.retry_after:
+                pacer.pause(error.retry_after)
+            return Delivery(row, error=error)
         except SendError as error:
             return Delivery(row, error=error)
         except Exception as error:  # a bug must not leave the row stuck in "sending"

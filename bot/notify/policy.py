@@ -36,6 +36,7 @@ from bot.notify.guard import review_hold
 from bot.notify.payload import reply_to_payload
 from bot.notify.quiet_hours import customer_zone, parse_clock_time, quiet_until
 from bot.notify.recipients import choose_recipient
+from bot.notify.staff import STAFF_HANDOFF_KIND, STAFF_HANDOFF_MESSAGE_KIND
 from bot.notify.staleness import superseded_reason
 from handlers.journey.proposals import CATEGORY_OF_KIND, URGENT_KINDS, MessageKind, ProposedMessage
 from handlers.messages import Reply
@@ -51,6 +52,8 @@ Renderer = Callable[[MessageKind, str, Mapping[str, Any]], Reply]
 CONSOLIDATION_WINDOW = timedelta(minutes=10)
 #: outbox kind of the Slack alert some proposals ask for (exception, lost, returned to sender)
 STAFF_ALERT_KIND = "staff_alert"
+#: outbox kinds addressed to staff in Slack, not to the shopper (never a touch, never superseded)
+STAFF_KINDS = frozenset({STAFF_ALERT_KIND, STAFF_HANDOFF_KIND, STAFF_HANDOFF_MESSAGE_KIND})
 STAFF_CHANNEL = "slack"
 SHIPPING_CATEGORY = "shipping_updates"
 
@@ -165,7 +168,7 @@ class NotificationPolicy:
     def supersede_pending(self, facts: OrderFacts, plan: Plan, now: datetime) -> None:
         """Cancel the order's pending messages that its current state has made stale."""
         for message in facts.messages:
-            if message.status != "pending" or message.kind == STAFF_ALERT_KIND:
+            if message.status != "pending" or message.kind in STAFF_KINDS:
                 continue
             reason = superseded_reason(message.kind, message.shipment_id, facts.details)
             if reason is not None:
@@ -223,7 +226,7 @@ class NotificationPolicy:
                 for m in facts.messages
                 if m.counts_as_touch
                 and m.kind not in URGENT_KINDS
-                and m.kind != STAFF_ALERT_KIND
+                and m.kind not in STAFF_KINDS
                 and m not in replaced
             )
             cap = self._settings.max_touches_per_order

@@ -154,6 +154,13 @@ class OutboxRepository(Repository):
         )
         return result.first() is not None
 
+    async def status_of(self, *, dedupe_key: str) -> str | None:
+        """The status of the message with this dedupe key (``pending``, ``sending``, ``sent``...), or None."""
+        result = await self._session.execute(
+            select(OutboxMessage.status).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        return result.scalar_one_or_none()
+
     async def claim_due(
         self, *, now: datetime, worker: str, limit: int = 50, lease: timedelta = timedelta(seconds=60)
     ) -> list[OutboxMessage]:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.policy import (
+    clear_request,
     entity_only,
     idle_intent,
     topic_switch,
     wants_cancel,
+    wants_compensation,
     wants_human,
     wants_menu,
     wants_preferences,
     wants_stop_notifications,
+    wants_to_leave_handoff,
 )
 from handlers.context import ProductMention, Understanding
 
@@ -170,3 +173,90 @@ def test_button_presses_never_switch() -> None:
 )
 def test_preference_requests_are_recognised_without_the_nlu(text: str, expected: bool) -> None:
     assert wants_preferences(said(text)) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "back to the bot",
+        "Back to the assistant!",
+        "cancel",
+        "main menu",
+        "menu",
+        "never mind",
+        "I don't need a person anymore",
+        "take me back to the bot",
+    ],
+)
+def test_leaving_a_handoff(text: str) -> None:
+    assert wants_to_leave_handoff(said(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["cancel my order 1001", "the bot was useless", "hello??", "where is my order"]
+)
+def test_not_leaving_a_handoff(text: str) -> None:
+    assert not wants_to_leave_handoff(said(text))
+
+
+def test_leaving_a_handoff_by_button() -> None:
+    assert wants_to_leave_handoff(Understanding(payload="handoff:leave"))
+    assert wants_to_leave_handoff(Understanding(payload="intent:greeting"))
+    assert not wants_to_leave_handoff(Understanding(payload="intent:order_status"))
+
+
+def test_clear_requests_are_confident_in_domain_questions() -> None:
+    assert clear_request(said("where is my order 1001", "order_status", 0.95))
+    assert not clear_request(said("where is it maybe", "order_status", 0.5))
+    assert not clear_request(said("hello", "greeting", 0.99))
+    assert not clear_request(said("what's the weather", "out_of_scope", 0.99))
+    assert not clear_request(said("agent", "human_agent", 0.99))
+    assert clear_request(said("can you compensate me?", "refund_status", 0.4))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can you compensate me?", "refund_status"),
+        ("I want compensation for the delay", "delivery_problem"),
+        ("compensation please", "out_of_scope"),
+        ("what will you do to make it up to me", None),
+    ],
+)
+def test_compensation_requests_go_to_the_compensation_flow(text: str, intent: str | None) -> None:
+    understanding = said(text, intent, 0.9)
+    assert wants_compensation(understanding)
+    assert idle_intent(understanding) == "compensation"
+
+
+def test_compensation_words_do_not_hijack_other_clear_intents() -> None:
+    assert not wants_compensation(said("cancel my order, no compensation needed", "cancel_order", 0.95))
+    assert not wants_compensation(said("where is my refund", "refund_status", 0.95))
+    assert (
+        topic_switch(
+            said("I want compensation", "refund_status", 0.9),
+            current=("order_status",),
+            free_text=False,
+            expects_entities=True,
+        )
+        == "compensation"
+    )
+    # a flow waiting for a description lets only a very confident switch through
+    assert (
+        topic_switch(
+            said("I want compensation", "refund_status", 0.8),
+            current=("delivery_problem",),
+            free_text=True,
+            expects_entities=False,
+        )
+        is None
+    )
+    assert (
+        topic_switch(
+            said("I want compensation", "refund_status", 0.95),
+            current=("delivery_problem",),
+            free_text=True,
+            expects_entities=False,
+        )
+        == "compensation"
+    )
