@@ -2,8 +2,8 @@
 
 The dispatcher sends through the senders that channel features register in the app's
 :class:`~bot.channels.senders.SenderRegistry` (``sender_registry(app)``), and staff alerts
-through the Slack channel's alerts (``SLACK_ALERTS``) when Slack is on (its feature must come
-before this one in the feature list). Events are ingested by
+and handoff posts through the Slack channel's alerts and handoffs (``SLACK_ALERTS``, ``SLACK``)
+when Slack is on (its feature must come before this one in the feature list). Events are ingested by
 the webhook routes with :func:`bot.notify.pipeline.ingest_events`; passing
 ``on_enqueued=app[NOTIFY].wake`` (also published as ``app[SERVICES]["wake_dispatcher"]``) makes
 the dispatcher send at once instead of at its next poll.
@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
 from bot.channels.senders import SenderRegistry, sender_registry
-from bot.channels.slack.feature import SLACK_ALERTS
+from bot.channels.slack.feature import SLACK, SLACK_ALERTS
 from bot.clock import Clock
 from bot.config import Settings
 from bot.notify.dispatcher import Dispatcher
@@ -111,13 +111,15 @@ async def _notify(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store, clock, senders = app[STORE], app[CLOCK], sender_registry(app)
     alerts = app.get(SLACK_ALERTS)
+    slack = app.get(SLACK)
+    staff = SlackStaffAlerts(alerts, slack.handoffs if slack else None) if alerts is not None else None
     dispatcher = Dispatcher(
         store,
         clock,
         settings,
         senders,
         pacers=app_pacers(app),
-        staff_alerts=SlackStaffAlerts(alerts) if alerts is not None else None,
+        staff_alerts=staff,
     )
     scheduler = Scheduler(store, clock, settings, on_enqueued=dispatcher.wake)
     service = NotifyService(store, clock, settings, senders, dispatcher, scheduler)

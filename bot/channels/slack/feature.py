@@ -1,6 +1,8 @@
 """``slack_feature``: Slack for support staff, mounted at ``POST /slack/events`` in our aiohttp app.
 
-Register it after the conversation feature (it hooks into ``app[ENGINE]`` when the app starts).
+Register it after the conversation feature (it hooks into ``app[ENGINE]`` when the app starts)
+and before the notify feature, whose outbox dispatcher posts handoffs and shopper messages during
+a handoff (``bot.notify.staff``); without the notify feature they stay queued in the outbox.
 Runs only when ``settings.slack_enabled`` (bot token and signing secret set).
 """
 
@@ -18,7 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app_keys import CLOCK, SETTINGS, STORE
+from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
 from bot.channels.base import Sender
 from bot.channels.senders import SENDERS, sender_registry
 from bot.channels.slack.alerts import SlackAlerts
@@ -30,12 +32,15 @@ from bot.channels.slack.web_api import SlackWebApi
 from bot.channels.slack.work import SerialWork
 from bot.config import Settings
 from bot.engine.feature import ENGINE, SEARCH_INDEX
+from bot.notify.staff import HandoffOutbox
 from knowledge.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
 #: seconds one Slack Web API call may take
 API_TIMEOUT_SECONDS = 15
+#: ``app[SERVICES]`` key of the outbox dispatcher's wake-up (published by the notify feature)
+WAKE_DISPATCHER = "wake_dispatcher"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,13 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
     return await to_aiohttp_response(response)
 
 
+def _wake(app: web.Application) -> None:
+    """Let the outbox dispatcher (the notify feature's, when it runs) look for new rows now."""
+    wake = app[SERVICES].get(WAKE_DISPATCHER)
+    if wake is not None:
+        wake()
+
+
 async def _slack_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     senders = app[SENDERS]
@@ -134,7 +146,10 @@ async def _slack_context(app: web.Application) -> AsyncIterator[None]:
         search_index=search_index,
     )
     if ENGINE in app:
+        outbox = HandoffOutbox(store, app[CLOCK], settings.slack_support_channel, wake=lambda: _wake(app))
+        app[ENGINE].add_hooks(outbox)
         app[ENGINE].add_hooks(handoffs)
+        await outbox.queue_unposted()
     else:
         log.warning("slack without the conversation engine: no handoffs, slash commands only")
     verifier = RequestVerifier(settings.slack_signing_secret or "")

@@ -1,16 +1,19 @@
 """The Slack side of a handoff: the thread staff work in, relays both ways, Claim / Resolve / Back to bot.
 
-:class:`SlackHandoffs` is the engine hook (``on_handoff_created``, ``on_message_during_handoff``)
-and the target of the Slack listeners (staff replies and button clicks). Slow work runs after the
-3-second ack in :class:`SerialWork`, one job at a time per handoff so a thread stays in order.
+Posting a handoff and copying the shopper's later messages into its thread go through the durable
+outbox: the engine hooks (``bot.notify.staff.HandoffOutbox``) queue rows, and the dispatcher sends
+them through :meth:`SlackHandoffs.post_handoff` / :meth:`SlackHandoffs.post_shopper_message`.
+:class:`SlackHandoffs` is also the target of the Slack listeners (staff replies and button clicks),
+whose slow work runs after the 3-second ack in :class:`SerialWork`, one job at a time per handoff
+so a thread stays in order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.channels.base import RetryLater, Sender, SendError
 from bot.channels.slack.blocks import channel_name, escape
@@ -18,10 +21,11 @@ from bot.channels.slack.context import load_handoff, load_handoff_context
 from bot.channels.slack.errors import HandoffNotFound, SlackError
 from bot.channels.slack.handoff_message import handoff_blocks, handoff_text
 from bot.channels.slack.text import is_internal_note, to_plain
-from bot.channels.slack.web_api import SlackWebApi
+from bot.channels.slack.web_api import PostedMessage, SlackWebApi
 from bot.channels.slack.work import SerialWork
 from bot.clock import Clock
-from handlers.messages import IncomingMessage, Reply
+from bot.notify.staff import handoff_post_key
+from handlers.messages import Reply
 from storage.models import Handoff
 from storage.repositories.conversations import TranscriptLine
 from storage.store import Store
@@ -85,14 +89,37 @@ class SlackHandoffs:
         self._work = work
         self._send_attempts = send_attempts
 
-    # ------------------------------------------------------------ engine hooks (called after commit)
-    async def on_handoff_created(self, handoff_id: int) -> None:
-        """Post the handoff to the support channel (in the background)."""
-        self._submit(handoff_id, "post", lambda: self._post_handoff(handoff_id))
+    # ------------------------------------------------------------ posts (sent by the outbox dispatcher)
+    async def post_handoff(self, handoff_id: int) -> PostedMessage:
+        """Post the handoff's message to the support channel, unless it has its thread already.
 
-    async def on_message_during_handoff(self, handoff_id: int, message: IncomingMessage) -> None:
-        """Copy the shopper's message into the handoff's thread (in the background)."""
-        self._submit(handoff_id, "shopper-message", lambda: self._post_shopper_message(handoff_id, message))
+        Called by the dispatcher for the handoff's outbox row (``bot.notify.staff``); raises
+        :class:`HandoffNotFound` or a Slack error.
+        """
+        handoff = await self._ensure_thread(handoff_id)
+        assert handoff.slack_channel is not None and handoff.slack_ts is not None
+        return PostedMessage(channel=handoff.slack_channel, ts=handoff.slack_ts)
+
+    async def post_shopper_message(self, handoff_id: int, payload: Mapping[str, Any]) -> PostedMessage | None:
+        """Copy a shopper's message (an outbox row's payload) into the handoff's thread.
+
+        None while the handoff's own post is still queued (the dispatcher tries again shortly);
+        when that post failed or was never queued, the handoff is posted first.
+        """
+        async with self._store.transaction() as repos:
+            handoff = await repos.handoffs.get(handoff_id=handoff_id)
+            if handoff is None:
+                raise HandoffNotFound(f"no handoff {handoff_id}")
+            queued = None
+            if handoff.slack_ts is None:
+                queued = await repos.outbox.status_of(dedupe_key=handoff_post_key(handoff_id))
+        if handoff.slack_ts is None and queued in ("pending", "sending"):
+            return None
+        handoff = await self._ensure_thread(handoff_id)
+        assert handoff.slack_channel is not None and handoff.slack_ts is not None
+        return await self._api.post_message(
+            handoff.slack_channel, shopper_message_text(payload), thread_ts=handoff.slack_ts
+        )
 
     # ------------------------------------------------------------ staff side (called by the listeners)
     def staff_replied(self, reply: StaffReply) -> None:
@@ -116,9 +143,6 @@ class SlackHandoffs:
     def _submit(self, handoff_id: int, what: str, job: Callable[[], Awaitable[None]]) -> None:
         self._work.submit(("handoff", handoff_id), job, name=f"handoff-{handoff_id}-{what}")
 
-    async def _post_handoff(self, handoff_id: int) -> None:
-        await self._ensure_thread(handoff_id)
-
     async def _ensure_thread(self, handoff_id: int) -> Handoff:
         """The handoff, posted to Slack first if it has no thread yet."""
         async with self._store.transaction() as repos:
@@ -135,17 +159,6 @@ class SlackHandoffs:
         ctx.handoff.slack_channel, ctx.handoff.slack_ts = posted.channel, posted.ts
         log.info("handoff %d posted to Slack (%s)", handoff_id, posted.ts)
         return ctx.handoff
-
-    async def _post_shopper_message(self, handoff_id: int, message: IncomingMessage) -> None:
-        handoff = await self._ensure_thread(handoff_id)
-        assert handoff.slack_channel is not None and handoff.slack_ts is not None
-        said = message.text or (f"[pressed {message.payload}]" if message.payload else "")
-        lines = [f"*Shopper ({channel_name(message.channel)}):* {escape(said)}" if said else ""]
-        for attachment in message.attachments:
-            label = attachment.file_name or attachment.kind
-            lines.append(f":paperclip: {escape(label)} (kept with the handoff)")
-        text = "\n".join(line for line in lines if line) or "*Shopper:* (empty message)"
-        await self._api.post_message(handoff.slack_channel, text, thread_ts=handoff.slack_ts)
 
     async def _route_staff_reply(self, reply: StaffReply) -> None:
         """Find the thread's handoff, then relay in that handoff's queue (after its earlier jobs)."""
@@ -271,3 +284,14 @@ class SlackHandoffs:
 
     async def _tell_thread(self, channel: str, thread_ts: str, text: str) -> None:
         await self._api.post_message(channel, text, thread_ts=thread_ts)
+
+
+def shopper_message_text(payload: Mapping[str, Any]) -> str:
+    """The thread message for a shopper's message queued by ``bot.notify.staff.HandoffOutbox``."""
+    said = str(payload.get("said") or "")
+    channel = channel_name(str(payload.get("shopper_channel") or "chat"))
+    lines = [f"*Shopper ({channel}):* {escape(said)}" if said else ""]
+    attachments = payload.get("attachments")
+    for label in attachments if isinstance(attachments, list) else []:
+        lines.append(f":paperclip: {escape(str(label))} (kept with the handoff)")
+    return "\n".join(line for line in lines if line) or "*Shopper:* (empty message)"

@@ -2,7 +2,8 @@
 
 The body is read as slack_bolt reads it (JSON for the Events API, a form for slash commands, a form
 with a JSON ``payload`` for buttons), with the limits of :func:`bot.integrations.jsonread.decode_json`
-(UTF-8, well-formed, no lone surrogates, bounded nesting). Then every field slack_bolt or our
+(UTF-8, well-formed, bounded nesting and numbers); as for the chat channels, a lone surrogate or a
+NUL in a string becomes U+FFFD, so a staff reply with half an emoji is still relayed. Then every field slack_bolt or our
 listeners read is checked for the type Slack sends, so a body of the wrong shape is a
 :class:`SlackRequestError` (answered 400) instead of a ``KeyError`` or ``TypeError`` inside bolt.
 Reasons name the field, never its value.
@@ -18,8 +19,6 @@ from bot.channels.slack.errors import SlackError
 from bot.integrations.errors import PayloadError
 from bot.integrations.jsonread import decode_json
 
-#: the deepest nesting of objects and arrays accepted (Slack's payloads go about ten deep)
-MAX_DEPTH = 64
 #: request kinds doorstep handles; anything else is acknowledged and ignored
 EVENT_CALLBACK = "event_callback"
 URL_VERIFICATION = "url_verification"
@@ -174,28 +173,12 @@ def _event_like(event: Mapping[str, Any], where: str, depth: int = 0) -> None:
 # ---------------------------------------------------------------- field checks
 def _json_object(raw: bytes, where: str) -> dict[str, Any]:
     try:
-        value = decode_json(raw)
+        value = decode_json(raw, surrogates="replace")
     except PayloadError as exc:
         raise SlackRequestError(f"{where}: {exc.reason}") from None
     if not isinstance(value, dict):
         raise SlackRequestError(f"{where}: expected a JSON object, got {_type_name(value)}")
-    if _too_deep(value):
-        raise SlackRequestError(f"{where}: nested more than {MAX_DEPTH} levels deep")
     return value
-
-
-def _too_deep(value: object) -> bool:
-    """Whether ``value`` nests objects and arrays deeper than :data:`MAX_DEPTH` (checked without recursion)."""
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values() if isinstance(child, dict | list))
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item if isinstance(child, dict | list))
-    return False
 
 
 def _type_name(value: object) -> str:

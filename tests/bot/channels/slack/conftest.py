@@ -3,6 +3,7 @@ the app with Slack mounted, and requests signed exactly as Slack signs them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 
 from bot.app import Feature
+from bot.app_keys import STORE
 from bot.channels.senders import sender_registry
 from bot.channels.slack.feature import SLACK, slack_feature
 from bot.channels.slack.web_api import SlackWebApi
@@ -23,6 +25,8 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.engine.feature import ENGINE, conversation_feature
 from bot.imports.orders import import_orders
+from bot.notify.feature import notify_feature
+from bot.notify.policy import STAFF_KINDS
 from handlers.messages import IncomingMessage
 from storage.store import Store
 from tests.bot.conftest import make_client, test_settings
@@ -91,11 +95,13 @@ def telegram_sender_feature(fake: Any) -> Feature:
 
 
 def slack_features(fake_telegram: Any | None = None) -> list[Feature]:
-    """The engine, (the Telegram sender,) then Slack: the order of a normal server."""
+    """The engine, (the Telegram sender,) Slack, then notify (whose outbox dispatcher posts handoffs):
+    the order of a normal server."""
     features: list[Feature] = [conversation_feature]
     if fake_telegram is not None:
         features.append(telegram_sender_feature(fake_telegram))
     features.append(slack_feature)
+    features.append(notify_feature)
     return features
 
 
@@ -117,9 +123,28 @@ async def post_form(client: TestClient, body: bytes) -> ClientResponse:
     return await post_slack(client, body, FORM_CONTENT_TYPE)
 
 
-async def slack_idle(client: TestClient) -> None:
-    """Wait until the Slack jobs queued so far (posts, relays, clicks) have finished."""
-    await client.app[SLACK].idle()
+async def staff_rows_waiting(store: Store) -> int:
+    """Outbox rows for staff in Slack not yet sent, failed or cancelled."""
+    async with store.transaction() as repos:
+        rows = [
+            *await repos.outbox.by_status(status="pending"),
+            *await repos.outbox.by_status(status="sending"),
+        ]
+    return sum(1 for row in rows if row.kind in STAFF_KINDS)
+
+
+async def slack_idle(client: TestClient, within: float = 20.0) -> None:
+    """Wait until the Slack jobs queued so far (relays, clicks) have finished and the outbox dispatcher
+    has posted every queued handoff and shopper message."""
+    deadline = time.monotonic() + within
+    while True:
+        await client.app[SLACK].idle()
+        if not await staff_rows_waiting(client.app[STORE]):
+            await client.app[SLACK].idle()
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("staff rows still waiting in the outbox")
+        await asyncio.sleep(0.02)
 
 
 async def seed_orders(store: Store) -> None:
