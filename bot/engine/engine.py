@@ -454,7 +454,7 @@ class Engine:
 
     async def _leave_handoff(self, turn: Turn, handoff_id: int) -> str | None:
         """The shopper no longer waits for a person: release the handoff and answer again."""
-        await turn.repos.handoffs.set_status(handoff_id=handoff_id, status="returned")
+        await turn.repos.handoffs.set_status(handoff_id=handoff_id, status="returned", at=turn.now)
         turn.state.handoff_id = None
         turn.state.clear_flow()
         turn.events.handoffs_left.append(handoff_id)

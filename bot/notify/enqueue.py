@@ -59,7 +59,10 @@ async def enqueue_proposals(
     if not order_ids:
         return []
     reviews = {p.order_id for p in proposals if p.kind == MessageKind.REVIEW_REQUEST}
-    facts = await load_facts(repos, order_ids, guard_for=reviews, decide_for={p.order_id for p in proposals})
+    delays = {p.order_id for p in proposals if p.kind == MessageKind.DELAYED}
+    facts = await load_facts(
+        repos, order_ids, guard_for=reviews, decide_for={p.order_id for p in proposals}, waiting_for=delays
+    )
     plan = Plan()
     outcomes = decide_all(policy, facts, proposals, plan, now, touched_orders=touched_orders)
     await write_plan(repos, plan, now)

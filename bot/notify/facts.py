@@ -11,6 +11,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.notify.recipients import NO_CHAT_REASONS
+from handlers.journey.proposals import MessageKind
 from storage.models import ChannelIdentity, Customer, NotificationPreference, OutboxMessage
 from storage.repositories.orders import OrderDetails
 from storage.repositories.snapshots import (
@@ -154,6 +156,9 @@ class OrderFacts:
     messages: list[MessageView]
     decided: set[str]
     guard: GuardFacts | None = None
+    #: decided keys held back only because the customer had no chat to push to, never queued:
+    #: the policy decides them again once there is one
+    waiting: set[str] = field(default_factory=set)
 
     @property
     def order_id(self) -> int:
@@ -189,8 +194,10 @@ async def load_facts(
     *,
     guard_for: Collection[int] = (),
     decide_for: Collection[int] | None = None,
+    waiting_for: Collection[int] = (),
 ) -> dict[int, OrderFacts]:
-    """Facts of these orders (missing orders are absent); ``guard_for`` orders also get guard facts.
+    """Facts of these orders (missing orders are absent); ``guard_for`` orders also get guard facts,
+    ``waiting_for`` orders their delays held back for want of a chat (:attr:`OrderFacts.waiting`).
 
     ``decide_for``, when given, names the orders the policy will decide proposals for; the
     others get only what superseding their pending messages needs (details and messages: no
@@ -212,6 +219,15 @@ async def load_facts(
         messages.setdefault(row.order_id or 0, []).append(MessageView.of_row(row))
     decided = await repos.decisions.decided_keys(order_ids=full_ids) if full_ids else {}
     guards = await load_guards(repos, [d for d in full if d.order.id in guard_for]) if guard_for else {}
+    held = (
+        await repos.decisions.suppressed_keys(
+            order_ids=[i for i in full_ids if i in waiting_for],
+            kinds=[MessageKind.DELAYED.value],
+            reasons=sorted(NO_CHAT_REASONS),
+        )
+        if waiting_for
+        else {}
+    )
     customers: dict[int, CustomerFacts] = {}
     for d in details:
         cid = int(d.customer.id or 0)
@@ -231,5 +247,6 @@ async def load_facts(
             messages=views,
             decided=known | keys if keys else known,
             guard=guards.get(oid),
+            waiting=held.get(oid, set()) - known,
         )
     return facts

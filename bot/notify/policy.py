@@ -4,7 +4,9 @@ Pure code over :class:`~bot.notify.facts.OrderFacts` (loaded in bulk by :mod:`bo
 it fills a :class:`Plan` that :mod:`bot.notify.enqueue` writes in the caller's transaction.
 For each proposal, in this order:
 
-1. a dedupe key already decided (queued, sent or suppressed before) is a duplicate: nothing happens;
+1. a dedupe key already decided (queued, sent or suppressed before) is a duplicate: nothing happens,
+   except a delay suppressed only because the customer had no chat to push to and never queued:
+   it is decided again once a chat is linked (the sweep proposes it while the parcel is overdue);
 2. a message already superseded by the order's state is suppressed (an unsent "shipped" once the
    parcel is delivered; a setup guide before delivery; anything but cancellation news for a
    cancelled order);
@@ -184,7 +186,14 @@ class NotificationPolicy:
         """Decide one proposal, recording rows and decision log entries in ``plan``."""
         key = proposal.dedupe_key
         kind = proposal.kind.value
-        if key in facts.decided:
+        if key in facts.waiting:
+            # held back for want of a chat: decided again once there is one, silently until then
+            customer = facts.customer
+            category = CATEGORY_OF_KIND.get(proposal.kind, kind)
+            if choose_recipient(customer.identities, customer.preference, category).identity is None:
+                return PolicyOutcome(kind, key, Decision.DUPLICATE, "still no chat to send it to")
+            facts.waiting.discard(key)
+        elif key in facts.decided:
             return PolicyOutcome(kind, key, Decision.DUPLICATE, "already decided")
         facts.decided.add(key)
         outcome = self._decide(proposal, facts, plan, now)

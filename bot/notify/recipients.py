@@ -14,6 +14,12 @@ from storage.models import ChannelIdentity, NotificationPreference
 
 #: channels that only answer and cannot receive pushes (REST callers, the terminal) or are staff-only
 NON_PUSH_CHANNELS = frozenset({"rest", "console", "slack"})
+#: the reasons :func:`choose_recipient` gives when the customer has no chat to push to (yet); a
+#: message held back for one of them may still go once the shopper links a chat
+NO_CHAT_REASONS = frozenset(
+    {"no verified chat identity", "no chat identity accepted updates", "unreachable on every channel"}
+)
+
 
 
 @dataclass(frozen=True, slots=True)

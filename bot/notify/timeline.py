@@ -18,7 +18,7 @@ from storage.store import Repositories
 #: why a redelivered event changed nothing
 DUPLICATE_REASON = "duplicate"
 #: entries at the same instant are listed in this order
-_TYPE_ORDER = {"event": 0, "scan": 1, "decision": 2, "message": 3, "case": 4}
+_TYPE_ORDER = {"event": 0, "scan": 1, "decision": 2, "message": 3, "case": 4, "handoff": 5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +199,7 @@ async def order_timeline(repos: Repositories, order_number: str) -> Timeline:
         )
 
     entries += await _case_entries(repos, order_id)
+    entries += await _handoff_entries(repos, order_id)
     entries.sort(key=lambda e: (e.at, _TYPE_ORDER.get(e.type, 9), e.sequence))
     return Timeline(order_number=order_number, status=details.order.status, entries=entries)
 
@@ -230,6 +231,40 @@ async def _case_entries(repos: Repositories, order_id: int) -> list[TimelineEntr
                     summary=f"case #{case.id} updated: {kind}, the shopper asked again ({number})",
                     details={**common, "change": "updated", "kind": kind},
                     sequence=int(case.id or 0),
+                )
+            )
+    return entries
+
+
+#: how the end of a handoff reads in the timeline
+_HANDOFF_ENDS = {"resolved": "resolved by staff", "returned": "back with the bot"}
+
+
+async def _handoff_entries(repos: Repositories, order_id: int) -> list[TimelineEntry]:
+    """A line when the shopper was handed to a person about this order, and one when that ended.
+
+    The reason names the topic and the order; the summary (the shopper's words) is left out.
+    """
+    entries: list[TimelineEntry] = []
+    for handoff in await repos.handoffs.for_order(order_id=order_id):
+        common = {"handoff_id": handoff.id, "handoff_status": handoff.status}
+        entries.append(
+            TimelineEntry(
+                at=handoff.created_at or _EPOCH,
+                type="handoff",
+                summary=f"handoff #{handoff.id} opened: {handoff.reason}",
+                details={**common, "change": "opened", "reason": handoff.reason},
+                sequence=int(handoff.id or 0),
+            )
+        )
+        if handoff.resolved_at is not None and handoff.status in _HANDOFF_ENDS:
+            entries.append(
+                TimelineEntry(
+                    at=handoff.resolved_at,
+                    type="handoff",
+                    summary=f"handoff #{handoff.id} ended: {_HANDOFF_ENDS[handoff.status]}",
+                    details={**common, "change": "ended"},
+                    sequence=int(handoff.id or 0),
                 )
             )
     return entries

@@ -537,6 +537,27 @@ class DecisionLogRepository(Repository):
             [(e.order_id, e.kind, e.decision, e.reason[:300], e.dedupe_key, e.created_at) for e in entries],
         )
 
+    async def suppressed_keys(
+        self, *, order_ids: Sequence[int], kinds: Sequence[str], reasons: Sequence[str]
+    ) -> dict[int, set[str]]:
+        """Dedupe keys of these kinds suppressed for one of these reasons, per order."""
+        if not order_ids or not kinds or not reasons:
+            return {}
+        keys: dict[int, set[str]] = {}
+        for chunk in chunks(list(order_ids)):
+            result = await self._session.execute(
+                select(DecisionLogEntry.order_id, DecisionLogEntry.dedupe_key).where(
+                    DecisionLogEntry.order_id.in_(chunk),
+                    DecisionLogEntry.kind.in_(list(kinds)),
+                    DecisionLogEntry.decision == "suppressed",
+                    DecisionLogEntry.reason.in_(list(reasons)),
+                    DecisionLogEntry.dedupe_key.is_not(None),
+                )
+            )
+            for order_id, key in result.all():
+                keys.setdefault(order_id, set()).add(key)
+        return keys
+
     async def decided_keys(self, *, order_ids: Sequence[int]) -> dict[int, set[str]]:
         """Dedupe keys that already have a decision, per order."""
         if not order_ids:

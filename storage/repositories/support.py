@@ -118,16 +118,20 @@ class HandoffRepository(Repository):
             update(Handoff).where(Handoff.id == handoff_id).values(slack_channel=channel, slack_ts=ts)
         )
 
-    async def set_status(self, *, handoff_id: int, status: str, by: str | None = None) -> None:
-        """Claim, resolve or return a handoff to the bot."""
+    async def set_status(
+        self, *, handoff_id: int, status: str, by: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Claim, resolve or return a handoff to the bot (ended ``at``, default now)."""
         values: dict[str, Any] = {"status": status}
         if status == "claimed":
             values["claimed_by"] = by
         if status in ("resolved", "returned"):
-            values["resolved_at"] = utcnow()
+            values["resolved_at"] = at or utcnow()
         await self._session.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
 
-    async def created_for_conversation_since(self, *, conversation_id: int, since: datetime) -> list[datetime]:
+    async def created_for_conversation_since(
+        self, *, conversation_id: int, since: datetime
+    ) -> list[datetime]:
         """When the conversation's handoffs opened since ``since`` were created (for the rate limit)."""
         result = await self._session.execute(
             select(Handoff.created_at).where(
