@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("import_orders", "nlu", "kb", "reply", "telegram_webhook", "ingest", "dispatch")
+BENCHMARKS = ("import_orders", "nlu", "kb", "reply", "telegram_webhook", "ingest", "dispatch", "chat_ratelimit")
 
 
 def main(argv: list[str]) -> int:

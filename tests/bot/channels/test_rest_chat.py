@@ -99,15 +99,43 @@ async def test_each_user_is_rate_limited(make_client: ClientFactory, shop_url: s
     assert other.status == 200
 
 
-def test_rate_limiter_window_slides() -> None:
+def test_rate_limiter_allows_a_burst_then_one_message_per_interval() -> None:
     clock = FakeClock(NOW)
-    limiter = ChatRateLimiter(2, clock)
+    limiter = ChatRateLimiter(2, clock)  # a burst of two, then one every 30 seconds
     assert limiter.retry_after("u") is None
-    clock.advance(timedelta(seconds=30))
     assert limiter.retry_after("u") is None
     assert limiter.retry_after("u") == pytest.approx(30.0)
-    clock.advance(timedelta(seconds=30))
-    assert limiter.retry_after("u") is None  # the first message left the window
+    assert limiter.retry_after("u") == pytest.approx(30.0)  # a refused message is not counted
+    clock.advance(timedelta(seconds=10))
+    assert limiter.retry_after("u") == pytest.approx(20.0)
+    clock.advance(timedelta(seconds=20))
+    assert limiter.retry_after("u") is None
+    assert limiter.retry_after("u") == pytest.approx(30.0)
+    assert limiter.retry_after("other") is None  # each user has their own allowance
+    clock.advance(timedelta(minutes=5))  # a quiet spell gives the whole burst back, no more
+    assert [limiter.retry_after("u") for _ in range(3)] == [None, None, pytest.approx(30.0)]
+
+
+def test_rate_limiter_forgets_idle_users_and_stays_bounded() -> None:
+    clock = FakeClock(NOW)
+    limiter = ChatRateLimiter(2, clock, max_users=1000)
+    for user in range(400):
+        assert limiter.retry_after(f"web:{user}") is None
+    assert limiter.retry_after("web:0") is None and limiter.retry_after("web:0") == pytest.approx(30.0)
+    clock.advance(timedelta(seconds=61))
+    for user in range(400, 800):
+        assert limiter.retry_after(f"web:{user}") is None
+    assert len(limiter) == 800
+    assert limiter.retry_after("web:400") is None  # a recent user keeps their count
+    assert limiter.retry_after("web:400") == pytest.approx(30.0)
+    clock.advance(timedelta(seconds=61))
+    assert limiter.retry_after("web:new") is None
+    assert len(limiter) == 401  # the first 400, idle for two minutes, are forgotten
+    for user in range(1000, 6000):  # a flood of fresh ids: the table never grows past its bound
+        assert limiter.retry_after(f"web:{user}") is None
+        assert len(limiter) <= 1000
+    assert limiter.retry_after("web:5999") is None
+    assert limiter.retry_after("web:5999") == pytest.approx(30.0)
 
 
 def test_parse_chat_body_reads_every_field() -> None:

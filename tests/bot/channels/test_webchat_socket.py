@@ -186,9 +186,9 @@ async def test_too_many_messages_are_refused_with_retry_after(start_webchat: Sta
     assert refused == [
         {
             "type": "error",
-            "reason": "You're sending messages a little too fast. Please wait 60 seconds and try again.",
+            "reason": "You're sending messages a little too fast. Please wait 30 seconds and try again.",
             "id": "m3",
-            "retry_after": 60,
+            "retry_after": 30,
         }
     ]
 

@@ -1,0 +1,1 @@
+"""Benchmark of the chat rate limiter (``bench.chat_ratelimit.run``)."""
