@@ -61,6 +61,8 @@ class ChannelIdentity(SQLModel, table=True):
     unreachable_reason: str | None = Field(default=None, max_length=300)
     display_name: str | None = Field(default=None, max_length=200)
     created_at: datetime | None = _ts()
+    #: when the shopper last wrote from this identity (opens WhatsApp's 24-hour customer-service window)
+    last_message_at: datetime | None = _ts()
 
 
 class Order(SQLModel, table=True):
@@ -193,7 +195,10 @@ class OutboxMessage(SQLModel, table=True):
     """A message waiting to be sent (or sent): the dispatcher's work queue."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_scheduled", "status", "scheduled_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_scheduled", "status", "scheduled_at"),
+        Index("ix_outbox_provider_message_id", "provider_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=300, unique=True)
@@ -209,6 +214,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     provider_message_id: str | None = Field(default=None, max_length=100)
+    #: what the provider reported after the send (WhatsApp status callbacks): delivered, read or failed
+    delivery_status: str | None = Field(default=None, max_length=16)
     claimed_by: str | None = Field(default=None, max_length=100)
     claimed_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from storage.bulk import sqlite_value
 from storage.models import ChannelIdentity, Customer, utcnow
@@ -28,6 +28,11 @@ def normalize_phone(phone: str | None) -> str | None:
 
 #: :meth:`IdentityRepository.link` as SQLite text, run on the driver connection
 _LINK_SQLITE = "UPDATE channel_identities SET customer_id = ?, verified = 1, verified_at = ?, unreachable = 0 WHERE id = ?"
+#: :meth:`IdentityRepository.note_message` as SQLite text
+_NOTE_MESSAGE_SQLITE = (
+    "UPDATE channel_identities SET last_message_at = ? WHERE channel = ? AND external_id = ?"
+    " AND (last_message_at IS NULL OR last_message_at < ?)"
+)
 
 
 class CustomerRepository(Repository):
@@ -41,6 +46,16 @@ class CustomerRepository(Repository):
         """The customer with this email (case-insensitive), or None."""
         result = await self._session.execute(select(Customer).where(Customer.email == email.strip().lower()))
         return result.scalar_one_or_none()
+
+    async def with_phone(self, *, phone: str) -> list[Customer]:
+        """Customers whose stored phone is exactly ``phone`` once normalised (``+`` and digits)."""
+        wanted = normalize_phone(phone)
+        if not wanted:
+            return []
+        result = await self._session.execute(
+            select(Customer).where(Customer.phone == wanted).order_by(Customer.id)
+        )
+        return list(result.scalars())
 
 
 class IdentityRepository(Repository):
@@ -133,6 +148,40 @@ class IdentityRepository(Repository):
             update(ChannelIdentity)
             .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
             .values(unreachable=True, unreachable_reason=reason[:300])
+        )
+
+    async def note_message(self, *, channel: str, external_id: str, at: datetime) -> None:
+        """The shopper wrote from this identity at ``at`` (``last_message_at``; never moved back)."""
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            stamp = sqlite_value(at)
+            await execute_sqlite(driver, _NOTE_MESSAGE_SQLITE, (stamp, channel, external_id, stamp))
+            return
+        await self._session.execute(
+            update(ChannelIdentity)
+            .where(
+                ChannelIdentity.channel == channel,
+                ChannelIdentity.external_id == external_id,
+                or_(ChannelIdentity.last_message_at.is_(None), ChannelIdentity.last_message_at < at),
+            )
+            .values(last_message_at=at)
+        )
+
+    async def last_message_at(self, *, channel: str, external_id: str) -> datetime | None:
+        """When the shopper last wrote from this identity (None: never, or unknown)."""
+        result = await self._session.execute(
+            select(ChannelIdentity.last_message_at).where(
+                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def forget_last_message(self, *, channel: str, external_id: str) -> None:
+        """Clear ``last_message_at`` (the provider said the conversation window is closed)."""
+        await self._session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+            .values(last_message_at=None)
         )
 
     async def for_customer(self, *, customer_id: int) -> list[ChannelIdentity]:

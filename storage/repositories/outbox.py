@@ -491,6 +491,26 @@ class OutboxRepository(Repository):
             execution_options={"synchronize_session": False},
         )
 
+    async def by_provider_message_id(self, *, channel: str, provider_message_id: str) -> OutboxMessage | None:
+        """The message of ``channel`` the provider knows by this id (a status callback's subject), or None."""
+        result = await self._session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.provider_message_id == provider_message_id, OutboxMessage.channel == channel)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
+    async def set_delivery_status(self, *, message_id: int, delivery_status: str) -> None:
+        """Record what the provider reported after the send (``delivered``, ``read``, ``failed``)."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(delivery_status=delivery_status[:16])
+            .execution_options(synchronize_session=False)
+        )
+
     async def get(self, *, message_id: int) -> OutboxMessage | None:
         """The message with this id (fresh from the database)."""
         result = await self._session.execute(
