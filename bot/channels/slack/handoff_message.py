@@ -45,7 +45,11 @@ def status_line(handoff: Handoff) -> str:
     if handoff.status == "resolved":
         return f":white_check_mark: Resolved by {who}"
     if handoff.status == "returned":
-        return f":robot_face: Back with the bot ({who})"
+        return (
+            f":robot_face: Back with the bot ({who})"
+            if handoff.claimed_by
+            else ":robot_face: Back with the bot"
+        )
     return ":hourglass_flowing_sand: Waiting for someone to claim it"
 
 

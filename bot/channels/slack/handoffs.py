@@ -36,6 +36,7 @@ BACK_WITH_BOT_TEXT = (
     "You're back with the doorstep assistant. Ask me anything about your order, "
     "or type “agent” to reach a person again."
 )
+SHOPPER_LEFT_TEXT = "The shopper went back to the bot, so replies here no longer reach them."
 OPEN_STATUSES = ("open", "claimed")
 #: tries of one message to the shopper when their channel says "retry later"
 DEFAULT_SEND_ATTEMPTS = 4
@@ -121,6 +122,11 @@ class SlackHandoffs:
             handoff.slack_channel, shopper_message_text(payload), thread_ts=handoff.slack_ts
         )
 
+    # ------------------------------------------------------------ engine hook (called after commit)
+    async def on_handoff_left(self, handoff_id: int) -> None:
+        """The shopper went back to the bot: show it on the handoff's message and in its thread (queued)."""
+        self._submit(handoff_id, "left", lambda: self._shopper_left(handoff_id))
+
     # ------------------------------------------------------------ staff side (called by the listeners)
     def staff_replied(self, reply: StaffReply) -> None:
         """Queue the relay of a staff reply (ignored when the thread is not a handoff's)."""
@@ -159,6 +165,18 @@ class SlackHandoffs:
         ctx.handoff.slack_channel, ctx.handoff.slack_ts = posted.channel, posted.ts
         log.info("handoff %d posted to Slack (%s)", handoff_id, posted.ts)
         return ctx.handoff
+
+    async def _shopper_left(self, handoff_id: int) -> None:
+        """Refresh the handoff's message (no buttons any more) and say so in its thread.
+
+        A handoff not posted yet needs nothing: its post, when it goes, shows where it stands.
+        """
+        async with self._store.transaction() as repos:
+            handoff = await repos.handoffs.get(handoff_id=handoff_id)
+        if handoff is None or handoff.slack_channel is None or handoff.slack_ts is None:
+            return
+        await self._refresh_message(handoff_id)
+        await self._tell_thread(handoff.slack_channel, handoff.slack_ts, SHOPPER_LEFT_TEXT)
 
     async def _route_staff_reply(self, reply: StaffReply) -> None:
         """Find the thread's handoff, then relay in that handoff's queue (after its earlier jobs)."""

@@ -9,7 +9,9 @@ from aiohttp.test_utils import TestClient
 
 from bot.app_keys import STORE
 from bot.channels.slack.handoff_message import ACTION_BACK_TO_BOT, ACTION_CLAIM, ACTION_RESOLVE
-from bot.channels.slack.handoffs import BACK_WITH_BOT_TEXT
+from bot.channels.slack.handoffs import BACK_WITH_BOT_TEXT, SHOPPER_LEFT_TEXT
+from bot.engine.feature import ENGINE
+from handlers.messages import IncomingMessage
 from tests.bot.channels.slack.conftest import (
     SHOPPER_CHAT,
     STAFF_USER,
@@ -193,4 +195,32 @@ async def test_bot_messages_and_edits_in_the_thread_are_not_relayed(
         assert (await post_slack(client, make_event_callback(event))).status == 200
     await slack_idle(client)
 
+    assert fake_telegram.sent_messages(SHOPPER_CHAT) == []
+
+
+async def test_a_shopper_leaving_the_handoff_is_shown_in_slack(
+    sqlite_url: str, make_client: Any, workspace: FakeSlack, fake_telegram: FakeTelegram
+) -> None:
+    client = await make_client(slack_settings(sqlite_url, workspace), slack_features(fake_telegram))
+    store = client.app[STORE]
+    await seed_orders(store)
+    await start_handoff(client)
+    async with store.transaction() as repos:
+        [handoff] = await repos.handoffs.list_open()
+
+    await client.app[ENGINE].handle(
+        IncomingMessage(
+            channel="telegram", external_id=SHOPPER_CHAT, payload="handoff:leave", message_id="m9"
+        )
+    )
+    await slack_idle(client)
+    await staff_says(client, workspace, handoff.slack_ts, "still there?")
+
+    [update] = workspace.calls_to("chat.update")
+    assert ":robot_face: Back with the bot" in texts_of(update.params["blocks"])
+    assert action_ids(update.params["blocks"]) == []
+    assert [m["text"] for m in workspace.thread(SUPPORT_CHANNEL_ID, handoff.slack_ts)[1:]] == [
+        SHOPPER_LEFT_TEXT,
+        "This conversation is back with the bot, so that reply was *not* sent to the shopper.",
+    ]
     assert fake_telegram.sent_messages(SHOPPER_CHAT) == []
