@@ -8,9 +8,13 @@ in one place per channel, so callers only handle these.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from handlers.messages import Reply
+from storage.models import ChannelIdentity, OutboxMessage
+from storage.repositories.snapshots import IdentityRow
+from storage.store import Repositories
 
 
 class SendError(Exception):
@@ -48,4 +52,28 @@ class Sender(Protocol):
 
     async def send(self, recipient: str, reply: Reply) -> SendResult:
         """Deliver ``reply``; raises :class:`RetryLater`, :class:`Unreachable` or :class:`PermanentFailure`."""
+        ...
+
+
+@runtime_checkable
+class ProactiveSender(Sender, Protocol):
+    """A sender whose platform rules depend on what a proactive message is (WhatsApp: free-form
+    text only within 24 hours of the shopper's last message, approved templates outside).
+
+    The dispatcher sends outbox rows through :meth:`send_proactive` instead of :meth:`send`, and
+    asks :meth:`refusal` before it picks an identity on this channel for a message.
+    """
+
+    async def send_proactive(self, message: OutboxMessage) -> SendResult:
+        """Deliver the outbox row ``message`` (to ``message.recipient``); raises like :meth:`send`."""
+        ...
+
+    async def refusal(
+        self,
+        repos: Repositories,
+        identity: ChannelIdentity | IdentityRow,
+        message: OutboxMessage,
+        now: datetime,
+    ) -> str | None:
+        """Why ``identity`` cannot take ``message`` at ``now`` (e.g. ``"no template ..."``); None when it can."""
         ...

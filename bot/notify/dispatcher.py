@@ -32,7 +32,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.channels.base import PermanentFailure, RetryLater, SendError, SendResult, Unreachable
+from bot.channels.base import (
+    PermanentFailure,
+    ProactiveSender,
+    RetryLater,
+    SendError,
+    SendResult,
+    Unreachable,
+)
 from bot.channels.senders import SenderRegistry
 from bot.clock import Clock
 from bot.config import Settings
@@ -117,7 +124,7 @@ class Dispatcher:
         self._pacers = pacers or Pacers()
         self._backoff = backoff or Backoff()
         self._rng = rng or random.Random()
-        self._gate = DispatchGate(settings)
+        self._gate = DispatchGate(settings, senders)
         self._max_in_flight = max_in_flight or settings.dispatcher_batch_size
         self._lease = timedelta(seconds=settings.dispatcher_lease_seconds)
         self._wake = asyncio.Event()
@@ -247,7 +254,10 @@ class Dispatcher:
             return Delivery(row, paced_for=wait)
         try:
             await pacer.acquire(row.recipient)
-            result = await sender.send(row.recipient, payload_to_reply(row.payload or {}))
+            if isinstance(sender, ProactiveSender):  # its rules depend on the message (WhatsApp templates)
+                result = await sender.send_proactive(row)
+            else:
+                result = await sender.send(row.recipient, payload_to_reply(row.payload or {}))
         except RetryLater as error:
             if error.retry_after:
                 pacer.pause(error.retry_after)

@@ -5,26 +5,32 @@ it. Right before it goes, the dispatcher re-checks it against the order and the 
 are now: superseded messages and opted-out categories are cancelled (a shopper's /stop counts at
 once), the recipient is chosen again (a blocked chat or a new preferred channel reroutes it), a
 review request is held while the reputation guard says so, and non-urgent messages wait out quiet
-hours. Everything decided here is written to the decision log with its reason.
+hours. A message every eligible channel refuses for now (WhatsApp outside its 24-hour window with no
+template for the kind) is held and looked at again every ``REFUSAL_RECHECK``. Everything decided
+here is written to the decision log with its reason (a repeated hold for the same reason once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.channels.senders import SenderRegistry
 from bot.config import Settings
 from bot.notify.facts import load_facts
 from bot.notify.guard import GIVE_UP_AFTER, review_hold
 from bot.notify.payload import payload_time
 from bot.notify.policy import STAFF_ALERT_KIND, Decision, quiet_end, quiet_label
-from bot.notify.recipients import choose_recipient
+from bot.notify.recipients import choose_recipient, refusals
 from bot.notify.staleness import superseded_reason
 from handlers.journey.proposals import URGENT_KINDS, MessageKind
 from storage.models import OutboxMessage
 from storage.repositories.outbox import NewDecision
 from storage.store import Repositories
+
+#: a message every channel refuses for now is looked at again after this long
+REFUSAL_RECHECK = timedelta(hours=1)
 
 
 def decision_for(row: OutboxMessage, decision: Decision, reason: str, now: datetime) -> NewDecision:
@@ -52,8 +58,10 @@ class Screening:
 class DispatchGate:
     """Re-validates claimed messages right before they are sent."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, senders: SenderRegistry | None = None) -> None:
         self._settings = settings
+        #: channels whose senders refuse some messages for now (see :func:`~bot.notify.recipients.refusals`)
+        self._senders = senders
 
     async def screen(self, repos: Repositories, rows: Sequence[OutboxMessage], now: datetime) -> Screening:
         """Split claimed ``rows`` into those to send now and those cancelled, held or rerouted."""
@@ -82,7 +90,19 @@ class DispatchGate:
             pref = order.customer.preference
             if stale is None and pref is not None and category in (pref.opted_out_categories or []):
                 stale = f"opted out of {category}"
-            choice = choose_recipient(order.customer.identities, pref, category)
+            refused = (
+                await refusals(repos, self._senders, order.customer.identities, row, now)
+                if stale is None
+                else {}
+            )
+            choice = choose_recipient(order.customer.identities, pref, category, refused=refused)
+            if stale is None and choice.identity is None and choice.waiting:
+                until = now + REFUSAL_RECHECK
+                await repos.outbox.release(message_id=int(row.id or 0), at=until, note=choice.reason)
+                if row.last_error != choice.reason[:500]:
+                    note(row, Decision.HELD, f"until {until:%Y-%m-%d %H:%M} UTC: {choice.reason}")
+                screening.held += 1
+                continue
             if stale is None and choice.identity is None:
                 stale = choice.reason
             if stale is not None:
@@ -93,13 +113,23 @@ class DispatchGate:
             identity = choice.identity
             assert identity is not None
             if (identity.channel, identity.external_id) != (row.channel, row.recipient):
+                # said before the reroute, which updates ``row`` in the session
+                why = next(
+                    (
+                        f"{row.channel}: {refused[int(i.id or 0)]}"
+                        for i in order.customer.identities
+                        if (i.channel, i.external_id) == (row.channel, row.recipient)
+                        and int(i.id or 0) in refused
+                    ),
+                    f"{row.channel} no longer takes it",
+                )
                 await repos.outbox.reroute(
                     message_id=int(row.id or 0),
                     channel=identity.channel,
                     recipient=identity.external_id,
                     at=now,
                 )
-                note(row, Decision.REROUTED, f"to {identity.channel}: {row.channel} no longer takes it")
+                note(row, Decision.REROUTED, f"to {identity.channel}: {why}")
                 screening.rerouted += 1
                 continue
             hold_until: datetime | None = None
