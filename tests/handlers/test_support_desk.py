@@ -40,7 +40,9 @@ def test_several_groups_wrapping_days_and_around_the_clock() -> None:
     assert always.is_open(datetime(2026, 11, 25, 3, 0)) and always.describe() == "around the clock"
 
 
-@pytest.mark.parametrize("text", ["", "Mon-Fri", "Mon-Fri 9-5", "Xyz 09:00-10:00", "Mon 10:00-09:00", "Mon 25:00-26:00"])
+@pytest.mark.parametrize(
+    "text", ["", "Mon-Fri", "Mon-Fri 9-5", "Xyz 09:00-10:00", "Mon 10:00-09:00", "Mon 25:00-26:00"]
+)
 def test_wrong_hours_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         SupportHours.parse(text)

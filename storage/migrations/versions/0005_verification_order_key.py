@@ -25,7 +25,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("verification_attempts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("order_key", sqlmodel.sql.sqltypes.AutoString(length=110), nullable=True))
+        batch_op.add_column(
+            sa.Column("order_key", sqlmodel.sql.sqltypes.AutoString(length=110), nullable=True)
+        )
         batch_op.create_index("ix_verification_order_at", ["order_key", "at"], unique=False)
 
 
