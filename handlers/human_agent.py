@@ -40,8 +40,11 @@ STILL_HERE = "I can still help with your orders, deliveries, returns and setting
 ALREADY_WAITING = "You're already in the queue: a person from our support team will reply right here."
 TOO_MANY = (
     "You've asked for a person several times in the last hour, so I can't open another request right now. "
-    "If an earlier request of yours is still open, a person will reply in the chat where you made it. "
-    "Please try again in {minutes}."
+    "{earlier} Please try again in {minutes}."
+)
+EARLIER_OPEN = "Your earlier request is still open: a person will reply in the chat where you made it."
+EARLIER_MAYBE = (
+    "If an earlier request of yours is still open, a person will reply in the chat where you made it."
 )
 
 
@@ -82,7 +85,11 @@ async def hand_over(ctx: HandlerContext, reason: str) -> Outcome:
         oldest = sorted(recent)[len(recent) - MAX_HANDOFFS_PER_HOUR]
         minutes = max(1, math.ceil((oldest + HANDOFF_WINDOW - now).total_seconds() / 60))
         log.info("handoff not opened: %d opened by this %s chat within the hour", len(recent), ctx.channel)
-        text = TOO_MANY.format(minutes=_minutes(minutes))
+        still_open = ctx.customer_id is not None and await ctx.repos.handoffs.any_open_for_customer(
+            customer_id=ctx.customer_id
+        )
+        earlier = EARLIER_OPEN if still_open else EARLIER_MAYBE
+        text = TOO_MANY.format(earlier=earlier, minutes=_minutes(minutes))
         ways = ctx.support.other_ways()
         if ways:
             text += " " + CANT_WAIT.format(ways=ways)
