@@ -83,6 +83,7 @@ def default_features() -> list[Feature]:
     from bot.channels.slack.feature import slack_feature
     from bot.channels.telegram.feature import telegram_feature
     from bot.channels.webchat.feature import webchat_feature
+    from bot.channels.whatsapp.feature import whatsapp_feature
     from bot.engine.feature import conversation_feature
     from bot.integrations.routes import events_feature
     from bot.notify.feature import notify_feature
@@ -91,6 +92,7 @@ def default_features() -> list[Feature]:
         conversation_feature,
         webchat_feature,
         telegram_feature,
+        whatsapp_feature,
         events_feature,
         slack_feature,
         notify_feature,

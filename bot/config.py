@@ -34,11 +34,15 @@ _HINTS: dict[str, str] = {
     "support_email": "an email address like support@example.com",
     "support_phone": "a phone number like +1 555 0100",
     "disclosure_text": "one or two sentences saying the shopper talks to an automated assistant",
+    "whatsapp_number": "the business number with country code, e.g. 15550100",
+    "whatsapp_templates": 'a JSON object like {"shipped": {"en": "order_update:en_US"}}',
 }
 #: the disclosure is said at the top of a reply: a few sentences at most
 MAX_DISCLOSURE_CHARS = 500
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{6,30}$")
+#: WhatsApp template names: lower case letters, digits and underscores
+_TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 #: hosts that mean "every interface": the server is reached on loopback from this machine
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 
@@ -77,6 +81,22 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
     telegram_bot_username: str = "doorstep_demo_bot"
+
+    #: WhatsApp Cloud API (the channel is off while the token is unset)
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_api_base_url: str = "https://graph.facebook.com"
+    #: the business number shoppers write to, with country code (the wa.me links of `doorstep link`)
+    whatsapp_number: str | None = None
+    #: messages per second from the number (its throughput), and to one shopper (per process)
+    whatsapp_send_rate: float = Field(default=80.0, gt=0)
+    whatsapp_send_rate_per_recipient: float = Field(default=1.0, gt=0)
+    #: approved utility templates for messages outside the 24-hour window: kind -> locale -> "name:language"
+    whatsapp_templates: dict[str, dict[str, str]] = Field(default_factory=dict)
+    #: a WhatsApp number equal (E.164) to exactly one customer's phone verifies the chat as that customer
+    whatsapp_phone_match_verifies: bool = False
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -170,6 +190,26 @@ class Settings(BaseSettings):
             raise ValueError(f"is too long (at most {MAX_DISCLOSURE_CHARS} characters)")
         return text
 
+    @field_validator("whatsapp_number")
+    @classmethod
+    def _whatsapp_number(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        digits = re.sub(r"[\s().+-]", "", value)
+        if not digits.isdigit() or not 6 <= len(digits) <= 15:
+            raise ValueError("is not a phone number with country code")
+        return digits
+
+    @field_validator("whatsapp_templates")
+    @classmethod
+    def _whatsapp_templates(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for kind, by_locale in value.items():
+            for locale, spec in by_locale.items():
+                name, _, language = spec.partition(":")
+                if not _TEMPLATE_NAME.match(name.strip()) or not language.strip():
+                    raise ValueError(f"{kind}.{locale} must be 'template_name:language', got {spec!r}")
+        return value
+
     @field_validator("kb_dir")
     @classmethod
     def _existing_dir(cls, value: Path | None) -> Path | None:
@@ -181,6 +221,18 @@ class Settings(BaseSettings):
     def _public_url_follows_host_and_port(self) -> Settings:
         if not self.public_url:
             self.public_url = local_url(self.host, self.port)
+        return self
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> Settings:
+        if self.whatsapp_token:
+            missing = [
+                f"DOORSTEP_{name.upper()}"
+                for name in ("whatsapp_phone_number_id", "whatsapp_app_secret", "whatsapp_verify_token")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} required when DOORSTEP_WHATSAPP_TOKEN is set")
         return self
 
     @model_validator(mode="after")
@@ -210,6 +262,11 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         """Telegram runs only when its token is set."""
         return bool(self.telegram_token)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """WhatsApp runs only when its token is set."""
+        return bool(self.whatsapp_token)
 
     @property
     def slack_enabled(self) -> bool:

@@ -1,8 +1,8 @@
 """Signed, expiring link tokens that tie a chat to a customer.
 
-A shop puts a link with a token in its order e-mails (``t.me/<bot>?start=<token>`` or
-``<public_url>/?t=<token>``); the chat that opens it is verified for that customer without
-asking for an e-mail address.
+A shop puts a link with a token in its order e-mails (``t.me/<bot>?start=<token>``,
+``<public_url>/?t=<token>`` or ``wa.me/<number>?text=<token>``); the chat that opens it is
+verified for that customer without asking for an e-mail address.
 
 The token is base64url (no padding) of::
 
@@ -101,24 +101,58 @@ def verify_link(token: str, secret: str, now: datetime) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class CustomerLinks:
-    """The links a shop sends a customer: Telegram deep link and web chat link, with their expiry."""
+    """The links a shop sends a customer: Telegram deep link, web chat link and, when the shop has a
+    WhatsApp number, the WhatsApp link, with their expiry."""
 
     telegram: str
     web: str
     expires_at: datetime
+    whatsapp: str | None = None
 
     def to_dict(self) -> dict[str, str]:
-        """JSON form (``GET /api/orders/{number}/links``)."""
-        return {"telegram": self.telegram, "web": self.web, "expires_at": self.expires_at.isoformat()}
+        """JSON form (``GET /api/orders/{number}/links``); ``whatsapp`` only when there is one."""
+        out = {"telegram": self.telegram, "web": self.web, "expires_at": self.expires_at.isoformat()}
+        if self.whatsapp is not None:
+            out["whatsapp"] = self.whatsapp
+        return out
+
+
+def whatsapp_link(number: str, token: str) -> str:
+    """``https://wa.me/<number>?text=<token>``: opens a chat with the shop's number, the token typed in.
+
+    ``number`` is the business number with country code (digits; ``+``, spaces and dashes are
+    dropped). The token is URL-safe as it is.
+    """
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return f"https://wa.me/{digits}?text={token}"
+
+
+def find_link_token(text: str) -> str | None:
+    """The first word of ``text`` shaped like a link token (a wa.me link's text), or None.
+
+    Only the shape is checked here; :func:`verify_link` decides whether it is valid.
+    """
+    for word in text.split():
+        if _TOKEN_PATTERN.fullmatch(word):
+            return word
+    return None
 
 
 def customer_links(
-    customer_id: int, *, secret: str, bot_username: str, public_url: str, expires_at: datetime
+    customer_id: int,
+    *,
+    secret: str,
+    bot_username: str,
+    public_url: str,
+    expires_at: datetime,
+    whatsapp_number: str | None = None,
 ) -> CustomerLinks:
-    """``https://t.me/<bot>?start=<token>`` and ``<public_url>/?t=<token>`` for ``customer_id``."""
+    """``https://t.me/<bot>?start=<token>``, ``<public_url>/?t=<token>`` and, with a WhatsApp number,
+    ``https://wa.me/<number>?text=<token>`` for ``customer_id``."""
     token = sign_link(customer_id, secret, expires_at)
     return CustomerLinks(
         telegram=f"https://t.me/{bot_username.lstrip('@')}?start={token}",
         web=f"{public_url.rstrip('/')}/?t={token}",
         expires_at=datetime.fromtimestamp(_unix(expires_at), UTC),
+        whatsapp=whatsapp_link(whatsapp_number, token) if whatsapp_number else None,
     )

@@ -25,6 +25,8 @@ def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
         print(f"telegram: {links.telegram}")
         print(f"web:      {links.web}")
+        if links.whatsapp:
+            print(f"whatsapp: {links.whatsapp}")
         print(f"expires:  {links.expires_at.isoformat()}")
         return 0
 

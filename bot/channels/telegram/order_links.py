@@ -13,7 +13,8 @@ from storage.store import Store
 
 
 async def links_for_order(store: Store, settings: Settings, clock: Clock, order_number: str) -> CustomerLinks:
-    """The Telegram deep link and web chat link for the customer of ``order_number``.
+    """The Telegram deep link and web chat link (and WhatsApp link, with ``whatsapp_number`` set) for
+    the customer of ``order_number``.
 
     They expire ``settings.link_ttl_days`` from now. ``order_number`` is read as the import
     format reads it (``" #1001"`` is order ``1001``). Raises :class:`UnknownOrder`.
@@ -29,4 +30,5 @@ async def links_for_order(store: Store, settings: Settings, clock: Clock, order_
         bot_username=settings.telegram_bot_username,
         public_url=settings.public_url,
         expires_at=clock.now() + timedelta(days=settings.link_ttl_days),
+        whatsapp_number=settings.whatsapp_number,
     )
