@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.web.body import BODY_READ_SECONDS, BODY_READ_TIMEOUT, body_middleware
 from bot.web.errors import error_middleware
 from bot.web.metrics import REQUEST_METRICS, RequestMetrics, get_metrics, metrics_middleware
 from bot.web.operator_api import healthz, post_orders
@@ -47,8 +48,10 @@ def build_app(
     system clock (tests pass a fake one to travel in time).
     """
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[metrics_middleware, error_middleware]
+        client_max_size=settings.max_body_bytes,
+        middlewares=[metrics_middleware, error_middleware, body_middleware],
     )
+    app[BODY_READ_TIMEOUT] = BODY_READ_SECONDS
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[SERVICES] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.app_keys import STORE
-from bot.web.errors import Handler
+from bot.web.errors import CLIENT_CLOSED_REQUEST, Handler, client_left
 
 
 @dataclass
@@ -36,7 +37,8 @@ def _route_of(request: web.Request) -> str:
 
 @web.middleware
 async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Time and count every request (status 500 when the handler raised)."""
+    """Time and count every request (status 500 when the handler raised; 499 when it was cancelled
+    because the client left, 503 when cancelled by a shutdown)."""
     started = time.perf_counter()
     status = 500
     try:
@@ -45,6 +47,9 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         return response
     except web.HTTPException as exc:
         status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = CLIENT_CLOSED_REQUEST if client_left(request) else 503
         raise
     finally:
         request.app[REQUEST_METRICS].observe(
