@@ -147,7 +147,13 @@ class SlackHandoffs:
 
     # ------------------------------------------------------------ jobs
     def _submit(self, handoff_id: int, what: str, job: Callable[[], Awaitable[None]]) -> None:
-        self._work.submit(("handoff", handoff_id), job, name=f"handoff-{handoff_id}-{what}")
+        async def run() -> None:
+            try:
+                await job()
+            except HandoffNotFound as exc:  # a click on a message whose handoff is gone: nothing to do
+                log.warning("slack %s ignored: %s", what, exc)
+
+        self._work.submit(("handoff", handoff_id), run, name=f"handoff-{handoff_id}-{what}")
 
     async def _ensure_thread(self, handoff_id: int) -> Handoff:
         """The handoff, posted to Slack first if it has no thread yet."""

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 #: slash commands answer in the ack when ready this fast (Slack wants the ack within 3 s)
 ANSWER_WITHIN_SECONDS = 2.0
 WRONG_WORKSPACE_TEXT = "Sorry, doorstep only answers staff of its own Slack workspace."
+UNKNOWN_COMMAND_TEXT = "I know `/order`, `/customer`, `/kb` and `/handoffs`."
+#: matches any command, action id or event type
+_ANYTHING = re.compile(".*", re.DOTALL)
 #: a handoff id in a button's value
 _HANDOFF_ID = re.compile(r"[0-9]{1,12}")
 #: the logger slack_bolt writes to (kept at WARNING, see :func:`build_bolt_app`)
@@ -107,6 +110,21 @@ def build_bolt_app(
         (ACTION_BACK_TO_BOT, handoffs.back_to_bot),
     ):
         bolt.action(action_id)(_button_listener(start))
+
+    # registered last: bolt runs the first listener that matches, and these match anything else
+    @bolt.command(_ANYTHING)
+    async def on_other_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack(text=UNKNOWN_COMMAND_TEXT, response_type="ephemeral")
+
+    @bolt.action(_ANYTHING)
+    async def on_other_action(ack: AsyncAck) -> None:
+        await ack()
+        log.info("ignored a click on a button doorstep does not know")
+
+    @bolt.event(_ANYTHING)
+    async def on_other_event() -> None:
+        log.debug("ignored a Slack event doorstep does not listen to")
+
     return bolt
 
 

@@ -13,6 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app_keys import STORE
+from bot.channels.slack.listeners import UNKNOWN_COMMAND_TEXT
 from tests.bot.channels.slack.conftest import (
     SHOPPER_CHAT,
     SIGNING_SECRET,
@@ -268,3 +269,24 @@ async def test_a_staff_reply_with_half_an_emoji_is_relayed_with_a_replacement_ch
     assert [m["text"] for m in fake_telegram.sent_messages(SHOPPER_CHAT)] == [
         "Bo (support): On it \ufffd\ufffd"
     ]
+
+
+async def test_unknown_commands_buttons_and_events_are_acknowledged_not_404(client: TestClient) -> None:
+    command = urlencode(
+        {"command": "/refund", "text": "", "user_id": STAFF_USER, "team_id": "T0001", "trigger_id": "9.9.z"}
+    ).encode()
+    button = _form(_action(action_id="some_other_button"))
+    event = json.dumps(
+        event_callback({"type": "reaction_added", "user": STAFF_USER, "item": {"channel": "C1", "ts": "1.0"}})
+    ).encode()
+    kind = json.dumps({"type": "app_rate_limited", "team_id": "T0001"}).encode()
+
+    answers = [
+        await post_slack(client, command, FORM_CONTENT_TYPE),
+        await post_slack(client, button, FORM_CONTENT_TYPE),
+        await post_slack(client, event),
+        await post_slack(client, kind),
+    ]
+
+    assert [a.status for a in answers] == [200, 200, 200, 200]
+    assert (await answers[0].json())["text"] == UNKNOWN_COMMAND_TEXT
