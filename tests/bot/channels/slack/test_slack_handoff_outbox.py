@@ -7,14 +7,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from bot.app_keys import STORE
 from bot.engine.feature import ENGINE, conversation_feature
+from bot.notify.feature import NOTIFY
 from bot.notify.staff import STAFF_HANDOFF_KIND, STAFF_HANDOFF_MESSAGE_KIND
 from handlers.messages import IncomingMessage
+from storage.domain import NormalizedEvent
 from storage.store import Store
 from tests.bot.channels.slack.conftest import (
     STAFF_USER,
@@ -205,3 +208,28 @@ async def _wait_for(client: TestClient, condition: Any, within: float = 10.0) ->
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
     await slack_idle(client)
+
+
+async def test_order_news_never_cancels_a_queued_handoff_post(
+    db_url: str, make_client: Any, workspace: FakeSlack, fake_telegram: FakeTelegram
+) -> None:
+    client = await make_client(
+        slack_settings(db_url, workspace, dispatcher_enabled=False), slack_features(fake_telegram)
+    )
+    await seed_orders(client.app[STORE])
+    await shopper_says(client, "where is my order 1001?", 1)
+    await shopper_says(client, "ann@example.com", 2)
+    await shopper_says(client, "I want to talk to a human", 3)
+    now = datetime.now(UTC)
+    await client.app[NOTIFY].ingest(
+        [
+            NormalizedEvent(
+                event_id="c1", source="api", occurred_at=now, type="order.cancelled", order_number="1001"
+            ),
+        ]
+    )
+
+    assert await _staff_rows(client.app[STORE]) == [(STAFF_HANDOFF_KIND, "pending", 0)]
+    await client.app[NOTIFY].dispatcher.drain()
+    assert len(_handoff_posts(workspace)) == 1
+    assert await _staff_rows(client.app[STORE]) == [(STAFF_HANDOFF_KIND, "sent", 1)]
