@@ -181,6 +181,11 @@ class FakeWhatsApp(FakeHttpServer):
         without a code answers a generic error)."""
         self._failures.add(kind, PlannedFailure(status=status, count=count, description=str(code or "")))
 
+    def limit_throughput(self, per_second: float | None, *, per_recipient: float | None = None) -> None:
+        """Change the number's throughput (130429 beyond it) and the pair rate (131056); None = unlimited."""
+        self._throughput = make_limiter(per_second, 1.0)
+        self._pair = make_limiter(per_recipient, 1.0)
+
     def reset(self) -> None:
         """Forget recorded calls and sent messages."""
         self.calls.clear()
