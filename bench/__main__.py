@@ -10,7 +10,17 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("import_orders", "nlu", "kb", "reply", "telegram_webhook", "ingest", "dispatch", "chat_ratelimit")
+BENCHMARKS = (
+    "import_orders",
+    "nlu",
+    "kb",
+    "reply",
+    "telegram_webhook",
+    "whatsapp_webhook",
+    "ingest",
+    "dispatch",
+    "chat_ratelimit",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,1 @@
+"""Benchmark: the WhatsApp webhook (see run.py)."""
