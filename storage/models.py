@@ -301,8 +301,9 @@ class NotificationPreference(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customers.id", unique=True)
     preferred_identity_id: int | None = Field(default=None, foreign_key="channel_identities.id")
     opted_out_categories: list[str] = _json(list)
-    quiet_start: str = Field(default="21:00", max_length=5)
-    quiet_end: str = Field(default="08:00", max_length=5)
+    #: the shopper's own quiet hours ("HH:MM"); None: the operator's QUIET_HOURS_* apply
+    quiet_start: str | None = Field(default=None, max_length=5)
+    quiet_end: str | None = Field(default=None, max_length=5)
     updated_at: datetime | None = _ts()
 
 

@@ -140,10 +140,11 @@ def _when(at: datetime) -> str:
 
 
 def _quiet_window(customer: CustomerFacts, settings: Settings) -> tuple[str, str]:
+    """The shopper's own quiet hours where they chose them, else the operator's."""
     pref = customer.preference
-    if pref is not None:
-        return pref.quiet_start, pref.quiet_end
-    return settings.quiet_hours_start, settings.quiet_hours_end
+    start = pref.quiet_start if pref is not None else None
+    end = pref.quiet_end if pref is not None else None
+    return start or settings.quiet_hours_start, end or settings.quiet_hours_end
 
 
 def quiet_end(customer: CustomerFacts, settings: Settings, at: datetime) -> datetime | None:

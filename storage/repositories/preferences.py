@@ -13,14 +13,20 @@ from storage.models import NotificationPreference, VerificationAttempt, utcnow
 from storage.repositories.base import Repository, execute_sqlite, fetch_all_sqlite, fetch_one_sqlite
 from storage.repositories.snapshots import PreferenceRow, rows_in
 
+#: the other end of a quiet window when a shopper names only one end
+USUAL_QUIET_START = "21:00"
+USUAL_QUIET_END = "08:00"
+
 
 class PreferenceRepository(Repository):
     """A customer's proactive-message settings."""
 
     async def get(self, *, customer_id: int) -> NotificationPreference | None:
-        """The customer's preferences, or None when never set."""
+        """The customer's preferences (as stored now), or None when never set."""
         result = await self._session.execute(
-            select(NotificationPreference).where(NotificationPreference.customer_id == customer_id)
+            select(NotificationPreference)
+            .where(NotificationPreference.customer_id == customer_id)
+            .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
 
@@ -47,8 +53,17 @@ class PreferenceRepository(Repository):
         quiet_start: str | None = None,
         quiet_end: str | None = None,
     ) -> None:
-        """Change some settings; ``None`` leaves a setting as it is."""
-        await self.get_or_create(customer_id=customer_id)
+        """Change some settings; ``None`` leaves a setting as it is.
+
+        A row holds only what the shopper chose: created without quiet hours, the operator's
+        ``QUIET_HOURS_*`` apply to it. A shopper who names one end of a quiet window ("nothing
+        after 10pm") is told, and gets, a whole window: the other end is the one stored, else
+        :data:`USUAL_QUIET_START` / :data:`USUAL_QUIET_END`.
+        """
+        stored = await self.get_or_create(customer_id=customer_id)
+        if (quiet_start is None) != (quiet_end is None):
+            quiet_start = quiet_start or stored.quiet_start or USUAL_QUIET_START
+            quiet_end = quiet_end or stored.quiet_end or USUAL_QUIET_END
         values: dict[str, object] = {"updated_at": utcnow()}
         if preferred_identity_id is not None:
             values["preferred_identity_id"] = preferred_identity_id

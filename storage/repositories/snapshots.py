@@ -125,8 +125,8 @@ class PreferenceRow:
     customer_id: int
     preferred_identity_id: int | None
     opted_out_categories: list[str]
-    quiet_start: str
-    quiet_end: str
+    quiet_start: str | None
+    quiet_end: str | None
     updated_at: datetime | None
 
 
