@@ -154,6 +154,9 @@ def _block_actions(body: Mapping[str, Any]) -> None:
         where = f"actions[{index}]"
         _required_text(action, "action_id", where)
         _strings(action, ("value", "action_ts", "block_id", "type"), where)
+    # a click needs a stamp to be told apart from a replay of itself
+    if not any(action.get("action_ts") for action in actions) and not body.get("trigger_id"):
+        raise SlackRequestError("actions[0].action_ts: missing")
     container = _object(body, "container", "")
     if container is not None:
         _strings(container, ("message_ts", "channel_id", "thread_ts"), "container")

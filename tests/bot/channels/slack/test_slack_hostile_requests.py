@@ -108,6 +108,10 @@ WRONG_SHAPES: dict[str, tuple[bytes, str]] = {
     "action user is a string list": (_form({**_action(), "user": [MARKER]}), FORM_CONTENT_TYPE),
     "action value is a number": (_form(_action(value=12)), FORM_CONTENT_TYPE),
     "channel id is a number": (_form({**_action(), "channel": {"id": 5}}), FORM_CONTENT_TYPE),
+    "click without a stamp": (
+        _form({k: v for k, v in _action(action_ts=None).items() if k != "trigger_id"}),
+        FORM_CONTENT_TYPE,
+    ),
     "payload without a type": (_form({k: v for k, v in _action().items() if k != "type"}), FORM_CONTENT_TYPE),
 }
 
