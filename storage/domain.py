@@ -12,16 +12,21 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+#: Unicode categories never part of an order number: format, control (tab and newline are
+#: whitespace, stripped at the ends anyway) and surrogate characters
+_INVISIBLE = frozenset({"Cf", "Cc", "Cs"})
+
 
 def normalize_order_number(text: str) -> str:
     """An order number as stored: ``" #1001 "`` -> ``"1001"``.
 
     The one rule every way in uses (the order import, normalized events, operator URLs, the CLI):
-    invisible format characters (zero-width spaces, bidi marks) are removed, surrounding
-    whitespace is stripped and leading ``#`` dropped. Case and inner characters are kept.
+    invisible format characters (zero-width spaces, bidi marks), control characters (NUL, which
+    PostgreSQL cannot store) and lone surrogates are removed, surrounding whitespace is stripped
+    and leading ``#`` dropped. Case and inner characters are kept.
     An empty result means no order number at all.
     """
-    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    visible = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
     return visible.strip().lstrip("#").strip()
 
 

@@ -23,6 +23,8 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
         (" #9001", "9001"),
         ("#9001\t", "9001"),
         ("\u200b9001\u200b", "9001"),  # invisible format characters pasted with the number
+        ("9001\x00", "9001"),  # control characters and lone surrogates: PostgreSQL cannot store NUL
+        ("\ud8009001\x1b", "9001"),
         ("##9001", "9001"),
         ("A-9001", "A-9001"),
         ("  ", ""),
