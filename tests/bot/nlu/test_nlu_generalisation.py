@@ -15,7 +15,7 @@ def held_out() -> tuple[IntentClassifier, list[tuple[str, Intent]]]:
     grammar = Grammar.load()
     train_grammar, left_out = grammar.holdout(4)
     classifier = IntentClassifier.train(default_training_set(train_grammar))
-    test = [(e.text, e.intent) for e in grammar.generate(60, seed=99, require_any_of=left_out)]
+    test = [(e.text, e.intent) for e in grammar.generate(100, seed=99, require_any_of=left_out)]
     return classifier, test
 
 
