@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import logging
 import signal
@@ -97,12 +98,18 @@ async def serve(args: argparse.Namespace) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
     print("READY", flush=True)
     cpu_at_ready = time.process_time()
     try:
         await stop.wait()
     finally:
         print(f"CPU {time.process_time() - cpu_at_ready:.3f}", flush=True)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         await runner.cleanup()
 
 
@@ -113,6 +120,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--fake-url", default="")
+    parser.add_argument("--profile", default="", help="write cProfile stats of the serving phase here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(serve(args))

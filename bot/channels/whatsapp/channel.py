@@ -29,6 +29,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.channels.telegram.ordering import ChatTurns, Turn
 from bot.channels.whatsapp.adapter import CHANNEL, Inbound, InboundKind
@@ -59,6 +60,12 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
+#: the shopper's last message time is written at most this often per number: the 24-hour window is
+#: taken to close 5 minutes early anyway, and a chatty shopper costs no write per message
+NOTE_EVERY = timedelta(minutes=1)
+#: numbers remembered for that (the memory is cleared when it is full)
+MAX_NOTED = 50_000
+
 
 class WhatsAppChannel:
     """Answers WhatsApp messages with the engine and sends the replies (see the module docstring)."""
@@ -88,6 +95,8 @@ class WhatsAppChannel:
         self._in_turn: set[str] = set()
         self._offers: dict[str, Reply] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: when each number's last message was written to its identity (see :meth:`_note_message`)
+        self._noted: dict[str, datetime] = {}
 
     # ------------------------------------------------------------------ entry points
     def submit(self, inbound: Inbound) -> asyncio.Task[None]:
@@ -140,29 +149,41 @@ class WhatsAppChannel:
         wa_id = inbound.wa_id
         async with turn:
             self._in_turn.add(wa_id)
+            marks: list[asyncio.Task[None]] = []
+
+            def mark(typing: bool) -> None:
+                marks.append(
+                    self._spawn(self._sender.mark_read(inbound.message_id, typing=typing), background=True)
+                )
+
+            # "typing..." (which marks read too) once the answer takes longer than typing_delay
+            timer = asyncio.get_running_loop().call_later(self.typing_delay, mark, True)
             try:
-                answering = asyncio.ensure_future(self._respond(inbound))
-                try:
-                    done, _ = await asyncio.wait((answering,), timeout=self.typing_delay or None)
-                    read_mark = self._spawn(
-                        self._sender.mark_read(inbound.message_id, typing=not done), background=True
-                    )
-                    replies = await answering
-                except asyncio.CancelledError:
-                    answering.cancel()
-                    raise
+                replies = await self._respond(inbound)
             finally:
+                timer.cancel()
+                if not marks:
+                    mark(False)
                 self._in_turn.discard(wa_id)
                 offer = self._offers.pop(wa_id, None)
             if replies is not None:  # None: a redelivered message, answered before
                 if offer is not None:
                     replies = [*replies, offer]
                 await self._delivery.deliver(wa_id, replies)
-                async with self._store.transaction() as repos:
-                    await repos.identities.note_message(
-                        channel=CHANNEL, external_id=wa_id, at=self._clock.now()
-                    )
-            await asyncio.wait((read_mark,))  # the turn ends once WhatsApp has the read mark
+                await self._note_message(wa_id)
+            await asyncio.wait(marks)  # the turn ends once WhatsApp has the read mark
+
+    async def _note_message(self, wa_id: str) -> None:
+        """Keep when the shopper wrote (their 24-hour window); written at most once a minute per number."""
+        now = self._clock.now()
+        noted = self._noted.get(wa_id)
+        if noted is not None and timedelta(0) <= now - noted < NOTE_EVERY:
+            return
+        async with self._store.transaction() as repos:
+            await repos.identities.note_message(channel=CHANNEL, external_id=wa_id, at=now)
+        if len(self._noted) >= MAX_NOTED:
+            self._noted.clear()
+        self._noted[wa_id] = now
 
     async def _deliver_in_turn(self, turn: Turn, wa_id: str, replies: list[Reply]) -> None:
         async with turn:

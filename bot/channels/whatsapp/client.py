@@ -5,7 +5,8 @@ URL to ``https://graph.facebook.com/v<version>`` when it is constructed; it has 
 another host. doorstep hands pywa its own ``httpx.AsyncClient`` and sets the base URL back to
 ``DOORSTEP_WHATSAPP_API_BASE_URL`` right after, so tests and benchmarks drive the real client
 against a fake Graph API on loopback. Everything else (messages, templates, read marks, typing)
-goes through pywa's public methods.
+goes through pywa's public methods; underneath, httpx sends through aiohttp
+(:mod:`bot.channels.whatsapp.transport`).
 
 Meta's error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes):
 
@@ -34,6 +35,7 @@ from pywa_async import WhatsApp
 
 from bot.channels.base import PermanentFailure, RetryLater, SendError, Unreachable
 from bot.channels.whatsapp.errors import WindowClosed
+from bot.channels.whatsapp.transport import AiohttpTransport
 from bot.config import Settings
 
 #: connections to the Graph API (replies of many shoppers go out concurrently)
@@ -58,7 +60,9 @@ def build_client(settings: Settings) -> tuple[WhatsApp, httpx.AsyncClient]:
     """The pywa client for ``settings`` and the HTTP client it sends with (close it on shutdown)."""
     session = httpx.AsyncClient(
         timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
-        limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
+        transport=AiohttpTransport(
+            pool_size=POOL_SIZE, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT
+        ),
     )
     client = WhatsApp(
         phone_id=settings.whatsapp_phone_number_id,
