@@ -9,8 +9,8 @@ import pytest
 from bench.kb import quality
 from knowledge import KnowledgeBase
 
-#: the held-out top-1 accuracy doorstep's search reached when the set was written (see docs/search.md)
-HELD_OUT_TOP1_FLOOR = 0.88
+#: just below the held-out top-1 accuracy doorstep's search reached (see docs/search.md)
+HELD_OUT_TOP1_FLOOR = 0.74
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +21,11 @@ def figures(bundled_kb: KnowledgeBase) -> dict[str, dict[str, quality.Accuracy]]
 def test_held_out_top_1_holds_and_stays_ahead_of_bm25s(
     figures: dict[str, dict[str, quality.Accuracy]],
 ) -> None:
-    ours, peer = figures["heldout"]["doorstep"], figures["heldout"]["bm25s"]
+    ours, peer = figures[quality.HELD_OUT]["doorstep"], figures[quality.HELD_OUT]["bm25s"]
 
-    assert ours.total >= 140
+    assert ours.total >= 200
     assert ours.top1 >= HELD_OUT_TOP1_FLOOR
-    assert ours.top3 >= 0.95
+    assert ours.top3 >= 0.88
     assert ours.top1 >= peer.top1 + 0.1
 
 
@@ -41,7 +41,7 @@ def test_question_sets_are_disjoint_and_name_real_articles(bundled_kb: Knowledge
         # every question can be answered by the bundled help centre
         assert all(set(row["articles"]) & ids for row in rows)
 
-    assert not texts["tuning"] & texts["heldout"]
+    assert not texts["tuning"] & texts[quality.HELD_OUT]
 
 
 def test_accuracy_counts_any_listed_article_as_right() -> None:
