@@ -69,3 +69,13 @@ async def test_replies_keep_to_the_numbers_throughput(
         texts = wa.texts(wa_id)
         assert len(texts) == 2, (wa_id, texts)
         assert texts[1].startswith("Let me look that up for you.")
+
+
+async def test_pair_rate_error_is_retried_with_backoff(whatsapp_server: ServerFactory) -> None:
+    wa = await whatsapp_server()
+    wa.fake.fail_next("interactive", code=131056)
+    await wa.say(ANN, "hi")
+    calls = [c for c in wa.fake.calls if c.method.startswith("interactive")]
+    assert [c.status for c in calls] == [400, 200]
+    assert calls[1].at - calls[0].at >= 0.45  # backed off, this shopper only
+    assert len(wa.fake.messages_to(ANN)) == 1
