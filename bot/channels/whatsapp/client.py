@@ -25,6 +25,7 @@ Meta's error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/supp
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -43,6 +44,8 @@ POOL_SIZE = 64
 #: seconds to wait for the Graph API (connect, and the whole answer)
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
+#: the loggers pywa writes to
+PYWA_LOGGERS = ("pywa", "pywa_async")
 #: the Graph API version pywa is written for
 API_VERSION = str(pywa_utils.Version.GRAPH_API)
 
@@ -57,7 +60,13 @@ THROUGHPUT_PAUSE = 1.0
 
 
 def build_client(settings: Settings) -> tuple[WhatsApp, httpx.AsyncClient]:
-    """The pywa client for ``settings`` and the HTTP client it sends with (close it on shutdown)."""
+    """The pywa client for ``settings`` and the HTTP client it sends with (close it on shutdown).
+
+    pywa's loggers are kept at WARNING: at DEBUG they write every request body (shoppers' numbers
+    and the texts sent to them).
+    """
+    for name in PYWA_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     session = httpx.AsyncClient(
         timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
         transport=AiohttpTransport(
