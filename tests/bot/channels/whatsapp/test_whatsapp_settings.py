@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.links_cli import cmd_link
 from bot.channels.whatsapp.feature import send_limits
 from bot.channels.whatsapp.templates import TemplateBook, TemplateRef
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.imports.orders import import_orders
 from bot.links import customer_links, verify_link
+from storage.migrate import upgrade
+from storage.store import Store
+from tests.builders import order_line
 
 
 def test_off_without_a_token_and_default_limits() -> None:
@@ -84,3 +93,21 @@ def test_whatsapp_number_is_kept_as_digits_and_makes_the_wa_me_link() -> None:
             7, secret="s3cret", bot_username="b", public_url="http://x", expires_at=now + timedelta(days=1)
         ).to_dict()
     )
+
+
+def test_doorstep_link_prints_the_whatsapp_link(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+
+    async def seed() -> None:
+        await upgrade(url)
+        async with Store(url) as store:
+            await import_orders(store, [json.dumps(order_line("1001"))])
+
+    asyncio.run(seed())
+    settings = load_settings(database_url=url, secret_key="s3cret", whatsapp_number="+1 555 0100")
+    assert cmd_link(argparse.Namespace(order="1001"), settings) == 0
+    lines = capsys.readouterr().out.splitlines()
+    [whatsapp] = [line for line in lines if line.startswith("whatsapp: ")]
+    link = whatsapp.removeprefix("whatsapp: ")
+    assert link.startswith("https://wa.me/15550100?text=")
+    assert verify_link(link.split("?text=")[1], "s3cret", datetime.now(UTC)) is not None
