@@ -61,7 +61,9 @@ async def build_summary(ctx: HandlerContext, reason: str) -> str:
     if recent:
         lines.append("Recent messages:")
         for message in recent:
-            who = "Shopper" if message.direction == "in" else "Bot"
+            if message.direction == "note":  # staff's internal notes are not the conversation
+                continue
+            who = {"in": "Shopper", "staff": "Staff"}.get(message.direction, "Bot")
             said = message.text or (f"[pressed {message.payload}]" if message.payload else "")
             lines.append(f"  {who}: {said[:200]}")
     if ctx.text:

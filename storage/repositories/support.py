@@ -129,6 +129,42 @@ class HandoffRepository(Repository):
             values["resolved_at"] = at or utcnow()
         await self._session.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
 
+    async def change_status(
+        self,
+        *,
+        handoff_id: int,
+        status: str,
+        only_from: Sequence[str],
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Move the handoff to ``status`` only while its status is one of ``only_from``.
+
+        ``by`` (when given) becomes ``claimed_by``; an end (resolved, returned) is dated ``at``
+        (default now). False when the handoff is in another status: someone else moved it first,
+        so two desks (or a double click) never end or claim it twice.
+        """
+        values: dict[str, Any] = {"status": status}
+        if by is not None:
+            values["claimed_by"] = by
+        if status in ("resolved", "returned"):
+            values["resolved_at"] = at or utcnow()
+        result = await self._session.execute(
+            update(Handoff)
+            .where(Handoff.id == handoff_id, Handoff.status.in_(list(only_from)))
+            .values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def list_with_status(self, *, statuses: Sequence[str], limit: int = 100) -> list[Handoff]:
+        """Handoffs in any of ``statuses``: open ones oldest first, ended ones newest first."""
+        ended = not set(statuses) & set(OPEN_HANDOFF_STATUSES)
+        order = Handoff.id.desc() if ended else Handoff.id
+        result = await self._session.execute(
+            select(Handoff).where(Handoff.status.in_(list(statuses))).order_by(order).limit(limit)
+        )
+        return list(result.scalars())
+
     async def created_for_conversation_since(
         self, *, conversation_id: int, since: datetime
     ) -> list[datetime]:

@@ -8,6 +8,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import DoorstepError
+from bot.handoffs.errors import HandoffNotFound as AnyHandoffNotFound
 
 #: Slack error codes meaning the addressed channel, user, message or thread does not exist for us
 _NOT_FOUND = frozenset(
@@ -59,8 +60,8 @@ class SlackRateLimited(SlackError):
         self.retry_after = retry_after
 
 
-class HandoffNotFound(SlackError):
-    """No handoff with this id (or this Slack thread) exists."""
+class HandoffNotFound(SlackError, AnyHandoffNotFound):
+    """No handoff with this id (or this Slack thread) exists (the handoff service's error, as a Slack error)."""
 
 
 DEFAULT_RETRY_AFTER = 1.0

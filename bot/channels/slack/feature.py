@@ -21,10 +21,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
-from bot.channels.base import Sender
-from bot.channels.senders import SENDERS, sender_registry
+from bot.channels.senders import sender_registry
 from bot.channels.slack.alerts import SlackAlerts
-from bot.channels.slack.handoffs import SlackHandoffs
+from bot.channels.slack.handoffs import DESK, SlackHandoffs
 from bot.channels.slack.inbound import SlackRequestError, is_handled, parse_request
 from bot.channels.slack.listeners import build_bolt_app
 from bot.channels.slack.verify import RequestVerifier
@@ -32,6 +31,7 @@ from bot.channels.slack.web_api import SlackWebApi
 from bot.channels.slack.work import SerialWork
 from bot.config import Settings
 from bot.engine.feature import ENGINE, SEARCH_INDEX
+from bot.handoffs.feature import handoff_service
 from bot.notify.staff import HandoffOutbox
 from knowledge.search import SearchIndex
 
@@ -110,7 +110,6 @@ def _wake(app: web.Application) -> None:
 
 async def _slack_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    senders = app[SENDERS]
     store = app[STORE]
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS))
     client = AsyncWebClient(
@@ -122,21 +121,14 @@ async def _slack_context(app: web.Application) -> AsyncIterator[None]:
     api = SlackWebApi(client, app[CLOCK])
     work = SerialWork()
 
-    def sender_for(channel: str) -> Sender | None:
-        return senders.get(channel)
-
     def search_index() -> SearchIndex | None:
         return app.get(SEARCH_INDEX)
 
+    service = handoff_service(app)
     handoffs = SlackHandoffs(
-        api=api,
-        store=store,
-        support_channel=settings.slack_support_channel,
-        senders=sender_for,
-        return_to_bot=app[ENGINE].return_to_bot if ENGINE in app else None,
-        clock=app[CLOCK],
-        work=work,
+        api=api, store=store, support_channel=settings.slack_support_channel, service=service, work=work
     )
+    service.observe(DESK, handoffs)
     bolt = build_bolt_app(
         client=client,
         signing_secret=settings.slack_signing_secret or "",

@@ -25,14 +25,14 @@ ACTIONS_BLOCK_ID = "handoff_actions"
 #: characters of one transcript line shown in the handoff message
 TRANSCRIPT_LINE_CHARS = 300
 
-_SPEAKERS = {"in": "Shopper", "out": "Bot", "staff": "Staff"}
+_SPEAKERS = {"in": "Shopper", "out": "Bot", "staff": "Staff", "note": "Note"}
 
 
 def transcript_line(message: TranscriptMessage) -> str:
     """`*Shopper:* where is my parcel?` (staff lines carry the agent's name)."""
     speaker = _SPEAKERS.get(message.direction, message.direction)
-    if message.direction == "staff" and message.author:
-        speaker = f"Staff ({escape(message.author)})"
+    if message.direction in ("staff", "note") and message.author:
+        speaker = f"{speaker} ({escape(message.author)})"
     text = message.text or (f"[button {message.payload}]" if message.payload else "")
     return f"*{speaker}:* {escape(clip(text, TRANSCRIPT_LINE_CHARS))}"
 

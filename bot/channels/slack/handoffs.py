@@ -5,7 +5,9 @@ outbox: the engine hooks (``bot.notify.staff.HandoffOutbox``) queue rows, and th
 them through :meth:`SlackHandoffs.post_handoff` / :meth:`SlackHandoffs.post_shopper_message`.
 :class:`SlackHandoffs` is also the target of the Slack listeners (staff replies and button clicks),
 whose slow work runs after the 3-second ack in :class:`SerialWork`, one job at a time per handoff
-so a thread stays in order.
+so a thread stays in order. What a reply, a note, a claim, a resolve or "back to bot" does is the
+channel-neutral :class:`~bot.handoffs.service.HandoffService`'s (the operator console uses the
+same); this module adds the Slack message and thread, and shows there what other desks did.
 """
 
 from __future__ import annotations
@@ -13,47 +15,44 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from bot.channels.base import RetryLater, Sender, SendError
 from bot.channels.slack.blocks import channel_name, escape
-from bot.channels.slack.context import load_handoff, load_handoff_context
+from bot.channels.slack.context import load_handoff_context
 from bot.channels.slack.errors import HandoffNotFound, SlackError
 from bot.channels.slack.handoff_message import handoff_blocks, handoff_text
-from bot.channels.slack.text import is_internal_note, to_plain
+from bot.channels.slack.text import to_plain
 from bot.channels.slack.web_api import PostedMessage, SlackWebApi
 from bot.channels.slack.work import SerialWork
-from bot.clock import Clock
+from bot.handoffs.errors import HandoffNotFound as AnyHandoffNotFound
+from bot.handoffs.service import (
+    BACK_WITH_BOT_TEXT,
+    Action,
+    HandoffService,
+    ReplyResult,
+    StaffEvent,
+)
 from bot.notify.staff import handoff_post_key
-from handlers.messages import Reply
 from storage.models import Handoff
-from storage.repositories.conversations import TranscriptLine
+from storage.repositories.support import OPEN_HANDOFF_STATUSES
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-BACK_WITH_BOT_TEXT = (
-    "You're back with the doorstep assistant. Ask me anything about your order, "
-    "or type “agent” to reach a person again."
-)
+__all__ = ["BACK_WITH_BOT_TEXT", "SHOPPER_LEFT_TEXT", "SlackHandoffs", "StaffReply"]
+
 SHOPPER_LEFT_TEXT = "The shopper went back to the bot, so replies here no longer reach them."
-OPEN_STATUSES = ("open", "claimed")
-#: tries of one message to the shopper when their channel says "retry later"
-DEFAULT_SEND_ATTEMPTS = 4
-#: wait before retrying when the channel did not say how long
-DEFAULT_RETRY_SECONDS = 1.0
-
-
-class ConversationReturner(Protocol):
-    """Gives a handed-off conversation back to the bot (the engine owns conversation state)."""
-
-    async def __call__(self, conversation_id: int) -> None:
-        """Leave the handoff state so the bot answers the shopper again."""
-        ...
-
-
-#: the Sender for a shopper channel ("telegram", "web"...), or None when that channel is off
-SenderLookup = Callable[[str], Sender | None]
+NOT_SENT_TEXT = "This conversation is back with the bot, so that reply was *not* sent to the shopper."
+UNDELIVERED_TEXT = "Couldn't deliver that reply to the shopper (see the logs)."
+OPEN_STATUSES = OPEN_HANDOFF_STATUSES
+#: the desk name Slack acts under in the handoff service
+DESK = "slack"
+#: how another desk's action reads in the handoff's thread
+_ELSEWHERE = {
+    Action.CLAIM: "_Claimed by {agent} in the operator console._",
+    Action.RESOLVE: "_Resolved by {agent} in the operator console._",
+    Action.RELEASE: "_Given back to the bot by {agent} in the operator console._",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,20 +74,14 @@ class SlackHandoffs:
         api: SlackWebApi,
         store: Store,
         support_channel: str,
-        senders: SenderLookup,
-        return_to_bot: ConversationReturner | None,
-        clock: Clock,
+        service: HandoffService,
         work: SerialWork,
-        send_attempts: int = DEFAULT_SEND_ATTEMPTS,
     ) -> None:
         self._api = api
         self._store = store
         self._support_channel = support_channel
-        self._senders = senders
-        self._return_to_bot = return_to_bot
-        self._clock = clock
+        self._service = service
         self._work = work
-        self._send_attempts = send_attempts
 
     # ------------------------------------------------------------ posts (sent by the outbox dispatcher)
     async def post_handoff(self, handoff_id: int) -> PostedMessage:
@@ -127,6 +120,11 @@ class SlackHandoffs:
         """The shopper went back to the bot: show it on the handoff's message and in its thread (queued)."""
         self._submit(handoff_id, "left", lambda: self._shopper_left(handoff_id))
 
+    # ------------------------------------------------------------ handoff service observer
+    async def on_staff_event(self, event: StaffEvent) -> None:
+        """Another desk acted on a handoff: show it in the thread and refresh the message (queued)."""
+        self._submit(event.handoff_id, f"elsewhere-{event.action}", lambda: self._show_elsewhere(event))
+
     # ------------------------------------------------------------ staff side (called by the listeners)
     def staff_replied(self, reply: StaffReply) -> None:
         """Queue the relay of a staff reply (ignored when the thread is not a handoff's)."""
@@ -150,7 +148,7 @@ class SlackHandoffs:
         async def run() -> None:
             try:
                 await job()
-            except HandoffNotFound as exc:  # a click on a message whose handoff is gone: nothing to do
+            except AnyHandoffNotFound as exc:  # a click on a message whose handoff is gone: nothing to do
                 log.warning("slack %s ignored: %s", what, exc)
 
         self._work.submit(("handoff", handoff_id), run, name=f"handoff-{handoff_id}-{what}")
@@ -194,77 +192,45 @@ class SlackHandoffs:
         self._submit(handoff_id, "staff-reply", lambda: self._relay_staff_reply(handoff_id, reply))
 
     async def _relay_staff_reply(self, handoff_id: int, reply: StaffReply) -> None:
-        if is_internal_note(reply.text):
-            log.info("handoff %d: internal note kept in Slack", handoff_id)
-            return
-        async with self._store.transaction() as repos:
-            handoff, conversation = await load_handoff(repos, handoff_id=handoff_id)
-        if handoff.status not in OPEN_STATUSES:
-            await self._tell_thread(
-                reply.channel,
-                reply.thread_ts,
-                "This conversation is back with the bot, so that reply was *not* sent to the shopper.",
-            )
-            return
-        text = to_plain(reply.text)
-        if not text:
-            return
-        name = await self._agent_name(reply.user_id)
-        delivered = await self._send_to_shopper(
-            conversation.channel, conversation.external_id, Reply(text=f"{name} (support): {text}")
+        outcome = await self._service.reply(
+            handoff_id,
+            text=reply.text,
+            agent=lambda: self._agent_name(reply.user_id),
+            desk=DESK,
+            plain=to_plain,
+            keep_notes=False,  # a note stays in the thread, where staff see it
         )
-        if not delivered:
-            await self._tell_thread(
-                reply.channel, reply.thread_ts, "Couldn't deliver that reply to the shopper (see the logs)."
-            )
-            return
-        async with self._store.transaction() as repos:
-            assert conversation.id is not None
-            await repos.transcript.add_many(
-                [TranscriptLine(conversation_id=conversation.id, direction="staff", text=text, author=name)]
-            )
+        if outcome.result is ReplyResult.NOT_OPEN:
+            await self._tell_thread(reply.channel, reply.thread_ts, NOT_SENT_TEXT)
+        elif outcome.result is ReplyResult.UNDELIVERED:
+            await self._tell_thread(reply.channel, reply.thread_ts, UNDELIVERED_TEXT)
 
     async def _claim(self, handoff_id: int, user_id: str) -> None:
         name = await self._agent_name(user_id)
-        async with self._store.transaction() as repos:
-            handoff = await repos.handoffs.get(handoff_id=handoff_id)
-            if handoff is None:
-                raise HandoffNotFound(f"no handoff {handoff_id}")
-            if handoff.status != "open":
-                log.info("handoff %d is %s; claim ignored", handoff_id, handoff.status)
-                return
-            await repos.handoffs.set_status(handoff_id=handoff_id, status="claimed", by=name)
-        await self._refresh_message(handoff_id)
+        if (await self._service.claim(handoff_id, agent=name, desk=DESK)).changed:
+            await self._refresh_message(handoff_id)
 
     async def _finish(self, handoff_id: int, user_id: str, status: str) -> None:
         name = await self._agent_name(user_id)
+        end = self._service.resolve if status == "resolved" else self._service.release
+        if (await end(handoff_id, agent=name, desk=DESK)).changed:
+            await self._refresh_message(handoff_id)
+
+    async def _show_elsewhere(self, event: StaffEvent) -> None:
+        """A console reply or note goes into the thread; a claim or an end refreshes the message too."""
         async with self._store.transaction() as repos:
-            handoff = await repos.handoffs.get(handoff_id=handoff_id)
-            if handoff is None:
-                raise HandoffNotFound(f"no handoff {handoff_id}")
-            if handoff.status not in OPEN_STATUSES:
-                log.info("handoff %d is already %s", handoff_id, handoff.status)
-                return
-            if handoff.status == "open":  # whoever ends it took it
-                await repos.handoffs.set_status(handoff_id=handoff_id, status="claimed", by=name)
-            await repos.handoffs.set_status(handoff_id=handoff_id, status=status)
-            conversation = await repos.conversations.by_id(conversation_id=handoff.conversation_id)
-        if conversation is None or conversation.id is None:
-            raise HandoffNotFound(f"handoff {handoff_id} has no conversation")
-        if self._return_to_bot is not None:
-            await self._return_to_bot(conversation.id)
-        await self._refresh_message(handoff_id)
-        if await self._send_to_shopper(
-            conversation.channel, conversation.external_id, Reply(text=BACK_WITH_BOT_TEXT)
-        ):
-            async with self._store.transaction() as repos:
-                await repos.transcript.add_many(
-                    [
-                        TranscriptLine(
-                            conversation_id=conversation.id, direction="out", text=BACK_WITH_BOT_TEXT
-                        )
-                    ]
-                )
+            handoff = await repos.handoffs.get(handoff_id=event.handoff_id)
+        if handoff is None or handoff.slack_channel is None or handoff.slack_ts is None:
+            return  # not posted yet: its post, when it goes, shows where it stands
+        agent = escape(event.agent)
+        if event.action is Action.REPLY:
+            text = f"*{agent} (operator console) to the shopper:* {escape(event.text)}"
+        elif event.action is Action.NOTE:
+            text = f"*Note by {agent} (operator console):* {escape(event.text)}"
+        else:
+            await self._refresh_message(event.handoff_id)
+            text = _ELSEWHERE[event.action].format(agent=agent)
+        await self._tell_thread(handoff.slack_channel, handoff.slack_ts, text)
 
     # ------------------------------------------------------------ helpers
     async def _refresh_message(self, handoff_id: int) -> None:
@@ -283,28 +249,6 @@ class SlackHandoffs:
         except SlackError as exc:
             log.warning("users.info for %s failed (%s); using the user id", user_id, exc)
             return user_id
-
-    async def _send_to_shopper(self, channel: str, external_id: str, reply: Reply) -> bool:
-        """Deliver to the shopper; False (logged) when their channel is off or refuses."""
-        sender = self._senders(channel)
-        if sender is None:
-            log.error("no sender for channel %s; staff message not delivered", channel)
-            return False
-        for attempt in range(1, self._send_attempts + 1):
-            try:
-                await sender.send(external_id, reply)
-                return True
-            except RetryLater as exc:
-                if attempt == self._send_attempts:
-                    log.error(
-                        "message to a %s shopper still refused after %d tries: %s", channel, attempt, exc
-                    )
-                    return False
-                await self._clock.sleep(exc.retry_after or DEFAULT_RETRY_SECONDS)
-            except SendError as exc:
-                log.error("message to a %s shopper failed: %s", channel, exc)
-                return False
-        return False
 
     async def _tell_thread(self, channel: str, thread_ts: str, text: str) -> None:
         await self._api.post_message(channel, text, thread_ts=thread_ts)

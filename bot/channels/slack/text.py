@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 
+from bot.handoffs.service import NOTE_PREFIX, is_internal_note
+
+__all__ = ["NOTE_PREFIX", "is_internal_note", "to_plain"]
+
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
-NOTE_PREFIX = "note:"
-
-
-def is_internal_note(text: str) -> bool:
-    """Whether a staff reply is an internal note (starts with ``note:``, any case); notes are never relayed."""
-    return text.lstrip().lower().startswith(NOTE_PREFIX)
 
 
 def to_plain(text: str) -> str:
