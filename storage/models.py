@@ -326,3 +326,41 @@ class VerificationAttempt(SQLModel, table=True):
     external_id: str = Field(max_length=128)
     order_key: str | None = Field(default=None, max_length=110)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ConversationDay(SQLModel, table=True):
+    """One shopper thread on one UTC day: the unit of the outcome report (see docs/REPORT.md).
+
+    Each engine turn adds its facts in one upsert: counts of turns by kind (answered, waiting for
+    the shopper, fallback, small talk, with a handoff open), the first substantive intent, the
+    order asked about and who asked. ``party`` is ``c:<customer id>`` once the chat is verified,
+    else ``t:<conversation id>``; ``subject`` is ``o:<order number>`` once an order is named, else
+    ``i:<first substantive intent>``: a later day with the same party and subject is a return.
+    """
+
+    __tablename__ = "conversation_days"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "day", name="uq_conversation_day"),
+        Index("ix_conversation_days_day", "day"),
+        Index("ix_conversation_days_return", "party", "subject", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id")
+    day: date
+    channel: str = Field(max_length=20)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id")
+    order_number: str | None = Field(default=None, max_length=64)
+    party: str = Field(max_length=40)
+    subject: str | None = Field(default=None, max_length=80)
+    first_intent: str | None = Field(default=None, max_length=40)
+    started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    turns: int = 0
+    answers: int = 0
+    waits: int = 0
+    fallbacks: int = 0
+    smalltalk: int = 0
+    handoffs: int = 0
+    #: 1 when the last turn left the bot waiting for the shopper's answer (mid-flow)
+    in_flow: int = 0

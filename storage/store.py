@@ -40,6 +40,8 @@ from storage.repositories import (
     TranscriptRepository,
     VerificationRepository,
 )
+from storage.repositories.conversation_days import ConversationDayRepository
+from storage.repositories.reports import ReportRepository
 from storage.repositories.stats import StatsRepository
 from storage.units import Lanes, LaneUnit, SessionUnit, new_session
 
@@ -59,6 +61,8 @@ _REPOSITORY_KINDS: dict[str, type[Any]] = {
     "preferences": PreferenceRepository,
     "verification": VerificationRepository,
     "stats": StatsRepository,
+    "conversation_days": ConversationDayRepository,
+    "reports": ReportRepository,
 }
 
 
@@ -80,6 +84,8 @@ class Repositories:
     preferences: PreferenceRepository
     verification: VerificationRepository
     stats: StatsRepository
+    conversation_days: ConversationDayRepository
+    reports: ReportRepository
 
     def __init__(self, unit: SessionUnit | LaneUnit, **chosen: Any) -> None:
         self._unit = unit

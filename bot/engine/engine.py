@@ -39,6 +39,7 @@ from bot.engine.policy import (
 from bot.engine.state import DialogueState, PendingOrder
 from bot.engine.turn import Turn
 from bot.engine.understanding import Parser, from_payload, understand
+from bot.report.turns import turn_facts
 from handlers.context import Handler, HandlerContext, Knowledge, OrderNeed, ProductMention, Understanding
 from handlers.fallback import expired_button_reply
 from handlers.human_agent import ALREADY_WAITING, LEAVE_BUTTON
@@ -233,6 +234,7 @@ class Engine:
                     slots=turn.state.to_slots(),
                 )
                 await repos.transcript.add_many(self._transcript(turn, intent))
+                await repos.conversation_days.record(turn_facts(turn, intent))
         except _Duplicate as duplicate:
             return EngineResult(
                 replies=[], intent=None, conversation_id=duplicate.conversation_id, duplicate=True
