@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.report.web import get_summary
 from bot.web.body import BODY_READ_SECONDS, BODY_READ_TIMEOUT, body_middleware
 from bot.web.errors import error_middleware
 from bot.web.metrics import REQUEST_METRICS, RequestMetrics, get_metrics, metrics_middleware
@@ -60,6 +61,7 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", get_metrics)
     app.router.add_post("/api/orders", post_orders)
+    app.router.add_get("/api/reports/summary", get_summary)
     for feature in features if features is not None else default_features():
         feature(app, settings)
     app.on_startup.append(_freeze_heap)

@@ -16,7 +16,7 @@ from bot.preflight import choose_database, ensure_port_free, listen_error, requi
 from storage.errors import StorageError
 
 #: commands that work on a database that must already exist: they never create one
-EXISTING_DATABASE_COMMANDS = frozenset({"explain", "link", "events"})
+EXISTING_DATABASE_COMMANDS = frozenset({"explain", "link", "events", "report"})
 #: bind errors that mean "this HOST:PORT cannot be used" (reported in one line, not a traceback)
 _LISTEN_ERRNOS = frozenset({errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL})
 
@@ -167,8 +167,17 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # 
     from bot.kb_commands import register as register_kb
     from bot.nlu.commands import register as register_nlu
     from bot.notify.cli import register as register_explain
+    from bot.report.cli import register as register_report
 
-    return [register_link, register_events, register_chat, register_explain, register_kb, register_nlu]
+    return [
+        register_link,
+        register_events,
+        register_chat,
+        register_explain,
+        register_kb,
+        register_nlu,
+        register_report,
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

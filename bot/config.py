@@ -34,6 +34,7 @@ _HINTS: dict[str, str] = {
     "support_email": "an email address like support@example.com",
     "support_phone": "a phone number like +1 555 0100",
     "disclosure_text": "one or two sentences saying the shopper talks to an automated assistant",
+    "holdout_percent": "a whole number from 0 to 100, e.g. DOORSTEP_HOLDOUT_PERCENT=10",
     "whatsapp_number": "the business number with country code, e.g. 15550100",
     "whatsapp_templates": 'a JSON object like {"shipped": {"en": "order_update:en_US"}}',
 }
@@ -110,6 +111,8 @@ class Settings(BaseSettings):
 
     chat_rate_limit_per_minute: int = Field(default=30, ge=1)
     max_touches_per_order: int = Field(default=6, ge=1)
+    #: share of customers (by a stable hash) held out of non-urgent shipping messages, to measure them
+    holdout_percent: int = Field(default=0, ge=0, le=100)
     quiet_hours_start: str = "21:00"
     quiet_hours_end: str = "08:00"
     setup_guide_delay_hours: float = Field(default=2.0, ge=0)
