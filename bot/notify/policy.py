@@ -10,6 +10,8 @@ For each proposal, in this order:
 2. a message already superseded by the order's state is suppressed (an unsent "shipped" once the
    parcel is delivered; a setup guide before delivery; anything but cancellation news for a
    cancelled order);
+   then a non-urgent shipping update for a customer in the holdout group (``HOLDOUT_PERCENT``,
+   :func:`storage.repositories.reports.in_holdout`) is suppressed with the reason ``holdout``;
 3. a category the customer opted out of (preferences, or every eligible identity) is suppressed;
 4. the recipient is the customer's preferred verified identity that accepted updates and is
    reachable, else the next one; none -> suppressed with the reason;
@@ -40,10 +42,12 @@ from bot.notify.quiet_hours import customer_zone, parse_clock_time, quiet_until
 from bot.notify.recipients import choose_recipient
 from bot.notify.staff import STAFF_HANDOFF_KIND, STAFF_HANDOFF_MESSAGE_KIND
 from bot.notify.staleness import superseded_reason
+from bot.report.kinds import HOLDOUT_KINDS
 from handlers.journey.proposals import CATEGORY_OF_KIND, URGENT_KINDS, MessageKind, ProposedMessage
 from handlers.messages import Reply
 from handlers.templates.errors import TemplatesError
 from storage.repositories.outbox import NewDecision, NewOutboxRow
+from storage.repositories.reports import in_holdout
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,8 @@ STAFF_ALERT_KIND = "staff_alert"
 STAFF_KINDS = frozenset({STAFF_ALERT_KIND, STAFF_HANDOFF_KIND, STAFF_HANDOFF_MESSAGE_KIND})
 STAFF_CHANNEL = "slack"
 SHIPPING_CATEGORY = "shipping_updates"
+#: the decision-log reason of a message held back from the holdout (control) group
+HOLDOUT_REASON = "holdout"
 
 
 class Decision(StrEnum):
@@ -218,6 +224,8 @@ class NotificationPolicy:
         stale = superseded_reason(kind_value, proposal.shipment_id, facts.details)
         if stale is not None:
             return self._suppress(proposal, facts, plan, now, stale)
+        if kind in HOLDOUT_KINDS and in_holdout(proposal.customer_id, self._settings.holdout_percent):
+            return self._suppress(proposal, facts, plan, now, HOLDOUT_REASON)
         pref = facts.customer.preference
         if pref is not None and category in (pref.opted_out_categories or []):
             return self._suppress(proposal, facts, plan, now, f"opted out of {category}")
