@@ -33,7 +33,7 @@ from telegram.error import RetryAfter
 
 from bot.channels.senders import SenderRegistry, SendLimits
 from bot.channels.telegram.sender import TelegramSender
-from bot.channels.telegram.transport import KeepAliveRequest
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.notify.dispatcher import Dispatcher
@@ -155,7 +155,7 @@ async def dispatch(url: str, base_url: str, batch: int) -> float:
     settings = Settings(
         database_url=url, dispatcher_batch_size=batch, quiet_hours_start="00:00", quiet_hours_end="00:00"
     )
-    bot = Bot(TOKEN, base_url=f"{base_url}/bot", request=KeepAliveRequest(pool_size=batch))
+    bot = Bot(TOKEN, base_url=f"{base_url}/bot", request=AiohttpRequest(pool_size=batch))
     async with Store(url) as store, bot:
         senders = SenderRegistry()
         senders.register(
@@ -176,7 +176,7 @@ async def dispatch(url: str, base_url: str, batch: int) -> float:
 
 async def unpaced(base_url: str, count: int, chats: int) -> tuple[float, int]:
     """Baseline: ``count`` sends as fast as 64 tasks go, no pacing; returns seconds and 429s."""
-    bot = Bot(TOKEN, base_url=f"{base_url}/bot", request=KeepAliveRequest(pool_size=64))
+    bot = Bot(TOKEN, base_url=f"{base_url}/bot", request=AiohttpRequest(pool_size=64))
     throttled = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(count):

@@ -77,10 +77,10 @@ def _replying_app(
 
     from bot.channels.telegram.adapter import translate
     from bot.channels.telegram.sender import TelegramSender
-    from bot.channels.telegram.transport import KeepAliveRequest
+    from bot.channels.telegram.transport import AiohttpRequest
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        async with Bot(args.token, base_url=f"{args.fake_url}/bot", request=KeepAliveRequest()) as bot:
+        async with Bot(args.token, base_url=f"{args.fake_url}/bot", request=AiohttpRequest()) as bot:
             app[SENDER] = TelegramSender(bot)
             yield
         cleanup()

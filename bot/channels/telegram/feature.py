@@ -5,7 +5,7 @@ When ``DOORSTEP_TELEGRAM_TOKEN`` is set it also, in a cleanup context after the 
 
 - builds a python-telegram-bot ``Application`` (no PTB ``Updater``: doorstep polls or serves the
   webhook itself) pointed at ``DOORSTEP_TELEGRAM_API_BASE_URL`` and talking through pooled keep-alive HTTP
-  (:mod:`bot.channels.telegram.transport`),
+  on aiohttp (:mod:`bot.channels.telegram.transport`),
   initialises it (``getMe``: a wrong token stops start-up with one line) and starts it;
 - registers the :class:`TelegramSender` in the app's sender registry (for the dispatcher) and the
   channel as an engine hook (verified chats are offered updates);
@@ -37,7 +37,7 @@ from bot.channels.telegram.links_api import add_links_routes
 from bot.channels.telegram.polling import ALLOWED_UPDATES, LONG_POLL_SECONDS, Poller
 from bot.channels.telegram.runtime import TELEGRAM, TelegramRuntime
 from bot.channels.telegram.sender import TelegramSender
-from bot.channels.telegram.transport import KeepAliveRequest
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.channels.telegram.webhook import WEBHOOK_PATH, telegram_webhook
 from bot.config import Settings
 from bot.engine.feature import ENGINE
@@ -69,8 +69,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .token(settings.telegram_token or "")
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
-        .request(KeepAliveRequest(pool_size=SEND_POOL_SIZE))
-        .get_updates_request(KeepAliveRequest(pool_size=1, read_timeout=LONG_POLL_SECONDS + 10))
+        .request(AiohttpRequest(pool_size=SEND_POOL_SIZE))
+        .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=LONG_POLL_SECONDS + 10))
         .updater(None)
         .build()
     )

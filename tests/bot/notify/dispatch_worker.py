@@ -20,7 +20,7 @@ from telegram import Bot
 from bot.channels.base import SendResult
 from bot.channels.senders import SenderRegistry, SendLimits
 from bot.channels.telegram.sender import TelegramSender
-from bot.channels.telegram.transport import KeepAliveRequest
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.notify.dispatcher import Dispatcher
@@ -50,7 +50,7 @@ async def main(args: argparse.Namespace) -> None:
     settings = Settings(database_url=args.db, dispatcher_batch_size=args.batch)
     limits = SendLimits(per_second=args.rate) if args.rate else None
     bot = Bot(
-        TOKEN, base_url=f"{args.api}/bot", base_file_url=f"{args.api}/file/bot", request=KeepAliveRequest()
+        TOKEN, base_url=f"{args.api}/bot", base_file_url=f"{args.api}/file/bot", request=AiohttpRequest()
     )
     async with Store(args.db) as store, bot:
         senders = SenderRegistry()

@@ -1,5 +1,6 @@
-"""The Bot API transport: a real PTB Bot against FakeTelegram, and raw HTTP servers on 127.0.0.1
-answering the ways HTTP/1.1 allows (chunked, until close, 100 Continue, Connection: close, garbage)."""
+"""The Bot API transport (PTB on aiohttp): a real PTB Bot against FakeTelegram, and raw HTTP servers on
+127.0.0.1 answering the ways HTTP/1.1 allows (chunked, until close, 100 Continue, Connection: close,
+garbage), slowly, or not at all."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram.transport import KeepAliveRequest
+from bot.channels.telegram.transport import AiohttpRequest
 from tests.fakes.fixtures import FAKE_TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
 
@@ -23,7 +24,7 @@ async def bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
         FAKE_TELEGRAM_TOKEN,
         base_url=fake_telegram.api_base_url,
         base_file_url=fake_telegram.file_base_url,
-        request=KeepAliveRequest(read_timeout=1.0),
+        request=AiohttpRequest(read_timeout=1.0),
     )
     async with bot:
         yield bot
@@ -72,13 +73,12 @@ async def test_a_hanging_call_times_out(bot: Bot, fake_telegram: FakeTelegram) -
         await bot.send_message(chat_id=77, text="a")
 
 
-async def test_calls_share_one_keep_alive_connection(bot: Bot, fake_telegram: FakeTelegram) -> None:
+async def test_the_bot_uses_the_aiohttp_transport(bot: Bot, fake_telegram: FakeTelegram) -> None:
     request = bot.request
-    assert isinstance(request, KeepAliveRequest)
+    assert isinstance(request, AiohttpRequest)
+    assert request.session is not None and not request.session.closed
     for index in range(5):
         await bot.send_message(chat_id=77, text=f"m{index}")
-    idle = [connection for connections in request._idle.values() for connection in connections]
-    assert len(idle) == 1
     assert [call.params["text"] for call in fake_telegram.calls_to("sendMessage")] == [
         f"m{index}" for index in range(5)
     ]
@@ -95,11 +95,16 @@ Answer = Callable[[bytes], bytes | None]
 class RawServer:
     """An HTTP server written by hand: records each request and each connection."""
 
-    def __init__(self, answer: Answer, *, close_after: bool = False) -> None:
+    def __init__(self, answer: Answer, *, close_after: bool = False, delay: float = 0.0) -> None:
         self.answer = answer
         self.close_after = close_after
+        #: seconds to wait before each answer
+        self.delay = delay
         self.requests: list[bytes] = []
         self.connections = 0
+        #: connections open now, and the most open at once
+        self.open = 0
+        self.most_open = 0
         self.server: asyncio.Server | None = None
         self.handlers: set[asyncio.Task[None]] = set()
 
@@ -110,6 +115,8 @@ class RawServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self.open += 1
+        self.most_open = max(self.most_open, self.open)
         task = asyncio.current_task()
         assert task is not None
         self.handlers.add(task)
@@ -126,6 +133,8 @@ class RawServer:
                 )
                 request = head + await reader.readexactly(length)
                 self.requests.append(request)
+                if self.delay:
+                    await asyncio.sleep(self.delay)
                 reply = self.answer(request)
                 if reply is None:
                     break
@@ -135,6 +144,8 @@ class RawServer:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        finally:
+            self.open -= 1
         writer.close()
 
     async def stop(self) -> None:
@@ -148,7 +159,7 @@ class RawServer:
 
 async def _send_through(server: RawServer, *texts: str) -> list[int]:
     base_url = await server.start()
-    request = KeepAliveRequest(read_timeout=1.0)
+    request = AiohttpRequest(read_timeout=1.0)
     bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
     await request.initialize()
     try:
@@ -226,7 +237,7 @@ async def test_a_broken_answer_is_a_network_error_and_the_next_call_works(answer
 
     server = RawServer(first_broken)
     base_url = await server.start()
-    request = KeepAliveRequest(read_timeout=1.0)
+    request = AiohttpRequest(read_timeout=1.0)
     bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
     await request.initialize()
     try:
@@ -244,9 +255,95 @@ async def test_nothing_listening_is_a_network_error() -> None:
     server = RawServer(lambda request: None)
     base_url = await server.start()
     await server.stop()
-    request = KeepAliveRequest(connect_timeout=1.0)
+    request = AiohttpRequest(connect_timeout=1.0)
     await request.initialize()
     bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
     with pytest.raises(NetworkError):
         await bot.send_message(chat_id=77, text="a")
     await request.shutdown()
+
+
+async def test_calls_one_after_another_share_one_keep_alive_connection() -> None:
+    server = RawServer(lambda request: _with_length(OK_BODY))
+    assert await _send_through(server, *"abcde") == [9] * 5
+    assert (len(server.requests), server.connections) == (5, 1)
+
+
+async def test_concurrent_calls_open_at_most_pool_size_connections() -> None:
+    server = RawServer(lambda request: _with_length(OK_BODY), delay=0.2)
+    base_url = await server.start()
+    request = AiohttpRequest(pool_size=2, read_timeout=2.0)
+    bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
+    await request.initialize()
+    try:
+        sent = await asyncio.gather(*(bot.send_message(chat_id=77, text=str(n)) for n in range(6)))
+    finally:
+        await request.shutdown()
+        await server.stop()
+    assert [message.message_id for message in sent] == [9] * 6
+    assert len(server.requests) == 6
+    assert server.most_open == 2 and server.connections == 2
+
+
+async def test_no_free_connection_within_the_pool_timeout_is_timed_out() -> None:
+    server = RawServer(lambda request: _with_length(OK_BODY), delay=0.5)
+    base_url = await server.start()
+    request = AiohttpRequest(pool_size=1, read_timeout=2.0)
+    bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
+    await request.initialize()
+    try:
+        first = asyncio.create_task(bot.send_message(chat_id=77, text="first"))
+        await asyncio.sleep(0.1)
+        with pytest.raises(TimedOut):
+            await bot.send_message(chat_id=77, text="second", pool_timeout=0.1)
+        assert (await first).message_id == 9
+    finally:
+        await request.shutdown()
+        await server.stop()
+    assert len(server.requests) == 1  # the second call never reached the server
+
+
+async def test_an_upload_gets_longer_than_the_read_timeout_to_be_answered() -> None:
+    server = RawServer(lambda request: _with_length(OK_BODY), delay=0.6)
+    base_url = await server.start()
+    request = AiohttpRequest(read_timeout=0.3)
+    bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
+    await request.initialize()
+    try:
+        with pytest.raises(TimedOut):
+            await bot.send_message(chat_id=77, text="slow")
+        document = await bot.send_document(chat_id=77, document=b"%PDF-1.4", filename="r.pdf")
+    finally:
+        await request.shutdown()
+        await server.stop()
+    assert document.message_id == 9
+    upload = server.requests[-1]
+    assert b"Content-Type: multipart/form-data; boundary=" in upload
+    assert b'filename="r.pdf"' in upload and b"%PDF-1.4" in upload
+
+
+async def test_a_failure_names_the_host_never_the_token() -> None:
+    server = RawServer(lambda request: None)
+    base_url = await server.start()
+    await server.stop()
+    request = AiohttpRequest(connect_timeout=1.0)
+    await request.initialize()
+    bot = Bot(FAKE_TELEGRAM_TOKEN, base_url=base_url, request=request)
+    try:
+        with pytest.raises(NetworkError) as failed:
+            await bot.send_message(chat_id=77, text="a")
+    finally:
+        await request.shutdown()
+    assert "127.0.0.1:" in str(failed.value)
+    assert FAKE_TELEGRAM_TOKEN not in str(failed.value)
+
+
+async def test_a_request_can_be_initialized_again_after_shutdown(bot: Bot) -> None:
+    request = bot.request
+    assert isinstance(request, AiohttpRequest)
+    await request.shutdown()
+    assert request.session is None
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request("http://127.0.0.1:1/bot/getMe", "POST")
+    await request.initialize()
+    assert (await bot.get_me()).username == "doorstep_test_bot"
