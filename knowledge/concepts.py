@@ -8,6 +8,9 @@ lexicon knows stands for its meaning, not its words: in "the courier left a card
 "left" and "card" (no concept on their own) count for less, so the Gift cards article no longer
 wins on "card".
 
+Negative contractions are matched as their two words ("isnt" as "is not", "wont" as "will not"),
+in the text and in the lexicon alike, so "this isn't what I ordered" meets "not what i ordered".
+
 Concept terms start with ``~``, which the analyzer never produces, so they cannot collide with words.
 """
 
@@ -51,15 +54,52 @@ class QueryAnalysis:
     product_types: frozenset[str]
 
 
+#: negative contractions (apostrophes are already dropped) -> their two words
+CONTRACTIONS: dict[str, tuple[str, ...]] = {
+    "dont": ("do", "not"),
+    "doesnt": ("does", "not"),
+    "didnt": ("did", "not"),
+    "isnt": ("is", "not"),
+    "arent": ("are", "not"),
+    "wasnt": ("was", "not"),
+    "werent": ("were", "not"),
+    "hasnt": ("has", "not"),
+    "havent": ("have", "not"),
+    "hadnt": ("had", "not"),
+    "wont": ("will", "not"),
+    "cant": ("can", "not"),
+    "cannot": ("can", "not"),
+    "couldnt": ("could", "not"),
+    "wouldnt": ("would", "not"),
+    "shouldnt": ("should", "not"),
+}
+
+
+def expand_contractions(words: Iterable[str]) -> list[str]:
+    """``words`` with every negative contraction written as its two words."""
+    out: list[str] = []
+    for word in words:
+        out.extend(CONTRACTIONS.get(word, (word,)))
+    return out
+
+
 class ConceptAnalyzer:
     """Finds lexicon concepts in text with the search analyzer's words (phrases folded the same way)."""
 
     def __init__(self, analyzer: Analyzer, lexicon: Lexicon) -> None:
         self._analyzer = analyzer
         self._lexicon = lexicon
+        #: the lexicon as matched: its phrases with contractions expanded like the text's words
+        self._matcher = Lexicon(
+            {
+                concept: list(dict.fromkeys(" ".join(expand_contractions(p.split())) for p in phrases))
+                for concept, phrases in lexicon.groups.items()
+            },
+            product_types=sorted(lexicon.product_types),
+        )
         #: words that are a concept on their own ("return" in "can i return" keeps its full weight)
         self._concept_words = frozenset(
-            phrase for phrases in lexicon.groups.values() for phrase in phrases if " " not in phrase
+            phrase for phrases in self._matcher.groups.values() for phrase in phrases if " " not in phrase
         )
 
     @property
@@ -72,14 +112,13 @@ class ConceptAnalyzer:
 
         "arrived damaged" is damage, not also an arrival; "desk chair" is a chair, not also a desk.
         """
-        found = self._lexicon.matches(words)
-        return [match for match in found if not any(_inside(match, other) for other in found)]
+        return _outermost(self._matcher.matches(words))
 
     def concept_counts(self, texts: Iterable[str]) -> Counter[str]:
         """Concept term -> occurrences in ``texts`` (each text matched on its own)."""
         counts: Counter[str] = Counter()
         for text in texts:
-            for match in self.matches(self._analyzer.words(text)):
+            for match in self.matches(expand_contractions(self._analyzer.words(text))):
                 counts[concept_term(match.concept)] += 1
         return counts
 
@@ -90,19 +129,29 @@ class ConceptAnalyzer:
         words is split ("giftcard" -> "gift card"). Conversational fillers ("asap", "tomorrow")
         are dropped like stop words.
         """
-        words = self._analyzer.words(query)
+        words = expand_contractions(self._analyzer.words(query))
         if known is not None:
             words = self._split_run_ons(words, known)
-        matches = self.matches(words)
+        found = self._matcher.matches(words)
+        matches = _outermost(found)
         kinds = self._lexicon.product_types
+        #: the concepts each word has on its own ("late": lateness), kept or hidden by a longer phrase
+        own: dict[int, set[str]] = {}
+        for match in found:
+            if match.end - match.start == 1:
+                own.setdefault(match.start, set()).add(match.concept)
         covered: set[int] = set()
         product: set[int] = set()
         for match in matches:
             if match.concept in kinds:
                 product.update(range(match.start, match.end))
             elif match.end - match.start > 1:
+                # a word keeps its weight where it means its own concept here ("return" in "can i
+                # return"), not where a longer phrase of another concept took it ("late" in "too late")
                 covered.update(
-                    i for i in range(match.start, match.end) if words[i] not in self._concept_words
+                    i
+                    for i in range(match.start, match.end)
+                    if not any(m.concept in own.get(i, ()) and m.start <= i < m.end for m in matches)
                 )
         out = tuple(
             QueryWord(
@@ -123,7 +172,12 @@ class ConceptAnalyzer:
         out: list[str] = []
         term = self._analyzer.term
         for word in words:
-            if len(word) < 2 * MIN_SPLIT_PART or not word.isalpha() or known(term(word)):
+            if (
+                len(word) < 2 * MIN_SPLIT_PART
+                or not word.isalpha()
+                or known(term(word))
+                or word in self._concept_words
+            ):
                 out.append(word)
                 continue
             splits = [
@@ -144,6 +198,11 @@ class ConceptAnalyzer:
 
 #: each part of a split run-on word has at least this many letters
 MIN_SPLIT_PART = 3
+
+
+def _outermost(found: list[ConceptMatch]) -> list[ConceptMatch]:
+    """``found`` less the matches inside a longer phrase of another concept."""
+    return [match for match in found if not any(_inside(match, other) for other in found)]
 
 
 def _inside(match: ConceptMatch, other: ConceptMatch) -> bool:

@@ -94,6 +94,43 @@ def test_run_on_words_split_into_known_words_and_fillers_drop() -> None:
     assert len(unknown.words) == 1
 
 
+def test_negative_contractions_match_the_lexicons_two_word_phrases() -> None:
+    lexicon = Lexicon({"wrong_item": ["not what i ordered"], "symptom": ["wont", "does not work"]})
+    concepts = ConceptAnalyzer(Analyzer(), lexicon)
+
+    assert concepts.analyze("this isn't what I ordered").concepts == {"wrong_item"}
+    assert concepts.analyze("it won't start").concepts == {"symptom"}
+    assert concepts.analyze("it doesnt work").concepts == {"symptom"}
+    assert concepts.analyze("this is what I ordered").concepts == frozenset()
+
+
+def test_a_word_taken_by_another_concepts_phrase_counts_less() -> None:
+    lexicon = Lexicon(
+        {"lateness": ["late"], "policy": ["too late", "can i return"], "return": ["return", "can i return"]}
+    )
+    concepts = ConceptAnalyzer(Analyzer(), lexicon)
+
+    late = {word.term: word for word in concepts.analyze("is it too late to cancel").words}
+    parcel = {word.term: word for word in concepts.analyze("my parcel is late").words}
+    back = {word.term: word for word in concepts.analyze("can i return it").words}
+
+    assert late["lat"].in_phrase
+    assert concepts.analyze("is it too late to cancel").concepts == {"policy"}
+    assert not parcel["lat"].in_phrase
+    # "return" means its own concept inside "can i return", so it keeps its weight
+    assert not back["return"].in_phrase
+
+
+def test_a_lexicon_word_is_never_split_as_a_run_on() -> None:
+    concepts = ConceptAnalyzer(Analyzer(), Lexicon({"address": ["postcode"]}))
+    known = {"post", "cod", "wrong"}.__contains__
+
+    analysis = concepts.analyze("wrong postcode", known)
+
+    assert [word.term for word in analysis.words] == ["wrong", "postcod"]
+    assert analysis.concepts == {"address"}
+
+
 def test_articles_about_another_product_rank_below_the_named_one() -> None:
     articles = [
         article(
