@@ -364,3 +364,19 @@ class ConversationDay(SQLModel, table=True):
     handoffs: int = 0
     #: 1 when the last turn left the bot waiting for the shopper's answer (mid-flow)
     in_flow: int = 0
+
+
+class SendPacing(SQLModel, table=True):
+    """Send slots shared by the processes of a deployment (PostgreSQL; see :mod:`storage.pacing`).
+
+    One row per provider (``recipient`` empty) and one per recipient: the GCRA theoretical
+    arrival time of the next message (``tat``) and, on the provider's row, the end of a pause
+    asked for by a 429, both in epoch seconds of the database's clock.
+    """
+
+    __tablename__ = "send_pacing"
+
+    provider: str = Field(primary_key=True, max_length=40)
+    recipient: str = Field(primary_key=True, max_length=200)
+    tat: float = 0.0
+    paused_until: float = 0.0

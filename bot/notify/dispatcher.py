@@ -6,7 +6,8 @@
 * Before sending, :class:`~bot.notify.gate.DispatchGate` re-checks each message (superseded,
   opted out, recipient, reputation guard, quiet hours).
 * Sends are paced per provider and per chat (:mod:`bot.notify.ratelimit`) with the limits
-  registered in the :class:`~bot.channels.senders.SenderRegistry`; limits are per process.
+  registered in the :class:`~bot.channels.senders.SenderRegistry`; on PostgreSQL the pacers
+  book their slots in the database, so the limits hold for every process together.
 * ``RetryLater`` -> retried with exponential backoff and jitter, ``retry_after`` honoured (and the
   provider paused for it); ``Unreachable`` -> the identity is marked unreachable and the message
   rerouted to the customer's next eligible identity, else failed; ``PermanentFailure`` -> failed
@@ -249,10 +250,10 @@ class Dispatcher:
         if sender is None:
             return Delivery(row, error=RetryLater(f"no sender for channel {row.channel} (is it configured?)"))
         pacer = self._pacers.for_channel(row.channel, self._senders.limits(row.channel))
-        wait = pacer.wait_for(row.recipient)
-        if wait > MAX_PACING_WAIT:
-            return Delivery(row, paced_for=wait)
         try:
+            wait = await pacer.wait_for(row.recipient)
+            if wait > MAX_PACING_WAIT:
+                return Delivery(row, paced_for=wait)
             await pacer.acquire(row.recipient)
             if isinstance(sender, ProactiveSender):  # its rules depend on the message (WhatsApp templates)
                 result = await sender.send_proactive(row)
@@ -260,7 +261,7 @@ class Dispatcher:
                 result = await sender.send(row.recipient, payload_to_reply(row.payload or {}))
         except RetryLater as error:
             if error.retry_after:
-                pacer.pause(error.retry_after)
+                await pacer.pause(error.retry_after)
             return Delivery(row, error=error)
         except SendError as error:
             return Delivery(row, error=error)
@@ -275,17 +276,17 @@ class Dispatcher:
         if self.staff_alerts is None:
             return Delivery(row, error=RetryLater("staff alerts are off (is Slack configured?)"))
         pacer = self._pacers.for_channel(row.channel, self.staff_alerts.limits)
-        wait = pacer.wait_for(row.recipient)
-        if wait > MAX_PACING_WAIT:
-            return Delivery(row, paced_for=wait)
         try:
+            wait = await pacer.wait_for(row.recipient)
+            if wait > MAX_PACING_WAIT:
+                return Delivery(row, paced_for=wait)
             await pacer.acquire(row.recipient)
             result = await self.staff_alerts.send_staff(row)
         except ThreadNotReady as error:  # its handoff's post is still queued: not a failed attempt
             return Delivery(row, paced_for=error.retry_after or MAX_PACING_WAIT)
         except RetryLater as error:
             if error.retry_after:
-                pacer.pause(error.retry_after)
+                await pacer.pause(error.retry_after)
             return Delivery(row, error=error)
         except SendError as error:
             return Delivery(row, error=error)

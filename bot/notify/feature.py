@@ -1,5 +1,8 @@
 """``notify_feature``: the order timeline route, and the dispatcher and scheduler as background tasks.
 
+Every process runs a dispatcher (they claim outbox rows with ``SKIP LOCKED``); the scheduler's
+overdue sweep runs in the one process leading it (:mod:`bot.leader`).
+
 The dispatcher sends through the senders that channel features register in the app's
 :class:`~bot.channels.senders.SenderRegistry` (``sender_registry(app)``), and staff alerts
 and handoff posts through the Slack channel's alerts and handoffs (``SLACK_ALERTS``, ``SLACK``)
@@ -24,6 +27,7 @@ from bot.channels.senders import SenderRegistry, sender_registry
 from bot.channels.slack.feature import SLACK, SLACK_ALERTS
 from bot.clock import Clock
 from bot.config import Settings
+from bot.leader import LEADERSHIP, Leadership, app_leadership
 from bot.notify.dispatcher import Dispatcher
 from bot.notify.pipeline import IngestResult, ingest_events
 from bot.notify.ratelimit import app_pacers
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 
 #: ``app[SERVICES]`` key of the dispatcher's wake-up, called by the event routes after queuing
 WAKE_DISPATCHER = "wake_dispatcher"
+#: the overdue sweep runs in one process of a deployment (see :mod:`bot.leader`)
+SWEEP_SINGLETON = "overdue-sweep"
 
 #: seconds the shutdown waits for in-flight sends to finish and be recorded
 STOP_TIMEOUT = 10.0
@@ -53,6 +59,8 @@ class NotifyService:
     dispatcher: Dispatcher
     scheduler: Scheduler
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    #: runs the sweep in the one leading process; None: the sweep runs here
+    leadership: Leadership | None = None
 
     def wake(self) -> None:
         """New messages were queued: let the dispatcher look now."""
@@ -63,14 +71,15 @@ class NotifyService:
         return await ingest_events(self.store, events, self.clock, self.settings, on_enqueued=self.wake)
 
     def start(self) -> None:
-        """Start the dispatcher and scheduler loops."""
-        self.tasks = [
-            asyncio.create_task(self.dispatcher.run(), name="notify-dispatcher"),
-            asyncio.create_task(
-                self.scheduler.run(poll_seconds=self.settings.dispatcher_poll_seconds),
-                name="notify-scheduler",
-            ),
-        ]
+        """Start the dispatcher loop, and the scheduler loop (in the leading process only)."""
+        self.tasks = [asyncio.create_task(self.dispatcher.run(), name="notify-dispatcher")]
+        if self.leadership is not None:
+            self.leadership.add(SWEEP_SINGLETON, self._sweep)
+        else:
+            self.tasks.append(asyncio.create_task(self._sweep(), name="notify-scheduler"))
+
+    async def _sweep(self) -> None:
+        await self.scheduler.run(poll_seconds=self.settings.dispatcher_poll_seconds)
 
     def request_stop(self) -> None:
         """Ask both loops to finish their current pass."""
@@ -80,6 +89,8 @@ class NotifyService:
     async def stop(self) -> None:
         """Stop both loops; in-flight sends finish and are recorded (or retried after the lease)."""
         self.request_stop()
+        if self.leadership is not None:
+            await self.leadership.remove(SWEEP_SINGLETON)
         if not self.tasks:
             return
         done, pending = await asyncio.wait(self.tasks, timeout=STOP_TIMEOUT)
@@ -102,6 +113,7 @@ def notify_feature(app: web.Application, settings: Settings) -> None:
     """Add the timeline route and run the dispatcher and scheduler while the app runs."""
     sender_registry(app)  # created now, so channel features' contexts can register into it
     app_pacers(app)
+    app_leadership(app)
     app.router.add_get("/api/orders/{number}/timeline", get_timeline)
     app.cleanup_ctx.append(_notify)
     app.on_shutdown.append(_stop_sending)
@@ -122,7 +134,9 @@ async def _notify(app: web.Application) -> AsyncIterator[None]:
         staff_alerts=staff,
     )
     scheduler = Scheduler(store, clock, settings, on_enqueued=dispatcher.wake)
-    service = NotifyService(store, clock, settings, senders, dispatcher, scheduler)
+    service = NotifyService(
+        store, clock, settings, senders, dispatcher, scheduler, leadership=app.get(LEADERSHIP)
+    )
     app[NOTIFY] = service
     app[SERVICES][WAKE_DISPATCHER] = service.wake
     if settings.dispatcher_enabled:

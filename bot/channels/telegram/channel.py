@@ -50,7 +50,7 @@ from bot.channels.telegram.wording import (
 )
 from bot.engine.engine import Engine, EngineResult
 from bot.engine.state import DialogueState
-from bot.notify.ratelimit import ProviderPacer
+from bot.notify.ratelimit import Pacer
 from handlers.messages import IncomingMessage, Reply
 from handlers.preference_requests import CATEGORIES
 from storage.store import Store
@@ -77,7 +77,7 @@ class TelegramChannel:
         engine: Engine,
         store: Store,
         sender: Sender,
-        pacer: ProviderPacer,
+        pacer: Pacer,
         typing_delay: float = 0.0,
         bot_username: str | None = None,
         max_concurrent_answers: int | None = None,

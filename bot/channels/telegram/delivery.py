@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from bot.channels.base import PermanentFailure, RetryLater, Sender, Unreachable
 from bot.channels.telegram.adapter import CHANNEL
 from bot.channels.telegram.sender import split_text
-from bot.notify.ratelimit import ProviderPacer
+from bot.notify.ratelimit import Pacer
 from handlers.messages import Reply
 from storage.store import Store
 
@@ -49,7 +49,7 @@ class ChatDelivery:
     """Sends replies through ``sender`` paced by ``pacer``; marks blocked chats unreachable in ``store``."""
 
     def __init__(
-        self, sender: Sender, pacer: ProviderPacer, store: Store, *, rng: random.Random | None = None
+        self, sender: Sender, pacer: Pacer, store: Store, *, rng: random.Random | None = None
     ) -> None:
         self._sender = sender
         self._pacer = pacer
@@ -76,7 +76,7 @@ class ChatDelivery:
             except RetryLater as exc:
                 if exc.retry_after is not None:
                     wait = exc.retry_after * (1 + self._rng.uniform(0, RETRY_JITTER))
-                    self._pacer.pause(exc.retry_after)
+                    await self._pacer.pause(exc.retry_after)
                 else:
                     failures += 1
                     if failures > MAX_TRANSIENT_FAILURES:

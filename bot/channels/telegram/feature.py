@@ -10,7 +10,8 @@ When ``DOORSTEP_TELEGRAM_TOKEN`` is set it also, in a cleanup context after the 
 - registers the :class:`TelegramSender` in the app's sender registry (for the dispatcher) and the
   channel as an engine hook (verified chats are offered updates);
 - webhook mode: ``setWebhook(url=<public_url>/telegram/webhook, secret_token=...)`` and serves
-  ``POST /telegram/webhook``; polling mode: ``deleteWebhook`` and a background ``getUpdates`` loop.
+  ``POST /telegram/webhook``; polling mode: ``deleteWebhook`` and a background ``getUpdates`` loop,
+  run by one process of a deployment at a time (:mod:`bot.leader`: Telegram refuses a second poller).
 
 On shutdown: polling stops, running turns finish (a few seconds at most), the sender is
 unregistered and the application is stopped and shut down. The webhook stays registered, so
@@ -19,8 +20,6 @@ Telegram keeps updates until the server is back.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -41,6 +40,7 @@ from bot.channels.telegram.transport import AiohttpRequest
 from bot.channels.telegram.webhook import WEBHOOK_PATH, telegram_webhook
 from bot.config import Settings
 from bot.engine.feature import ENGINE
+from bot.leader import LEADERSHIP, app_leadership
 from bot.notify.ratelimit import app_pacers
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ SEND_POOL_SIZE = 64
 MAX_CONCURRENT_ANSWERS: dict[str, int | None] = {"sqlite": 16, "postgresql": 16}
 #: "typing" is shown when an answer takes longer than this (seconds)
 TYPING_DELAY_SECONDS = 0.3
+#: the getUpdates loop runs in one process of a deployment (see :mod:`bot.leader`)
+POLLING_SINGLETON = "telegram-polling"
 #: the command menu Telegram shows next to the text box
 BOT_COMMANDS = (
     ("start", "Start, or turn updates back on"),
@@ -92,6 +94,8 @@ def telegram_feature(app: web.Application, settings: Settings) -> None:
     app_pacers(app)  # shared with the dispatcher, so replies and pushes share Telegram's limits
     if settings.telegram_mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, telegram_webhook)
+    else:
+        app_leadership(app)  # getUpdates runs in one process only
     app.cleanup_ctx.append(_telegram)
 
 
@@ -149,7 +153,7 @@ async def _telegram(app: web.Application) -> AsyncIterator[None]:
         mode=settings.telegram_mode,
         webhook_secret=settings.telegram_webhook_secret or "",
     )
-    polling: asyncio.Task[None] | None = None
+    polling = False
     registry = sender_registry(app)
     try:
         await _register(runtime, settings)
@@ -158,14 +162,13 @@ async def _telegram(app: web.Application) -> AsyncIterator[None]:
         registry.register(sender, limits=limits)
         if runtime.mode == "polling":
             poller = Poller(application.bot, channel.submit, app[CLOCK])
-            polling = asyncio.create_task(poller.run(), name="telegram-polling")
+            app[LEADERSHIP].add(POLLING_SINGLETON, poller.run)
+            polling = True
         log.info("telegram channel started in %s mode as @%s", runtime.mode, application.bot.username)
         yield
     finally:
-        if polling is not None:
-            polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await polling
+        if polling:
+            await app[LEADERSHIP].remove(POLLING_SINGLETON)
         await channel.aclose()
         registry.unregister("telegram")
         await application.stop()

@@ -53,7 +53,7 @@ from bot.channels.whatsapp.wording import (
 from bot.clock import Clock
 from bot.engine.engine import Engine, EngineResult
 from bot.engine.state import DialogueState
-from bot.notify.ratelimit import ProviderPacer
+from bot.notify.ratelimit import Pacer
 from handlers.messages import Attachment, IncomingMessage, Reply
 from handlers.preference_requests import CATEGORIES
 from storage.store import Store
@@ -77,7 +77,7 @@ class WhatsAppChannel:
         engine: Engine,
         store: Store,
         clock: Clock,
-        pacer: ProviderPacer,
+        pacer: Pacer,
         typing_delay: float = 0.0,
         phone_match: bool = False,
         max_concurrent_answers: int | None = None,

@@ -22,7 +22,7 @@ from bot.channels.base import PermanentFailure, RetryLater, Unreachable
 from bot.channels.whatsapp.adapter import CHANNEL
 from bot.channels.whatsapp.render import Outgoing, render
 from bot.channels.whatsapp.sender import WhatsAppSender
-from bot.notify.ratelimit import ProviderPacer
+from bot.notify.ratelimit import Pacer
 from handlers.messages import Reply
 from storage.store import Store
 
@@ -42,7 +42,7 @@ class WhatsAppDelivery:
     """Sends replies through ``sender`` paced by ``pacer``; marks undeliverable numbers in ``store``."""
 
     def __init__(
-        self, sender: WhatsAppSender, pacer: ProviderPacer, store: Store, *, rng: random.Random | None = None
+        self, sender: WhatsAppSender, pacer: Pacer, store: Store, *, rng: random.Random | None = None
     ) -> None:
         self._sender = sender
         self._pacer = pacer
@@ -74,7 +74,7 @@ class WhatsAppDelivery:
             except RetryLater as exc:
                 if exc.retry_after is not None:
                     wait = exc.retry_after * (1 + self._rng.uniform(0, RETRY_JITTER))
-                    self._pacer.pause(exc.retry_after)
+                    await self._pacer.pause(exc.retry_after)
                 else:
                     failures += 1
                     if failures > MAX_TRANSIENT_FAILURES:

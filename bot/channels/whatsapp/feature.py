@@ -11,8 +11,8 @@ context after the engine's:
   ``DOORSTEP_WHATSAPP_SEND_RATE_PER_RECIPIENT``), shared with the replies through the app's pacers;
 - registers the channel as an engine hook (verified numbers are offered updates).
 
-The pacing is per process, behind the same pacer interface as Telegram's, so it can move to a
-shared pacer. On shutdown running turns finish (a few seconds at most), the sender is
+The pacing goes through the same pacers as Telegram's: on PostgreSQL they are shared by every
+process of the deployment (:mod:`bot.notify.ratelimit`). On shutdown running turns finish (a few seconds at most), the sender is
 unregistered and the HTTP client closed.
 """
 

@@ -76,8 +76,8 @@ async def test_a_pause_stops_every_chat_for_retry_after() -> None:
     clock = Monotonic()
     pacer = ProviderPacer(SendLimits(per_second=100), monotonic=clock, sleep=clock.sleep)
     await pacer.acquire("a")
-    pacer.pause(3.0)
-    assert pacer.wait_for("b") == pytest.approx(3.0)
+    await pacer.pause(3.0)
+    assert await pacer.wait_for("b") == pytest.approx(3.0)
     await pacer.acquire("b")
     assert clock.now == pytest.approx(103.0)
 

@@ -1,0 +1,110 @@
+"""Send limits shared through PostgreSQL: two pacers on two pools (as two processes) share one budget."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.channels.senders import SendLimits
+from bot.notify.ratelimit import Pacers, ProviderPacer, SharedProviderPacer
+from storage.pacing import SendPacingTable
+from tests.conftest import new_pg_database
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def tables(
+    pg_admin_url: str, pg_template: str
+) -> AsyncIterator[tuple[SendPacingTable, SendPacingTable]]:
+    """Two send-pacing tables on one database, each with its own pool (two processes)."""
+    url = await new_pg_database(pg_admin_url, pg_template)
+    first, second = await SendPacingTable.open(url), await SendPacingTable.open(url)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def _send_all(
+    pacer: SharedProviderPacer, recipients: list[str], start: float
+) -> list[tuple[str, float]]:
+    sent: list[tuple[str, float]] = []
+
+    async def one(recipient: str) -> None:
+        await pacer.acquire(recipient)
+        sent.append((recipient, time.monotonic() - start))
+
+    await asyncio.gather(*(one(r) for r in recipients))
+    return sent
+
+
+async def test_two_processes_share_the_overall_rate(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    limits = SendLimits(per_second=50)
+    a, b = (SharedProviderPacer(table, "telegram", limits) for table in tables)
+    start = time.monotonic()
+    sent = await asyncio.gather(
+        _send_all(a, [f"a{n}" for n in range(25)], start), _send_all(b, [f"b{n}" for n in range(25)], start)
+    )
+    times = sorted(at for batch in sent for _, at in batch)
+    # 50 messages at 50/s together: about a second, never two in the same 20 ms slot
+    assert times[-1] >= 0.95
+    assert min(y - x for x, y in itertools.pairwise(times)) >= 0.02 - 0.012  # scheduling jitter
+    for window_start in times:
+        assert sum(1 for t in times if window_start <= t < window_start + 0.5) <= 26
+
+
+async def test_two_processes_keep_one_chat_apart(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    limits = SendLimits(per_second=100, per_recipient_per_second=5, guard_seconds=0.01)
+    a, b = (SharedProviderPacer(table, "telegram", limits) for table in tables)
+    start = time.monotonic()
+    sent = await asyncio.gather(
+        _send_all(a, ["busy"] * 3 + [f"a{n}" for n in range(5)], start),
+        _send_all(b, ["busy"] * 3 + [f"b{n}" for n in range(5)], start),
+    )
+    busy = sorted(at for batch in sent for who, at in batch if who == "busy")
+    others = [at for batch in sent for who, at in batch if who != "busy"]
+    assert len(busy) == 6
+    assert min(y - x for x, y in itertools.pairwise(busy)) >= 0.2  # 1/5 s + guard, across both
+    assert max(others) < busy[2]  # the other chats did not wait for the busy one
+
+
+async def test_a_429_in_one_process_pauses_the_other(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    limits = SendLimits(per_second=100)
+    a, b = (SharedProviderPacer(table, "telegram", limits) for table in tables)
+    await a.acquire("x")
+    await a.pause(1.0)
+    assert 0.8 <= await b.wait_for("y") <= 1.0
+    start = time.monotonic()
+    await b.acquire("y")
+    assert time.monotonic() - start >= 0.8
+    # other providers are not paused
+    other = SharedProviderPacer(tables[1], "whatsapp", limits)
+    assert await other.wait_for("y") < 0.05
+
+
+async def test_idle_recipients_are_forgotten(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    pacer = SharedProviderPacer(
+        tables[0], "telegram", SendLimits(per_second=1000, per_recipient_per_second=1000)
+    )
+    for n in range(3):
+        await pacer.acquire(f"chat{n}")
+    assert await tables[0].forget_idle(older_than=60) == 0
+    await asyncio.sleep(0.05)
+    assert await tables[0].forget_idle(older_than=0) == 3  # the provider's own row stays
+    assert await pacer.wait_for("chat0") < 0.05
+
+
+async def test_pacers_share_once_given_the_table(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    pacers = Pacers()
+    assert isinstance(pacers.for_channel("telegram", SendLimits(per_second=30)), ProviderPacer)
+    pacers.share(tables[0])
+    assert pacers.shared
+    assert isinstance(pacers.for_channel("telegram", SendLimits(per_second=30)), SharedProviderPacer)
+    pacers.share(None)
+    assert isinstance(pacers.for_channel("telegram", SendLimits(per_second=30)), ProviderPacer)
