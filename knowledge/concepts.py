@@ -38,11 +38,16 @@ def is_concept_term(term: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class QueryWord:
-    """A query's search term; whether a multi-word lexicon phrase covers its word, or a product type."""
+    """A query's search term; whether a multi-word lexicon phrase covers its word, or a product type.
+
+    ``in_lexicon``: the word is one of the lexicon's words, so its meaning is known even where no
+    article uses it ("stuff" is an order): search does not take it for a typo of another word.
+    """
 
     term: str
     in_phrase: bool
     names_product: bool = False
+    in_lexicon: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,10 @@ class ConceptAnalyzer:
                 for concept, phrases in lexicon.groups.items()
             },
             product_types=sorted(lexicon.product_types),
+        )
+        #: every word of the lexicon's phrases
+        self._lexicon_words = frozenset(
+            word for phrases in self._matcher.groups.values() for phrase in phrases for word in phrase.split()
         )
         #: words that are a concept on their own ("return" in "can i return" keeps its full weight)
         self._concept_words = frozenset(
@@ -158,6 +167,7 @@ class ConceptAnalyzer:
                 term=self._analyzer.term(word),
                 in_phrase=position in covered,
                 names_product=position in product,
+                in_lexicon=word in self._lexicon_words,
             )
             for position, word in enumerate(words)
             if word not in STOP_WORDS and word not in QUERY_FILLERS

@@ -243,6 +243,8 @@ class SearchIndex:
             if word.term in self._postings:
                 self._add_word(out, word.term, weight)
                 continue
+            if word.in_lexicon:
+                continue  # a word the lexicon knows is no typo; its concept carries it
             for corrected, factor in self._corrector.corrections(word.term):
                 self._add_word(out, corrected, factor * weight)
         product_types = self._concepts.lexicon.product_types

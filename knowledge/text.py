@@ -47,6 +47,8 @@ QUERY_FILLERS = frozenset(
     actually anymore basically guys anything something everything know tell need needed wondering
     wonder trying gonna wanna ago today yesterday tomorrow tonight asap pls plz urgent urgently
     kindly dear sir madam yes yeah hiya
+    work works working take takes taking took make makes making go goes going gone went seem seems
+    seemed happen happens happened like
     """.split()
 )
 

@@ -131,6 +131,33 @@ def test_a_lexicon_word_is_never_split_as_a_run_on() -> None:
     assert analysis.concepts == {"address"}
 
 
+def test_a_lexicon_word_is_not_taken_for_a_typo_of_another_word() -> None:
+    articles = [
+        article("chair-fix", "Chair troubleshooting", tags=("stiff backrest",)),
+        article("orders", "Your order", tags=("order",)),
+    ]
+    lexicon = Lexicon({"order": ["order", "stuff"]})
+
+    index = SearchIndex.build(articles, lexicon=lexicon)
+
+    # "stuff" is an order (its concept), not a typo of "stiff"
+    assert "stif" not in index.query_terms("where is my stuff")
+    assert [hit.article.id for hit in index.search("where is my stuff")] == ["orders"]
+    # a word the lexicon does not know is still corrected
+    assert "stif" in index.query_terms("stiffy backrest")
+
+
+def test_frame_verbs_of_a_chat_message_do_not_rank() -> None:
+    articles = [
+        article("exchanges", "Exchanges", tags=("exchange",), body="Swap an item for another size."),
+        article("assistant", "The chat assistant", body="It can work on an exchange and take payments."),
+    ]
+    index = SearchIndex.build(articles, lexicon=LEXICON)
+
+    assert index.search("how do exchanges work")[0].article.id == "exchanges"
+    assert "work" not in index.query_terms("how does it work")
+
+
 def test_articles_about_another_product_rank_below_the_named_one() -> None:
     articles = [
         article(
