@@ -85,6 +85,7 @@ def default_features() -> list[Feature]:
     notify (staff alerts go through it); notify comes last so its dispatcher starts after
     every channel's sender is registered and stops first.
     """
+    from bot.admin.feature import admin_feature
     from bot.channels.slack.feature import slack_feature
     from bot.channels.telegram.feature import telegram_feature
     from bot.channels.webchat.feature import webchat_feature
@@ -100,5 +101,6 @@ def default_features() -> list[Feature]:
         whatsapp_feature,
         events_feature,
         slack_feature,
+        admin_feature,
         notify_feature,
     ]

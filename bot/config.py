@@ -26,6 +26,7 @@ _HINTS: dict[str, str] = {
     "port": "a whole number between 1 and 65535, e.g. DOORSTEP_PORT=8080",
     "database_url": "e.g. sqlite+aiosqlite:///./doorstep.db or postgresql+asyncpg://user:pass@host/db",
     "telegram_mode": "either polling or webhook",
+    "admin_password": "a password of at least 8 characters, e.g. DOORSTEP_ADMIN_PASSWORD=$(openssl rand -hex 16)",
     "kb_dir": "a directory of Markdown help articles",
     "quiet_hours_start": "a time of day like 21:00",
     "quiet_hours_end": "a time of day like 08:00",
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     api_token: str | None = None
+    #: the operator console's password (/admin); the API token logs in too; neither set: console off
+    admin_password: str | None = Field(default=None, min_length=8)
     kb_dir: Path | None = None
     #: secret used to sign deep-link tokens; set it in production
     secret_key: str = "dev-insecure-secret-change-me"
@@ -270,6 +273,11 @@ class Settings(BaseSettings):
     def whatsapp_enabled(self) -> bool:
         """WhatsApp runs only when its token is set."""
         return bool(self.whatsapp_token)
+
+    @property
+    def console_enabled(self) -> bool:
+        """The operator console accepts a login only when an admin password or the API token is set."""
+        return bool(self.admin_password or self.api_token)
 
     @property
     def slack_enabled(self) -> bool:

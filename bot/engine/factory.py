@@ -60,23 +60,30 @@ def settings_link_verifier(settings: Settings, clock: Clock) -> LinkVerifier:
     return verify
 
 
-def support_desk(settings: Settings) -> SupportDesk:
-    """The support desk the settings describe; staffed when a staff channel (Slack) is configured."""
+def support_desk(settings: Settings, *, console: bool = False) -> SupportDesk:
+    """The support desk the settings describe; staffed when a staff channel is configured: Slack, or
+    (``console``) the operator console's handoff inbox, which runs when a login for it is set."""
     return SupportDesk(
         hours=SupportHours.parse(settings.support_hours),
         timezone=settings.shop_timezone,
         email=settings.support_email,
         phone=settings.support_phone,
-        staffed=settings.slack_enabled,
+        staffed=settings.slack_enabled or (console and settings.console_enabled),
     )
 
 
 async def build_engine(
-    store: Store, settings: Settings, clock: Clock, *, link_verifier: LinkVerifier | None = None
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    *,
+    link_verifier: LinkVerifier | None = None,
+    console: bool = False,
 ) -> Engine:
     """Load the knowledge base and train the NLU (in worker threads), then create the engine.
 
-    ``link_verifier`` defaults to :func:`settings_link_verifier` (signed links of ``bot.links``).
+    ``link_verifier`` defaults to :func:`settings_link_verifier` (signed links of ``bot.links``);
+    ``console`` says the operator console (a staff desk) is mounted.
     """
     started = time.perf_counter()
     knowledge, classifier, products = await asyncio.gather(
@@ -97,6 +104,6 @@ async def build_engine(
         knowledge=knowledge,
         clock=clock,
         link_verifier=link_verifier or settings_link_verifier(settings, clock),
-        support=support_desk(settings),
+        support=support_desk(settings, console=console),
         disclosure=settings.disclosure_text,
     )

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.app_keys import CLOCK, SETTINGS, STORE
+from bot.app_keys import CLOCK, SERVICES, SETTINGS, STORE
 from bot.config import Settings
 from bot.engine.engine import Engine
 from bot.engine.factory import build_engine
@@ -15,10 +15,13 @@ from knowledge import KnowledgeBase, SearchIndex
 ENGINE: web.AppKey[Engine] = web.AppKey("engine", Engine)
 KNOWLEDGE_BASE: web.AppKey[KnowledgeBase] = web.AppKey("knowledge_base", KnowledgeBase)
 SEARCH_INDEX: web.AppKey[SearchIndex] = web.AppKey("search_index", SearchIndex)
+#: ``app[SERVICES]`` key set (True) by the operator console's feature: shoppers asking for a person get one
+STAFF_CONSOLE = "staff_console"
 
 
 async def _engine_context(app: web.Application) -> AsyncIterator[None]:
-    engine = await build_engine(app[STORE], app[SETTINGS], app[CLOCK])
+    console = bool(app[SERVICES].get(STAFF_CONSOLE))  # the operator console's inbox is a staff desk
+    engine = await build_engine(app[STORE], app[SETTINGS], app[CLOCK], console=console)
     app[ENGINE] = engine
     app[KNOWLEDGE_BASE] = engine.knowledge.base
     app[SEARCH_INDEX] = engine.knowledge.index
