@@ -380,3 +380,32 @@ class SendPacing(SQLModel, table=True):
     recipient: str = Field(primary_key=True, max_length=200)
     tat: float = 0.0
     paused_until: float = 0.0
+
+
+class WebChatVisitor(SQLModel, table=True):
+    """A web chat visitor's mailbox: the sequence number of the last message stored for them and of
+    the last one their page acknowledged (see :mod:`storage.repositories.webchat`)."""
+
+    __tablename__ = "webchat_visitors"
+
+    visitor_id: str = Field(primary_key=True, max_length=64)
+    last_seq: int = 0
+    acked_seq: int = 0
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WebChatMessage(SQLModel, table=True):
+    """A frame stored for a web chat visitor (a pushed message, or an answer whose page had closed),
+    numbered 1, 2, 3 ... per visitor, kept until acknowledged (and a while after)."""
+
+    __tablename__ = "webchat_messages"
+    __table_args__ = (
+        UniqueConstraint("visitor_id", "seq", name="uq_webchat_message_seq"),
+        Index("ix_webchat_messages_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    visitor_id: str = Field(foreign_key="webchat_visitors.visitor_id", max_length=64)
+    seq: int
+    frame: dict[str, Any] = _json(dict)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

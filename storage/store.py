@@ -43,6 +43,7 @@ from storage.repositories import (
 from storage.repositories.conversation_days import ConversationDayRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.stats import StatsRepository
+from storage.repositories.webchat import WebChatRepository
 from storage.units import Lanes, LaneUnit, SessionUnit, new_session
 
 #: the repository class behind each attribute of :class:`Repositories`
@@ -63,6 +64,7 @@ _REPOSITORY_KINDS: dict[str, type[Any]] = {
     "stats": StatsRepository,
     "conversation_days": ConversationDayRepository,
     "reports": ReportRepository,
+    "webchat": WebChatRepository,
 }
 
 
@@ -86,6 +88,7 @@ class Repositories:
     stats: StatsRepository
     conversation_days: ConversationDayRepository
     reports: ReportRepository
+    webchat: WebChatRepository
 
     def __init__(self, unit: SessionUnit | LaneUnit, **chosen: Any) -> None:
         self._unit = unit
