@@ -60,6 +60,10 @@ class SearchConfig:
     other_product_factor: float = 0.6
     #: how much a concept found in the body counts (title and tags count with their field weights)
     concept_body_weight: float = 0.0
+    #: a concept in the titles or tags of more than this share of the articles is broad ("order") ...
+    broad_concept_share: float = 0.25
+    #: ... and its words count this much in a query (they name what every question is about)
+    broad_word_weight: float = 0.5
 
 
 #: query concepts found in more than this share of the articles (and in PACK_MIN_DF or more) are left out
@@ -110,6 +114,7 @@ class SearchIndex:
         self._by_language = self._group(lambda a: (_language(a.locale),))
         self._by_kind = self._group(lambda a: (a.kind,) if a.kind else ())
         self._concepts = concepts
+        self._broad_words = self._words_of_broad_concepts()
         product_types = concepts.lexicon.product_types
         self._by_product_type = self._group(
             lambda a: (c for c in concepts.concept_counts((a.title, *a.tags)) if c[1:] in product_types)
@@ -238,6 +243,8 @@ class SearchIndex:
                 if word.names_product
                 else config.phrase_word_weight
                 if word.in_phrase
+                else config.broad_word_weight
+                if word.term in self._broad_words
                 else 1.0
             )
             if word.term in self._postings:
@@ -255,6 +262,23 @@ class SearchIndex:
                     config.product_concept_weight if concept in product_types else config.concept_weight
                 )
         return out
+
+    def _words_of_broad_concepts(self) -> frozenset[str]:
+        """Terms of the single words of concepts found in the titles or tags of many articles."""
+        lexicon = self._concepts.lexicon
+        limit = self._config.broad_concept_share * len(self._articles)
+        broad = [
+            concept
+            for concept in lexicon.groups
+            if concept not in lexicon.product_types
+            and len(self._postings.get(concept_term(concept), ())) > limit
+        ]
+        return frozenset(
+            self._analyzer.term(word)
+            for concept in broad
+            for word in lexicon.synonyms(concept)
+            if " " not in word
+        )
 
     def _boost_groups(
         self, products: Sequence[str], categories: Sequence[str], intent: str | None

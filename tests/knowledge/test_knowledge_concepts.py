@@ -222,3 +222,24 @@ def test_the_bundled_lexicon_names_its_product_types() -> None:
     assert {"router", "kettle", "vacuum"} <= lexicon.product_types
     assert "hoover" in lexicon.synonyms("vacuum")
     assert lexicon.concepts("the courier left a card".split()) == ["delivery_attempt"]
+
+
+def test_words_of_a_concept_most_articles_carry_count_less() -> None:
+    lexicon = Lexicon({"order": ["order", "parcel"], "refund": ["refund"]})
+    others = [article(f"other-{n}", f"Topic {n}") for n in range(4)]
+    broad = [
+        article("track", "Track your order", tags=("parcel",)),
+        article("cancel", "Cancel an order"),
+        article("refunds", "Refunds", tags=("refund",)),
+        *others[:3],
+    ]
+    narrow = [*broad[1:], *others[3:]]
+
+    terms = SearchIndex.build(broad, lexicon=lexicon).query_terms("parcel refund order")
+    narrow_terms = SearchIndex.build(narrow, lexicon=lexicon).query_terms("parcel refund order")
+
+    # "order" is in the titles or tags of 2 of 6 articles: its words say little about which one
+    assert terms["parcel"] == terms["order"] == SearchConfig().broad_word_weight
+    assert terms["refund"] == 1.0
+    # in 1 of 6 it is a topic like any other
+    assert narrow_terms["order"] == 1.0
