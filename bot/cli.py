@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,43 +11,33 @@ from pathlib import Path
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, DoorstepError
 from bot.logs import configure_logging
-from bot.preflight import choose_database, ensure_port_free, listen_error, require_database
+from bot.preflight import choose_database, ensure_port_free, require_database
 from storage.errors import StorageError
 
 #: commands that work on a database that must already exist: they never create one
 EXISTING_DATABASE_COMMANDS = frozenset({"explain", "link", "events", "report"})
-#: bind errors that mean "this HOST:PORT cannot be used" (reported in one line, not a traceback)
-_LISTEN_ERRNOS = frozenset({errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL})
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
-def _serve(settings: Settings) -> int:
-    from aiohttp import web
+def _serve(settings: Settings, *, workers: int = 1, parent_pid: int | None = None) -> int:
+    from bot.server import serve
 
-    from bot.app import build_app
-    from bot.web.access_log import PathOnlyAccessLogger
+    return serve(settings, workers=workers, parent_pid=parent_pid)
 
-    ensure_port_free(settings.host, settings.port)
-    print(f"doorstep listening on http://{settings.host}:{settings.port}", flush=True)
-    try:
-        web.run_app(
-            build_app(settings),
-            host=settings.host,
-            port=settings.port,
-            print=None,
-            access_log_class=PathOnlyAccessLogger,
-        )
-    except OSError as exc:  # taken between the check and the bind
-        if exc.errno not in _LISTEN_ERRNOS:
-            raise
-        raise listen_error(settings.host, settings.port, exc) from None
-    return 0
+
+def _workers(text: str) -> int:
+    """``--workers``: a whole number from 1 to 64."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, got {text!r}")
+    return int(text)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the server."""
-    return _serve(settings)
+    """Run the server (``--workers N``: N processes on one port, PostgreSQL only)."""
+    if args.worker_of is not None:  # a worker started by `serve --workers N`
+        return _serve(settings, parent_pid=args.worker_of)
+    return _serve(settings, workers=args.workers or settings.workers)
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -139,7 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="doorstep", description="Post-purchase assistant for shops.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("serve", help="run the server").set_defaults(func=cmd_serve)
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="server processes on one port (default DOORSTEP_WORKERS, 1; more than 1 needs PostgreSQL)",
+    )
+    serve.add_argument("--worker-of", type=int, default=None, help=argparse.SUPPRESS)
+    serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="seed a demo shop (SQLite) and serve it on 127.0.0.1:8080")
     demo.add_argument("--print-orders", action="store_true", help="list demo order numbers with their emails")

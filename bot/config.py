@@ -36,6 +36,7 @@ _HINTS: dict[str, str] = {
     "support_phone": "a phone number like +1 555 0100",
     "disclosure_text": "one or two sentences saying the shopper talks to an automated assistant",
     "holdout_percent": "a whole number from 0 to 100, e.g. DOORSTEP_HOLDOUT_PERCENT=10",
+    "workers": "a whole number of server processes from 1 to 64 (more than 1 needs PostgreSQL)",
     "whatsapp_number": "the business number with country code, e.g. 15550100",
     "whatsapp_templates": 'a JSON object like {"shipped": {"en": "order_update:en_US"}}',
 }
@@ -79,6 +80,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     run_migrations: bool = True
+    #: server processes of `doorstep serve` on one port (more than 1 needs PostgreSQL)
+    workers: int = Field(default=1, ge=1, le=64)
 
     telegram_token: str | None = None
     telegram_mode: Literal["polling", "webhook"] = "polling"
@@ -94,7 +97,7 @@ class Settings(BaseSettings):
     whatsapp_api_base_url: str = "https://graph.facebook.com"
     #: the business number shoppers write to, with country code (the wa.me links of `doorstep link`)
     whatsapp_number: str | None = None
-    #: messages per second from the number (its throughput), and to one shopper (per process)
+    #: messages per second from the number (its throughput), and to one shopper (for all processes)
     whatsapp_send_rate: float = Field(default=80.0, gt=0)
     whatsapp_send_rate_per_recipient: float = Field(default=1.0, gt=0)
     #: approved utility templates for messages outside the 24-hour window: kind -> locale -> "name:language"
@@ -130,7 +133,7 @@ class Settings(BaseSettings):
     dispatcher_lease_seconds: float = Field(default=60.0, ge=5)
     #: transient failures (429, 5xx, timeouts) before a message is marked failed
     dispatcher_max_attempts: int = Field(default=8, ge=1)
-    #: Telegram sends per second over all chats, and per chat (per dispatcher process)
+    #: Telegram sends per second over all chats, and per chat (for all processes together)
     telegram_send_rate: float = Field(default=30.0, gt=0)
     telegram_send_rate_per_chat: float = Field(default=1.0, gt=0)
     #: when people answer handoffs, in the shop's time zone

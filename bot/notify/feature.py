@@ -141,7 +141,11 @@ async def _notify(app: web.Application) -> AsyncIterator[None]:
     app[SERVICES][WAKE_DISPATCHER] = service.wake
     if settings.dispatcher_enabled:
         service.start()
-        log.info("dispatcher %s and scheduler started", dispatcher.worker)
+        log.info(
+            "dispatcher %s started; the overdue sweep runs %s",
+            dispatcher.worker,
+            "in the leading process" if service.leadership is not None else "here",
+        )
     yield
     await service.stop()
 
