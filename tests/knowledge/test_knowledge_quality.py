@@ -10,7 +10,7 @@ from bench.kb import quality
 from knowledge import KnowledgeBase
 
 #: just below the held-out top-1 accuracy doorstep's search reached (see docs/search.md)
-HELD_OUT_TOP1_FLOOR = 0.74
+HELD_OUT_TOP1_FLOOR = 0.78
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def test_held_out_top_1_holds_and_stays_ahead_of_bm25s(
 
     assert ours.total >= 200
     assert ours.top1 >= HELD_OUT_TOP1_FLOOR
-    assert ours.top3 >= 0.88
+    assert ours.top3 >= 0.9
     assert ours.top1 >= peer.top1 + 0.1
 
 
