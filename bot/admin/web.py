@@ -93,6 +93,7 @@ def render(
 ) -> web.Response:
     """The page ``template`` rendered with ``context`` (plus the session and its CSRF token)."""
     page = request.app[CONSOLE].templates.get_template(template)
+    context.setdefault("nav", "")
     html = page.render(session=session, csrf=session.csrf if session else "", **context)
     return web.Response(text=html, status=http_status, content_type="text/html", headers=PAGE_HEADERS)
 

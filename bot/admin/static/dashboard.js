@@ -20,7 +20,7 @@
   function shortDate(iso) { return iso.slice(5); }
 
   function markEmpty(canvas, empty) {
-    var note = canvas.parentElement.querySelector(".empty");
+    var note = canvas.closest("figure").querySelector(".empty");
     if (note) { note.hidden = !empty; }
     canvas.dataset.empty = empty ? "true" : "false";
   }
