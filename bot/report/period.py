@@ -26,7 +26,11 @@ def parse_period(since: str | None, until: str | None, *, today: date) -> Period
     """The period from ``since``/``until`` (``YYYY-MM-DD`` or empty); raises :class:`BadPeriod` with the reason."""
     first, last = _parse("since", since), _parse("until", until)
     last = last or today
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+        end = last + timedelta(days=1)
+    except OverflowError:  # 0001-01-01 has no 30 days before it, 9999-12-31 no day after it
+        raise BadPeriod(f"the period around {last} falls outside the calendar") from None
     if first > last:
         raise BadPeriod(f"since ({first}) is after until ({last})")
     days = (last - first).days + 1
@@ -36,7 +40,7 @@ def parse_period(since: str | None, until: str | None, *, today: date) -> Period
         since=first,
         until=last,
         start=datetime.combine(first, time(0), tzinfo=UTC),
-        end=datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC),
+        end=datetime.combine(end, time(0), tzinfo=UTC),
     )
 
 
