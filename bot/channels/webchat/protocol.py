@@ -2,20 +2,29 @@
 
 Browser -> server (JSON text frames):
 
-- ``{"type": "hello", "visitor_id": "<id>"}`` first, once per connection. An absent or malformed
-  id gets a fresh one; the server answers ``{"type": "ready", "visitor_id": "<id>", "queued": n}``
-  and then delivers the ``n`` replies that were queued while no page was open.
+- ``{"type": "hello", "visitor_id": "<id>", "last_seq": n?}`` first, once per connection. An absent
+  or malformed id gets a fresh one. ``last_seq`` is the number of the last stored message the page
+  has shown (see below). The server answers ``{"type": "ready", "visitor_id": "<id>", "queued": n,
+  "seq": s}`` and then delivers the ``n`` stored messages numbered above ``s``, in order. The page
+  keeps ``s`` as its last number (it is lower than the page's own only when the server's mailbox
+  was reset).
 - ``{"type": "message", "id": "<client message id>", "text": "...", "link_token": "..."?}``
 - ``{"type": "button", "id": "<client message id>", "payload": "...", "title": "..."?,
   "link_token": "..."?}``
+- ``{"type": "ack", "seq": n}``: the page has shown every stored message up to ``n``.
 
 Server -> browser, for each message: ``{"type": "typing", "id"}``, then one
 ``{"type": "reply", "id", "pushed": false, "reply": {"text", "buttons": [{"title", "payload"}],
 "links": [{"title", "url"}]}}`` per reply, then ``{"type": "done", "id", "duplicate": bool}``.
-Replies pushed later (staff replies, proactive messages) are ``reply`` frames with ``"id": null``
-and ``"pushed": true``. A frame that breaks these rules gets ``{"type": "error", "reason", "id"}``
-and the connection stays open; so does a message sent too fast (with ``"retry_after"`` seconds)
-or one the bot failed to answer.
+
+Messages not answered on the visitor's own request (staff replies, proactive messages, and an
+answer whose page closed before it was written) are stored first, numbered 1, 2, 3 ... per
+visitor, and delivered by whichever server process holds the visitor's page: ``reply`` frames with
+``"pushed": true`` and ``"seq": n`` (``"id"`` is null, or the message answered). The page shows a
+number once (it ignores numbers it has seen) and acknowledges it; a page that reconnects, to any
+process and after any restart, gets what it missed. A frame that breaks these rules gets
+``{"type": "error", "reason", "id"}`` and the connection stays open; so does a message sent too fast
+(with ``"retry_after"`` seconds) or one the bot failed to answer.
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ MAX_TEXT_CHARS = 2000
 MAX_PAYLOAD_CHARS = 256
 MAX_TITLE_CHARS = 256
 MAX_LINK_TOKEN_CHARS = 1024
+#: the highest sequence number a frame may carry (JavaScript's safe integers)
+MAX_SEQ = 2**53 - 1
 #: browser-generated visitor ids: 16-64 URL-safe characters (the page makes 22 from 16 random bytes)
 _VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -46,9 +57,18 @@ _LINK_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """The first frame of a connection: who the visitor is (None when the page sent no usable id)."""
+    """The first frame of a connection: who the visitor is (None when the page sent no usable id)
+    and the number of the last stored message the page has shown (None when it did not say)."""
 
     visitor_id: str | None
+    last_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The page has shown every stored message up to ``seq``."""
+
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +81,7 @@ class ChatFrame:
     link_token: str | None = None
 
 
-ClientFrame = Hello | ChatFrame
+ClientFrame = Hello | Ack | ChatFrame
 
 
 def new_visitor_id() -> str:
@@ -102,9 +122,18 @@ def parse_client_frame(raw: str) -> ClientFrame:
     kind = data.get("type")
     if kind == "hello":
         visitor_id = data.get("visitor_id")
-        return Hello(visitor_id if is_visitor_id(visitor_id) else None)
+        last_seq = data.get("last_seq")
+        return Hello(
+            visitor_id if is_visitor_id(visitor_id) else None,
+            last_seq if _is_seq(last_seq, lowest=0) else None,
+        )
+    if kind == "ack":
+        seq = data.get("seq")
+        if not _is_seq(seq, lowest=1):
+            raise BadFrame(f"seq must be a whole number from 1 to {MAX_SEQ}")
+        return Ack(seq)
     if kind not in ("message", "button"):
-        raise BadFrame(f"unknown frame type {str(kind)[:40]!r}; expected hello, message or button")
+        raise BadFrame(f"unknown frame type {str(kind)[:40]!r}; expected hello, ack, message or button")
     frame_id = data.get("id")
     if not isinstance(frame_id, str) or _MESSAGE_ID.fullmatch(frame_id) is None:
         raise BadFrame("id must be 1-64 characters of letters, digits, '_', '-', '.' or ':'")
@@ -125,6 +154,11 @@ def parse_client_frame(raw: str) -> ClientFrame:
         raise BadFrame("payload must be a non-empty string", frame_id)
     _optional_string(data, "title", MAX_TITLE_CHARS, frame_id)  # shown by the page only; checked
     return ChatFrame(id=frame_id, text="", payload=payload, link_token=link_token)
+
+
+def _is_seq(value: object, *, lowest: int) -> bool:
+    """True for a whole number (not a bool) from ``lowest`` to :data:`MAX_SEQ`."""
+    return type(value) is int and lowest <= value <= MAX_SEQ
 
 
 def _optional_string(data: dict[str, Any], key: str, limit: int, frame_id: str) -> str | None:
@@ -179,9 +213,15 @@ def done_frame(frame_id: str, *, duplicate: bool) -> dict[str, object]:
     return {"type": "done", "id": frame_id, "duplicate": duplicate}
 
 
-def ready_frame(visitor_id: str, queued: int) -> dict[str, object]:
-    """``{"type": "ready"}``: the answer to hello, with the visitor id to keep."""
-    return {"type": "ready", "visitor_id": visitor_id, "queued": queued}
+def ready_frame(visitor_id: str, queued: int, seq: int) -> dict[str, object]:
+    """``{"type": "ready"}``: the answer to hello, with the visitor id to keep, how many stored
+    messages follow, and the number they follow (the page's last number from now on)."""
+    return {"type": "ready", "visitor_id": visitor_id, "queued": queued, "seq": seq}
+
+
+def numbered(frame: dict[str, object], seq: int) -> dict[str, object]:
+    """A stored frame as delivered: with its number for the visitor."""
+    return {**frame, "seq": seq}
 
 
 def error_frame(

@@ -16,13 +16,13 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bot.channels.webchat.errors import BadFrame
 from bot.channels.webchat.hub import VisitorSocket, WebChatHub, short
 from bot.channels.webchat.protocol import (
+    Ack,
     ChatFrame,
     Hello,
     done_frame,
     error_frame,
     new_visitor_id,
     parse_client_frame,
-    ready_frame,
     reply_frame,
     to_incoming,
     typing_frame,
@@ -114,16 +114,19 @@ class WebChatEndpoint:
                 return visitor_id
             return await self._greet(socket, frame)
         if visitor_id is None:
-            await socket.send(error_frame("send hello with your visitor_id first", frame.id))
+            frame_id = frame.id if isinstance(frame, ChatFrame) else None
+            await socket.send(error_frame("send hello with your visitor_id first", frame_id))
             return None
+        if isinstance(frame, Ack):
+            await self._hub.acknowledge(visitor_id, frame.seq)
+            return visitor_id
         await self._answer(socket, visitor_id, frame)
         return visitor_id
 
     async def _greet(self, socket: VisitorSocket, hello: Hello) -> str:
         visitor_id = hello.visitor_id or new_visitor_id()
-        queued = self._hub.attach(visitor_id, socket)
-        await socket.send_many([ready_frame(visitor_id, len(queued)), *queued])
-        log.info("web chat: %s connected (%d queued replies delivered)", short(visitor_id), len(queued))
+        delivered = await self._hub.connect(visitor_id, socket, hello.last_seq)
+        log.info("web chat: %s connected (%d stored messages delivered)", short(visitor_id), delivered)
         return visitor_id
 
     async def _answer(self, socket: VisitorSocket, visitor_id: str, frame: ChatFrame) -> None:
@@ -133,17 +136,17 @@ class WebChatEndpoint:
             seconds = max(1, math.ceil(wait))
             await socket.send(error_frame(TOO_FAST.format(seconds=seconds), frame.id, retry_after=seconds))
             return
-        await self._hub.send_or_deliver(visitor_id, socket, typing_frame(frame.id))
+        await self._hub.send_or_store(visitor_id, socket, typing_frame(frame.id))
         try:
             result = await self._engine.handle(message)
         except ConcurrentUpdateError:
-            await self._hub.send_or_deliver(visitor_id, socket, error_frame(BUSY, frame.id))
+            await self._hub.send_or_store(visitor_id, socket, error_frame(BUSY, frame.id))
             return
         except Exception:
             # the boundary of the channel: logged with its traceback, the shopper is told
             log.exception("web chat: the engine failed on a message from %s", short(visitor_id))
-            await self._hub.send_or_deliver(visitor_id, socket, error_frame(ENGINE_FAILED, frame.id))
+            await self._hub.send_or_store(visitor_id, socket, error_frame(ENGINE_FAILED, frame.id))
             return
         for reply in result.replies:
-            await self._hub.send_or_deliver(visitor_id, socket, reply_frame(reply, in_reply_to=frame.id))
-        await self._hub.send_or_deliver(visitor_id, socket, done_frame(frame.id, duplicate=result.duplicate))
+            await self._hub.send_or_store(visitor_id, socket, reply_frame(reply, in_reply_to=frame.id))
+        await self._hub.send_or_store(visitor_id, socket, done_frame(frame.id, duplicate=result.duplicate))

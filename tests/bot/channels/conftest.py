@@ -105,6 +105,15 @@ class WebChatServer:
 StartServer = Callable[..., Awaitable[WebChatServer]]
 
 
+class RunAppServer(TestServer):
+    """A test server whose handlers run on when their client goes away, as under ``web.run_app``
+    (``doorstep serve``); aiohttp's test server cancels them."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.AppRunner:
+        kwargs["handler_cancellation"] = False
+        return await super()._make_runner(**kwargs)
+
+
 async def _seed(database_url: str) -> None:
     async with Store(database_url) as store:
         report = await import_orders(store, [json.dumps(line) for line in ANN_ORDERS + BOB_ORDERS])
@@ -117,7 +126,7 @@ async def start_webchat(sqlite_url: str) -> AsyncIterator[StartServer]:
     await _seed(sqlite_url)
     clients: list[TestClient] = []
 
-    async def start(**overrides: object) -> WebChatServer:
+    async def start(*, like_run_app: bool = False, **overrides: object) -> WebChatServer:
         values: dict[str, object] = {
             "database_url": sqlite_url,
             "secret_key": SECRET,
@@ -126,7 +135,8 @@ async def start_webchat(sqlite_url: str) -> AsyncIterator[StartServer]:
         values.update(overrides)
         settings = Settings(**values)  # type: ignore[arg-type]
         app = build_app(settings, features=[conversation_feature, webchat_feature], clock=FakeClock(NOW))
-        client = TestClient(TestServer(app, host="127.0.0.1"))
+        server = RunAppServer(app, host="127.0.0.1") if like_run_app else TestServer(app, host="127.0.0.1")
+        client = TestClient(server)
         await client.start_server()
         clients.append(client)
         return WebChatServer(app=app, client=client)

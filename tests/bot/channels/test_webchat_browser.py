@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize
 
@@ -195,10 +197,51 @@ async def test_a_pushed_message_appears_in_the_open_page(
             links=[Link("Track with UPS", "https://track.example.test/1001")],
         ),
     )
-    assert result.provider_message_id == "web-live-1"
+    [stored] = await webchat_server.hub.mailbox.after(await visitor_id(page), 0, limit=10)
+    assert result.provider_message_id == f"web-{stored.id}"
     await page.get_by_role("link", name="Track with UPS").wait_for(timeout=TIMEOUT_MS)
     text = await last_bot_text(page)
     assert text.endswith("out for delivery today.\nWe'll let you know when it arrives.")
+    await acknowledged(webchat_server, await visitor_id(page), 1)
+
+
+async def acknowledged(server: WebChatServer, visitor: str, seq: int) -> None:
+    """Wait until the page has acknowledged stored message ``seq``."""
+    for _ in range(100):
+        if (await server.hub.mailbox.position(visitor)).acked_seq == seq:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the page never acknowledged message {seq}")
+
+
+async def test_messages_pushed_while_the_page_was_away_appear_once_in_order_when_it_returns(
+    browser: Browser, webchat_server: WebChatServer
+) -> None:
+    page = await open_chat(browser, webchat_server)
+    visitor = await visitor_id(page)
+    await page.goto("about:blank")  # the shopper leaves: the socket closes
+    for _ in range(100):
+        if not webchat_server.hub.is_online(visitor):
+            break
+        await asyncio.sleep(0.05)
+    await webchat_server.sender.send(f"web:{visitor}", Reply("Sam from support: your refund is on its way."))
+    await webchat_server.sender.send(f"web:{visitor}", Reply("Your order 1001 was delivered."))
+
+    await page.goto(webchat_server.url("/"))
+    await page.get_by_text("Your order 1001 was delivered.").wait_for(timeout=TIMEOUT_MS)
+    texts = await page.locator(".msg-bot .bubble").all_text_contents()
+    assert texts[-2:] == [
+        "Assistant: Sam from support: your refund is on its way.",
+        "Assistant: Your order 1001 was delivered.",
+    ]
+    await acknowledged(webchat_server, visitor, 2)
+    # the page comes back again (a reload): its history shows each message once, none is sent again
+    await page.reload()
+    await page.wait_for_selector("body[data-connection=open]", timeout=TIMEOUT_MS)
+    await say(page, "hi")
+    texts = await page.locator(".msg-bot .bubble").all_text_contents()
+    assert texts.count("Assistant: Sam from support: your refund is on its way.") == 1
+    assert texts.count("Assistant: Your order 1001 was delivered.") == 1
 
 
 async def test_without_websockets_the_page_falls_back_to_the_rest_channel(

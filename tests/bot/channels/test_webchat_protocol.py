@@ -9,6 +9,8 @@ import pytest
 
 from bot.channels.webchat.errors import BadFrame
 from bot.channels.webchat.protocol import (
+    MAX_SEQ,
+    Ack,
     ChatFrame,
     Hello,
     external_id_for,
@@ -36,6 +38,22 @@ def test_hello_keeps_a_well_formed_visitor_id_and_drops_a_bad_one() -> None:
     assert parse_client_frame(frame(type="hello")) == Hello(None)
 
 
+def test_hello_keeps_the_last_number_shown_when_it_is_a_whole_number() -> None:
+    assert parse_client_frame(frame(type="hello", visitor_id=VISITOR, last_seq=7)) == Hello(VISITOR, 7)
+    assert parse_client_frame(frame(type="hello", visitor_id=VISITOR, last_seq=0)) == Hello(VISITOR, 0)
+    for bad in (-1, 1.5, "7", True, None, MAX_SEQ + 1, [7]):
+        assert parse_client_frame(frame(type="hello", visitor_id=VISITOR, last_seq=bad)) == Hello(VISITOR)
+
+
+def test_ack_frames_name_a_number_from_1() -> None:
+    assert parse_client_frame(frame(type="ack", seq=3)) == Ack(3)
+    assert parse_client_frame(frame(type="ack", seq=MAX_SEQ)) == Ack(MAX_SEQ)
+    for bad in (0, -2, 2.0, "3", False, MAX_SEQ + 1, None):
+        with pytest.raises(BadFrame) as refused:
+            parse_client_frame(frame(type="ack", seq=bad))
+        assert refused.value.reason == f"seq must be a whole number from 1 to {MAX_SEQ}"
+
+
 def test_message_and_button_frames() -> None:
     assert parse_client_frame(frame(type="message", id="m1", text="  where is my order \n")) == ChatFrame(
         id="m1", text="where is my order"
@@ -51,8 +69,8 @@ def test_message_and_button_frames() -> None:
         ("not json", "frame is not valid JSON (malformed JSON at line 1 column 1: Expecting value)"),
         ("[" * 20_000 + "]" * 20_000, "frame is not valid JSON (JSON nested too deeply)"),
         ("[1, 2]", "frame must be a JSON object"),
-        (frame(type="shout", id="m1"), "unknown frame type 'shout'; expected hello, message or button"),
-        (frame(text="hi", id="m1"), "unknown frame type 'None'; expected hello, message or button"),
+        (frame(type="shout", id="m1"), "unknown frame type 'shout'; expected hello, ack, message or button"),
+        (frame(text="hi", id="m1"), "unknown frame type 'None'; expected hello, ack, message or button"),
         (
             frame(type="message", text="hi"),
             "id must be 1-64 characters of letters, digits, '_', '-', '.' or ':'",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import ClientWebSocketResponse, WSMsgType
@@ -15,8 +16,13 @@ ANN = "ann-visitor-0000000001"
 ASKS_ORDER_NUMBER = "What's your order number?"
 
 
-async def hello(ws: ClientWebSocketResponse, visitor_id: str | None = ANN) -> dict[str, Any]:
-    await ws.send_json({"type": "hello", "visitor_id": visitor_id})
+async def hello(
+    ws: ClientWebSocketResponse, visitor_id: str | None = ANN, last_seq: int | None = None
+) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "hello", "visitor_id": visitor_id}
+    if last_seq is not None:
+        frame["last_seq"] = last_seq
+    await ws.send_json(frame)
     ready = await ws.receive_json(timeout=5)
     assert ready["type"] == "ready"
     return ready
@@ -37,7 +43,7 @@ async def test_hello_keeps_the_pages_visitor_id_or_hands_out_a_fresh_one(
     webchat_server: WebChatServer,
 ) -> None:
     async with webchat_server.client.ws_connect("/ws") as ws:
-        assert await hello(ws) == {"type": "ready", "visitor_id": ANN, "queued": 0}
+        assert await hello(ws) == {"type": "ready", "visitor_id": ANN, "queued": 0, "seq": 0}
     async with webchat_server.client.ws_connect("/ws") as ws:
         fresh = await hello(ws, visitor_id="<bad>")
     assert fresh["visitor_id"] != "<bad>" and len(fresh["visitor_id"]) == 22
@@ -128,7 +134,7 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(webchat_s
         await ws.send_json({"type": "subscribe", "id": "m1"})
         assert await ws.receive_json() == {
             "type": "error",
-            "reason": "unknown frame type 'subscribe'; expected hello, message or button",
+            "reason": "unknown frame type 'subscribe'; expected hello, ack, message or button",
             "id": None,
         }
         await ws.send_json({"type": "message", "id": "m2", "text": "x" * 2001})
@@ -197,6 +203,17 @@ async def test_the_sender_is_registered_for_the_web_channel(webchat_server: WebC
     assert webchat_server.app[SENDERS].get("web") is webchat_server.sender
 
 
+def pushed(text: str, seq: int, links: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """A stored reply frame as the page receives it."""
+    return {
+        "type": "reply",
+        "id": None,
+        "pushed": True,
+        "reply": {"text": text, "buttons": [], "links": links or []},
+        "seq": seq,
+    }
+
+
 async def test_a_push_reaches_every_open_page_of_the_visitor(webchat_server: WebChatServer) -> None:
     reply = Reply(
         "Your parcel is out for delivery.", links=[Link("Track", "https://track.example.test/1001")]
@@ -208,37 +225,97 @@ async def test_a_push_reaches_every_open_page_of_the_visitor(webchat_server: Web
         await hello(first)
         await hello(second)
         result = await webchat_server.sender.send(f"web:{ANN}", reply)
-        pushed = [await first.receive_json(timeout=5), await second.receive_json(timeout=5)]
-    assert result.provider_message_id == "web-live-1"
-    expected = {
-        "type": "reply",
-        "id": None,
-        "pushed": True,
-        "reply": {
-            "text": "Your parcel is out for delivery.",
-            "buttons": [],
-            "links": [{"title": "Track", "url": "https://track.example.test/1001"}],
-        },
-    }
-    assert pushed == [expected, expected]
+        received = [await first.receive_json(timeout=5), await second.receive_json(timeout=5)]
+    [stored] = await webchat_server.hub.mailbox.after(ANN, 0, limit=10)
+    assert result.provider_message_id == f"web-{stored.id}"
+    expected = pushed(
+        "Your parcel is out for delivery.", 1, [{"title": "Track", "url": "https://track.example.test/1001"}]
+    )
+    assert received == [expected, expected]
 
 
-async def test_a_push_to_an_absent_visitor_arrives_when_the_page_reconnects(
+async def test_a_push_to_an_absent_visitor_arrives_when_the_page_reconnects_once_acknowledged(
     webchat_server: WebChatServer,
 ) -> None:
     async with webchat_server.client.ws_connect("/ws") as ws:
         await hello(ws)
     assert not webchat_server.hub.is_online(ANN)
-    result = await webchat_server.sender.send(
-        f"web:{ANN}", Reply("Sorry for the wait: Sam from support here.")
-    )
-    assert result.provider_message_id == "web-queued-1"
+    await webchat_server.sender.send(f"web:{ANN}", Reply("Sorry for the wait: Sam from support here."))
+    await webchat_server.sender.send(f"web:{ANN}", Reply("Your refund was issued."))
     async with webchat_server.client.ws_connect("/ws") as ws:
-        assert await hello(ws) == {"type": "ready", "visitor_id": ANN, "queued": 1}
-        queued = await ws.receive_json(timeout=5)
-    assert queued["pushed"] is True
-    assert queued["reply"]["text"] == "Sorry for the wait: Sam from support here."
-    assert webchat_server.hub.queued(ANN) == 0
+        assert await hello(ws) == {"type": "ready", "visitor_id": ANN, "queued": 2, "seq": 0}
+        missed = [await ws.receive_json(timeout=5), await ws.receive_json(timeout=5)]
+        await ws.send_json({"type": "ack", "seq": 2})
+        assert await exchange(ws, {"type": "message", "id": "m1", "text": "thanks"})  # the ack was read first
+    assert missed == [
+        pushed("Sorry for the wait: Sam from support here.", 1),
+        pushed("Your refund was issued.", 2),
+    ]
+    assert (await webchat_server.hub.mailbox.position(ANN)).acked_seq == 2
+    # acknowledged: a page that comes back (even one that forgot what it saw) gets nothing again
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        assert await hello(ws) == {"type": "ready", "visitor_id": ANN, "queued": 0, "seq": 2}
+
+
+async def test_a_page_that_saw_messages_it_could_not_acknowledge_does_not_get_them_again(
+    webchat_server: WebChatServer,
+) -> None:
+    for text in ("one", "two", "three"):
+        await webchat_server.sender.send(f"web:{ANN}", Reply(text))
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        # the page showed 1 and 2 before its connection dropped (no ack reached the server)
+        assert await hello(ws, last_seq=2) == {"type": "ready", "visitor_id": ANN, "queued": 1, "seq": 2}
+        assert await ws.receive_json(timeout=5) == pushed("three", 3)
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        # a number the server never gave out (its mailbox was reset): start from what it knows
+        assert await hello(ws, last_seq=99) == {"type": "ready", "visitor_id": ANN, "queued": 3, "seq": 0}
+
+
+async def test_pushes_keep_their_order_while_the_page_is_open(webchat_server: WebChatServer) -> None:
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        await hello(ws)
+        for n in range(1, 31):
+            await webchat_server.sender.send(f"web:{ANN}", Reply(f"update {n}"))
+        received = [await ws.receive_json(timeout=5) for _ in range(30)]
+    assert received == [pushed(f"update {n}", n) for n in range(1, 31)]
+
+
+async def test_an_ack_before_hello_or_with_a_bad_number_gets_an_error_frame(
+    webchat_server: WebChatServer,
+) -> None:
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        await ws.send_json({"type": "ack", "seq": 1})
+        assert await ws.receive_json(timeout=5) == {
+            "type": "error",
+            "reason": "send hello with your visitor_id first",
+            "id": None,
+        }
+        await hello(ws)
+        await ws.send_json({"type": "ack", "seq": "1"})
+        error = await ws.receive_json(timeout=5)
+    assert error["type"] == "error" and error["reason"].startswith("seq must be a whole number")
+    assert (await webchat_server.hub.mailbox.position(ANN)).acked_seq == 0
+
+
+async def test_an_answer_whose_page_dropped_before_it_was_written_arrives_on_reconnect(
+    start_webchat: StartServer,
+) -> None:
+    webchat_server = await start_webchat(like_run_app=True)
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        await hello(ws)
+        await ws.send_json({"type": "message", "id": "m1", "text": "where is my order?"})
+        ws._conn.transport.abort()  # type: ignore[union-attr]  # the network drops, no close frame
+    for _ in range(100):
+        if (await webchat_server.hub.mailbox.position(ANN)).last_seq:
+            break
+        await asyncio.sleep(0.05)
+    async with webchat_server.client.ws_connect("/ws") as ws:
+        ready = await hello(ws)
+        stored = [await ws.receive_json(timeout=5) for _ in range(ready["queued"])]
+    assert ready["queued"] >= 1
+    assert stored[-1]["id"] == "m1" and stored[-1]["pushed"] is True
+    assert ASKS_ORDER_NUMBER in stored[-1]["reply"]["text"]
+    assert [frame["seq"] for frame in stored] == list(range(1, len(stored) + 1))
 
 
 async def test_the_page_and_its_assets_are_served_with_a_strict_policy(webchat_server: WebChatServer) -> None:

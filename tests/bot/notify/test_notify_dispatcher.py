@@ -19,6 +19,7 @@ from telegram import Bot
 from bot.channels.senders import SenderRegistry, SendLimits
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.webchat.hub import WebChatHub, WebChatSender
+from bot.channels.webchat.mailbox import Mailbox
 from bot.clock import FakeClock
 from bot.notify.dispatcher import Dispatcher
 from storage.repositories.outbox import NewOutboxRow
@@ -78,8 +79,9 @@ async def test_429_then_success(shop: Shop, fake_telegram: FakeTelegram) -> None
 async def test_blocked_chat_falls_back_to_the_next_channel(
     sqlite_store: Store, telegram_bot: Bot, fake_telegram: FakeTelegram
 ) -> None:
-    shop = build_shop(sqlite_store, notify_settings(sqlite_store.url), FakeClock(T0), telegram_bot)
-    hub = WebChatHub()
+    clock = FakeClock(T0)
+    shop = build_shop(sqlite_store, notify_settings(sqlite_store.url), clock, telegram_bot)
+    hub = WebChatHub(Mailbox(sqlite_store, clock))
     shop.senders.register(WebChatSender(hub))
     _customer_id, [telegram_id, _web_id] = await shop.customer(chats=[("telegram", CHAT), ("web", VISITOR)])
     fake_telegram.block_chat(CHAT)
@@ -89,10 +91,9 @@ async def test_blocked_chat_falls_back_to_the_next_channel(
     assert (report.sent, report.rerouted) == (1, 1)
     [message] = await shop.messages()
     assert (message.status, message.channel, message.recipient) == ("sent", "web", VISITOR)
-    assert message.provider_message_id == "web-queued-1"
-    [frame] = hub.attach(VISITOR.removeprefix("web:"), socket=None)  # type: ignore[arg-type]
-    hub.detach(VISITOR.removeprefix("web:"), socket=None)  # type: ignore[arg-type]
-    assert frame["reply"]["text"] == message.payload["text"]  # type: ignore[index]
+    [stored] = await hub.mailbox.after(VISITOR.removeprefix("web:"), 0, limit=10)
+    assert message.provider_message_id == f"web-{stored.id}"
+    assert stored.frame["reply"]["text"] == message.payload["text"]  # type: ignore[index]
     async with shop.store.transaction() as repos:
         telegram = await repos.identities.by_id(identity_id=telegram_id)
     assert telegram is not None and telegram.unreachable

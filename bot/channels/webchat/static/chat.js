@@ -17,6 +17,7 @@
     visitor: "doorstep.webchat.visitor",
     history: "doorstep.webchat.history",
     token: "doorstep.webchat.linkToken",
+    seq: "doorstep.webchat.seq", // "<visitor id> <number of the last stored message shown>"
   };
   const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
   const FALLBACK_AFTER_FAILURES = 3;
@@ -43,6 +44,7 @@
     inflight: new Map(), // id -> frame sent on the socket, waiting for "done"
     posting: false,
     visitorId: null,
+    lastSeq: 0, // the last stored (pushed) message shown; each number is shown once
     linkToken: null,
     history: [],
   };
@@ -81,6 +83,17 @@
     const fresh = randomId(16);
     save("localStorage", KEYS.visitor, fresh);
     return fresh;
+  }
+
+  /** The number of the last stored message this visitor's pages have shown (0 when unknown). */
+  function loadSeq(visitor) {
+    const saved = String(load("localStorage", KEYS.seq) || "").split(" ");
+    const seq = Number(saved[1]);
+    return saved[0] === visitor && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+  }
+
+  function saveSeq() {
+    save("localStorage", KEYS.seq, state.visitorId + " " + state.lastSeq);
   }
 
   /** Take a link token from ?t=..., keep it for the first message, and drop it from the URL. */
@@ -400,7 +413,7 @@
     }
     state.ws = ws;
     ws.addEventListener("open", function () {
-      ws.send(JSON.stringify({ type: "hello", visitor_id: state.visitorId }));
+      ws.send(JSON.stringify({ type: "hello", visitor_id: state.visitorId, last_seq: state.lastSeq }));
     });
     ws.addEventListener("message", function (event) {
       if (state.ws === ws) onFrame(event.data);
@@ -430,6 +443,15 @@
     state.reconnectTimer = setTimeout(connect, delay);
   }
 
+  function acknowledge(seq) {
+    if (!state.ws) return;
+    try {
+      state.ws.send(JSON.stringify({ type: "ack", seq: seq }));
+    } catch (e) {
+      /* closing: the next hello says what was shown */
+    }
+  }
+
   function onFrame(raw) {
     let frame;
     try {
@@ -444,6 +466,10 @@
           state.visitorId = frame.visitor_id;
           save("localStorage", KEYS.visitor, frame.visitor_id);
         }
+        if (Number.isSafeInteger(frame.seq) && frame.seq >= 0) {
+          state.lastSeq = frame.seq; // lower than ours only when the server's mailbox was reset
+          saveSeq();
+        }
         state.ready = true;
         state.failures = 0;
         setMode("open");
@@ -454,7 +480,17 @@
         setTyping(true);
         break;
       case "reply":
-        botReply(frame.reply);
+        if (Number.isSafeInteger(frame.seq)) {
+          // a stored message: shown once, then acknowledged
+          if (frame.seq > state.lastSeq) {
+            botReply(frame.reply);
+            state.lastSeq = frame.seq;
+            saveSeq();
+          }
+          acknowledge(frame.seq);
+        } else {
+          botReply(frame.reply);
+        }
         if (waiting()) setTyping(true);
         break;
       case "done": {
@@ -478,6 +514,7 @@
   // ------------------------------------------------------------ start
   function start() {
     state.visitorId = visitorId();
+    state.lastSeq = loadSeq(state.visitorId);
     state.linkToken = takeLinkToken();
     restoreHistory();
     els.form.addEventListener("submit", function (event) {
