@@ -49,9 +49,14 @@ OPEN_STATUSES = OPEN_HANDOFF_STATUSES
 DESK = "slack"
 #: how another desk's action reads in the handoff's thread
 _ELSEWHERE = {
-    Action.CLAIM: "_Claimed by {agent} in the operator console._",
-    Action.RESOLVE: "_Resolved by {agent} in the operator console._",
-    Action.RELEASE: "_Given back to the bot by {agent} in the operator console._",
+    Action.CLAIM: "_Claimed by {agent} {where}._",
+    Action.RESOLVE: "_Resolved by {agent} {where}._",
+    Action.RELEASE: "_Given back to the bot by {agent} {where}._",
+}
+#: the other desks, by name: as a label and as where an action happened
+_DESKS = {
+    "console": ("operator console", "in the operator console"),
+    "api": ("handoff API", "through the handoff API"),
 }
 
 
@@ -223,13 +228,14 @@ class SlackHandoffs:
         if handoff is None or handoff.slack_channel is None or handoff.slack_ts is None:
             return  # not posted yet: its post, when it goes, shows where it stands
         agent = escape(event.agent)
+        label, where = _DESKS.get(event.desk, (escape(event.desk), f"at {escape(event.desk)}"))
         if event.action is Action.REPLY:
-            text = f"*{agent} (operator console) to the shopper:* {escape(event.text)}"
+            text = f"*{agent} ({label}) to the shopper:* {escape(event.text)}"
         elif event.action is Action.NOTE:
-            text = f"*Note by {agent} (operator console):* {escape(event.text)}"
+            text = f"*Note by {agent} ({label}):* {escape(event.text)}"
         else:
             await self._refresh_message(event.handoff_id)
-            text = _ELSEWHERE[event.action].format(agent=agent)
+            text = _ELSEWHERE[event.action].format(agent=agent, where=where)
         await self._tell_thread(handoff.slack_channel, handoff.slack_ts, text)
 
     # ------------------------------------------------------------ helpers
