@@ -20,6 +20,7 @@ BENCHMARKS = (
     "ingest",
     "dispatch",
     "chat_ratelimit",
+    "report",
 )
 
 

@@ -226,6 +226,8 @@ class DecisionLogEntry(SQLModel, table=True):
     """Why a proposed proactive message was sent, deferred or suppressed."""
 
     __tablename__ = "decision_log"
+    #: the outcome report counts decisions by decision and kind over a period along this index
+    __table_args__ = (Index("ix_decision_log_decision_kind", "decision", "kind", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
@@ -335,7 +337,8 @@ class ConversationDay(SQLModel, table=True):
     the shopper, fallback, small talk, with a handoff open), the first substantive intent, the
     order asked about and who asked. ``party`` is ``c:<customer id>`` once the chat is verified,
     else ``t:<conversation id>``; ``subject`` is ``o:<order number>`` once an order is named, else
-    ``i:<first substantive intent>``: a later day with the same party and subject is a return.
+    ``i:<first substantive intent>``: a later day with the same party and subject is a return, and
+    its first turn writes ``return_seconds`` on the earlier days.
     """
 
     __tablename__ = "conversation_days"
@@ -343,6 +346,7 @@ class ConversationDay(SQLModel, table=True):
         UniqueConstraint("conversation_id", "day", name="uq_conversation_day"),
         Index("ix_conversation_days_day", "day"),
         Index("ix_conversation_days_return", "party", "subject", "started_at"),
+        Index("ix_conversation_days_intent", "first_intent", "day"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -364,6 +368,9 @@ class ConversationDay(SQLModel, table=True):
     handoffs: int = 0
     #: 1 when the last turn left the bot waiting for the shopper's answer (mid-flow)
     in_flow: int = 0
+    #: seconds from this day's last message to the same party's first message about the same subject
+    #: on a later day (written by that message); None while they have not come back
+    return_seconds: int | None = None
 
 
 class SendPacing(SQLModel, table=True):

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 
 from bot.config import Settings
+from bot.demo.history import with_demo_holdout
 from bot.preflight import DEMO_DATABASE_URL
 from bot.report.errors import BadPeriod
 from bot.report.period import parse_period
@@ -17,9 +18,6 @@ from bot.report.summary import build_report
 from bot.report.web import report_options
 from storage.migrate import upgrade
 from storage.store import Store
-
-#: the demo shop seeds a holdout of this share; its report uses it unless HOLDOUT_PERCENT is set
-DEMO_HOLDOUT_PERCENT = 20
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -30,8 +28,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     except BadPeriod as exc:
         print(f"doorstep: {exc}", file=sys.stderr)
         return 2
-    if settings.database_url == DEMO_DATABASE_URL and "holdout_percent" not in settings.model_fields_set:
-        settings = settings.model_copy(update={"holdout_percent": DEMO_HOLDOUT_PERCENT})
+    if settings.database_url == DEMO_DATABASE_URL:
+        settings = with_demo_holdout(settings)
 
     async def run() -> dict[str, object]:
         await upgrade(settings.database_url)

@@ -12,6 +12,7 @@ from bot.report.kinds import NON_URGENT_KINDS, PROACTIVE_KINDS, SHIPPING_NEWS_KI
 from bot.report.period import days_of
 from bot.report.stats import METHOD, compare, per_100
 from storage.repositories.reports import (
+    OUTCOME_CLASSES,
     ContactGroup,
     DecisionGroup,
     OutcomeGroup,
@@ -20,7 +21,7 @@ from storage.repositories.reports import (
 )
 from storage.store import Store
 
-OUTCOMES = ("contained", "escalated", "unresolved", "informational")
+OUTCOMES = OUTCOME_CLASSES
 #: the decisions ``proactive.by_kind`` shows for every kind
 KIND_COLUMNS = ("sent", "deferred", "suppressed", "failed")
 
@@ -40,6 +41,7 @@ async def build_report(
     async with store.transaction() as repos:
         reports = repos.reports
         outcomes = await reports.outcomes(since=period.since, until=period.until)
+        intents = await reports.intents(since=period.since, until=period.until)
         contacts = await reports.wismo_contacts(
             period=period,
             wismo_intents=WISMO_INTENTS,
@@ -53,7 +55,7 @@ async def build_report(
         decisions = await reports.decisions(period=period, kinds=PROACTIVE_KINDS)
         touches = await reports.touches(period=period, kinds=NON_URGENT_KINDS)
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    conversations = _conversations(outcomes)
+    conversations = _conversations(outcomes, intents)
     informative = conversations["total"] - conversations["by_outcome"]["informational"]
     return {
         "period": {
@@ -77,19 +79,17 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _conversations(groups: list[OutcomeGroup]) -> dict[str, Any]:
+def _conversations(groups: list[OutcomeGroup], intents: dict[str | None, int]) -> dict[str, Any]:
     by_outcome = dict.fromkeys(OUTCOMES, 0)
-    by_intent: Counter[str] = Counter()
-    durable = 0
     for group in groups:
-        by_outcome[group.outcome] += group.count
-        by_intent[group.first_intent or "none"] += group.count
-        durable += group.durable
+        for outcome, count in group.counts.items():
+            by_outcome[outcome] += count
+    by_intent = {intent or "none": count for intent, count in intents.items()}
     return {
         "total": sum(by_outcome.values()),
         "by_outcome": by_outcome,
         "by_intent": dict(sorted(by_intent.items(), key=lambda item: (-item[1], item[0]))),
-        "durable_contained": durable,
+        "durable_contained": sum(group.durable for group in groups),
     }
 
 
@@ -122,11 +122,13 @@ def _proactive(
         by_kind[kind]["sent"] += count
         matrix[(kind, "sent")] += count
     for group in decisions:
+        if group.reason is not None:
+            if group.decision == "suppressed":
+                suppressed[group.reason] += group.count
+            continue
         matrix[(group.kind, group.decision)] += group.count
         if group.decision in KIND_COLUMNS:
             by_kind[group.kind][group.decision] += group.count
-        if group.decision == "suppressed":
-            suppressed[group.reason or "unknown"] += group.count
     totals = {column: sum(row[column] for row in by_kind.values()) for column in KIND_COLUMNS}
     return {
         "sent": totals["sent"],
@@ -196,7 +198,7 @@ def _daily(
     asked: Counter[date] = Counter()
     shipped: Counter[date] = Counter()
     for group in outcomes:
-        classes[group.day][group.outcome] += group.count
+        classes[group.day].update(group.counts)
     for contact in contacts:
         asked[contact.day] += contact.count
     for shipment in shipments:

@@ -143,7 +143,7 @@ class RequestMetrics:
             if self._settled_through is None or settle_through > self._settled_through:
                 since = EPOCH if self._settled_through is None else self._settled_through + timedelta(days=1)
                 for group in await repos.reports.outcomes(since=since, until=settle_through):
-                    self._settled[group.outcome] += group.count
+                    self._settled.update(group.counts)
                 self._settled_through = settle_through
             handoffs = await repos.reports.handoffs_created()
             messages = await repos.reports.message_totals(kinds=PROACTIVE_KINDS)

@@ -58,6 +58,26 @@ _UPSERT_CORE = text(_UPSERT.format(marks=", ".join(f":{c}" for c in _COLUMNS))).
     bindparam("started_at", type_=UTCDateTime()), bindparam("last_at", type_=UTCDateTime())
 )
 
+#: the first message about a subject on a later day marks the earlier days of the same party as returned
+_RETURNED = (
+    "UPDATE conversation_days SET return_seconds = {seconds}"
+    " WHERE party = {party} AND subject = {subject} AND day < {day} AND return_seconds IS NULL"
+)
+_RETURNED_SQLITE = _RETURNED.format(
+    seconds="CAST(ROUND((julianday(?) - julianday(last_at)) * 86400) AS INTEGER)",
+    party="?",
+    subject="?",
+    day="?",
+)
+_RETURNED_CORE = text(
+    _RETURNED.format(
+        seconds="CAST(EXTRACT(EPOCH FROM (:at - last_at)) AS INTEGER)",
+        party=":party",
+        subject=":subject",
+        day=":day",
+    )
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
 
 @dataclass(frozen=True, slots=True)
 class TurnFacts:
@@ -103,13 +123,21 @@ class TurnFacts:
 
 
 class ConversationDayRepository(Repository):
-    """Records turn facts (the hot path: one statement per turn)."""
+    """Records turn facts (the hot path: one upsert per turn, and one indexed update when the turn
+    names a subject, for the days it may be a return to)."""
 
     async def record(self, facts: TurnFacts) -> None:
-        """Add one turn to its conversation's day (the row is created by the day's first turn)."""
+        """Add one turn to its conversation's day (the row is created by the day's first turn); when
+        the turn names a subject, earlier days of the same party about it get their ``return_seconds``."""
         values = facts.values()
         driver = await self.sqlite_driver()
         if driver is None:
             await self._session.execute(_UPSERT_CORE, values)
+            if facts.subject is not None:
+                returned = {"at": facts.at, "party": facts.party, "subject": facts.subject, "day": facts.day}
+                await self._session.execute(_RETURNED_CORE, returned)
             return
         await execute_sqlite(driver, _UPSERT_SQLITE, [sqlite_value(values[c]) for c in _COLUMNS])
+        if facts.subject is not None:
+            params = (sqlite_value(facts.at), facts.party, facts.subject, sqlite_value(facts.day))
+            await execute_sqlite(driver, _RETURNED_SQLITE, params)

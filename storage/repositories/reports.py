@@ -4,8 +4,10 @@ Every method runs one aggregate query and returns its groups (a few hundred rows
 however many conversations, orders or messages there are). The definitions they implement are
 in docs/REPORT.md; the caller (``bot.report``) turns the groups into rates and intervals.
 
-The same SQL text runs on SQLite and PostgreSQL except for three fragments: time arithmetic,
-the UTC day of a timestamp and the position of a character in a string (see :class:`_Dialect`).
+The same SQL text runs on SQLite and PostgreSQL except for two fragments: the UTC day of a
+timestamp and the position of a character in a string (see :class:`_Dialect`). Grouping is by day
+where it can be (the rows come in day order from an index), with one conditional sum per class,
+because SQLite groups by sorting.
 """
 
 from __future__ import annotations
@@ -49,12 +51,6 @@ class _Dialect:
     """The SQL fragments that differ between SQLite and PostgreSQL."""
 
     name: str
-
-    def within(self, later: str, earlier: str, hours: int) -> str:
-        """``later`` is at most ``hours`` after ``earlier`` (both timestamp columns)."""
-        if self.name == "postgresql":
-            return f"{later} <= {earlier} + interval '{int(hours)} hours'"
-        return f"julianday({later}) <= julianday({earlier}) + {int(hours) / 24!r}"
 
     def utc_day(self, column: str) -> str:
         """The UTC calendar day of a timestamp column."""
@@ -101,15 +97,22 @@ class Period:
     end: datetime
 
 
+#: the outcome classes, in the order :meth:`ReportRepository.outcomes` numbers them (1 to 4)
+OUTCOME_CLASSES = ("contained", "escalated", "unresolved", "informational")
+
+
 @dataclass(frozen=True, slots=True)
 class OutcomeGroup:
-    """Conversations of one day, first substantive intent and outcome class."""
+    """Conversations started on one day: how many in each outcome class, and how many durably contained."""
 
     day: date
-    first_intent: str | None
-    outcome: str
+    counts: dict[str, int]
     durable: int
-    count: int
+
+
+#: how a WISMO contact stands to proactive messages, and which group its customer is in
+CONTACT_SPLITS = ("after", "without", "unknown")
+CONTACT_GROUPS = ("treated", "holdout", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +137,7 @@ class ShipmentGroup:
 
 @dataclass(frozen=True, slots=True)
 class DecisionGroup:
-    """Decision-log entries of one kind and decision (``reason`` grouped, for suppressions and failures)."""
+    """Decision-log entries of one kind and decision; with a reason family, only those with that reason."""
 
     kind: str
     decision: str
@@ -159,42 +162,44 @@ class ReportRepository(Repository):
         return list(result.all())
 
     async def outcomes(self, *, since: date, until: date) -> list[OutcomeGroup]:
-        """Conversations started on days ``since`` to ``until``, by day, first intent and outcome class."""
-        d = self._sql
-        candidate = "s.handoffs = 0 AND s.answers > 0 AND s.in_flow = 0"
+        """Conversations started on days ``since`` to ``until``, by day and outcome class, with the
+        durably contained ones (one pass in day order: no sort)."""
+        returned = f"return_seconds <= {RETURN_HOURS * 3600}"
+        durable = f"(return_seconds IS NULL OR return_seconds > {DURABLE_HOURS * 3600})"
         sql = f"""
-            SELECT day, first_intent, outcome, SUM(durable), COUNT(*) FROM (
-              SELECT day, first_intent,
-                CASE WHEN handoffs > 0 THEN 'escalated'
-                     WHEN answers = 0 AND waits = 0 AND fallbacks = 0 THEN 'informational'
-                     WHEN answers = 0 OR in_flow = 1 THEN 'unresolved'
-                     WHEN next_at IS NOT NULL AND {d.within("next_at", "last_at", RETURN_HOURS)}
-                       THEN 'unresolved'
-                     ELSE 'contained' END AS outcome,
-                CASE WHEN handoffs = 0 AND answers > 0 AND in_flow = 0
-                      AND (next_at IS NULL OR NOT ({d.within("next_at", "last_at", DURABLE_HOURS)}))
-                     THEN 1 ELSE 0 END AS durable
-              FROM (
-                SELECT s.day AS day, s.first_intent AS first_intent, s.handoffs AS handoffs,
-                  s.answers AS answers, s.waits AS waits, s.fallbacks AS fallbacks, s.in_flow AS in_flow,
-                  s.last_at AS last_at,
-                  CASE WHEN {candidate} THEN (
-                    SELECT MIN(r.started_at) FROM conversation_days r
-                    WHERE r.party = s.party AND r.subject = s.subject AND r.started_at > s.started_at
-                  ) END AS next_at
-                FROM conversation_days s
-                WHERE s.day >= :since AND s.day <= :until
-              ) facts
+            SELECT day,
+              SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN o = 2 THEN 1 ELSE 0 END),
+              SUM(CASE WHEN o = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN o = 4 THEN 1 ELSE 0 END),
+              SUM(CASE WHEN o = 1 AND {durable} THEN 1 ELSE 0 END)
+            FROM (
+              SELECT day, return_seconds,
+                CASE WHEN handoffs > 0 THEN 2
+                     WHEN answers = 0 AND waits = 0 AND fallbacks = 0 THEN 4
+                     WHEN answers = 0 OR in_flow = 1 OR {returned} THEN 3
+                     ELSE 1 END AS o
+              FROM conversation_days
+              WHERE day >= :since AND day <= :until
             ) classed
-            GROUP BY day, first_intent, outcome
+            GROUP BY day
         """
         rows = await self._rows(sql, {"since": since, "until": until}, dates=("since", "until"))
         return [
             OutcomeGroup(
-                day=_day(r[0]), first_intent=r[1], outcome=str(r[2]), durable=int(r[3] or 0), count=int(r[4])
+                day=_day(r[0]),
+                counts={name: int(r[1 + i] or 0) for i, name in enumerate(OUTCOME_CLASSES)},
+                durable=int(r[5] or 0),
             )
             for r in rows
         ]
+
+    async def intents(self, *, since: date, until: date) -> dict[str | None, int]:
+        """Conversations started on days ``since`` to ``until`` by first substantive intent (None: none)."""
+        sql = """
+            SELECT first_intent, COUNT(*) FROM conversation_days
+            WHERE day >= :since AND day <= :until GROUP BY first_intent
+        """
+        rows = await self._rows(sql, {"since": since, "until": until}, dates=("since", "until"))
+        return {r[0]: int(r[1]) for r in rows}
 
     async def wismo_contacts(
         self,
@@ -207,21 +212,20 @@ class ReportRepository(Repository):
         """WISMO contacts started in the period by day, proactive split and holdout group."""
         intents, intent_params = _in_list("intent", wismo_intents)
         kinds, kind_params = _in_list("kind", proactive_kinds)
+        customer = "COALESCE(s.customer_id, o.customer_id)"
         sql = f"""
-            SELECT day, split, grp, COUNT(*) FROM (
+            SELECT day, cell, COUNT(*) FROM (
               SELECT s.day AS day,
-                CASE WHEN o.id IS NULL THEN 'unknown'
-                     WHEN EXISTS (
-                       SELECT 1 FROM outbox m WHERE m.order_id = o.id AND m.status = 'sent'
-                       AND m.kind {kinds} AND m.sent_at < s.started_at
-                     ) THEN 'after' ELSE 'without' END AS split,
-                CASE WHEN COALESCE(s.customer_id, o.customer_id) IS NULL THEN 'none'
-                     WHEN {_holdout_sql("COALESCE(s.customer_id, o.customer_id)")} THEN 'holdout'
-                     ELSE 'treated' END AS grp
+                (CASE WHEN o.id IS NULL THEN 2
+                      WHEN EXISTS (
+                        SELECT 1 FROM outbox m WHERE m.order_id = o.id AND m.status = 'sent'
+                        AND m.kind {kinds} AND m.sent_at < s.started_at
+                      ) THEN 0 ELSE 1 END) * 3
+                + (CASE WHEN {customer} IS NULL THEN 2 WHEN {_holdout_sql(customer)} THEN 1 ELSE 0 END) AS cell
               FROM conversation_days s LEFT JOIN orders o ON o.order_number = s.order_number
-              WHERE s.day >= :since AND s.day <= :until AND s.first_intent {intents}
+              WHERE s.first_intent {intents} AND s.day >= :since AND s.day <= :until
             ) contacts
-            GROUP BY day, split, grp
+            GROUP BY day, cell
         """
         params = {
             "since": period.since,
@@ -231,7 +235,15 @@ class ReportRepository(Repository):
             **kind_params,
         }
         rows = await self._rows(sql, params, dates=("since", "until"))
-        return [ContactGroup(day=_day(r[0]), split=str(r[1]), group=str(r[2]), count=int(r[3])) for r in rows]
+        return [
+            ContactGroup(
+                day=_day(r[0]),
+                split=CONTACT_SPLITS[int(r[1]) // 3],
+                group=CONTACT_GROUPS[int(r[1]) % 3],
+                count=int(r[2]),
+            )
+            for r in rows
+        ]
 
     async def shipments(
         self, *, period: Period, proactive_kinds: Sequence[str], holdout_percent: int
@@ -241,17 +253,17 @@ class ReportRepository(Repository):
         d = self._sql
         kinds, kind_params = _in_list("kind", proactive_kinds)
         sql = f"""
-            SELECT day, with_proactive, grp, COUNT(*) FROM (
+            SELECT day, cell, COUNT(*) FROM (
               SELECT {d.utc_day("sh.shipped_at")} AS day,
-                CASE WHEN EXISTS (
-                  SELECT 1 FROM outbox m WHERE m.order_id = sh.order_id AND m.status = 'sent'
-                  AND m.kind {kinds} AND m.sent_at < :end
-                ) THEN 1 ELSE 0 END AS with_proactive,
-                CASE WHEN {_holdout_sql("o.customer_id")} THEN 'holdout' ELSE 'treated' END AS grp
+                (CASE WHEN EXISTS (
+                   SELECT 1 FROM outbox m WHERE m.order_id = sh.order_id AND m.status = 'sent'
+                   AND m.kind {kinds} AND m.sent_at < :end
+                 ) THEN 2 ELSE 0 END)
+                + (CASE WHEN {_holdout_sql("o.customer_id")} THEN 1 ELSE 0 END) AS cell
               FROM shipments sh JOIN orders o ON o.id = sh.order_id
               WHERE sh.shipped_at >= :start AND sh.shipped_at < :end
             ) shipped
-            GROUP BY day, with_proactive, grp
+            GROUP BY day, cell
         """
         params = {
             "start": period.start,
@@ -261,7 +273,12 @@ class ReportRepository(Repository):
         }
         rows = await self._rows(sql, params)
         return [
-            ShipmentGroup(day=_day(r[0]), with_proactive=bool(r[1]), group=str(r[2]), count=int(r[3]))
+            ShipmentGroup(
+                day=_day(r[0]),
+                with_proactive=int(r[1]) >= 2,
+                group="holdout" if int(r[1]) % 2 else "treated",
+                count=int(r[2]),
+            )
             for r in rows
         ]
 
@@ -277,21 +294,30 @@ class ReportRepository(Repository):
         return {str(r[0]): int(r[1]) for r in rows}
 
     async def decisions(self, *, period: Period, kinds: Sequence[str]) -> list[DecisionGroup]:
-        """Decision-log entries of these kinds written in the period, by kind and decision; suppressions
-        and failures also by reason family (:meth:`_Dialect.reason_family`)."""
+        """Decision-log entries of these kinds written in the period, by decision and kind (``reason``
+        None), and the suppressions and failures again by reason family (:meth:`_Dialect.reason_family`):
+        two queries along the ``(decision, kind, created_at)`` index."""
         listed, params = _in_list("kind", kinds)
         family = self._sql.reason_family("reason")
-        sql = f"""
-            SELECT kind, decision, why, COUNT(*) FROM (
-              SELECT kind, decision,
-                CASE WHEN decision IN ('suppressed', 'failed') THEN {family} END AS why
-              FROM decision_log
-              WHERE created_at >= :start AND created_at < :end AND kind {listed}
+        where = f"created_at >= :start AND created_at < :end AND kind {listed}"
+        counts = f"SELECT decision, kind, COUNT(*) FROM decision_log WHERE {where} GROUP BY decision, kind"
+        reasons = f"""
+            SELECT decision, kind, why, COUNT(*) FROM (
+              SELECT decision, kind, {family} AS why FROM decision_log
+              WHERE decision IN ('suppressed', 'failed') AND {where}
             ) decided
-            GROUP BY kind, decision, why
+            GROUP BY decision, kind, why
         """
-        rows = await self._rows(sql, {"start": period.start, "end": period.end, **params})
-        return [DecisionGroup(kind=str(r[0]), decision=str(r[1]), reason=r[2], count=int(r[3])) for r in rows]
+        values = {"start": period.start, "end": period.end, **params}
+        found = [
+            DecisionGroup(kind=str(r[1]), decision=str(r[0]), reason=None, count=int(r[2]))
+            for r in await self._rows(counts, values)
+        ]
+        found += [
+            DecisionGroup(kind=str(r[1]), decision=str(r[0]), reason=str(r[2]), count=int(r[3]))
+            for r in await self._rows(reasons, values)
+        ]
+        return found
 
     async def touches(self, *, period: Period, kinds: Sequence[str]) -> dict[int, int]:
         """For the orders sent a message of these kinds in the period: touches (messages of these kinds
