@@ -98,6 +98,7 @@ def cmd_import_orders(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Seed the demo shop and serve it (or just list demo orders)."""
+    from bot.demo.history import with_demo_holdout
     from bot.demo.shop import sample_orders, seed_demo_shop
     from storage.migrate import upgrade
     from storage.store import Store
@@ -108,6 +109,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{order.line['order_number']:<8}{order.line['customer']['email']:<40}{order.state}")
         return 0
     ensure_port_free(settings.host, settings.port)  # before seeding: a taken port stops at once
+    settings = with_demo_holdout(settings)  # the demo's history has a holdout group
 
     async def seed() -> None:
         await upgrade(settings.database_url)
