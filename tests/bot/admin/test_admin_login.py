@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
+import pytest
+
 from bot.admin.session import COOKIE_NAME, SESSION_SECONDS, SessionCodec
 from bot.app_keys import CLOCK
 from bot.clock import FakeClock
+from bot.config import load_settings
+from bot.errors import ConfigError
 from tests.bot.admin.conftest import API_TOKEN, NOW, PASSWORD, SECRET, ConsoleServer, StartConsole
 
 
@@ -222,3 +226,12 @@ async def test_without_a_password_or_token_the_console_says_it_is_disabled(
     assert login.status == 503
     api = await server.client.get("/api/handoffs")
     assert api.status == 401
+
+
+def test_a_short_admin_password_stops_start_up_with_one_line() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(admin_password="short")
+    assert str(refused.value).startswith("DOORSTEP_ADMIN_PASSWORD is invalid: ")
+    assert "at least 8 characters" in str(refused.value)
+    assert load_settings(admin_password="long-enough").console_enabled
+    assert not load_settings(admin_password=None, api_token=None).console_enabled
