@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.admin.errors import BadRequest
 from bot.admin.staff import (
     API_DESK,
     MAX_AGENT_CHARS,
@@ -47,14 +48,6 @@ MAX_LIMIT = 500
 #: the agent named for a resolve / release that names none
 DEFAULT_AGENT = "support"
 MAX_IDEMPOTENCY_KEY_CHARS = 200
-
-
-class BadRequest(Exception):
-    """A request the API refuses with 400 and ``reason``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def add_handoff_api(app: web.Application) -> None:

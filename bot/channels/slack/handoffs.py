@@ -34,7 +34,6 @@ from bot.handoffs.service import (
 )
 from bot.notify.staff import handoff_post_key
 from storage.models import Handoff
-from storage.repositories.support import OPEN_HANDOFF_STATUSES
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ __all__ = ["BACK_WITH_BOT_TEXT", "SHOPPER_LEFT_TEXT", "SlackHandoffs", "StaffRep
 SHOPPER_LEFT_TEXT = "The shopper went back to the bot, so replies here no longer reach them."
 NOT_SENT_TEXT = "This conversation is back with the bot, so that reply was *not* sent to the shopper."
 UNDELIVERED_TEXT = "Couldn't deliver that reply to the shopper (see the logs)."
-OPEN_STATUSES = OPEN_HANDOFF_STATUSES
 #: the desk name Slack acts under in the handoff service
 DESK = "slack"
 #: how another desk's action reads in the handoff's thread
