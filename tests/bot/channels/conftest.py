@@ -6,13 +6,19 @@ Chromium is the system one (``/usr/bin/chromium``); ``playwright install`` is ne
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -29,6 +35,7 @@ from bot.imports.orders import import_orders
 from bot.links import sign_link
 from storage.store import Store
 from tests.builders import order_line
+from tests.conftest import new_pg_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -168,3 +175,129 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
+
+
+# ---------------------------------------------------------------- real server processes
+REPO = Path(__file__).resolve().parents[3]
+API_TOKEN = "webchat-processes-token"
+
+
+class ServerProcess:
+    """One ``doorstep serve`` process on 127.0.0.1 (a real process, as deployed)."""
+
+    def __init__(self, name: str, database_url: str, workdir: Path, **settings: str) -> None:
+        self.name = name
+        self.port = _free_port()
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "DOORSTEP_DATABASE_URL": database_url,
+            "DOORSTEP_HOST": "127.0.0.1",
+            "DOORSTEP_PORT": str(self.port),
+            "DOORSTEP_SECRET_KEY": SECRET,
+            "DOORSTEP_API_TOKEN": API_TOKEN,
+            "DOORSTEP_LOG_LEVEL": "INFO",
+            **{f"DOORSTEP_{key.upper()}": value for key, value in settings.items()},
+        }
+        self.workdir = workdir
+        self.log = workdir / f"{name}.log"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def start(self) -> None:
+        """Start the process (see :meth:`wait_ready`)."""
+        with self.log.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                cwd=self.workdir,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
+
+    async def wait_ready(self, within: float = 90.0) -> None:
+        """Wait until ``GET /healthz`` answers 200 (the app has started)."""
+        deadline = asyncio.get_running_loop().time() + within
+        async with aiohttp.ClientSession() as session:
+            while asyncio.get_running_loop().time() < deadline:
+                assert self.proc is not None
+                if self.proc.returncode is not None:
+                    raise AssertionError(f"{self.name} exited: {self.log.read_text()[-3000:]}")
+                try:
+                    async with session.get(f"{self.url}/healthz") as answer:
+                        if answer.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise AssertionError(f"{self.name} did not start: {self.log.read_text()[-3000:]}")
+
+    async def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Stop the process with ``sig`` (kill -9 by default) and wait for it."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(sig)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 30)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+StartProcess = Callable[..., Awaitable[ServerProcess]]
+
+
+@pytest.fixture
+async def pg_shop(pg_admin_url: str, pg_template: str) -> str:
+    """A fresh migrated PostgreSQL database with Ann's order 1001 in transit, due in a few days of
+    the real clock (server processes run on it); its URL."""
+    url = await new_pg_database(pg_admin_url, pg_template)
+    today = datetime.now(UTC).date()
+    line = order_line(
+        "1001",
+        email="ann@example.com",
+        placed_at=(datetime.now(UTC) - timedelta(days=2)).isoformat(),
+        eta=(today + timedelta(days=3)).isoformat(),
+        promised_by=(today + timedelta(days=4)).isoformat(),
+    )
+    line["shipments"][0]["shipped_at"] = (datetime.now(UTC) - timedelta(hours=6)).isoformat()
+    async with Store(url) as store:
+        report = await import_orders(store, [json.dumps(line)])
+    assert report.rejected == 0, report.to_dict()
+    return url
+
+
+@pytest.fixture
+async def start_process(tmp_path: Path) -> AsyncIterator[StartProcess]:
+    """Starts ``doorstep serve`` processes (all started concurrently are waited for together);
+    every one still running is stopped at the end."""
+    started: list[ServerProcess] = []
+
+    async def start(name: str, database_url: str, **settings: str) -> ServerProcess:
+        server = ServerProcess(name, database_url, tmp_path, **settings)
+        started.append(server)
+        await server.start()
+        await server.wait_ready()
+        return server
+
+    yield start
+    for server in started:
+        await server.kill(signal.SIGTERM)

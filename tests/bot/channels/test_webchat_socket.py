@@ -334,3 +334,22 @@ async def test_the_page_and_its_assets_are_served_with_a_strict_policy(webchat_s
     assert style.status == 200 and style.content_type == "text/css"
     for missing in ("/static/index.html", "/static/feature.py", "/static/..%2ffeature.py"):
         assert (await webchat_server.client.get(missing)).status == 404
+
+
+async def test_on_sqlite_a_push_while_away_survives_a_restart_and_arrives_once(
+    start_webchat: StartServer,
+) -> None:
+    before = await start_webchat()
+    async with before.client.ws_connect("/ws") as ws:
+        await hello(ws)
+    await before.sender.send(f"web:{ANN}", Reply("Your parcel is delayed by a day."))
+    await before.client.close()  # the server stops; the message stays in the database
+
+    after = await start_webchat()
+    async with after.client.ws_connect("/ws") as ws:
+        assert await hello(ws) == {"type": "ready", "visitor_id": ANN, "queued": 1, "seq": 0}
+        assert await ws.receive_json(timeout=5) == pushed("Your parcel is delayed by a day.", 1)
+        await ws.send_json({"type": "ack", "seq": 1})
+        await exchange(ws, {"type": "message", "id": "m1", "text": "ok"})
+    async with after.client.ws_connect("/ws") as ws:
+        assert await hello(ws, last_seq=0) == {"type": "ready", "visitor_id": ANN, "queued": 0, "seq": 1}
