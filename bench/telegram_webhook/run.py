@@ -82,11 +82,11 @@ def free_port() -> int:
 
 def kind_of(text: str) -> str:
     """Which answer a reply is."""
-    if text.startswith("Kettle Pro 200 (order #"):
+    if "Kettle Pro 200 (order #" in text:
         return "status"
-    if text.startswith("Hi Ann!"):
+    if "Hi Ann!" in text:
         return "menu"
-    if text.startswith("Thanks, Ann, you're all set"):
+    if "Ann, you're all set" in text:
         return "link_ok"
     if text == OFFER_TEXT:
         return "offer"
