@@ -14,7 +14,7 @@ from storage.bulk import sqlite_value
 from storage.errors import StaleWriteError, StorageError
 from storage.models import ChannelIdentity, Conversation, Customer, TranscriptMessage, utcnow
 from storage.repositories.base import Repository, execute_many_sqlite, execute_sqlite, fetch_one_sqlite
-from storage.repositories.customers import IdentityRepository
+from storage.repositories.customers import MAX_NAME_CHARS, MAX_PAYLOAD_CHARS, IdentityRepository, fit
 
 #: built once: the conversation hot path reads identity and conversation with this statement
 _WITH_IDENTITY = (
@@ -200,6 +200,7 @@ class ConversationRepository(Repository):
     ) -> tuple[ChatIdentity, ChatConversation]:
         """Like :meth:`chat`, creating what is missing on first contact (as
         ``identities.get_or_create`` and :meth:`get_or_create` do)."""
+        display_name = fit(display_name, MAX_NAME_CHARS)
         driver = await self.sqlite_driver()
         if driver is None:
             identity = await IdentityRepository(self._unit).get_or_create(
@@ -281,7 +282,11 @@ class ConversationRepository(Repository):
 
 @dataclass(frozen=True, slots=True)
 class TranscriptLine:
-    """A message to append to a transcript."""
+    """A message to append to a transcript.
+
+    A payload or an author name longer than its column is cut to fit (a button id or a display
+    name is whatever the sender's platform sent; PostgreSQL refuses what does not fit).
+    """
 
     conversation_id: int
     direction: str
@@ -290,6 +295,10 @@ class TranscriptLine:
     intent: str | None = None
     author: str | None = None
     created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "payload", fit(self.payload, MAX_PAYLOAD_CHARS))
+        object.__setattr__(self, "author", fit(self.author, MAX_NAME_CHARS))
 
 
 class TranscriptRepository(Repository):

@@ -14,6 +14,15 @@ from storage.repositories.base import Repository, execute_sqlite
 from storage.repositories.snapshots import IdentityRow, rows_in
 
 _NON_DIGITS = re.compile(r"\D")
+#: the columns a display name (``channel_identities.display_name``, ``transcript_messages.author``)
+#: and a button payload (``transcript_messages.payload``) are stored in
+MAX_NAME_CHARS = 200
+MAX_PAYLOAD_CHARS = 200
+
+
+def fit(value: str | None, limit: int) -> str | None:
+    """``value`` cut to ``limit`` characters (PostgreSQL refuses a longer one; SQLite would keep it)."""
+    return value if value is None or len(value) <= limit else value[:limit]
 
 
 def normalize_phone(phone: str | None) -> str | None:
@@ -73,7 +82,7 @@ class IdentityRepository(Repository):
     async def get_or_create(
         self, *, channel: str, external_id: str, display_name: str | None = None
     ) -> ChannelIdentity:
-        """The identity, created unverified on first contact."""
+        """The identity, created unverified on first contact (a longer display name is cut to fit)."""
         found = await self.get(channel=channel, external_id=external_id)
         if found is not None:
             return found
@@ -82,7 +91,7 @@ class IdentityRepository(Repository):
             .values(
                 channel=channel,
                 external_id=external_id,
-                display_name=display_name,
+                display_name=fit(display_name, MAX_NAME_CHARS),
                 created_at=utcnow(),
                 opted_out_categories=[],
                 verified=False,

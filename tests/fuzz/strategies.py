@@ -92,6 +92,12 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
 def _replace(value: Any, path: tuple[Any, ...], new: Any, *, delete: bool = False) -> Any:
     if not path:
         return new
@@ -107,18 +113,23 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any, *, delete: bool = Fals
 
 @st.composite
 def mutated(draw: st.DrawFn, template: Any, max_changes: int = 3) -> Any:
-    """``template`` with one to ``max_changes`` parts replaced by any JSON value, removed, or re-typed."""
+    """``template`` with one to ``max_changes`` changes: a text field given a hostile text (most often),
+    or any part replaced by any JSON value, removed, wrapped in an array, turned into a string or null."""
     value = copy.deepcopy(template)
     for _ in range(draw(st.integers(min_value=1, max_value=max_changes))):
         paths = _paths(value)
+        texts = [path for path in paths if isinstance(_at(value, path), str)]
+        action = draw(
+            st.sampled_from(["poison", "poison", "replace", "delete", "wrap", "stringify", "nullify"])
+        )
+        if action == "poison" and texts:  # a text field gets a hostile text: the shape stays valid
+            value = _replace(value, draw(st.sampled_from(texts)), draw(st.sampled_from(HOSTILE_STRINGS)))
+            continue
         path = draw(st.sampled_from(paths))
-        action = draw(st.sampled_from(["replace", "replace", "delete", "wrap", "stringify", "nullify"]))
         if action == "delete" and path:
             value = _replace(value, path, None, delete=True)
             continue
-        current: Any = value
-        for step in path:
-            current = current[step]
+        current = _at(value, path)
         if action == "wrap":
             new: Any = [current]
         elif action == "stringify":
@@ -129,6 +140,45 @@ def mutated(draw: st.DrawFn, template: Any, max_changes: int = 3) -> Any:
             new = draw(json_values)
         value = _replace(value, path, new)
     return value
+
+
+#: keys whose values people type: names, texts, addresses (where half an emoji or a NUL lands)
+FREE_TEXT_KEYS = frozenset(
+    {
+        "text",
+        "body",
+        "name",
+        "first_name",
+        "last_name",
+        "username",
+        "title",
+        "data",
+        "location",
+        "city",
+        "email",
+        "user_id",
+        "agent",
+        "note",
+        "address1",
+        "message",
+        "description",
+        "payload",
+    }
+)
+
+
+@st.composite
+def poisoned(draw: st.DrawFn, template: Any) -> Any:
+    """``template`` (valid) with one text people type replaced by a hostile text, the rest kept valid."""
+    value = copy.deepcopy(template)
+    texts = [
+        path
+        for path in _paths(value)
+        if path and path[-1] in FREE_TEXT_KEYS and isinstance(_at(value, path), str)
+    ]
+    if not texts:
+        return value
+    return _replace(value, draw(st.sampled_from(texts)), draw(st.sampled_from(HOSTILE_STRINGS)))
 
 
 @st.composite

@@ -22,7 +22,15 @@ from hypothesis import strategies as st
 from tests.fuzz import payloads
 from tests.fuzz.conftest import API_TOKEN as API_TOKEN_VALUE
 from tests.fuzz.conftest import WHATSAPP_VERIFY_TOKEN, HostileServer
-from tests.fuzz.strategies import encoded, header_text, hostile_text, json_values, mutated, raw_bodies
+from tests.fuzz.strategies import (
+    encoded,
+    header_text,
+    hostile_text,
+    json_values,
+    mutated,
+    poisoned,
+    raw_bodies,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -47,13 +55,15 @@ AUTH_KINDS = st.sampled_from(["right", "right", "right", "wrong", "malformed", "
 
 def bodies(template: Any) -> st.SearchStrategy[bytes]:
     """Bodies for an endpoint whose valid payload is ``template`` (a value, or a strategy of them):
-    a third valid, a third with parts replaced, removed or re-typed, a third anything at all
-    (raw bytes, JSON beyond the decoder's limits, any JSON value)."""
+    valid (sometimes oddly encoded), valid but for one text people type (a lone surrogate, a NUL, line
+    breaks, personal data ...), with parts replaced, removed or re-typed, or anything at all (raw bytes,
+    JSON beyond the decoder's limits, any JSON value)."""
     valid = template if isinstance(template, st.SearchStrategy) else st.just(template)
-    return st.sampled_from(["valid", "mutated", "raw", "any", "valid", "mutated"]).flatmap(
+    return st.sampled_from(["valid", "mutated", "raw", "any", "poisoned", "poisoned"]).flatmap(
         lambda kind: {
             "valid": valid.flatmap(encoded),
             "mutated": valid.flatmap(mutated).flatmap(encoded),
+            "poisoned": valid.flatmap(poisoned).map(lambda value: json.dumps(value).encode()),
             "raw": raw_bodies,
             "any": json_values.flatmap(encoded),
         }[kind]
@@ -110,6 +120,35 @@ async def test_whatsapp_webhook(hostile_server: HostileServer, data: st.DataObje
     status = await check(hostile_server, "POST", "/whatsapp/webhook", body, headers)
     if auth != "right":
         assert status == 401
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "sender"),
+    [
+        ("hi \ud83d", "Ann", payloads.WHATSAPP_SHOPPER),  # half an emoji
+        ("nul\x00", "Ann\x00", payloads.WHATSAPP_SHOPPER),  # PostgreSQL cannot store NUL
+        ("hi", "Ann " + "x" * 5000, payloads.WHATSAPP_SHOPPER),  # longer than the name column
+        ("hi", "Ann", "1" * 5000),  # not a phone number: ignored
+    ],
+    ids=["lone-surrogate", "nul", "long-name", "long-sender"],
+)
+async def test_whatsapp_messages_that_once_failed_with_500(
+    hostile_server: HostileServer, text: str, name: str, sender: str
+) -> None:
+    """Each of these was a 500, which Meta answers by delivering the notification again, forever."""
+    fake = hostile_server.whatsapp
+    note = payloads.whatsapp_notification(
+        fake.phone_number_id, fake.display_number, len(hostile_server.statuses)
+    )
+    value = note["entry"][0]["changes"][0]["value"]
+    value["messages"][0].update({"from": sender, "text": {"body": text}})
+    value["contacts"][0].update({"wa_id": sender, "profile": {"name": name}})
+    body = json.dumps(note).encode()
+    headers = {
+        "Content-Type": "application/json",
+        **payloads.whatsapp_signature("right", body, fake.app_secret),
+    }
+    assert await check(hostile_server, "POST", "/whatsapp/webhook", body, headers) == 200
 
 
 @FUZZ

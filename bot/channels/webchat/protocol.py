@@ -44,7 +44,8 @@ from handlers.messages import IncomingMessage, Reply
 CHANNEL = "web"
 #: longest text a shopper may send in one message (characters)
 MAX_TEXT_CHARS = 2000
-MAX_PAYLOAD_CHARS = 256
+#: a button payload is stored with the transcript, in at most 200 characters
+MAX_PAYLOAD_CHARS = 200
 MAX_TITLE_CHARS = 256
 MAX_LINK_TOKEN_CHARS = 1024
 #: the highest sequence number a frame may carry (JavaScript's safe integers)

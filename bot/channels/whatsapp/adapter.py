@@ -140,6 +140,10 @@ def parse_webhook(data: object, phone_number_id: str | None = None) -> WebhookBa
     return batch
 
 
+#: a WhatsApp id is a phone number: E.164 has at most 15 digits (a longer "from" is not a shopper)
+MAX_WA_ID_DIGITS = 20
+
+
 def _contact_names(value: Mapping[str, Any]) -> dict[str, str]:
     names: dict[str, str] = {}
     for contact in _list(value.get("contacts")):
@@ -155,7 +159,9 @@ def _message(item: Mapping[str, Any] | None, names: Mapping[str, str]) -> Inboun
     if item is None:
         return None
     sender, message_id, kind = _string(item.get("from")), _string(item.get("id")), _string(item.get("type"))
-    if sender is None or not sender.isdigit() or message_id is None or kind is None or kind in _SILENT_TYPES:
+    if sender is None or not sender.isdigit() or len(sender) > MAX_WA_ID_DIGITS:
+        return None
+    if message_id is None or kind is None or kind in _SILENT_TYPES:
         return None
     base: dict[str, Any] = {
         "channel": CHANNEL,

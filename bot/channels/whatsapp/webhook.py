@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 
 from aiohttp import web
@@ -27,6 +26,8 @@ from bot.channels.whatsapp.adapter import parse_webhook
 from bot.channels.whatsapp.errors import MalformedWebhook
 from bot.channels.whatsapp.runtime import WHATSAPP
 from bot.channels.whatsapp.statuses import apply_statuses
+from bot.integrations.errors import PayloadError
+from bot.integrations.jsonread import decode_json
 from bot.web.errors import json_error
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,11 @@ async def whatsapp_webhook(request: web.Request) -> web.Response:
         log.warning("whatsapp webhook call refused: wrong or missing X-Hub-Signature-256")
         return json_error(401, "wrong or missing X-Hub-Signature-256")
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
+        # half of an emoji (a lone surrogate) or a NUL in a name or a text becomes U+FFFD: failing
+        # to store it would make Meta deliver the notification again and again
+        data = decode_json(body, surrogates="replace")
+    except PayloadError as exc:
+        log.warning("whatsapp webhook refused (400): %s", exc.reason)
         return json_error(400, "the body is not JSON")
     try:
         batch = parse_webhook(data, runtime.phone_number_id)

@@ -83,7 +83,7 @@ def test_message_and_button_frames() -> None:
         (frame(type="message", id="m1", text="   "), "text is empty"),
         (frame(type="message", id="m1", text="a" * 2001), "text is longer than 2000 characters"),
         (frame(type="button", id="m1"), "payload must be a non-empty string"),
-        (frame(type="button", id="m1", payload="p" * 257), "payload is longer than 256 characters"),
+        (frame(type="button", id="m1", payload="p" * 201), "payload is longer than 200 characters"),
         (frame(type="button", id="m1", payload="p", title=3), "title must be a string"),
         (
             frame(type="message", id="m1", text="hi", link_token="a b"),
