@@ -116,14 +116,19 @@ def test_configure_logging_installs_the_safe_handler_once() -> None:
     root = logging.getLogger()
     before = list(root.handlers)
     level = root.level
+    for handler in before:  # an earlier test (the CLI's) may have configured logging already
+        if isinstance(handler.formatter, SafeFormatter):
+            root.removeHandler(handler)
+    others = list(root.handlers)
     try:
         configure_logging("INFO")
         configure_logging("DEBUG")
-        added = [h for h in root.handlers if h not in before]
+        added = [h for h in root.handlers if h not in others]
         assert len(added) == 1 and isinstance(added[0].formatter, SafeFormatter)
         assert root.level == logging.DEBUG
     finally:
         for handler in root.handlers[:]:
-            if handler not in before:
-                root.removeHandler(handler)
+            root.removeHandler(handler)
+        for handler in before:
+            root.addHandler(handler)
         root.setLevel(level)
