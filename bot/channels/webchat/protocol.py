@@ -5,9 +5,9 @@ Browser -> server (JSON text frames):
 - ``{"type": "hello", "visitor_id": "<id>", "last_seq": n?}`` first, once per connection. An absent
   or malformed id gets a fresh one. ``last_seq`` is the number of the last stored message the page
   has shown (see below). The server answers ``{"type": "ready", "visitor_id": "<id>", "queued": n,
-  "seq": s}`` and then delivers the ``n`` stored messages numbered above ``s``, in order. The page
-  keeps ``s`` as its last number (it is lower than the page's own only when the server's mailbox
-  was reset).
+  "seq": s}`` and then delivers the stored messages numbered above ``s``, in order: ``n`` of them
+  right after ``ready`` (at most 100; any more follow at once). The page keeps ``s`` as its last
+  number (it is lower than the page's own only when the server's mailbox was reset).
 - ``{"type": "message", "id": "<client message id>", "text": "...", "link_token": "..."?}``
 - ``{"type": "button", "id": "<client message id>", "payload": "...", "title": "..."?,
   "link_token": "..."?}``

@@ -24,8 +24,6 @@ from storage.models import OutboxMessage
 from storage.store import Store
 from tests.bot.channels.conftest import API_TOKEN, ServerProcess, StartProcess
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
 ANN_VISITOR = "ann-visitor-0000000001"
 TRACKING = "1Z999AA10000001001"  # order 1001's parcel (tests.builders.order_line)
 
