@@ -218,6 +218,9 @@ class OutboxMessage(SQLModel, table=True):
     delivery_status: str | None = Field(default=None, max_length=16)
     claimed_by: str | None = Field(default=None, max_length=100)
     claimed_at: datetime | None = _ts()
+    #: set just before the provider is called (cleared by a new claim): a row still ``sending`` when
+    #: its lease runs out was being sent if this is set (recorded unconfirmed), else only claimed
+    send_started_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
     created_at: datetime | None = _ts()
 

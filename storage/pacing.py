@@ -3,10 +3,11 @@
 One row per provider (``recipient = ''``) and one per recipient (a chat, a number, a Slack
 channel) hold GCRA "theoretical arrival times" (``tat``) in epoch seconds of the *database's*
 clock, so processes on several machines agree on time; the provider's row also holds the pause a
-429 asked for (``paused_until``). A booking locks the provider's row (``FOR UPDATE``), reads the
-recipient's row and writes both in one short transaction: bookings for one provider are
-serialised, which is what keeps the provider's overall rate and every recipient's rate for the
-deployment as a whole. Rows of recipients idle for a while are deleted (:meth:`forget_idle`).
+429 asked for (``paused_until``). A booking (the function ``doorstep_book_send``, migration 0013)
+locks the provider's row (``FOR UPDATE``), reads the recipient's row and writes both in one short
+transaction: bookings for one provider are serialised, which is what keeps the provider's overall
+rate and every recipient's rate for the deployment as a whole. Rows of recipients idle for a while
+are deleted (:meth:`forget_idle`).
 
 PostgreSQL only (SQLite runs one process, and paces in memory); it uses a small asyncpg pool of
 its own, so a booking commits at once, outside any unit of work of the caller.
@@ -14,6 +15,8 @@ its own, so a booking commits at once, outside any unit of work of the caller.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -24,25 +27,12 @@ from storage.pg import create_pool
 #: the provider's own row
 PROVIDER_ROW = ""
 
-_LOCK_PROVIDER = (
-    "SELECT tat, paused_until, extract(epoch FROM clock_timestamp())::float8 AS now "
-    "FROM send_pacing WHERE provider = $1 AND recipient = '' FOR UPDATE"
-)
 _ENSURE = (
     "INSERT INTO send_pacing (provider, recipient, tat, paused_until) VALUES ($1, $2, 0, 0) "
     "ON CONFLICT (provider, recipient) DO NOTHING"
 )
-_RECIPIENT_TAT = "SELECT tat FROM send_pacing WHERE provider = $1 AND recipient = $2"
-_BOOK_BOTH = (
-    "WITH g AS (UPDATE send_pacing SET tat = $3 WHERE provider = $1 AND recipient = '') "
-    "INSERT INTO send_pacing (provider, recipient, tat, paused_until) VALUES ($1, $2, $4, 0) "
-    "ON CONFLICT (provider, recipient) DO UPDATE SET tat = EXCLUDED.tat"
-)
-_BOOK_PROVIDER = "UPDATE send_pacing SET tat = $2 WHERE provider = $1 AND recipient = ''"
-_BOOK_RECIPIENT = (
-    "INSERT INTO send_pacing (provider, recipient, tat, paused_until) VALUES ($1, $2, $3, 0) "
-    "ON CONFLICT (provider, recipient) DO UPDATE SET tat = EXCLUDED.tat"
-)
+#: the booking itself runs in the database (migration 0013): one round trip, the lock held for microseconds
+_BOOK = "SELECT booked, wait, paused_for, now FROM doorstep_book_send($1, $2, $3, $4)"
 _PEEK = (
     "SELECT p.tat, p.paused_until, r.tat AS recipient_tat, extract(epoch FROM clock_timestamp())::float8 AS now "
     "FROM send_pacing p LEFT JOIN send_pacing r ON r.provider = p.provider AND r.recipient = $2 "
@@ -52,6 +42,10 @@ _PAUSE = (
     "UPDATE send_pacing SET paused_until = GREATEST(paused_until, extract(epoch FROM clock_timestamp()) + $2), "
     "tat = GREATEST(tat, extract(epoch FROM clock_timestamp()) + $2) "
     "WHERE provider = $1 AND recipient = '' RETURNING paused_until - extract(epoch FROM clock_timestamp())"
+)
+_PAUSED_FOR = (
+    "SELECT GREATEST(0, paused_until - extract(epoch FROM clock_timestamp())) "
+    "FROM send_pacing WHERE provider = $1 AND recipient = ''"
 )
 _FORGET = "DELETE FROM send_pacing WHERE recipient <> '' AND tat < extract(epoch FROM clock_timestamp()) - $1"
 
@@ -63,11 +57,17 @@ class Booking:
     ``booked``: a slot was taken and the message may go in ``wait`` seconds. Not booked: the
     recipient (or the paused provider) is not ready for ``wait`` seconds; nothing was reserved.
     ``paused_for``: seconds the provider stays paused after a 429 (0 when it is not).
+    ``now``: the database's clock (epoch seconds) the answer counts from, and ``latency`` the round
+    trip that brought it, so the caller can sleep until the slot however late the answer arrived.
     """
 
     booked: bool
     wait: float
     paused_for: float
+    now: float = 0.0
+    latency: float = 0.0
+    #: local monotonic time half way through the round trip (when ``now`` was about true)
+    local_mid: float = 0.0
 
 
 class SendPacingTable:
@@ -98,42 +98,31 @@ class SendPacingTable:
         *,
         interval: float | None,
         recipient_interval: float | None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> Booking:
         """Take the next slot of ``provider`` for ``recipient`` if the recipient is ready now.
 
         ``interval``: seconds between two messages of the provider (None: no overall limit);
         ``recipient_interval``: seconds between two messages to one recipient (None: no limit).
         The recipient's next slot counts from this message's slot, so two messages to one chat
-        are ``recipient_interval`` apart however busy the provider is.
+        are ``recipient_interval`` apart however busy the provider is. ``clock`` times the round
+        trip (see :class:`Booking`).
         """
         try:
             async with self._pool.acquire() as conn:
-                await self._ensure_provider(conn, provider)
-                async with conn.transaction():
-                    row = await conn.fetchrow(_LOCK_PROVIDER, provider)
-                    if row is None:  # deleted behind our back: make it again next time
-                        self._providers.discard(provider)
-                        raise StorageError(f"send_pacing has no row for provider {provider!r}")
-                    now, tat, paused_until = float(row["now"]), float(row["tat"]), float(row["paused_until"])
-                    paused_for = max(0.0, paused_until - now)
-                    ready = max(now, paused_until)
-                    if recipient_interval is not None:
-                        recipient_tat = await conn.fetchval(_RECIPIENT_TAT, provider, recipient)
-                        ready = max(ready, float(recipient_tat or 0.0))
-                    if ready > now:
-                        return Booking(False, ready - now, paused_for)
-                    slot = max(now, tat) if interval is not None else now
-                    if interval is not None and recipient_interval is not None:
-                        await conn.execute(
-                            _BOOK_BOTH, provider, recipient, slot + interval, slot + recipient_interval
-                        )
-                    elif interval is not None:
-                        await conn.execute(_BOOK_PROVIDER, provider, slot + interval)
-                    elif recipient_interval is not None:
-                        await conn.execute(_BOOK_RECIPIENT, provider, recipient, slot + recipient_interval)
-                    return Booking(True, slot - now, paused_for)
+                sent = clock()
+                row = await conn.fetchrow(_BOOK, provider, recipient, interval, recipient_interval)
+                received = clock()
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"send pacing failed: {type(exc).__name__}: {exc}") from exc
+        return Booking(
+            bool(row["booked"]),
+            float(row["wait"]),
+            float(row["paused_for"]),
+            now=float(row["now"]),
+            latency=received - sent,
+            local_mid=(sent + received) / 2,
+        )
 
     async def peek(self, provider: str, recipient: str) -> float:
         """Seconds until a message to ``recipient`` could go (nothing is reserved)."""
@@ -158,6 +147,15 @@ class SendPacingTable:
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"send pacing failed: {type(exc).__name__}: {exc}") from exc
         return max(0.0, float(left or 0.0))
+
+    async def paused_for(self, provider: str) -> float:
+        """Seconds ``provider`` stays paused (0 when it is not)."""
+        try:
+            async with self._pool.acquire() as conn:
+                left = await conn.fetchval(_PAUSED_FOR, provider)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StorageError(f"send pacing failed: {type(exc).__name__}: {exc}") from exc
+        return float(left or 0.0)
 
     async def forget_idle(self, *, older_than: float) -> int:
         """Delete the rows of recipients whose last slot is ``older_than`` seconds past; answers how many."""

@@ -17,8 +17,11 @@ Results are written in small batches right after the sends. A process that dies 
 and that write leaves its messages ``sending``; once their lease has run out they are recorded
 as ``sent`` with the note :data:`INTERRUPTED_NOTE` (and an ``unconfirmed`` decision), never sent
 again: the provider may well have delivered them, and a shopper must not get a message twice (nor
-see it "cancelled" once the order moved on). Staff rows (Slack) are the exception: they are taken
-again and re-posted, since a lost handoff post costs more than a repeated one.
+see it "cancelled" once the order moved on). Only rows whose send had begun count so
+(:mod:`bot.notify.starts` records that before the provider is called): rows the process had
+claimed but not begun to send are taken again by another dispatcher, so nothing is lost. Staff
+rows (Slack) are the exception: they are taken again and re-posted, since a lost handoff post
+costs more than a repeated one.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from bot.notify.policy import STAFF_CHANNEL, STAFF_KINDS, Decision
 from bot.notify.ratelimit import Pacers
 from bot.notify.recipients import choose_recipient
 from bot.notify.staff import StaffDesk, ThreadNotReady
+from bot.notify.starts import ClaimLost, SendStarts, StartOnSlot
 from storage.models import OutboxMessage
 from storage.repositories.outbox import NewDecision, SentMessage
 from storage.store import Repositories, Store
@@ -76,6 +80,8 @@ class Delivery:
     error: SendError | None = None
     #: not attempted: the pacer's next slot was this many seconds away
     paced_for: float | None = None
+    #: not attempted: another dispatcher took the row (this one waited past its lease); not ours to record
+    lost: bool = False
 
 
 @dataclass(slots=True)
@@ -130,6 +136,7 @@ class Dispatcher:
         self._lease = timedelta(seconds=settings.dispatcher_lease_seconds)
         self._wake = asyncio.Event()
         self._stopping = False
+        self._starts = SendStarts(store, clock, self.worker)
         self.staff_alerts = staff_alerts
 
     # ---- the background loop -------------------------------------------------------------------
@@ -181,6 +188,7 @@ class Dispatcher:
     async def _pass(self, report: DispatchReport) -> None:
         """Claim and send until nothing is due; waits for its sends to finish and records them."""
         in_flight: set[asyncio.Task[Delivery]] = set()
+        active: set[int | None] = set()  # ids of the rows in flight
         finished: list[Delivery] = []
         exhausted = False
         last_flush = time.monotonic()
@@ -190,6 +198,9 @@ class Dispatcher:
                 rows = await self._claim(self._max_in_flight - len(in_flight), report)
                 if rows:
                     for row in rows:
+                        if row.id in active:  # still waiting here past its lease: that task sends it
+                            continue
+                        active.add(row.id)
                         in_flight.add(asyncio.create_task(self._deliver(row)))
                 else:
                     exhausted = True
@@ -199,6 +210,7 @@ class Dispatcher:
                 in_flight, timeout=FLUSH_EVERY, return_when=asyncio.FIRST_COMPLETED
             )
             finished.extend(task.result() for task in done)
+            active.difference_update(task.result().row.id for task in done)
             if len(finished) >= FLUSH_SIZE or (finished and time.monotonic() - last_flush >= FLUSH_EVERY):
                 await self._settle(finished, report)
                 finished = []
@@ -254,11 +266,14 @@ class Dispatcher:
             wait = await pacer.wait_for(row.recipient)
             if wait > MAX_PACING_WAIT:
                 return Delivery(row, paced_for=wait)
-            await pacer.acquire(row.recipient)
+            await pacer.acquire(row.recipient, on_slot=StartOnSlot(self._starts, int(row.id or 0)))
             if isinstance(sender, ProactiveSender):  # its rules depend on the message (WhatsApp templates)
                 result = await sender.send_proactive(row)
             else:
                 result = await sender.send(row.recipient, payload_to_reply(row.payload or {}))
+        except ClaimLost as lost:
+            log.warning("%s; not sending it", lost)
+            return Delivery(row, lost=True)
         except RetryLater as error:
             if error.retry_after:
                 await pacer.pause(error.retry_after)
@@ -308,7 +323,7 @@ class Dispatcher:
             report.sent += len(sent)
             decisions: list[NewDecision] = []
             for delivery in deliveries:
-                if delivery.result is not None:
+                if delivery.result is not None or delivery.lost:
                     continue
                 if delivery.paced_for is not None:
                     at = now + timedelta(seconds=delivery.paced_for)

@@ -34,7 +34,7 @@ from aiohttp import web
 from bot.app_keys import STORE
 from bot.channels.senders import SendLimits
 from storage.errors import StorageError
-from storage.pacing import SendPacingTable
+from storage.pacing import Booking, SendPacingTable
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,35 @@ _FORGET_AFTER = 60.0
 #: the shared table forgets recipients idle this long, looking this often (seconds)
 SHARED_FORGET_AFTER = 600.0
 SHARED_FORGET_EVERY = 300.0
+#: a message with this long (seconds) to wait for its shared slot asks, SLOT_LEAD before the slot,
+#: whether another process saw a 429 meanwhile (shorter waits learn of a pause from the process's
+#: other bookings)
+RECHECK_AFTER = 0.25
+#: how long before its shared slot a message is readied (``SlotHook.ready``), in seconds
+SLOT_LEAD = 0.03
+#: a message whose slot passed this long ago (seconds) when its task woke books a new slot
+LATE_AFTER = 0.05
+#: ... or, for a provider with a per-chat limit, its guard (never less than this)
+MIN_LATE_AFTER = 0.005
+#: share of a provider's overall rate the shared pacers leave unused: slots are exact, but sends
+#: of several processes on a busy machine reach the provider a few milliseconds early or late, and
+#: this keeps every one-second window within the limit (per-chat gaps have ``guard_seconds``)
+SHARED_HEADROOM = 0.05
+#: how long the database clock's offset from the best round trip is trusted (seconds)
+CLOCK_REFRESH_SECONDS = 10.0
+
+
+class SlotHook(Protocol):
+    """Told by :meth:`Pacer.acquire` just before a message's slot (e.g. to record that its send begins)."""
+
+    async def ready(self) -> None:
+        """The slot is near (a few milliseconds): the message will go unless :meth:`abandoned` follows."""
+        ...
+
+    async def abandoned(self) -> None:
+        """After :meth:`ready`, the slot was given up (a pause, or the loop woke too late): the
+        message waits for another slot, and :meth:`ready` comes again before that one."""
+        ...
 
 
 class Pacer(Protocol):
@@ -56,8 +85,8 @@ class Pacer(Protocol):
         """Seconds until a message to ``recipient`` could go, without reserving anything."""
         ...
 
-    async def acquire(self, recipient: str) -> None:
-        """Wait for a slot for ``recipient`` and take it."""
+    async def acquire(self, recipient: str, *, on_slot: SlotHook | None = None) -> None:
+        """Wait for a slot for ``recipient`` and take it (``on_slot`` is told just before it)."""
         ...
 
     async def pause(self, seconds: float) -> None:
@@ -156,8 +185,8 @@ class ProviderPacer:
             at = max(at, chat.earliest(now))
         return at - now
 
-    async def acquire(self, recipient: str) -> None:
-        """Wait for a slot for ``recipient`` and take it.
+    async def acquire(self, recipient: str, *, on_slot: SlotHook | None = None) -> None:
+        """Wait for a slot for ``recipient`` and take it (``on_slot.ready()`` right before it).
 
         Messages to one chat take their turns one after the other (the chat's next slot counts
         from the moment the previous message really went); the overall budget is booked only
@@ -179,6 +208,8 @@ class ProviderPacer:
                     await self._sleep(at - now)
                 if self._paused_until > self._now():
                     continue  # a 429 arrived while waiting: wait the pause out and book again
+                if on_slot is not None:
+                    await on_slot.ready()
                 if chat is not None:
                     chat.book(self._now())  # from when it really goes, however late the loop woke
                 return
@@ -191,15 +222,52 @@ class ProviderPacer:
             self._global.tat = max(self._global.tat, self._paused_until)
 
 
+class _DatabaseClock:
+    """Maps the database's clock onto this process's monotonic clock.
+
+    Each booking says what the database's clock read; the round trip with the least latency in the
+    last :data:`CLOCK_REFRESH_SECONDS` gives the offset. A message then sleeps until its slot in
+    local time, however late the answer arrived (a busy pool, a slow loop), instead of for a wait
+    counted from when the answer was sent: late answers would make sends bunch up.
+    """
+
+    def __init__(self, monotonic: Monotonic) -> None:
+        self._now = monotonic
+        self._offset: float | None = None
+        self._latency = float("inf")
+        self._taken_at = float("-inf")
+
+    def observe(self, booking: Booking) -> None:
+        """Learn from one booking's round trip."""
+        now = self._now()
+        if booking.latency <= self._latency or now - self._taken_at > CLOCK_REFRESH_SECONDS:
+            self._offset = booking.now - booking.local_mid
+            self._latency = booking.latency
+            self._taken_at = now
+
+    def until(self, booking: Booking) -> float:
+        """Seconds from now until ``booking.now + booking.wait`` on the database's clock."""
+        if self._offset is None:
+            return booking.wait
+        return booking.now + booking.wait - self._offset - self._now()
+
+
 class SharedProviderPacer:
     """Paces one provider for every process of a deployment, through ``send_pacing`` in PostgreSQL.
 
     Each message books its slot in one short transaction (:meth:`SendPacingTable.book`): the
     provider's next slot and the chat's next one (counted from this message's slot) are written
-    together, under the provider row's lock. A chat that is not ready yet reserves nothing; the
+    together, under the provider row's lock. Slots are spread over ``per_second`` less
+    :data:`SHARED_HEADROOM`; a task that wakes more than :data:`LATE_AFTER` after its slot books
+    another one rather than send in a bunch with the next ones (with a per-chat limit, more than
+    the chat's ``guard_seconds``: the chat's next slot was counted from this one); each such retry
+    tolerates twice the lateness, so a starved process still sends. A chat that is not ready yet reserves nothing; the
     message sleeps and asks again. Within the process, messages to one chat still take turns in
-    order. A pause (429) is written to the provider's row, so every process waits it out; one that
-    arrives here while this process sleeps towards a booked slot makes it book again.
+    order. A pause (429) is written to the provider's row, so every process waits it out: each
+    booking reads it, and a message with a long wait for its slot (:data:`RECHECK_AFTER`) reads it
+    again shortly before the slot; a paused message books again after the pause. Work that must
+    precede a send (the dispatcher records that the send begins) runs during the last
+    :data:`SLOT_LEAD` of the wait, not after the slot, so it does not delay sends unevenly.
     """
 
     def __init__(
@@ -216,9 +284,16 @@ class SharedProviderPacer:
         self._table = table
         self._now = monotonic
         self._sleep = sleep
-        self._interval = 1.0 / limits.per_second if limits.per_second else None
+        self._interval = 1.0 / (limits.per_second * (1 - SHARED_HEADROOM)) if limits.per_second else None
         self._recipient_interval = _recipient_interval(limits)
         self._turns = _RecipientLocks()
+        self._clock = _DatabaseClock(monotonic)
+        #: a chat's next slot counts from this one's, so a late send may come at most the guard late
+        self._late_after = (
+            max(MIN_LATE_AFTER, min(LATE_AFTER, limits.guard_seconds))
+            if self._recipient_interval is not None
+            else LATE_AFTER
+        )
         #: when a pause this process knows of ends (its own 429s, or one read while booking)
         self._paused_until = 0.0
 
@@ -233,8 +308,13 @@ class SharedProviderPacer:
             return local
         return max(local, await self._table.peek(self.provider, recipient))
 
-    async def acquire(self, recipient: str) -> None:
-        """Wait for a slot for ``recipient`` booked in the shared table, and take it."""
+    async def acquire(self, recipient: str, *, on_slot: SlotHook | None = None) -> None:
+        """Wait for a slot for ``recipient`` booked in the shared table, and take it.
+
+        ``on_slot.ready()`` runs :data:`SLOT_LEAD` before the slot (its own latency is then off the
+        send's path), ``on_slot.abandoned()`` if that slot is given up after all.
+        """
+        late_after = self._late_after
         async with self._turns.turn(recipient):
             while True:
                 paused = self._paused_until - self._now()
@@ -248,22 +328,50 @@ class SharedProviderPacer:
                     recipient,
                     interval=self._interval,
                     recipient_interval=self._recipient_interval,
+                    clock=self._now,
                 )
+                self._clock.observe(booking)
                 if booking.paused_for > 0:
                     self._paused_until = max(self._paused_until, self._now() + booking.paused_for)
-                if booking.wait > 0:
-                    await self._sleep(booking.wait)
+                delay = self._clock.until(booking)
                 if not booking.booked:
+                    if delay > 0:
+                        await self._sleep(delay)
                     continue
+                if delay > SLOT_LEAD:
+                    await self._sleep(delay - SLOT_LEAD)
+                if booking.wait >= RECHECK_AFTER:  # a long wait: did another process see a 429 meanwhile?
+                    paused = await self._table.paused_for(self.provider)
+                    if paused > 0:
+                        self._paused_until = max(self._paused_until, self._now() + paused)
                 if self._paused_until > self._now():
                     continue  # a 429 arrived while waiting for the slot: wait the pause out, book again
+                if on_slot is not None:
+                    await on_slot.ready()
+                delay = self._clock.until(booking)
+                if delay > 0:
+                    await self._sleep(delay)
+                paused = self._paused_until > self._now()
+                late = -self._clock.until(booking) > late_after
+                if paused or late:
+                    # a 429 meanwhile, or the loop woke too late (sent now, it would bunch with the
+                    # next slots): book again; on a starved machine each retry tolerates twice the
+                    # lateness, so messages still go
+                    if late:
+                        late_after *= 2
+                    if on_slot is not None:
+                        await on_slot.abandoned()
+                    continue
                 return
 
     async def pause(self, seconds: float) -> None:
         """Pause the provider for ``seconds`` in every process (the provider answered 429)."""
         self._paused_until = max(self._paused_until, self._now() + max(0.0, seconds))
         try:
-            await self._table.pause(self.provider, seconds)
+            left = await self._table.pause(self.provider, seconds)
+            log.info(
+                "%s paused for %.1f s in every process (a 429 asked for %.1f s)", self.provider, left, seconds
+            )
         except StorageError as exc:  # this process still waits; the others learn of it by their own 429
             log.warning("could not share a %.1fs pause of %s: %s", seconds, self.provider, exc)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, text, update
 
 from storage.bulk import converted_once, executemany, sqlite_value, value_groups
 from storage.models import DecisionLogEntry, OutboxMessage, utcnow
@@ -186,7 +186,13 @@ class OutboxRepository(Repository):
         stmt = (
             update(OutboxMessage)
             .where(OutboxMessage.id == chosen.c.id)
-            .values(status="sending", claimed_by=worker, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .values(
+                status="sending",
+                claimed_by=worker,
+                claimed_at=now,
+                send_started_at=None,
+                attempts=OutboxMessage.attempts + 1,
+            )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )
@@ -199,10 +205,15 @@ class OutboxRepository(Repository):
         self, *, now: datetime, lease: timedelta, note: str, except_channels: Sequence[str] = ()
     ) -> list[OutboxMessage]:
         """Record as ``sent`` (``sent_at`` = its claim, ``last_error`` = ``note``) every message
-        left ``sending`` by a worker whose lease ran out: the worker stopped during the send, so
-        the provider may have delivered it. Returns them; rows of ``except_channels`` are left
-        for :meth:`claim_due` to take again."""
-        stale = (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - lease)
+        left ``sending`` by a worker whose lease ran out after its send had begun
+        (:meth:`mark_send_started`): the worker stopped during the send, so the provider may have
+        delivered it. Returns them; rows of ``except_channels``, and rows that were claimed but
+        never started, are left for :meth:`claim_due` to take again."""
+        stale = (
+            (OutboxMessage.status == "sending")
+            & (OutboxMessage.claimed_at < now - lease)
+            & OutboxMessage.send_started_at.is_not(None)
+        )
         if except_channels:
             stale = stale & OutboxMessage.channel.not_in(list(except_channels))
         candidates = select(OutboxMessage.id).where(stale)
@@ -217,6 +228,43 @@ class OutboxRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         return sorted((await self._session.execute(stmt)).scalars(), key=lambda row: row.id or 0)
+
+    async def mark_send_started(self, *, message_ids: Sequence[int], at: datetime, worker: str) -> set[int]:
+        """The sends of these messages, claimed by ``worker``, begin now (commit before calling the
+        provider). Answers the ids still claimed by ``worker``: a row missing from the answer was
+        taken by another dispatcher once its lease ran out, and must not be sent.
+
+        On PostgreSQL the commit does not wait for the disk (``synchronous_commit`` off for this
+        transaction): the mark must survive the sending process, not the database server, and the
+        send should not wait an fsync.
+        """
+        if not message_ids:
+            return set()
+        if self.dialect == "postgresql":
+            await self._session.execute(text("SET LOCAL synchronous_commit = off"))
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(list(message_ids)),
+                OutboxMessage.status == "sending",
+                OutboxMessage.claimed_by == worker,
+            )
+            .values(send_started_at=at)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return {int(message_id) for message_id in result.scalars()}
+
+    async def clear_send_started(self, *, message_ids: Sequence[int]) -> None:
+        """The sends of these claimed messages did not begin after all."""
+        if not message_ids:
+            return
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == "sending")
+            .values(send_started_at=None)
+            .execution_options(synchronize_session=False)
+        )
 
     async def mark_sent(self, *, message_id: int, provider_message_id: str | None, at: datetime) -> None:
         """The provider accepted the message."""

@@ -143,6 +143,10 @@ class FakeTelegram(FakeHttpServer):
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = FIRST_UPDATE_ID
         self._updates_changed = asyncio.Event()
+        #: bumped by every getUpdates: a long poll still waiting when another one arrives is ended with 409
+        self._poll_generation = 0
+        #: getUpdates calls ended with 409 because another poller came (two bot instances polling)
+        self.poll_conflicts = 0
         self._allowed_updates: list[str] | None = None
         self._client: aiohttp.ClientSession | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -335,7 +339,13 @@ class FakeTelegram(FakeHttpServer):
         limit = min(max(params.get("limit", 100), 1), 100)
         offset = params.get("offset")
         deadline = self._now() + max(params.get("timeout", 0), 0)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._wake_pollers()  # an older long poll still waiting is ended (as Telegram does)
         while True:
+            if generation != self._poll_generation:
+                self.poll_conflicts += 1
+                raise ApiRejection(409, DEFAULT_DESCRIPTIONS[409])
             batch = self._select_updates(offset, limit)
             remaining = deadline - self._now()
             if batch or remaining <= 0 or self._stopping.is_set():

@@ -211,6 +211,20 @@ async def test_long_poll_returns_a_pushed_update_and_offset_confirms_it(
     assert fake_telegram.pending_updates == []
 
 
+async def test_a_second_poller_ends_the_first_long_poll_with_409(
+    fake_telegram: FakeTelegram, telegram_bot: Bot
+) -> None:
+    async with _bot_for(fake_telegram) as other_instance:
+        first = asyncio.create_task(telegram_bot.get_updates(timeout=5))
+        await asyncio.sleep(0.2)
+        second = asyncio.create_task(other_instance.get_updates(timeout=5))
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await asyncio.wait_for(first, timeout=2)
+        pushed = fake_telegram.push_update(make_text_update(42, "hello"))
+        assert [u.update_id for u in await asyncio.wait_for(second, timeout=2)] == [pushed["update_id"]]
+    assert fake_telegram.poll_conflicts == 1
+
+
 async def test_long_poll_times_out_empty(telegram_bot: Bot) -> None:
     started = time.monotonic()
     updates = await telegram_bot.get_updates(timeout=1)

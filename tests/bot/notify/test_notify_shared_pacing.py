@@ -52,11 +52,10 @@ async def test_two_processes_share_the_overall_rate(tables: tuple[SendPacingTabl
         _send_all(a, [f"a{n}" for n in range(25)], start), _send_all(b, [f"b{n}" for n in range(25)], start)
     )
     times = sorted(at for batch in sent for _, at in batch)
-    # 50 messages at 50/s together: about a second, never two in the same 20 ms slot
+    # 50 messages at 50/s together (less the headroom): a second or more, never a burst
     assert times[-1] >= 0.95
-    assert min(y - x for x, y in itertools.pairwise(times)) >= 0.02 - 0.012  # scheduling jitter
     for window_start in times:
-        assert sum(1 for t in times if window_start <= t < window_start + 0.5) <= 26
+        assert sum(1 for t in times if window_start <= t < window_start + 0.5) <= 25
 
 
 async def test_two_processes_keep_one_chat_apart(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
@@ -108,3 +107,15 @@ async def test_pacers_share_once_given_the_table(tables: tuple[SendPacingTable, 
     assert isinstance(pacers.for_channel("telegram", SendLimits(per_second=30)), SharedProviderPacer)
     pacers.share(None)
     assert isinstance(pacers.for_channel("telegram", SendLimits(per_second=30)), ProviderPacer)
+
+
+async def test_a_starved_process_still_sends(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    async def oversleep(seconds: float) -> None:  # every wake-up comes 80 ms late
+        await asyncio.sleep(seconds + 0.08)
+
+    pacer = SharedProviderPacer(
+        tables[0], "telegram", SendLimits(per_second=50, per_recipient_per_second=5), sleep=oversleep
+    )
+    start = time.monotonic()
+    await asyncio.wait_for(asyncio.gather(*(pacer.acquire(f"c{n}") for n in range(5))), timeout=10)
+    assert time.monotonic() - start < 5
