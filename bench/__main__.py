@@ -21,6 +21,7 @@ BENCHMARKS = (
     "dispatch",
     "chat_ratelimit",
     "report",
+    "scale",
 )
 
 

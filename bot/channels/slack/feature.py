@@ -26,12 +26,14 @@ from bot.channels.slack.alerts import SlackAlerts
 from bot.channels.slack.handoffs import DESK, SlackHandoffs
 from bot.channels.slack.inbound import SlackRequestError, is_handled, parse_request
 from bot.channels.slack.listeners import build_bolt_app
+from bot.channels.slack.pacing import SHARED_PROVIDER, SharedChannelPacer, slack_limits
 from bot.channels.slack.verify import RequestVerifier
 from bot.channels.slack.web_api import SlackWebApi
 from bot.channels.slack.work import SerialWork
 from bot.config import Settings
 from bot.engine.feature import ENGINE, SEARCH_INDEX
 from bot.handoffs.feature import handoff_service
+from bot.notify.ratelimit import app_pacers
 from bot.notify.staff import HandoffOutbox
 from knowledge.search import SearchIndex
 
@@ -69,6 +71,7 @@ def slack_feature(app: web.Application, settings: Settings) -> None:
     if not settings.slack_enabled:
         return
     sender_registry(app)  # created now so every channel's context can register in it
+    app_pacers(app)  # posts to a channel are paced for every process together (PostgreSQL)
     app.router.add_post("/slack/events", slack_events)
     app.cleanup_ctx.append(_slack_context)
 
@@ -118,7 +121,9 @@ async def _slack_context(app: web.Application) -> AsyncIterator[None]:
         session=session,
         timeout=API_TIMEOUT_SECONDS,
     )
-    api = SlackWebApi(client, app[CLOCK])
+    pacers = app_pacers(app)
+    pacer = SharedChannelPacer(pacers.for_channel(SHARED_PROVIDER, slack_limits())) if pacers.shared else None
+    api = SlackWebApi(client, app[CLOCK], pacer=pacer)
     work = SerialWork()
 
     def search_index() -> SearchIndex | None:

@@ -1,4 +1,10 @@
-"""A small per-channel pacer: at most one message per ``interval`` seconds into each Slack channel."""
+"""Per-channel pacing of Slack posts: at most one message per ``interval`` seconds into each channel.
+
+:class:`ChannelPacer` keeps the schedule in memory (one process, on the app's clock, which tests
+move); :class:`SharedChannelPacer` books the same slots through the app's shared pacers
+(:mod:`bot.notify.ratelimit`), so on PostgreSQL every process of a deployment keeps to them together
+and a 429 seen by one holds all of them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from bot.channels.senders import SendLimits
 from bot.clock import Clock
+from bot.notify.ratelimit import Pacer
 
 #: Slack allows about one message per second per channel
 DEFAULT_INTERVAL_SECONDS = 1.0
@@ -56,3 +64,37 @@ class ChannelPacer:
                 return
             await self._clock.sleep(delay)
             allowed = self._next_allowed.get(channel)
+
+
+#: the shared pacers' provider name for Slack posts (the dispatcher's staff rows use ``slack``)
+SHARED_PROVIDER = "slack-api"
+
+
+def slack_limits(interval: float = DEFAULT_INTERVAL_SECONDS) -> SendLimits:
+    """One post per ``interval`` seconds per channel, no overall limit."""
+    return SendLimits(per_recipient_per_second=1.0 / interval)
+
+
+class SharedChannelPacer:
+    """:class:`ChannelPacer`'s interface on a shared :class:`~bot.notify.ratelimit.Pacer`."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self._pacer = pacer
+        self._held: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[None]:
+        """Wait for ``channel``'s slot (booked for every process); the post happens inside the block."""
+        await self._pacer.acquire(channel)
+        yield
+
+    def hold(self, channel: str, seconds: float) -> None:
+        """Post nothing for ``seconds`` (Slack said Retry-After); shared by :meth:`wait`."""
+        self._held[channel] = max(self._held.get(channel, 0.0), seconds)
+
+    async def wait(self, channel: str) -> None:
+        """Share the hold with every process, then wait it out."""
+        seconds = self._held.pop(channel, 0.0)
+        if seconds > 0:
+            await self._pacer.pause(seconds)
+        await self._pacer.acquire(channel)

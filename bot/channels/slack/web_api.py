@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.channels.slack.errors import SlackRateLimited, translate
-from bot.channels.slack.pacing import ChannelPacer
+from bot.channels.slack.pacing import ChannelPacer, SharedChannelPacer
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ class PostedMessage:
 class SlackWebApi:
     """chat.postMessage / chat.update / users.info / auth.test over one AsyncWebClient.
 
-    Posts to one channel are spaced by a :class:`ChannelPacer`; a 429 is waited out for its
+    Posts to one channel are spaced by a :class:`ChannelPacer` (or, on PostgreSQL, a
+    :class:`SharedChannelPacer` for every process together); a 429 is waited out for its
     ``Retry-After`` (on the injected clock) and retried, so nothing is lost; agent names
     from users.info are cached.
     """
@@ -46,7 +47,7 @@ class SlackWebApi:
         client: AsyncWebClient,
         clock: Clock,
         *,
-        pacer: ChannelPacer | None = None,
+        pacer: ChannelPacer | SharedChannelPacer | None = None,
         max_rate_limit_retries: int = DEFAULT_MAX_RATE_LIMIT_RETRIES,
     ) -> None:
         self.client = client
