@@ -54,6 +54,16 @@ class Attachment:
     file_name: str | None = None
     mime_type: str | None = None
 
+    def as_record(self) -> dict[str, str]:
+        """The attachment as kept with a case: its fields that are set."""
+        found = {
+            "kind": self.kind,
+            "file_id": self.file_id,
+            "file_name": self.file_name,
+            "mime_type": self.mime_type,
+        }
+        return {key: value for key, value in found.items() if value is not None}
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:

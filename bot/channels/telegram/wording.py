@@ -23,11 +23,6 @@ UNSUPPORTED_TEXT = (
     "I can only read text and photos for now. Please type your question, or send a photo if "
     "something arrived damaged."
 )
-ATTACHED_TO_CASE_TEXT = "Thanks, I've added your {what} to case #{case}. Our support team will see it."
-ATTACHMENT_WITHOUT_CASE_TEXT = (
-    "Thanks for the {what}. If something is wrong with an order, tell me what happened and I'll open "
-    "a case; you can send the {what} again then."
-)
 
 
 def offer_updates() -> Reply:
@@ -39,12 +34,3 @@ def offer_updates() -> Reply:
             Button("No, thanks", DECLINE_UPDATES_PAYLOAD),
         ],
     )
-
-
-def attachment_words(kinds: list[str]) -> str:
-    """``photo``, ``document``, ``photos``, ``files``: how to name what was sent."""
-    if len(kinds) == 1:
-        return kinds[0]
-    if set(kinds) == {"photo"}:
-        return "photos"
-    return "files"

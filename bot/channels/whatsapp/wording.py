@@ -31,11 +31,6 @@ UNSUPPORTED_TEXT = (
     "I can only read text, photos and documents for now. Please type your question, or send a photo "
     "if something arrived damaged."
 )
-ATTACHED_TO_CASE_TEXT = "Thanks, I've added your {what} to case #{case}. Our support team will see it."
-ATTACHMENT_WITHOUT_CASE_TEXT = (
-    "Thanks for the {what}. If something is wrong with an order, tell me what happened and I'll open "
-    "a case; you can send the {what} again then."
-)
 #: the button that opens an interactive list (at most 20 characters)
 LIST_BUTTON_TEXT = "Choose"
 #: the title of a list's one section (at most 24 characters)
@@ -56,12 +51,3 @@ def command_word(text: str) -> str:
     """``text`` folded for comparing with :data:`STOP_WORDS` / :data:`START_WORDS` (case, spaces,
     trailing punctuation ignored)."""
     return " ".join(text.split()).strip(" .!").casefold()
-
-
-def attachment_words(kinds: list[str]) -> str:
-    """``photo``, ``document``, ``photos``, ``files``: how to name what was sent."""
-    if len(kinds) == 1:
-        return kinds[0]
-    if set(kinds) == {"photo"}:
-        return "photos"
-    return "files"

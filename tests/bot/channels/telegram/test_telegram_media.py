@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.channels.telegram.wording import ATTACHMENT_WITHOUT_CASE_TEXT, UNSUPPORTED_TEXT
+from bot.channels.chat_answers import ATTACHMENT_WITHOUT_CASE_TEXT
+from bot.channels.telegram.wording import UNSUPPORTED_TEXT
 from bot.engine.engine import HANDOFF_ACK
 from bot.links import sign_link
 from tests.bot.channels.telegram.conftest import LINK_SECRET, ONE_MODE, ServerFactory, TelegramHarness

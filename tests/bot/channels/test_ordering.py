@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.channels.telegram.ordering import ChatTurns
+from bot.channels.ordering import ChatTurns
 
 
 async def test_turns_of_one_chat_run_in_reservation_order_one_at_a_time() -> None:
