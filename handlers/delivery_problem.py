@@ -163,7 +163,7 @@ class DeliveryProblemHandler:
         report = await _report(ctx, kind, description)
         case = report.case
         for attachment in ctx.understanding.attachments:
-            await ctx.repos.cases.attach(case_id=int(case.id or 0), attachment=_attachment_dict(attachment))
+            await ctx.repos.cases.attach(case_id=int(case.id or 0), attachment=attachment.as_record())
         label = {"damaged": "Damaged item", "wrong_item": "Wrong item", "missing_item": "Missing item"}[kind]
         again = "" if report.created else ", reported again"
         await open_handoff(ctx, f"{label} reported on order #{ctx.order.number} (case #{case.id}{again})")
@@ -308,11 +308,3 @@ def _payload_kind(payload: str | None) -> str | None:
         kind = payload.split(":", 1)[1]
         return kind if kind in KINDS else None
     return None
-
-
-def _attachment_dict(attachment: object) -> dict[str, object]:
-    return {
-        key: getattr(attachment, key)
-        for key in ("kind", "file_id", "file_name", "mime_type")
-        if getattr(attachment, key, None) is not None
-    }
