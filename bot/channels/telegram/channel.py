@@ -36,7 +36,7 @@ from bot.channels.base import Sender
 from bot.channels.chat_answers import ChatAnswers
 from bot.channels.ordering import Turn
 from bot.channels.telegram.adapter import CHANNEL, Inbound, InboundKind, translate
-from bot.channels.telegram.delivery import ChatDelivery
+from bot.channels.telegram.delivery import chat_delivery
 from bot.channels.telegram.typing_indicator import Typing
 from bot.channels.telegram.wording import (
     CHANNEL_PAYLOAD_PREFIX,
@@ -80,7 +80,7 @@ class TelegramChannel:
         max_concurrent_answers: int | None = None,
     ) -> None:
         self._bot = bot
-        self._delivery = ChatDelivery(sender, pacer, store)
+        self._delivery = chat_delivery(sender, pacer, store)
         #: seconds an answer may take before "typing" is shown
         self.typing_delay = typing_delay
         self._bot_username = bot_username

@@ -35,7 +35,7 @@ from bot.channels.chat_answers import ChatAnswers
 from bot.channels.ordering import Turn
 from bot.channels.turns import ChannelTurns
 from bot.channels.whatsapp.adapter import CHANNEL, Inbound, InboundKind
-from bot.channels.whatsapp.delivery import WhatsAppDelivery
+from bot.channels.whatsapp.delivery import whatsapp_delivery
 from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.channels.whatsapp.wording import (
     CHANNEL_PAYLOAD_PREFIX,
@@ -82,7 +82,7 @@ class WhatsAppChannel:
         self._sender = sender
         self._store = store
         self._clock = clock
-        self._delivery = WhatsAppDelivery(sender, pacer, store)
+        self._delivery = whatsapp_delivery(sender, pacer, store)
         #: seconds an answer may take before "typing..." is shown with the read mark
         self.typing_delay = typing_delay
         self._phone_match = phone_match
