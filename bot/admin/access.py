@@ -64,15 +64,22 @@ def clean_agent(value: object) -> str:
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, session: AdminSession) -> None:
     """Put ``session`` in the response's session cookie."""
-    console = request.app[CONSOLE]
+    value = request.app[CONSOLE].sessions.dump(session)
+    _set_cookie(request, response, COOKIE_NAME, value, max_age=SESSION_SECONDS)
+
+
+def _set_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, *, max_age: int
+) -> None:
+    """A console cookie: HttpOnly, SameSite=Strict, Path=/admin, Secure over https."""
     response.set_cookie(
-        COOKIE_NAME,
-        console.sessions.dump(session),
-        max_age=SESSION_SECONDS,
+        name,
+        value,
+        max_age=max_age,
         path=COOKIE_PATH,
         httponly=True,
         samesite="Strict",
-        secure=console.secure_cookies,
+        secure=request.app[CONSOLE].secure_cookies,
     )
 
 
@@ -147,14 +154,8 @@ def _login_page(request: web.Request, target: str, *, status: int, error: str = 
         password_login=bool(request.app[SETTINGS].admin_password),
         http_status=status,
     )
-    response.set_cookie(
-        LOGIN_COOKIE_NAME,
-        console.login_forms.dump(form_token),
-        max_age=LOGIN_FORM_SECONDS,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="Strict",
-        secure=console.secure_cookies,
+    _set_cookie(
+        request, response, LOGIN_COOKIE_NAME, console.login_forms.dump(form_token), max_age=LOGIN_FORM_SECONDS
     )
     return response
 

@@ -15,7 +15,9 @@ already done), 502 (the shopper's channel refused the reply).
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +29,7 @@ from bot.admin.staff import (
     MAX_TEXT_CHARS,
     STATUS_FILTERS,
     Verdict,
+    change,
     change_verdict,
     first_use,
     reply_verdict,
@@ -48,6 +51,8 @@ MAX_LIMIT = 500
 #: the agent named for a resolve / release that names none
 DEFAULT_AGENT = "support"
 MAX_IDEMPOTENCY_KEY_CHARS = 200
+
+HandoffHandler = Callable[[web.Request, int], Awaitable[web.Response]]
 
 
 def add_handoff_api(app: web.Application) -> None:
@@ -97,6 +102,25 @@ def _text_field(body: dict[str, Any], name: str, limit: int, *, required: bool) 
     return " ".join(value.split()) if name == "agent" else value
 
 
+def _one_handoff(handler: HandoffHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A route about the handoff ``{id}``: 401 without the token, 404 for an id no handoff has."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.Response:
+        refusal = bearer_refusal(request)
+        if refusal is not None:
+            return refusal
+        handoff_id = _handoff_id(request)
+        if handoff_id is None:
+            return json_error(404, "no such handoff")
+        try:
+            return await handler(request, handoff_id)
+        except HandoffNotFound:
+            return json_error(404, "no such handoff")
+
+    return checked
+
+
 def _answer(verdict: Verdict, extra: dict[str, Any]) -> web.Response:
     if verdict.ok:
         return web.json_response({"message": verdict.message, **extra})
@@ -118,29 +142,16 @@ async def list_handoffs(request: web.Request) -> web.Response:
     return web.json_response({"status": status, "handoffs": [handoff_view(ctx) for ctx in found]})
 
 
-async def get_handoff(request: web.Request) -> web.Response:
+@_one_handoff
+async def get_handoff(request: web.Request, handoff_id: int) -> web.Response:
     """One handoff with its order context and transcript."""
-    refusal = bearer_refusal(request)
-    if refusal is not None:
-        return refusal
-    handoff_id = _handoff_id(request)
-    if handoff_id is None:
-        return json_error(404, "no such handoff")
-    try:
-        ctx = await _service(request).context(handoff_id)
-    except HandoffNotFound:
-        return json_error(404, "no such handoff")
+    ctx = await _service(request).context(handoff_id)
     return web.json_response(handoff_view(ctx))
 
 
-async def post_reply(request: web.Request) -> web.Response:
+@_one_handoff
+async def post_reply(request: web.Request, handoff_id: int) -> web.Response:
     """Relay a staff reply (or keep a ``note:``); 409 once the handoff ended or for a used Idempotency-Key."""
-    refusal = bearer_refusal(request)
-    if refusal is not None:
-        return refusal
-    handoff_id = _handoff_id(request)
-    if handoff_id is None:
-        return json_error(404, "no such handoff")
     try:
         body = await _body(request, required=True)
         text = _text_field(body, "text", MAX_TEXT_CHARS, required=True)
@@ -151,55 +162,42 @@ async def post_reply(request: web.Request) -> web.Response:
     if key is not None and (not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_CHARS):
         return json_error(400, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters")
     service = _service(request)
-    try:
-        ctx = await service.context(handoff_id, transcript_lines=0)
-        if key is not None and not await first_use(request.app[STORE], handoff_id, key):
-            log.info("handoff %d: a reply with a used Idempotency-Key was not sent again", handoff_id)
-            return json_error(409, "this Idempotency-Key was already used: the reply was not sent again")
-        outcome = await service.reply(handoff_id, text=text, agent=agent, desk=API_DESK)
-    except HandoffNotFound:
-        return json_error(404, "no such handoff")
+    ctx = await service.context(handoff_id, transcript_lines=0)
+    if key is not None and not await first_use(request.app[STORE], handoff_id, key):
+        log.info("handoff %d: a reply with a used Idempotency-Key was not sent again", handoff_id)
+        return json_error(409, "this Idempotency-Key was already used: the reply was not sent again")
+    outcome = await service.reply(handoff_id, text=text, agent=agent, desk=API_DESK)
     verdict = reply_verdict(outcome, ctx.conversation.channel)
     return _answer(verdict, {"result": outcome.result.value, "handoff_id": handoff_id})
 
 
-async def post_claim(request: web.Request) -> web.Response:
+@_one_handoff
+async def post_claim(request: web.Request, handoff_id: int) -> web.Response:
     """Claim an open handoff for ``agent``."""
-    return await _change(request, "claimed", agent_required=True)
+    return await _change(request, handoff_id, "claimed", agent_required=True)
 
 
-async def post_resolve(request: web.Request) -> web.Response:
+@_one_handoff
+async def post_resolve(request: web.Request, handoff_id: int) -> web.Response:
     """Resolve the handoff: the conversation goes back to the bot and the shopper is told."""
-    return await _change(request, "resolved", agent_required=False)
+    return await _change(request, handoff_id, "resolved", agent_required=False)
 
 
-async def post_release(request: web.Request) -> web.Response:
+@_one_handoff
+async def post_release(request: web.Request, handoff_id: int) -> web.Response:
     """Give the conversation back to the bot without resolving; the shopper is told."""
-    return await _change(request, "returned", agent_required=False)
+    return await _change(request, handoff_id, "returned", agent_required=False)
 
 
-async def _change(request: web.Request, status: str, *, agent_required: bool) -> web.Response:
-    refusal = bearer_refusal(request)
-    if refusal is not None:
-        return refusal
-    handoff_id = _handoff_id(request)
-    if handoff_id is None:
-        return json_error(404, "no such handoff")
+async def _change(
+    request: web.Request, handoff_id: int, status: str, *, agent_required: bool
+) -> web.Response:
     try:
         body = await _body(request, required=agent_required)
         agent = _text_field(body, "agent", MAX_AGENT_CHARS, required=agent_required) or DEFAULT_AGENT
     except BadRequest as exc:
         return json_error(400, exc.reason)
-    service = _service(request)
-    try:
-        if status == "claimed":
-            outcome = await service.claim(handoff_id, agent=agent, desk=API_DESK)
-        elif status == "resolved":
-            outcome = await service.resolve(handoff_id, agent=agent, desk=API_DESK)
-        else:
-            outcome = await service.release(handoff_id, agent=agent, desk=API_DESK)
-    except HandoffNotFound:
-        return json_error(404, "no such handoff")
+    outcome = await change(_service(request), handoff_id, status, agent=agent, desk=API_DESK)
     verdict = change_verdict(outcome, status)
     return _answer(
         verdict,

@@ -20,6 +20,7 @@ from bot.admin.staff import (
     CONSOLE_DESK,
     MAX_TEXT_CHARS,
     STATUS_FILTERS,
+    change,
     change_verdict,
     first_use,
 )
@@ -139,14 +140,10 @@ async def _change(request: web.Request, session: AdminSession, form: Form, statu
     agent = clean_agent(form.get("agent")) or session.agent
     if not agent:
         return _back(request, session, handoff_id, "no_agent", agent)
-    service = request.app[HANDOFF_SERVICE]
     try:
-        if status == "claimed":
-            outcome = await service.claim(handoff_id, agent=agent, desk=CONSOLE_DESK)
-        elif status == "resolved":
-            outcome = await service.resolve(handoff_id, agent=agent, desk=CONSOLE_DESK)
-        else:
-            outcome = await service.release(handoff_id, agent=agent, desk=CONSOLE_DESK)
+        outcome = await change(
+            request.app[HANDOFF_SERVICE], handoff_id, status, agent=agent, desk=CONSOLE_DESK
+        )
     except HandoffNotFound:
         raise web.HTTPNotFound(reason="no such handoff") from None
     verdict = change_verdict(outcome, status)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from bot.handoffs.service import ChangeOutcome, ReplyOutcome, ReplyResult
+from bot.handoffs.service import ChangeOutcome, HandoffService, ReplyOutcome, ReplyResult
 from storage.store import Store
 
 #: ``?status=`` of the list: ``open`` is every handoff still with staff (open or claimed)
@@ -55,6 +55,17 @@ def reply_verdict(outcome: ReplyOutcome, channel: str) -> Verdict:
 
 
 _DONE = {"claimed": "Claimed", "resolved": "Resolved", "returned": "Given back to the bot"}
+
+
+async def change(
+    service: HandoffService, handoff_id: int, status: str, *, agent: str, desk: str
+) -> ChangeOutcome:
+    """Claim (``claimed``), resolve (``resolved``) or release (``returned``) the handoff from ``desk``."""
+    if status == "claimed":
+        return await service.claim(handoff_id, agent=agent, desk=desk)
+    if status == "resolved":
+        return await service.resolve(handoff_id, agent=agent, desk=desk)
+    return await service.release(handoff_id, agent=agent, desk=desk)
 
 
 def change_verdict(outcome: ChangeOutcome, status: str) -> Verdict:
