@@ -61,16 +61,7 @@ def generate_lines(count: int, seed: int = 1) -> Iterator[str]:
                     "locale": "en",
                 },
                 "shipping_address": {"city": "Boston", "postcode": "02118", "country": "US"},
-                "items": [
-                    {
-                        "sku": p.sku,
-                        "name": p.name,
-                        "category": p.category,
-                        "quantity": 1,
-                        "requires_setup": p.requires_setup,
-                    }
-                    for p in items
-                ],
+                "items": [p.line_item() for p in items],
                 "shipments": shipments,
             }
         )

@@ -15,6 +15,16 @@ class Product:
     requires_setup: bool
     price: float
 
+    def line_item(self) -> dict[str, object]:
+        """One of this product, as an item of an order line in the import format."""
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "category": self.category,
+            "quantity": 1,
+            "requires_setup": self.requires_setup,
+        }
+
 
 CATALOGUE: tuple[Product, ...] = (
     Product("ES-900", "Barista Pro Espresso Machine", "kitchen-appliance", True, 549.0),

@@ -147,16 +147,7 @@ def history_orders(today: date, rng: random.Random) -> list[dict[str, Any]]:
                         "locale": "en",
                     },
                     "shipping_address": {"city": city, "postcode": postcode, "country": country},
-                    "items": [
-                        {
-                            "sku": p.sku,
-                            "name": p.name,
-                            "category": p.category,
-                            "quantity": 1,
-                            "requires_setup": p.requires_setup,
-                        }
-                        for p in items
-                    ],
+                    "items": [p.line_item() for p in items],
                     "shipments": [
                         {
                             "carrier": carrier,

@@ -162,16 +162,7 @@ class _Builder:
                 "postcode": postcode,
                 "country": country,
             },
-            "items": [
-                {
-                    "sku": p.sku,
-                    "name": p.name,
-                    "category": p.category,
-                    "quantity": 1,
-                    "requires_setup": p.requires_setup,
-                }
-                for p in items
-            ],
+            "items": [p.line_item() for p in items],
             "shipments": [],
         }
         ships: list[dict[str, Any]] = line["shipments"]
@@ -237,16 +228,7 @@ class _Builder:
         elif state == "multi_shipment":
             if len(items) < 2:
                 items = self.products(2)
-                line["items"] = [
-                    {
-                        "sku": p.sku,
-                        "name": p.name,
-                        "category": p.category,
-                        "quantity": 1,
-                        "requires_setup": p.requires_setup,
-                    }
-                    for p in items
-                ]
+                line["items"] = [p.line_item() for p in items]
             delivered = today - timedelta(days=1)
             ships.append(
                 self.shipment(
