@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +22,7 @@ import pytest
 
 from storage.migrate import upgrade
 from storage.store import Store
+from tests.loopback import TempPostgres
 
 # ---------------------------------------------------------------- no internet
 _real_connect = socket.socket.connect
@@ -63,57 +61,6 @@ socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------- PostgreSQL
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg_bin() -> Path:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists():
-            return candidate
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    raise RuntimeError("PostgreSQL is not installed: run .ci/run (it installs postgresql)")
-
-
-class _PgCluster:
-    """A throwaway PostgreSQL cluster owned by this test session."""
-
-    def __init__(self) -> None:
-        self.bin = _pg_bin()
-        self.dir = Path(tempfile.mkdtemp(prefix="doorstep-pg-"))
-        self.port = _free_port()
-        self.as_root = os.geteuid() == 0
-
-    def _run(self, *args: str) -> None:
-        cmd = list(args)
-        if self.as_root:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-
-    def start(self) -> str:
-        if self.as_root:
-            shutil.chown(self.dir, "postgres", "postgres")
-        data = self.dir / "data"
-        self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-        opts = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        )
-        self._run(
-            str(self.bin / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l", str(self.dir / "log"), "start"
-        )
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def stop(self) -> None:
-        try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """URL of a PostgreSQL server's ``postgres`` database (superuser)."""
@@ -121,10 +68,10 @@ def pg_admin_url() -> Iterator[str]:
     if given:
         yield given
         return
-    cluster = _PgCluster()
-    url = cluster.start()
+    cluster = TempPostgres(settings={"fsync": "off", "max_connections": "200"}, stop_mode="immediate")
+    cluster.start()
     try:
-        yield url
+        yield cluster.url()
     finally:
         cluster.stop()
 

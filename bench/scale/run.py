@@ -1,6 +1,6 @@
 """Benchmark: doorstep as 1, 2 and 4 worker processes on PostgreSQL, and three dispatchers.
 
-A throwaway PostgreSQL cluster (``bench.scale.pg``, durable commits as shipped) holds 20,000
+A throwaway PostgreSQL cluster (``tests.loopback.TempPostgres``, durable commits as shipped) holds 20,000
 generated orders (``bench.import_orders``). For each worker count, ``doorstep serve --workers N``
 (the supervisor and its N processes on one port with SO_REUSEPORT) is driven over HTTP by this
 process with 32 concurrent clients:
@@ -30,7 +30,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,7 +46,7 @@ import aiohttp
 
 from bench.import_orders.run import generate_lines
 from bench.reply.script import FIRST_ORDER, Step, build_script
-from bench.scale.pg import TempPostgres
+from tests.loopback import TempPostgres, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "bench-scale-token-0123456789"
@@ -56,12 +55,6 @@ ORDERS = 20_000
 CLIENTS = 32
 GLOBAL_RATE = 300.0
 CHAT_RATE = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _base_env(url: str) -> dict[str, str]:
@@ -90,7 +83,7 @@ class Served:
     """``doorstep serve --workers N`` in a subprocess, stopped with SIGTERM."""
 
     def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = log
         with log.open("wb") as sink:
             self.process = subprocess.Popen(
@@ -566,7 +559,10 @@ def main() -> None:
     )
     logs = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-scale-{os.getpid()}"
     logs.mkdir(parents=True, exist_ok=True)
-    with TempPostgres() as pg:
+    # durable commits stay on (fsync and synchronous_commit as PostgreSQL ships them), so the
+    # figures are those of a real server on this machine's disk
+    settings = {"max_connections": "300", "shared_buffers": "256MB"}
+    with TempPostgres(settings=settings, prefix="doorstep-bench-pg-") as pg:
         if not args.skip_scale:
             scale(pg, args.workers, args.turns, args.events, logs)
         if not args.skip_dispatch:

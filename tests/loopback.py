@@ -1,4 +1,7 @@
-"""A throwaway PostgreSQL cluster for benchmarks (``initdb`` in a temporary directory, loopback only)."""
+"""Servers on loopback for the tests and the benchmarks: a free port, a throwaway PostgreSQL cluster.
+
+No pytest here: the benchmarks import this module too.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,20 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-def _pg_bin() -> Path:
+def pg_bin() -> Path:
+    """The directory of PostgreSQL's ``initdb`` and ``pg_ctl`` (the newest installed version)."""
     for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (candidate / "initdb").exists():
             return candidate
@@ -28,17 +34,26 @@ def _pg_bin() -> Path:
 
 
 class TempPostgres:
-    """``with TempPostgres() as pg: pg.url("name")``: a cluster on a free loopback port, removed after.
+    """A PostgreSQL cluster made with ``initdb`` in a temporary directory, on a free loopback port,
+    removed when stopped: ``with TempPostgres() as pg: pg.url("name")`` (or :meth:`start` /
+    :meth:`stop`).
 
-    Durable commits stay on (``fsync`` and ``synchronous_commit`` as PostgreSQL ships them), so the
-    figures are those of a real server on this machine's disk.
+    ``settings`` are server settings (``{"fsync": "off"}``); ``stop_mode`` is ``pg_ctl stop -m``
+    (``immediate`` skips the shutdown checkpoint of a cluster nobody keeps).
     """
 
-    def __init__(self, *, max_connections: int = 300) -> None:
-        self.bin = _pg_bin()
-        self.dir = Path(tempfile.mkdtemp(prefix="doorstep-bench-pg-"))
-        self.port = _free_port()
-        self.max_connections = max_connections
+    def __init__(
+        self,
+        *,
+        settings: Mapping[str, str] | None = None,
+        stop_mode: str = "fast",
+        prefix: str = "doorstep-pg-",
+    ) -> None:
+        self.bin = pg_bin()
+        self.dir = Path(tempfile.mkdtemp(prefix=prefix))
+        self.port = free_port()
+        self._settings = dict(settings or {})
+        self._stop_mode = stop_mode
         self._as_root = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
@@ -47,19 +62,25 @@ class TempPostgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 
-    def __enter__(self) -> TempPostgres:
+    def start(self) -> TempPostgres:
+        """Create the cluster and start its server (as the ``postgres`` user when run as root)."""
         if self._as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-        opts = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-            f"-c max_connections={self.max_connections} -c shared_buffers=256MB"
-        )
+        settings = {"listen_addresses": "127.0.0.1", **self._settings}
+        opts = f"-p {self.port} -k {self.dir} " + " ".join(f"-c {k}={v}" for k, v in settings.items())
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l", str(self.dir / "log"), "start"
         )
         return self
+
+    def stop(self) -> None:
+        """Stop the server and remove the cluster."""
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", self._stop_mode, "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def postmaster_pid(self) -> int:
         """The server's main process id (its backends are its children)."""
@@ -84,10 +105,10 @@ class TempPostgres:
         )
         return self.url(name)
 
+    def __enter__(self) -> TempPostgres:
+        return self.start()
+
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        self.stop()
