@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import new_pg_database
+from tests.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -107,7 +101,7 @@ def supervisor(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
 
     admin = request.getfixturevalue("pg_admin_url")
     url = asyncio.run(new_pg_database(admin, None))  # empty: the supervisor migrates it once
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--workers", str(request.param)],
         env=_env(tmp_path, DOORSTEP_DATABASE_URL=url, DOORSTEP_PORT=str(port)),

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ from tests.builders import order_line
 from tests.conftest import new_pg_database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import make_text_update
+from tests.loopback import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -51,12 +51,6 @@ CHAT_RATE = 10
 MESSAGES = 1000
 CHATS = 300
 FIRST_CHAT = 700_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -102,7 +96,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 def _spawn(env: dict[str, str], cwd: Path, log: Path) -> Server:
-    port = _free_port()
+    port = free_port()
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve"],

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from tests.fakes.fixtures import FAKE_SLACK_TOKEN, FAKE_TELEGRAM_TOKEN
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.whatsapp import FakeWhatsApp
+from tests.loopback import free_port
 
 API_TOKEN = "fuzz-api-token"
 TELEGRAM_SECRET = "fuzz-telegram-secret"
@@ -50,12 +50,6 @@ WHATSAPP_VERIFY_TOKEN = "fuzz-verify-token"
 LINK_SECRET = "fuzz-link-secret"
 #: the seeded orders: (number, email, phone)
 ORDERS = (("1001", "ann@example.com", "+1 555 0100"), ("1002", "bob@example.com", "+1 555 0199"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -175,7 +169,7 @@ async def hostile_server(
     level = root.level
     root.addHandler(handler)
     root.setLevel(logging.INFO)  # the production default
-    port = _free_port()
+    port = free_port()
     async with AsyncExitStack() as stack:
         telegram = await stack.enter_async_context(FakeTelegram(token=FAKE_TELEGRAM_TOKEN, hang_seconds=5.0))
         slack = await stack.enter_async_context(FakeSlack(token=FAKE_SLACK_TOKEN, hang_seconds=5.0))

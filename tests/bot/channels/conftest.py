@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from bot.links import sign_link
 from storage.store import Store
 from tests.builders import order_line
 from tests.conftest import new_pg_database
+from tests.loopback import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -187,7 +187,7 @@ class ServerProcess:
 
     def __init__(self, name: str, database_url: str, workdir: Path, **settings: str) -> None:
         self.name = name
-        self.port = _free_port()
+        self.port = free_port()
         self.env = {
             **os.environ,
             "PYTHONPATH": str(REPO),
@@ -254,12 +254,6 @@ class ServerProcess:
             except TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 StartProcess = Callable[..., Awaitable[ServerProcess]]
