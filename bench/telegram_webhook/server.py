@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import logging
-import signal
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
 
+from bench.webhook_serve import serve_app, stop_on_signals
 from bot.channels.telegram.adapter import Inbound
 from bot.channels.telegram.webhook import WEBHOOK_PATH
 from handlers.messages import Reply
@@ -203,33 +201,10 @@ def bare_app() -> web.Application:
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     apps = {"full": full_app, "libraries": libraries_app, "floor": floor_app}
     app = apps[args.kind](args) if args.kind in apps else bare_app()
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
-    profiler = _start_profiler() if args.profile else None
-    print("READY", flush=True)
-    cpu_at_ready = time.process_time()
-    try:
-        await stop.wait()
-    finally:
-        print(f"CPU {time.process_time() - cpu_at_ready:.3f}", flush=True)
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(args.profile)
-        await runner.cleanup()
-
-
-def _start_profiler() -> cProfile.Profile:
-    """cProfile from now on (``--profile PATH``: where the stats go at the end)."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    return profiler
+    await serve_app(app, args.port, stop, args.profile)
 
 
 def main() -> None:

@@ -33,39 +33,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import random
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench.telegram_webhook.run import (
+from bench.webhook_load import (
     CAPACITY,
     LATENCY,
     Figures,
     Process,
-    Sample,
     ServerCost,
     Shopper,
     cpu_seconds,
     figures,
-    free_port,
+    measure,
+    run_shopper,
     seed,
+    warm_up,
 )
 from bench.whatsapp_webhook.server import APP_SECRET, LINK_SECRET, PHONE_NUMBER_ID
 from bot.channels.whatsapp.webhook import WEBHOOK_PATH
 from bot.channels.whatsapp.wording import OFFER_TEXT
-from bot.links import sign_link
 from tests.fakes.whatsapp_payloads import contact, encode, inbound, notification, sign_body
+from tests.loopback import free_port
 
 FIRST_NUMBER = 4_915_550_300_000
-SCRIPT = (("where is my order?", "status"), ("hi", "menu"))
-WARMUP_ROUNDS = 2
 #: the kinds of message the fake records that are replies (not read marks)
 REPLY_KINDS = ("text", "interactive.button", "interactive.list")
 
@@ -102,8 +99,9 @@ class Client:
         self.ids = itertools.count(1)
         self.posts = 0
 
-    def notification(self, wa_id: str, text: str) -> bytes:
-        """A fresh signed-to-be notification: ``wa_id`` typed ``text``."""
+    def message(self, chat: int, text: str) -> bytes:
+        """A fresh signed-to-be notification: the number ``chat`` typed ``text``."""
+        wa_id = str(chat)
         item = inbound(
             wa_id, f"wamid.bench{next(self.ids):010d}", int(time.time()), "text", text={"body": text}
         )
@@ -124,71 +122,6 @@ class Client:
     async def close(self) -> None:
         """Close the session."""
         await self.session.close()
-
-
-async def run_shopper(
-    client: Client,
-    shopper: Shopper,
-    deadline: float,
-    redeliver_every: int,
-    phase: str | None,
-    think_seconds: float = 0.0,
-    rng: random.Random | None = None,
-) -> None:
-    """Talk until ``deadline``: alternate the script, sometimes repeat the last notification, maybe think."""
-    previous: bytes | None = None
-    for step in itertools.count(1):
-        if think_seconds and rng is not None:
-            await asyncio.sleep(
-                min(rng.expovariate(1 / think_seconds), max(0.0, deadline - time.monotonic()))
-            )
-        if time.monotonic() >= deadline:
-            return
-        if redeliver_every and previous is not None and step % redeliver_every == 0:
-            body, expect = previous, None
-        else:
-            text, expect = SCRIPT[step % len(SCRIPT)]
-            body = client.notification(str(shopper.chat), text)
-        sent, acked, status = await client.post(body)
-        index = None
-        if status == 200 and expect is not None:
-            shopper.expected.append(expect)
-            index = len(shopper.expected) - 1
-        if phase is not None:
-            shopper.samples.append(Sample(phase, sent, acked, status, expect, index))
-        previous = body
-
-
-async def warm_up(client: Client, shoppers: list[Shopper]) -> None:
-    """Verify every number with a wa.me link's text (reply + offer), then a few rounds of the script."""
-    expires = datetime.now(UTC) + timedelta(days=1)
-
-    async def one(shopper: Shopper) -> None:
-        token = sign_link(shopper.customer_id, LINK_SECRET, expires)
-        _, _, status = await client.post(client.notification(str(shopper.chat), token))
-        if status != 200:
-            raise RuntimeError(f"warm-up link answered {status}")
-        shopper.expected += ["link_ok", "offer"]
-        for text, expect in SCRIPT * WARMUP_ROUNDS:
-            _, _, status = await client.post(client.notification(str(shopper.chat), text))
-            if status != 200:
-                raise RuntimeError(f"warm-up answered {status}")
-            shopper.expected.append(expect)
-
-    await asyncio.gather(*(one(shopper) for shopper in shoppers))
-
-
-async def measure(
-    client: Client, shoppers: list[Shopper], phase: str, args: argparse.Namespace, think_seconds: float = 0.0
-) -> float:
-    """Run every shopper for ``args.seconds``; returns the elapsed time."""
-    started = time.monotonic()
-    deadline = started + args.seconds
-    rng = random.Random(7)
-    await asyncio.gather(
-        *(run_shopper(client, s, deadline, args.redeliver_every, phase, think_seconds, rng) for s in shoppers)
-    )
-    return time.monotonic() - started
 
 
 @dataclass
@@ -247,7 +180,7 @@ async def run_full(
         client = Client(f"http://127.0.0.1:{port}", args.shoppers)
         try:
             shoppers = [Shopper(FIRST_NUMBER + i, customer_id) for i, customer_id in enumerate(customer_ids)]
-            await warm_up(client, shoppers)
+            await warm_up(client, shoppers, LINK_SECRET)
             elapsed[CAPACITY] = await measure(client, shoppers, CAPACITY, args)
             elapsed[LATENCY] = await measure(client, shoppers, LATENCY, args, args.think_seconds)
             await asyncio.sleep(0.5)  # anything acknowledged late (it should not happen) lands now

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
 import logging
-import signal
-import time
 
 from aiohttp import web
 
+from bench.webhook_serve import serve_app, stop_on_signals
 from bot.channels.whatsapp.webhook import WEBHOOK_PATH, signature_valid
 
 #: what the benchmark client and the servers share
@@ -87,30 +85,12 @@ async def serve_fake(port: int, stop: asyncio.Event) -> None:
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     if args.kind == "fake":
         await serve_fake(args.port, stop)
         return
     app = full_app(args) if args.kind == "full" else bare_app()
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
-    profiler = cProfile.Profile() if args.profile else None
-    if profiler is not None:
-        profiler.enable()
-    print("READY", flush=True)
-    cpu_at_ready = time.process_time()
-    try:
-        await stop.wait()
-    finally:
-        print(f"CPU {time.process_time() - cpu_at_ready:.3f}", flush=True)
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(args.profile)
-        await runner.cleanup()
+    await serve_app(app, args.port, stop, args.profile)
 
 
 def main() -> None:
