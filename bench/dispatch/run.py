@@ -19,10 +19,8 @@ import asyncio
 import json
 import logging
 import sqlite3
-import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +38,7 @@ from bot.notify.dispatcher import Dispatcher
 from storage.migrate import upgrade
 from storage.schemas import OrderIn
 from storage.store import Store
+from tests.fakes.serve import sent_messages, start_telegram
 
 TOKEN = "123456:BENCH-TOKEN"
 GLOBAL_RATE = 300.0
@@ -116,40 +115,6 @@ async def seed(url: str, db: Path, messages: int, chats: int) -> None:
     conn.close()
 
 
-def start_fake() -> tuple[Any, str]:
-    """FakeTelegram in its own process with the x10 limits; returns the process and its URL."""
-    import subprocess
-
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.fakes.serve",
-            "telegram",
-            "--token",
-            TOKEN,
-            "--rate-limit-global",
-            str(GLOBAL_RATE),
-            "--rate-limit-per-chat",
-            str(CHAT_RATE),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("READY "):
-        process.kill()
-        raise RuntimeError(f"the fake did not start: {line!r}")
-    return process, line.removeprefix("READY ")
-
-
-def fake_calls(base_url: str) -> list[dict[str, Any]]:
-    """Every sendMessage the fake answered, in arrival order."""
-    with urllib.request.urlopen(f"{base_url}/_fake/calls?method=sendMessage", timeout=30) as response:
-        return json.loads(response.read())
-
-
 async def dispatch(url: str, base_url: str, batch: int) -> float:
     """Drain the outbox through the dispatcher; returns seconds."""
     settings = Settings(
@@ -200,7 +165,7 @@ async def unpaced(base_url: str, count: int, chats: int) -> tuple[float, int]:
 async def main(messages: int, chats: int, batch: int) -> None:
     """Run the measurements and print the figures."""
     logging.disable(logging.WARNING)
-    process, base_url = start_fake()
+    process, base_url = start_telegram(TOKEN, rate_limit_global=GLOBAL_RATE, rate_limit_per_chat=CHAT_RATE)
     try:
         with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'dispatch.db'}"
@@ -210,7 +175,9 @@ async def main(messages: int, chats: int, batch: int) -> None:
             conn = sqlite3.connect(Path(tmp) / "dispatch.db")
             statuses = dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
             conn.close()
-        ours = [c for c in fake_calls(base_url) if str(c["params"].get("text", "")).startswith("Good news")]
+        ours = [
+            c for c in sent_messages(base_url) if str(c["params"].get("text", "")).startswith("Good news")
+        ]
         await asyncio.sleep(1.5)  # let the fake's buckets refill before the baseline
         sample = min(messages, 1500)
         base_seconds, base_throttled = await unpaced(base_url, sample, chats)

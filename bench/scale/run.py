@@ -46,6 +46,7 @@ import aiohttp
 
 from bench.import_orders.run import generate_lines
 from bench.reply.script import FIRST_ORDER, Step, build_script
+from tests.fakes.serve import sent_messages, start_telegram
 from tests.loopback import TempPostgres, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -329,38 +330,6 @@ def scale(pg: TempPostgres, workers_list: Sequence[int], turns: int, events: int
 
 
 # ---------------------------------------------------------------- dispatch with three processes
-def _start_fake() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.fakes.serve",
-            "telegram",
-            "--token",
-            TELEGRAM_TOKEN,
-            "--rate-limit-global",
-            str(GLOBAL_RATE),
-            "--rate-limit-per-chat",
-            str(CHAT_RATE),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("READY "):
-        process.kill()
-        raise RuntimeError(f"the fake did not start: {line!r}")
-    return process, line.removeprefix("READY ")
-
-
-def _fake_calls(base_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{base_url}/_fake/calls?method=sendMessage", timeout=60) as answer:
-        return list(json.loads(answer.read()))
-
-
 async def _seed_dispatch(url: str, messages: int, chats: int) -> None:
     """``chats`` customers with a verified Telegram chat, one order each message, one queued
     ``shipped`` notice per order due next year (made due at once later)."""
@@ -493,7 +462,9 @@ def dispatch(pg: TempPostgres, messages: int, chats: int, logs: Path) -> None:
     url = pg.create_database("dispatch")
     asyncio.run(upgrade(url))
     asyncio.run(_seed_dispatch(url, messages, chats))
-    fake, base_url = _start_fake()
+    fake, base_url = start_telegram(
+        TELEGRAM_TOKEN, rate_limit_global=GLOBAL_RATE, rate_limit_per_chat=CHAT_RATE
+    )
     env = _base_env(url)
     env.update(
         {
@@ -518,7 +489,9 @@ def dispatch(pg: TempPostgres, messages: int, chats: int, logs: Path) -> None:
                 break
             time.sleep(0.5)
         time.sleep(1.0)
-        calls = [c for c in _fake_calls(base_url) if str(c["params"].get("text", "")).startswith("Good news")]
+        calls = [
+            c for c in sent_messages(base_url) if str(c["params"].get("text", "")).startswith("Good news")
+        ]
     finally:
         served.stop()
         fake.terminate()

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
 
 from tests.fakes._server import FakeHttpServer
 from tests.fakes.slack import FakeSlack
@@ -62,6 +69,47 @@ async def serve(args: argparse.Namespace) -> None:
     async with build_fake(args) as fake:
         print(f"READY {fake.base_url}", flush=True)
         await stop.wait()
+
+
+def start_telegram(
+    token: str, *, rate_limit_global: float, rate_limit_per_chat: float
+) -> tuple[subprocess.Popen[str], str]:
+    """A rate-limited FakeTelegram in a child process of this module; returns it and its base URL.
+
+    The child runs from the repository's root (with it on ``PYTHONPATH``) whatever the caller's
+    working directory; stop it with ``terminate()`` or ``send_signal(SIGTERM)``.
+    """
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.fakes.serve",
+            "telegram",
+            "--token",
+            token,
+            "--rate-limit-global",
+            str(rate_limit_global),
+            "--rate-limit-per-chat",
+            str(rate_limit_per_chat),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("READY "):
+        process.kill()
+        raise RuntimeError(f"the fake did not start: {line!r}")
+    return process, line.removeprefix("READY ")
+
+
+def sent_messages(base_url: str, timeout: float = 60) -> list[dict[str, Any]]:
+    """Every sendMessage call a served FakeTelegram recorded, in arrival order."""
+    with urllib.request.urlopen(f"{base_url}/_fake/calls?method=sendMessage", timeout=timeout) as answer:
+        return list(json.loads(answer.read()))
 
 
 def main() -> None:
