@@ -46,6 +46,7 @@ import aiohttp
 
 from bench.import_orders.run import generate_lines
 from bench.reply.script import FIRST_ORDER, Step, build_script
+from tests.burst import busiest_second, make_due, queue_shipped, verify_chats
 from tests.fakes.serve import sent_messages, start_telegram
 from tests.loopback import TempPostgres, free_port
 
@@ -56,6 +57,8 @@ ORDERS = 20_000
 CLIENTS = 32
 GLOBAL_RATE = 300.0
 CHAT_RATE = 10.0
+#: the Telegram chat of the first customer of the dispatch run
+FIRST_CHAT = 800_000
 
 
 def _base_env(url: str) -> dict[str, str]:
@@ -333,10 +336,6 @@ def scale(pg: TempPostgres, workers_list: Sequence[int], turns: int, events: int
 async def _seed_dispatch(url: str, messages: int, chats: int) -> None:
     """``chats`` customers with a verified Telegram chat, one order each message, one queued
     ``shipped`` notice per order due next year (made due at once later)."""
-    from sqlalchemy import insert
-
-    from storage.models import ChannelIdentity
-    from storage.repositories.outbox import NewOutboxRow
     from storage.schemas import OrderIn
     from storage.store import Store
 
@@ -373,61 +372,10 @@ async def _seed_dispatch(url: str, messages: int, chats: int) -> None:
                     for n in range(messages)
                 ]
             )
-        async with store.engine.begin() as conn:
+        async with store.engine.connect() as conn:
             customers = dict((await conn.exec_driver_sql("SELECT email, id FROM customers")).all())
-            await conn.execute(
-                insert(ChannelIdentity),
-                [
-                    {
-                        "channel": "telegram",
-                        "external_id": str(800_000 + c),
-                        "customer_id": customers[f"d{c}@example.com"],
-                        "verified": True,
-                        "verified_at": now,
-                        "accepted_updates": True,
-                        "opted_out_categories": [],
-                        "unreachable": False,
-                        "created_at": now,
-                    }
-                    for c in range(chats)
-                ],
-            )
-            orders = (
-                await conn.exec_driver_sql(
-                    "SELECT o.id, o.order_number, o.customer_id, s.id, c.email FROM orders o "
-                    "JOIN shipments s ON s.order_id = o.id JOIN customers c ON c.id = o.customer_id ORDER BY o.id"
-                )
-            ).all()
-        async with store.transaction() as repos:
-            await repos.outbox.enqueue_many(
-                [
-                    NewOutboxRow(
-                        dedupe_key=f"{number}:shipped:-:-",
-                        kind="shipped",
-                        channel="telegram",
-                        recipient=str(800_000 + int(email[1:].split("@")[0])),
-                        payload={
-                            "text": f"Good news: your order {number} has shipped with UPS.",
-                            "buttons": [{"title": "Track parcel", "payload": "order_status"}],
-                            "links": [],
-                            "category": "shipping_updates",
-                            "shipment_id": shipment_id,
-                        },
-                        scheduled_at=later,
-                        created_at=now,
-                        order_id=order_id,
-                        customer_id=customer_id,
-                    )
-                    for order_id, number, customer_id, shipment_id, email in orders
-                ]
-            )
-
-
-async def _make_due(url: str) -> None:
-    from storage.store import Store
-
-    async with Store(url) as store, store.engine.begin() as conn:
-        await conn.exec_driver_sql("UPDATE outbox SET scheduled_at = now(), created_at = now()")
+        await verify_chats(store, customers, prefix="d", first_chat=FIRST_CHAT, chats=chats, now=now)
+        await queue_shipped(store, prefix="d", first_chat=FIRST_CHAT, scheduled_at=later, created_at=now)
 
 
 async def _outbox(url: str) -> tuple[dict[str, int], dict[str, int]]:
@@ -443,16 +391,6 @@ async def _outbox(url: str) -> tuple[dict[str, int], dict[str, int]]:
             ).all()
         )
     return statuses, workers
-
-
-def _busiest_second(times: list[float]) -> int:
-    times = sorted(times)
-    most, end = 0, 0
-    for start, at in enumerate(times):
-        while end < len(times) and times[end] < at + 1.0:
-            end += 1
-        most = max(most, end - start)
-    return most
 
 
 def dispatch(pg: TempPostgres, messages: int, chats: int, logs: Path) -> None:
@@ -481,7 +419,7 @@ def dispatch(pg: TempPostgres, messages: int, chats: int, logs: Path) -> None:
     served = Served(env, 3, logs / "dispatch.log")
     try:
         served.wait_ready(3)
-        asyncio.run(_make_due(url))
+        asyncio.run(make_due(url))
         deadline = time.monotonic() + 120
         while True:
             statuses, workers = asyncio.run(_outbox(url))
@@ -509,7 +447,7 @@ def dispatch(pg: TempPostgres, messages: int, chats: int, logs: Path) -> None:
     print(
         f"  achieved / allowed:     {achieved / GLOBAL_RATE:.3f}  (target >= 0.9; the shared pacers keep 5% headroom)"
     )
-    print(f"  busiest second:         {_busiest_second(ok)}  (limit {GLOBAL_RATE:.0f})")
+    print(f"  busiest second:         {busiest_second(ok)}  (limit {GLOBAL_RATE:.0f})")
     print(f"  429s:                   {throttled} ({max(0, throttled - 1)} after the first; target 0)")
     print(f"  duplicates:             {duplicates}  (target 0); lost: {messages - len(delivered)}")
     print(f"  outbox: {json.dumps(statuses, sort_keys=True)}; sent per process: {sorted(workers.values())}")

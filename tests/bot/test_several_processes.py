@@ -30,13 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
-from storage.models import ChannelIdentity
-from storage.repositories.outbox import NewOutboxRow
 from storage.schemas import OrderIn
 from storage.store import Store
 from tests.builders import order_line
+from tests.burst import busiest_second, make_due, queue_shipped, verify_chats
 from tests.conftest import new_pg_database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import make_text_update
@@ -176,73 +174,21 @@ async def _seed_shop(url: str, orders: int = MESSAGES) -> dict[str, int]:
                     for n in range(orders)
                 ]
             )
-        async with store.engine.begin() as conn:
+        async with store.engine.connect() as conn:
             customers = {
                 email: cid
                 for email, cid in (await conn.exec_driver_sql("SELECT email, id FROM customers")).all()
             }
-            await conn.execute(
-                insert(ChannelIdentity),
-                [
-                    {
-                        "channel": "telegram",
-                        "external_id": str(FIRST_CHAT + c),
-                        "customer_id": customers[f"chat{c}@example.com"],
-                        "verified": True,
-                        "verified_at": now,
-                        "accepted_updates": True,
-                        "opted_out_categories": [],
-                        "unreachable": False,
-                        "created_at": now,
-                    }
-                    for c in range(CHATS)
-                ],
-            )
+        await verify_chats(store, customers, prefix="chat", first_chat=FIRST_CHAT, chats=CHATS, now=now)
     return customers
 
 
 async def _queue_shipped(url: str) -> None:
-    """One ``shipped`` message per order (chats interleaved, as in real life), due next year: the
-    servers start meanwhile, then :func:`_make_due` lets them go at once."""
-    now = datetime.now(UTC) + timedelta(days=365)
+    """One ``shipped`` message per order, due next year: the servers start meanwhile, then
+    :func:`~tests.burst.make_due` lets them go at once."""
+    later = datetime.now(UTC) + timedelta(days=365)
     async with Store(url) as store:
-        async with store.engine.connect() as conn:
-            orders = (
-                await conn.exec_driver_sql(
-                    "SELECT o.id, o.order_number, o.customer_id, s.id, c.email FROM orders o "
-                    "JOIN shipments s ON s.order_id = o.id JOIN customers c ON c.id = o.customer_id "
-                    "ORDER BY o.id"
-                )
-            ).all()
-        async with store.transaction() as repos:
-            await repos.outbox.enqueue_many(
-                [
-                    NewOutboxRow(
-                        dedupe_key=f"{number}:shipped:-:-",
-                        kind="shipped",
-                        channel="telegram",
-                        recipient=str(FIRST_CHAT + int(email.removeprefix("chat").split("@")[0])),
-                        payload={
-                            "text": f"Good news: your order {number} has shipped with UPS.",
-                            "buttons": [{"title": "Track parcel", "payload": "order_status"}],
-                            "links": [],
-                            "category": "shipping_updates",
-                            "shipment_id": shipment_id,
-                        },
-                        scheduled_at=now,
-                        created_at=now,
-                        order_id=order_id,
-                        customer_id=customer_id,
-                    )
-                    for order_id, number, customer_id, shipment_id, email in orders
-                ]
-            )
-
-
-async def _make_due(url: str) -> None:
-    """Every queued message due now (one statement: this process, which runs the fake, stays free)."""
-    async with Store(url) as store, store.engine.begin() as conn:
-        await conn.exec_driver_sql("UPDATE outbox SET scheduled_at = now(), created_at = now()")
+        await queue_shipped(store, prefix="chat", first_chat=FIRST_CHAT, scheduled_at=later, created_at=later)
 
 
 def _ours(fake: FakeTelegram) -> list[Any]:
@@ -251,17 +197,6 @@ def _ours(fake: FakeTelegram) -> list[Any]:
 
 def _delivered(fake: FakeTelegram) -> Counter[str]:
     return Counter(str(c.params["text"]) for c in _ours(fake) if c.status == 200)
-
-
-def _busiest_second(times: list[float]) -> int:
-    """The most sends in any window of one second (starting at a send)."""
-    times = sorted(times)
-    most, end = 0, 0
-    for start, at in enumerate(times):
-        while end < len(times) and times[end] < at + 1.0:
-            end += 1
-        most = max(most, end - start)
-    return most
 
 
 async def _outbox(url: str) -> tuple[Counter[str], Counter[str | None], int]:
@@ -300,7 +235,7 @@ async def test_three_processes_share_the_send_limits_and_send_each_message_once(
     await _queue_shipped(pg_url)
     servers = await _start_servers(pg_url, fake, tmp_path)
     try:
-        await _make_due(pg_url)
+        await make_due(pg_url)
         await _until(lambda: len(_delivered(fake)) == MESSAGES, 90, "every message to be delivered")
         await asyncio.sleep(1.0)  # anything sent twice would show by now
         statuses, workers, unconfirmed = await _outbox(pg_url)
@@ -313,13 +248,13 @@ async def test_three_processes_share_the_send_limits_and_send_each_message_once(
     assert set(delivered.values()) == {1} and len(delivered) == MESSAGES  # each once, none lost
     assert [c.status for c in ours].count(429) == 0
     ok = [c.at for c in ours if c.status == 200]
-    assert _busiest_second(ok) <= GLOBAL_RATE
+    assert busiest_second(ok) <= GLOBAL_RATE
     assert statuses == Counter({"sent": MESSAGES}) and unconfirmed == 0
     assert len(workers) == 3, workers  # all three processes sent a share
     assert conflicts == 0  # one process polled getUpdates
     rate = MESSAGES / (max(ok) - min(ok))
     print(
-        f"three processes: {rate:.0f} messages/s of {GLOBAL_RATE} allowed, busiest second {_busiest_second(ok)}"
+        f"three processes: {rate:.0f} messages/s of {GLOBAL_RATE} allowed, busiest second {busiest_second(ok)}"
     )
 
 
@@ -330,7 +265,7 @@ async def test_a_process_killed_during_a_pause_loses_nothing_and_sends_nothing_t
     await _queue_shipped(pg_url)
     servers = await _start_servers(pg_url, fake, tmp_path)
     try:
-        await _make_due(pg_url)
+        await make_due(pg_url)
         await _until(lambda: len(_delivered(fake)) >= 300, 60, "300 messages to be delivered")
         fake.fail_next("sendMessage", 429, retry_after=2)
         await _until(lambda: any(c.status == 429 for c in _ours(fake)), 10, "the planned 429", every=0.05)
