@@ -1,4 +1,5 @@
-"""Servers on loopback for the tests and the benchmarks: a free port, a throwaway PostgreSQL cluster.
+"""Servers on loopback for the tests and the benchmarks: a free port, a health check, a throwaway
+PostgreSQL cluster.
 
 No pytest here: the benchmarks import this module too.
 """
@@ -10,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +22,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def healthy(port: int) -> bool:
+    """Whether a doorstep server on 127.0.0.1:``port`` answers ``/healthz`` with 200."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
 
 
 def pg_bin() -> Path:

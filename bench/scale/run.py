@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +47,7 @@ from bench.import_orders.run import generate_lines
 from bench.reply.script import FIRST_ORDER, Step, build_script
 from tests.burst import busiest_second, make_due, queue_shipped, verify_chats
 from tests.fakes.serve import sent_messages, start_telegram
-from tests.loopback import TempPostgres, free_port
+from tests.loopback import TempPostgres, free_port, healthy
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "bench-scale-token-0123456789"
@@ -75,14 +74,6 @@ def _base_env(url: str) -> dict[str, str]:
     return env
 
 
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
 class Served:
     """``doorstep serve --workers N`` in a subprocess, stopped with SIGTERM."""
 
@@ -104,7 +95,7 @@ class Served:
         while ready < workers * 3:  # several answers in a row: every worker is likely up
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start: {self.log.read_text()[-2000:]}")
-            ready = ready + 1 if _healthy(self.port) else 0
+            ready = ready + 1 if healthy(self.port) else 0
             time.sleep(0.3)
         time.sleep(2.0)  # the last workers finish loading
 

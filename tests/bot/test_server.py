@@ -7,14 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import new_pg_database
-from tests.loopback import free_port
+from tests.loopback import free_port, healthy
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,14 +63,6 @@ def _wait(condition: object, within: float, what: str) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])
@@ -140,7 +131,7 @@ def test_three_workers_share_one_port_and_stop_when_their_supervisor_is_killed(
     workers = _children(process)
     assert len(workers) == 3 and _listening_pids(port) == workers  # each worker has its own socket
     assert process.pid not in _listening_pids(port)
-    assert all(_healthy(port) for _ in range(20))
+    assert all(healthy(port) for _ in range(20))
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     _wait(lambda: not any(_alive(pid) for pid in workers), 15, "orphaned workers to stop")
@@ -152,7 +143,7 @@ def test_three_workers_share_one_port_and_stop_when_their_supervisor_is_killed(
 def test_sigterm_stops_every_worker_and_exits_0(supervisor: tuple[subprocess.Popen[str], int]) -> None:
     process, port = supervisor
     workers = _children(process)
-    assert _healthy(port)
+    assert healthy(port)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=40) == 0
     assert not any(_alive(pid) for pid in workers)
