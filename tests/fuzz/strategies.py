@@ -7,15 +7,29 @@
 - :func:`encoded`: a value as bytes the way a broken client might send it (JSON with and without
   ASCII escapes, UTF-16, a BOM, invalid UTF-8, truncated, padded with garbage);
 - :data:`raw_bodies`: bodies that are not JSON at all, or JSON beyond the decoder's limits.
+
+:data:`FUZZ` is the settings every fuzz test runs with (``DOORSTEP_FUZZ_EXAMPLES`` examples each,
+60 by default, the same examples on every run).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+EXAMPLES = int(os.environ.get("DOORSTEP_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
 
 #: strings that have broken servers before
 HOSTILE_STRINGS = (

@@ -10,19 +10,20 @@ Examples are derandomized (the same ones on every run) so CI is reproducible; ea
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.fuzz import payloads
 from tests.fuzz.conftest import API_TOKEN as API_TOKEN_VALUE
 from tests.fuzz.conftest import WHATSAPP_VERIFY_TOKEN, HostileServer
 from tests.fuzz.strategies import (
+    EXAMPLES,
+    FUZZ,
     encoded,
     header_text,
     hostile_text,
@@ -34,14 +35,6 @@ from tests.fuzz.strategies import (
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-EXAMPLES = int(os.environ.get("DOORSTEP_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
-)
 CONTENT_TYPES = (
     "application/json",
     "application/json; charset=utf-16",

@@ -8,27 +8,18 @@ protocol code (1000, 1007, 1009), never with 1011 and never with an HTTP 500; an
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from aiohttp import WSMsgType
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.channels.webchat.socket import MAX_FRAME_BYTES
 from tests.fuzz.conftest import HostileServer
-from tests.fuzz.strategies import json_values, mutated
+from tests.fuzz.strategies import FUZZ, json_values, mutated
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-EXAMPLES = int(os.environ.get("DOORSTEP_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
-)
 #: the last frame of every example: its answer says every earlier frame was dealt with
 SENTINEL = {"type": "hello", "visitor_id": "fuzz-sentinel-000000"}
 PROTOCOL_CLOSE_CODES = {1000, 1007, 1009}
