@@ -110,10 +110,6 @@ class TelegramChannel:
             self._turns.spawn(self._answer_callback(inbound.callback_query_id), background=True)
         return self._turns.spawn(self._take_turn(inbound, turn))
 
-    async def process(self, update: Mapping[str, Any]) -> None:
-        """Submit ``update`` and wait until it is answered."""
-        await self.submit(update)
-
     async def on_identity_verified(self, channel: str, external_id: str, customer_id: int) -> None:
         """Engine hook: a Telegram chat was verified; offer proactive updates on it (once)."""
         await self._turns.on_identity_verified(channel, external_id, customer_id)

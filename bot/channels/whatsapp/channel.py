@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -104,10 +103,6 @@ class WhatsAppChannel:
         turn = self._turns.reserve(inbound.wa_id)
         return self._turns.spawn(self._take_turn(inbound, turn))
 
-    async def process(self, inbound: Inbound) -> None:
-        """Submit ``inbound`` and wait until it is answered."""
-        await self.submit(inbound)
-
     async def on_identity_verified(self, channel: str, external_id: str, customer_id: int) -> None:
         """Engine hook: a WhatsApp number was verified; offer proactive updates on it (once)."""
         await self._turns.on_identity_verified(channel, external_id, customer_id)
@@ -115,11 +110,6 @@ class WhatsAppChannel:
     async def aclose(self, grace_seconds: float = 5.0) -> None:
         """Let running turns finish (up to ``grace_seconds``), then cancel what is left."""
         await self._turns.aclose(grace_seconds)
-
-    @property
-    def busy_numbers(self) -> int:
-        """Numbers with a turn running or waiting."""
-        return self._turns.busy_chats
 
     # ------------------------------------------------------------------ one turn
     async def _take_turn(self, inbound: Inbound, turn: Turn) -> None:
@@ -213,7 +203,3 @@ class WhatsAppChannel:
     async def _channel_answer(self, message: IncomingMessage, replies: list[Reply]) -> list[Reply] | None:
         """Answer without the engine, once per message (recorded in the engine's inbox)."""
         return replies if await self._answers.first_time(message) else None
-
-    async def deliver(self, wa_id: str, replies: Sequence[Reply]) -> None:
-        """Send ``replies`` to ``wa_id`` in order (see :mod:`bot.channels.whatsapp.delivery`)."""
-        await self._delivery.deliver(wa_id, replies)
