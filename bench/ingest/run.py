@@ -7,8 +7,10 @@ transaction holding the inbox rows, the shipment updates, the tracking events, t
 and the decision log.
 
 In the same run, the floor: raw ``sqlite3`` writing the same rows per event as doorstep did
-(inbox, parcel, tracking event, outbox and decision rows; :func:`raw_floor`) in the same batches,
-on a copy of the same seeded database. Target: doorstep events/s / floor events/s >= 0.5.
+(inbox, parcel, tracking event, outbox and decision rows, and each batch's cancellations of stale
+pending messages; :func:`raw_floor`) in the same batches, on a copy of the same seeded database.
+The run stops if the two databases then hold different row counts (:data:`ROW_COUNTS`).
+Target: doorstep events/s / floor events/s >= 0.5.
 
 For reference only: a raw ``sqlite3`` loop that parses each line and commits one inserted row
 per event, with the same pragmas as doorstep's store (WAL, synchronous=NORMAL), and the same
@@ -146,25 +148,56 @@ async def seed(url: str, db: Path, orders: int) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """The policy's decision on one proposed message (its outbox and decision rows)."""
+
+    kind: str
+    dedupe_key: str
+    decision: str
+    reason: str
+    scheduled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What doorstep did with one event: the floor writes the same rows for it."""
 
     status: str
     reason: str | None
-    messages: tuple[tuple[str, str, str], ...]  # (kind, dedupe key, decision)
+    messages: tuple[Message, ...]
 
 
-async def doorstep(url: str, lines: list[str], batch: int) -> tuple[float, dict[str, int], list[Outcome]]:
-    """Parse and ingest every line; returns seconds, counts and each event's outcome."""
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """A pending message a batch cancelled (stale after a scan, or consolidated into a newer one):
+    its outbox row becomes ``cancelled`` and a decision row says why."""
+
+    order_id: int
+    kind: str
+    dedupe_key: str
+    reason: str
+
+
+async def doorstep(
+    url: str, db: Path, lines: list[str], batch: int
+) -> tuple[float, dict[str, int], list[Outcome], list[list[Cancelled]]]:
+    """Parse and ingest every line; returns seconds, counts, each event's outcome and each batch's
+    cancellations (read from ``db`` between batches, outside the timing: the results do not list them)."""
     settings = Settings(database_url=url)
     clock = FakeClock(NOW)
     counts: dict[str, int] = {}
     outcomes: list[Outcome] = []
+    cancelled: list[list[Cancelled]] = []
+    reader = sqlite3.connect(db)
+    seen = reader.execute("SELECT coalesce(max(id), 0) FROM decision_log").fetchone()[0]
+    elapsed = 0.0
     async with Store(url) as store:
-        start = time.perf_counter()
         for first in range(0, len(lines), batch):
+            start = time.perf_counter()
             events = [parse_normalized(line.encode()) for line in lines[first : first + batch]]
-            for result in await ingest_events(store, events, clock, settings, batch_size=batch):
+            results = await ingest_events(store, events, clock, settings, batch_size=batch)
+            elapsed += time.perf_counter() - start
+            for result in results:
                 counts[result.status] = counts.get(result.status, 0) + 1
                 for message in result.messages:
                     counts[f"message {message.decision}"] = counts.get(f"message {message.decision}", 0) + 1
@@ -172,40 +205,68 @@ async def doorstep(url: str, lines: list[str], batch: int) -> tuple[float, dict[
                     Outcome(
                         result.status,
                         result.reason,
-                        tuple((m.kind, m.dedupe_key, str(m.decision)) for m in result.messages),
+                        tuple(
+                            Message(m.kind, m.dedupe_key, str(m.decision), m.reason, m.scheduled_at)
+                            for m in result.messages
+                        ),
                     )
                 )
-        elapsed = time.perf_counter() - start
-    return elapsed, counts, outcomes
+            rows = reader.execute(
+                "SELECT id, order_id, kind, dedupe_key, reason, decision FROM decision_log WHERE id > ? ORDER BY id",
+                (seen,),
+            ).fetchall()
+            seen = rows[-1][0] if rows else seen
+            cancelled.append([Cancelled(*row[1:5]) for row in rows if row[5] == "cancelled"])
+    reader.close()
+    return elapsed, counts, outcomes, cancelled
 
 
 #: decisions that leave a message in the outbox (the others are only logged)
 QUEUED_DECISIONS = frozenset({"queued", "deferred"})
-ROW_TABLES = ("inbox", "tracking_events", "outbox", "decision_log")
+#: decisions the policy answers without a decision row (a key already decided)
+UNLOGGED_DECISIONS = frozenset({"duplicate"})
+#: the reasons of applied events that changed their parcel (any other reason is kept on the inbox row)
+CHANGED_REASONS = frozenset({"shipment updated", "shipment created"})
+ROW_COUNTS = {
+    "inbox": "SELECT count(*) FROM inbox",
+    "inbox with an outcome": "SELECT count(*) FROM inbox WHERE outcome IS NOT NULL",
+    "tracking_events": "SELECT count(*) FROM tracking_events",
+    "outbox": "SELECT count(*) FROM outbox",
+    "outbox cancelled": "SELECT count(*) FROM outbox WHERE status = 'cancelled'",
+    "decision_log": "SELECT count(*) FROM decision_log",
+    "decision_log cancelled": "SELECT count(*) FROM decision_log WHERE decision = 'cancelled'",
+}
 
 
 def row_counts(db: Path) -> dict[str, int]:
-    """Rows per table written by an ingest pass (the seed writes none of these)."""
+    """Rows per table (and of a few kinds) written by an ingest pass (the seed writes none of these)."""
     conn = sqlite3.connect(db)
     try:
-        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ROW_TABLES}
+        return {name: conn.execute(sql).fetchone()[0] for name, sql in ROW_COUNTS.items()}
     finally:
         conn.close()
 
 
-def raw_floor(db: Path, lines: list[str], batch: int, outcomes: list[Outcome]) -> float:
+def raw_floor(
+    db: Path, lines: list[str], batch: int, outcomes: list[Outcome], cancelled: list[list[Cancelled]]
+) -> float:
     """The floor: raw sqlite3 writing, for each event, the rows doorstep wrote for it, in the same
     batches (one transaction per batch) on a copy of the same seeded database (same schema and
-    indexes, WAL, synchronous=NORMAL): the inbox row (or its redelivery count), the parcel's new
-    state after looking it up by tracking number, the tracking event, and each proposed message's
-    outbox row and decision row. No rules, no policy, no ORM: what the writes alone cost."""
+    indexes, WAL, synchronous=NORMAL): the inbox row (or its redelivery count; the reason of an event
+    that changed nothing), the parcel's new state after looking it up by tracking number, the tracking
+    event, and each proposed message's outbox row and decision row (none for a key already decided);
+    then the batch's cancellations: the pending messages it made stale or consolidated (their outbox
+    rows cancelled, or inserted cancelled when queued in the same batch, and a decision row each).
+    No rules, no policy, no ORM: what the writes alone cost."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     at = NOW.replace(tzinfo=None).isoformat(" ", "microseconds")
     start = time.perf_counter()
-    for first in range(0, len(lines), batch):
+    for number, first in enumerate(range(0, len(lines), batch)):
         conn.execute("BEGIN")
+        stale = {c.dedupe_key: c for c in cancelled[number]}
+        queued: set[str] = set()
         for line, outcome in zip(lines[first : first + batch], outcomes[first : first + batch], strict=True):
             event = json.loads(line)
             if outcome.reason == "duplicate":
@@ -225,7 +286,9 @@ def raw_floor(db: Path, lines: list[str], batch: int, outcomes: list[Outcome]) -
                     event.get("order_number"),
                     event["tracking_number"],
                     line,
-                    None if outcome.status == "applied" else outcome.reason,
+                    None
+                    if outcome.status == "applied" and outcome.reason in CHANGED_REASONS
+                    else outcome.reason,
                 ),
             )
             if outcome.status != "applied":
@@ -249,8 +312,10 @@ def raw_floor(db: Path, lines: list[str], batch: int, outcomes: list[Outcome]) -
                     event["event_id"],
                 ),
             )
-            for kind, dedupe_key, decision in outcome.messages:
-                if decision in QUEUED_DECISIONS:
+            for message in outcome.messages:
+                if message.decision in UNLOGGED_DECISIONS:
+                    continue
+                if message.decision in QUEUED_DECISIONS:
                     payload = {
                         "text": f"Update on your order: your parcel {event['tracking_number']} is {event['status']}.",
                         "buttons": [{"title": "Track parcel", "payload": "order_status"}],
@@ -258,16 +323,41 @@ def raw_floor(db: Path, lines: list[str], batch: int, outcomes: list[Outcome]) -
                         "category": "shipping_updates",
                         "shipment_id": shipment_id,
                     }
+                    due = (message.scheduled_at or NOW).replace(tzinfo=None).isoformat(" ", "microseconds")
+                    gone = stale.get(message.dedupe_key)
                     conn.execute(
                         "INSERT INTO outbox (dedupe_key, order_id, kind, channel, recipient, payload, scheduled_at, "
-                        "status, attempts, created_at) VALUES (?, ?, ?, 'telegram', ?, ?, ?, 'pending', 0, ?)",
-                        (dedupe_key, order_id, kind, str(10_000 + order_id), json.dumps(payload), at, at),
+                        "status, last_error, attempts, created_at) VALUES (?, ?, ?, 'telegram', ?, ?, ?, ?, ?, 0, ?)",
+                        (
+                            message.dedupe_key,
+                            order_id,
+                            message.kind,
+                            str(10_000 + order_id),
+                            json.dumps(payload),
+                            due,
+                            "pending" if gone is None else "cancelled",
+                            None if gone is None else gone.reason,
+                            at,
+                        ),
                     )
+                    queued.add(message.dedupe_key)
                 conn.execute(
                     "INSERT INTO decision_log (order_id, kind, decision, reason, dedupe_key, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (order_id, kind, decision, "as doorstep decided", dedupe_key, at),
+                    (order_id, message.kind, message.decision, message.reason, message.dedupe_key, at),
                 )
+        for gone in cancelled[number]:
+            if gone.dedupe_key not in queued:
+                conn.execute(
+                    "UPDATE outbox SET status = 'cancelled', last_error = ?, claimed_by = NULL "
+                    "WHERE dedupe_key = ? AND status = 'pending'",
+                    (gone.reason, gone.dedupe_key),
+                )
+            conn.execute(
+                "INSERT INTO decision_log (order_id, kind, decision, reason, dedupe_key, created_at) "
+                "VALUES (?, ?, 'cancelled', ?, ?, ?)",
+                (gone.order_id, gone.kind, gone.reason, gone.dedupe_key, at),
+            )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()
@@ -306,11 +396,11 @@ def sqlite_share(profiler: cProfile.Profile) -> tuple[float, float]:
     return inside, total
 
 
-async def profiled(url: str, lines: list[str], batch: int) -> None:
+async def profiled(url: str, db: Path, lines: list[str], batch: int) -> None:
     """Run the doorstep pass under cProfile; print the share of time inside sqlite3 (SQLite's own work)."""
     profiler = cProfile.Profile()
     profiler.enable()
-    elapsed, _, _ = await doorstep(url, lines, batch)
+    elapsed, _, _, _ = await doorstep(url, db, lines, batch)
     profiler.disable()
     inside, total = sqlite_share(profiler)
     print(
@@ -332,14 +422,16 @@ async def main(count: int, orders: int, batch: int, profile: int = 0) -> None:
         base_wal = raw_baseline(tmpdir / "baseline-wal.db", lines, wal=True)
         fsync_sample = min(count, FSYNC_SAMPLE)
         base_default = raw_baseline(tmpdir / "baseline-default.db", lines[:fsync_sample], wal=False)
-        ours, counts, outcomes = await doorstep(url, lines, batch)
-        floor = raw_floor(tmpdir / "floor.db", lines, batch, outcomes)
+        ours, counts, outcomes, cancelled = await doorstep(url, tmpdir / "ours.db", lines, batch)
+        floor = raw_floor(tmpdir / "floor.db", lines, batch, outcomes, cancelled)
         ours_rows, floor_rows = row_counts(tmpdir / "ours.db"), row_counts(tmpdir / "floor.db")
+        if ours_rows != floor_rows:
+            raise SystemExit(f"the floor wrote other rows than doorstep: {ours_rows} != {floor_rows}")
         if profile:
             fresh = f"sqlite+aiosqlite:///{tmpdir / 'profiled.db'}"
             await upgrade(fresh)
             await seed(fresh, tmpdir / "profiled.db", orders)
-            await profiled(fresh, lines[:profile], batch)
+            await profiled(fresh, tmpdir / "profiled.db", lines[:profile], batch)
     ours_rate = count / ours
     wal_rate = count / base_wal
     floor_rate = count / floor
