@@ -5,8 +5,8 @@ URL to ``https://graph.facebook.com/v<version>`` when it is constructed; it has 
 another host. doorstep hands pywa its own ``httpx.AsyncClient`` and sets the base URL back to
 ``DOORSTEP_WHATSAPP_API_BASE_URL`` right after, so tests and benchmarks drive the real client
 against a fake Graph API on loopback. Everything else (messages, templates, read marks, typing)
-goes through pywa's public methods; underneath, httpx sends through aiohttp
-(:mod:`bot.channels.whatsapp.transport`).
+goes through pywa's public methods; underneath, the client's JSON calls go straight to aiohttp
+and the rest through httpx over aiohttp (:mod:`bot.channels.whatsapp.transport`).
 
 Meta's error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes):
 
@@ -36,7 +36,7 @@ from pywa_async import WhatsApp
 
 from bot.channels.base import PermanentFailure, RetryLater, SendError, Unreachable
 from bot.channels.whatsapp.errors import WindowClosed
-from bot.channels.whatsapp.transport import AiohttpTransport
+from bot.channels.whatsapp.transport import AiohttpTransport, GraphSession
 from bot.config import Settings
 
 #: connections to the Graph API (replies of many shoppers go out concurrently)
@@ -67,7 +67,7 @@ def build_client(settings: Settings) -> tuple[WhatsApp, httpx.AsyncClient]:
     """
     for name in PYWA_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    session = httpx.AsyncClient(
+    session = GraphSession(
         timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
         transport=AiohttpTransport(
             pool_size=POOL_SIZE, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT

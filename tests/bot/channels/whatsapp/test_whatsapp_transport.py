@@ -1,19 +1,21 @@
-"""pywa over httpx over aiohttp (AiohttpTransport): the wire, and network failures as send errors."""
+"""pywa over aiohttp (GraphSession, AiohttpTransport): the wire, and network failures as send errors."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 
 import httpx
 import pytest
 from aiohttp import web
+from pywa_async import WhatsApp
 
-from bot.channels.base import RetryLater
-from bot.channels.whatsapp.client import build_client, translate_error
+from bot.channels.base import PermanentFailure, RetryLater
+from bot.channels.whatsapp.client import API_VERSION, build_client, translate_error
 from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.channels.whatsapp.templates import TemplateBook
-from bot.channels.whatsapp.transport import AiohttpTransport
+from bot.channels.whatsapp.transport import AiohttpTransport, GraphSession
 from bot.clock import SystemClock
 from bot.config import Settings
 from handlers.messages import Reply
@@ -89,3 +91,77 @@ async def test_a_hanging_api_times_out_as_retry_later() -> None:
         assert isinstance(translate_error(error.value), RetryLater)
     finally:
         await runner.cleanup()
+
+
+async def _serve(handler: object) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", handler)  # type: ignore[arg-type]
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+async def test_a_hanging_api_times_out_as_retry_later_on_the_short_path() -> None:
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.json_response({})
+
+    runner, base_url = await _serve(hang)
+    session = GraphSession(
+        timeout=httpx.Timeout(0.2),
+        transport=AiohttpTransport(pool_size=2, connect_timeout=1.0, read_timeout=0.2),
+    )
+    client = WhatsApp(phone_id="1", token="t", session=session, verify_token="v", app_secret="s")
+    session.base_url = f"{base_url}/v26.0"
+    try:
+        with pytest.raises(httpx.TimeoutException) as error:
+            await client.mark_message_as_read(message_id="wamid.1")
+    finally:
+        await session.aclose()
+        await runner.cleanup()
+    assert error.value.request.url == f"{base_url}/v26.0/1/messages"
+    assert isinstance(translate_error(error.value), RetryLater)
+
+
+async def test_the_short_path_sends_what_httpx_would_and_reads_errors_in_the_declared_charset() -> None:
+    seen: list[tuple[str, str, dict[str, str], bytes]] = []
+
+    async def refuse(request: web.Request) -> web.Response:
+        seen.append((request.method, request.path_qs, dict(request.headers), await request.read()))
+        if request.method == "GET":
+            return web.json_response({"id": "1", "display_phone_number": "15550100"})
+        body = '{"error": {"code": 100, "message": "paramètre invalide"}}'.encode("latin-1")
+        return web.Response(status=400, body=body, content_type="application/json", charset="latin-1")
+
+    runner, base_url = await _serve(refuse)
+    client, session = build_client(_settings(base_url, token="wa-token", number_id="1"))
+    sender = WhatsAppSender(
+        client,
+        store=None,
+        clock=SystemClock(),
+        templates=TemplateBook({}),
+        fallback_link="http://x",  # type: ignore[arg-type]
+    )
+    try:
+        with pytest.raises(PermanentFailure) as refused:
+            await sender.send(WA, Reply("héllo"))
+        fetched = await session.request(
+            "GET", "/1", params={"fields": "display_phone_number"}
+        )  # httpx's path
+    finally:
+        await session.aclose()
+        await runner.cleanup()
+    assert "paramètre invalide" in str(refused.value)
+    cause = refused.value.__cause__
+    assert cause is not None and cause.raw_response.request.url.path.endswith("/1/messages")  # type: ignore[attr-defined]
+    method, path, headers, body = seen[0]
+    assert (method, path) == ("POST", f"/v{API_VERSION}/1/messages")
+    assert headers["Authorization"] == "Bearer wa-token"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Accept-Encoding"] == "identity"
+    assert json.loads(body)["text"]["body"] == "héllo"
+    assert body == json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":")).encode()
+    assert fetched.json()["display_phone_number"] == "15550100"
+    assert seen[1][0] == "GET" and seen[1][1].startswith(f"/v{API_VERSION}/1?fields=display_phone_number")
+    assert seen[1][2]["Authorization"] == "Bearer wa-token"
