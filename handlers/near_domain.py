@@ -59,6 +59,10 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "Here's how we use your data in chat, and how to get a copy of it or have it deleted:",
         "privacy-and-your-data",
     ),
+    "shipping_options": TopicAnswer(
+        "Here are our delivery options, how long each one takes and what it costs:",
+        "shipping-policy",
+    ),
     "product_advice": TopicAnswer(
         "I'm the assistant for orders you've already placed, so I'm not the right one to recommend "
         "products or check stock; the product pages on our website show what's available."

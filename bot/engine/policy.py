@@ -103,7 +103,13 @@ def wants_stop_notifications(understanding: Understanding) -> bool:
 
 
 def wants_preferences(understanding: Understanding) -> bool:
-    """ "stop shipping updates", "no more review requests": opt-outs are honoured whatever the NLU thinks."""
+    """ "stop shipping updates", "no more review requests": opt-outs are honoured whatever the NLU thinks.
+
+    Marketing email ("unsubscribe me from your promotional emails") is the newsletter, a near-domain topic,
+    not doorstep's order updates: it never turns those off.
+    """
+    if understanding.topic == "newsletter":
+        return False
     return bool(understanding.text) and bool(_PREFERENCES.search(understanding.text))
 
 

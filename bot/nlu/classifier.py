@@ -7,7 +7,9 @@ Out-of-scope is decided three ways:
 - the model itself has an ``out_of_scope`` class, trained on our own negatives plus CLINC150 utterances;
 - a message none of whose words is *in-domain evidence* (a word far more frequent in the shop intents
   than in the out-of-scope corpus, after spelling correction) is out of scope;
-- a prediction whose probability is below ``threshold`` is out of scope.
+- a prediction whose probability is below ``threshold`` is out of scope;
+- notification preferences about marketing email (the newsletter, promotional emails) are out of scope:
+  doorstep's own messages are the order updates, and the newsletter is a near-domain topic.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from bot.nlu.errors import NotTrainedError
 from bot.nlu.features import CHAR_NGRAM_SIZES, Span, Speller, extract_features, tokenize
-from bot.nlu.topics import topic_words
+from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
 from bot.nlu.training_data import TrainingExample
 from knowledge.lexicon import Lexicon
 from storage.domain import Intent
@@ -111,7 +113,7 @@ class IntentClassifier:
             if example.intent is Intent.OUT_OF_SCOPE
             for token in tokens
         )
-        corrected = [[speller.correct(t) for t in tokens] for tokens in tokenized]
+        corrected = [speller.words(tokens) for tokens in tokenized]
         rows = [_features(tokens, config.char_ngrams, lexicon) for tokens in corrected]
         labels = [index[example.intent] for example in examples]
         if config.abstract_rows:
@@ -179,7 +181,7 @@ class IntentClassifier:
 
     def probabilities(self, text: str) -> dict[Intent, float]:
         """The model's probability for every intent (before the out-of-scope rules)."""
-        tokens = [self._speller.correct(token) for token in tokenize(text)]
+        tokens = self._speller.words(tokenize(text))
         return dict(zip(self._classes, self._softmax(tokens), strict=True))
 
     def predict(self, text: str) -> tuple[Intent, float]:
@@ -188,7 +190,7 @@ class IntentClassifier:
         For an out-of-scope answer the confidence is the probability that the message is *not* the best
         in-domain intent.
         """
-        tokens = [self._speller.correct(token) for token in tokenize(text)]
+        tokens = self._speller.words(tokenize(text))
         if not tokens:
             return Intent.OUT_OF_SCOPE, 1.0
         probs = self._softmax(tokens)
@@ -197,7 +199,10 @@ class IntentClassifier:
             return Intent.OUT_OF_SCOPE, probs[best]
         if probs[best] < self.threshold or not self._has_evidence(tokens):
             return Intent.OUT_OF_SCOPE, 1.0 - probs[best]
-        return self._classes[best], probs[best]
+        intent = self._classes[best]
+        if intent is Intent.NOTIFICATION_PREFERENCES and near_domain_topic(text) is NearDomainTopic.NEWSLETTER:
+            return Intent.OUT_OF_SCOPE, probs[best]
+        return intent, probs[best]
 
     def _has_evidence(self, tokens: list[str]) -> bool:
         evidence = self._evidence

@@ -3,12 +3,14 @@
 A message becomes a list of lower-case word tokens in which order numbers, codes, tracking numbers, e-mail
 addresses and plain numbers are replaced by shape tokens (``zznum``, ``zzordnum``, ...), so "#1001" and
 "#2087" look the same to the model. Tokens the training corpus never saw are spelling-corrected towards the
-in-domain vocabulary with rapidfuzz (OSA distance), then turned into word unigrams, word bigrams and
+in-domain vocabulary with rapidfuzz (OSA distance), and a long unknown token that is several words run
+together ("whereismyorder") is split into them; then the tokens become word unigrams, word bigrams and
 character n-grams.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -39,6 +41,12 @@ _WORD = re.compile(r"[a-z]+")
 MIN_CORRECTABLE = 4
 CHAR_NGRAM_SIZES: tuple[int, ...] = (4,)
 _CACHE_LIMIT = 20_000
+#: run-on tokens at least this long are split into known words ("trackmyorder" -> track my order)
+MIN_RUN_ON = 7
+#: at most this many words come out of one run-on token
+MAX_RUN_ON_WORDS = 5
+#: the count an ordinary (out-of-scope corpus) word has in the run-on splitter's unigram model
+GENERAL_WORD_COUNT = 5
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 
 
@@ -87,10 +95,69 @@ class Speller:
                 by_letter.setdefault(word[0], []).append(word)
         self._targets = by_letter
         self._cache: dict[str, str] = {}
+        self._splits: dict[str, tuple[str, ...]] = {}
+        self._total = sum(frequent.values()) + GENERAL_WORD_COUNT * len(self._general) + 1.0
 
     def state(self) -> dict[str, object]:
         """What rebuilds this speller: ``Speller(**state)`` (the general words and the frequent domain words)."""
         return {"general": sorted(self._general), "domain_counts": dict(sorted(self._counts.items()))}
+
+    def words(self, tokens: Iterable[str]) -> list[str]:
+        """``tokens`` spelling-corrected, with run-on tokens split into their words."""
+        out: list[str] = []
+        for token in tokens:
+            corrected = self.correct(token)
+            if corrected == token and len(token) >= MIN_RUN_ON and token not in self._general:
+                out.extend(self.split(token))
+            else:
+                out.append(corrected)
+        return out
+
+    def split(self, token: str) -> tuple[str, ...]:
+        """``token`` split into known words ("whereismyorder" -> where, is, my, order), or ``(token,)``.
+
+        The most likely split under a unigram model of the training words wins (Norvig's word
+        segmentation): at most :data:`MAX_RUN_ON_WORDS` known words, each at least two letters long ("a"
+        and "i" apart), one of them a frequent in-domain word, and more likely than the token itself. So a
+        rare run-on seen in training ("myorder") is split too, while an ordinary word ("without") or an
+        unknown product name is left whole.
+        """
+        cached = self._splits.get(token)
+        if cached is not None:
+            return cached
+        size = len(token)
+        # best[i]: the log-probability of the likeliest split of token[:i], and that split
+        best: list[tuple[float, tuple[str, ...]] | None] = [None] * (size + 1)
+        best[0] = (0.0, ())
+        for end in range(1, size + 1):
+            for start in range(max(0, end - 20), end):
+                before = best[start]
+                if before is None or len(before[1]) >= MAX_RUN_ON_WORDS:
+                    continue
+                piece = token[start:end]
+                if piece == token or not (len(piece) >= 2 or piece in ("a", "i")) or piece not in self._keep:
+                    continue
+                score = before[0] + self._log_probability(piece)
+                current = best[end]
+                if current is None or score > current[0]:
+                    best[end] = (score, (*before[1], piece))
+        found = best[size]
+        result = (token,)
+        if (
+            found is not None
+            and any(word in self._counts for word in found[1])
+            and (token not in self._keep or found[0] > self._log_probability(token))
+        ):
+            result = found[1]
+        if len(self._splits) >= _CACHE_LIMIT:
+            self._splits.clear()
+        self._splits[token] = result
+        return result
+
+    def _log_probability(self, word: str) -> float:
+        """log P(word) under a unigram model: in-domain document counts, ordinary words a nominal count."""
+        count = self._counts.get(word, 0) + (GENERAL_WORD_COUNT if word in self._general else 0)
+        return math.log((count + 0.5) / self._total)
 
     def correct(self, token: str) -> str:
         """The corrected token, or ``token`` itself when it is known or nothing is close enough."""

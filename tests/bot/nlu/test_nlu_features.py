@@ -42,6 +42,21 @@ def test_speller_needs_same_first_letter() -> None:
     assert speller.correct("defund") == "defund"
 
 
+def test_speller_splits_run_on_words() -> None:
+    speller = Speller(
+        general={"where", "is", "my", "the", "weather", "me", "ear"},
+        domain_counts={"order": 90, "track": 50, "refund": 50, "my": 70, "myorder": 2, "tracking": 60},
+    )
+    assert speller.words(["whereismyorder"]) == ["where", "is", "my", "order"]
+    assert speller.words(["trackmyorder", "now"]) == ["track", "my", "order", "now"]
+    assert speller.words(["oderstatus"]) == ["oderstatus"]  # "status" is not a known word: left whole
+    # only ordinary words: an unknown name is left whole rather than cut into them
+    assert speller.words(["wheremeear"]) == ["wheremeear"]
+    assert speller.words(["refnd"]) == ["refund"]  # short tokens are only spelling-corrected
+    assert speller.words(["myorder"]) == ["my", "order"]  # a rare run-on seen in training is split too
+    assert speller.words(["tracking"]) == ["tracking"]  # a frequent word is not cut ("track" + ...)
+
+
 def test_features() -> None:
     feats = set(extract_features(["where", "zzordnum"], (4,)))
     assert {"n:2", "w:where", "w:zzordnum", "b:^ where", "b:where zzordnum"} <= feats
