@@ -439,6 +439,11 @@ def dispatch(pg: TempPostgres, messages: int, chats: int, logs: Path) -> None:
         f"  achieved / allowed:     {achieved / GLOBAL_RATE:.3f}  (target >= 0.9; the shared pacers keep 5% headroom)"
     )
     print(f"  busiest second:         {busiest_second(ok)}  (limit {GLOBAL_RATE:.0f})")
+    if ok:
+        start = min(ok)
+        per_second = Counter(int(at - start) for at in ok)
+        shape = " ".join(str(per_second.get(second, 0)) for second in range(max(per_second) + 1))
+        print(f"  sends per second:       {shape}")
     print(f"  429s:                   {throttled} ({max(0, throttled - 1)} after the first; target 0)")
     print(f"  duplicates:             {duplicates}  (target 0); lost: {messages - len(delivered)}")
     print(f"  outbox: {json.dumps(statuses, sort_keys=True)}; sent per process: {sorted(workers.values())}")
