@@ -180,6 +180,8 @@ async def _ingest_batch(
         outcomes = await enqueue_proposals(repos, proposals, now=now, policy=policy, touched_orders=touched)
         if isinstance(repos.orders, BatchOrderRepository):
             await repos.orders.sync()
+        if isinstance(repos.inbox, BatchInboxRepository):
+            await repos.inbox.sync()
         for owner, decided in zip(owners, outcomes, strict=True):
             results[owner].messages.append(decided)
     return results

@@ -7,6 +7,8 @@ serve those reads from memory and collect the writes:
 * :class:`BatchInboxRepository` records the batch's inbox rows in one statement up front
   (:meth:`~BatchInboxRepository.pre_record`); ``record`` then answers from that result, so a
   duplicate is still a duplicate (also against a concurrent writer: the unique key decides).
+  On SQLite, the outcomes and redelivery counts noted on those rows are collected and written
+  in two statements by :meth:`~BatchInboxRepository.sync`, before any other inbox statement.
 * :class:`BatchOrderRepository` loads the parcels the batch names, with their orders, once
   (:meth:`~BatchOrderRepository.prefetch`, as light row copies); ``current_shipment``/
   ``current_details`` answer from memory and ``update_shipment`` changes the loaded parcel in memory. The changes are written in
@@ -22,9 +24,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from storage.bulk import sqlite_value
 from storage.domain import NormalizedEvent
-from storage.models import Shipment
-from storage.repositories.inbox import InboxRepository, NewInboxEntry
+from storage.models import InboxEntry, Shipment
+from storage.repositories.base import execute_many_sqlite
+from storage.repositories.inbox import (
+    _NOTE_DUPLICATE_SQLITE,
+    _NOTE_OUTCOME_SQLITE,
+    InboxRepository,
+    NewInboxEntry,
+)
 from storage.repositories.orders import OrderDetails, OrderRepository, UpsertResult
 from storage.repositories.snapshots import ShipmentRow
 from storage.schemas import OrderIn
@@ -40,11 +49,75 @@ class BatchInboxRepository(InboxRepository):
         super().__init__(session)
         self._recorded: set[tuple[str, str]] = set()
         self._fresh: set[tuple[str, str]] = set()
+        self._driver: Any | None = None  # the SQLite driver, once pre_record found one
+        self._outcomes: list[tuple[str, str, str]] = []  # (outcome, source, external id)
+        self._duplicates: list[tuple[Any, str, str]] = []  # (time, source, external id)
 
     async def pre_record(self, entries: Sequence[NewInboxEntry]) -> None:
         """Insert the batch's entries now; later ``record`` calls for them answer from the result."""
+        await self.sync()
         self._fresh |= await self.record_many(entries)
         self._recorded |= {(e.source, e.external_id) for e in entries}
+        self._driver = await self.sqlite_driver()
+
+    async def sync(self) -> None:
+        """Write the outcomes and redelivery counts collected for pre-recorded entries."""
+        if not (self._outcomes or self._duplicates):
+            return
+        driver = await self.flushed_sqlite_driver()
+        if self._outcomes:
+            rows, self._outcomes = self._outcomes, []
+            await execute_many_sqlite(driver, _NOTE_OUTCOME_SQLITE, rows)
+        if self._duplicates:
+            rows, self._duplicates = self._duplicates, []
+            await execute_many_sqlite(driver, _NOTE_DUPLICATE_SQLITE, rows)
+
+    async def note_outcome(self, *, source: str, external_id: str, outcome: str) -> None:
+        """See :meth:`InboxRepository.note_outcome` (collected for a pre-recorded entry on SQLite)."""
+        if self._driver is not None and (source, external_id) in self._recorded:
+            self._outcomes.append((outcome[:200], source, external_id))
+            return
+        await self.sync()
+        await super().note_outcome(source=source, external_id=external_id, outcome=outcome)
+
+    async def note_duplicate(self, *, source: str, external_id: str, at: datetime) -> None:
+        """See :meth:`InboxRepository.note_duplicate` (collected for a pre-recorded entry on SQLite)."""
+        if self._driver is not None and (source, external_id) in self._recorded:
+            self._duplicates.append((sqlite_value(at), source, external_id))
+            return
+        await self.sync()
+        await super().note_duplicate(source=source, external_id=external_id, at=at)
+
+    # ---- every other inbox statement sees the collected notes written first -----------------
+    async def pending_for(self, *, order_number: str | None, tracking_numbers: list[str]) -> list[InboxEntry]:
+        """See :meth:`InboxRepository.pending_for`."""
+        await self.sync()
+        return await super().pending_for(order_number=order_number, tracking_numbers=tracking_numbers)
+
+    async def for_order(self, *, order_number: str, tracking_numbers: list[str]) -> list[InboxEntry]:
+        """See :meth:`InboxRepository.for_order`."""
+        await self.sync()
+        return await super().for_order(order_number=order_number, tracking_numbers=tracking_numbers)
+
+    async def pending_unaddressed(self, *, source: str, limit: int = 1000) -> list[InboxEntry]:
+        """See :meth:`InboxRepository.pending_unaddressed`."""
+        await self.sync()
+        return await super().pending_unaddressed(source=source, limit=limit)
+
+    async def mark_processed(self, *, entry_id: int) -> None:
+        """See :meth:`InboxRepository.mark_processed`."""
+        await self.sync()
+        await super().mark_processed(entry_id=entry_id)
+
+    async def mark_pending(self, *, source: str, external_id: str) -> None:
+        """See :meth:`InboxRepository.mark_pending`."""
+        await self.sync()
+        await super().mark_pending(source=source, external_id=external_id)
+
+    async def record_many(self, entries: Sequence[NewInboxEntry]) -> set[tuple[str, str]]:
+        """See :meth:`InboxRepository.record_many`."""
+        await self.sync()
+        return await super().record_many(entries)
 
     async def record(
         self,
