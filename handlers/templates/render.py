@@ -217,6 +217,7 @@ class MessageTemplates:
         self.directory = Path(directory) if directory is not None else default_template_dir()
         self._env = _environment(self.directory)
         self._names: dict[tuple[MessageKind, str | None], str] = {}
+        self._compiled: dict[str, tuple[jinja2.Template, dict[str, Any]]] = {}
 
     # ---- lookup ------------------------------------------------------------------
     def locales(self) -> list[str]:
@@ -250,12 +251,27 @@ class MessageTemplates:
             _TEMPLATE_LOCALE: name.partition("/")[0],
         }
         try:
-            text = self._env.get_template(name).render(values)
+            text = self._render(name, values)
         except jinja2.TemplateError as exc:
             raise TemplateRenderError(f"{name}: {exc.message or type(exc).__name__}") from exc
         except (ValueError, TypeError) as exc:  # a filter given a malformed date
             raise TemplateRenderError(f"{name}: {exc}") from exc
         return _BLANK_RUNS.sub("\n\n", text).strip()
+
+    def _render(self, name: str, values: dict[str, Any]) -> str:
+        """``Template.render`` with the template's globals flattened once (templates are not
+        reloaded): jinja would merge its chain of globals on every call."""
+        found = self._compiled.get(name)
+        if found is None:
+            template = self._env.get_template(name)
+            found = self._compiled[name] = (template, dict(template.globals))
+        template, flat = found
+        env = self._env
+        context = env.context_class(env, {**flat, **values}, template.name, template.blocks, globals=flat)
+        try:
+            return env.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+        except Exception:
+            env.handle_exception()  # raises it again, as Template.render does
 
     def render(self, kind: MessageKind, locale: str | None, context: Mapping[str, Any]) -> Reply:
         """The :class:`Reply` for a proposed message: text, links and buttons."""
