@@ -14,6 +14,7 @@ Core ``select`` statements, converted by SQLAlchemy.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
@@ -163,8 +164,16 @@ def payload_shipment_id(payload: Any) -> int | None:
 
 
 # ---------------------------------------------------------------- converting SQLite values
+#: the time of a stored timestamp without an offset (after its ``YYYY-MM-DD`` date)
+_NAIVE_TIME = re.compile(r"[ T]\d\d:\d\d:\d\d(?:\.\d{1,6})?")
+
+
 def utc_from_sqlite(value: str) -> datetime:
     """A stored timestamp as :class:`storage.types.UTCDateTime` reads it on SQLite (aware, UTC)."""
+    if len(value) > 10 and _NAIVE_TIME.fullmatch(value, 10):
+        # naive UTC text, as stored: parsed with its offset in one step (several times faster
+        # than parsing, then replacing the time zone)
+        return datetime.fromisoformat(value + "+00:00")
     parsed = datetime.fromisoformat(value)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
