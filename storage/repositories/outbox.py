@@ -539,6 +539,31 @@ class OutboxRepository(Repository):
             execution_options={"synchronize_session": False},
         )
 
+    async def known_provider_ids(self, *, channel: str, provider_message_ids: Sequence[str]) -> set[str]:
+        """Which of ``provider_message_ids`` name a message of ``channel`` in the outbox (one indexed
+        query per :data:`CHUNK` ids). Status callbacks ask this first: most report on conversational
+        replies, which have no outbox row and need nothing more."""
+        ids = list(dict.fromkeys(provider_message_ids))
+        found: set[str] = set()
+        if not ids:
+            return found
+        driver = await self.flushed_sqlite_driver()
+        for chunk in chunks(ids):
+            if driver is not None:
+                sql = (
+                    "SELECT DISTINCT provider_message_id FROM outbox"
+                    f" WHERE channel = ? AND provider_message_id IN ({marks(len(chunk))})"
+                )
+                found.update(row[0] for row in await fetch_all_sqlite(driver, sql, (channel, *chunk)))
+                continue
+            result = await self._session.execute(
+                select(OutboxMessage.provider_message_id)
+                .where(OutboxMessage.channel == channel, OutboxMessage.provider_message_id.in_(chunk))
+                .distinct()
+            )
+            found.update(str(value) for value in result.scalars())
+        return found
+
     async def by_provider_message_id(self, *, channel: str, provider_message_id: str) -> OutboxMessage | None:
         """The message of ``channel`` the provider knows by this id (a status callback's subject), or None."""
         result = await self._session.execute(

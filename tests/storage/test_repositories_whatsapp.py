@@ -1,5 +1,6 @@
 """Repository methods the WhatsApp channel uses, on SQLite and PostgreSQL: the shopper's last message
-time (never moved back, cleared), customers by exact phone, outbox rows by provider id, delivery status."""
+time (never moved back, cleared), customers by exact phone, outbox rows by provider id (and which ids
+the outbox knows), delivery status."""
 
 from __future__ import annotations
 
@@ -70,3 +71,36 @@ async def test_outbox_row_by_provider_id_and_its_delivery_status(store: Store) -
     async with store.transaction() as repos:
         again = await repos.outbox.by_provider_message_id(channel="whatsapp", provider_message_id="wamid.1")
         assert again is not None and again.delivery_status == "delivered"
+
+
+async def test_which_provider_ids_the_outbox_knows(store: Store) -> None:
+    rows = [
+        NewOutboxRow(
+            dedupe_key=f"k{n}",
+            kind="shipped",
+            channel=channel,
+            recipient="15550123",
+            payload={"text": "x"},
+            scheduled_at=T0,
+            created_at=T0,
+        )
+        for n, channel in enumerate(("whatsapp", "whatsapp", "telegram"))
+    ]
+    async with store.transaction() as repos:
+        await repos.outbox.enqueue_many(rows)
+        claimed = await repos.outbox.claim_due(now=T0, worker="w")
+        for message, provider_id in zip(
+            sorted(claimed, key=lambda m: m.id or 0), ("wamid.1", "wamid.2", "wamid.1"), strict=True
+        ):
+            await repos.outbox.mark_sent(
+                message_id=int(message.id or 0), provider_message_id=provider_id, at=T0
+            )
+    async with store.transaction() as repos:
+        known = repos.outbox.known_provider_ids
+        reported = ["wamid.reply", "wamid.2", "wamid.1", "wamid.2"]
+        assert await known(channel="whatsapp", provider_message_ids=reported) == {"wamid.1", "wamid.2"}
+        assert await known(channel="telegram", provider_message_ids=reported) == {"wamid.1"}
+        assert await known(channel="whatsapp", provider_message_ids=["wamid.reply"]) == set()
+        assert await known(channel="whatsapp", provider_message_ids=[]) == set()
+        many = [f"wamid.x{n}" for n in range(1200)] + ["wamid.2"]  # more than one query's worth
+        assert await known(channel="whatsapp", provider_message_ids=many) == {"wamid.2"}

@@ -1,9 +1,10 @@
 """Delivery reports (``statuses`` in a webhook) applied to the outbox rows of proactive messages.
 
 A report names the message by the id WhatsApp gave it (the row's ``provider_message_id``); reports
-for conversational replies match no row and are ignored. ``delivery_status`` only moves forward
-(sent -> delivered -> read); a report that arrives late changes nothing, so a redelivered or
-reordered report is harmless.
+for conversational replies (most reports) match no row and are ignored after one indexed query for
+the whole notification (:meth:`~storage.repositories.outbox.OutboxRepository.known_provider_ids`).
+``delivery_status`` only moves forward (sent -> delivered -> read); a report that arrives late
+changes nothing, so a redelivered or reordered report is harmless.
 
 A ``failed`` report is final for the message on WhatsApp, and what happens next depends on the
 error (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes):
@@ -53,8 +54,13 @@ async def apply_statuses(store: Store, reports: Sequence[StatusReport], now: dat
     queued again (the dispatcher should be woken when that is not 0)."""
     requeued = 0
     async with store.transaction() as repos:
+        known = await repos.outbox.known_provider_ids(
+            channel=CHANNEL, provider_message_ids=[report.provider_message_id for report in reports]
+        )
         decisions: list[NewDecision] = []
         for report in reports:
+            if report.provider_message_id not in known:  # a conversational reply: not in the outbox
+                continue
             row = await repos.outbox.by_provider_message_id(
                 channel=CHANNEL, provider_message_id=report.provider_message_id
             )
@@ -67,7 +73,8 @@ async def apply_statuses(store: Store, reports: Sequence[StatusReport], now: dat
                 decision, again = await _failed(repos, row, report, now)
                 decisions.append(decision)
                 requeued += again
-        await repos.decisions.add_many(decisions)
+        if decisions:
+            await repos.decisions.add_many(decisions)
     return requeued
 
 
