@@ -19,9 +19,11 @@ def sqlite_value(value: Any) -> Any:
     """``value`` as SQLAlchemy's SQLite column types store it (UTC timestamps, ISO dates, JSON text)."""
     if isinstance(value, datetime):
         offset = value.utcoffset()
+        if offset is None:
+            return value.isoformat(" ", "microseconds")
         if offset:
             value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, dict)):
