@@ -35,6 +35,7 @@ from typing import Any
 from bench.nlu.evaluation import Prediction, apply_threshold, out_of_fold, tune_threshold
 from bot.nlu import IntentClassifier, TrainingConfig, default_training_set, load_classifier
 from bot.nlu.classifier import DEFAULT_THRESHOLD
+from bot.nlu.families import FAMILIES
 from bot.nlu.generator import Grammar
 from bot.nlu.model_file import default_model_path
 from bot.nlu.training_data import TrainingExample, load_training_examples
@@ -52,22 +53,6 @@ TARGET_DEV_FALSE_ACCEPT = 0.03
 BASELINE_DESCRIPTION = (
     "TfidfVectorizer(word 1-2 grams, sublinear tf) + LogisticRegression(C=10, class_weight=balanced)"
 )
-#: intent families: an answer in the right family reaches the right part of the bot
-FAMILIES: dict[Intent, str] = {
-    Intent.ORDER_STATUS: "where is it",
-    Intent.DELIVERY_PROBLEM: "where is it",
-    Intent.RETURN_REQUEST: "returns and refunds",
-    Intent.REFUND_STATUS: "returns and refunds",
-    Intent.RETURN_POLICY: "returns and refunds",
-    Intent.CANCEL_ORDER: "change or cancel",
-    Intent.CHANGE_ORDER: "change or cancel",
-    Intent.SETUP_HELP: "setup",
-    Intent.HUMAN_AGENT: "a person",
-    Intent.NOTIFICATION_PREFERENCES: "notifications",
-    Intent.GREETING: "small talk",
-    Intent.GOODBYE: "small talk",
-    Intent.OUT_OF_SCOPE: "out of scope",
-}
 
 Classify = Callable[[Sequence[str]], list[Intent]]
 

@@ -34,8 +34,9 @@ CLEAR_REQUEST_INTENTS = frozenset(
 #: intents a compensation request may be read as (besides unclear and out-of-scope readings)
 COMPENSATION_READINGS = frozenset({"refund_status", "delivery_problem", "order_status", "return_request"})
 
-#: below this confidence an idle message goes to the fallback
-MIN_CONFIDENCE = 0.45
+#: below this confidence an idle message goes to the fallback (the NLU's own out-of-scope threshold: the
+#: engine honours every intent the classifier gives, whose confidence is its family's probability)
+MIN_CONFIDENCE = 0.35
 #: a new intent this confident interrupts the flow that waits for an answer
 SWITCH_CONFIDENCE = 0.7
 #: ... and this confident when the flow waits for free text (a description, an address)

@@ -7,7 +7,9 @@ Out-of-scope is decided three ways:
 - the model itself has an ``out_of_scope`` class, trained on our own negatives plus CLINC150 utterances;
 - a message none of whose words is *in-domain evidence* (a word far more frequent in the shop intents
   than in the out-of-scope corpus, after spelling correction) is out of scope;
-- a prediction whose probability is below ``threshold`` is out of scope;
+- a prediction is made per intent family first (:mod:`bot.nlu.families`: the probabilities of its intents
+  summed), then the likeliest intent of the family: a family whose probability is below ``threshold`` is
+  out of scope, but a message torn between two close intents ("a refund" or "a return") is not;
 - notification preferences about marketing email (the newsletter, promotional emails) are out of scope:
   doorstep's own messages are the order updates, and the newsletter is a near-domain topic.
 """
@@ -23,6 +25,7 @@ from itertools import pairwise
 from typing import Any
 
 from bot.nlu.errors import NotTrainedError
+from bot.nlu.families import decision_family
 from bot.nlu.features import CHAR_NGRAM_SIZES, Span, Speller, extract_features, tokenize
 from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
 from bot.nlu.training_data import TrainingExample
@@ -87,6 +90,11 @@ class IntentClassifier:
         self._bias = bias
         self._classes = tuple(classes)
         self._oos_index = self._classes.index(Intent.OUT_OF_SCOPE)
+        members: dict[str, list[int]] = {}
+        for index, intent in enumerate(self._classes):
+            if index != self._oos_index:
+                members.setdefault(decision_family(intent), []).append(index)
+        self._families = tuple(tuple(indices) for indices in members.values())
         self._speller = speller
         self._evidence = evidence
         self.threshold = threshold
@@ -187,8 +195,8 @@ class IntentClassifier:
     def predict(self, text: str) -> tuple[Intent, float]:
         """The intent of ``text`` and its confidence, with the out-of-scope rules applied.
 
-        For an out-of-scope answer the confidence is the probability that the message is *not* the best
-        in-domain intent.
+        The confidence of an intent is the probability of its family; for an out-of-scope answer it is the
+        probability that the message is *not* in the likeliest family.
         """
         tokens = self._speller.words(tokenize(text))
         if not tokens:
@@ -197,12 +205,14 @@ class IntentClassifier:
         best = max(range(len(probs)), key=probs.__getitem__)
         if best == self._oos_index:
             return Intent.OUT_OF_SCOPE, probs[best]
-        if probs[best] < self.threshold or not self._has_evidence(tokens):
-            return Intent.OUT_OF_SCOPE, 1.0 - probs[best]
-        intent = self._classes[best]
+        family = max(self._families, key=lambda indices: sum(probs[i] for i in indices))
+        mass = sum(probs[i] for i in family)
+        if mass < self.threshold or not self._has_evidence(tokens):
+            return Intent.OUT_OF_SCOPE, 1.0 - mass
+        intent = self._classes[max(family, key=probs.__getitem__)]
         if intent is Intent.NOTIFICATION_PREFERENCES and near_domain_topic(text) is NearDomainTopic.NEWSLETTER:
-            return Intent.OUT_OF_SCOPE, probs[best]
-        return intent, probs[best]
+            return Intent.OUT_OF_SCOPE, mass
+        return intent, mass
 
     def _has_evidence(self, tokens: list[str]) -> bool:
         evidence = self._evidence

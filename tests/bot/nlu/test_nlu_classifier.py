@@ -98,6 +98,31 @@ def test_threshold_turns_unsure_predictions_out_of_scope() -> None:
     assert confidence == pytest.approx(1.0 - best)
 
 
+def test_a_message_torn_between_intents_of_one_family_is_in_that_family() -> None:
+    examples = [
+        TrainingExample("return the kettle", Intent.RETURN_REQUEST),
+        TrainingExample("send the kettle back", Intent.RETURN_REQUEST),
+        TrainingExample("refund for the kettle", Intent.REFUND_STATUS),
+        TrainingExample("where is my refund", Intent.REFUND_STATUS),
+        TrainingExample("set up the kettle", Intent.SETUP_HELP),
+        TrainingExample("install the kettle", Intent.SETUP_HELP),
+        TrainingExample("what is the weather", Intent.OUT_OF_SCOPE),
+        TrainingExample("tell me a joke", Intent.OUT_OF_SCOPE),
+    ]
+    classifier = IntentClassifier.train(examples, TrainingConfig(epochs=10))
+    text = "return refund"
+    probabilities = classifier.probabilities(text)
+    returns = probabilities[Intent.RETURN_REQUEST] + probabilities[Intent.REFUND_STATUS]
+    best_intent = max(probabilities, key=probabilities.__getitem__)
+    assert best_intent in (Intent.RETURN_REQUEST, Intent.REFUND_STATUS)
+    # neither intent alone reaches the threshold; together, the returns family does
+    classifier.threshold = probabilities[best_intent] + 0.01
+    assert returns > classifier.threshold
+    assert classifier.predict(text) == (best_intent, pytest.approx(returns))
+    classifier.threshold = returns + 0.01
+    assert classifier.predict(text)[0] is Intent.OUT_OF_SCOPE
+
+
 def test_text_without_in_domain_words_is_out_of_scope(classifier: IntentClassifier) -> None:
     assert classifier.predict("how does a volcano work")[0] is Intent.OUT_OF_SCOPE
     assert classifier.predict("how does the kettle work")[0] is Intent.SETUP_HELP
