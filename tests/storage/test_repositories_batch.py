@@ -44,6 +44,41 @@ async def test_batch_inbox_answers_from_the_bulk_insert(store: Store) -> None:
     assert answers == [True, False, False, True, False]
 
 
+async def test_batch_inbox_notes_outcomes_and_redeliveries_of_pre_recorded_entries(store: Store) -> None:
+    """Notes on the batch's own entries are collected (on SQLite) and written before any other
+    inbox statement reads them, or at ``sync``; other entries are written at once."""
+    async with store.transaction() as plain:
+        await plain.inbox.record(source="api", external_id="old", order_number="1001")
+    async with store.transaction() as plain:
+        repos = batch_repositories(plain)
+        inbox = repos.inbox
+        assert isinstance(inbox, BatchInboxRepository)
+        await inbox.pre_record(
+            [NewInboxEntry("api", "a", order_number="1001"), NewInboxEntry("api", "b", order_number="1001")]
+        )
+        await inbox.note_duplicate(source="api", external_id="old", at=NOW)  # not of the batch: at once
+        await inbox.note_outcome(source="api", external_id="a", outcome="same status: in_transit")
+        await inbox.note_duplicate(source="api", external_id="b", at=NOW)
+        await inbox.note_duplicate(source="api", external_id="b", at=NOW)
+        seen = {  # a read: the collected notes are written first
+            e.external_id: (e.outcome, e.duplicates, e.last_duplicate_at)
+            for e in await inbox.for_order(order_number="1001", tracking_numbers=[])
+        }
+        await inbox.note_outcome(source="api", external_id="b", outcome="duplicate")
+        await inbox.sync()
+    assert seen == {
+        "old": (None, 1, NOW),
+        "a": ("same status: in_transit", 0, None),
+        "b": (None, 2, NOW),
+    }
+    async with store.transaction() as plain:
+        after = {
+            e.external_id: (e.outcome, e.duplicates)
+            for e in await plain.inbox.for_order(order_number="1001", tracking_numbers=[])
+        }
+    assert after == {"old": (None, 1), "a": ("same status: in_transit", 0), "b": ("duplicate", 2)}
+
+
 async def test_batch_orders_change_parcels_in_memory_and_write_them_on_sync(store: Store) -> None:
     await _seed(store)
     async with store.transaction() as plain:
