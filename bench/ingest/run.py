@@ -8,8 +8,8 @@ and the decision log.
 
 In the same run, the floor: raw ``sqlite3`` writing the same rows per event as doorstep did
 (inbox, parcel, tracking event, outbox and decision rows, and each batch's cancellations of stale
-pending messages; :func:`raw_floor`) in the same batches, on a copy of the same seeded database.
-The run stops if the two databases then hold different row counts (:data:`ROW_COUNTS`).
+pending messages; :func:`raw_floor`) in the same batches, on a copy of the same seeded database,
+with the same connection settings (WAL, synchronous=NORMAL, foreign keys on). The run stops if the two databases then hold different row counts (:data:`ROW_COUNTS`).
 Target: doorstep events/s / floor events/s >= 0.5.
 
 For reference only: a raw ``sqlite3`` loop that parses each line and commits one inserted row
@@ -253,8 +253,11 @@ def raw_floor(
     rows cancelled, or inserted cancelled when queued in the same batch, and a decision row each).
     No rules, no policy, no ORM: what the writes alone cost."""
     conn = sqlite3.connect(db, isolation_level=None)
+    # the same connection settings as doorstep's store (storage.sqlite_inline.PRAGMAS): the same rows
+    # under the same schema checks (foreign keys on)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
     at = NOW.replace(tzinfo=None).isoformat(" ", "microseconds")
     start, start_cpu = time.perf_counter(), time.process_time()
     for number, first in enumerate(range(0, len(lines), batch)):
