@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.nlu.classifier import DEFAULT_THRESHOLD
 from handlers.context import Understanding
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -34,9 +35,9 @@ CLEAR_REQUEST_INTENTS = frozenset(
 #: intents a compensation request may be read as (besides unclear and out-of-scope readings)
 COMPENSATION_READINGS = frozenset({"refund_status", "delivery_problem", "order_status", "return_request"})
 
-#: below this confidence an idle message goes to the fallback (the NLU's own out-of-scope threshold: the
-#: engine honours every intent the classifier gives, whose confidence is its family's probability)
-MIN_CONFIDENCE = 0.35
+#: below this confidence an idle message goes to the fallback: the NLU's own out-of-scope threshold, so the
+#: engine honours every intent the classifier gives (its confidence is the intent family's probability)
+MIN_CONFIDENCE = DEFAULT_THRESHOLD
 #: a new intent this confident interrupts the flow that waits for an answer
 SWITCH_CONFIDENCE = 0.7
 #: ... and this confident when the flow waits for free text (a description, an address)
