@@ -6,7 +6,9 @@ bundled data; a prediction is a few dozen dict look-ups plus a 13-way softmax.
 Out-of-scope is decided three ways:
 - the model itself has an ``out_of_scope`` class, trained on our own negatives plus CLINC150 utterances;
 - a message none of whose words is *in-domain evidence* (a word far more frequent in the shop intents
-  than in the out-of-scope corpus, after spelling correction) is out of scope;
+  than in the out-of-scope corpus, after spelling correction) is out of scope; a greeting or a goodbye
+  needs a word of its own (one far more frequent in that intent's examples than in any other's), so "why
+  is there fake news" is not taken for small talk;
 - a prediction is made per intent family first (:mod:`bot.nlu.families`: the probabilities of its intents
   summed), then the likeliest intent of the family: a family whose probability is below ``threshold`` is
   out of scope, but a message torn between two close intents ("a refund" or "a return") is not;
@@ -36,6 +38,21 @@ from storage.domain import Intent
 DEFAULT_THRESHOLD = 0.35
 #: shape tokens that by themselves show the message is about an order
 SHAPE_EVIDENCE = frozenset({"zzordnum", "zzcode", "zztracking"})
+#: intents whose answer needs a word of their own (see :func:`_small_talk_evidence`)
+SMALL_TALK = (Intent.GREETING, Intent.GOODBYE)
+#: function words: however often the shop examples use them ("a problem *with* my order"), they say
+#: nothing about what a message is about, so they are never in-domain evidence (alone or as a pair)
+FUNCTION_WORDS = frozenset(
+    """
+    a an the and or but nor so if than then as of to in on at by for from with without about into onto
+    over under up down out off through between after before during until while i me my mine myself you
+    your yours yourself we us our ours they them their theirs he him his she her hers it its itself this
+    that these those there here is are was were be been being am do does did doing done have has had
+    having can could would should will shall may might must also too very just some any all each every
+    both either neither other another such same own more most less much many few again ever even still
+    yet only
+    """.split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +100,7 @@ class IntentClassifier:
         general_words: frozenset[str] = frozenset(),
         char_ngrams: tuple[int, ...] = CHAR_NGRAM_SIZES,
         lexicon: Lexicon | None = None,
+        small_talk_evidence: dict[Intent, frozenset[str]] | None = None,
     ) -> None:
         if not weights or Intent.OUT_OF_SCOPE not in classes:
             raise NotTrainedError("a classifier needs weights and an out_of_scope class")
@@ -101,6 +119,7 @@ class IntentClassifier:
         self._general_words = general_words
         self._char_ngrams = char_ngrams
         self._lexicon = lexicon
+        self._small_talk = small_talk_evidence
 
     @classmethod
     def train(
@@ -115,6 +134,7 @@ class IntentClassifier:
         index = {intent: i for i, intent in enumerate(classes)}
         tokenized = [tokenize(example.text) for example in examples]
         speller, evidence = _vocabulary(examples, tokenized, config)
+        small_talk = _small_talk_evidence(examples, tokenized, config) if config.evidence_gate else None
         general_words = frozenset(
             token
             for example, tokens in zip(examples, tokenized, strict=True)
@@ -142,6 +162,7 @@ class IntentClassifier:
             general_words=general_words,
             char_ngrams=config.char_ngrams,
             lexicon=lexicon,
+            small_talk_evidence=small_talk,
         )
 
     def state(self) -> dict[str, Any]:
@@ -152,6 +173,11 @@ class IntentClassifier:
             "threshold": self.threshold,
             "speller": self._speller.state(),
             "evidence": sorted(self._evidence) if self._evidence is not None else None,
+            "small_talk_evidence": (
+                {intent.value: sorted(words) for intent, words in self._small_talk.items()}
+                if self._small_talk is not None
+                else None
+            ),
             "general_words": sorted(self._general_words),
             "char_ngrams": list(self._char_ngrams),
             "concepts": self._lexicon is not None,
@@ -175,6 +201,11 @@ class IntentClassifier:
             general_words=frozenset(state["general_words"]),
             char_ngrams=tuple(state["char_ngrams"]),
             lexicon=Lexicon.bundled() if state["concepts"] else None,
+            small_talk_evidence=(
+                {Intent(name): frozenset(words) for name, words in state["small_talk_evidence"].items()}
+                if state.get("small_talk_evidence") is not None
+                else None
+            ),
         )
 
     @property
@@ -210,6 +241,8 @@ class IntentClassifier:
         if mass < self.threshold or not self._has_evidence(tokens):
             return Intent.OUT_OF_SCOPE, 1.0 - mass
         intent = self._classes[max(family, key=probs.__getitem__)]
+        if not self._has_small_talk_evidence(intent, tokens):
+            return Intent.OUT_OF_SCOPE, 1.0 - mass
         if intent is Intent.NOTIFICATION_PREFERENCES and near_domain_topic(text) is NearDomainTopic.NEWSLETTER:
             return Intent.OUT_OF_SCOPE, mass
         return intent, mass
@@ -223,6 +256,12 @@ class IntentClassifier:
         if self._lexicon is not None and self._lexicon.concepts(tokens):
             return True
         return any(a + " " + b in evidence for a, b in pairwise(tokens))
+
+    def _has_small_talk_evidence(self, intent: Intent, tokens: list[str]) -> bool:
+        words = self._small_talk.get(intent) if self._small_talk is not None else None
+        if words is None:
+            return True
+        return any(token in words for token in tokens) or any(a + " " + b in words for a, b in pairwise(tokens))
 
     def _softmax(self, tokens: list[str]) -> list[float]:
         feats = _features(tokens, self._char_ngrams, self._lexicon)
@@ -291,13 +330,47 @@ def _vocabulary(
             domain_df.update(pairs)
     evidence: set[str] = set()
     for word, count in domain_df.items():
-        if count < config.evidence_min_count:
+        if count < config.evidence_min_count or all(part in FUNCTION_WORDS for part in word.split(" ")):
             continue
         in_domain = count / max(domain_docs, 1)
         general = general_df.get(word, 0) / max(general_docs, 1)
         if in_domain / (in_domain + general) >= config.evidence_ratio:
             evidence.add(word)
     return speller, frozenset(evidence)
+
+
+def _small_talk_evidence(
+    examples: Sequence[TrainingExample], tokenized: list[list[str]], config: TrainingConfig
+) -> dict[Intent, frozenset[str]]:
+    """Per small-talk intent, the words and word pairs far more frequent in its examples than in all others.
+
+    The same ratio as the in-domain evidence (class-size normalised), function words left out.
+    """
+    own: dict[Intent, Counter[str]] = {intent: Counter() for intent in SMALL_TALK}
+    sizes: Counter[Intent] = Counter()
+    everywhere: Counter[str] = Counter()
+    for example, tokens in zip(examples, tokenized, strict=True):
+        terms = set(tokens) | {a + " " + b for a, b in pairwise(tokens)}
+        everywhere.update(terms)
+        sizes[example.intent] += 1
+        if example.intent in own:
+            own[example.intent].update(terms)
+    total = sum(sizes.values())
+    out: dict[Intent, frozenset[str]] = {}
+    for intent, counts in own.items():
+        mine_docs = max(sizes[intent], 1)
+        rest_docs = max(total - sizes[intent], 1)
+        words = set()
+        for term, count in counts.items():
+            if all(part in FUNCTION_WORDS for part in term.split(" ")):
+                continue
+            mine = count / mine_docs
+            rest = (everywhere[term] - count) / rest_docs
+            if mine / (mine + rest) >= config.evidence_ratio:
+                words.add(term)
+        if words:
+            out[intent] = frozenset(words)
+    return out
 
 
 def _fit(

@@ -166,11 +166,14 @@ class Grammar:
     ) -> list[TrainingExample]:
         """``per_intent`` distinct examples for each intent (fewer when the grammar runs out).
 
+        Each intent draws from its own random stream seeded by ``seed`` and its name.
+
         With ``require_any_of`` (the parts :meth:`holdout` left out), only examples using one of them are kept.
         """
-        rng = random.Random(seed)
         examples: list[TrainingExample] = []
         for intent in sorted(self.intents):
+            # one stream per intent: editing one intent's grammar leaves the others' examples as they were
+            rng = random.Random(f"{seed}:{intent.value}")
             seen: set[str] = set()
             attempts = 0
             while len(seen) < per_intent and attempts < per_intent * 30:

@@ -128,6 +128,29 @@ def test_text_without_in_domain_words_is_out_of_scope(classifier: IntentClassifi
     assert classifier.predict("how does the kettle work")[0] is Intent.SETUP_HELP
 
 
+def test_function_words_are_no_evidence_of_the_domain() -> None:
+    # "with" is in every shop example here and in no out-of-scope one, yet it says nothing about what
+    # a message is about: only "parcel" and "problem" count
+    examples = [
+        TrainingExample("a problem with my parcel", Intent.DELIVERY_PROBLEM),
+        TrainingExample("something is wrong with the parcel", Intent.DELIVERY_PROBLEM),
+        TrainingExample("problem with delivery", Intent.DELIVERY_PROBLEM),
+        TrainingExample("what is the weather", Intent.OUT_OF_SCOPE),
+        TrainingExample("tell me a joke", Intent.OUT_OF_SCOPE),
+        TrainingExample("play some music", Intent.OUT_OF_SCOPE),
+    ]
+    classifier = IntentClassifier.train(examples, TrainingConfig(epochs=10, threshold=0.0, concepts=False))
+    assert classifier.predict("trouble with my parcel")[0] is Intent.DELIVERY_PROBLEM
+    assert classifier.predict("birds fly with wings")[0] is Intent.OUT_OF_SCOPE
+
+
+def test_small_talk_needs_a_word_of_its_own(classifier: IntentClassifier) -> None:
+    assert classifier.predict("why are there clouds")[0] is Intent.OUT_OF_SCOPE
+    assert classifier.predict("are you a robot")[0] is Intent.OUT_OF_SCOPE
+    assert classifier.predict("hiya, how are you")[0] is Intent.GREETING
+    assert classifier.predict("ok cheers, that's everything")[0] is Intent.GOODBYE
+
+
 def test_typos_are_understood(classifier: IntentClassifier) -> None:
     assert classifier.predict("wher is my pakage")[0] is Intent.ORDER_STATUS
     assert classifier.predict("i want to retrun the shoes")[0] is Intent.RETURN_REQUEST

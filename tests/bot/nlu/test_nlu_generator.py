@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -44,6 +45,20 @@ def test_every_intent_is_generated(grammar: Grammar) -> None:
 def test_generation_is_deterministic(grammar: Grammar) -> None:
     assert grammar.generate(30, seed=3) == grammar.generate(30, seed=3)
     assert grammar.generate(30, seed=3) != grammar.generate(30, seed=4)
+
+
+def test_editing_one_intent_leaves_the_others_examples_as_they_were(grammar: Grammar) -> None:
+    parts = grammar.intents[Intent.CANCEL_ORDER]
+    edited = dataclasses.replace(parts, say=("scrap the whole thing",))
+    changed = dataclasses.replace(grammar, intents={**grammar.intents, Intent.CANCEL_ORDER: edited})
+    before = grammar.generate(40, seed=5)
+    after = changed.generate(40, seed=5)
+    assert [e for e in before if e.intent is not Intent.CANCEL_ORDER] == [
+        e for e in after if e.intent is not Intent.CANCEL_ORDER
+    ]
+    assert [e for e in before if e.intent is Intent.CANCEL_ORDER] != [
+        e for e in after if e.intent is Intent.CANCEL_ORDER
+    ]
 
 
 def test_holdout_leaves_parts_out_and_tests_only_on_them(grammar: Grammar) -> None:
