@@ -46,6 +46,8 @@ _SKIPPED = frozenset({b"host", b"content-length", b"transfer-encoding", b"connec
 _DROPPED = frozenset({b"content-encoding", b"transfer-encoding"})
 _Headers = list[tuple[str, str]]
 _RawHeaders = list[tuple[bytes, bytes]]
+#: request bodies encoded as httpx encodes ``json=`` (made once: json.dumps with options makes one per call)
+_JSON = jsonlib.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _request_headers(raw: list[tuple[bytes, bytes]]) -> _Headers:
@@ -64,11 +66,14 @@ def _read_response(status: int, headers: _RawHeaders, content: bytes, charset: s
     decoders (nothing to decode: the answer was asked for uncompressed and aiohttp undid any
     transfer encoding); the body is attached as httpx's ``read()`` stores it instead.
     """
+    encoding = _known_charset(charset)
     response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+    response.encoding = encoding  # before the text: httpx refuses a new encoding once text was read
     response._content = content  # what Response.read() stores; content, text and json() read it
+    # what the ``text`` property stores (pywa reads it for every call, for a debug log line)
+    response._text = content.decode(encoding, errors="replace")
     response.is_stream_consumed = True
     response.is_closed = True
-    response.encoding = _known_charset(charset)
     return response
 
 
@@ -171,7 +176,7 @@ class GraphSession(httpx.AsyncClient):
         headers, base = self._short_path_prefix()
         body: bytes | None = None
         if json is not None:  # encoded as httpx does
-            body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            body = _JSON.encode(json).encode()
             headers.append(("Content-Type", "application/json"))
 
         def built() -> httpx.Request:

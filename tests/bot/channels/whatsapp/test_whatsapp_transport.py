@@ -165,3 +165,31 @@ async def test_the_short_path_sends_what_httpx_would_and_reads_errors_in_the_dec
     assert fetched.json()["display_phone_number"] == "15550100"
     assert seen[1][0] == "GET" and seen[1][1].startswith(f"/v{API_VERSION}/1?fields=display_phone_number")
     assert seen[1][2]["Authorization"] == "Bearer wa-token"
+
+
+async def test_the_short_path_follows_a_new_token_and_base_url_and_answers_read_responses() -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def accept(request: web.Request) -> web.Response:
+        seen.append((request.path, request.headers["Authorization"]))
+        return web.json_response({"success": True, "note": "réussi"})
+
+    runner, base_url = await _serve(accept)
+    _client, session = build_client(_settings(base_url, token="first-token", number_id="1"))
+    try:
+        first = await session.request("POST", "/1/messages", json={"status": "read"})
+        session.headers["Authorization"] = "Bearer second-token"  # in place, as pywa sets headers
+        session.base_url = f"{base_url}/v99.0"
+        second = await session.request("POST", "/1/messages", json={"status": "read"})
+    finally:
+        await session.aclose()
+        await runner.cleanup()
+    assert seen == [
+        (f"/v{API_VERSION}/1/messages", "Bearer first-token"),
+        ("/v99.0/1/messages", "Bearer second-token"),
+    ]
+    for response in (first, second):
+        assert response.is_closed and response.is_stream_consumed
+        assert response.json() == {"success": True, "note": "réussi"}
+        assert json.loads(response.text) == {"success": True, "note": "réussi"}
+        assert response.content == response.text.encode("utf-8")
