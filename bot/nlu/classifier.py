@@ -19,7 +19,6 @@ Out-of-scope is decided three ways:
 from __future__ import annotations
 
 import math
-import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from bot.nlu.features import CHAR_NGRAM_SIZES, Span, Speller, extract_features, 
 from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
 from bot.nlu.training_data import TrainingExample
 from knowledge.lexicon import Lexicon
+from knowledge.linear import SgdConfig, fit_softmax, softmax
 from storage.domain import Intent
 
 #: confidence below which a prediction becomes out_of_scope (what bench/nlu/run.py tunes: 3-fold OOF on train)
@@ -151,7 +151,7 @@ class IntentClassifier:
                 if _has_spans(tokens, lexicon):
                     rows.append(_features(tokens, config.char_ngrams, lexicon, abstract_only=True))
                     labels.append(label)
-        weights, bias = _fit(rows, labels, len(classes), config)
+        weights, bias = fit_softmax(rows, labels, len(classes), _sgd(config))
         return cls(
             weights=weights,
             bias=bias,
@@ -273,7 +273,7 @@ class IntentClassifier:
             scores = [total * scale + b for total, b in zip(sums, self._bias, strict=True)]
         else:
             scores = list(self._bias)
-        return _softmax(scores)
+        return softmax(scores)
 
 
 def _features(
@@ -300,11 +300,6 @@ def _has_spans(tokens: list[str], lexicon: Lexicon | None) -> bool:
     return lexicon is not None and bool(lexicon.matches(tokens))
 
 
-def _softmax(scores: list[float]) -> list[float]:
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    total = sum(exps)
-    return [e / total for e in exps]
 
 
 def _vocabulary(
@@ -373,54 +368,13 @@ def _small_talk_evidence(
     return out
 
 
-def _fit(
-    rows: list[list[str]], labels: list[int], n_classes: int, config: TrainingConfig
-) -> tuple[dict[str, list[float]], list[float]]:
-    """Class-weighted SGD on the softmax loss with sparse updates (only classes that matter are touched)."""
-    counts = Counter(labels)
-    total = len(labels)
-    class_weight = [
-        (total / (n_classes * counts[c])) ** config.class_balance if counts[c] else 0.0
-        for c in range(n_classes)
-    ]
-    weights: dict[str, list[float]] = {}
-    for feats in rows:
-        for feat in feats:
-            if feat not in weights:
-                weights[feat] = [0.0] * n_classes
-    vector_rows = [[weights[f] for f in feats] for feats in rows]
-    scales = [1.0 / math.sqrt(len(feats)) for feats in rows]
-    bias = [0.0] * n_classes
-    order = list(range(total))
-    rng = random.Random(config.seed)
-    floor = config.active_floor
-    keep = 1.0 - config.skip_margin
-    classes = range(n_classes)
-    settled = 1.0 - config.settled_margin
-    for epoch in range(config.epochs):
-        rng.shuffle(order)
-        rate = config.learning_rate / (1.0 + 0.5 * epoch)
-        remaining: list[int] = []
-        for i in order:
-            gold = labels[i]
-            scale = scales[i]
-            vectors = vector_rows[i]
-            sums = map(sum, zip(*vectors, strict=True))
-            probs = _softmax([total * scale + b for total, b in zip(sums, bias, strict=True)])
-            if probs[gold] > keep:
-                if probs[gold] < settled:
-                    remaining.append(i)
-                continue
-            remaining.append(i)
-            base = rate * class_weight[gold]
-            for c in classes:
-                p = probs[c]
-                if c != gold and p < floor:
-                    continue
-                grad = base * (p - 1.0 if c == gold else p)
-                bias[c] -= grad * 0.1
-                delta = grad * scale
-                for vector in vectors:
-                    vector[c] -= delta
-        order = remaining
-    return weights, bias
+def _sgd(config: TrainingConfig) -> SgdConfig:
+    return SgdConfig(
+        epochs=config.epochs,
+        learning_rate=config.learning_rate,
+        class_balance=config.class_balance,
+        skip_margin=config.skip_margin,
+        settled_margin=config.settled_margin,
+        active_floor=config.active_floor,
+        seed=config.seed,
+    )
