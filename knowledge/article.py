@@ -19,7 +19,9 @@ class Article:
     ``products`` are SKUs and ``categories`` catalogue categories the article is about; ``kind`` is
     ``setup``, ``troubleshooting``, ``policy``, ``faq`` ... or ``None``. ``policy`` is the optional
     machine-readable mapping a policy article carries (the return handler's source of truth).
-    ``path`` is ``None`` for articles that never lived in a file (synthetic ones).
+    ``path`` is ``None`` for articles that never lived in a file (synthetic ones). ``questions`` are
+    example questions in shoppers' words that the article answers (search learns from them, see
+    :mod:`knowledge.questions`).
     """
 
     id: str
@@ -34,6 +36,7 @@ class Article:
     body: str
     path: Path | None = None
     policy: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
+    questions: tuple[str, ...] = ()
 
     def steps(self) -> list[str]:
         """The numbered steps of the body's first ordered list, as plain text without the numbers."""

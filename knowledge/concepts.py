@@ -57,6 +57,9 @@ class QueryAnalysis:
     words: tuple[QueryWord, ...]
     concepts: frozenset[str]
     product_types: frozenset[str]
+    #: the concepts that some words mean only ("arrived cracked" is damage alone; "broken" is damage
+    #: and a symptom, so it does not count here)
+    plain_concepts: frozenset[str] = frozenset()
 
 
 #: negative contractions (apostrophes are already dropped) -> their two words
@@ -176,6 +179,14 @@ class ConceptAnalyzer:
             words=out,
             concepts=frozenset(match.concept for match in matches),
             product_types=frozenset(m.concept for m in matches if m.concept in self._lexicon.product_types),
+            plain_concepts=frozenset(
+                match.concept
+                for match in matches
+                if not any(
+                    other.concept != match.concept and other.start < match.end and match.start < other.end
+                    for other in matches
+                )
+            ),
         )
 
     def _split_run_ons(self, words: list[str], known: Callable[[str], bool]) -> list[str]:

@@ -26,6 +26,10 @@ import yaml
 from .errors import KnowledgeError
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: particles of phrasal verbs: a two-word phrase "verb particle" ("send back", "call off") also matches
+#: with up to :data:`MAX_OBJECT_WORDS` words between them ("send the kettle back", "call it off")
+PARTICLES = frozenset({"back", "off", "up", "out", "down", "away", "over"})
+MAX_OBJECT_WORDS = 2
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
 
 
@@ -61,6 +65,14 @@ class Lexicon:
         for entries in index.values():
             entries.sort(key=lambda entry: -len(entry[0]))
         self._index = index
+        #: verb -> [(particle, concept)] of the two-word phrasal verbs, which may be split by their object
+        separable: dict[str, list[tuple[str, str]]] = {}
+        for concept, phrases in self._groups.items():
+            for phrase in phrases:
+                words = tuple(phrase.split())
+                if len(words) == 2 and words[1] in PARTICLES:
+                    separable.setdefault(words[0], []).append((words[1], concept))
+        self._separable = separable
 
     @classmethod
     def load(cls, path: Path | str) -> Lexicon:
@@ -110,6 +122,7 @@ class Lexicon:
         """Every concept occurrence in ``words`` (lower-case tokens), longest phrase at each position.
 
         A word may belong to several concepts ("broken" is damage and a symptom): each is reported.
+        A phrasal verb split by its object ("send the kettle back") matches from the verb to the particle.
         """
         found: list[ConceptMatch] = []
         index = self._index
@@ -126,6 +139,14 @@ class Lexicon:
                 if len(phrase) == 1 or tuple(words[start:end]) == phrase:
                     seen.add(concept)
                     found.append(ConceptMatch(concept, " ".join(phrase), start, end))
+            for particle, concept in self._separable.get(word, ()):
+                if concept in seen:
+                    continue
+                for end in range(start + 3, min(n, start + 2 + MAX_OBJECT_WORDS) + 1):
+                    if words[end - 1] == particle:
+                        seen.add(concept)
+                        found.append(ConceptMatch(concept, f"{word} {particle}", start, end))
+                        break
         return found
 
     def concepts(self, words: Sequence[str]) -> list[str]:

@@ -11,6 +11,7 @@ The article format: a Markdown file starting with YAML front matter between ``--
     categories: [kitchen-appliance]  #   (an empty list is fine)
     kind: setup                      # optional: setup, troubleshooting, policy, faq, howto ...
     policy: {...}                    # optional mapping, for policy articles
+    questions: [the courier left a card, ...]   # optional: how shoppers ask for this article
     url: https://help.doorstep-demo.shop/articles/es-900-setup   # required, http(s)
     locale: en                       # required: 'en' or 'en-GB'
     ---
@@ -52,7 +53,7 @@ from .policies import POLICY_PARSERS
 REQUIRED_FIELDS = ("id", "title", "tags", "intents", "url", "locale")
 #: at least one of these must be present (an empty list is fine)
 SUBJECT_FIELDS = ("products", "categories")
-OPTIONAL_FIELDS = ("kind", "policy")
+OPTIONAL_FIELDS = ("kind", "policy", "questions")
 KNOWN_FIELDS = REQUIRED_FIELDS + SUBJECT_FIELDS + OPTIONAL_FIELDS
 INTENT_NAMES = tuple(intent.value for intent in Intent)
 
@@ -172,6 +173,7 @@ def article_from_raw(raw: RawArticle) -> tuple[Article | None, list[KnowledgeErr
             "missing field 'products' or 'categories' (give at least one; an empty list is fine)",
             raw.front_matter_line,
         )
+    questions = check.string_list("questions", required=False) or ()
     products = check.string_list("products", required=False) or ()
     categories = check.string_list("categories", required=False) or ()
 
@@ -201,6 +203,7 @@ def article_from_raw(raw: RawArticle) -> tuple[Article | None, list[KnowledgeErr
             body=body,
             path=raw.path,
             policy=policy,
+            questions=questions,
         ),
         [],
     )

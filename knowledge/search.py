@@ -7,6 +7,9 @@ Query terms missing from the vocabulary are corrected with rapidfuzz (cached per
 Articles about the shopper's products, categories or the detected intent are boosted;
 ``locale`` filters.
 
+Articles that carry example questions train a question model (:mod:`knowledge.questions`) whose
+probability of each article is added to its score.
+
 Shopper wording is bridged with the lexicon (:mod:`knowledge.concepts`): concept terms match
 synonyms, words of a known phrase count for less than the phrase's meaning, symptom wording
 prefers troubleshooting articles and setup wording setup articles, and a product the query names
@@ -26,6 +29,7 @@ from .concepts import ConceptAnalyzer, QueryAnalysis, concept_term
 from .fuzzy import VocabularyCorrector
 from .lexicon import Lexicon
 from .markdown import KB_LINK_RE
+from .questions import QuestionModel
 from .ranking import PACK_MIN_DF, BoostGroup, Packing, PostingList, top_k
 from .snippets import SnippetPicker
 from .text import Analyzer
@@ -54,6 +58,13 @@ class SearchConfig:
     phrase_word_weight: float = 0.3
     #: articles of a kind the query's wording asks for (symptom -> troubleshooting, setup -> setup)
     kind_boost: float = 1.3
+    #: articles about products, when the query is about the order rather than using a product (factor below 1)
+    order_topic_product_factor: float = 0.6
+    #: how much the question model's probability of an article counts, relative to the best BM25 score
+    #: (0 turns the model off; see :mod:`knowledge.questions`)
+    question_weight: float = 0.5
+    #: BM25's best this many articles, and the model's likeliest few, are compared with the model
+    question_candidates: int = 10
     #: articles about a product type the query names ...
     named_product_boost: float = 1.0
     #: ... and articles about other products (factor below 1)
@@ -68,6 +79,28 @@ class SearchConfig:
 
 #: query concepts found in more than this share of the articles (and in PACK_MIN_DF or more) are left out
 MAX_CONCEPT_SHARE = 0.1
+
+#: concepts of what happened to an order or what the shop's policies say ("arrived cracked", "never came",
+#: "warranty", "refund"): a query meaning one of them is answered by an order or policy article, even
+#: when it names the product ("my blender jug arrived cracked" -> damaged parcel, not the blender's care)
+ORDER_TOPIC_CONCEPTS = frozenset(
+    {
+        "damage",
+        "loss",
+        "lateness",
+        "wrong_item",
+        "incomplete",
+        "delivered_missing",
+        "warranty",
+        "refund",
+        "return",
+        "cancel",
+        "customs",
+        "split_shipment",
+        "backorder",
+        "delivery_attempt",
+    }
+)
 
 #: query concept -> the article kind it asks for; the first concept present wins
 KIND_FOR_CONCEPT: tuple[tuple[str, str], ...] = (("symptom", "troubleshooting"), ("setup", "setup"))
@@ -103,6 +136,7 @@ class SearchIndex:
         concepts: ConceptAnalyzer,
     ) -> None:
         self._articles = tuple(articles)
+        self._questions: QuestionModel | None = None
         self._postings = postings
         self._idf = idf
         self._config = config
@@ -120,6 +154,8 @@ class SearchIndex:
             lambda a: (c for c in concepts.concept_counts((a.title, *a.tags)) if c[1:] in product_types)
         )
         self._with_products = frozenset(n for n, a in enumerate(self._articles) if a.products)
+        #: articles about a kind of product the lexicon knows (a kettle's setup, a router's troubleshooting)
+        self._about_product_types = frozenset().union(*self._by_product_type.values())
         self._steering: dict[frozenset[str], list[BoostGroup]] = {}
         # In a large help centre a concept named in the titles or tags of a tenth of the articles
         # tells little about any of them, and its long posting list costs the most to rank.
@@ -168,9 +204,12 @@ class SearchIndex:
                     weighted[term] = weighted.get(term, 0.0) + weight * count
             frequencies.add(number, weighted)
         postings, idf = frequencies.score(len(articles), config.k1, config.b)
-        return cls(
+        index = cls(
             articles=articles, postings=postings, idf=idf, config=config, analyzer=analyzer, concepts=concepts
         )
+        if config.question_weight > 0:
+            index._questions = QuestionModel.train(articles, index.query_terms)
+        return index
 
     def __len__(self) -> int:
         return len(self._articles)
@@ -198,7 +237,9 @@ class SearchIndex:
         """The ``limit`` best articles for ``query``, best first (empty when nothing matches).
 
         Articles listing one of ``products`` (SKUs) or ``categories``, or tagged with ``intent``,
-        score higher; with ``locale`` only articles of that language are returned.
+        score higher; with ``locale`` only articles of that language are returned. Scores are on the
+        BM25 scale of the best match (with a question model: that score times the article's share of
+        it plus ``question_weight`` times the model's probability of the article).
         """
         if limit <= 0:
             return []
@@ -211,13 +252,16 @@ class SearchIndex:
             allowed = self._by_language.get(_language(locale), frozenset())
             if len(allowed) == len(self._articles):
                 allowed = None
+        questions = self._questions
         top = top_k(
             [(self._postings[term], factor) for term, factor in terms.items()],
-            limit,
+            max(limit, self._config.question_candidates) if questions is not None else limit,
             boosts=[*self._boost_groups(products, categories, intent), *self._wording_groups(analysis)],
             allowed=allowed,
             packing=self._packing,
         )
+        if questions is not None and top:
+            top = self._with_questions(questions, top, terms, limit, allowed)
         return [
             SearchHit(
                 article=self._articles[number],
@@ -226,6 +270,29 @@ class SearchIndex:
             )
             for number, score in top
         ]
+
+    def _with_questions(
+        self,
+        questions: QuestionModel,
+        top: list[tuple[int, float]],
+        terms: Mapping[str, float],
+        limit: int,
+        allowed: frozenset[int] | None,
+    ) -> list[tuple[int, float]]:
+        """``top`` (BM25, best first) re-ranked with the question model's probabilities."""
+        probabilities = questions.probabilities(terms)
+        best = top[0][1]
+        relative = {number: score / best for number, score in top} if best > 0 else {}
+        likeliest = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)
+        for number in likeliest[: self._config.question_candidates // 2]:
+            if allowed is None or number in allowed:
+                relative.setdefault(number, 0.0)
+        weight = self._config.question_weight
+        ranked = sorted(
+            ((share + weight * probabilities[number], -number) for number, share in relative.items()),
+            reverse=True,
+        )
+        return [(-negative, best * combined) for combined, negative in ranked[:limit]]
 
     def query_terms(self, query: str) -> dict[str, float]:
         """The index terms a query searches for, each with its weight factor.
@@ -310,6 +377,8 @@ class SearchIndex:
                 if docs:
                     groups.append(BoostGroup(docs=docs, factor=config.kind_boost))
                 break
+        if self._about_product_types and not analysis.plain_concepts.isdisjoint(ORDER_TOPIC_CONCEPTS):
+            groups.append(BoostGroup(docs=self._about_product_types, factor=config.order_topic_product_factor))
         named = frozenset(t for t in analysis.product_types if concept_term(t) in self._by_product_type)
         if named:
             steering = self._steering.get(named)

@@ -37,7 +37,7 @@ STOP_WORDS = frozenset(
     theirs them themselves then there theres these they this those through to too under until up
     us very want wanted was wasnt we were what whats when where which while who whom why will with
     wont would wouldnt you youd youll your youre yours yourself yourselves hi hello hey ok okay
-    cant couldnt wheres hows whos heres whats say says said yet already still really
+    cant couldnt wheres hows whos heres whats say says said yet already still really many much
     """.split()
 )
 

@@ -3,9 +3,14 @@
 The questions in ``bench/kb/questions/`` are written the way shoppers write ("the courier left a
 card", "hoover keeps getting stuck under the sofa"), not in the articles' words; each is labelled
 with the article id(s) that answer it. ``tuning.jsonl`` is the set the ranking was tuned on (it
-includes the first held-out set, used up once its figure had been read while tuning);
-``heldout2.jsonl`` was written from scratch before the next round of tuning and is only ever
-measured (its figure is the one reported; do not tune on it, and never print its misses).
+includes the first held-out set and a later fresh set, each used up once its figure had been read
+while tuning); the bundled articles carry its questions as their example ``questions``, which the
+question model (:mod:`knowledge.questions`) is trained on, so its figure says little.
+
+The held-out sets are only ever measured (never tuned on, their misses never printed), each written
+from scratch before a round of changes: ``heldout2.jsonl`` before the lexicon's last rounds,
+``heldout3.jsonl`` before the question model. Both are reported, and the target is judged on the
+two together.
 
 Both engines search the bundled help centre. bm25s gets the very same terms from our analyzer and
 the same text (title, tags, products and body), without field weights, lexicon or boosts.
@@ -27,9 +32,9 @@ from knowledge import Article, SearchIndex, default_kb_dir, load_knowledge_base
 from knowledge.text import Analyzer
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
-#: the held-out split: measured, never tuned on (its misses are never printed)
-HELD_OUT = "heldout2"
-SPLITS = ("tuning", HELD_OUT)
+#: the held-out splits: measured, never tuned on (their misses are never printed)
+HELD_OUT = ("heldout2", "heldout3")
+SPLITS = ("tuning", *HELD_OUT)
 #: what the held-out top-1 accuracy of doorstep's search must reach
 TARGET_TOP1 = 0.9
 
@@ -129,17 +134,32 @@ def measure(articles: Sequence[Article] | None = None) -> dict[str, dict[str, Ac
     return out
 
 
+def pooled(results: Sequence[Accuracy]) -> Accuracy:
+    """The accuracy over several question sets taken together."""
+    total = sum(result.total for result in results) or 1
+    return Accuracy(
+        top1=sum(result.top1 * result.total for result in results) / total,
+        top3=sum(result.top3 * result.total for result in results) / total,
+        total=sum(result.total for result in results),
+        misses=tuple(miss for result in results for miss in result.misses),
+    )
+
+
 def report(figures: dict[str, dict[str, Accuracy]]) -> None:
-    """Print the figures, held-out first (the one that counts)."""
+    """Print the figures, held-out first (the ones that count), then both held-out sets together."""
     print("search quality on shopper wording (bundled help centre; right article first / in top 3):")
-    for split in (HELD_OUT, "tuning"):
+    for split in (*HELD_OUT, "tuning"):
         by_engine = figures[split]
         total = next(iter(by_engine.values())).total
-        label = f"held-out ({HELD_OUT})" if split == HELD_OUT else "tuning (ranking tuned on it)"
+        label = f"held-out ({split})" if split in HELD_OUT else "tuning (ranking tuned and trained on it)"
         print(f"  {label}, {total} questions:")
         for name, result in by_engine.items():
             print(f"    {name:<9} top-1 {result.top1:.3f}   top-3 {result.top3:.3f}")
-    ours, peer = figures[HELD_OUT]["doorstep"], figures[HELD_OUT]["bm25s"]
+    ours = pooled([figures[split]["doorstep"] for split in HELD_OUT])
+    peer = pooled([figures[split]["bm25s"] for split in HELD_OUT])
+    print(f"  held-out sets together, {ours.total} questions:")
+    for name, result in (("doorstep", ours), ("bm25s", peer)):
+        print(f"    {name:<9} top-1 {result.top1:.3f}   top-3 {result.top3:.3f}")
     verdict = "OK" if ours.top1 >= TARGET_TOP1 else "BELOW TARGET"
     print(
         f"  held-out top-1: doorstep {ours.top1:.3f} vs bm25s {peer.top1:.3f} "

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from knowledge_test_helpers import WriteArticle, article_text
 
-from knowledge import KnowledgeBase, SearchIndex, default_kb_dir, load_knowledge_base
+from knowledge import KnowledgeBase, SearchConfig, SearchIndex, default_kb_dir, load_knowledge_base
 
 
 @pytest.fixture
@@ -34,3 +34,9 @@ def bundled_kb() -> KnowledgeBase:
 def bundled_index(bundled_kb: KnowledgeBase) -> SearchIndex:
     """A search index over the demo shop's knowledge base, built once."""
     return SearchIndex.build(bundled_kb.articles)
+
+
+@pytest.fixture(scope="session")
+def bm25_index(bundled_kb: KnowledgeBase) -> SearchIndex:
+    """The same index without the question model: BM25 with its boosts alone (scores multiply exactly)."""
+    return SearchIndex.build(bundled_kb.articles, config=SearchConfig(question_weight=0.0))

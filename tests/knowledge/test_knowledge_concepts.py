@@ -243,3 +243,37 @@ def test_words_of_a_concept_most_articles_carry_count_less() -> None:
     assert terms["refund"] == 1.0
     # in 1 of 6 it is a topic like any other
     assert narrow_terms["order"] == 1.0
+
+
+def test_a_phrasal_verb_matches_with_its_object_between_verb_and_particle() -> None:
+    lexicon = Lexicon({"return": ["send back", "return"], "cancel": ["call off"]})
+
+    def found(text: str) -> list[tuple[str, int, int]]:
+        return [(m.concept, m.start, m.end) for m in lexicon.matches(text.split())]
+
+    assert found("i want to send the kettle back") == [("return", 3, 7)]
+    assert found("call it off please") == [("cancel", 0, 3)]
+    assert found("send back") == [("return", 0, 2)]
+    # at most two words between them: further apart they are no longer one phrase
+    assert found("send it to my office back") == []
+
+
+def test_a_question_about_the_order_lowers_articles_about_products() -> None:
+    articles = [
+        article("blender-care", "Blender care", tags=("blender",), products=("BL-1",), body="Motor and jug."),
+        article("warranty", "Warranty", tags=("warranty",), body="Covered for two years, motor included."),
+    ]
+    lexicon = Lexicon({"blender": ["blender"], "warranty": ["warranty", "covered"]}, product_types=["blender"])
+    query = "the blender motor died, is it covered"
+    steered = SearchIndex.build(articles, lexicon=lexicon, config=SearchConfig(question_weight=0.0))
+    flat = SearchIndex.build(
+        articles, lexicon=lexicon, config=SearchConfig(question_weight=0.0, order_topic_product_factor=1.0)
+    )
+
+    before = {hit.article.id: hit.score for hit in flat.search(query)}
+    after = {hit.article.id: hit.score for hit in steered.search(query)}
+
+    assert after["blender-care"] == pytest.approx(before["blender-care"] * SearchConfig().order_topic_product_factor)
+    assert after["warranty"] == pytest.approx(before["warranty"])
+    # "the blender keeps stopping" is about using the product: nothing is lowered
+    assert steered.search("the blender motor keeps stopping")[0].article.id == "blender-care"

@@ -176,6 +176,20 @@ def test_wrong_item_type_names_the_item_line(tmp_path: Path, write_article: Writ
     assert "field 'tags' item 2 must be a non-empty string, got a number" in error.message
 
 
+def test_example_questions_are_read_and_must_be_strings(tmp_path: Path, write_article: WriteArticle) -> None:
+    write_article("asked", front_matter=[*VALID_FRONT_MATTER, "questions:", '  - "where is my kettle"', "  - 7"])
+
+    error = load_error(tmp_path)
+
+    assert isinstance(error, FieldTypeError)
+    assert error.line == len(VALID_FRONT_MATTER) + 4
+    assert "field 'questions' item 2 must be a non-empty string, got a number" in error.message
+
+    write_article("asked", front_matter=[*VALID_FRONT_MATTER, "questions: [where is my kettle, kettle gone?]"])
+    (article,) = load_knowledge_base(tmp_path).articles
+    assert article.questions == ("where is my kettle", "kettle gone?")
+
+
 def test_number_where_a_string_belongs(tmp_path: Path, write_article: WriteArticle) -> None:
     write_article("numeric", front_matter=replace_line("title", "title: 2024"))
 

@@ -94,9 +94,9 @@ def test_snippet_prefers_the_section_answering_the_query(bundled_index: SearchIn
     assert hit.snippet == "Descale the Barista Pro when the descale light comes on, or every 2 to 3 months."
 
 
-def test_product_boost_multiplies_the_score_and_reorders(bundled_index: SearchIndex) -> None:
-    plain = bundled_index.search("how do I set it up", limit=20)
-    boosted = bundled_index.search("how do I set it up", limit=20, products=["CM-20"])
+def test_product_boost_multiplies_the_score_and_reorders(bm25_index: SearchIndex) -> None:
+    plain = bm25_index.search("how do I set it up", limit=20)
+    boosted = bm25_index.search("how do I set it up", limit=20, products=["CM-20"])
     plain_scores = {hit.article.id: hit.score for hit in plain}
 
     assert plain[0].article.id != "cm-20-setup"
@@ -104,15 +104,15 @@ def test_product_boost_multiplies_the_score_and_reorders(bundled_index: SearchIn
     assert boosted[0].score == pytest.approx(plain_scores["cm-20-setup"] * SearchConfig().product_boost)
 
 
-def test_intent_and_category_boosts(bundled_index: SearchIndex) -> None:
+def test_intent_and_category_boosts(bm25_index: SearchIndex) -> None:
     query = "can I return an opened router"
-    plain = {hit.article.id: hit.score for hit in bundled_index.search(query, limit=10)}
-    by_intent = bundled_index.search(query, limit=10, intent=Intent.RETURN_POLICY)
+    plain = {hit.article.id: hit.score for hit in bm25_index.search(query, limit=10)}
+    by_intent = bm25_index.search(query, limit=10, intent=Intent.RETURN_POLICY)
     by_category = {
-        hit.article.id: hit.score for hit in bundled_index.search(query, limit=10, categories=["networking"])
+        hit.article.id: hit.score for hit in bm25_index.search(query, limit=10, categories=["networking"])
     }
 
-    assert top_ids(bundled_index, query)[0] == "return-policy"
+    assert top_ids(bm25_index, query)[0] == "return-policy"
     assert by_intent[0].article.id == "return-policy"
     assert by_intent[0].score == pytest.approx(plain["return-policy"] * SearchConfig().intent_boost)
     assert by_category["rt-600-setup"] == pytest.approx(plain["rt-600-setup"] * SearchConfig().category_boost)
