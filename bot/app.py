@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: a feature's set-up: adds routes and cleanup contexts to the app
 Feature = Callable[[web.Application, Settings], None]
+#: net new container objects between two collections of the GC's young generation (Python's default: 700)
+YOUNG_GC_THRESHOLD = 10_000
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -69,13 +71,20 @@ def build_app(
 
 
 async def _freeze_heap(app: web.Application) -> None:
-    """Move start-up objects (NLU model, search index) out of the GC's sight.
+    """Move start-up objects (NLU model, search index) out of the GC's sight, and collect the young
+    generation less often.
 
     Runs after every cleanup context has started; without it a full collection walks the
-    large read-only indexes and stalls a reply for tens of milliseconds.
+    large read-only indexes and stalls a reply for tens of milliseconds. The young generation is
+    collected after :data:`YOUNG_GC_THRESHOLD` net new container objects instead of 700: the
+    objects of the requests in flight (a few hundred per chat turn) crossed 700 all the time, and
+    each collection walked them, about 3% of the server's CPU under load for almost no garbage
+    (reference counting frees them); cyclic garbage still triggers a collection once it adds up.
     """
     gc.collect()
     gc.freeze()
+    young, older, oldest = gc.get_threshold()
+    gc.set_threshold(max(YOUNG_GC_THRESHOLD, young), older, oldest)
 
 
 def default_features() -> list[Feature]:
