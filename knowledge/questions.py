@@ -30,16 +30,22 @@ TRAINING = SgdConfig(epochs=15, class_balance=0.0)
 #: question models kept per process (one per distinct set of examples)
 CACHE_SIZE = 8
 
-#: (article number, terms) pairs: the examples a model is trained on
+#: (class number, terms) pairs: the examples a model is trained on
 Examples = tuple[tuple[int, tuple[str, ...]], ...]
 
 
 class QuestionModel:
-    """P(article | question) over the articles of one index, from their example questions."""
+    """P(article | question) over the articles of one index that have example questions.
 
-    def __init__(self, weights: dict[str, list[float]], bias: list[float]) -> None:
+    Only those articles are the model's classes (a large help centre where a few articles carry
+    examples trains a model of a few classes); the others are left to BM25.
+    """
+
+    def __init__(self, weights: dict[str, list[float]], bias: list[float], articles: Sequence[int]) -> None:
         self._weights = weights
         self._bias = bias
+        #: the article number (position in the index) of each class
+        self.articles = tuple(articles)
 
     @classmethod
     def train(
@@ -49,26 +55,29 @@ class QuestionModel:
 
         ``terms_of`` turns a text into its search terms (the index's query analysis).
         """
-        if not any(article.questions for article in articles):
+        asked = [number for number, article in enumerate(articles) if article.questions]
+        if not asked:
             return None
         examples: list[tuple[int, tuple[str, ...]]] = []
-        for number, article in enumerate(articles):
+        for label, number in enumerate(asked):
+            article = articles[number]
             for text in (*article.questions, article.title, *article.tags):
                 terms = tuple(terms_of(text))
                 if terms:
-                    examples.append((number, terms))
-        weights, bias = _fit(tuple(examples), len(articles))
-        return cls(weights, bias)
+                    examples.append((label, terms))
+        weights, bias = _fit(tuple(examples), len(asked))
+        return cls(weights, bias, asked)
 
-    def probabilities(self, terms: Iterable[str]) -> list[float]:
-        """The probability of each article (by position) for a question with these search terms."""
-        return predict(self._weights, self._bias, terms)
+    def probabilities(self, terms: Iterable[str]) -> dict[int, float]:
+        """Article number -> its probability for a question with these search terms (articles with
+        example questions only)."""
+        return dict(zip(self.articles, predict(self._weights, self._bias, terms), strict=True))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _fit(examples: Examples, n_articles: int) -> tuple[dict[str, list[float]], list[float]]:
+def _fit(examples: Examples, n_classes: int) -> tuple[dict[str, list[float]], list[float]]:
     """The trained weights for ``examples`` (the same examples are trained once per process).
 
     Callers must not change the returned weights.
     """
-    return fit_softmax([list(terms) for _, terms in examples], [n for n, _ in examples], n_articles, TRAINING)
+    return fit_softmax([list(terms) for _, terms in examples], [n for n, _ in examples], n_classes, TRAINING)

@@ -283,13 +283,13 @@ class SearchIndex:
         probabilities = questions.probabilities(terms)
         best = top[0][1]
         relative = {number: score / best for number, score in top} if best > 0 else {}
-        likeliest = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)
+        likeliest = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
         for number in likeliest[: self._config.question_candidates // 2]:
             if allowed is None or number in allowed:
                 relative.setdefault(number, 0.0)
         weight = self._config.question_weight
         ranked = sorted(
-            ((share + weight * probabilities[number], -number) for number, share in relative.items()),
+            ((share + weight * probabilities.get(number, 0.0), -number) for number, share in relative.items()),
             reverse=True,
         )
         return [(-negative, best * combined) for combined, negative in ranked[:limit]]

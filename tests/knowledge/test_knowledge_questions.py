@@ -37,6 +37,15 @@ def test_without_example_questions_there_is_no_model() -> None:
     assert QuestionModel.train([PROCESS, STATUS], lambda text: {word: 1.0 for word in text.split()}) is None
 
 
+def test_only_articles_with_example_questions_are_the_models_classes() -> None:
+    asked = replace(STATUS, questions=("has my return arrived",))
+    model = QuestionModel.train([PROCESS, asked, replace(PROCESS, id="other")], lambda t: dict.fromkeys(t.split(), 1.0))
+
+    assert model is not None
+    assert model.articles == (1,)
+    assert model.probabilities(["return", "arrived"]) == {1: 1.0}
+
+
 def test_example_questions_move_an_article_up_for_their_wording() -> None:
     query = "has my return been processed"
     # two articles only: the model's probabilities count double here to outweigh BM25's clear favourite
