@@ -221,6 +221,26 @@ def top_k(
     return _packed(terms, k, coord, boosts, allowed, packing)
 
 
+def score_articles(
+    terms: Sequence[tuple[PostingList, float]],
+    docs: Collection[int],
+    *,
+    boosts: Sequence[BoostGroup] = (),
+    allowed: Collection[int] | None = None,
+) -> list[Scored]:
+    """The exact scores of the articles ``docs`` (those matching a term and ``allowed``), best first.
+
+    The same score as :func:`top_k` gives them, for a few articles picked by other means.
+    """
+    terms = [(postings, factor) for postings, factor in terms if len(postings) and factor > 0.0]
+    if not terms or not docs:
+        return []
+    coord = [(matched / len(terms)) ** COORD_EXPONENT for matched in range(len(terms) + 1)]
+    scorer = _ExactScorer(terms, len(docs), coord, boosts, allowed)
+    scorer.score(list(docs))
+    return scorer.best()
+
+
 def _single(term: tuple[PostingList, float], k: int) -> list[Scored]:
     """One term, nothing to boost or filter: the list is already in rank order."""
     postings, factor = term

@@ -30,7 +30,7 @@ from .fuzzy import VocabularyCorrector
 from .lexicon import Lexicon
 from .markdown import KB_LINK_RE
 from .questions import QuestionModel
-from .ranking import PACK_MIN_DF, BoostGroup, Packing, PostingList, top_k
+from .ranking import PACK_MIN_DF, BoostGroup, Packing, PostingList, score_articles, top_k
 from .snippets import SnippetPicker
 from .text import Analyzer
 
@@ -63,8 +63,8 @@ class SearchConfig:
     #: how much the question model's probability of an article counts, relative to the best BM25 score
     #: (0 turns the model off; see :mod:`knowledge.questions`)
     question_weight: float = 0.5
-    #: BM25's best this many articles, and the model's likeliest few, are compared with the model
-    question_candidates: int = 10
+    #: the model's likeliest this many articles are scored beside BM25's best ``limit``
+    question_candidates: int = 5
     #: articles about a product type the query names ...
     named_product_boost: float = 1.0
     #: ... and articles about other products (factor below 1)
@@ -252,16 +252,11 @@ class SearchIndex:
             allowed = self._by_language.get(_language(locale), frozenset())
             if len(allowed) == len(self._articles):
                 allowed = None
-        questions = self._questions
-        top = top_k(
-            [(self._postings[term], factor) for term, factor in terms.items()],
-            max(limit, self._config.question_candidates) if questions is not None else limit,
-            boosts=[*self._boost_groups(products, categories, intent), *self._wording_groups(analysis)],
-            allowed=allowed,
-            packing=self._packing,
-        )
-        if questions is not None and top:
-            top = self._with_questions(questions, top, terms, limit, allowed)
+        weighted = [(self._postings[term], factor) for term, factor in terms.items()]
+        boosts = [*self._boost_groups(products, categories, intent), *self._wording_groups(analysis)]
+        top = top_k(weighted, limit, boosts=boosts, allowed=allowed, packing=self._packing)
+        if self._questions is not None and top:
+            top = self._with_questions(self._questions, top, weighted, terms, boosts, limit, allowed)
         return [
             SearchHit(
                 article=self._articles[number],
@@ -275,18 +270,27 @@ class SearchIndex:
         self,
         questions: QuestionModel,
         top: list[tuple[int, float]],
+        weighted: Sequence[tuple[PostingList, float]],
         terms: Mapping[str, float],
+        boosts: Sequence[BoostGroup],
         limit: int,
         allowed: frozenset[int] | None,
     ) -> list[tuple[int, float]]:
-        """``top`` (BM25, best first) re-ranked with the question model's probabilities."""
+        """``top`` (BM25, best first) and the model's likeliest articles, ranked with the model's
+        probabilities added to their BM25 scores relative to the best."""
         probabilities = questions.probabilities(terms)
+        likeliest = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
+        picked = [
+            number
+            for number in likeliest[: self._config.question_candidates]
+            if allowed is None or number in allowed
+        ]
         best = top[0][1]
         relative = {number: score / best for number, score in top} if best > 0 else {}
-        likeliest = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
-        for number in likeliest[: self._config.question_candidates // 2]:
-            if allowed is None or number in allowed:
-                relative.setdefault(number, 0.0)
+        for number, score in score_articles(weighted, picked, boosts=boosts, allowed=allowed):
+            relative.setdefault(number, score / best if best > 0 else 0.0)
+        for number in picked:
+            relative.setdefault(number, 0.0)
         weight = self._config.question_weight
         ranked = sorted(
             ((share + weight * probabilities.get(number, 0.0), -number) for number, share in relative.items()),

@@ -16,6 +16,7 @@ from knowledge.ranking import (
     Scored,
     _merge,
     _packed,
+    score_articles,
     top_k,
 )
 
@@ -83,6 +84,21 @@ def test_strategies_match_brute_force(seed: int) -> None:
     assert_same(top_k(terms, k, boosts=boosts, allowed=allowed), expected)
     assert_same(_merge(terms, k, coord, boosts, allowed), expected)
     assert_same(_packed(terms, k, coord, boosts, allowed, packing), expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_scoring_chosen_articles_gives_their_top_k_scores(seed: int) -> None:
+    rng = random.Random(seed)
+    terms = [(random_postings(rng, 300, quantized=False), rng.choice((1.0, 0.8))) for _ in range(3)]
+    boosts = [BoostGroup(docs=frozenset(rng.sample(range(DOCS), 1000)), factor=1.5)]
+    allowed = set(rng.sample(range(DOCS), 5000))
+    everything = dict(brute_force(terms, DOCS, boosts, allowed))
+    chosen = rng.sample(sorted(everything), 5) + [doc for doc in range(DOCS) if doc not in everything][:3]
+
+    found = score_articles(terms, chosen, boosts=boosts, allowed=allowed)
+
+    # the articles matching no term (or not allowed) are left out; the others get their exact scores
+    assert_same(found, sorted(((doc, everything[doc]) for doc in chosen[:5]), key=lambda s: (-s[1], s[0])))
 
 
 def test_packed_lanes_mark_exactly_the_articles_reaching_a_floor() -> None:
