@@ -27,7 +27,8 @@ def top_ids(index: SearchIndex, query: str, **kwargs: object) -> list[str]:
         ("my desk chair keeps slowly going down", "ch-50-troubleshooting", "delivery-times"),
         # "store credit" is a refund, not a payment method
         ("I want store credit instead", "refunds", "payment-methods"),
-        ("my parcel never arrived", "missing-parcel", "split-shipments"),
+        # never arrived, not "marked delivered": the lost-parcel article (the question model tells the two apart)
+        ("my parcel never arrived", "lost-parcel", "split-shipments"),
         ("my lamp came in pieces", "damaged-parcel", "th-100-troubleshooting"),
         # a returns question that names a product is still a returns question
         ("can I return headphones I opened", "return-policy", "hp-70-pairing"),
