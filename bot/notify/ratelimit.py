@@ -55,10 +55,14 @@ SLOT_LEAD = 0.03
 LATE_AFTER = 0.05
 #: ... or, for a provider with a per-chat limit, its guard (never less than this)
 MIN_LATE_AFTER = 0.005
-#: share of a provider's overall rate the shared pacers leave unused: slots are exact, but sends
-#: of several processes on a busy machine reach the provider a few milliseconds early or late, and
-#: this keeps every one-second window within the limit (per-chat gaps have ``guard_seconds``)
-SHARED_HEADROOM = 0.05
+#: share of the arrival rate kept free for sends of several processes on a busy machine, which reach
+#: the provider a few milliseconds early or late (clock offsets, scheduling)
+ARRIVAL_JITTER = 0.02
+#: share of a provider's overall rate the shared pacers leave unused: slots are exact, but a task may
+#: send up to LATE_AFTER after its slot, so one second can hold (1 + LATE_AFTER) seconds of slots, and
+#: arrivals jitter on top; this keeps every one-second window within the limit (about 6.6%; per-chat
+#: gaps have ``guard_seconds``)
+SHARED_HEADROOM = 1.0 - 1.0 / ((1.0 + LATE_AFTER) * (1.0 + ARRIVAL_JITTER))
 #: how long the database clock's offset from the best round trip is trusted (seconds)
 CLOCK_REFRESH_SECONDS = 10.0
 
