@@ -56,19 +56,10 @@ FUNCTION_WORDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class TrainingConfig:
-    """Hyper-parameters of :meth:`IntentClassifier.train` (the defaults are the tuned ones)."""
+class TrainingConfig(SgdConfig):
+    """Hyper-parameters of :meth:`IntentClassifier.train` (the defaults are the tuned ones): the SGD's
+    (:class:`~knowledge.linear.SgdConfig`, whose defaults are the intent model's) and the features'."""
 
-    epochs: int = 6
-    learning_rate: float = 1.0
-    #: examples are weighted by (inverse class frequency) ** class_balance
-    class_balance: float = 0.7
-    #: an example whose true-class probability is above 1 - skip_margin is not updated
-    skip_margin: float = 0.02
-    #: an example fitted this well (true-class probability above 1 - settled_margin) leaves the later epochs
-    settled_margin: float = 0.02
-    #: classes whose probability is below this are left out of an update
-    active_floor: float = 0.01
     #: a word is in-domain evidence when P(in-domain | word) (class-size normalised) is at least this
     evidence_ratio: float = 0.6
     #: ... and it occurs in at least this many in-domain examples
@@ -82,7 +73,6 @@ class TrainingConfig:
     concepts: bool = True
     #: also train on each example with the words of its concept phrases left out
     abstract_rows: bool = True
-    seed: int = 13
 
 
 class IntentClassifier:
@@ -151,7 +141,7 @@ class IntentClassifier:
                 if _has_spans(tokens, lexicon):
                     rows.append(_features(tokens, config.char_ngrams, lexicon, abstract_only=True))
                     labels.append(label)
-        weights, bias = fit_softmax(rows, labels, len(classes), _sgd(config))
+        weights, bias = fit_softmax(rows, labels, len(classes), config)
         return cls(
             weights=weights,
             bias=bias,
@@ -366,15 +356,3 @@ def _small_talk_evidence(
         if words:
             out[intent] = frozenset(words)
     return out
-
-
-def _sgd(config: TrainingConfig) -> SgdConfig:
-    return SgdConfig(
-        epochs=config.epochs,
-        learning_rate=config.learning_rate,
-        class_balance=config.class_balance,
-        skip_margin=config.skip_margin,
-        settled_margin=config.settled_margin,
-        active_floor=config.active_floor,
-        seed=config.seed,
-    )
