@@ -58,20 +58,17 @@ class Lexicon:
         self._product_types = frozenset(product_types)
         #: first word -> [(phrase words, concept)], longest phrases first
         index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for concept, phrases in self._groups.items():
-            for phrase in phrases:
-                words = tuple(phrase.split())
-                index.setdefault(words[0], []).append((words, concept))
-        for entries in index.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
-        self._index = index
         #: verb -> [(particle, concept)] of the two-word phrasal verbs, which may be split by their object
         separable: dict[str, list[tuple[str, str]]] = {}
         for concept, phrases in self._groups.items():
             for phrase in phrases:
                 words = tuple(phrase.split())
+                index.setdefault(words[0], []).append((words, concept))
                 if len(words) == 2 and words[1] in PARTICLES:
                     separable.setdefault(words[0], []).append((words[1], concept))
+        for entries in index.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+        self._index = index
         self._separable = separable
 
     @classmethod
