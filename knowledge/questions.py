@@ -12,9 +12,9 @@ score relative to the best one: the words of the articles still decide, and the 
 what those words leave open ("processed" after a return is a status question, not the return
 process).
 
-Training takes about half a second for the bundled help centre (sixty articles, a thousand
+Training takes under two seconds for the bundled help centre (58 articles, about 3,200 example
 questions); a model is kept per process for each distinct set of examples, so rebuilding an index
-over the same articles does not train again.
+over the same articles does not train again (it still analyses the examples, about 0.2 s).
 """
 
 from __future__ import annotations

@@ -287,9 +287,10 @@ class SearchIndex:
         ]
         best = top[0][1]
         relative = {number: score / best for number, score in top} if best > 0 else {}
-        for number, score in score_articles(weighted, picked, boosts=boosts, allowed=allowed):
-            relative.setdefault(number, score / best if best > 0 else 0.0)
-        for number in picked:
+        unscored = [number for number in picked if number not in relative]
+        for number, score in score_articles(weighted, unscored, boosts=boosts, allowed=allowed):
+            relative[number] = score / best if best > 0 else 0.0
+        for number in unscored:
             relative.setdefault(number, 0.0)
         weight = self._config.question_weight
         ranked = sorted(
