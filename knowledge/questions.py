@@ -5,21 +5,22 @@ words ("the courier left a card", "hoover keeps getting stuck under the sofa"). 
 has some, the index trains a multinomial logistic regression (:mod:`knowledge.linear`) from them,
 with each article's title and tags as further examples of that article. Its features are the
 query's search terms (words, typo fixes and lexicon concepts, see
-:meth:`knowledge.search.SearchIndex.query_terms`), so it generalises the way the lexicon does.
+:meth:`knowledge.search.SearchIndex.query_terms`), so it generalises the way the lexicon does, and
+the query's words themselves, so words that only shoppers use ("hoover") are learnt as well.
 
 Search adds ``question_weight`` times the model's probability of an article to the article's BM25
 score relative to the best one: the words of the articles still decide, and the examples settle
 what those words leave open ("processed" after a return is a status question, not the return
 process).
 
-Training takes under two seconds for the bundled help centre (58 articles, about 3,200 example
+Training takes about two and a half seconds for the bundled help centre (58 articles, about 3,200 example
 questions); a model is kept per process for each distinct set of examples, so rebuilding an index
 over the same articles does not train again (it still analyses the examples, about 0.2 s).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from .article import Article
@@ -49,11 +50,11 @@ class QuestionModel:
 
     @classmethod
     def train(
-        cls, articles: Sequence[Article], terms_of: Callable[[str], Mapping[str, float]]
+        cls, articles: Sequence[Article], features_of: Callable[[str], Sequence[str]]
     ) -> QuestionModel | None:
         """A model over ``articles`` (by position), or ``None`` when none has example questions.
 
-        ``terms_of`` turns a text into its search terms (the index's query analysis).
+        ``features_of`` turns a text into the model's features (the index's query analysis).
         """
         asked = [number for number, article in enumerate(articles) if article.questions]
         if not asked:
@@ -62,16 +63,16 @@ class QuestionModel:
         for label, number in enumerate(asked):
             article = articles[number]
             for text in (*article.questions, article.title, *article.tags):
-                terms = tuple(terms_of(text))
+                terms = tuple(features_of(text))
                 if terms:
                     examples.append((label, terms))
         weights, bias = _fit(tuple(examples), len(asked))
         return cls(weights, bias, asked)
 
-    def probabilities(self, terms: Iterable[str]) -> dict[int, float]:
-        """Article number -> its probability for a question with these search terms (articles with
+    def probabilities(self, features: Iterable[str]) -> dict[int, float]:
+        """Article number -> its probability for a question with these features (articles with
         example questions only)."""
-        return dict(zip(self.articles, predict(self._weights, self._bias, terms), strict=True))
+        return dict(zip(self.articles, predict(self._weights, self._bias, features), strict=True))
 
 
 @lru_cache(maxsize=CACHE_SIZE)

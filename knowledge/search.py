@@ -62,7 +62,7 @@ class SearchConfig:
     order_topic_product_factor: float = 0.6
     #: how much the question model's probability of an article counts, relative to the best BM25 score
     #: (0 turns the model off; see :mod:`knowledge.questions`)
-    question_weight: float = 0.5
+    question_weight: float = 1.5
     #: the model's likeliest this many articles are scored beside BM25's best ``limit``
     question_candidates: int = 5
     #: articles about a product type the query names ...
@@ -76,6 +76,10 @@ class SearchConfig:
     #: ... and its words count this much in a query (they name what every question is about)
     broad_word_weight: float = 0.5
 
+
+#: prefix of the question model's word features (a query's words as written, stemmed, known to
+#: the articles or not), kept apart from the search terms of the same spelling
+WORD_FEATURE = "w:"
 
 #: query concepts found in more than this share of the articles (and in PACK_MIN_DF or more) are left out
 MAX_CONCEPT_SHARE = 0.1
@@ -208,7 +212,7 @@ class SearchIndex:
             articles=articles, postings=postings, idf=idf, config=config, analyzer=analyzer, concepts=concepts
         )
         if config.question_weight > 0:
-            index._questions = QuestionModel.train(articles, index.query_terms)
+            index._questions = QuestionModel.train(articles, index.question_features)
         return index
 
     def __len__(self) -> int:
@@ -239,7 +243,8 @@ class SearchIndex:
         Articles listing one of ``products`` (SKUs) or ``categories``, or tagged with ``intent``,
         score higher; with ``locale`` only articles of that language are returned. Scores are on the
         BM25 scale of the best match (with a question model: that score times the article's share of
-        it plus ``question_weight`` times the model's probability of the article).
+        it plus ``question_weight`` times the model's probability of the article, over
+        1 + ``question_weight``; so no hit scores above the best BM25 score).
         """
         if limit <= 0:
             return []
@@ -256,7 +261,8 @@ class SearchIndex:
         boosts = [*self._boost_groups(products, categories, intent), *self._wording_groups(analysis)]
         top = top_k(weighted, limit, boosts=boosts, allowed=allowed, packing=self._packing)
         if self._questions is not None and top:
-            top = self._with_questions(self._questions, top, weighted, terms, boosts, limit, allowed)
+            features = self._question_features(analysis, terms)
+            top = self._with_questions(self._questions, top, weighted, features, boosts, limit, allowed)
         return [
             SearchHit(
                 article=self._articles[number],
@@ -271,14 +277,14 @@ class SearchIndex:
         questions: QuestionModel,
         top: list[tuple[int, float]],
         weighted: Sequence[tuple[PostingList, float]],
-        terms: Mapping[str, float],
+        features: Sequence[str],
         boosts: Sequence[BoostGroup],
         limit: int,
         allowed: frozenset[int] | None,
     ) -> list[tuple[int, float]]:
         """``top`` (BM25, best first) and the model's likeliest articles, ranked with the model's
         probabilities added to their BM25 scores relative to the best."""
-        probabilities = questions.probabilities(terms)
+        probabilities = questions.probabilities(features)
         likeliest = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
         picked = [
             number
@@ -297,7 +303,9 @@ class SearchIndex:
             ((share + weight * probabilities.get(number, 0.0), -number) for number, share in relative.items()),
             reverse=True,
         )
-        return [(-negative, best * combined) for combined, negative in ranked[:limit]]
+        # back on BM25's scale: an article BM25 ranks first that the model is sure of scores ``best``
+        scale = best / (1.0 + weight)
+        return [(-negative, scale * combined) for combined, negative in ranked[:limit]]
 
     def query_terms(self, query: str) -> dict[str, float]:
         """The index terms a query searches for, each with its weight factor.
@@ -305,6 +313,16 @@ class SearchIndex:
         Factors below 1 mark typo fixes, words inside a lexicon phrase and concept terms (``~refund``).
         """
         return self._terms(self._concepts.analyze(query, self._postings.__contains__))
+
+    def question_features(self, text: str) -> list[str]:
+        """The question model's features for ``text``: its search terms and every word it has,
+        the help centre's or not (a word only shoppers use, "hoover", is learnt from the examples)."""
+        analysis = self._concepts.analyze(text, self._postings.__contains__)
+        return self._question_features(analysis, self._terms(analysis))
+
+    @staticmethod
+    def _question_features(analysis: QueryAnalysis, terms: Iterable[str]) -> list[str]:
+        return list(dict.fromkeys([*terms, *(WORD_FEATURE + word.term for word in analysis.words)]))
 
     def _terms(self, analysis: QueryAnalysis) -> dict[str, float]:
         config = self._config

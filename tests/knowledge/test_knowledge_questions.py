@@ -62,6 +62,41 @@ def test_example_questions_move_an_article_up_for_their_wording() -> None:
     assert taught.search(query)[0].score > 0
 
 
+def test_words_only_shoppers_use_are_learnt_from_the_examples() -> None:
+    # "hoover" is in no article: only the example questions tie it to the return status, and
+    # "return" (its one search word) favours the how-to article
+    query = "any news on my hoover return"
+    config = SearchConfig(question_weight=2.0)
+    other = replace(PROCESS, questions=("how do I send an item back", "return label please"))
+    unworded = SearchIndex.build(
+        [other, replace(STATUS, questions=("where is the item I sent back", "came back to you yet?"))],
+        config=config,
+    )
+    worded = SearchIndex.build(
+        [other, replace(STATUS, questions=("where is the hoover I sent back", "hoover came back to you yet?"))],
+        config=config,
+    )
+
+    assert "hoover" not in worded.query_terms(query)
+    assert "w:hoover" in worded.question_features(query)
+    assert unworded.search(query)[0].article.id == "how-to-return"
+    assert worded.search(query)[0].article.id == "return-status"
+
+
+def test_no_hit_scores_above_the_best_bm25_score() -> None:
+    query = "has my return been processed"
+    asked = replace(
+        STATUS, questions=("has my return been processed yet", "return processed?", "is the return processed")
+    )
+    plain = SearchIndex.build([PROCESS, STATUS], config=SearchConfig(question_weight=0.0))
+    taught = SearchIndex.build([PROCESS, asked], config=SearchConfig(question_weight=2.0))
+    best_bm25 = plain.search(query)[0].score
+
+    hits = taught.search(query)
+    assert hits[0].article.id == "return-status"
+    assert all(0 < hit.score <= best_bm25 for hit in hits)
+
+
 def test_question_weight_zero_is_plain_bm25() -> None:
     asked = replace(STATUS, questions=("has my return been processed yet", "return processed?"))
     query = "has my return been processed"
