@@ -16,7 +16,7 @@ its own, so a booking commits at once, outside any unit of work of the caller.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -33,9 +33,12 @@ _ENSURE = (
 )
 #: the booking itself runs in the database (migration 0013): one round trip, the lock held for microseconds
 _BOOK = "SELECT booked, wait, paused_for, now FROM doorstep_book_send($1, $2, $3, $4)"
+#: how long each of several recipients would wait, in one round trip
 _PEEK = (
-    "SELECT p.tat, p.paused_until, r.tat AS recipient_tat, extract(epoch FROM clock_timestamp())::float8 AS now "
-    "FROM send_pacing p LEFT JOIN send_pacing r ON r.provider = p.provider AND r.recipient = $2 "
+    "SELECT r.recipient, p.tat, p.paused_until, s.tat AS recipient_tat, "
+    "extract(epoch FROM clock_timestamp())::float8 AS now "
+    "FROM send_pacing p CROSS JOIN unnest($2::text[]) AS r(recipient) "
+    "LEFT JOIN send_pacing s ON s.provider = p.provider AND s.recipient = r.recipient "
     "WHERE p.provider = $1 AND p.recipient = ''"
 )
 _PAUSE = (
@@ -126,17 +129,23 @@ class SendPacingTable:
 
     async def peek(self, provider: str, recipient: str) -> float:
         """Seconds until a message to ``recipient`` could go (nothing is reserved)."""
+        return (await self.peek_many(provider, [recipient]))[recipient]
+
+    async def peek_many(self, provider: str, recipients: Sequence[str]) -> dict[str, float]:
+        """Recipient -> seconds until a message to it could go, in one round trip (nothing is reserved)."""
+        wanted = list(dict.fromkeys(recipients))
         try:
             async with self._pool.acquire() as conn:
                 await self._ensure_provider(conn, provider)
-                row = await conn.fetchrow(_PEEK, provider, recipient)
+                rows = await conn.fetch(_PEEK, provider, wanted)
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"send pacing failed: {type(exc).__name__}: {exc}") from exc
-        if row is None:
-            return 0.0
-        now = float(row["now"])
-        at = max(now, float(row["tat"]), float(row["paused_until"]), float(row["recipient_tat"] or 0.0))
-        return at - now
+        waits = dict.fromkeys(wanted, 0.0)
+        for row in rows:
+            now = float(row["now"])
+            at = max(now, float(row["tat"]), float(row["paused_until"]), float(row["recipient_tat"] or 0.0))
+            waits[row["recipient"]] = at - now
+        return waits
 
     async def pause(self, provider: str, seconds: float) -> float:
         """Pause ``provider`` for ``seconds`` (every process); answers the seconds it stays paused."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -63,6 +64,11 @@ ARRIVAL_JITTER = 0.02
 #: arrivals jitter on top; this keeps every one-second window within the limit (about 6.6%; per-chat
 #: gaps have ``guard_seconds``)
 SHARED_HEADROOM = 1.0 - 1.0 / ((1.0 + LATE_AFTER) * (1.0 + ARRIVAL_JITTER))
+#: slots one process holds booked ahead per provider: a dispatcher starting on a full batch would
+#: otherwise book a slot for every message at once, and with all of them to prepare, the loop
+#: wakes late for the first slots, which are booked again, and again (seen as a stall of half a
+#: second with three processes at 300/s); a few ahead keep the provider busy
+BOOKED_AHEAD = 8
 #: how long the database clock's offset from the best round trip is trusted (seconds)
 CLOCK_REFRESH_SECONDS = 10.0
 
@@ -256,6 +262,51 @@ class _DatabaseClock:
         return booking.now + booking.wait - self._offset - self._now()
 
 
+class _Peeks:
+    """The waits a process asks of the shared table in one pass of its event loop, answered by one
+    query (:meth:`SendPacingTable.peek_many`): a dispatcher starting on a batch asks for every
+    message at once, and one round trip each would queue its bookings behind them."""
+
+    def __init__(self, table: SendPacingTable, provider: str) -> None:
+        self._table = table
+        self._provider = provider
+        self._pending: dict[str, list[asyncio.Future[float]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def wait(self, recipient: str) -> float:
+        """Seconds until a message to ``recipient`` could go (raises the table's error)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(recipient, []).append(future)
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read(), name="send-pacing-peeks")
+        return await asyncio.shield(future)
+
+    async def _read(self) -> None:
+        await asyncio.sleep(0)  # the other messages of this pass join the query
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            try:
+                waits = await self._table.peek_many(self._provider, list(batch))
+            except Exception as exc:  # each waiting message gets the error
+                for futures in batch.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc)
+                continue
+            for recipient, futures in batch.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(waits.get(recipient, 0.0))
+
+
+class _Slot(enum.Enum):
+    """How waiting for one booked slot ended."""
+
+    TAKEN = "taken"
+    LATE = "late"
+    PAUSED = "paused"
+
+
 class SharedProviderPacer:
     """Paces one provider for every process of a deployment, through ``send_pacing`` in PostgreSQL.
 
@@ -300,6 +351,9 @@ class SharedProviderPacer:
         )
         #: when a pause this process knows of ends (its own 429s, or one read while booking)
         self._paused_until = 0.0
+        self._peeks = _Peeks(table, provider)
+        #: messages of this process holding a booked slot they have not reached yet
+        self._booked_ahead = asyncio.Semaphore(BOOKED_AHEAD)
 
     @property
     def _unlimited(self) -> bool:
@@ -310,7 +364,7 @@ class SharedProviderPacer:
         local = max(0.0, self._paused_until - self._now())
         if self._unlimited:
             return local
-        return max(local, await self._table.peek(self.provider, recipient))
+        return max(local, await self._peeks.wait(recipient))
 
     async def acquire(self, recipient: str, *, on_slot: SlotHook | None = None) -> None:
         """Wait for a slot for ``recipient`` booked in the shared table, and take it.
@@ -327,46 +381,56 @@ class SharedProviderPacer:
                     continue
                 if self._unlimited:
                     return
-                booking = await self._table.book(
-                    self.provider,
-                    recipient,
-                    interval=self._interval,
-                    recipient_interval=self._recipient_interval,
-                    clock=self._now,
-                )
-                self._clock.observe(booking)
-                if booking.paused_for > 0:
-                    self._paused_until = max(self._paused_until, self._now() + booking.paused_for)
-                delay = self._clock.until(booking)
-                if not booking.booked:
-                    if delay > 0:
-                        await self._sleep(delay)
-                    continue
-                if delay > SLOT_LEAD:
-                    await self._sleep(delay - SLOT_LEAD)
-                if booking.wait >= RECHECK_AFTER:  # a long wait: did another process see a 429 meanwhile?
-                    paused = await self._table.paused_for(self.provider)
-                    if paused > 0:
-                        self._paused_until = max(self._paused_until, self._now() + paused)
-                if self._paused_until > self._now():
-                    continue  # a 429 arrived while waiting for the slot: wait the pause out, book again
-                if on_slot is not None:
-                    await on_slot.ready()
-                delay = self._clock.until(booking)
-                if delay > 0:
-                    await self._sleep(delay)
-                paused = self._paused_until > self._now()
-                late = -self._clock.until(booking) > late_after
-                if paused or late:
-                    # a 429 meanwhile, or the loop woke too late (sent now, it would bunch with the
-                    # next slots): book again; on a starved machine each retry tolerates twice the
-                    # lateness, so messages still go
-                    if late:
-                        late_after *= 2
-                    if on_slot is not None:
-                        await on_slot.abandoned()
-                    continue
-                return
+                async with self._booked_ahead:
+                    outcome = await self._take_slot(recipient, on_slot, late_after)
+                if outcome is _Slot.TAKEN:
+                    return
+                if outcome is _Slot.LATE:
+                    # the loop woke too late (sent now, it would bunch with the next slots): book
+                    # again; on a starved machine each retry tolerates twice the lateness, so
+                    # messages still go
+                    late_after *= 2
+                elif isinstance(outcome, float) and outcome > 0:
+                    await self._sleep(outcome)  # the chat is not ready: nothing booked, nothing held
+
+    async def _take_slot(
+        self, recipient: str, on_slot: SlotHook | None, late_after: float
+    ) -> _Slot | float:
+        """Book a slot and wait for it: TAKEN, LATE or PAUSED (the slot was given up), or the
+        seconds to wait before asking again when the chat was not ready (nothing was booked)."""
+        booking = await self._table.book(
+            self.provider,
+            recipient,
+            interval=self._interval,
+            recipient_interval=self._recipient_interval,
+            clock=self._now,
+        )
+        self._clock.observe(booking)
+        if booking.paused_for > 0:
+            self._paused_until = max(self._paused_until, self._now() + booking.paused_for)
+        delay = self._clock.until(booking)
+        if not booking.booked:
+            return max(0.0, delay)
+        if delay > SLOT_LEAD:
+            await self._sleep(delay - SLOT_LEAD)
+        if booking.wait >= RECHECK_AFTER:  # a long wait: did another process see a 429 meanwhile?
+            paused = await self._table.paused_for(self.provider)
+            if paused > 0:
+                self._paused_until = max(self._paused_until, self._now() + paused)
+        if self._paused_until > self._now():
+            return _Slot.PAUSED  # a 429 arrived while waiting for the slot: wait it out, book again
+        if on_slot is not None:
+            await on_slot.ready()
+        delay = self._clock.until(booking)
+        if delay > 0:
+            await self._sleep(delay)
+        paused = self._paused_until > self._now()
+        late = -self._clock.until(booking) > late_after
+        if paused or late:
+            if on_slot is not None:
+                await on_slot.abandoned()
+            return _Slot.LATE if late and not paused else _Slot.PAUSED
+        return _Slot.TAKEN
 
     async def pause(self, seconds: float) -> None:
         """Pause the provider for ``seconds`` in every process (the provider answered 429)."""

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.channels.senders import SendLimits
-from bot.notify.ratelimit import Pacers, ProviderPacer, SharedProviderPacer
+from bot.notify.ratelimit import BOOKED_AHEAD, SHARED_HEADROOM, Pacers, ProviderPacer, SharedProviderPacer
 from storage.pacing import SendPacingTable
 from tests.conftest import new_pg_database
 
@@ -119,3 +119,41 @@ async def test_a_starved_process_still_sends(tables: tuple[SendPacingTable, Send
     start = time.monotonic()
     await asyncio.wait_for(asyncio.gather(*(pacer.acquire(f"c{n}") for n in range(5))), timeout=10)
     assert time.monotonic() - start < 5
+
+
+async def test_peeks_of_one_pass_are_one_query(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    limits = SendLimits(per_second=100, per_recipient_per_second=1)
+    pacer = SharedProviderPacer(tables[0], "telegram", limits)
+    await pacer.acquire("busy")  # its next turn is a second away
+    queries: list[list[str]] = []
+    peek_many = tables[0].peek_many
+
+    async def counted(provider: str, recipients: list[str]) -> dict[str, float]:
+        queries.append(list(recipients))
+        return await peek_many(provider, recipients)
+
+    tables[0].peek_many = counted  # type: ignore[method-assign]
+    waits = await asyncio.gather(*(pacer.wait_for(r) for r in ["busy", "a", "b", "busy"]))
+
+    assert queries == [["busy", "a", "b"]]
+    assert 0.8 < waits[0] <= 1.1 and waits[3] == waits[0]  # a second and the guard
+    assert waits[1] < 0.05 and waits[2] < 0.05
+
+
+async def test_a_process_books_only_a_few_slots_ahead(tables: tuple[SendPacingTable, SendPacingTable]) -> None:
+    # 40 messages at 100/s: without a bound every one books at once, the last 0.4 s ahead
+    pacer = SharedProviderPacer(tables[0], "telegram", SendLimits(per_second=100))
+    booked: list[float] = []
+    book = tables[0].book
+
+    async def recorded(*args: object, **kwargs: object) -> object:
+        booking = await book(*args, **kwargs)  # type: ignore[arg-type]
+        booked.append(booking.wait)
+        return booking
+
+    tables[0].book = recorded  # type: ignore[method-assign]
+    await asyncio.gather(*(pacer.acquire(f"c{n}") for n in range(40)))
+
+    assert len(booked) >= 40
+    # never more than BOOKED_AHEAD slots ahead of now (each a hundredth of a second, plus headroom)
+    assert max(booked) <= (BOOKED_AHEAD + 1) / (100 * (1 - SHARED_HEADROOM)) + 0.02
