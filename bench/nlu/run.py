@@ -6,6 +6,8 @@ train split, the generated examples, CLINC150's in-domain and out-of-scope examp
 - **held-out frames**: both models retrained on the grammar with one in four frames, actions, topics,
   whole messages and synonym-group members left out (:meth:`bot.nlu.generator.Grammar.holdout`), then
   scored on generated messages that use at least one left-out part; the hand-written held-out split too;
+- **held-out voices**: both models retrained without one voice of ``bot/nlu/data/voices.yaml`` (messages
+  written apart, each voice by a different writer), scored on that voice; every voice in turn, pooled;
 - **dev set** (``../shared/data/shopper-phrasings/dev.jsonl``, written apart from this project; evaluation
   only, never trained or tuned on; skipped with a line when absent): exact intent accuracy, family
   accuracy (see :data:`FAMILIES`) and the out-of-scope false-accept rate;
@@ -38,7 +40,7 @@ from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.families import FAMILIES
 from bot.nlu.generator import Grammar
 from bot.nlu.model_file import default_model_path
-from bot.nlu.training_data import TrainingExample, load_training_examples
+from bot.nlu.training_data import TrainingExample, load_training_examples, load_voice_examples
 from storage.domain import Intent
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,6 +64,7 @@ class Figures:
     """One model's figures (None: not measured in this run)."""
 
     held_out_frames: float = 0.0
+    held_out_voices: float = 0.0
     held_out_hand: float = 0.0
     dev_exact: float | None = None
     dev_family: float | None = None
@@ -165,6 +168,21 @@ def load_dev(path: Path) -> list[tuple[str, Intent]] | None:
     return [(row["text"], Intent(row["intent"])) for row in rows]
 
 
+def held_out_voices(peer_threshold: float) -> tuple[float, float]:
+    """Both models' exact accuracy on each voice of ``voices.yaml`` when trained without it, pooled."""
+    right = {"ours": 0, "peer": 0}
+    total = 0
+    for voice, examples in load_voice_examples().items():
+        train = default_training_set(leave_out_voice=voice)
+        rows = [(example.text, example.intent) for example in examples]
+        ours = ours_classify(IntentClassifier.train(train, TrainingConfig()))
+        peer = baseline_classify(baseline_pipeline(train), peer_threshold)
+        right["ours"] += round(accuracy(ours, rows) * len(rows))
+        right["peer"] += round(accuracy(peer, rows) * len(rows))
+        total += len(rows)
+    return right["ours"] / total, right["peer"] / total
+
+
 def _timed(build: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
     built = build()
@@ -227,10 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     frames_pipeline = baseline_pipeline(frames_train)
     base.held_out_frames = accuracy(baseline_classify(frames_pipeline, base.threshold), frames_test)
+    ours.held_out_voices, base.held_out_voices = held_out_voices(base.threshold)
 
     print(f"\n{'figure':<34}{'doorstep':>10}{'peer':>10}{'ratio':>8}")
     rows: list[tuple[str, float | None, float | None, str, bool]] = [
         ("held-out frames accuracy", ours.held_out_frames, base.held_out_frames, ".3f", True),
+        ("held-out voices accuracy", ours.held_out_voices, base.held_out_voices, ".3f", True),
         ("hand-written held-out accuracy", ours.held_out_hand, base.held_out_hand, ".3f", True),
         ("dev exact accuracy", ours.dev_exact, base.dev_exact, ".3f", True),
         ("dev family accuracy", ours.dev_family, base.dev_family, ".3f", True),

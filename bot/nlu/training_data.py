@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,6 +18,7 @@ Split = Literal["train", "heldout", "all"]
 TRAINING_FILE = "training.yaml"
 NEGATIVES_FILE = "negatives_clinc150.yaml"
 CLINC_IN_DOMAIN_FILE = "clinc150_in_domain.yaml"
+VOICES_FILE = "voices.yaml"
 SPLITS: tuple[str, ...] = ("train", "heldout")
 
 
@@ -114,3 +115,36 @@ def count_by_intent(examples: Sequence[TrainingExample]) -> dict[Intent, int]:
     for example in examples:
         counts[example.intent] += 1
     return counts
+
+
+def load_voice_examples(
+    path: Path | str | None = None, *, leave_out: Collection[str] = ()
+) -> dict[str, list[TrainingExample]]:
+    """Read the shopper messages written in several voices (bundled ``voices.yaml`` by default):
+    voice name -> its examples, without the voices named in ``leave_out`` (each must exist)."""
+    source = Path(path) if path is not None else bundled_data_path(VOICES_FILE)
+    data = _read_yaml(source)
+    voices = data.get("voices") if isinstance(data, dict) else None
+    if not isinstance(voices, dict):
+        raise TrainingDataError(f"{source}: top-level 'voices' mapping is missing")
+    unknown = set(leave_out) - set(voices)
+    if unknown:
+        raise TrainingDataError(f"{source}: no voice named {', '.join(sorted(unknown))}")
+    out: dict[str, list[TrainingExample]] = {}
+    for voice, body in voices.items():
+        intents = body.get("intents") if isinstance(body, dict) else None
+        if not isinstance(intents, dict):
+            raise TrainingDataError(f"{source}: voice {voice!r} needs an 'intents' mapping")
+        if voice in leave_out:
+            continue
+        examples: list[TrainingExample] = []
+        for name, texts in intents.items():
+            try:
+                intent = Intent(name)
+            except ValueError as exc:
+                raise TrainingDataError(f"{source}: unknown intent {name!r} in voice {voice!r}") from exc
+            examples.extend(
+                TrainingExample(text, intent) for text in _texts(source, f"voices.{voice}.{name}", texts)
+            )
+        out[str(voice)] = examples
+    return out

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.nlu import TrainingDataError, load_negative_examples, load_training_examples
-from bot.nlu.corpus import default_training_set
-from bot.nlu.training_data import count_by_intent
+from bot.nlu.corpus import VOICE_REPEAT, default_training_set
+from bot.nlu.training_data import count_by_intent, load_voice_examples
 from storage.domain import Intent
 from tests.paths import CLINC150
 
@@ -100,3 +100,59 @@ def test_custom_file_is_loaded(tmp_path: Path) -> None:
     assert [(e.text, e.intent) for e in load_training_examples(path, split="heldout")] == [
         ("hey", Intent.GREETING)
     ]
+
+
+def test_voices_are_written_apart_and_cover_every_intent() -> None:
+    voices = load_voice_examples()
+    assert len(voices) >= 6
+    for voice, examples in voices.items():
+        assert len(examples) >= 300, voice
+        assert set(count_by_intent(examples)) == set(Intent), voice
+    # a few short ones ("hi there!") match held-out messages: those are never trained on
+    heldout = {" ".join(e.text.lower().split()) for e in load_training_examples(split="heldout")}
+    shared = [e.text for examples in voices.values() for e in examples if e.text.lower() in heldout]
+    assert len(shared) < 0.02 * sum(len(examples) for examples in voices.values())
+    training = {e.text.lower() for e in default_training_set()}
+    assert not [text for text in shared if text.lower() in training]
+
+
+def test_voices_are_trained_on_with_their_weight_and_one_can_be_left_out() -> None:
+    voices = load_voice_examples()
+    name, examples = next(iter(voices.items()))
+    others = {e.text for voice, rest in voices.items() if voice != name for e in rest}
+    own = next(e for e in examples if e.text not in others)
+    full = default_training_set()
+    without = default_training_set(leave_out_voice=name)
+    assert sum(e == own for e in full) == VOICE_REPEAT
+    assert own not in without
+    heldout = {" ".join(e.text.lower().split()) for e in load_training_examples(split="heldout")}
+    trained = [e for e in examples if " ".join(e.text.lower().split()) not in heldout]
+    assert len(full) - len(without) == VOICE_REPEAT * len(trained)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("version: 1\n", "'voices' mapping is missing"),
+        ("voices:\n  chat: [hi]\n", "voice 'chat' needs an 'intents' mapping"),
+        ("voices:\n  chat:\n    intents:\n      greet: [hi]\n", "unknown intent 'greet' in voice 'chat'"),
+        ("voices:\n  chat:\n    intents:\n      greeting: [hi, 3]\n", "voices.chat.greeting must be a list"),
+    ],
+)
+def test_malformed_voices_file_errors_name_the_file(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "voices.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=message) as error:
+        load_voice_examples(path)
+    assert str(path) in str(error.value)
+
+
+def test_leaving_out_an_unknown_voice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "voices.yaml"
+    path.write_text("voices:\n  chat:\n    intents:\n      greeting: [hi]\n      goodbye: [bye]\n", encoding="utf-8")
+    assert {v: [(e.text, e.intent) for e in ex] for v, ex in load_voice_examples(path).items()} == {
+        "chat": [("hi", Intent.GREETING), ("bye", Intent.GOODBYE)]
+    }
+    assert load_voice_examples(path, leave_out=["chat"]) == {}
+    with pytest.raises(TrainingDataError, match="no voice named forum"):
+        load_voice_examples(path, leave_out=["forum"])
