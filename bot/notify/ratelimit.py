@@ -322,7 +322,9 @@ class SharedProviderPacer:
     booking reads it, and a message with a long wait for its slot (:data:`RECHECK_AFTER`) reads it
     again shortly before the slot; a paused message books again after the pause. Work that must
     precede a send (the dispatcher records that the send begins) runs during the last
-    :data:`SLOT_LEAD` of the wait, not after the slot, so it does not delay sends unevenly.
+    :data:`SLOT_LEAD` of the wait, not after the slot, so it does not delay sends unevenly. A
+    process holds at most :data:`BOOKED_AHEAD` booked slots not yet reached, and the waits asked in
+    one pass of its event loop (:meth:`wait_for`) are one query.
     """
 
     def __init__(
