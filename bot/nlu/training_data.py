@@ -99,13 +99,20 @@ def load_clinc_in_domain(path: Path | str | None = None) -> list[TrainingExample
     intents = data.get("intents") if isinstance(data, dict) else None
     if not isinstance(intents, dict):
         raise TrainingDataError(f"{source}: top-level 'intents' mapping is missing")
+    return _examples_by_intent(source, "intents", intents)
+
+
+def _examples_by_intent(
+    source: Path, where: str, intents: dict[object, object], context: str = ""
+) -> list[TrainingExample]:
+    """The examples of an ``intent name -> texts`` mapping found at ``where`` in ``source``."""
     examples: list[TrainingExample] = []
     for name, texts in intents.items():
         try:
             intent = Intent(name)
         except ValueError as exc:
-            raise TrainingDataError(f"{source}: unknown intent {name!r}") from exc
-        examples.extend(TrainingExample(text, intent) for text in _texts(source, f"intents.{name}", texts))
+            raise TrainingDataError(f"{source}: unknown intent {name!r}{context}") from exc
+        examples.extend(TrainingExample(text, intent) for text in _texts(source, f"{where}.{name}", texts))
     return examples
 
 
@@ -137,14 +144,5 @@ def load_voice_examples(
             raise TrainingDataError(f"{source}: voice {voice!r} needs an 'intents' mapping")
         if voice in leave_out:
             continue
-        examples: list[TrainingExample] = []
-        for name, texts in intents.items():
-            try:
-                intent = Intent(name)
-            except ValueError as exc:
-                raise TrainingDataError(f"{source}: unknown intent {name!r} in voice {voice!r}") from exc
-            examples.extend(
-                TrainingExample(text, intent) for text in _texts(source, f"voices.{voice}.{name}", texts)
-            )
-        out[str(voice)] = examples
+        out[str(voice)] = _examples_by_intent(source, f"voices.{voice}", intents, f" in voice {voice!r}")
     return out
