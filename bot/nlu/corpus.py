@@ -49,7 +49,9 @@ def generated_examples(grammar: Grammar | None = None, *, seed: int = GENERATOR_
     return out
 
 
-def default_training_set(grammar: Grammar | None = None, *, leave_out_voice: str | None = None) -> list[TrainingExample]:
+def default_training_set(
+    grammar: Grammar | None = None, *, leave_out_voice: str | None = None
+) -> list[TrainingExample]:
     """Everything the shipped model is trained on (``grammar`` replaces the bundled grammar, e.g. with
     parts held out for an honest evaluation; ``leave_out_voice`` leaves one voice of ``voices.yaml``
     out, for the same reason). A generated message that happens to equal one of the hand-written
