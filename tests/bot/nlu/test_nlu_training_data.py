@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,21 +61,47 @@ def test_unknown_split_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("loader", "content", "message"),
     [
-        ("intents: [", "invalid YAML"),
-        ("version: 1\n", "'intents' mapping is missing"),
-        ("intents:\n  order_state:\n    train: [where]\n", "unknown intent 'order_state'"),
-        ("intents:\n  greeting:\n    test: [hi]\n", "only 'train' and 'heldout'"),
-        ("intents:\n  greeting:\n    train: [hi, 3]\n", "intents.greeting.train must be a list"),
-        ("intents:\n  greeting:\n    train: ['  ']\n", "intents.greeting.train must be a list"),
+        (load_training_examples, "intents: [", "invalid YAML"),
+        (load_training_examples, "version: 1\n", "'intents' mapping is missing"),
+        (
+            load_training_examples,
+            "intents:\n  order_state:\n    train: [where]\n",
+            "unknown intent 'order_state'",
+        ),
+        (load_training_examples, "intents:\n  greeting:\n    test: [hi]\n", "only 'train' and 'heldout'"),
+        (
+            load_training_examples,
+            "intents:\n  greeting:\n    train: [hi, 3]\n",
+            "intents.greeting.train must be a list",
+        ),
+        (
+            load_training_examples,
+            "intents:\n  greeting:\n    train: ['  ']\n",
+            "intents.greeting.train must be a list",
+        ),
+        (load_voice_examples, "version: 1\n", "'voices' mapping is missing"),
+        (load_voice_examples, "voices:\n  chat: [hi]\n", "voice 'chat' needs an 'intents' mapping"),
+        (
+            load_voice_examples,
+            "voices:\n  chat:\n    intents:\n      greet: [hi]\n",
+            "unknown intent 'greet' in voice 'chat'",
+        ),
+        (
+            load_voice_examples,
+            "voices:\n  chat:\n    intents:\n      greeting: [hi, 3]\n",
+            "voices.chat.greeting must be a list",
+        ),
     ],
 )
-def test_malformed_file_errors_name_the_file(tmp_path: Path, content: str, message: str) -> None:
+def test_malformed_file_errors_name_the_file(
+    tmp_path: Path, loader: Callable[[Path], object], content: str, message: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(TrainingDataError, match=message) as error:
-        load_training_examples(path)
+        loader(path)
     assert str(path) in str(error.value)
 
 
@@ -130,26 +157,11 @@ def test_voices_are_trained_on_with_their_weight_and_one_can_be_left_out() -> No
     assert len(full) - len(without) == VOICE_REPEAT * len(trained)
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("version: 1\n", "'voices' mapping is missing"),
-        ("voices:\n  chat: [hi]\n", "voice 'chat' needs an 'intents' mapping"),
-        ("voices:\n  chat:\n    intents:\n      greet: [hi]\n", "unknown intent 'greet' in voice 'chat'"),
-        ("voices:\n  chat:\n    intents:\n      greeting: [hi, 3]\n", "voices.chat.greeting must be a list"),
-    ],
-)
-def test_malformed_voices_file_errors_name_the_file(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "voices.yaml"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(TrainingDataError, match=message) as error:
-        load_voice_examples(path)
-    assert str(path) in str(error.value)
-
-
 def test_leaving_out_an_unknown_voice_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "voices.yaml"
-    path.write_text("voices:\n  chat:\n    intents:\n      greeting: [hi]\n      goodbye: [bye]\n", encoding="utf-8")
+    path.write_text(
+        "voices:\n  chat:\n    intents:\n      greeting: [hi]\n      goodbye: [bye]\n", encoding="utf-8"
+    )
     assert {v: [(e.text, e.intent) for e in ex] for v, ex in load_voice_examples(path).items()} == {
         "chat": [("hi", Intent.GREETING), ("bye", Intent.GOODBYE)]
     }
