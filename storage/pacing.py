@@ -127,10 +127,6 @@ class SendPacingTable:
             local_mid=(sent + received) / 2,
         )
 
-    async def peek(self, provider: str, recipient: str) -> float:
-        """Seconds until a message to ``recipient`` could go (nothing is reserved)."""
-        return (await self.peek_many(provider, [recipient]))[recipient]
-
     async def peek_many(self, provider: str, recipients: Sequence[str]) -> dict[str, float]:
         """Recipient -> seconds until a message to it could go, in one round trip (nothing is reserved)."""
         wanted = list(dict.fromkeys(recipients))
