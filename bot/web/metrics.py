@@ -113,6 +113,9 @@ class RequestMetrics:
             ["method", "route"],
             registry=self.registry,
         )
+        #: the series of each (method, route, status) seen, as ``labels()`` answers them (routes
+        #: are the app's canonical paths or "unmatched", so this stays small)
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.stored = StoredCounts()
         self.registry.register(_StoredCollector(self.stored))
         #: settled conversation outcomes are counted once: the days counted so far end here
@@ -121,8 +124,17 @@ class RequestMetrics:
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request."""
-        self._requests.labels(method, route, str(status)).inc()
-        self._duration.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:  # first request of its kind: look its series up once
+            children = (
+                self._requests.labels(method, route, str(status)),
+                self._duration.labels(method, route),
+            )
+            self._children[key] = children
+        count, duration = children
+        count.inc()
+        duration.observe(seconds)
 
     @property
     def counts(self) -> dict[tuple[str, str, int], float]:
