@@ -63,6 +63,17 @@ NOTE_EVERY = timedelta(minutes=1)
 MAX_NOTED = 50_000
 
 
+async def _read_mark_sent(read: asyncio.Task[None]) -> None:
+    """Wait for a read mark (sent beside the replies); a failure is logged, never raised into the turn
+    (:meth:`WhatsAppSender.mark_read` already logs WhatsApp's refusals)."""
+    try:
+        await read
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("whatsapp read mark failed")
+
+
 class WhatsAppChannel:
     """Answers WhatsApp messages with the engine and sends the replies (see the module docstring)."""
 
@@ -115,25 +126,31 @@ class WhatsAppChannel:
     async def _take_turn(self, inbound: Inbound, turn: Turn) -> None:
         wa_id = inbound.wa_id
         async with turn:
+            loop = asyncio.get_running_loop()
             marks: list[asyncio.Task[None]] = []
 
             def mark(typing: bool) -> None:
-                read = self._sender.mark_read(inbound.message_id, typing=typing)
-                marks.append(self._turns.spawn(read, background=True))
+                marks.append(loop.create_task(self._sender.mark_read(inbound.message_id, typing=typing)))
 
-            async with self._turns.answering(wa_id) as later:
-                # "typing..." (which marks read too) once the answer takes longer than typing_delay
-                timer = asyncio.get_running_loop().call_later(self.typing_delay, mark, True)
-                try:
-                    replies = await self._respond(inbound)
-                finally:
-                    timer.cancel()
-                    if not marks:
-                        mark(False)
-            if replies is not None:  # None: a redelivered message, answered before
-                await self._delivery.deliver(wa_id, [*replies, *later])
-                await self._note_message(wa_id)
-            await asyncio.wait(marks)  # the turn ends once WhatsApp has the read mark
+            try:
+                async with self._turns.answering(wa_id) as later:
+                    # "typing..." (which marks read too) once the answer takes longer than typing_delay
+                    timer = loop.call_later(self.typing_delay, mark, True)
+                    try:
+                        replies = await self._respond(inbound)
+                    finally:
+                        timer.cancel()
+                    if not marks and replies is not None:  # None: answered (and marked read) before
+                        mark(False)  # read, sent beside the replies
+                if replies is not None:
+                    await self._delivery.deliver(wa_id, [*replies, *later])
+                    await self._note_message(wa_id)
+            except BaseException:
+                for read in marks:  # a turn that failed or was cancelled withdraws its read mark
+                    read.cancel()
+                raise
+            for read in marks:  # the turn ends once WhatsApp has the read mark
+                await _read_mark_sent(read)
 
     async def _note_message(self, wa_id: str) -> None:
         """Keep when the shopper wrote (their 24-hour window); written at most once a minute per number."""

@@ -74,14 +74,16 @@ async def test_wrong_email_reveals_nothing(whatsapp_server: ServerFactory) -> No
 
 async def test_redelivered_message_is_answered_once(whatsapp_server: ServerFactory) -> None:
     wa = await whatsapp_server()
-    notification = wa.fake.text_message(ANN, "where is my order?")
+    notification = wa.fake.text_message(ANN, "where is my order?", message_id="wamid.redelivered1")
     assert (await wa.fake.deliver(notification))[0] == 200
     sent = len(wa.fake.sent)
     assert sent == 1
+    assert [mark["message_id"] for mark in wa.fake.read_marks()] == ["wamid.redelivered1"]
 
     for _ in range(2):  # Meta delivers the same notification again
         assert (await wa.fake.deliver(notification))[0] == 200
     assert len(wa.fake.sent) == sent
+    assert len(wa.fake.read_marks()) == 1  # marked read once: the answer's turn did it
 
     sticker = wa.fake.media_message(ANN, "sticker")
     for _ in range(2):
