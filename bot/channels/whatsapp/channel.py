@@ -68,9 +68,7 @@ async def _read_mark_sent(read: asyncio.Task[None]) -> None:
     (:meth:`WhatsAppSender.mark_read` already logs WhatsApp's refusals)."""
     try:
         await read
-    except asyncio.CancelledError:
-        raise
-    except Exception:
+    except Exception:  # cancellation is not an Exception: it reaches the turn
         log.exception("whatsapp read mark failed")
 
 

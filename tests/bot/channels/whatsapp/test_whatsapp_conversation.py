@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.channels.telegram.feature import telegram_feature
 from bot.channels.whatsapp.feature import whatsapp_feature
@@ -13,9 +16,10 @@ from bot.channels.whatsapp.wording import (
     OFFER_TEXT,
     UNSUPPORTED_TEXT,
 )
-from bot.engine.engine import LINK_OK
+from bot.engine.engine import LINK_OK, Engine, EngineResult
 from bot.engine.feature import conversation_feature
 from bot.links import sign_link
+from handlers.messages import IncomingMessage
 from handlers.preference_requests import CATEGORIES
 from handlers.support import with_disclosure
 from tests.bot.channels.whatsapp.conftest import ANN, API_TOKEN, LINK_SECRET, ServerFactory, expected_delivery
@@ -90,6 +94,27 @@ async def test_redelivered_message_is_answered_once(whatsapp_server: ServerFacto
         assert (await wa.fake.deliver(sticker))[0] == 200
     assert wa.texts(ANN)[-1] == UNSUPPORTED_TEXT
     assert wa.texts(ANN).count(UNSUPPORTED_TEXT) == 1
+
+
+async def test_a_message_the_bot_failed_to_answer_is_not_marked_read(
+    whatsapp_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wa = await whatsapp_server()
+
+    async def broken(self: Engine, message: IncomingMessage) -> EngineResult:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(Engine, "handle", broken)
+    notification = wa.fake.text_message(ANN, "where is my order?", message_id="wamid.failed1")
+    assert (await wa.fake.deliver(notification))[0] == 500  # Meta delivers it again later
+    await asyncio.sleep(0.2)  # a read mark sent anyway would have reached the fake by now
+    assert wa.fake.read_marks() == []
+    assert wa.fake.sent == []
+
+    monkeypatch.undo()
+    assert (await wa.fake.deliver(notification))[0] == 200
+    assert [mark["message_id"] for mark in wa.fake.read_marks()] == ["wamid.failed1"]
+    assert "What's your order number?" in wa.texts(ANN)[-1]
 
 
 async def test_wa_me_link_token_verifies_without_email(whatsapp_server: ServerFactory) -> None:
