@@ -28,22 +28,22 @@ BODY_READ_TIMEOUT: web.AppKey[float] = web.AppKey("body_read_timeout", float)
 @web.middleware
 async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Read the request body within the deadline (408 when it does not arrive), then run the handler."""
-    if request.can_read_body and request.content.is_eof():
+    if not request.can_read_body:
+        return await handler(request)
+    if request.content.is_eof():
         await request.read()  # every byte has arrived (the usual case for a small body): no deadline needed
-    elif request.can_read_body:
-        seconds = request.app.get(BODY_READ_TIMEOUT, BODY_READ_SECONDS)
-        try:
-            async with asyncio.timeout(seconds):
-                await request.read()
-        except TimeoutError:
-            log.info(
-                "%s %s: the body did not arrive within %g s (408)", request.method, request.path, seconds
-            )
-            response = json_error(408, f"the request body did not arrive within {seconds:g} seconds")
-            response.force_close()
-            await response.prepare(request)
-            await response.write_eof()
-            # close now: aiohttp would otherwise linger, reading the rest of a body that is not coming
-            request.protocol.force_close()
-            return response
+        return await handler(request)
+    seconds = request.app.get(BODY_READ_TIMEOUT, BODY_READ_SECONDS)
+    try:
+        async with asyncio.timeout(seconds):
+            await request.read()
+    except TimeoutError:
+        log.info("%s %s: the body did not arrive within %g s (408)", request.method, request.path, seconds)
+        response = json_error(408, f"the request body did not arrive within {seconds:g} seconds")
+        response.force_close()
+        await response.prepare(request)
+        await response.write_eof()
+        # close now: aiohttp would otherwise linger, reading the rest of a body that is not coming
+        request.protocol.force_close()
+        return response
     return await handler(request)
