@@ -9,7 +9,8 @@ and the decision log.
 In the same run, the floor: raw ``sqlite3`` writing the same rows per event as doorstep did
 (inbox, parcel, tracking event, outbox and decision rows, and each batch's cancellations of stale
 pending messages; :func:`raw_floor`) in the same batches, on a copy of the same seeded database,
-with the same connection settings (WAL, synchronous=NORMAL, foreign keys on). The run stops if the two databases then hold different row counts (:data:`ROW_COUNTS`).
+with the same connection settings (``storage.sqlite_inline.PRAGMAS``: WAL, synchronous=NORMAL, foreign
+keys on, the same page cache). The run stops if the two databases then hold different row counts (:data:`ROW_COUNTS`).
 Target: doorstep events/s / floor events/s >= 0.5.
 
 For reference only: a raw ``sqlite3`` loop that parses each line and commits one inserted row
@@ -43,6 +44,7 @@ from bot.integrations.normalized import parse_normalized
 from bot.notify.pipeline import ingest_events
 from storage.migrate import upgrade
 from storage.schemas import OrderIn
+from storage.sqlite_inline import PRAGMAS
 from storage.store import Store
 
 #: events happen during the day in New York, so most messages are queued at once
@@ -246,18 +248,17 @@ def raw_floor(
 ) -> Seconds:
     """The floor: raw sqlite3 writing, for each event, the rows doorstep wrote for it, in the same
     batches (one transaction per batch) on a copy of the same seeded database (same schema and
-    indexes, WAL, synchronous=NORMAL): the inbox row (or its redelivery count; the reason of an event
+    indexes, the store's connection settings): the inbox row (or its redelivery count; the reason of an event
     that changed nothing), the parcel's new state after looking it up by tracking number, the tracking
     event, and each proposed message's outbox row and decision row (none for a key already decided);
     then the batch's cancellations: the pending messages it made stale or consolidated (their outbox
     rows cancelled, or inserted cancelled when queued in the same batch, and a decision row each).
     No rules, no policy, no ORM: what the writes alone cost."""
     conn = sqlite3.connect(db, isolation_level=None)
-    # the same connection settings as doorstep's store (storage.sqlite_inline.PRAGMAS): the same rows
-    # under the same schema checks (foreign keys on)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
+    # the same connection settings as doorstep's store: the same rows under the same schema checks
+    # (foreign keys on), journal, sync level and page cache
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
     at = NOW.replace(tzinfo=None).isoformat(" ", "microseconds")
     start, start_cpu = time.perf_counter(), time.process_time()
     for number, first in enumerate(range(0, len(lines), batch)):
