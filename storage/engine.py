@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from storage.errors import StorageError
-from storage.sqlite_inline import PAGE_CACHE_KIB, inline_connector
+from storage.sqlite_inline import CONNECTION_PRAGMAS, LOCK_WAIT_MS, inline_connector
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./doorstep.db"
 
@@ -33,11 +33,9 @@ def is_sqlite(url: str) -> bool:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+    for pragma in CONNECTION_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     cursor.close()
 
 

@@ -34,14 +34,16 @@ LOCK_WAIT_MS = 10_000
 #: ``bench/ingest`` spends about 40% less system time). Memory is taken as pages are used.
 PAGE_CACHE_KIB = 65_536
 
-#: PRAGMAs set on every connection (as storage.engine does for the aiosqlite driver)
-PRAGMAS = (
+#: PRAGMAs every SQLite connection gets, on either driver (storage.engine sets them for aiosqlite)
+CONNECTION_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=0",
     f"PRAGMA cache_size=-{PAGE_CACHE_KIB}",
 )
+#: PRAGMAs set on every inline connection: a locked database answers at once, and the call is
+#: retried off the loop thread with the busy timeout (:class:`_Lockwaits`)
+PRAGMAS = (*CONNECTION_PRAGMAS, "PRAGMA busy_timeout=0")
 
 T = TypeVar("T")
 
