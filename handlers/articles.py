@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 from knowledge.article import Article, shorten
 from knowledge.base import KnowledgeBase
+from knowledge.search import SearchHit
 
 #: at most this many steps are shown in chat; the link has the rest
 MAX_STEPS = 8
 STEP_CHARS = 160
+#: a search's best hit must score at least this to be shown at all (unrelated questions score ~2-5)
+MIN_TOP_SCORE = 6.0
+#: other hits are shown when they score at least this share of the best one, and at least MIN_SCORE
+RELATIVE_SCORE = 0.4
+MIN_SCORE = 4.0
+
+
+#: the best hit answers alone when every other hit scores under this share of it
+SOLE_SHARE = 0.25
+
+
+def good_hits(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    """The search hits worth showing, best first: none unless the best scores :data:`MIN_TOP_SCORE`,
+    then those scoring close enough to it."""
+    if not hits or hits[0].score < MIN_TOP_SCORE:
+        return []
+    floor = max(MIN_SCORE, hits[0].score * RELATIVE_SCORE)
+    return [hit for hit in hits if hit.score >= floor]
+
+
+def sole_answer(hits: Sequence[SearchHit]) -> SearchHit | None:
+    """The best hit when its article answers alone: it scores :data:`MIN_TOP_SCORE` and every other
+    hit scores under :data:`SOLE_SHARE` of it (a question two articles answer gets both as links)."""
+    if not hits or hits[0].score < MIN_TOP_SCORE:
+        return None
+    if any(hit.score >= hits[0].score * SOLE_SHARE for hit in hits[1:]):
+        return None
+    return hits[0]
+
+
+def passage_reply(hit: SearchHit, intro: str) -> Reply:
+    """The passage of an article that best matches the question, under ``intro``, with the article's link."""
+    return Reply(f"{intro}\n{hit.snippet}", links=[Link(hit.article.title, hit.article.url)])
 
 
 def article_link(kb: KnowledgeBase, article_id: str) -> list[Link]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from handlers.articles import good_hits, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Link, Reply
 from handlers.near_domain import near_domain_reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
-#: the best hit must score at least this for any article to be shown (unrelated questions score ~2-5)
-MIN_TOP_SCORE = 6.0
-#: other hits are shown when they score at least this share of the best one, and at least MIN_SCORE
-RELATIVE_SCORE = 0.4
-MIN_SCORE = 4.0
 SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
+#: what introduces the passage of the one help article that answers the question
+FROM_THE_HELP_CENTRE = "Here's what our help centre says:"
 
 
 class FallbackHandler:
@@ -27,8 +25,8 @@ class FallbackHandler:
         return OrderNeed.NONE
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """A near-domain topic's own answer; else up to three articles when the search finds good ones;
-        otherwise say what the bot does."""
+        """A near-domain topic's own answer; else the passage of the one article that stands out in a
+        search, or up to three articles that match about as well; otherwise say what the bot does."""
         topical = near_domain_reply(ctx)
         if topical is not None:
             return Outcome(replies=[topical])
@@ -37,12 +35,13 @@ class FallbackHandler:
             if ctx.text.strip()
             else []
         )
-        if hits and hits[0].score >= MIN_TOP_SCORE:
-            floor = max(MIN_SCORE, hits[0].score * RELATIVE_SCORE)
-            hits = [hit for hit in hits if hit.score >= floor]
-        else:
-            hits = []
         buttons = [HUMAN_BUTTON, MENU_BUTTON]
+        sole = sole_answer(hits)
+        if sole is not None:  # one article stands out: its passage answers, with the article's link
+            reply = passage_reply(sole, FROM_THE_HELP_CENTRE)
+            reply.buttons = buttons
+            return Outcome(replies=[reply])
+        hits = good_hits(hits)
         if hits:
             return Outcome(
                 replies=[

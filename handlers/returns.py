@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.articles import article_link
+from handlers.articles import article_link, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled
@@ -19,6 +19,7 @@ from handlers.return_rules import (
     policy_summary,
 )
 from handlers.wording import HUMAN_BUTTON, OTHER_ORDER_BUTTON, day, join_words, mask_email, short_day
+from knowledge.search import SearchHit
 from storage.models import ReturnRequest
 
 RETURN_ARTICLE = "how-to-return"
@@ -175,7 +176,13 @@ class ReturnPolicyHandler:
         return OrderNeed.OPTIONAL
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """The policy from the knowledge base, plus deadlines for the order in context."""
+        """The policy from the knowledge base, plus deadlines for the order in context; a question that
+        one other policy article answers alone (the warranty, exchanges, gift cards) gets its passage."""
+        other = _other_policy_article(ctx)
+        if other is not None:
+            reply = passage_reply(other, f"{other.article.title}:")
+            reply.buttons = [HUMAN_BUTTON]
+            return Outcome(replies=[reply])
         policy = ctx.knowledge.base.return_policy()
         text = policy_summary(policy)
         if ctx.order is not None:
@@ -191,6 +198,15 @@ class ReturnPolicyHandler:
             buttons=[Button("Start a return", "intent:return_request")],
             links=article_link(ctx.knowledge.base, POLICY_ARTICLE),
         )
+
+
+def _other_policy_article(ctx: HandlerContext) -> SearchHit | None:
+    """The article that answers the question alone (:func:`~handlers.articles.sole_answer`, in a search
+    favouring the policy articles), when it is not the return policy."""
+    if not ctx.text.strip():
+        return None
+    sole = sole_answer(ctx.knowledge.index.search(ctx.text, limit=3, intent="return_policy"))
+    return None if sole is None or sole.article.id == POLICY_ARTICLE else sole
 
 
 class RefundStatusHandler:

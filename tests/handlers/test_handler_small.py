@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from handlers.articles import ArticleHandler, numbered_steps
+from handlers.articles import ArticleHandler, good_hits, numbered_steps, sole_answer
 from handlers.context import ProductMention
 from handlers.fallback import FallbackHandler
 from handlers.handoff import open_handoff
@@ -13,6 +13,7 @@ from handlers.registry import default_handlers
 from handlers.setup_help import SetupHelpHandler
 from handlers.smalltalk import GreetingHandler
 from handlers.wording import day, join_words, mask_email, moment_words, relative_day
+from knowledge.search import SearchHit
 from storage.domain import Intent
 from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
 
@@ -46,6 +47,20 @@ def test_numbered_steps_are_short_and_numbered() -> None:
     lines = numbered_steps(article).splitlines()
     assert lines[0].startswith("1. ") and all(len(line) <= 170 for line in lines)
     assert len(lines) == min(len(article.steps()), 8) + (1 if len(article.steps()) > 8 else 0)
+
+
+def _hits(*scores: float) -> list[SearchHit]:
+    articles = shared_knowledge().base.articles[: len(scores)]
+    return [SearchHit(article, score, "passage") for article, score in zip(articles, scores, strict=True)]
+
+
+def test_one_article_answers_alone_only_when_no_other_comes_close() -> None:
+    assert sole_answer(_hits(16.4, 1.3, 1.2)) == _hits(16.4)[0]  # "do you ship to canada"
+    assert sole_answer(_hits(18.0, 6.7, 1.5)) is None  # two articles share the question: both are links
+    assert [h.score for h in good_hits(_hits(18.0, 6.7, 1.5))] == [18.0]
+    assert [h.score for h in good_hits(_hits(18.0, 7.5, 1.5))] == [18.0, 7.5]
+    assert sole_answer(_hits(5.9)) is None and good_hits(_hits(5.9, 5.0)) == []  # nothing matches well
+    assert sole_answer([]) is None and good_hits([]) == []
 
 
 async def test_greeting_uses_the_verified_first_name(harness: Harness) -> None:
