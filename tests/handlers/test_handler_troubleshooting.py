@@ -18,6 +18,10 @@ from tests.handlers.conversation_kit import shared_knowledge
         "the speaker keeps dropping out",
         "error E1 on the display",
         "the vacuum is not charging",
+        "the kettle leaks water from the bottom",
+        "the vacuum overheats after 5 minutes",
+        "it shuts off by itself",
+        "nothing happens when I press the button",
     ],
 )
 def test_symptoms(text: str) -> None:
@@ -25,7 +29,15 @@ def test_symptoms(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["how do I set up my router", "how do I install the thermostat", "help me set it up", ""]
+    "text",
+    [
+        "how do I set up my router",
+        "how do I install the thermostat",
+        "help me set it up",
+        "how do I turn off the speaker",
+        "how do I drain the water tank",
+        "",
+    ],
 )
 def test_setup_questions_are_no_symptoms(text: str) -> None:
     assert not describes_symptom(text)
