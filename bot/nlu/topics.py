@@ -33,13 +33,13 @@ _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.NEWSLETTER, r"news ?letters?|marketing (?:e-?mails?|messages?|texts?)|promo(?:tional)? (?:e-?mails?|messages?|offers?)|mailing list|spam(?:ming)? me"),
     (NearDomainTopic.INVOICE, r"invoices?|receipts?|vat\b|tax (?:document|number)|billing statement"),
     (NearDomainTopic.ACCOUNT, r"pass ?words?|passcode|log ?in|sign ?in|sign ?up|log(?:ged)? (?:me )?out|accounts?\b|user ?name|register|registration|2fa|two.factor|verification code|profile"),
-    (NearDomainTopic.PAYMENT, r"payment (?:methods?|options?|failed|declined|error)|pay (?:with|by|in|using)|paypal|klarna|afterpay|apple pay|google pay|credit card|debit card|card (?:was |got |is )?(?:declined|rejected)|instal?lments|checkout|charged twice|double charged"),
+    (NearDomainTopic.PAYMENT, r"payment (?:methods?|options?|failed|declined|error)|pay (?:with|by|in|using)|paypal|klarna|afterpay|apple pay|google pay|credit card|debit card|card (?:was |got |is )?(?:declined|rejected)|instal?lments|checkout|charged (?:me )?(?:twice|two times|double)|double.?charged|charged (?:me )?more than once"),
     (NearDomainTopic.DISCOUNT, r"discounts?|promo ?codes?|coupons?|vouchers?|price match|price drop|sale\b|cheaper|black friday"),
     (NearDomainTopic.LOYALTY, r"loyalty|reward points?|points balance|my points|membership|members? (?:club|card)"),
     (NearDomainTopic.JOBS, r"\bjobs?\b|vacanc(?:y|ies)|careers?|hiring|internships?|apply (?:for|to) work|work for you"),
     (NearDomainTopic.STORES, r"stores? (?:near|locations?|opening|hours)|shop near|nearest (?:store|shop|branch)|physical (?:store|shop)|showroom|branch(?:es)? near|visit (?:your|the) (?:store|shop)"),
     (NearDomainTopic.PRIVACY, r"privacy|my (?:personal )?data|gdpr|delete my (?:data|details|information)"),
-    (NearDomainTopic.SHIPPING_OPTIONS, r"(?:delivery|shipping) (?:options?|methods?|rates?|costs?|prices?|fees?|charges?)|express (?:shipping|delivery)|next.day (?:shipping|delivery)|free (?:shipping|delivery)"),
+    (NearDomainTopic.SHIPPING_OPTIONS, r"(?:delivery|shipping) (?:options?|methods?|rates?|costs?|prices?|fees?|charges?)|express (?:shipping|delivery)|next.day (?:shipping|delivery)|free (?:shipping|delivery)|expedite|(?:send|ship|deliver|get)(?:ped|ed)? (?:it|this|them|my (?:order|parcel|package)) (?:to me )?faster|speed (?:it|this|my (?:order|parcel|package|delivery)) up"),
     (NearDomainTopic.PRODUCT_ADVICE, r"recommend|which (?:one|model|size) should|(?:is|are) (?:it|they|this|the \w+) (?:back )?in stock|restock|back in stock|out of stock|compare|difference between|good for|suitable for|before (?:i )?buy(?:ing)?|thinking (?:of|about) buying"),
 )
 _COMPILED = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _PATTERNS)
