@@ -250,7 +250,8 @@ class RefundStatusHandler:
                 links=links,
             )
         return Outcome.say(
-            f"There's no refund on order #{number} yet, as nothing has been returned or cancelled. "
+            f"There's no refund on order #{number} yet, as nothing has been returned or cancelled. Once we "
+            "receive a return, we refund you within 3–5 business days, to your original payment method. "
             "Would you like to start a return?",
             buttons=[Button("Start a return", "intent:return_request"), HUMAN_BUTTON],
             links=links,
