@@ -46,7 +46,8 @@ class SetupHelpHandler:
 
         The product is the one named (or pressed), the one the flow is about, the only one of the
         order in context that needs setting up, or the only such product the verified shopper
-        bought recently; with several, the shopper picks.
+        bought recently; with several, the shopper picks. Trouble again after troubleshooting, with
+        nothing new a section covers, gets the offer of a person.
         """
         payload = ctx.payload or ""
         if payload.startswith("setup:troubleshoot:"):
@@ -59,6 +60,8 @@ class SetupHelpHandler:
             return answer(ctx, ctx.understanding.products[0].sku)
         if ctx.step == "followup" and ctx.text and ctx.data.get("sku"):
             sku = str(ctx.data["sku"])
+            if trouble and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
+                return self._still_stuck(ctx, sku)
             return self._troubleshoot(ctx, sku) if trouble else self._search(ctx, sku)
         if ctx.order is not None:
             needing = _needing_setup(ctx.order.items)
@@ -104,12 +107,13 @@ class SetupHelpHandler:
             or (str(ctx.data.get("name") or "") if ctx.data.get("sku") == sku else "")
             or None
         )
-        if not articles:
-            return self._search(ctx, sku, f"{name or sku} not working")
-        article = articles[0]
         sorry = (
             "Sorry it's giving you trouble." if name is None else f"Sorry your {name} is giving you trouble."
         )
+        data = {"sku": sku, "name": name or "", "troubleshot": True}
+        if not articles:
+            return self._without_a_troubleshooting_guide(ctx, sku, sorry, data)
+        article = articles[0]
         section = best_section(article, ctx.text, name) if ctx.text else None
         if section is not None:
             reply = Reply(
@@ -119,7 +123,58 @@ class SetupHelpHandler:
         else:
             reply = article_reply(article, f"{sorry} Try these, in order:")
         reply.buttons = [Button("Still stuck: get a person", "intent:human_agent")]
-        return Outcome(replies=[reply], await_step="followup", data={"sku": sku, "name": name or ""})
+        return Outcome(replies=[reply], await_step="followup", data=data)
+
+    def _without_a_troubleshooting_guide(
+        self, ctx: HandlerContext, sku: str, sorry: str, data: dict[str, object]
+    ) -> Outcome:
+        """The section of the product's other guides that fits the symptom; else an honest "no guide"."""
+        for article in ctx.knowledge.base.for_product(sku):
+            section = best_section(article, ctx.text, str(data["name"]) or None) if ctx.text else None
+            if section is not None:
+                reply = Reply(
+                    f"{sorry} From its guide:\n{section.heading}\n{section.text()}",
+                    links=[Link(article.title, article.url)],
+                    buttons=[Button("Still stuck: get a person", "intent:human_agent")],
+                )
+                return Outcome(replies=[reply], await_step="followup", data=data)
+        guides = [Link(article.title, article.url) for article in ctx.knowledge.base.for_product(sku)]
+        return Outcome(
+            replies=[
+                Reply(
+                    f"{sorry} I don't have a troubleshooting guide for it, but a person on our team can help."
+                    + (" Its guide is linked below." if guides else ""),
+                    links=guides[:1],
+                    buttons=[HUMAN_BUTTON],
+                )
+            ],
+            await_step="followup",
+            data=data,
+        )
+
+    def _names_a_symptom(self, ctx: HandlerContext, sku: str) -> bool:
+        """Whether the message names a symptom one of the product's troubleshooting sections covers."""
+        name = str(ctx.data.get("name") or "") or None
+        return any(
+            best_section(article, ctx.text, name) is not None
+            for article in ctx.knowledge.base.for_product(sku, kind="troubleshooting")
+        )
+
+    def _still_stuck(self, ctx: HandlerContext, sku: str) -> Outcome:
+        """The troubleshooting did not help and the shopper names nothing new: a person is next."""
+        name = str(ctx.data.get("name") or "") or None
+        what = f"your {name}" if name else "it"
+        return Outcome(
+            replies=[
+                Reply(
+                    f"Sorry that didn't fix it. A person on our team can take a closer look at {what}; "
+                    "they'll see this conversation, so you won't have to explain it again.",
+                    buttons=[HUMAN_BUTTON],
+                )
+            ],
+            await_step="followup",
+            data=dict(ctx.data),
+        )
 
     def _search(self, ctx: HandlerContext, sku: str, query: str | None = None) -> Outcome:
         hits = ctx.knowledge.index.search(query or ctx.text, limit=3, products=[sku], intent="setup_help")
