@@ -51,6 +51,15 @@ _SHORT_ANSWER = re.compile(
     re.I,
 )
 
+#: "I can't find it", "don't have it", "lost the email": an answer to "what's your order number?"
+#: (it is not at hand), not a new question about a parcel that can't be found
+_NOT_AT_HAND = re.compile(
+    r"^\W*(?:i\s+)?(?:(?:can'?t|cannot|can not|couldn'?t)\s+find|(?:don'?t|do not)\s+(?:have|know|remember))"
+    r"\s+(?:it|that|one|the (?:number|email|confirmation))(?:\s+(?:anywhere|sorry|now))?\W*$|"
+    r"^\W*(?:i\s+)?(?:lost|deleted)\s+(?:it|the (?:email|confirmation))\W*$",
+    re.I,
+)
+
 _HUMAN = re.compile(
     r"^\W*(?:(?:i want|i need|can i|could i|let me|please)?\s*(?:to\s+)?(?:talk|speak|chat)\s+(?:to|with)\s+)?"
     r"(?:an?\s+|the\s+|some\s+)?(?:agent|human|person|real person|human being|operator|representative|rep|"
@@ -199,7 +208,8 @@ def topic_switch(
 
     ``current`` are the intents of the waiting flow; ``free_text`` says the flow waits for a
     description or an address; ``expects_entities`` says it waits for an order number or a
-    contact, so a message carrying one is always an answer. Short answers ("yes", "both",
+    contact, so a message carrying one, or saying it is not at hand ("I can't find it"), is
+    always an answer. Short answers ("yes", "both",
     "2") and messages that are only entities always answer the flow. A clearly unrelated
     question (out of scope with high confidence) goes to the fallback unless the flow waits
     for free text.
@@ -209,7 +219,9 @@ def topic_switch(
         return COMPENSATION
     if understanding.payload is not None or intent is None or intent in current:
         return None
-    if expects_entities and (understanding.order_numbers or understanding.has_contact):
+    if expects_entities and (
+        understanding.order_numbers or understanding.has_contact or _NOT_AT_HAND.match(understanding.text)
+    ):
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text):
         return None

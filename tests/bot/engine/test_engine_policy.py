@@ -260,3 +260,19 @@ def test_compensation_words_do_not_hijack_other_clear_intents() -> None:
         )
         == "compensation"
     )
+
+
+@pytest.mark.parametrize("text", ["can't find it", "I don't have it", "lost the email", "cannot find the number"])
+def test_saying_the_number_is_not_at_hand_answers_the_question_for_it(text: str) -> None:
+    waiting = {"current": ("order_status",), "free_text": False}
+    assert topic_switch(said(text, "delivery_problem", 0.95), **waiting, expects_entities=True) is None
+    # the same words when nothing waits for an order number are a question of their own
+    assert topic_switch(said(text, "delivery_problem", 0.95), **waiting, expects_entities=False) == "delivery_problem"
+
+
+def test_a_parcel_that_cannot_be_found_is_still_a_new_question() -> None:
+    understanding = said("I can't find my parcel anywhere", "delivery_problem", 0.95)
+    assert (
+        topic_switch(understanding, current=("order_status",), free_text=False, expects_entities=True)
+        == "delivery_problem"
+    )
