@@ -113,11 +113,20 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (
+        "reason",
+        re.compile(
+            r"\bwhy\b.{0,40}\b(?:long|late|slow|delay(?:ed)?|wait(?:ing)?|still|not|yet|stuck)\b|\bwhy\b.{0,20}n'?t\b|"
+            r"\btaking (?:so |this |that )?(?:long|forever|ages)\b|\bhold[- ]?up\b|\bwhat'?s the delay\b",
+            re.I,
+        ),
+    ),
 )
 
 
 def question_focus(text: str) -> str | None:
-    """What a status follow-up asks about: ``eta``, ``carrier``, ``tracking``, ``location``, or None."""
+    """What a status follow-up asks about: ``eta``, ``carrier``, ``tracking``, ``location``, ``reason``
+    (why it is taking so long), or None."""
     if not text:
         return None
     for focus, pattern in _FOCUS:
@@ -322,9 +331,10 @@ def answer_follow_up(details: OrderDetails, focus: str, today: date) -> Reply:
     """One sentence answering ``focus`` (see :func:`question_focus`) about the order in context.
 
     With several parcels the sentence has one clause per parcel. A cancelled or unshipped order
-    gets its short status instead, since it has no parcel to ask about.
+    gets its short status instead, since it has no parcel to ask about. Asked why it is taking so
+    long, the whole status answers: it says what holds each parcel (stock, the carrier, a problem).
     """
-    if is_cancelled(details):
+    if is_cancelled(details) or focus == "reason":
         return describe_order(details, today)
     if not details.shipments:
         names = join_words(item_names(details.items)) or "your order"

@@ -30,10 +30,14 @@ _CATEGORY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _STOP = re.compile(
     r"\b(stop|unsubscribe|no more|don'?t (send|message|text|notify|want)|do not (send|message|text)|opt ?out|"
-    r"turn off|switch off|mute|disable|too many)\b",
+    r"(turn|switch) (\w+ ){0,4}off|mute|disable|too many)\b",
     re.I,
 )
-_START = re.compile(r"\b(start|resume|turn on|switch on|enable|subscribe|opt ?in|send me|again)\b", re.I)
+#: "turn them back on", "switch the shipping updates on", "put them back on", "send them again" ...
+_START = re.compile(
+    r"\b(start|resume|(turn|switch) (\w+ ){0,4}on|put (\w+ ){0,4}back on|enable|subscribe|opt ?in|send me|again)\b",
+    re.I,
+)
 _ALL = re.compile(r"\b(all|everything|any( more)?|anything|every message|notifications|messages)\b", re.I)
 _CHANNEL = re.compile(
     r"\b(message|contact|text|notify|reach|updates?) me (here|on here|in this chat|on (telegram|the web ?chat|this))\b|"
@@ -122,6 +126,6 @@ def parse_text(text: str) -> PreferenceRequest:
         categories = list(CATEGORIES)
     if _STOP.search(text):
         request.stop = categories or list(CATEGORIES)
-    elif _START.search(text) and categories:
-        request.start = categories
+    elif _START.search(text):
+        request.start = categories or list(CATEGORIES)  # "turn them back on": what was stopped
     return request
