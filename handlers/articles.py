@@ -19,8 +19,6 @@ MIN_TOP_SCORE = 6.0
 #: other hits are shown when they score at least this share of the best one, and at least MIN_SCORE
 RELATIVE_SCORE = 0.4
 MIN_SCORE = 4.0
-
-
 #: the best hit answers alone when every other hit scores under this share of it
 SOLE_SHARE = 0.25
 

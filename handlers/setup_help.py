@@ -15,6 +15,8 @@ from storage.models import OrderItem
 RECENT_ORDERS = 5
 #: at most this many products are offered as buttons
 MAX_PRODUCT_BUTTONS = 5
+#: offered under troubleshooting advice
+STILL_STUCK_BUTTON = Button("Still stuck: get a person", "intent:human_agent")
 ASK_PRODUCT = (
     'Which product do you need help with? Tell me its name (e.g. "Kettle Pro 200") or your order number.'
 )
@@ -61,7 +63,7 @@ class SetupHelpHandler:
         if ctx.step == "followup" and ctx.text and ctx.data.get("sku"):
             sku = str(ctx.data["sku"])
             if trouble and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
-                return self._still_stuck(ctx, sku)
+                return self._still_stuck(ctx)
             return self._troubleshoot(ctx, sku) if trouble else self._search(ctx, sku)
         if ctx.order is not None:
             needing = _needing_setup(ctx.order.items)
@@ -122,29 +124,29 @@ class SetupHelpHandler:
             )
         else:
             reply = article_reply(article, f"{sorry} Try these, in order:")
-        reply.buttons = [Button("Still stuck: get a person", "intent:human_agent")]
+        reply.buttons = [STILL_STUCK_BUTTON]
         return Outcome(replies=[reply], await_step="followup", data=data)
 
     def _without_a_troubleshooting_guide(
         self, ctx: HandlerContext, sku: str, sorry: str, data: dict[str, object]
     ) -> Outcome:
         """The section of the product's other guides that fits the symptom; else an honest "no guide"."""
-        for article in ctx.knowledge.base.for_product(sku):
+        guides = ctx.knowledge.base.for_product(sku)
+        for article in guides:
             section = best_section(article, ctx.text, str(data["name"]) or None) if ctx.text else None
             if section is not None:
                 reply = Reply(
                     f"{sorry} From its guide:\n{section.heading}\n{section.text()}",
                     links=[Link(article.title, article.url)],
-                    buttons=[Button("Still stuck: get a person", "intent:human_agent")],
+                    buttons=[STILL_STUCK_BUTTON],
                 )
                 return Outcome(replies=[reply], await_step="followup", data=data)
-        guides = [Link(article.title, article.url) for article in ctx.knowledge.base.for_product(sku)]
         return Outcome(
             replies=[
                 Reply(
                     f"{sorry} I don't have a troubleshooting guide for it, but a person on our team can help."
                     + (" Its guide is linked below." if guides else ""),
-                    links=guides[:1],
+                    links=[Link(article.title, article.url) for article in guides[:1]],
                     buttons=[HUMAN_BUTTON],
                 )
             ],
@@ -160,7 +162,7 @@ class SetupHelpHandler:
             for article in ctx.knowledge.base.for_product(sku, kind="troubleshooting")
         )
 
-    def _still_stuck(self, ctx: HandlerContext, sku: str) -> Outcome:
+    def _still_stuck(self, ctx: HandlerContext) -> Outcome:
         """The troubleshooting did not help and the shopper names nothing new: a person is next."""
         name = str(ctx.data.get("name") or "") or None
         what = f"your {name}" if name else "it"
@@ -188,7 +190,7 @@ class SetupHelpHandler:
                 Reply(
                     f"This might help: {top.snippet}",
                     links=[Link(hit.article.title, hit.article.url) for hit in hits],
-                    buttons=[Button("Still stuck: get a person", "intent:human_agent")],
+                    buttons=[STILL_STUCK_BUTTON],
                 )
             ],
             await_step="followup",

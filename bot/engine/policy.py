@@ -209,10 +209,9 @@ def topic_switch(
     ``current`` are the intents of the waiting flow; ``free_text`` says the flow waits for a
     description or an address; ``expects_entities`` says it waits for an order number or a
     contact, so a message carrying one, or saying it is not at hand ("I can't find it"), is
-    always an answer. Short answers ("yes", "both",
-    "2") and messages that are only entities always answer the flow. A clearly unrelated
-    question (out of scope with high confidence) goes to the fallback unless the flow waits
-    for free text.
+    always an answer. Short answers ("yes", "both", "2") and messages that are only entities
+    always answer the flow. A clearly unrelated question (out of scope with high confidence)
+    goes to the fallback unless the flow waits for free text.
     """
     intent = understanding.intent
     if COMPENSATION not in current and not free_text and wants_compensation(understanding):
