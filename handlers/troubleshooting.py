@@ -90,19 +90,29 @@ def best_section(article: Article, symptom: str, product_name: str | None = None
     """The section whose heading and text share the most words with the symptom, or None.
 
     Words of the product's name (default: the article's title) say nothing about the symptom and
-    are left out. A word in the heading counts twice: headings name the symptom ("The display shows E1").
-    A section must share a heading word or two words of its text to count.
+    are left out. A word in the heading counts twice: headings name the symptom ("The display shows
+    E1"). A symptom word of the lexicon ("leaks", "beeping") counts once more than a plain word
+    ("water"). A section must share a heading word or two words of its text to count.
     """
     analyzer = _analyzer()
     wanted = set(analyzer.terms(symptom)) - set(analyzer.terms(product_name or article.title))
     if not wanted:
         return None
+    telling = _symptom_terms(symptom, analyzer) & wanted
     best: Section | None = None
     best_score = 1
     for section in sections(article):
         heading_terms = set(analyzer.terms(section.heading))
-        body_terms = set(analyzer.terms(" ".join(section.lines)))
-        score = 2 * len(wanted & heading_terms) + len(wanted & (body_terms - heading_terms))
-        if score > best_score:
+        body_terms = set(analyzer.terms(" ".join(section.lines))) - heading_terms
+        in_heading, in_body = wanted & heading_terms, wanted & body_terms
+        score = 2 * len(in_heading) + len(in_body) + len(telling & (in_heading | in_body))
+        if score > best_score and (in_heading or len(in_body) >= 2):
             best, best_score = section, score
     return best
+
+
+def _symptom_terms(text: str, analyzer: Analyzer) -> set[str]:
+    """The search terms of the words and phrases of ``text`` that the lexicon calls symptoms."""
+    lexicon = Lexicon.bundled()
+    matches = lexicon.matches(_words(text))
+    return {term for match in matches if match.concept == "symptom" for term in analyzer.terms(match.phrase)}
