@@ -34,7 +34,7 @@ def good_hits(hits: Sequence[SearchHit]) -> list[SearchHit]:
 
 def sole_answer(hits: Sequence[SearchHit]) -> SearchHit | None:
     """The best hit when its article answers alone: it scores :data:`MIN_TOP_SCORE` and every other
-    hit scores under :data:`SOLE_SHARE` of it (a question two articles answer gets both as links)."""
+    hit scores under :data:`SOLE_SHARE` of it (otherwise callers show :func:`good_hits` as links)."""
     if not hits or hits[0].score < MIN_TOP_SCORE:
         return None
     if any(hit.score >= hits[0].score * SOLE_SHARE for hit in hits[1:]):
