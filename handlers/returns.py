@@ -6,6 +6,19 @@ import re
 
 from handlers.articles import article_link, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.exchanges import (
+    PAYLOAD_PREFIX,
+    WHAT_INSTEAD,
+    ask_what_instead,
+    exchange_button,
+    fits_badly,
+    offer,
+    only_refunds,
+    swappable,
+    wanted,
+    wants_exchange,
+)
+from handlers.exchanges import instructions as exchange_instructions
 from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled
 from handlers.return_rules import (
@@ -37,19 +50,29 @@ class ReturnRequestHandler:
     name = "return_request"
     intents = ("return_request",)
     payload_prefixes = ("return",)
+    free_text_steps = (WHAT_INSTEAD,)
 
     def order_need(self, ctx: HandlerContext) -> OrderNeed:
         """Needs the verified order to return items from."""
         return OrderNeed.REQUIRED
 
     def accepts(self, ctx: HandlerContext) -> bool:
-        """A typed pick of items ("both", "2", a product name) answers the waiting list."""
+        """A typed pick of items ("both", "2", a product name), or asking to exchange instead, answers
+        the waiting list."""
         if ctx.step != "pick":
             return False
-        return bool(_ALL.search(ctx.text) or _NUMBER.match(ctx.text) or ctx.understanding.products)
+        text = ctx.text
+        return bool(
+            _ALL.search(text)
+            or _NUMBER.match(text)
+            or ctx.understanding.products
+            or wants_exchange(text)
+            or fits_badly(text)
+        )
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """List the returnable items as buttons; create the return when one is picked."""
+        """List the returnable items as buttons; create the return when one is picked. An exchange
+        (:mod:`handlers.exchanges`) picks the item, then asks what the shopper wants instead."""
         assert ctx.order is not None
         details = ctx.order
         policy = ctx.knowledge.base.return_policy()
@@ -62,9 +85,20 @@ class ReturnRequestHandler:
                 "Any refund goes back to your original payment method.",
                 buttons=[Button("Refund status", "intent:refund_status")],
             )
-        chosen = _chosen(ctx, eligible) if ctx.payload or ctx.step == "pick" else []
+        payload = ctx.payload or ""
+        reason = str(ctx.data.get("reason") or "") or (
+            ctx.text.strip()[:500] if ctx.text and ctx.step is None and not payload else None
+        )
+        data: dict[str, object] = {"reason": reason} if reason else {}
+        if payload.startswith(PAYLOAD_PREFIX) or (ctx.step == WHAT_INSTEAD and not payload):
+            return await _exchange(ctx, verdicts, data)
+        if ctx.data.get("exchange") or (not payload and wants_exchange(ctx.text)):
+            picked = _chosen(ctx, swappable(ctx, verdicts)) if ctx.step == "pick" else []
+            if len(picked) == 1:
+                return ask_what_instead(picked[0], data)
+            return _exchange_menu(ctx, verdicts, data)
+        chosen = _chosen(ctx, eligible) if payload or ctx.step == "pick" else []
         if chosen:
-            reason = str(ctx.data.get("reason") or "") or None
             request = await ctx.repos.returns.create(
                 order_id=int(details.order.id or 0),
                 customer_id=ctx.customer_id,
@@ -74,24 +108,73 @@ class ReturnRequestHandler:
             return Outcome(replies=[_instructions(ctx, request, chosen)])
         if not eligible:
             return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
-        notes = _notes(verdicts)
-        lines = [f"• {v.item.name} (until {short_day(v.last_day)})" for v in eligible if v.last_day]
-        buttons = [Button(f"Return {v.item.name}", f"return:item:{v.item.sku}") for v in eligible]
-        if len(eligible) > 1:
-            buttons.append(Button("Return all of them", "return:all"))
-        if ctx.step == "pick":
-            head = "Sorry, I didn't catch which item. Please tap one:"
-        elif len(eligible) == 1:
-            head = f"You can return this from order #{details.number}:"
-        else:
-            head = f"These items from order #{details.number} can be returned. Which would you like to send back?"
-        text = "\n".join([head, *lines, *notes])
-        reason = ctx.data.get("reason") or (ctx.text.strip()[:500] if ctx.text and ctx.step is None else None)
-        return Outcome(
-            replies=[Reply(text, buttons=buttons)],
-            await_step="pick",
-            data={"reason": reason} if reason else {},
-        )
+        return _listing(ctx, verdicts, data)
+
+
+async def _exchange(ctx: HandlerContext, verdicts: list[ItemEligibility], data: dict[str, object]) -> Outcome:
+    """An "Exchange ..." button asks what the shopper wants instead; their answer starts the exchange."""
+    assert ctx.order is not None
+    payload = ctx.payload or ""
+    sku = payload.removeprefix(PAYLOAD_PREFIX) if payload.startswith(PAYLOAD_PREFIX) else ctx.data.get("sku")
+    item = next((v for v in swappable(ctx, verdicts) if v.item.sku == sku), None)
+    if item is None:  # not (or no longer) exchangeable: what can be done instead
+        return _exchange_menu(ctx, verdicts, data)
+    if payload or not ctx.text.strip():
+        return ask_what_instead(item, data)
+    request = await ctx.repos.returns.create(
+        order_id=int(ctx.order.order.id or 0),
+        customer_id=ctx.customer_id,
+        skus=[item.item.sku],
+        reason=str(data.get("reason") or "") or None,
+        exchange_for=wanted(ctx.text),
+    )
+    return Outcome(replies=[exchange_instructions(ctx, request, item)])
+
+
+def _exchange_menu(ctx: HandlerContext, verdicts: list[ItemEligibility], data: dict[str, object]) -> Outcome:
+    """The items to exchange; else a return for a refund of what can be returned; else why not."""
+    offered = offer(ctx, verdicts, data)
+    if offered is not None:
+        return offered
+    eligible = [v for v in verdicts if v.returnable]
+    if not eligible:
+        return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
+    return _listing(ctx, verdicts, data, head=only_refunds(ctx, eligible))
+
+
+def _listing(
+    ctx: HandlerContext, verdicts: list[ItemEligibility], data: dict[str, object], head: str | None = None
+) -> Outcome:
+    """The returnable items as buttons, waiting for the pick; an item that doesn't fit may be exchanged."""
+    assert ctx.order is not None
+    eligible = [v for v in verdicts if v.returnable]
+    lines = [f"• {v.item.name} (until {short_day(v.last_day)})" for v in eligible if v.last_day]
+    buttons = [Button(f"Return {v.item.name}", f"return:item:{v.item.sku}") for v in eligible]
+    if len(eligible) > 1:
+        buttons.append(Button("Return all of them", "return:all"))
+    notes = _notes(verdicts)
+    fit = fits_badly(ctx.text) or fits_badly(str(data.get("reason") or ""))
+    sizes = swappable(ctx, verdicts) if fit else []
+    if sizes:
+        names = join_words([v.item.name for v in sizes])
+        notes.append(f"If it's the size, you can exchange {names} for another size or colour instead, for free.")
+        buttons.extend(exchange_button(v) for v in sizes)
+    if head is None:
+        head = _listing_head(ctx, len(eligible), fit)
+    return Outcome(
+        replies=[Reply("\n".join([head, *lines, *notes]), buttons=buttons)],
+        await_step="pick",
+        data=data,
+    )
+
+
+def _listing_head(ctx: HandlerContext, eligible: int, fit: bool) -> str:
+    assert ctx.order is not None
+    if ctx.step == "pick":
+        return "Sorry it doesn't fit. Which item is it?" if fit else "Sorry, I didn't catch which item. Please tap one:"
+    if eligible == 1:
+        return f"You can return this from order #{ctx.order.number}:"
+    return f"These items from order #{ctx.order.number} can be returned. Which would you like to send back?"
 
 
 def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEligibility]:
@@ -244,6 +327,13 @@ class RefundStatusHandler:
             latest = returns[-1]
             names = join_words([i.name for i in details.items if i.sku in latest.skus]) or "your items"
             started = f" on {day(latest.created_at.date())}" if latest.created_at else ""
+            if latest.exchange_for:
+                return Outcome.say(
+                    f"Your exchange #{latest.id} for {names} was started{started}, so there's no refund: we send "
+                    f"you the new one ({latest.exchange_for}) as soon as the carrier scans your parcel. If it's "
+                    "out of stock, we refund you instead, within 3–5 business days.",
+                    links=links,
+                )
             return Outcome.say(
                 f"Your return #{latest.id} for {names} was started{started}. We refund you within 3–5 business "
                 "days of receiving the parcel; I'll tell you here when the money is on its way.",

@@ -30,6 +30,8 @@ class ReturnPolicy:
     window_days_by_category: Mapping[str, int]
     non_returnable_categories: frozenset[str]
     opened_electronics_fee_percent: float
+    #: categories that can be exchanged for another size or colour of the same product
+    exchangeable_categories: frozenset[str] = frozenset()
 
     def window_days(self, category: str | None) -> int:
         """Days after delivery during which an item of ``category`` can be returned."""
@@ -40,6 +42,10 @@ class ReturnPolicy:
     def is_returnable(self, category: str | None) -> bool:
         """Whether items of ``category`` can be returned at all."""
         return category not in self.non_returnable_categories
+
+    def is_exchangeable(self, category: str | None) -> bool:
+        """Whether items of ``category`` can be swapped for another size or colour (within the window)."""
+        return category is not None and category in self.exchangeable_categories and self.is_returnable(category)
 
     @classmethod
     def from_mapping(cls, policy: Mapping[str, Any]) -> ReturnPolicy:
@@ -61,6 +67,9 @@ class ReturnPolicy:
         excluded = policy.get("non_returnable_categories", [])
         if not isinstance(excluded, list) or not all(isinstance(item, str) for item in excluded):
             raise PolicyError("'non_returnable_categories' must be a list of category names")
+        exchangeable = policy.get("exchangeable_categories", [])
+        if not isinstance(exchangeable, list) or not all(isinstance(item, str) for item in exchangeable):
+            raise PolicyError("'exchangeable_categories' must be a list of category names")
         fee = policy.get("opened_electronics_fee_percent", 0)
         if isinstance(fee, bool) or not isinstance(fee, int | float) or not 0 <= fee <= 100:
             raise PolicyError(f"'opened_electronics_fee_percent' must be between 0 and 100, got {fee!r}")
@@ -69,6 +78,7 @@ class ReturnPolicy:
             window_days_by_category=by_category,
             non_returnable_categories=frozenset(excluded),
             opened_electronics_fee_percent=float(fee),
+            exchangeable_categories=frozenset(exchangeable),
         )
 
 

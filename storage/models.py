@@ -293,6 +293,8 @@ class ReturnRequest(SQLModel, table=True):
     customer_id: int | None = Field(default=None, foreign_key="customers.id")
     skus: list[str] = _json(list)
     reason: str | None = Field(default=None, max_length=500)
+    #: an exchange: the size or colour the shopper wants instead, in their words; None: a refund
+    exchange_for: str | None = Field(default=None, max_length=200)
     status: str = Field(default="requested", max_length=16)
     created_at: datetime | None = _ts()
 

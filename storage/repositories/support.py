@@ -312,14 +312,21 @@ class ReturnRepository(Repository):
     """Return requests."""
 
     async def create(
-        self, *, order_id: int, customer_id: int | None, skus: Sequence[str], reason: str | None
+        self,
+        *,
+        order_id: int,
+        customer_id: int | None,
+        skus: Sequence[str],
+        reason: str | None,
+        exchange_for: str | None = None,
     ) -> ReturnRequest:
-        """Start a return for these items."""
+        """Start a return for these items; an exchange when ``exchange_for`` names what comes instead."""
         request = ReturnRequest(
             order_id=order_id,
             customer_id=customer_id,
             skus=list(skus),
             reason=reason,
+            exchange_for=exchange_for,
             status="requested",
             created_at=utcnow(),
         )

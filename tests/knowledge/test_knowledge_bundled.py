@@ -103,6 +103,7 @@ def test_return_policy_mapping_is_the_source_of_truth(bundled_kb: KnowledgeBase)
     assert article.policy == {
         "return_window_days": {"default": 30, "apparel": 60, "footwear": 60},
         "non_returnable_categories": ["gift-card"],
+        "exchangeable_categories": ["apparel", "footwear"],
         "opened_electronics_fee_percent": 0,
     }
     assert bundled_kb.policy("return-policy") is article.policy
@@ -120,6 +121,12 @@ def test_return_policy_text_says_the_same(bundled_kb: KnowledgeBase) -> None:
     assert "Clothing (apparel) and shoes (footwear) can be returned within **60 days**" in text
     assert "Gift cards cannot be returned" in text
     assert "the fee is 0%" in text
+    exchanges = bundled_kb.by_id("exchanges").body
+    assert {c for c in ("apparel", "footwear", "kitchen-appliance") if policy.is_exchangeable(c)} == {
+        "apparel",
+        "footwear",
+    }
+    assert "You can exchange clothing and footwear for another\nsize or colour" in exchanges
 
 
 def test_shipping_policy(bundled_kb: KnowledgeBase) -> None:

@@ -22,6 +22,22 @@ def test_return_policy_windows_by_category() -> None:
     assert policy.is_returnable("apparel") is True
     assert policy.is_returnable("gift-card") is False
     assert policy.opened_electronics_fee_percent == 0.0
+    assert policy.is_exchangeable("apparel") is False  # no exchangeable_categories: no exchanges
+
+
+def test_exchangeable_categories() -> None:
+    policy = ReturnPolicy.from_mapping(
+        {
+            "return_window_days": 30,
+            "non_returnable_categories": ["gift-card"],
+            "exchangeable_categories": ["apparel", "footwear", "gift-card"],
+        }
+    )
+
+    assert policy.is_exchangeable("footwear") is True
+    assert policy.is_exchangeable("kitchen-appliance") is False
+    assert policy.is_exchangeable(None) is False
+    assert policy.is_exchangeable("gift-card") is False  # what can't be returned can't be exchanged
 
 
 def test_a_single_window_for_everything() -> None:
@@ -39,6 +55,10 @@ def test_a_single_window_for_everything() -> None:
         (
             {"return_window_days": 30, "non_returnable_categories": "gift-card"},
             "'non_returnable_categories' must be",
+        ),
+        (
+            {"return_window_days": 30, "exchangeable_categories": "apparel"},
+            "'exchangeable_categories' must be",
         ),
         (
             {"return_window_days": 30, "opened_electronics_fee_percent": 150},
