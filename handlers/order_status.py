@@ -77,8 +77,22 @@ _NO_DATE = frozenset(
     }
 )
 
+#: days a pickup point holds a parcel (the pickup-points article says the same; a test keeps them equal)
+PICKUP_HOLD_DAYS = 7
+
 #: what a follow-up asks about, tried in this order
 _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "pickup",
+        re.compile(
+            r"\bwhere\b.{0,30}\b(?:collect|pick (?:it |them |\w+ )?up|pickup|pick-up)\b|"
+            r"\bwhat\b.{0,30}\bbring\b|"
+            r"\b(?:bring|need|show)\b.{0,20}\b(?:id|photo id|passport|driving licen[cs]e|pickup code|code)\b|"
+            r"\bhow long\b.{0,40}\b(?:keep|hold|held|kept|stay|wait for me)\b|"
+            r"\bopening (?:hours|times)\b|\bsomeone else\b.{0,20}\b(?:collect|pick)",
+            re.I,
+        ),
+    ),
     (
         "tracking",
         re.compile(
@@ -351,7 +365,7 @@ def answer_follow_up(details: OrderDetails, focus: str, today: date) -> Reply:
         clause, extra = _follow_up_clause(details, shipment, focus, today)
         clauses.append(clause)
         buttons += [b for b in extra if b not in buttons]
-        if focus == "tracking" and shipment.tracking_url:
+        if focus in ("tracking", "pickup") and shipment.tracking_url:
             links.append(Link(_track_title(details, shipment), shipment.tracking_url))
     waiting = unshipped_items(details)
     if waiting and focus == "eta":
@@ -386,6 +400,8 @@ def _follow_up_clause(
     if focus == "tracking":
         whose = f"the {carrier} tracking number" if carrier else "the tracking number"
         return f"{whose} for {subject} is {shipment.tracking_number}", []
+    if focus == "pickup":
+        return _pickup_clause(shipment, subject, agree, carrier), []
     if focus == "location":
         if delivered:
             return f"{subject} {agree.was} delivered {when_delivered}", [NOT_RECEIVED_BUTTON]
@@ -398,6 +414,26 @@ def _follow_up_clause(
             return still, []
         return f"{still}; the carrier hasn't reported where {agree.subject} {agree.be} yet", []
     return _eta_clause(shipment, subject, agree, today, when_delivered, zone)
+
+
+def _pickup_clause(shipment: Shipment, subject: str, agree: Agreement, carrier: str | None) -> str:
+    """Where and how to collect a parcel: at its pickup point, or where the carrier's card says."""
+    status = shipment.status
+    bring = f"the tracking number ({shipment.tracking_number})" if shipment.tracking_number else "the tracking number"
+    if status == ShipmentStatus.AVAILABLE_FOR_PICKUP:
+        point = f"a {carrier} pickup point" if carrier else "a pickup point"
+        return (
+            f"{subject} {agree.be} waiting at {point}: the carrier's message and tracking page give its address "
+            f"and opening hours. To collect {agree.it}, bring {bring} or the pickup code, and a photo ID in the "
+            f"name on the order. Pickup points hold parcels for {PICKUP_HOLD_DAYS} days, then send them back to us"
+        )
+    if status == ShipmentStatus.ATTEMPT_FAILED:
+        return (
+            f"the carrier couldn't hand over {subject}: if they left a card, it says where to collect {agree.it}. "
+            f"Bring the card, {bring} and a photo ID. Otherwise they usually try again on the next working day"
+        )
+    now = f"{subject} {agree.be} {status_words(status, plural=agree.plural)}"
+    return f"{now}, so there's nothing to collect yet" if status in _TRAVELLING else now
 
 
 def _eta_clause(

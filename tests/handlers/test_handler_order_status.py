@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from handlers.order_facts import has_shipped, lateness, unshipped_items
-from handlers.order_status import OrderStatusHandler, describe_order, question_focus
-from tests.handlers.conversation_kit import TODAY, Harness, handler_context
+from handlers.order_status import PICKUP_HOLD_DAYS, OrderStatusHandler, describe_order, question_focus
+from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
 
 
 async def _describe(kit: Harness, number: str) -> tuple[str, list[str], list[str]]:
@@ -92,6 +92,11 @@ async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> Non
         ("what's the tracking code", "tracking"),
         ("where is it now?", "location"),
         ("where exactly is my parcel", "location"),
+        ("where do I pick it up", "pickup"),
+        ("what should I bring", "pickup"),
+        ("do I need my ID", "pickup"),
+        ("how long will they keep it for me", "pickup"),
+        ("how long will it take", "eta"),
         ("where is my order", None),
         ("thanks", None),
     ],
@@ -110,3 +115,9 @@ async def test_follow_up_answers_only_after_a_status_answer(harness: Harness) ->
         again = await OrderStatusHandler().handle(ctx)
     assert first.replies[0].text.startswith("Your Kettle Pro 200 (order #1001) is on its way.")
     assert again.replies[0].text == "Your Kettle Pro 200 is travelling with UPS."
+
+
+def test_the_pickup_answer_and_the_pickup_points_article_agree() -> None:
+    body = shared_knowledge().base.by_id("pickup-points").body
+    assert f"Parcels are held for {PICKUP_HOLD_DAYS} days" in body
+    assert "a photo ID in the name on the order" in body
