@@ -8,16 +8,25 @@ from dataclasses import asdict
 from handlers.addresses import parse_address
 from handlers.answers import yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Link, Reply
 from handlers.order_facts import has_shipped, is_cancelled, item_names
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, join_words
-from storage.domain import OrderStatus
+from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
 
 _ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
 _ADDRESS_WORDS = re.compile(
     r"address|deliver(y)? to|ship(ping)? to|send it to|moved|new home|postcode|zip", re.I
 )
+#: delivery instructions: where to leave the parcel, or being out when it comes
+_INSTRUCTION_WORDS = re.compile(
+    r"neighbou?r|safe ?place|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
+    r"reception|concierge|door ?code|buzzer|ring the bell|\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
+    r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be) (out|away)\b|delivery instructions?|\bnobody('?s| is| will be) (home|in)\b",
+    re.I,
+)
+#: parcels past delivery: instructions for the driver no longer apply
+_ARRIVED = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED_TO_SENDER, ShipmentStatus.LOST})
 ADDRESS_PROMPT = (
     "What's the new delivery address? Please send it on one line: street, city, postcode and country, "
     'e.g. "12 Elm Street, Boston, 02118, US".'
@@ -120,6 +129,8 @@ class ChangeOrderHandler:
             if ctx.step == "what":
                 return Outcome(replies=[_ask_what(details, again=True)], await_step="what")
             return Outcome(replies=[_ask_what(details)], await_step="what")
+        if what == "instructions":
+            return Outcome(replies=[_delivery_instructions(details)])
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
             return Outcome(
                 replies=[_too_late(details, "change it" if what == "items" else "change the address")]
@@ -192,13 +203,47 @@ def _what(ctx: HandlerContext) -> str | None:
         return "address"
     if payload == "change:items":
         return "items"
+    if payload == "change:instructions":
+        return "instructions"
     if payload:
         return None
     if _ADDRESS_WORDS.search(ctx.text) or parse_address(ctx.text) is not None:
         return "address"
+    if _INSTRUCTION_WORDS.search(ctx.text):
+        return "instructions"
     if _ITEM_WORDS.search(ctx.text):
         return "items"
     return None
+
+
+def _delivery_instructions(details: OrderDetails) -> Reply:
+    """Where to leave a parcel, or being out when it comes: the carrier decides, on its tracking page."""
+    number = details.number
+    if is_cancelled(details):
+        return _too_late(details, "deliver")
+    travelling = [s for s in details.shipments if s.status not in _ARRIVED]
+    if details.shipments and not travelling:
+        return Reply(
+            f"Order #{number} has already been delivered or handed back, so there's nothing left to deliver.",
+            buttons=[Button("Track it", "intent:order_status"), HUMAN_BUTTON],
+        )
+    if not has_shipped(details):
+        return Reply(
+            f"I can't add delivery instructions to order #{number} myself, and it hasn't shipped yet. Once it "
+            "does, you get the carrier's tracking link: most carriers let you choose a safe place, a neighbour "
+            "or a pickup point there. Until it ships, I can still change the delivery address.",
+            buttons=[Button("Change the address", "change:address"), HUMAN_BUTTON],
+        )
+    carriers = join_words(sorted({s.carrier for s in travelling if s.carrier})) or "the carrier"
+    links = [Link(f"Track with {s.carrier or 'the carrier'}", s.tracking_url) for s in travelling if s.tracking_url]
+    return Reply(
+        f"Order #{number} is with {carriers}, so delivery instructions go through them: on the tracking page "
+        "you can usually choose a safe place, a neighbour or a pickup point. If nobody's in, the driver usually "
+        "leaves it with a neighbour, or leaves a card saying where to collect it and tries again on the next "
+        "working day.",
+        buttons=[HUMAN_BUTTON],
+        links=links,
+    )
 
 
 def _ask_what(details: OrderDetails, again: bool = False) -> Reply:
@@ -208,6 +253,7 @@ def _ask_what(details: OrderDetails, again: bool = False) -> Reply:
         buttons=[
             Button("Delivery address", "change:address"),
             Button("Items, size or colour", "change:items"),
+            Button("Where to leave it", "change:instructions"),
         ],
     )
 
