@@ -63,7 +63,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "late",
         re.compile(
-            r"\blate\b|delay|still waiting|taking (so |too )?long|overdue|hasn'?t (arrived|come)|not (arrived|here) yet",
+            r"\blate\b|delay|still waiting|taking (so |too )?long|overdue|hasn'?t (arrived|come)|not (arrived|here) yet|"
+            r"(hasn'?t|has not|not|haven'?t|never) (moved|budged|been updated|updated)|no (tracking )?updates?\b|"
+            r"\bstuck\b|\bchase\b",
             re.I,
         ),
     ),
