@@ -36,7 +36,11 @@ ADDRESS_PROMPT = (
 def _too_late(details: OrderDetails, what: str) -> Reply:
     """Why a shipped or closed order can't be changed, and what the shopper can do instead."""
     if is_cancelled(details):
-        return Reply(f"Order #{details.number} is already cancelled, so there's nothing to {what}.")
+        return Reply(
+            f"Order #{details.number} is already cancelled, so there's nothing left to change. If you didn't ask "
+            "for it to be cancelled, a person on our team can tell you why and help you order again.",
+            buttons=[HUMAN_BUTTON, Button("Refund status", "intent:refund_status")],
+        )
     carrier = details.shipments[0].carrier if details.shipments else "the carrier"
     return Reply(
         f"Order #{details.number} has already left our warehouse with {carrier}, so I can't {what} any more. "
