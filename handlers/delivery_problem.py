@@ -12,13 +12,13 @@ from datetime import timedelta
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Reply
-from handlers.order_facts import lateness
-from handlers.wording import HUMAN_BUTTON, day, local_time, relative_day
+from handlers.order_facts import item_names, lateness
+from handlers.wording import HUMAN_BUTTON, agreement, day, join_words, local_time, relative_day
 from storage.domain import ShipmentStatus
 from storage.repositories.orders import OrderDetails
 from storage.repositories.support import CaseReport
 
-KINDS = ("late", "not_received", "damaged", "wrong_item", "missing_item", "lost")
+KINDS = ("late", "not_received", "damaged", "wrong_item", "missing_item", "lost", "returned")
 
 KIND_BUTTONS = [
     Button("It's late", "problem:late"),
@@ -53,6 +53,14 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("lost", re.compile(r"\blost\b|stolen", re.I)),
     (
+        "returned",
+        re.compile(
+            r"(coming|going|being sent|sent|on (its|their) way|heading) back to (you|the sender|sender|the shop)|"
+            r"return(ed|ing)? to sender|\bwhy\b.{0,25}\b(returned|coming back|going back|sent back)\b",
+            re.I,
+        ),
+    ),
+    (
         "not_received",
         re.compile(
             r"(says|marked|shows|showing|tracking says).{0,20}delivered|never (arrived|came|got|received)|"
@@ -71,6 +79,16 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+#: what the shopper wants once a returned parcel is back with us
+RESEND, REFUND = "resend", "refund"
+RETURNED_BUTTONS = [
+    Button("Send it again", f"problem:returned:{RESEND}"),
+    Button("Refund me", f"problem:returned:{REFUND}"),
+]
+_WANTS = (
+    (REFUND, re.compile(r"\b(refund|money back|reimburse|cancel)", re.I)),
+    (RESEND, re.compile(r"\b(again|resend|re-send|reship|re-ship|redeliver|send it|new one|replacement|another one)\b", re.I)),
+)
 #: a typed message at least this many words long already describes the problem
 DESCRIPTION_WORDS = 10
 #: a parcel missing this long after "delivered" needs a person to chase the carrier
@@ -90,6 +108,9 @@ def _settle_kind(kind: str, details: OrderDetails) -> str:
     statuses = {s.status for s in details.shipments}
     if kind == "lost" and statuses and statuses <= {ShipmentStatus.DELIVERED}:
         return "not_received"
+    travelling = statuses - {ShipmentStatus.DELIVERED}
+    if kind in ("late", "not_received", "lost") and travelling == {ShipmentStatus.RETURNED_TO_SENDER}:
+        return "returned"
     if kind in ("late", "not_received"):
         if ShipmentStatus.LOST in statuses:
             return "lost"
@@ -116,6 +137,8 @@ class DeliveryProblemHandler:
         """Words naming a kind of problem, or a description naming an item, answer the waiting question."""
         if ctx.step == "kind":
             return detect_kind(ctx.text) is not None
+        if ctx.step == "returned":
+            return wanted_after_return(ctx.text) is not None
         # a description naming an item ("the camera") or the damage answers "what happened?"
         return ctx.step == "describe" and bool(ctx.understanding.products or detect_kind(ctx.text))
 
@@ -124,7 +147,11 @@ class DeliveryProblemHandler:
         assert ctx.order is not None
         if ctx.step == "describe":
             return await self._described(ctx, ctx.data.get("kind", "damaged"))
+        if ctx.step == "returned" or (ctx.payload or "").startswith("problem:returned:"):
+            return await self._returned(ctx)
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
+        if kind is None and _returning(ctx.order):
+            kind = "returned"
         if kind is None:
             if ctx.step == "kind":
                 return Outcome(
@@ -153,6 +180,8 @@ class DeliveryProblemHandler:
             return Outcome(
                 replies=[Reply(_DESCRIBE_PROMPT[kind])], await_step="describe", data={"kind": kind}
             )
+        if kind == "returned":
+            return _ask_after_return(ctx.order)
         if kind == "lost":
             return await self._lost(ctx)
         if kind == "not_received":
@@ -172,6 +201,40 @@ class DeliveryProblemHandler:
         if not report.created:
             return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
         return Outcome.say(_DESCRIBED_REPLY[kind].format(case=case.id))
+
+    async def _returned(self, ctx: HandlerContext) -> Outcome:
+        """The shopper's choice for a parcel on its way back to us: a case for staff to resend or refund."""
+        assert ctx.order is not None
+        payload = ctx.payload or ""
+        want = payload.removeprefix("problem:returned:") if payload else wanted_after_return(ctx.text)
+        if want not in (RESEND, REFUND):
+            return Outcome(
+                replies=[
+                    Reply(
+                        "Sorry, I didn't catch that. Shall we send it again, or refund you?",
+                        buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
+                    )
+                ],
+                await_step="returned",
+            )
+        words = "send it again" if want == RESEND else "a refund"
+        said = ctx.text.strip() if not payload else ""
+        report = await _report(ctx, "returned", f"Returned to sender; the shopper wants {words}. {said}".strip())
+        case = report.case
+        again = "" if report.created else ", asked again"
+        await open_handoff(
+            ctx, f"Returned parcel on order #{ctx.order.number}: the shopper wants {words} (case #{case.id}{again})"
+        )
+        if want == RESEND:
+            then = (
+                "send it to you again as soon as it's back with us. If the address needs changing, tell them here"
+            )
+        else:
+            then = "refund you in full, to your original payment method, as soon as it's back with us"
+        return Outcome.say(
+            f"Done: I've opened case #{case.id} and passed it to our support team. They'll {then}. Someone will "
+            "reply here within one business day."
+        )
 
     async def _lost(self, ctx: HandlerContext) -> Outcome:
         assert ctx.order is not None
@@ -267,6 +330,42 @@ class DeliveryProblemHandler:
             "two days after that, tell me and we'll send a replacement or refund you.",
             buttons=[HUMAN_BUTTON],
         )
+
+
+def wanted_after_return(text: str) -> str | None:
+    """``refund`` or ``resend``: what the shopper wants for a parcel coming back to us, or None."""
+    for want, pattern in _WANTS:
+        if pattern.search(text):
+            return want
+    return None
+
+
+def _returning(details: OrderDetails) -> bool:
+    """Whether every parcel not delivered is on its way back to us (and there is one)."""
+    statuses = {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED}
+    return statuses == {ShipmentStatus.RETURNED_TO_SENDER}
+
+
+def _ask_after_return(details: OrderDetails) -> Outcome:
+    """Why a parcel comes back to us, and whether to send it again or refund."""
+    returning = [s for s in details.shipments if s.status == ShipmentStatus.RETURNED_TO_SENDER]
+    skus = {sku for s in returning for sku in s.skus}
+    items = [i for i in details.items if i.sku in skus] or list(details.items)
+    agree = agreement([i.quantity for i in items], [i.name for i in items])
+    names = join_words(item_names(items)) or "your parcel"
+    return Outcome(
+        replies=[
+            Reply(
+                f"Your {names} {agree.be} on {'their' if agree.plural else 'its'} way back to us: the carrier "
+                f"couldn't deliver {agree.it}. "
+                "That usually means the address couldn't be found, nobody collected the parcel in time, or the "
+                f"delivery was refused. Once {agree.subject} {agree.be} back with us, we'll send {agree.it} again "
+                "or refund you, whichever you prefer. Which would you like?",
+                buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
+            )
+        ],
+        await_step="returned",
+    )
 
 
 _DESCRIBE_PROMPT = {

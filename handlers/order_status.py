@@ -13,6 +13,7 @@ import re
 from datetime import date
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.delivery_problem import RETURNED_BUTTONS
 from handlers.messages import Button, Link, Reply
 from handlers.order_facts import (
     has_shipped,
@@ -89,7 +90,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwhat\b.{0,30}\bbring\b|"
             r"\b(?:bring|need|show)\b.{0,20}\b(?:id|photo id|passport|driving licen[cs]e|pickup code|code)\b|"
             r"\bhow long\b.{0,40}\b(?:keep|hold|held|kept|stay|wait for me)\b|"
-            r"\bopening (?:hours|times)\b|\bsomeone else\b.{0,20}\b(?:collect|pick)",
+            r"\bopening (?:hours|times)\b|\bsomeone else\b.{0,20}\b(?:collect|pick)|"
+            r"\b(?:collect|pick) (?:it|them) up\b.{0,10}\bfor me\b|\b(?:collect|pick up) (?:it|them) for me\b",
             re.I,
         ),
     ),
@@ -123,7 +125,7 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
-            r"\bhow (?:long|many (?:more )?days)\b",
+            r"\bhow (?:long|many (?:more )?days)\b|\b(?:back in stock|in stock again|restock(?:ed)?)\b",
             re.I,
         ),
     ),
@@ -282,6 +284,8 @@ def _shipment_paragraph(
         sentences.append(advice.format(it=agree.it, its=agree.its))
         if status == ShipmentStatus.LOST:
             buttons.append(REPORT_LOST_BUTTON)
+        if status == ShipmentStatus.RETURNED_TO_SENDER:
+            buttons += [b for b in RETURNED_BUTTONS if b not in buttons]
         buttons.append(HUMAN_BUTTON)
     whose = f"{carrier} tracking number" if carrier else "Tracking number"
     sentences.append(f"{whose}: {shipment.tracking_number}.")

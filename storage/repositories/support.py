@@ -192,11 +192,12 @@ class HandoffRepository(Repository):
 
 
 #: case kinds that are one problem seen at different moments: the parcel has not reached the shopper
-_WHERE_IS_IT = frozenset({"late", "not_received", "lost"})
+_WHERE_IS_IT = frozenset({"late", "not_received", "lost", "returned"})
 
 
 def same_problem(kind: str, other: str) -> bool:
-    """Whether two case kinds describe the same problem (late, not received and lost are one)."""
+    """Whether two case kinds describe the same problem (late, not received, lost and returned to
+    sender are one)."""
     return kind == other or (kind in _WHERE_IS_IT and other in _WHERE_IS_IT)
 
 

@@ -97,6 +97,8 @@ async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> Non
         ("do I need my ID", "pickup"),
         ("how long will they keep it for me", "pickup"),
         ("how long will it take", "eta"),
+        ("can my wife pick it up for me", "pickup"),
+        ("when will it be back in stock", "eta"),
         ("where is my order", None),
         ("thanks", None),
     ],
