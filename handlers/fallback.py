@@ -6,6 +6,7 @@ from handlers.articles import good_hits, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Link, Reply
 from handlers.near_domain import near_domain_reply
+from handlers.smalltalk import dismissal_reply, dismissed, frustrated, frustration_reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
 SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
@@ -25,11 +26,16 @@ class FallbackHandler:
         return OrderNeed.NONE
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """A near-domain topic's own answer; else the passage of the one article that stands out in a
+        """A near-domain topic's own answer; an apology and a person for a shopper fed up with the bot, and
+        no fuss for "never mind"; else the passage of the one article that stands out in a
         search, or up to three articles that match about as well; otherwise say what the bot does."""
         topical = near_domain_reply(ctx)
         if topical is not None:
             return Outcome(replies=[topical])
+        if frustrated(ctx.text):
+            return Outcome(replies=[frustration_reply()])
+        if dismissed(ctx.text):
+            return Outcome(replies=[dismissal_reply()])
         hits = (
             ctx.knowledge.index.search(ctx.text, limit=3, products=ctx.understanding.skus)
             if ctx.text.strip()

@@ -1,9 +1,51 @@
-"""``greeting`` (the help menu) and ``goodbye``."""
+"""``greeting`` (the help menu) and ``goodbye``; a shopper fed up with the bot, or waving it off."""
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
+
+_FRUSTRATED = re.compile(
+    r"\b(useless|stupid|dumb|terrible|awful|rubbish|garbage|pointless|hopeless|ridiculous|pathetic|"
+    r"unhelpful|not (?:very |at all )?helpful|(?:no|zero) help|(?:doesn'?t|does not|didn'?t|did not) help|"
+    r"waste of (?:my )?time|hate (?:you|this|talking)|worst (?:bot|chat|assistant|service))\b",
+    re.I,
+)
+_DISMISSED = re.compile(
+    r"^\W*(?:(?:oh|ok|okay|actually|no|nah|well|erm|um)\W+)*"
+    r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|i'?m (?:good|fine)|"
+    r"no thanks?|not now)\W*$",
+    re.I,
+)
+_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|appreciated?|grateful|ta)\b", re.I)
+
+
+def frustrated(text: str) -> bool:
+    """Whether the shopper says the bot is no help ("you're useless")."""
+    return bool(_FRUSTRATED.search(text))
+
+
+def dismissed(text: str) -> bool:
+    """Whether the whole message waves the bot off ("that's all", "no thanks"; the engine takes "never
+    mind" as cancelling whatever is going on)."""
+    return bool(_DISMISSED.match(text))
+
+
+def frustration_reply() -> Reply:
+    """An apology and a person, for a shopper fed up with the bot."""
+    return Reply(
+        "I'm sorry I haven't been much help. A person from our team can take over, or tell me again what you "
+        "need and I'll do my best.",
+        buttons=[HUMAN_BUTTON, MENU_BUTTON],
+    )
+
+
+def dismissal_reply() -> Reply:
+    """What "that's all" gets: no fuss, and the way back."""
+    return Reply("No problem. If you need anything else, just message me here.", buttons=[MENU_BUTTON])
 
 MENU_BUTTONS = [
     Button("Where is my order?", "intent:order_status"),
@@ -57,7 +99,12 @@ class GoodbyeHandler:
         return OrderNeed.NONE
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """A short, warm goodbye."""
-        return Outcome.say(
-            "You're welcome! If anything else comes up, just message me here. Have a great day."
-        )
+        """A short, warm goodbye ("you're welcome" only after thanks); an apology and a person when the
+        message says the bot was no help."""
+        if frustrated(ctx.text):
+            return Outcome(replies=[frustration_reply()])
+        if _THANKS.search(ctx.text) or not ctx.text.strip():
+            return Outcome.say(
+                "You're welcome! If anything else comes up, just message me here. Have a great day."
+            )
+        return Outcome.say("Bye for now! If anything else comes up, just message me here. Have a great day.")

@@ -67,8 +67,9 @@ _HUMAN = re.compile(
     re.I,
 )
 _CANCEL = re.compile(
-    r"^\W*(?:cancel|cancel that|cancel this|stop|stop that|stop this|never ?mind|nvm|forget it|forget about it|"
-    r"start over|quit|abort|leave it)\W*$",
+    r"^\W*(?:cancel|cancel that|cancel this|stop|stop that|stop this|start over|quit|abort|"
+    r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry)\W+)*(?:never ?mind|nvm|forget it|forget about it|leave it)"
+    r"(?:\W+(?:then|please|thanks|thank you))?)\W*$",
     re.I,
 )
 _STOP_NOTIFICATIONS = re.compile(
