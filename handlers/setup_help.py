@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from handlers.articles import article_reply
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
-from handlers.troubleshooting import best_section, describes_symptom
+from handlers.troubleshooting import Section, best_section, describes_symptom, sections
 from handlers.wording import HUMAN_BUTTON
 from storage.models import OrderItem
 
@@ -17,6 +18,18 @@ RECENT_ORDERS = 5
 MAX_PRODUCT_BUTTONS = 5
 #: offered under troubleshooting advice
 STILL_STUCK_BUTTON = Button("Still stuck: get a person", "intent:human_agent")
+#: at most this many sections of a troubleshooting guide are listed to pick from
+MAX_TOPICS = 8
+#: a picked topic: its number in the list
+_TOPIC_NUMBER = re.compile(r"^\W*(?:number |no\.? ?|#)?(\d{1,2})\W*$", re.I)
+#: symptoms of an electrical or fire risk: unplug first
+_UNSAFE = re.compile(
+    r"\btrip(?:s|ped|ping)? (?:the |my |our )?(?:breaker|circuit|fuse|electrics?|power)|burning smell|"
+    r"smells? (?:of|like) burning|\bsmok(?:e|es|ed|ing|y)\b|\bsparks?\b|\bsparking\b|electric shock|shocked me|"
+    r"\bmelt(?:s|ed|ing)?\b|\bfire\b|\bflames?\b",
+    re.I,
+)
+SAFETY_FIRST = "For your safety, please unplug it and don't use it until it's been checked."
 ASK_PRODUCT = (
     'Which product do you need help with? Tell me its name (e.g. "Kettle Pro 200") or your order number.'
 )
@@ -40,7 +53,9 @@ class SetupHelpHandler:
         return OrderNeed.OPTIONAL
 
     def accepts(self, ctx: HandlerContext) -> bool:
-        """A product name answers "which product?"."""
+        """A product name answers "which product?"; a number picks a topic of the troubleshooting guide."""
+        if ctx.step == "followup":
+            return bool(ctx.data.get("topics")) and _TOPIC_NUMBER.match(ctx.text) is not None
         return ctx.step == "product" and bool(ctx.understanding.products)
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
@@ -60,6 +75,8 @@ class SetupHelpHandler:
         answer = self._troubleshoot if trouble else self._setup
         if ctx.understanding.products:
             return answer(ctx, ctx.understanding.products[0].sku)
+        if ctx.step == "followup" and ctx.data.get("topics") and _TOPIC_NUMBER.match(ctx.text):
+            return self._topic(ctx, str(ctx.data.get("sku") or ""), int(_TOPIC_NUMBER.match(ctx.text)[1]))
         if ctx.step == "followup" and ctx.text and ctx.data.get("sku"):
             sku = str(ctx.data["sku"])
             if trouble and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
@@ -112,19 +129,45 @@ class SetupHelpHandler:
         sorry = (
             "Sorry it's giving you trouble." if name is None else f"Sorry your {name} is giving you trouble."
         )
-        data = {"sku": sku, "name": name or "", "troubleshot": True}
+        if _UNSAFE.search(ctx.text):
+            sorry = f"{sorry} {SAFETY_FIRST}"
+        data: dict[str, object] = {"sku": sku, "name": name or "", "troubleshot": True}
         if not articles:
             return self._without_a_troubleshooting_guide(ctx, sku, sorry, data)
         article = articles[0]
         section = best_section(article, ctx.text, name) if ctx.text else None
+        topics = sections(article)[:MAX_TOPICS]
         if section is not None:
+            reply = _section_reply(sorry, article.title, article.url, section)
+        elif topics:  # nothing fits (or nothing said): what the guide covers, to pick from
+            lines = [f"{n}. {topic.heading}" for n, topic in enumerate(topics, start=1)]
             reply = Reply(
-                f"{sorry} From its troubleshooting guide:\n{section.heading}\n{section.text()}",
+                "\n".join([f"{sorry} Its troubleshooting guide covers:", *lines])
+                + "\nWhich is closest? Send its number or tell me more. If it's none of these, a person on our "
+                "team can help.",
                 links=[Link(article.title, article.url)],
             )
+            data["topics"] = True
         else:
             reply = article_reply(article, f"{sorry} Try these, in order:")
         reply.buttons = [STILL_STUCK_BUTTON]
+        return Outcome(replies=[reply], await_step="followup", data=data)
+
+    def _topic(self, ctx: HandlerContext, sku: str, number: int) -> Outcome:
+        """The section the shopper picked by its number in the list of the guide's topics."""
+        articles = ctx.knowledge.base.for_product(sku, kind="troubleshooting")
+        topics = sections(articles[0])[:MAX_TOPICS] if articles else []
+        if not 1 <= number <= len(topics):
+            return Outcome(
+                replies=[Reply(f"Please send a number from 1 to {len(topics)}, or tell me more.", buttons=[HUMAN_BUTTON])],
+                await_step="followup",
+                data=dict(ctx.data),
+            )
+        name = str(ctx.data.get("name") or "") or None
+        sorry = "Here's what to do." if name is None else f"Here's what to do about your {name}."
+        reply = _section_reply(sorry, articles[0].title, articles[0].url, topics[number - 1])
+        reply.buttons = [STILL_STUCK_BUTTON]
+        data = {k: v for k, v in ctx.data.items() if k != "topics"}
         return Outcome(replies=[reply], await_step="followup", data=data)
 
     def _without_a_troubleshooting_guide(
@@ -135,11 +178,8 @@ class SetupHelpHandler:
         for article in guides:
             section = best_section(article, ctx.text, str(data["name"]) or None) if ctx.text else None
             if section is not None:
-                reply = Reply(
-                    f"{sorry} From its guide:\n{section.heading}\n{section.text()}",
-                    links=[Link(article.title, article.url)],
-                    buttons=[STILL_STUCK_BUTTON],
-                )
+                reply = _section_reply(sorry, article.title, article.url, section, "From its guide:")
+                reply.buttons = [STILL_STUCK_BUTTON]
                 return Outcome(replies=[reply], await_step="followup", data=data)
         return Outcome(
             replies=[
@@ -196,6 +236,13 @@ class SetupHelpHandler:
             await_step="followup",
             data={"sku": sku},
         )
+
+
+def _section_reply(
+    lead: str, title: str, url: str, section: Section, source: str = "From its troubleshooting guide:"
+) -> Reply:
+    """One section of a guide, under ``lead``, with the guide's link."""
+    return Reply(f"{lead} {source}\n{section.heading}\n{section.text()}", links=[Link(title, url)])
 
 
 def _needing_setup(items: Iterable[OrderItem]) -> list[OrderItem]:
