@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from handlers.articles import article_reply
+from handlers.articles import MIN_TOP_SCORE, article_reply
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
-from handlers.troubleshooting import Section, best_section, describes_symptom, sections
+from handlers.troubleshooting import Section, best_section, describes_symptom, section_of_passage, sections
 from handlers.wording import HUMAN_BUTTON
+from knowledge.article import Article
 from storage.models import OrderItem
 
 #: how many of the verified shopper's recent orders are searched for a product to help with
@@ -111,6 +112,10 @@ class SetupHelpHandler:
     def _setup(self, ctx: HandlerContext, sku: str) -> Outcome:
         articles = ctx.knowledge.base.for_product(sku, kind="setup")
         name = _item_name(ctx, sku)
+        typed = ctx.text and ctx.payload is None and ctx.step != "product"
+        task = self._task(ctx, sku, name) if typed else None
+        if task is not None:
+            return task
         if not articles:
             return self._search(ctx, sku, f"set up {name or sku}")
         article = articles[0]
@@ -136,6 +141,9 @@ class SetupHelpHandler:
             return self._without_a_troubleshooting_guide(ctx, sku, sorry, data)
         article = articles[0]
         section = best_section(article, ctx.text, name) if ctx.text else None
+        if section is None and ctx.text:
+            found = _searched_section(ctx, sku, name)
+            section = found[1] if found is not None and found[0] == article else None
         topics = sections(article)[:MAX_TOPICS]
         if section is not None:
             reply = _section_reply(sorry, article.title, article.url, section)
@@ -194,6 +202,18 @@ class SetupHelpHandler:
             data=data,
         )
 
+    def _task(self, ctx: HandlerContext, sku: str, name: str | None) -> Outcome | None:
+        """A task another of the product's guides explains ("how do I descale the kettle", "reset the
+        router"): that guide's section, when the product's best search hit is not its setup guide."""
+        found = _searched_section(ctx, sku, name)
+        if found is None or found[0].kind == "setup":
+            return None
+        article, section = found
+        lead = f"Here's how, for your {name}." if name else "Here's how."
+        reply = _section_reply(lead, article.title, article.url, section, f"From {article.title}:")
+        reply.buttons = [Button("Still not working?", f"setup:troubleshoot:{sku}"), HUMAN_BUTTON]
+        return Outcome(replies=[reply], await_step="followup", data={"sku": sku, "name": name or ""})
+
     def _names_a_symptom(self, ctx: HandlerContext, sku: str) -> bool:
         """Whether the message names a symptom one of the product's troubleshooting sections covers."""
         name = str(ctx.data.get("name") or "") or None
@@ -243,6 +263,19 @@ def _section_reply(
 ) -> Reply:
     """One section of a guide, under ``lead``, with the guide's link."""
     return Reply(f"{lead} {source}\n{section.heading}\n{section.text()}", links=[Link(title, url)])
+
+
+def _searched_section(ctx: HandlerContext, sku: str, name: str | None) -> tuple[Article, Section] | None:
+    """The product's guide that the search ranks first for the message, and its section that answers:
+    the best one by shared words, else the one holding the search's passage if that passage shares a
+    word with the message. None when no guide of the product scores :data:`MIN_TOP_SCORE`."""
+    hits = ctx.knowledge.index.search(ctx.text, limit=3, products=[sku], intent="setup_help")
+    own = [hit for hit in hits if sku in hit.article.products]
+    if not own or own[0].score < MIN_TOP_SCORE:
+        return None
+    article = own[0].article
+    section = best_section(article, ctx.text, name) or section_of_passage(article, own[0].snippet, ctx.text, name)
+    return (article, section) if section is not None else None
 
 
 def _needing_setup(items: Iterable[OrderItem]) -> list[OrderItem]:

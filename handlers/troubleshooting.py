@@ -111,6 +111,21 @@ def best_section(article: Article, symptom: str, product_name: str | None = None
     return best
 
 
+def section_of_passage(article: Article, passage: str, question: str, product_name: str | None = None) -> Section | None:
+    """The section of ``article`` holding ``passage`` (a search hit's snippet), when the passage itself
+    shares a word with ``question`` beyond the product's name; else None.
+
+    A search ranks whole articles, so a product's guide can score high on the product's name alone
+    while its best passage is unrelated; the shared word is what makes the passage an answer.
+    """
+    analyzer = _analyzer()
+    wanted = set(analyzer.terms(question)) - set(analyzer.terms(product_name or article.title))
+    if not wanted & set(analyzer.terms(passage)):
+        return None
+    head = passage.strip()[:60]
+    return next((section for section in sections(article) if any(head in line for line in section.lines)), None)
+
+
 def _symptom_terms(text: str, analyzer: Analyzer) -> set[str]:
     """The search terms of the words and phrases of ``text`` that the lexicon calls symptoms."""
     lexicon = Lexicon.bundled()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.troubleshooting import best_section, describes_symptom, sections
+from handlers.troubleshooting import best_section, describes_symptom, section_of_passage, sections
 from tests.handlers.conversation_kit import shared_knowledge
 
 
@@ -76,3 +76,14 @@ def test_sections_follow_the_headings() -> None:
 def test_best_section(sku: str, name: str, symptom: str, heading: str | None) -> None:
     found = best_section(_article(sku), symptom, name)
     assert (found.heading if found else None) == heading
+
+
+def test_a_search_passage_answers_only_when_it_shares_a_word_with_the_question() -> None:
+    kb = shared_knowledge()
+    article = kb.base.by_id("rt-600-troubleshooting")
+    reset = kb.index.search("how do I reset my router", products=["RT-600"])[0]
+    unrelated = kb.index.search("the router keeps beeping", products=["RT-600"])[0]
+
+    found = section_of_passage(article, reset.snippet, "how do I reset my router", "MeshLink Wi-Fi 6 Router")
+    assert found is not None and any("Hold the reset button" in line for line in found.lines)
+    assert section_of_passage(article, unrelated.snippet, "the router keeps beeping", "MeshLink Wi-Fi 6 Router") is None
