@@ -125,7 +125,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
-            r"\bhow (?:long|many (?:more )?days)\b|\b(?:back in stock|in stock again|restock(?:ed)?)\b",
+            r"\bhow (?:long|many (?:more )?days)\b|\b(?:back in stock|in stock again|restock(?:ed)?)\b|"
+            r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b",
             re.I,
         ),
     ),

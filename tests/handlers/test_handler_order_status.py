@@ -99,6 +99,8 @@ async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> Non
         ("how long will it take", "eta"),
         ("can my wife pick it up for me", "pickup"),
         ("when will it be back in stock", "eta"),
+        ("is it going to be late", "eta"),
+        ("will it arrive on time?", "eta"),
         ("where is my order", None),
         ("thanks", None),
     ],
