@@ -150,7 +150,7 @@ class DeliveryProblemHandler:
         if ctx.step == "returned" or (ctx.payload or "").startswith("problem:returned:"):
             return await self._returned(ctx)
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
-        if kind is None and _returning(ctx.order):
+        if kind is None and returning(ctx.order):
             kind = "returned"
         if kind is None:
             if ctx.step == "kind":
@@ -340,7 +340,7 @@ def wanted_after_return(text: str) -> str | None:
     return None
 
 
-def _returning(details: OrderDetails) -> bool:
+def returning(details: OrderDetails) -> bool:
     """Whether every parcel not delivered is on its way back to us (and there is one)."""
     statuses = {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED}
     return statuses == {ShipmentStatus.RETURNED_TO_SENDER}

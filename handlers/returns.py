@@ -6,6 +6,7 @@ import re
 
 from handlers.articles import article_link, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.delivery_problem import RETURNED_BUTTONS, returning
 from handlers.exchanges import (
     PAYLOAD_PREFIX,
     WHAT_INSTEAD,
@@ -323,6 +324,14 @@ class RefundStatusHandler:
                 links=links,
             )
         returns = await ctx.repos.returns.for_order(order_id=int(details.order.id or 0))
+        if not returns and returning(details):
+            return Outcome.say(
+                f"Order #{number} is on its way back to us: the carrier couldn't deliver it. There's no refund "
+                "yet; once it's back with us, we'll refund you in full, to your original payment method, or send "
+                "it again if you prefer. Which would you like?",
+                buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
+                links=links,
+            )
         if returns:
             latest = returns[-1]
             names = join_words([i.name for i in details.items if i.sku in latest.skus]) or "your items"
