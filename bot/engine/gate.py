@@ -46,6 +46,18 @@ ASK_NUMBER_LEAD: dict[str, str] = {
     "compensation": "I'm sorry something went wrong. Let me look at your order.",
 }
 ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
+#: the first ask, when the shopper already said they have no order number at hand
+ASK_WITHOUT_NUMBER = (
+    "No problem: the tracking number from your shipping email works too. If you have neither, a person on "
+    "our team can look your order up."
+)
+_WITHOUT_NUMBER = re.compile(
+    r"\b(?:without|no|lost|forgot|forgotten|misplaced|deleted)\s+(?:the\s+|my\s+|an?\s+)?(?:order\s+)?"
+    r"(?:number|confirmation(?: email)?)\b|"
+    r"\b(?:don'?t|do not|didn'?t|did not)\s+(?:have|know|remember|get)\s+(?:the\s+|my\s+|an?\s+)?(?:order\s+)?"
+    r"(?:number|confirmation(?: email)?)\b",
+    re.I,
+)
 ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in your order confirmation email, for example #1042."
 GIVE_UP_NUMBER = (
     "I still don't have an order number. No problem: a person on our team can look it up for you."
@@ -221,6 +233,9 @@ class OrderGate:
         pending.step = "order_number"
         pending.tries = 0
         turn.state.pending = pending
+        if _WITHOUT_NUMBER.search(turn.understanding.text):
+            turn.say(Reply(ASK_WITHOUT_NUMBER, buttons=[HUMAN_BUTTON]))
+            return None
         lead = ASK_NUMBER_LEAD.get(pending.intent, "I can help with that.")
         turn.say(Reply(f"{lead} {ASK_NUMBER}"))
         return None
