@@ -13,7 +13,18 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Reply
 from handlers.order_facts import item_names, lateness
-from handlers.wording import HUMAN_BUTTON, agreement, day, join_words, local_time, relative_day
+from handlers.order_status import describe_rest
+from handlers.wording import (
+    HUMAN_BUTTON,
+    REFUND,
+    RESEND,
+    RETURNED_BUTTONS,
+    agreement,
+    day,
+    join_words,
+    local_time,
+    relative_day,
+)
 from storage.domain import ShipmentStatus
 from storage.repositories.orders import OrderDetails
 from storage.repositories.support import CaseReport
@@ -47,7 +58,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "missing_item",
         re.compile(
-            r"missing (item|part|piece)|item.{0,20}missing|only (got|received) (one|part|some)|wasn'?t in the (box|parcel|package)",
+            r"missing (item|part|piece)|item.{0,20}missing|only (got|received|had) (one|part|some|half|the|my)\b|"
+            r"wasn'?t in the (box|parcel|package)|where is the rest|rest of (my|the) order",
             re.I,
         ),
     ),
@@ -73,18 +85,13 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\blate\b|delay|still waiting|taking (so |too )?long|overdue|hasn'?t (arrived|come)|not (arrived|here) yet|"
             r"(hasn'?t|has not|not|haven'?t|never) (moved|budged|been updated|updated)|no (tracking )?updates?\b|"
-            r"\bstuck\b|\bchase\b",
+            r"\bstuck\b|\bchase\b|supposed to (?:be here|arrive|come|get here|be delivered)|"
+            r"should(?:'ve| have) (?:arrived|come|been here|been delivered|got here)|\bwas due\b",
             re.I,
         ),
     ),
 )
 
-#: what the shopper wants once a returned parcel is back with us
-RESEND, REFUND = "resend", "refund"
-RETURNED_BUTTONS = [
-    Button("Send it again", f"problem:returned:{RESEND}"),
-    Button("Refund me", f"problem:returned:{REFUND}"),
-]
 _WANTS = (
     (REFUND, re.compile(r"\b(refund|money back|reimburse|cancel)", re.I)),
     (RESEND, re.compile(r"\b(again|resend|re-send|reship|re-ship|redeliver|send it|new one|replacement|another one)\b", re.I)),
@@ -173,6 +180,12 @@ class DeliveryProblemHandler:
                 await_step="kind",
             )
         kind = _settle_kind(kind, ctx.order)
+        if kind == "missing_item" and ctx.payload is None and not ctx.data.get("told_rest"):
+            rest = describe_rest(ctx.order, ctx.today())
+            if rest is not None:  # "I only got the headphones": the rest is in another parcel
+                rest.text = f"The rest of order #{ctx.order.number} comes separately.\n\n{rest.text}"
+                rest.buttons = [Button("Something is missing", "problem:missing_item"), HUMAN_BUTTON]
+                return Outcome(replies=[rest], await_step="kind", data={"told_rest": True})
         if kind in ("damaged", "wrong_item", "missing_item"):
             typed = ctx.text.strip()
             if ctx.payload is None and len(typed.split()) >= DESCRIPTION_WORDS:
@@ -238,16 +251,25 @@ class DeliveryProblemHandler:
 
     async def _lost(self, ctx: HandlerContext) -> Outcome:
         assert ctx.order is not None
-        report = await _report(ctx, "lost", ctx.text.strip() or "Parcel lost by the carrier")
+        payload = ctx.payload or ""
+        want = payload.split(":")[2] if payload.count(":") == 2 else wanted_after_return(ctx.text)
+        wants = {REFUND: "; the shopper wants a refund", RESEND: "; the shopper wants a replacement"}.get(
+            str(want), ""
+        )
+        said = "" if payload else ctx.text.strip()
+        report = await _report(ctx, "lost", said or f"Parcel lost by the carrier{wants}")
         case = report.case
         again = "" if report.created else ", asked again"
-        await open_handoff(ctx, f"Lost parcel on order #{ctx.order.number} (case #{case.id}{again})")
+        await open_handoff(ctx, f"Lost parcel on order #{ctx.order.number}{wants} (case #{case.id}{again})")
         if not report.created:
             return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
+        then = {
+            REFUND: "they'll refund you in full, to your original payment method,",
+            RESEND: "they'll send you a replacement",
+        }.get(str(want), "they'll send you a replacement or a full refund, whichever you prefer,")
         return Outcome.say(
             f"I'm so sorry your parcel is lost. I've opened case #{case.id} and passed it to our support team: "
-            "they'll send you a replacement or a full refund, whichever you prefer, and deal with the carrier "
-            "for you. Someone will reply here within one business day."
+            f"{then} and deal with the carrier for you. Someone will reply here within one business day."
         )
 
     async def _not_received(self, ctx: HandlerContext) -> Outcome:
@@ -300,12 +322,21 @@ class DeliveryProblemHandler:
         if not late:
             eta = min((s.eta for s in travelling if s.eta is not None), default=None)
             promised = min((s.promised_by for s in travelling if s.promised_by is not None), default=None)
-            when = f" It's expected {relative_day(eta, today)}" if eta else " It's on its way"
+            if eta is not None and eta < today:
+                when = f" The carrier expected it {relative_day(eta, today)} and hasn't given a new date yet"
+            else:
+                when = f" It's expected {relative_day(eta, today)}" if eta else " It's on its way"
             promise = f", and we promised it by {day(promised)}." if promised else "."
+            held = any(s.status == ShipmentStatus.EXCEPTION for s in travelling)
+            head = (
+                f"Order #{ctx.order.number} is held up: the carrier reported a problem, which is usually "
+                "cleared within a day or two."
+                if held
+                else f"Good news: order #{ctx.order.number} isn't late yet."
+            )
             return Outcome.say(
-                f"Good news: order #{ctx.order.number} isn't late yet.{when}{promise} If it hasn't arrived by "
-                "then, tell me and I'll sort it out.",
-                buttons=[Button("Track it", "intent:order_status")],
+                f"{head}{when}{promise} If it hasn't arrived by then, tell me and I'll sort it out.",
+                buttons=[Button("Track it", "intent:order_status"), *([HUMAN_BUTTON] if held else [])],
             )
         _, info = late[0]
         report = await _report(
@@ -405,7 +436,8 @@ async def _report(ctx: HandlerContext, kind: str, description: str) -> CaseRepor
 
 
 def _payload_kind(payload: str | None) -> str | None:
+    """The kind of ``problem:<kind>`` (or ``problem:<kind>:<want>``)."""
     if payload and payload.startswith("problem:"):
-        kind = payload.split(":", 1)[1]
+        kind = payload.split(":")[1]
         return kind if kind in KINDS else None
     return None

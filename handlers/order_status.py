@@ -13,7 +13,6 @@ import re
 from datetime import date
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
-from handlers.delivery_problem import RETURNED_BUTTONS
 from handlers.messages import Button, Link, Reply
 from handlers.order_facts import (
     has_shipped,
@@ -25,6 +24,7 @@ from handlers.order_facts import (
 )
 from handlers.wording import (
     HUMAN_BUTTON,
+    RETURNED_BUTTONS,
     Agreement,
     agreement,
     day,
@@ -78,6 +78,8 @@ _NO_DATE = frozenset(
     }
 )
 
+#: parcels that will not come any more (delivered, lost, or on the way back to us)
+_ENDED = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.LOST, ShipmentStatus.RETURNED_TO_SENDER})
 #: days a pickup point holds a parcel (the pickup-points article says the same; a test keeps them equal)
 PICKUP_HOLD_DAYS = 7
 
@@ -214,6 +216,30 @@ def describe_order(details: OrderDetails, today: date) -> Reply:
         buttons.append(HUMAN_BUTTON)
     text = "\n\n".join(paragraphs)
     return Reply(text, buttons=buttons, links=distinct_links(links, text))
+
+
+def describe_rest(details: OrderDetails, today: date) -> Reply | None:
+    """The parcels of the order still to come (and items not shipped yet), when another parcel was
+    delivered already; None otherwise ("I only got the headphones": the rest travels separately)."""
+    arrived = [s for s in details.shipments if s.status == ShipmentStatus.DELIVERED]
+    coming = [s for s in details.shipments if s.status not in _ENDED]
+    waiting = unshipped_items(details)
+    if not arrived or not (coming or waiting):
+        return None
+    paragraphs: list[str] = []
+    links: list[Link] = []
+    for shipment in coming:
+        text, _ = _shipment_paragraph(details, shipment, today, details.number, True)
+        paragraphs.append(text)
+        if shipment.tracking_url:
+            links.append(Link(_track_title(details, shipment), shipment.tracking_url))
+    if waiting:
+        agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
+        paragraphs.append(
+            f"Your {join_words(item_names(waiting))} {agree.hasnt} shipped yet.{_ship_date_words(details, today)}"
+        )
+    text = "\n\n".join(paragraphs)
+    return Reply(text, links=distinct_links(links, text))
 
 
 def _subject(details: OrderDetails, shipment: Shipment) -> tuple[str, Agreement]:

@@ -6,7 +6,7 @@ import re
 
 from handlers.articles import article_link, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
-from handlers.delivery_problem import RETURNED_BUTTONS, returning
+from handlers.delivery_problem import returning
 from handlers.exchanges import (
     PAYLOAD_PREFIX,
     WHAT_INSTEAD,
@@ -32,8 +32,18 @@ from handlers.return_rules import (
     eligibility,
     policy_summary,
 )
-from handlers.wording import HUMAN_BUTTON, OTHER_ORDER_BUTTON, day, join_words, mask_email, short_day
+from handlers.wording import (
+    HUMAN_BUTTON,
+    LOST_BUTTONS,
+    OTHER_ORDER_BUTTON,
+    RETURNED_BUTTONS,
+    day,
+    join_words,
+    mask_email,
+    short_day,
+)
 from knowledge.search import SearchHit
+from storage.domain import ShipmentStatus
 from storage.models import ReturnRequest
 
 RETURN_ARTICLE = "how-to-return"
@@ -324,6 +334,13 @@ class RefundStatusHandler:
                 links=links,
             )
         returns = await ctx.repos.returns.for_order(order_id=int(details.order.id or 0))
+        if not returns and any(s.status == ShipmentStatus.LOST for s in details.shipments):
+            return Outcome.say(
+                f"There's no refund on order #{number} yet, but the carrier reported your parcel lost, so you're "
+                "owed a full refund or a replacement, whichever you prefer. Which would you like?",
+                buttons=[*LOST_BUTTONS, HUMAN_BUTTON],
+                links=links,
+            )
         if not returns and returning(details):
             return Outcome.say(
                 f"Order #{number} is on its way back to us: the carrier couldn't deliver it. There's no refund "

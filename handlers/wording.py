@@ -40,6 +40,16 @@ PLURAL_STATUS_WORDS: dict[str, str] = {
 
 HUMAN_BUTTON = Button("Talk to a person", "intent:human_agent")
 MENU_BUTTON = Button("Main menu", "intent:greeting")
+#: what the shopper wants once a parcel returned to sender is back with us (``problem:returned:<want>``)
+RESEND, REFUND = "resend", "refund"
+LOST_BUTTONS = [
+    Button("Refund me", f"problem:lost:{REFUND}"),
+    Button("Send a replacement", f"problem:lost:{RESEND}"),
+]
+RETURNED_BUTTONS = [
+    Button("Send it again", f"problem:returned:{RESEND}"),
+    Button("Refund me", f"problem:returned:{REFUND}"),
+]
 OTHER_ORDER_BUTTON = Button("A different order", "order:other")
 
 
