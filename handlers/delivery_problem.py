@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Link, Reply
 from handlers.order_facts import item_names, lateness
 from handlers.order_status import describe_rest
 from handlers.wording import (
@@ -159,6 +159,8 @@ class DeliveryProblemHandler:
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
         if kind is None and returning(ctx.order):
             kind = "returned"
+        if kind is None and _missed(ctx.order):
+            return Outcome(replies=[_missed_reply(ctx.order)])
         if kind is None:
             if ctx.step == "kind":
                 return Outcome(
@@ -369,6 +371,26 @@ def wanted_after_return(text: str) -> str | None:
         if pattern.search(text):
             return want
     return None
+
+
+def _missed(details: OrderDetails) -> bool:
+    """Whether every parcel not delivered is waiting after a failed delivery attempt (and there is one)."""
+    statuses = {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED}
+    return statuses == {ShipmentStatus.ATTEMPT_FAILED}
+
+
+def _missed_reply(details: OrderDetails) -> Reply:
+    """What happens after a failed delivery attempt, and what the shopper can do."""
+    missed = [s for s in details.shipments if s.status == ShipmentStatus.ATTEMPT_FAILED]
+    carriers = join_words(sorted({s.carrier for s in missed if s.carrier})) or "the carrier"
+    links = [Link(f"Track with {s.carrier or 'the carrier'}", s.tracking_url) for s in missed if s.tracking_url]
+    return Reply(
+        f"Sorry you missed it. {carriers} tried to deliver order #{details.number} but couldn't hand it over. "
+        "They usually try again on the next working day, or leave a card saying where to collect it. On the "
+        "tracking page you can often pick another day, a neighbour or a pickup point.",
+        buttons=[HUMAN_BUTTON],
+        links=links,
+    )
 
 
 def returning(details: OrderDetails) -> bool:

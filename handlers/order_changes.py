@@ -20,7 +20,7 @@ _ADDRESS_WORDS = re.compile(
 )
 #: delivery instructions: where to leave the parcel, or being out when it comes
 _INSTRUCTION_WORDS = re.compile(
-    r"neighbou?r|safe ?place|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
+    r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
     r"reception|concierge|door ?code|buzzer|ring the bell|\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
     r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be) (out|away)\b|delivery instructions?|\bnobody('?s| is| will be) (home|in)\b",
     re.I,
