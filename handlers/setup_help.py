@@ -9,7 +9,7 @@ from handlers.articles import MIN_TOP_SCORE, article_reply
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
 from handlers.troubleshooting import Section, best_section, describes_symptom, section_of_passage, sections
-from handlers.wording import HUMAN_BUTTON
+from handlers.wording import HUMAN_BUTTON, agreement
 from knowledge.article import Article
 from storage.models import OrderItem
 
@@ -132,7 +132,9 @@ class SetupHelpHandler:
             or None
         )
         sorry = (
-            "Sorry it's giving you trouble." if name is None else f"Sorry your {name} is giving you trouble."
+            "Sorry it's giving you trouble."
+            if name is None
+            else f"Sorry your {name} {agreement([1], [name]).be} giving you trouble."
         )
         if _UNSAFE.search(ctx.text):
             sorry = f"{sorry} {SAFETY_FIRST}"
