@@ -21,6 +21,8 @@ RELATIVE_SCORE = 0.4
 MIN_SCORE = 4.0
 #: the best hit answers alone when every other hit scores under this share of it
 SOLE_SHARE = 0.25
+#: what introduces the passage of the one help article that answers the question
+FROM_THE_HELP_CENTRE = "Here's what our help centre says:"
 
 
 def good_hits(hits: Sequence[SearchHit]) -> list[SearchHit]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.articles import good_hits, passage_reply, sole_answer
+from handlers.articles import FROM_THE_HELP_CENTRE, good_hits, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Link, Reply
 from handlers.near_domain import near_domain_reply
@@ -10,8 +10,6 @@ from handlers.smalltalk import dismissal_reply, dismissed, frustrated, frustrati
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
 SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
-#: what introduces the passage of the one help article that answers the question
-FROM_THE_HELP_CENTRE = "Here's what our help centre says:"
 
 
 class FallbackHandler:

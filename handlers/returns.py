@@ -252,7 +252,8 @@ def _instructions(ctx: HandlerContext, request: ReturnRequest, chosen: list[Item
         f"Done: return #{request.id} is started for {names} (order #{ctx.order.number}). What happens next:\n"
         f"1. We'll email a free return label to {email} within the hour.\n"
         "2. Pack the item with all its parts and accessories; any sturdy box will do.\n"
-        f"3. Stick the label on and drop the parcel at any {carrier} drop-off point within 14 days.\n"
+        f"3. Stick the label on and drop the parcel at any {carrier} drop-off point within 14 days (no printer? "
+        "Show the QR code from the email there instead).\n"
         "4. We refund you within 3–5 business days of receiving it, to your original payment method."
     )
     return Reply(text, links=article_link(ctx.knowledge.base, RETURN_ARTICLE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from handlers.articles import MIN_TOP_SCORE, article_reply
+from handlers.articles import FROM_THE_HELP_CENTRE, MIN_TOP_SCORE, article_reply, passage_reply
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
 from handlers.troubleshooting import Section, best_section, describes_symptom, section_of_passage, sections
@@ -102,6 +102,9 @@ class SetupHelpHandler:
                 return answer(ctx, bought[0].sku)
             if bought:
                 return _which("Which one", bought, trouble)
+        general = _general_answer(ctx)
+        if general is not None:  # "how do I print the label": a help article answers, not a product guide
+            return Outcome(replies=[general])
         if ctx.step == "product":
             return Outcome.say(
                 "Sorry, I don't know that product. You'll find every guide in our help centre, or a person can help.",
@@ -265,6 +268,19 @@ def _section_reply(
 ) -> Reply:
     """One section of a guide, under ``lead``, with the guide's link."""
     return Reply(f"{lead} {source}\n{section.heading}\n{section.text()}", links=[Link(title, url)])
+
+
+def _general_answer(ctx: HandlerContext) -> Reply | None:
+    """The passage of a help article about no product that clearly answers the message (it scores
+    :data:`MIN_TOP_SCORE` and at least twice the next hit), for a how-to question naming no product."""
+    hits = ctx.knowledge.index.search(ctx.text, limit=2) if ctx.text.strip() else []
+    if not hits or hits[0].score < MIN_TOP_SCORE or hits[0].article.products:
+        return None
+    if len(hits) > 1 and hits[1].score * 2 > hits[0].score:
+        return None
+    reply = passage_reply(hits[0], FROM_THE_HELP_CENTRE)
+    reply.buttons = [HUMAN_BUTTON]
+    return reply
 
 
 def _searched_section(ctx: HandlerContext, sku: str, name: str | None) -> tuple[Article, Section] | None:
