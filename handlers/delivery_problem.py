@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
-from handlers.messages import Button, Link, Reply
+from handlers.messages import Button, Reply
 from handlers.order_facts import item_names, lateness
-from handlers.order_status import describe_rest
+from handlers.order_status import describe_rest, tracking_links
 from handlers.wording import (
     HUMAN_BUTTON,
     REFUND,
@@ -115,8 +115,7 @@ def _settle_kind(kind: str, details: OrderDetails) -> str:
     statuses = {s.status for s in details.shipments}
     if kind == "lost" and statuses and statuses <= {ShipmentStatus.DELIVERED}:
         return "not_received"
-    travelling = statuses - {ShipmentStatus.DELIVERED}
-    if kind in ("late", "not_received", "lost") and travelling == {ShipmentStatus.RETURNED_TO_SENDER}:
+    if kind in ("late", "not_received", "lost") and returning(details):
         return "returned"
     if kind in ("late", "not_received"):
         if ShipmentStatus.LOST in statuses:
@@ -373,17 +372,21 @@ def wanted_after_return(text: str) -> str | None:
     return None
 
 
+def _undelivered_all(details: OrderDetails, status: str) -> bool:
+    """Whether every parcel not delivered has ``status`` (and there is one)."""
+    return {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED} == {status}
+
+
 def _missed(details: OrderDetails) -> bool:
     """Whether every parcel not delivered is waiting after a failed delivery attempt (and there is one)."""
-    statuses = {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED}
-    return statuses == {ShipmentStatus.ATTEMPT_FAILED}
+    return _undelivered_all(details, ShipmentStatus.ATTEMPT_FAILED)
 
 
 def _missed_reply(details: OrderDetails) -> Reply:
     """What happens after a failed delivery attempt, and what the shopper can do."""
     missed = [s for s in details.shipments if s.status == ShipmentStatus.ATTEMPT_FAILED]
     carriers = join_words(sorted({s.carrier for s in missed if s.carrier})) or "the carrier"
-    links = [Link(f"Track with {s.carrier or 'the carrier'}", s.tracking_url) for s in missed if s.tracking_url]
+    links = tracking_links(details, missed)
     return Reply(
         f"Sorry you missed it. {carriers} tried to deliver order #{details.number} but couldn't hand it over. "
         "They usually try again on the next working day, or leave a card saying where to collect it. On the "
@@ -395,8 +398,7 @@ def _missed_reply(details: OrderDetails) -> Reply:
 
 def returning(details: OrderDetails) -> bool:
     """Whether every parcel not delivered is on its way back to us (and there is one)."""
-    statuses = {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED}
-    return statuses == {ShipmentStatus.RETURNED_TO_SENDER}
+    return _undelivered_all(details, ShipmentStatus.RETURNED_TO_SENDER)
 
 
 def _ask_after_return(details: OrderDetails) -> Outcome:

@@ -8,8 +8,9 @@ from dataclasses import asdict
 from handlers.addresses import parse_address
 from handlers.answers import yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
-from handlers.messages import Button, Link, Reply
+from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled, item_names
+from handlers.order_status import tracking_links
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, join_words
 from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
@@ -239,7 +240,7 @@ def _delivery_instructions(details: OrderDetails) -> Reply:
             buttons=[Button("Change the address", "change:address"), HUMAN_BUTTON],
         )
     carriers = join_words(sorted({s.carrier for s in travelling if s.carrier})) or "the carrier"
-    links = [Link(f"Track with {s.carrier or 'the carrier'}", s.tracking_url) for s in travelling if s.tracking_url]
+    links = tracking_links(details, travelling)
     return Reply(
         f"Order #{number} is with {carriers}, so delivery instructions go through them: on the tracking page "
         "you can usually choose a safe place, a neighbour or a pickup point. If nobody's in, the driver usually "

@@ -192,7 +192,6 @@ def describe_order(details: OrderDetails, today: date) -> Reply:
         return _not_shipped(details, today)
 
     paragraphs: list[str] = []
-    links: list[Link] = []
     buttons: list[Button] = []
     several = len(details.shipments) > 1
     if several:
@@ -203,8 +202,7 @@ def describe_order(details: OrderDetails, today: date) -> Reply:
         for button in extra_buttons:
             if button not in buttons:
                 buttons.append(button)
-        if shipment.tracking_url:
-            links.append(Link(_track_title(details, shipment), shipment.tracking_url))
+    links = tracking_links(details, list(details.shipments))
     waiting = unshipped_items(details)
     if waiting and details.shipments:
         agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
@@ -226,13 +224,8 @@ def describe_rest(details: OrderDetails, today: date) -> Reply | None:
     waiting = unshipped_items(details)
     if not arrived or not (coming or waiting):
         return None
-    paragraphs: list[str] = []
-    links: list[Link] = []
-    for shipment in coming:
-        text, _ = _shipment_paragraph(details, shipment, today, details.number, True)
-        paragraphs.append(text)
-        if shipment.tracking_url:
-            links.append(Link(_track_title(details, shipment), shipment.tracking_url))
+    paragraphs = [_shipment_paragraph(details, shipment, today, details.number, True)[0] for shipment in coming]
+    links = tracking_links(details, coming)
     if waiting:
         agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
         paragraphs.append(
@@ -317,6 +310,11 @@ def _shipment_paragraph(
     whose = f"{carrier} tracking number" if carrier else "Tracking number"
     sentences.append(f"{whose}: {shipment.tracking_number}.")
     return " ".join(sentences), buttons
+
+
+def tracking_links(details: OrderDetails, shipments: list[Shipment]) -> list[Link]:
+    """A "Track with ..." link for each of ``shipments`` that has a tracking page."""
+    return [Link(_track_title(details, s), s.tracking_url) for s in shipments if s.tracking_url]
 
 
 def _track_title(details: OrderDetails, shipment: Shipment) -> str:
