@@ -66,10 +66,6 @@ def swappable(ctx: HandlerContext, verdicts: Sequence[ItemEligibility]) -> list[
     return [v for v in verdicts if v.returnable and policy.is_exchangeable(v.item.category)]
 
 
-def exchangeable_words(ctx: HandlerContext) -> str:
-    """What can be exchanged, in a sentence ("clothing and shoes")."""
-    categories = sorted(ctx.knowledge.base.return_policy().exchangeable_categories)
-    return join_words([category_words(c) for c in categories]) or "no items"
 
 
 def offer(ctx: HandlerContext, verdicts: Sequence[ItemEligibility], data: dict[str, object]) -> Outcome | None:
@@ -136,7 +132,10 @@ def instructions(ctx: HandlerContext, request: ReturnRequest, item: ItemEligibil
 def only_refunds(ctx: HandlerContext, eligible: Sequence[ItemEligibility]) -> str:
     """Why the returnable items can't be exchanged, naming what they can do instead."""
     names = join_words([v.item.name for v in eligible])
+    categories = sorted(ctx.knowledge.base.return_policy().exchangeable_categories)
+    which = join_words([category_words(c) for c in categories])
+    head = f"Exchanges are for {which} only." if which else "We don't exchange items."
     return (
-        f"Exchanges are for {exchangeable_words(ctx)} only. You can return {names} for a refund, "
-        "and order what you'd like instead. Which would you like to send back?"
+        f"{head} You can return {names} for a refund, and order what you'd like instead. "
+        "Which would you like to send back?"
     )
