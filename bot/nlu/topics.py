@@ -39,7 +39,7 @@ _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.JOBS, r"\bjobs?\b|vacanc(?:y|ies)|careers?|hiring|internships?|apply (?:for|to) work|work for you"),
     (NearDomainTopic.STORES, r"stores? (?:near|locations?|opening|hours)|shop near|nearest (?:store|shop|branch)|physical (?:store|shop)|showroom|branch(?:es)? near|visit (?:your|the) (?:store|shop)"),
     (NearDomainTopic.PRIVACY, r"privacy|my (?:personal )?data|gdpr|delete my (?:data|details|information)"),
-    (NearDomainTopic.SHIPPING_OPTIONS, r"(?:delivery|shipping) (?:options?|methods?|rates?|costs?|prices?|fees?|charges?)|express (?:shipping|delivery)|next.day (?:shipping|delivery)|free (?:shipping|delivery)|expedite|(?:send|ship|deliver|get)(?:ped|ed)? (?:it|this|them|my (?:order|parcel|package)) (?:to me )?faster|speed (?:it|this|my (?:order|parcel|package|delivery)) up"),
+    (NearDomainTopic.SHIPPING_OPTIONS, r"(?:delivery|shipping) (?:options?|methods?|rates?|costs?|prices?|fees?|charges?)|express (?:shipping|delivery)|next.day (?:shipping|delivery)|free (?:shipping|delivery)|expedite|(?:send|ship|deliver|get)(?:ped|ed)? (?:it|this|them|my (?:order|parcel|package)) (?:to me )?faster|(?:speed|hurry) (?:it|this|my (?:order|parcel|package|delivery)) up|rush (?:it|my (?:order|parcel|package|delivery))"),
     (NearDomainTopic.PRODUCT_ADVICE, r"recommend|which (?:one|model|size) should|(?:is|are) (?:it|they|this|the \w+) (?:back )?in stock|restock|back in stock|out of stock|compare|difference between|good for|suitable for|before (?:i )?buy(?:ing)?|thinking (?:of|about) buying"),
 )
 _COMPILED = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _PATTERNS)
