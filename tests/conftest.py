@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from aiohttp import web_app
 
 from storage.migrate import upgrade
 from storage.store import Store
@@ -58,6 +59,22 @@ def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> objec
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------- stopped apps are freed
+@pytest.fixture(autouse=True)
+def _forget_stopped_apps() -> Iterator[None]:
+    """Drop aiohttp's cache of built middleware chains after each test.
+
+    aiohttp caches a request's middleware chain per (handler, applications), up to 1,024 entries,
+    so the cache keeps every application it has served, with its store, NLU model and search index.
+    A server has one application; this suite builds hundreds, and without this the test process
+    grew to about 20 GB.
+    """
+    yield
+    cache = getattr(web_app, "_cached_build_middleware", None)
+    if cache is not None:
+        cache.cache_clear()
 
 
 # ---------------------------------------------------------------- PostgreSQL
