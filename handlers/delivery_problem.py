@@ -102,12 +102,14 @@ DESCRIPTION_WORDS = 10
 MISSING_DAYS_BEFORE_HANDOFF = 2
 
 
+def _first_match(table: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> str | None:
+    """The name of the first pattern of ``table`` found in ``text``, or None."""
+    return next((name for name, pattern in table if pattern.search(text)), None)
+
+
 def detect_kind(text: str) -> str | None:
     """The problem kind the shopper's words point at, or None."""
-    for kind, pattern in _KEYWORDS:
-        if pattern.search(text):
-            return kind
-    return None
+    return _first_match(_KEYWORDS, text)
 
 
 def _settle_kind(kind: str, details: OrderDetails) -> str:
@@ -366,10 +368,7 @@ class DeliveryProblemHandler:
 
 def wanted_after_return(text: str) -> str | None:
     """``refund`` or ``resend``: what the shopper wants for a parcel coming back to us, or None."""
-    for want, pattern in _WANTS:
-        if pattern.search(text):
-            return want
-    return None
+    return _first_match(_WANTS, text)
 
 
 def _undelivered_all(details: OrderDetails, status: str) -> bool:
