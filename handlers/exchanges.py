@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from handlers.articles import article_link
 from handlers.context import HandlerContext, Outcome
 from handlers.messages import Button, Reply
-from handlers.return_rules import ItemEligibility, category_words
-from handlers.wording import join_words, mask_email, short_day
+from handlers.return_rules import ItemEligibility, category_words, label_details
+from handlers.wording import join_words, short_day
 from storage.models import ReturnRequest
 
 EXCHANGE_ARTICLE = "exchanges"
@@ -115,8 +115,7 @@ def instructions(ctx: HandlerContext, request: ReturnRequest, item: ItemEligibil
     """What happens next, once the exchange is started."""
     assert ctx.order is not None
     name = item.item.name
-    email = mask_email(ctx.order.customer.email)
-    carrier = ctx.order.shipments[0].carrier if ctx.order.shipments else "carrier"
+    email, carrier = label_details(ctx.order)
     text = (
         f"Done: exchange #{request.id} is started for your {name} (order #{ctx.order.number}). "
         f"You'd like instead: {request.exchange_for}. What happens next:\n"

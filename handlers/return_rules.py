@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.order_facts import delivered_on, is_cancelled
+from handlers.wording import mask_email
 from knowledge.policies import ReturnPolicy
 from storage.models import OrderItem, ReturnRequest
 from storage.repositories.orders import OrderDetails
@@ -78,6 +79,12 @@ def eligibility(
         verdict = OK if today <= last_day else WINDOW_CLOSED
         out.append(ItemEligibility(item, verdict, last_day=last_day))
     return out
+
+
+def label_details(details: OrderDetails) -> tuple[str, str]:
+    """Where the return label goes (the masked email) and whose drop-off points take the parcel."""
+    carrier = details.shipments[0].carrier if details.shipments else "carrier"
+    return mask_email(details.customer.email), carrier
 
 
 def policy_summary(policy: ReturnPolicy) -> str:

@@ -30,6 +30,7 @@ from handlers.return_rules import (
     ItemEligibility,
     category_words,
     eligibility,
+    label_details,
     policy_summary,
 )
 from handlers.wording import (
@@ -39,7 +40,6 @@ from handlers.wording import (
     RETURNED_BUTTONS,
     day,
     join_words,
-    mask_email,
     short_day,
 )
 from knowledge.search import SearchHit
@@ -246,8 +246,7 @@ def _nothing_returnable(ctx: HandlerContext, verdicts: list[ItemEligibility]) ->
 def _instructions(ctx: HandlerContext, request: ReturnRequest, chosen: list[ItemEligibility]) -> Reply:
     assert ctx.order is not None
     names = join_words([v.item.name for v in chosen])
-    email = mask_email(ctx.order.customer.email)
-    carrier = ctx.order.shipments[0].carrier if ctx.order.shipments else "carrier"
+    email, carrier = label_details(ctx.order)
     text = (
         f"Done: return #{request.id} is started for {names} (order #{ctx.order.number}). What happens next:\n"
         f"1. We'll email a free return label to {email} within the hour.\n"

@@ -11,6 +11,7 @@ from handlers.messages import Button, Link, Reply
 from handlers.troubleshooting import Section, best_section, describes_symptom, section_of_passage, sections
 from handlers.wording import HUMAN_BUTTON, agreement
 from knowledge.article import Article
+from knowledge.search import SearchHit
 from storage.models import OrderItem
 
 #: how many of the verified shopper's recent orders are searched for a product to help with
@@ -76,8 +77,9 @@ class SetupHelpHandler:
         answer = self._troubleshoot if trouble else self._setup
         if ctx.understanding.products:
             return answer(ctx, ctx.understanding.products[0].sku)
-        if ctx.step == "followup" and ctx.data.get("topics") and _TOPIC_NUMBER.match(ctx.text):
-            return self._topic(ctx, str(ctx.data.get("sku") or ""), int(_TOPIC_NUMBER.match(ctx.text)[1]))
+        picked = _TOPIC_NUMBER.match(ctx.text) if ctx.step == "followup" and ctx.data.get("topics") else None
+        if picked is not None:
+            return self._topic(ctx, str(ctx.data.get("sku") or ""), int(picked[1]))
         if ctx.step == "followup" and ctx.text and ctx.data.get("sku"):
             sku = str(ctx.data["sku"])
             if trouble and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
@@ -146,9 +148,10 @@ class SetupHelpHandler:
             return self._without_a_troubleshooting_guide(ctx, sku, sorry, data)
         article = articles[0]
         section = best_section(article, ctx.text, name) if ctx.text else None
-        if section is None and ctx.text:
-            found = _searched_section(ctx, sku, name)
-            section = found[1] if found is not None and found[0] == article else None
+        if section is None and ctx.text:  # no shared words: the search's passage, if it is from this guide
+            hit = _top_guide_hit(ctx, sku)
+            if hit is not None and hit.article == article:
+                section = section_of_passage(article, hit.snippet, ctx.text, name)
         topics = sections(article)[:MAX_TOPICS]
         if section is not None:
             reply = _section_reply(sorry, article.title, article.url, section)
@@ -283,16 +286,23 @@ def _general_answer(ctx: HandlerContext) -> Reply | None:
     return reply
 
 
+def _top_guide_hit(ctx: HandlerContext, sku: str) -> SearchHit | None:
+    """The product's own guide that the search ranks first for the message, if it scores
+    :data:`MIN_TOP_SCORE`."""
+    hits = ctx.knowledge.index.search(ctx.text, limit=3, products=[sku], intent="setup_help")
+    own = [hit for hit in hits if sku in hit.article.products]
+    return own[0] if own and own[0].score >= MIN_TOP_SCORE else None
+
+
 def _searched_section(ctx: HandlerContext, sku: str, name: str | None) -> tuple[Article, Section] | None:
     """The product's guide that the search ranks first for the message, and its section that answers:
     the best one by shared words, else the one holding the search's passage if that passage shares a
-    word with the message. None when no guide of the product scores :data:`MIN_TOP_SCORE`."""
-    hits = ctx.knowledge.index.search(ctx.text, limit=3, products=[sku], intent="setup_help")
-    own = [hit for hit in hits if sku in hit.article.products]
-    if not own or own[0].score < MIN_TOP_SCORE:
+    word with the message."""
+    hit = _top_guide_hit(ctx, sku)
+    if hit is None:
         return None
-    article = own[0].article
-    section = best_section(article, ctx.text, name) or section_of_passage(article, own[0].snippet, ctx.text, name)
+    article = hit.article
+    section = best_section(article, ctx.text, name) or section_of_passage(article, hit.snippet, ctx.text, name)
     return (article, section) if section is not None else None
 
 
