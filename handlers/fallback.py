@@ -25,7 +25,7 @@ class FallbackHandler:
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
         """A near-domain topic's own answer; an apology and a person for a shopper fed up with the bot, and
-        no fuss for "never mind"; else the passage of the one article that stands out in a
+        no fuss for "that's all" or "no worries"; else the passage of the one article that stands out in a
         search, or up to three articles that match about as well; otherwise say what the bot does."""
         topical = near_domain_reply(ctx)
         if topical is not None:

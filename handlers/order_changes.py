@@ -10,9 +10,9 @@ from handlers.answers import yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled, item_names
-from handlers.order_status import tracking_links
+from handlers.order_status import ENDED, tracking_links
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, join_words
-from storage.domain import OrderStatus, ShipmentStatus
+from storage.domain import OrderStatus
 from storage.repositories.orders import OrderDetails
 
 _ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
@@ -26,8 +26,6 @@ _INSTRUCTION_WORDS = re.compile(
     r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be) (out|away)\b|delivery instructions?|\bnobody('?s| is| will be) (home|in)\b",
     re.I,
 )
-#: parcels past delivery: instructions for the driver no longer apply
-_ARRIVED = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED_TO_SENDER, ShipmentStatus.LOST})
 ADDRESS_PROMPT = (
     "What's the new delivery address? Please send it on one line: street, city, postcode and country, "
     'e.g. "12 Elm Street, Boston, 02118, US".'
@@ -226,7 +224,7 @@ def _delivery_instructions(details: OrderDetails) -> Reply:
     number = details.number
     if is_cancelled(details):
         return _too_late(details, "deliver")
-    travelling = [s for s in details.shipments if s.status not in _ARRIVED]
+    travelling = [s for s in details.shipments if s.status not in ENDED]
     if details.shipments and not travelling:
         return Reply(
             f"Order #{number} has already been delivered or handed back, so there's nothing left to deliver.",

@@ -79,7 +79,7 @@ _NO_DATE = frozenset(
 )
 
 #: parcels that will not come any more (delivered, lost, or on the way back to us)
-_ENDED = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.LOST, ShipmentStatus.RETURNED_TO_SENDER})
+ENDED = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.LOST, ShipmentStatus.RETURNED_TO_SENDER})
 #: days a pickup point holds a parcel (the pickup-points article says the same; a test keeps them equal)
 PICKUP_HOLD_DAYS = 7
 
@@ -220,7 +220,7 @@ def describe_rest(details: OrderDetails, today: date) -> Reply | None:
     """The parcels of the order still to come (and items not shipped yet), when another parcel was
     delivered already; None otherwise ("I only got the headphones": the rest travels separately)."""
     arrived = [s for s in details.shipments if s.status == ShipmentStatus.DELIVERED]
-    coming = [s for s in details.shipments if s.status not in _ENDED]
+    coming = [s for s in details.shipments if s.status not in ENDED]
     waiting = unshipped_items(details)
     if not arrived or not (coming or waiting):
         return None
