@@ -14,9 +14,12 @@ _FRUSTRATED = re.compile(
     r"waste of (?:my )?time|hate (?:you|this|talking)|worst (?:bot|chat|assistant|service))\b",
     re.I,
 )
+#: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
+LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry)\W+)*"
 _DISMISSED = re.compile(
-    r"^\W*(?:(?:oh|ok|okay|actually|no|nah|well|erm|um)\W+)*"
-    r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|i'?m (?:good|fine)|"
+    r"^\W*"
+    + LEAD_INS
+    + r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|i'?m (?:good|fine)|"
     r"no thanks?|not now)\W*$",
     re.I,
 )

@@ -10,6 +10,7 @@ import re
 
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from handlers.context import Understanding
+from handlers.smalltalk import LEAD_INS
 
 OUT_OF_SCOPE = "out_of_scope"
 HUMAN_AGENT = "human_agent"
@@ -68,7 +69,8 @@ _HUMAN = re.compile(
 )
 _CANCEL = re.compile(
     r"^\W*(?:cancel|cancel that|cancel this|stop|stop that|stop this|start over|quit|abort|"
-    r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry)\W+)*(?:never ?mind|nvm|forget it|forget about it|leave it)"
+    + LEAD_INS
+    + r"(?:never ?mind|nvm|forget it|forget about it|leave it)"
     r"(?:\W+(?:then|please|thanks|thank you))?)\W*$",
     re.I,
 )

@@ -47,6 +47,12 @@ async def _staff_rows(store: Store) -> list[tuple[str, str, int]]:
     return [(r.kind, r.status, r.attempts) for r in rows if r.kind.startswith("staff_")]
 
 
+async def _stored_staff_rows(url: str) -> list[tuple[str, str, int]]:
+    """:func:`_staff_rows` read through a store of its own, after the app that wrote them stopped."""
+    async with Store(url) as store:
+        return await _staff_rows(store)
+
+
 def _handoff_posts(fake: FakeSlack) -> list[dict[str, Any]]:
     return [p for p in fake.posted_messages() if p["text"].startswith(HANDOFF_TEXT)]
 
@@ -90,7 +96,7 @@ async def test_handoffs_queued_before_a_stop_are_posted_by_the_next_process_once
     await shopper_says(first, "It's a gift, please hurry", 4)
     await first.close()
     assert workspace.posted_messages() == []
-    assert [kind for kind, _, _ in await _staff_rows(first.app[STORE])] == [
+    assert [kind for kind, _, _ in await _stored_staff_rows(db_url)] == [
         STAFF_HANDOFF_KIND,
         STAFF_HANDOFF_MESSAGE_KIND,
     ]
@@ -120,7 +126,7 @@ async def test_a_handoff_whose_hook_never_ran_is_queued_at_start(
     await seed_orders(engine_only.app[STORE])
     await shopper_says(engine_only, "I want to talk to a human", 1)
     await engine_only.close()
-    assert await _staff_rows(engine_only.app[STORE]) == []
+    assert await _stored_staff_rows(sqlite_url) == []
 
     client = await make_client(slack_settings(sqlite_url, workspace), slack_features(fake_telegram))
     await slack_idle(client)
