@@ -13,9 +13,10 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Reply
 from handlers.order_facts import item_names, lateness
-from handlers.order_status import describe_rest, tracking_links
+from handlers.order_status import rest_reply, tracking_links
 from handlers.wording import (
     HUMAN_BUTTON,
+    MISSING_BUTTON,
     REFUND,
     RESEND,
     RETURNED_BUTTONS,
@@ -36,7 +37,7 @@ KIND_BUTTONS = [
     Button("Says delivered, but it isn't here", "problem:not_received"),
     Button("It arrived damaged", "problem:damaged"),
     Button("Wrong item", "problem:wrong_item"),
-    Button("Something is missing", "problem:missing_item"),
+    MISSING_BUTTON,
 ]
 
 _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -184,10 +185,9 @@ class DeliveryProblemHandler:
             )
         kind = _settle_kind(kind, ctx.order)
         if kind == "missing_item" and ctx.payload is None and not ctx.data.get("told_rest"):
-            rest = describe_rest(ctx.order, ctx.today())
+            rest = rest_reply(ctx.order, ctx.today())
             if rest is not None:  # "I only got the headphones": the rest is in another parcel
-                rest.text = f"The rest of order #{ctx.order.number} comes separately.\n\n{rest.text}"
-                rest.buttons = [Button("Something is missing", "problem:missing_item"), HUMAN_BUTTON]
+                rest.buttons = [MISSING_BUTTON, HUMAN_BUTTON]
                 return Outcome(replies=[rest], await_step="kind", data={"told_rest": True})
         if kind in ("damaged", "wrong_item", "missing_item"):
             typed = ctx.text.strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.articles import FROM_THE_HELP_CENTRE, good_hits, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.language import english_only_reply, other_language
 from handlers.messages import Link, Reply
 from handlers.near_domain import near_domain_reply
 from handlers.smalltalk import dismissal_reply, dismissed, frustrated, frustration_reply
@@ -25,7 +26,8 @@ class FallbackHandler:
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
         """A near-domain topic's own answer; an apology and a person for a shopper fed up with the bot, and
-        no fuss for "that's all" or "no worries"; else the passage of the one article that stands out in a
+        no fuss for "that's all" or "no worries"; a word on the one language the bot chats in to a message
+        in another; else the passage of the one article that stands out in a
         search, or up to three articles that match about as well; otherwise say what the bot does."""
         topical = near_domain_reply(ctx)
         if topical is not None:
@@ -34,6 +36,9 @@ class FallbackHandler:
             return Outcome(replies=[frustration_reply()])
         if dismissed(ctx.text):
             return Outcome(replies=[dismissal_reply()])
+        language = other_language(ctx.text)
+        if language is not None:
+            return Outcome(replies=[english_only_reply(language)])
         hits = (
             ctx.knowledge.index.search(ctx.text, limit=3, products=ctx.understanding.skus)
             if ctx.text.strip()

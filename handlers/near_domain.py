@@ -83,7 +83,8 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
 
 
 def near_domain_reply(ctx: HandlerContext) -> Reply | None:
-    """The specific answer for the message's near-domain topic, or None when it has none."""
+    """The specific answer for the message's near-domain topic, or None when it has none: the topic's
+    words, the passage of its help article that matches the question best (when one does), and the link."""
     topic = ctx.understanding.topic
     answer = NEAR_DOMAIN.get(topic or "")
     if answer is None:
@@ -97,5 +98,9 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
         return Reply(OFFER_PERSON_ONLY, buttons=buttons)
     text = SIZE_GUIDE if article == "size-guide" else answer.text
     if links:
+        found = ctx.knowledge.base.get(article) if article else None
+        passage = ctx.knowledge.index.passage(found, ctx.text) if found is not None else None
+        if passage:  # the part of the article that answers the question, before its link
+            text = f"{text}\n{passage}"
         return Reply(f"{text}\n{OFFER_PERSON}", links=links, buttons=buttons)
     return Reply(f"{text} {OFFER_PERSON_ONLY}", buttons=buttons)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from handlers.articles import article_link
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
 from handlers.order_facts import (
@@ -24,6 +25,7 @@ from handlers.order_facts import (
 )
 from handlers.wording import (
     HUMAN_BUTTON,
+    MISSING_BUTTON,
     RETURNED_BUTTONS,
     Agreement,
     agreement,
@@ -143,6 +145,28 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+#: "is the rest coming", "where's the other parcel": the parcels of a split order still to come
+_REST = re.compile(
+    r"\b(?:the rest|the others?|(?:other|second|2nd|remaining)\s+(?:parcels?|box(?:es)?|packages?|half|items?|"
+    r"bits?|deliver(?:y|ies)|shipments?|one)|(?:parcel|box|package) (?:2|two)(?: of \w+)?)\b",
+    re.I,
+)
+#: "why did it come in two boxes", "why was my order split": why an order travels in several parcels
+_SPLIT = re.compile(
+    r"\b(?:why|how come)\b.{0,40}(?:\bsplit\b|\b(?:two|2|three|3|several|separate|different|multiple)\s+"
+    r"(?:box(?:es)?|parcels|packages|deliveries|shipments|lots|days|couriers|carriers)\b|\bin (?:bits|pieces)\b|"
+    r"\b(?:all |everything )?together\b|\bin one (?:box|parcel|package)\b)",
+    re.I,
+)
+#: why orders are split (the split-shipments help article says the same)
+SPLIT_WHY = (
+    "We send an order in more than one parcel when its items are in different warehouses, when a large item "
+    "travels by freight, or when an item ships later, so that everything reaches you as soon as possible. "
+    "You don't pay extra shipping for it."
+)
+SPLIT_ARTICLE = "split-shipments"
+
+
 def question_focus(text: str) -> str | None:
     """What a status follow-up asks about: ``eta``, ``carrier``, ``tracking``, ``location``, ``reason``
     (why it is taking so long), or None."""
@@ -166,8 +190,17 @@ class OrderStatusHandler:
         return OrderNeed.REQUIRED
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Describe every shipment of the order in context, or answer the follow-up question asked."""
+        """Describe every shipment of the order in context, or answer the follow-up question asked: why
+        the order travels in several parcels, or where the rest of it is."""
         assert ctx.order is not None
+        if _SPLIT.search(ctx.text):
+            reply = explain_split(ctx.order, ctx.today())
+            reply.links += article_link(ctx.knowledge.base, SPLIT_ARTICLE)
+            return Outcome(replies=[reply])
+        if _REST.search(ctx.text):
+            rest = rest_reply(ctx.order, ctx.today())
+            if rest is not None:
+                return Outcome(replies=[rest])
         focus = question_focus(ctx.text)
         named = ctx.understanding.order_numbers or ctx.understanding.tracking_numbers
         if focus is not None and ctx.last_intent == self.name and not named:
@@ -233,6 +266,32 @@ def describe_rest(details: OrderDetails, today: date) -> Reply | None:
         )
     text = "\n\n".join(paragraphs)
     return Reply(text, links=distinct_links(links, text))
+
+
+def rest_reply(details: OrderDetails, today: date) -> Reply | None:
+    """:func:`describe_rest` saying that the rest of the order comes separately; None as it."""
+    rest = describe_rest(details, today)
+    if rest is not None:
+        rest.text = f"The rest of order #{details.number} comes separately.\n\n{rest.text}"
+    return rest
+
+
+def explain_split(details: OrderDetails, today: date) -> Reply:
+    """Why the order travels in several parcels (or that it travels in one), then its status."""
+    status = describe_order(details, today)
+    several = len(details.shipments) > 1
+    if not several and not (details.shipments and unshipped_items(details)):
+        if details.shipments:  # one parcel: anything that came on its own is missing from it
+            status.text = (
+                f"Order #{details.number} was sent as one parcel, so everything should arrive together. If "
+                f"something is missing from what came, tell me.\n\n{status.text}"
+            )
+            if MISSING_BUTTON not in status.buttons:
+                status.buttons = [MISSING_BUTTON, *status.buttons]
+        return status
+    head, _, rest = status.text.partition("\n\n")
+    status.text = f"{head} {SPLIT_WHY}\n\n{rest}" if several else f"{SPLIT_WHY}\n\n{status.text}"
+    return status
 
 
 def _subject(details: OrderDetails, shipment: Shipment) -> tuple[str, Agreement]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.language import english_only_reply, other_language
 from handlers.messages import Button, Reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
@@ -77,7 +78,11 @@ class GreetingHandler:
         return OrderNeed.NONE
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Greet by first name when the shopper is verified."""
+        """Greet by first name when the shopper is verified; say that the bot chats in English to a
+        greeting in another language ("Hallo, wo ist meine Bestellung?")."""
+        language = other_language(ctx.text)
+        if language is not None:
+            return Outcome(replies=[english_only_reply(language)])
         words = (ctx.customer_name or "").split() if ctx.customer_id is not None else []
         first = f" {words[0]}" if words else ""
         return Outcome(

@@ -40,6 +40,7 @@ PLURAL_STATUS_WORDS: dict[str, str] = {
 
 HUMAN_BUTTON = Button("Talk to a person", "intent:human_agent")
 MENU_BUTTON = Button("Main menu", "intent:greeting")
+MISSING_BUTTON = Button("Something is missing", "problem:missing_item")
 #: what the shopper wants once a parcel returned to sender is back with us (``problem:returned:<want>``)
 RESEND, REFUND = "resend", "refund"
 LOST_BUTTONS = [

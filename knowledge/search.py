@@ -307,6 +307,12 @@ class SearchIndex:
         scale = best / (1.0 + weight)
         return [(-negative, scale * combined) for combined, negative in ranked[:limit]]
 
+    def passage(self, article: Article, query: str) -> str | None:
+        """The passage of ``article`` that matches ``query`` best (as a hit's snippet is picked); None
+        when none of its passages shares a search term with the query."""
+        terms = self._terms(self._concepts.analyze(query, self._postings.__contains__))
+        return self._snippets.matching_passage(article, terms) if terms else None
+
     def query_terms(self, query: str) -> dict[str, float]:
         """The index terms a query searches for, each with its weight factor.
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .article import Article, shorten
 from .markdown import passages
 from .text import Analyzer
+
+#: words after which a list's items finish the sentence, without a colon ("we can: change the size")
+_CONTINUED = frozenset(
+    "to when if can that bring and or the a an we you will may must should is are be of for with by from "
+    "because where while including such as".split()
+)
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 #: how much a query term counts when it is only in the passage's heading, not the passage
 HEADING_SHARE = 0.5
@@ -14,6 +22,24 @@ HEADING_SHARE = 0.5
 LEAD_HEADING_SHARE = 1.0
 #: words kept before the first matching word when a long passage has to be cut
 LEAD_WORDS = 6
+
+
+def with_lead_in(text: str, lead_in: str) -> tuple[str, str]:
+    """How a passage is shown, and the lead-in for the next one.
+
+    A list item that only finishes the sentence before the list ("You can ask us at any time to:"
+    then "delete your chat history;") is shown as that whole sentence ("You can ask us at any time to
+    delete your chat history."). The colon stays after a lead-in that is a sentence of its own ("You
+    have two options: refuse the delivery ..."). ``lead_in`` is the last sentence before the list,
+    kept while its items follow; a passage ending with a colon starts a new one.
+    """
+    if lead_in and text[:1].islower():
+        words = lead_in.split()
+        joint = " " if words and words[-1].lower() in _CONTINUED else ": "
+        return f"{lead_in}{joint}{text.rstrip(';,. ')}.", lead_in
+    if not text.endswith(":"):
+        return text, ""
+    return text, _SENTENCE_START.split(text[:-1].rstrip())[-1]
 
 
 class SnippetPicker:
@@ -26,7 +52,11 @@ class SnippetPicker:
         self._cache: dict[str, list[tuple[str, frozenset[str], frozenset[str], bool]]] = {}
 
     def snippet(self, article: Article, terms: Mapping[str, float]) -> str:
-        """The passage sharing the rarest query terms with ``terms`` (the body's start if none does).
+        """The passage sharing the rarest query terms with ``terms`` (the body's start if none does)."""
+        return self.matching_passage(article, terms) or article.summary(self._max_chars)
+
+    def matching_passage(self, article: Article, terms: Mapping[str, float]) -> str | None:
+        """The passage sharing the rarest query terms with ``terms``; None when no passage shares one.
 
         A passage scores the inverse document frequency of each query term it contains (words of
         links to other articles do not count), plus a
@@ -47,7 +77,7 @@ class SnippetPicker:
             if matched and score > best_score:
                 best_text, best_score = text, score
         if not best_text:
-            return article.summary(self._max_chars)
+            return None
         return self._focus(best_text, terms)
 
     def _passages(self, article: Article) -> list[tuple[str, frozenset[str], frozenset[str], bool]]:
@@ -57,12 +87,14 @@ class SnippetPicker:
             analyse = self._analyzer.terms
             cached = []
             previous_heading: str | None = None
+            lead_in = ""
             for passage in passages(article.body):
                 is_lead = bool(passage.heading) and passage.heading != previous_heading
                 previous_heading = passage.heading
+                shown, lead_in = with_lead_in(passage.text, lead_in)
                 cached.append(
                     (
-                        passage.text,
+                        shown,
                         frozenset(analyse(passage.own_text)),
                         frozenset(analyse(passage.heading)),
                         is_lead,

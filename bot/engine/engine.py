@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
-from bot.engine.followups import asks_for_other_order, follow_up_intent
+from bot.engine.followups import asks_for_other_order, follow_up_intent, names_a_parcel
 from bot.engine.gate import OrderGate
 from bot.engine.hooks import HookSet
 from bot.engine.policy import (
@@ -328,6 +328,9 @@ class Engine:
             state.clear_flow()
             return await self._start(turn, switch)
         if asks_for_other_order(understanding) and not self._waits_for_free_text(state):
+            if names_a_parcel(understanding) and await self._order_in_context_is_split(turn):
+                state.clear_flow()
+                return await self._start(turn, "order_status")  # the rest of the order in context
             return await self._other_order(turn)
         if state.flow is not None:
             handler = self._routing.by_name[state.flow]
@@ -344,6 +347,11 @@ class Engine:
             # checked before the fallback: a short follow-up the NLU cannot read on its own
             intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
         return await self._start(turn, intent)
+
+    async def _order_in_context_is_split(self, turn: Turn) -> bool:
+        """Whether the order in context, the shopper verified for it, travels in several parcels."""
+        details = await self._gate.context_order(turn)
+        return details is not None and len(details.shipments) > 1
 
     def _waits_for_free_text(self, state: DialogueState) -> bool:
         """Whether the waiting flow asked for free text (a description, an address)."""

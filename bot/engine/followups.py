@@ -37,6 +37,15 @@ def asks_for_other_order(understanding: Understanding) -> bool:
     return bool(understanding.text) and bool(_OTHER_ORDER.match(understanding.text))
 
 
+_PARCEL = re.compile(r"\b(?:parcel|package|delivery|shipment)s?\b", re.I)
+
+
+def names_a_parcel(understanding: Understanding) -> bool:
+    """ "the other parcel" rather than "the other order": with a split order in context, that is the
+    rest of it."""
+    return bool(_PARCEL.search(understanding.text))
+
+
 def follow_up_intent(understanding: Understanding, state: DialogueState, *, verified: bool) -> str | None:
     """The intent an unclear message has in this conversation, or None (then the fallback answers).
 

@@ -94,7 +94,9 @@ _LEAVE_HANDOFF = re.compile(
 )
 _COMPENSATION = re.compile(
     r"\b(?:compensat\w*|recompense|goodwill (?:gesture|credit|payment)|make (?:it|this|that) up to me|"
-    r"(?:money|something) back for (?:the|this|my) (?:delay|damage|trouble|wait))",
+    r"(?:money|something) back for (?:the|this|my) (?:delay|damage|trouble|wait)|"
+    r"\b(?:discount|voucher|coupon|credit|money off|partial refund|something)\b.{0,25}\b(?:for|because of|due to|"
+    r"after) (?:the|this|my|all (?:the|this)) (?:delay|wait(?:ing)?|trouble|inconvenience|hassle|late delivery))",
     re.I,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge import Article, SearchConfig, SearchIndex
+from knowledge.snippets import with_lead_in
 from knowledge.text import Analyzer
 from storage.domain import Intent
 
@@ -92,6 +93,31 @@ def test_snippet_prefers_the_section_answering_the_query(bundled_index: SearchIn
     hit = bundled_index.search("how do I descale my espresso machine", limit=1)[0]
 
     assert hit.snippet == "Descale the Barista Pro when the descale light comes on, or every 2 to 3 months."
+
+
+def test_a_list_item_finishing_a_sentence_is_shown_as_the_whole_sentence(bundled_index: SearchIndex) -> None:
+    # privacy-and-your-data: "You can ask us at any time to:" then "- delete your chat history;"
+    hit = bundled_index.search("how do I get my data deleted", limit=1)[0]
+
+    assert hit.article.id == "privacy-and-your-data"
+    assert hit.snippet == "You can ask us at any time to delete your chat history."
+
+
+def test_a_list_after_a_sentence_of_its_own_keeps_the_colon() -> None:
+    shown, lead_in = with_lead_in("You have two options:", "")
+    assert (shown, lead_in) == ("You have two options:", "You have two options")
+    shown, lead_in = with_lead_in("accept it and return it free of charge;", lead_in)
+    assert shown == "You have two options: accept it and return it free of charge."
+    # a capitalised item is a sentence of its own; a passage without a colon ends the list
+    assert with_lead_in("Refuse the delivery.", lead_in) == ("Refuse the delivery.", "")
+
+
+def test_an_articles_passage_for_a_question(bundled_index: SearchIndex) -> None:
+    article = next(a for a in bundled_index.articles if a.id == "promo-codes-and-price-changes")
+
+    assert "refund the difference" in (bundled_index.passage(article, "do you price match") or "")
+    assert bundled_index.passage(article, "xq zzzzzzzz") is None
+    assert bundled_index.passage(article, "my kettle leaks") is None
 
 
 def test_product_boost_multiplies_the_score_and_reorders(bm25_index: SearchIndex) -> None:
