@@ -17,7 +17,13 @@ from storage.repositories.orders import OrderDetails
 
 _ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
 _ADDRESS_WORDS = re.compile(
-    r"address|deliver(y)? to|ship(ping)? to|send it to|moved|new home|postcode|zip", re.I
+    r"address|deliver(y)? to|ship(ping)? to|send it to|moved|new home|postcode|zip ?code|\bwrong zip\b", re.I
+)
+#: a faster shipping speed ("can you upgrade it to express")
+_SPEED_WORDS = re.compile(
+    r"\b(?:express|faster|quicker|next[- ]day|overnight|priority|expedited?|upgrade\w*|(?:shipping|delivery) speed|"
+    r"speed (?:it |this )?up|hurry|rush)\b",
+    re.I,
 )
 #: delivery instructions: where to leave the parcel, or being out when it comes
 _INSTRUCTION_WORDS = re.compile(
@@ -120,7 +126,8 @@ class ChangeOrderHandler:
         return ctx.step == "what" and _what(ctx) is not None
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Route to the address change, the item change, or ask which."""
+        """Route to the address change, the item change, delivery instructions, a faster shipping speed, or
+        ask which."""
         assert ctx.order is not None
         details = ctx.order
         if ctx.step == "address":
@@ -134,6 +141,8 @@ class ChangeOrderHandler:
             return Outcome(replies=[_ask_what(details)], await_step="what")
         if what == "instructions":
             return Outcome(replies=[_delivery_instructions(details)])
+        if what == "speed":
+            return Outcome(replies=[_shipping_speed(details)])
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
             return Outcome(
                 replies=[_too_late(details, "change it" if what == "items" else "change the address")]
@@ -214,9 +223,30 @@ def _what(ctx: HandlerContext) -> str | None:
         return "address"
     if _INSTRUCTION_WORDS.search(ctx.text):
         return "instructions"
+    if _SPEED_WORDS.search(ctx.text):
+        return "speed"
     if _ITEM_WORDS.search(ctx.text):
         return "items"
     return None
+
+
+def _shipping_speed(details: OrderDetails) -> Reply:
+    """A faster shipping speed: a person can upgrade an order that hasn't shipped; a shipped one keeps its own."""
+    number = details.number
+    if is_cancelled(details):
+        return _too_late(details, "change it")
+    if has_shipped(details) or details.order.status == OrderStatus.CLOSED:
+        carriers = join_words(sorted({s.carrier for s in details.shipments if s.carrier})) or "the carrier"
+        return Reply(
+            f"Order #{number} has already left our warehouse with {carriers}, so its shipping speed can't be "
+            "changed any more: it travels as it was booked.",
+            buttons=[Button("Track it", "intent:order_status"), HUMAN_BUTTON],
+        )
+    return Reply(
+        f"I can't change the shipping speed myself, but as order #{number} hasn't shipped yet a person on our "
+        "team can upgrade it to express delivery (you pay the difference). Shall I pass you to them?",
+        buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
+    )
 
 
 def _delivery_instructions(details: OrderDetails) -> Reply:

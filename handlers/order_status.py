@@ -130,7 +130,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
             r"\bhow (?:long|many (?:more )?days)\b|\b(?:back in stock|in stock again|restock(?:ed)?)\b|"
-            r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b",
+            r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b|"
+            r"\b(?:will|would|can|could|is|does)\b.{0,25}\b(?:come|arrive|get here|be here|make it|be delivered|"
+            r"reach me)\b.{0,12}\b(?:before|by|in time for)\b",
             re.I,
         ),
     ),

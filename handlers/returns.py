@@ -303,6 +303,17 @@ def _other_policy_article(ctx: HandlerContext) -> SearchHit | None:
     return None if sole is None or sole.article.id == POLICY_ARTICLE else sole
 
 
+#: "still no refund", "I haven't received it", "it's been 10 days": the money has not shown up
+_NOT_THERE = re.compile(
+    r"\b(?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|not|never|no)\b.{0,30}\b(?:got|get|gotten|"
+    r"received?|seen|see|arrived?|shown?|showing|there|come|came|in my (?:account|bank))\b|\bno refund\b|"
+    r"\bstill (?:nothing|waiting|no)\b|\bbeen (?:\d+|a|two|three|four|five|over a|more than a) (?:business )?"
+    r"(?:days?|weeks?)\b|\bwhere is (?:it|my (?:money|refund))\b",
+    re.I,
+)
+TRACE_REFUND = "If it isn't there after 10 business days, a person from our team can trace it with our payments team."
+
+
 class RefundStatusHandler:
     """Where the shopper's refund is, from the order's refund state and its returns."""
 
@@ -322,11 +333,13 @@ class RefundStatusHandler:
         links = article_link(ctx.knowledge.base, REFUND_ARTICLE)
         status = details.order.refund_status
         if status == "issued":
-            return Outcome.say(
+            text = (
                 f"Your refund for order #{number} has been issued. It usually shows on your statement within "
-                "5–10 business days, depending on your bank.",
-                links=links,
+                "5–10 business days, depending on your bank."
             )
+            if _NOT_THERE.search(ctx.text):  # "it's been 10 days and no refund": a person can trace it
+                return Outcome.say(f"{text} {TRACE_REFUND}", buttons=[HUMAN_BUTTON], links=links)
+            return Outcome.say(text, links=links)
         if status == "pending" or (is_cancelled(details) and status != "none"):
             return Outcome.say(
                 f"Your refund for order #{number} is being processed. It goes back to your original payment "

@@ -84,7 +84,9 @@ class SetupHelpHandler:
             sku = str(ctx.data["sku"])
             if trouble and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
                 return self._still_stuck(ctx)
-            return self._troubleshoot(ctx, sku) if trouble else self._search(ctx, sku)
+            if trouble:
+                return self._troubleshoot(ctx, sku)
+            return self._task(ctx, sku, str(ctx.data.get("name") or "") or None) or self._search(ctx, sku)
         if ctx.order is not None:
             needing = _needing_setup(ctx.order.items)
             if len(needing) == 1:
@@ -247,10 +249,15 @@ class SetupHelpHandler:
         )
 
     def _search(self, ctx: HandlerContext, sku: str, query: str | None = None) -> Outcome:
+        """The best passage of the help articles about the product, or about no product, with their links."""
         hits = ctx.knowledge.index.search(query or ctx.text, limit=3, products=[sku], intent="setup_help")
+        # another product's guide ("how do I clean it" about a kettle: the blender's) is no answer
+        hits = [hit for hit in hits if not hit.article.products or sku in hit.article.products]
         if not hits:
+            name = _item_name(ctx, sku)
+            where = f"the guides for your {name}" if name else "our guides"
             return Outcome.say(
-                "I couldn't find a guide for that. A person on our team can help.", buttons=[HUMAN_BUTTON]
+                f"I couldn't find that in {where}. A person on our team can help.", buttons=[HUMAN_BUTTON]
             )
         top = hits[0]
         return Outcome(
@@ -343,4 +350,6 @@ def _item_name(ctx: HandlerContext, sku: str) -> str | None:
     offered = ctx.data.get("names")
     if isinstance(offered, dict) and isinstance(offered.get(sku), str):
         return str(offered[sku])
+    if ctx.data.get("sku") == sku and ctx.data.get("name"):  # the product the flow is about
+        return str(ctx.data["name"])
     return None

@@ -27,8 +27,19 @@ _NEGATED = re.compile(
     r"|\b(?:weird|strange|funny|burning|loud|grinding|rattling|clicking)\s+(?:smell|noise|sound|taste|light)\b",
     re.I,
 )
+#: signs on the product itself: an error code ("E2", "error 17"), a wrong Wi-Fi password, a flicker,
+#: "what does the orange light mean"
+_SIGNS = re.compile(
+    r"\b(?:e|f|err|error|code)[\s-]?\d{1,3}\b|\b(?:wrong|incorrect|invalid) (?:wi-?fi |network )?password\b|"
+    r"\bflicker\w*|\bwhat does (?:the |this |that |a |my )?(?:\w+ ){0,2}(?:light|code|error|message|symbol|icon|"
+    r"beeps?|beeping|display|screen|sound)\b.{0,25}\bmean\b|\bsays? (?:error|failed|offline|no signal)\b",
+    re.I,
+)
 #: concepts that make a symptom word about the parcel, not the product ("the box is leaking")
 _PARCEL_CONCEPTS = frozenset({"damage", "loss", "lateness", "tracking", "arrival", "dispatch", "wrong_item"})
+#: words that fit any trouble ("it says wrong password" is not "the temperature reading seems wrong")
+WEAK_WORDS = ("wrong", "problem", "issue", "properly", "right", "bad", "say", "says", "show", "shows", "seem", "seems")
+WEAK_WEIGHT = 0.5
 #: a section of at most this many characters is shown in chat; the link has the rest
 SECTION_CHARS = 700
 
@@ -44,7 +55,8 @@ def describes_symptom(text: str, lexicon: Lexicon | None = None) -> bool:
     concepts = (lexicon or Lexicon.bundled()).concepts(_words(text))
     if "symptom" in concepts:
         return True
-    return bool(_NEGATED.search(_APOSTROPHE.sub("", text)))
+    plain = _APOSTROPHE.sub("", text)
+    return bool(_NEGATED.search(plain) or _SIGNS.search(plain))
 
 
 def about_the_parcel(text: str, lexicon: Lexicon | None = None) -> bool:
@@ -92,23 +104,34 @@ def best_section(article: Article, symptom: str, product_name: str | None = None
     Words of the product's name (default: the article's title) say nothing about the symptom and
     are left out. A word in the heading counts twice: headings name the symptom ("The display shows
     E1"). A symptom word of the lexicon ("leaks", "beeping") counts once more than a plain word
-    ("water"). A section must share a heading word or two words of its text to count.
+    ("water"); a word that fits any trouble (:data:`WEAK_WORDS`: "wrong", "problem") counts half.
+    A section must share a heading word or two words of its text to count.
     """
     analyzer = _analyzer()
     wanted = set(analyzer.terms(symptom)) - set(analyzer.terms(product_name or article.title))
     if not wanted:
         return None
     telling = _symptom_terms(symptom, analyzer) & wanted
+    weak = _weak_terms(analyzer)
+
+    def weight(terms: set[str]) -> float:
+        return sum(WEAK_WEIGHT if term in weak else 1.0 for term in terms)
+
     best: Section | None = None
-    best_score = 1
+    best_score = 1.0
     for section in sections(article):
         heading_terms = set(analyzer.terms(section.heading))
         body_terms = set(analyzer.terms(" ".join(section.lines))) - heading_terms
         in_heading, in_body = wanted & heading_terms, wanted & body_terms
-        score = 2 * len(in_heading) + len(in_body) + len(telling & (in_heading | in_body))
+        score = 2 * weight(in_heading) + weight(in_body) + len(telling & (in_heading | in_body))
         if score > best_score and (in_heading or len(in_body) >= 2):
             best, best_score = section, score
     return best
+
+
+@cache
+def _weak_terms(analyzer: Analyzer) -> frozenset[str]:
+    return frozenset(term for word in WEAK_WORDS for term in analyzer.terms(word))
 
 
 def section_of_passage(article: Article, passage: str, question: str, product_name: str | None = None) -> Section | None:

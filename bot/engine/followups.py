@@ -15,6 +15,7 @@ from handlers.order_status import question_focus
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
 ORDER_STATUS = "order_status"
+CANCEL_ORDER = "cancel_order"
 SETUP_HELP = "setup_help"
 
 _OTHER_ORDER = re.compile(
@@ -37,6 +38,12 @@ def asks_for_other_order(understanding: Understanding) -> bool:
     return bool(understanding.text) and bool(_OTHER_ORDER.match(understanding.text))
 
 
+#: "I don't want to wait that long": after a status answer, the shopper thinks of cancelling
+_IMPATIENT = re.compile(
+    r"\b(?:don'?t|do not|can'?t|cannot|won'?t|not going to|not gonna)\s+(?:want to |wanna |afford to )?wait\b|"
+    r"\btoo long(?: to wait)?\W*$|\bnot waiting\b",
+    re.I,
+)
 _PARCEL = re.compile(r"\b(?:parcel|package|delivery|shipment)s?\b", re.I)
 
 
@@ -50,7 +57,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
     """The intent an unclear message has in this conversation, or None (then the fallback answers).
 
     - a status question ("which carrier?", "where is it now?") right after a status answer about
-      an order still in context is a status follow-up;
+      an order still in context is a status follow-up, and "I don't want to wait that long" after it
+      is about cancelling that order;
     - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
       the conversation was about setting one up, or the shopper is verified (their orders say which
       product); words about the parcel itself (damage, loss, delay) and near-domain topics the NLU
@@ -59,8 +67,11 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
     text = understanding.text
     if not text or understanding.payload is not None:
         return None
-    if state.last_intent == ORDER_STATUS and state.order_number and question_focus(text):
-        return ORDER_STATUS
+    if state.last_intent == ORDER_STATUS and state.order_number:
+        if question_focus(text):
+            return ORDER_STATUS
+        if _IMPATIENT.search(text):
+            return CANCEL_ORDER
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP

@@ -83,7 +83,14 @@ _PREFERENCES = re.compile(
     r"review requests?|reviews|texts|emails|alerts|reminders)\b",
     re.I,
 )
-_MENU = re.compile(r"^\W*(?:/start|/help|help|menu|main menu|options|start)\W*$", re.I)
+_MENU = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|ok|okay|so|um|erm)\W+)*(?:/start|/help|help|menu|main menu|options|start|"
+    r"(?:i )?need (?:some |your )?(?:help|assistance)(?: (?:please|pls|with something))?|"
+    r"help me(?: (?:please|pls|out))?|please help(?: me)?|"
+    r"(?:can|could) (?:you|u|someone|anyone|somebody) help(?: me)?(?: (?:please|pls|out|with something))?|"
+    r"i (?:have|got) (?:a|some) (?:quick )?questions?|what can you do|what do you do|how does this work)\W*$",
+    re.I,
+)
 _LEAVE_HANDOFF = re.compile(
     r"^\W*(?:(?:go |take me |i want to go |let me go )?back to (?:the )?(?:bot|assistant|chat ?bot|menu)|"
     r"cancel|cancel (?:that|it|this|the request|my request|the handoff)|main menu|menu|/start|/menu|"
@@ -130,7 +137,7 @@ def wants_preferences(understanding: Understanding) -> bool:
 
 
 def wants_menu(understanding: Understanding) -> bool:
-    """``/start``, "help", "menu": show what the bot can do."""
+    """``/start``, "help", "menu", "I need help", "can you help me?": show what the bot can do."""
     return bool(understanding.text) and bool(_MENU.match(understanding.text))
 
 
