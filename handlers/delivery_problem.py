@@ -85,6 +85,7 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "late",
         re.compile(
             r"\blate\b|delay|still waiting|taking (so |too )?long|overdue|hasn'?t (arrived|come)|not (arrived|here) yet|"
+            r"still (?:not|isn'?t|hasn'?t) (?:here|arrived|come|been delivered)|(?:isn'?t|is not) here yet|"
             r"(hasn'?t|has not|not|haven'?t|never) (moved|budged|been updated|updated)|no (tracking )?updates?\b|"
             r"\bstuck\b|\bchase\b|supposed to (?:be here|arrive|come|get here|be delivered)|"
             r"should(?:'ve| have) (?:arrived|come|been here|been delivered|got here)|\bwas due\b",
@@ -93,6 +94,16 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+#: "it says delivered": the shopper read a delivered status
+_SAYS_DELIVERED = re.compile(r"\b(?:says|said|marked|shows|showing|tracking says)\b.{0,20}\bdelivered\b", re.I)
+#: "I was home all day", "nobody knocked": the shopper disputes a failed delivery attempt
+_WAS_IN = re.compile(
+    r"\b(?:i|we) (?:was|were) (?:at )?(?:home|in|here|in all day|home all day|in the whole day)\b|"
+    r"\bnobody (?:knocked|rang|came)\b|\b(?:didn'?t|did not) (?:knock|ring|come|try|bother|leave a card)\b|"
+    r"\bnever (?:knocked|rang|came|tried|bothered|left a card)\b|"
+    r"\bno (?:card|knock)\b|\bfake (?:attempt|delivery)\b|\b(?:lied|lying)\b",
+    re.I,
+)
 _WANTS = (
     (REFUND, re.compile(r"\b(refund|money back|reimburse|cancel)", re.I)),
     (RESEND, re.compile(r"\b(again|resend|re-send|reship|re-ship|redeliver|send it|new one|replacement|another one)\b", re.I)),
@@ -161,8 +172,8 @@ class DeliveryProblemHandler:
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
         if kind is None and returning(ctx.order):
             kind = "returned"
-        if kind is None and _missed(ctx.order):
-            return Outcome(replies=[_missed_reply(ctx.order)])
+        if kind in (None, "late", "not_received") and _missed(ctx.order):
+            return Outcome(replies=[_missed_reply(ctx.order, disputed=bool(_WAS_IN.search(ctx.text)))])
         if kind is None:
             if ctx.step == "kind":
                 return Outcome(
@@ -183,6 +194,7 @@ class DeliveryProblemHandler:
                 ],
                 await_step="kind",
             )
+        claimed_delivered = kind == "not_received" and bool(_SAYS_DELIVERED.search(ctx.text))
         kind = _settle_kind(kind, ctx.order)
         if kind == "missing_item" and ctx.payload is None and not ctx.data.get("told_rest"):
             rest = rest_reply(ctx.order, ctx.today())
@@ -202,7 +214,7 @@ class DeliveryProblemHandler:
             return await self._lost(ctx)
         if kind == "not_received":
             return await self._not_received(ctx)
-        return await self._late(ctx)
+        return await self._late(ctx, claimed_delivered=claimed_delivered)
 
     async def _described(self, ctx: HandlerContext, kind: str) -> Outcome:
         assert ctx.order is not None
@@ -310,7 +322,9 @@ class DeliveryProblemHandler:
             buttons=[Button("Still missing: get a person", "intent:human_agent")],
         )
 
-    async def _late(self, ctx: HandlerContext) -> Outcome:
+    async def _late(self, ctx: HandlerContext, *, claimed_delivered: bool = False) -> Outcome:
+        """How late the parcels are, and a case when they are; "isn't late yet" with the expected day
+        otherwise (and, to "it says delivered but isn't here", that it isn't marked delivered)."""
         assert ctx.order is not None
         today = ctx.today()
         travelling = [s for s in ctx.order.shipments if s.status != ShipmentStatus.DELIVERED]
@@ -335,6 +349,8 @@ class DeliveryProblemHandler:
                 f"Order #{ctx.order.number} is held up: the carrier reported a problem, which is usually "
                 "cleared within a day or two."
                 if held
+                else f"Order #{ctx.order.number} isn't marked as delivered yet: it's still on its way, and it isn't late."
+                if claimed_delivered
                 else f"Good news: order #{ctx.order.number} isn't late yet."
             )
             return Outcome.say(
@@ -381,15 +397,21 @@ def _missed(details: OrderDetails) -> bool:
     return _undelivered_all(details, ShipmentStatus.ATTEMPT_FAILED)
 
 
-def _missed_reply(details: OrderDetails) -> Reply:
-    """What happens after a failed delivery attempt, and what the shopper can do."""
+def _missed_reply(details: OrderDetails, *, disputed: bool = False) -> Reply:
+    """What happens after a failed delivery attempt, and what the shopper can do; ``disputed``: the
+    shopper says they were in, so a person can raise it with the carrier."""
     missed = [s for s in details.shipments if s.status == ShipmentStatus.ATTEMPT_FAILED]
     carriers = join_words(sorted({s.carrier for s in missed if s.carrier})) or "the carrier"
     links = tracking_links(details, missed)
+    head = (
+        f"I'm sorry: {carriers} recorded a delivery attempt on order #{details.number} although you were in. "
+        f"That can happen when a driver runs short of time, and a person on our team can raise it with {carriers}."
+        if disputed
+        else f"Sorry you missed it. {carriers} tried to deliver order #{details.number} but couldn't hand it over."
+    )
     return Reply(
-        f"Sorry you missed it. {carriers} tried to deliver order #{details.number} but couldn't hand it over. "
-        "They usually try again on the next working day, or leave a card saying where to collect it. On the "
-        "tracking page you can often pick another day, a neighbour or a pickup point.",
+        f"{head} They usually try again on the next working day, or leave a card saying where to collect it. On "
+        "the tracking page you can often pick another day, a neighbour or a pickup point.",
         buttons=[HUMAN_BUTTON],
         links=links,
     )
