@@ -94,6 +94,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwhat\b.{0,30}\bbring\b|"
             r"\b(?:bring|need|show)\b.{0,20}\b(?:id|photo id|passport|driving licen[cs]e|pickup code|code)\b|"
             r"\bhow long\b.{0,40}\b(?:keep|hold|held|kept|stay|wait for me)\b|"
+            r"\bhow (?:long|many days)\b.{0,25}\b(?:to )?(?:collect|pick (?:it|them|\w+ )?up)\b|"
+            r"\bwhat (?:if|happens if) i (?:can'?t|cannot|don'?t|do not|miss)\b.{0,30}\b(?:collect|pick|make it|get there)|"
             r"\bopening (?:hours|times)\b|\bsomeone else\b.{0,20}\b(?:collect|pick)|"
             r"\b(?:collect|pick) (?:it|them) up\b.{0,10}\bfor me\b|\b(?:collect|pick up) (?:it|them) for me\b",
             re.I,
@@ -129,7 +131,7 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
-            r"\bhow (?:long|many (?:more )?days)\b|\b(?:back in stock|in stock again|restock(?:ed)?)\b|"
+            r"\bhow (?:long|many (?:more )?days)\b(?!.{0,25}\bto (?:sort|fix|clear|resolve))|\b(?:back in stock|in stock again|restock(?:ed)?)\b|"
             r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b|"
             r"\b(?:will|would|can|could|is|does)\b.{0,25}\b(?:come|arrive|get here|be here|make it|be delivered|"
             r"reach me)\b.{0,12}\b(?:before|by|in time for)\b",
@@ -140,7 +142,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "reason",
         re.compile(
             r"\bwhy\b.{0,40}\b(?:long|late|slow|delay(?:ed)?|wait(?:ing)?|still|not|yet|stuck)\b|\bwhy\b.{0,20}n'?t\b|"
-            r"\btaking (?:so |this |that )?(?:long|forever|ages)\b|\bhold[- ]?up\b|\bwhat'?s the delay\b",
+            r"\btaking (?:so |this |that )?(?:long|forever|ages)\b|\bhold[- ]?up\b|\bwhat'?s the delay\b|"
+            r"^\W*(?:(?:so|ok|okay|and)\W+)?what (?:happens|now|next|do i do|should i do|can i do)(?: now| next)?\W*$|"
+            r"\bwhat are my options\b|\bhow long (?:will|does) it take to (?:sort|fix|clear|resolve)",
             re.I,
         ),
     ),
@@ -515,7 +519,8 @@ def _pickup_clause(shipment: Shipment, subject: str, agree: Agreement, carrier: 
         return (
             f"{subject} {agree.be} waiting at {point}: the carrier's message and tracking page give its address "
             f"and opening hours. To collect {agree.it}, bring {bring} or the pickup code, and a photo ID in the "
-            f"name on the order. Pickup points hold parcels for {PICKUP_HOLD_DAYS} days, then send them back to us"
+            f"name on the order. Pickup points hold parcels for {PICKUP_HOLD_DAYS} days, then send them back to us, "
+            "and we refund you or send them again"
         )
     if status == ShipmentStatus.ATTEMPT_FAILED:
         return (

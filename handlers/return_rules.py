@@ -106,6 +106,17 @@ def policy_summary(policy: ReturnPolicy) -> str:
     return " ".join(parts)
 
 
+def exchange_summary(policy: ReturnPolicy) -> str:
+    """What can be exchanged, in one sentence (nothing, or the policy's exchangeable categories)."""
+    if not policy.exchangeable_categories:
+        return "We don't exchange items, but you can return them for a refund and order what you'd like instead."
+    names = _join(sorted(category_words(c) for c in policy.exchangeable_categories))
+    return (
+        f"Yes: {names} can be exchanged for another size or colour of the same product, free of charge, within "
+        "their return window. Other items can be returned for a refund."
+    )
+
+
 def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)

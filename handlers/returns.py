@@ -30,6 +30,7 @@ from handlers.return_rules import (
     ItemEligibility,
     category_words,
     eligibility,
+    exchange_summary,
     label_details,
     policy_summary,
 )
@@ -279,6 +280,8 @@ class ReturnPolicyHandler:
             return Outcome(replies=[reply])
         policy = ctx.knowledge.base.return_policy()
         text = policy_summary(policy)
+        if wants_exchange(ctx.text):  # "do you do exchanges": that first, then the rest of the policy
+            text = f"{exchange_summary(policy)}\n{text}"
         if ctx.order is not None:
             returns = await ctx.repos.returns.for_order(order_id=int(ctx.order.order.id or 0))
             verdicts = eligibility(ctx.order, policy, ctx.today(), returns)
