@@ -25,6 +25,7 @@ from handlers.wording import (
     join_words,
     local_time,
     relative_day,
+    your,
 )
 from storage.domain import ShipmentStatus
 from storage.repositories.orders import OrderDetails
@@ -432,7 +433,7 @@ def _ask_after_return(details: OrderDetails) -> Outcome:
     return Outcome(
         replies=[
             Reply(
-                f"Your {names} {agree.be} on {'their' if agree.plural else 'its'} way back to us: the carrier "
+                f"{your(names)} {agree.be} on {'their' if agree.plural else 'its'} way back to us: the carrier "
                 f"couldn't deliver {agree.it}. "
                 "That usually means the address couldn't be found, nobody collected the parcel in time, or the "
                 f"delivery was refused. Once {agree.subject} {agree.be} back with us, we'll send {agree.it} again "

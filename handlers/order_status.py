@@ -36,6 +36,7 @@ from handlers.wording import (
     moment_words,
     relative_day,
     status_words,
+    your,
 )
 from storage.domain import ShipmentStatus
 from storage.models import Shipment
@@ -129,9 +130,12 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "eta",
         re.compile(
+            r"^\W*(?:(?:and|so|ok|okay|roughly|about)\W+)?(?:what|which) time\W*$|\bwhat time (?:will|does|do|are)\b|"
+            r"\bwhat time is (?:it|the \w+|my \w+) (?:coming|arriving|due|getting|being)\b|"
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
-            r"\bhow (?:long|many (?:more )?days)\b(?!.{0,25}\bto (?:sort|fix|clear|resolve))|\b(?:back in stock|in stock again|restock(?:ed)?)\b|"
+            r"\bhow (?:long|many (?:more )?days)\b(?!.{0,25}\bto (?:sort|fix|clear|resolve))|"
+            r"\b(?:back in stock|in stock again|restock(?:ed)?)\b|"
             r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b|"
             r"\b(?:will|would|can|could|is|does)\b.{0,25}\b(?:come|arrive|get here|be here|make it|be delivered|"
             r"reach me)\b.{0,12}\b(?:before|by|in time for)\b",
@@ -246,7 +250,7 @@ def describe_order(details: OrderDetails, today: date) -> Reply:
     if waiting and details.shipments:
         agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
         paragraphs.append(
-            f"Your {join_words(item_names(waiting))} {agree.hasnt} shipped yet."
+            f"{your(join_words(item_names(waiting)))} {agree.hasnt} shipped yet."
             f"{_ship_date_words(details, today)}"
         )
     if any(b.payload.startswith("problem:") for b in buttons) and HUMAN_BUTTON not in buttons:
@@ -268,7 +272,7 @@ def describe_rest(details: OrderDetails, today: date) -> Reply | None:
     if waiting:
         agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
         paragraphs.append(
-            f"Your {join_words(item_names(waiting))} {agree.hasnt} shipped yet.{_ship_date_words(details, today)}"
+            f"{your(join_words(item_names(waiting)))} {agree.hasnt} shipped yet.{_ship_date_words(details, today)}"
         )
     text = "\n\n".join(paragraphs)
     return Reply(text, links=distinct_links(links, text))
@@ -305,7 +309,7 @@ def _subject(details: OrderDetails, shipment: Shipment) -> tuple[str, Agreement]
     items = shipment_items(details, shipment)
     if not items:
         return "Your parcel", Agreement(plural=False)
-    return f"Your {join_words(item_names(items))}", agreement(
+    return your(join_words(item_names(items))), agreement(
         [item.quantity for item in items], [item.name for item in items]
     )
 
@@ -464,7 +468,7 @@ def answer_follow_up(details: OrderDetails, focus: str, today: date) -> Reply:
     waiting = unshipped_items(details)
     if waiting and focus == "eta":
         agree = agreement([item.quantity for item in waiting], [item.name for item in waiting])
-        clauses.append(f"your {join_words(item_names(waiting))} {agree.hasnt} shipped yet")
+        clauses.append(f"{your(join_words(item_names(waiting)), capital=False)} {agree.hasnt} shipped yet")
     sentence = "; ".join(clauses)
     text = sentence[:1].upper() + sentence[1:] + "."
     return Reply(text, buttons=buttons, links=distinct_links(links, text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.answers import yes_or_no
 from handlers.articles import article_link, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.delivery_problem import returning
@@ -37,6 +38,7 @@ from handlers.return_rules import (
 from handlers.wording import (
     HUMAN_BUTTON,
     LOST_BUTTONS,
+    MENU_BUTTON,
     OTHER_ORDER_BUTTON,
     RETURNED_BUTTONS,
     day,
@@ -69,13 +71,14 @@ class ReturnRequestHandler:
         return OrderNeed.REQUIRED
 
     def accepts(self, ctx: HandlerContext) -> bool:
-        """A typed pick of items ("both", "2", a product name), or asking to exchange instead, answers
-        the waiting list."""
+        """A typed pick of items ("both", "2", a product name, yes or no), or asking to exchange instead,
+        answers the waiting list."""
         if ctx.step != "pick":
             return False
         text = ctx.text
         return bool(
-            _ALL.search(text)
+            yes_or_no(ctx) is not None
+            or _ALL.search(text)
             or _NUMBER.match(text)
             or ctx.understanding.products
             or wants_exchange(text)
@@ -110,6 +113,11 @@ class ReturnRequestHandler:
                 return ask_what_instead(picked[0], data)
             return _exchange_menu(ctx, verdicts, data)
         chosen = _chosen(ctx, eligible) if payload or ctx.step == "pick" else []
+        answer = yes_or_no(ctx) if ctx.step == "pick" and not payload else None
+        if answer is False:
+            return Outcome.say("OK, I won't start a return. Is there anything else I can help with?", buttons=[MENU_BUTTON])
+        if answer and len(eligible) == 1:  # "yes" to the one item offered
+            chosen = eligible
         if chosen:
             request = await ctx.repos.returns.create(
                 order_id=int(details.order.id or 0),
@@ -120,7 +128,26 @@ class ReturnRequestHandler:
             return Outcome(replies=[_instructions(ctx, request, chosen)])
         if not eligible:
             return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
+        if ctx.step == "pick" and not payload and len(eligible) == 1 and ctx.text.strip() and not fits_badly(ctx.text):
+            return _confirm_only_item(ctx, eligible[0], data)
         return _listing(ctx, verdicts, data)
+
+
+def _confirm_only_item(ctx: HandlerContext, only: ItemEligibility, data: dict[str, object]) -> Outcome:
+    """A typed answer to the list of one item ("they hurt my ears"): kept as the reason, and a plain
+    question whether to return that item."""
+    if "reason" not in data:
+        data["reason"] = ctx.text.strip()[:500]
+    return Outcome(
+        replies=[
+            Reply(
+                f"Would you like to return your {only.item.name}?",
+                buttons=[Button(f"Return {only.item.name}", f"return:item:{only.item.sku}"), MENU_BUTTON],
+            )
+        ],
+        await_step="pick",
+        data=data,
+    )
 
 
 async def _exchange(ctx: HandlerContext, verdicts: list[ItemEligibility], data: dict[str, object]) -> Outcome:

@@ -12,7 +12,8 @@ from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 _FRUSTRATED = re.compile(
     r"\b(useless|stupid|dumb|terrible|awful|rubbish|garbage|pointless|hopeless|ridiculous|pathetic|"
     r"unhelpful|not (?:very |at all )?helpful|(?:no|zero) help|(?:doesn'?t|does not|didn'?t|did not) help|"
-    r"waste of (?:my )?time|hate (?:you|this|talking)|worst (?:bot|chat|assistant|service))\b",
+    r"waste of (?:my )?time|hate (?:you|this|talking)|worst (?:bot|chat|assistant|service)|"
+    r"thanks? for nothing|thank you for nothing|you'?re no use|you are no use|what a joke|are you even listening)\b",
     re.I,
 )
 #: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
@@ -25,6 +26,30 @@ _DISMISSED = re.compile(
     re.I,
 )
 _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|appreciated?|grateful|ta)\b", re.I)
+
+
+#: "is this a bot?", "am I talking to a real person?": who is answering
+_WHO_ANSWERS = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|wait|so|sorry|um|erm)\W+)*(?:is this|are you|am i (?:talking|chatting|speaking) "
+    r"(?:to|with)|is that|is it) (?:a |an |actually a |even a |just a )?(?:bot|robot|chat ?bot|ai|machine|computer|"
+    r"real person|real human|human|person|automated|automatic|live agent|real)(?: or (?:a )?(?:bot|robot|human|"
+    r"person|real person|ai))?\W*$|^\W*are you real\W*$",
+    re.I,
+)
+BOT_DISCLOSURE = (
+    "I'm an automated assistant, not a person. I can track your order, sort out a delivery problem, start a "
+    "return or help you set up a product, and I can get you a person whenever you like."
+)
+
+
+def asks_who_answers(text: str) -> bool:
+    """Whether the shopper asks if they are talking to a bot or a person."""
+    return bool(_WHO_ANSWERS.match(text))
+
+
+def who_answers_reply() -> Reply:
+    """That the shopper is talking to an automated assistant, with the menu and a person."""
+    return Reply(BOT_DISCLOSURE, buttons=[*MENU_BUTTONS[:4], HUMAN_BUTTON])
 
 
 def frustrated(text: str) -> bool:

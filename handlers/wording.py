@@ -199,3 +199,11 @@ def mask_email(email: str) -> str:
 def order_label(number: str) -> str:
     """``#1042``."""
     return f"#{number}"
+
+
+def your(names: str, *, capital: bool = True) -> str:
+    """``Your Kettle Pro 200``; a name that starts with an article stands alone ("The Home Barista Book",
+    not "Your The Home Barista Book")."""
+    if names.startswith(("The ", "A ", "An ")):
+        return names
+    return f"{'Your' if capital else 'your'} {names}"

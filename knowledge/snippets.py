@@ -25,13 +25,14 @@ LEAD_WORDS = 6
 
 
 def with_lead_in(text: str, lead_in: str) -> tuple[str, str]:
-    """How a passage is shown, and the lead-in for the next one.
+    """How a passage is shown (empty: never on its own), and the lead-in for the next one.
 
     A list item that only finishes the sentence before the list ("You can ask us at any time to:"
     then "delete your chat history;") is shown as that whole sentence ("You can ask us at any time to
     delete your chat history."). The colon stays after a lead-in that is a sentence of its own ("You
     have two options: refuse the delivery ..."). ``lead_in`` is the last sentence before the list,
-    kept while its items follow; a passage ending with a colon starts a new one.
+    kept while its items follow; a passage ending with a colon starts a new one, and is never shown
+    when it is that one sentence alone.
     """
     if lead_in and text[:1].islower():
         words = lead_in.split()
@@ -39,7 +40,9 @@ def with_lead_in(text: str, lead_in: str) -> tuple[str, str]:
         return f"{lead_in}{joint}{text.rstrip(';,. ')}.", lead_in
     if not text.endswith(":"):
         return text, ""
-    return text, _SENTENCE_START.split(text[:-1].rstrip())[-1]
+    # a passage that is only the sentence leading into the list says nothing on its own
+    *before, lead = _SENTENCE_START.split(text[:-1].rstrip())
+    return (text if before else ""), lead
 
 
 class SnippetPicker:
@@ -65,6 +68,8 @@ class SnippetPicker:
         """
         best_text, best_score = "", 0.0
         for text, own, heading, is_lead in self._passages(article):
+            if not text:  # a lead-in alone ("You can ask us to:"): its items, which repeat it, answer
+                continue
             share = LEAD_HEADING_SHARE if is_lead else HEADING_SHARE
             score = 0.0
             matched = False

@@ -45,7 +45,7 @@ from handlers.fallback import expired_button_reply
 from handlers.human_agent import ALREADY_WAITING, LEAVE_BUTTON
 from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
-from handlers.smalltalk import menu_reply
+from handlers.smalltalk import asks_who_answers, menu_reply, who_answers_reply
 from handlers.support import DEFAULT_DISCLOSURE, SupportDesk, with_disclosure
 from storage.errors import StaleWriteError
 from storage.repositories.conversations import TranscriptLine
@@ -296,6 +296,9 @@ class Engine:
 
         if understanding.payload is None:
             text = understanding.text.strip().lower()
+            if asks_who_answers(understanding.text):  # "is this a bot?": said plainly; the flow waits on
+                turn.say(who_answers_reply())
+                return None
             if wants_human(understanding):
                 state.clear_flow()
                 return await self._start(turn, HUMAN_AGENT)

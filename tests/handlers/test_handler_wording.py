@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from handlers.messages import Link
-from handlers.wording import agreement, distinct_links, local_date, status_words
+from handlers.wording import agreement, distinct_links, local_date, status_words, your
 
 
 def test_agreement_follows_items_quantities_and_plural_names() -> None:
@@ -44,3 +44,10 @@ def test_local_date_is_the_shoppers_calendar_day() -> None:
     assert local_date(moment, "America/New_York") == date(2026, 11, 23)
     assert local_date(moment, "Pacific/Auckland") == date(2026, 11, 24)
     assert local_date(moment, "Not/AZone") == date(2026, 11, 24)
+
+
+def test_a_name_that_starts_with_an_article_stands_without_your() -> None:
+    assert your("Kettle Pro 200") == "Your Kettle Pro 200"
+    assert your("The Home Barista Book") == "The Home Barista Book"
+    assert your("An Ode to Tea") == "An Ode to Tea"
+    assert your("Theodore Lamp", capital=False) == "your Theodore Lamp"

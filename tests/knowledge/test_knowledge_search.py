@@ -104,12 +104,20 @@ def test_a_list_item_finishing_a_sentence_is_shown_as_the_whole_sentence(bundled
 
 
 def test_a_list_after_a_sentence_of_its_own_keeps_the_colon() -> None:
-    shown, lead_in = with_lead_in("You have two options:", "")
-    assert (shown, lead_in) == ("You have two options:", "You have two options")
+    shown, lead_in = with_lead_in("We can no longer stop it. You have two options:", "")
+    assert (shown, lead_in) == ("We can no longer stop it. You have two options:", "You have two options")
     shown, lead_in = with_lead_in("accept it and return it free of charge;", lead_in)
     assert shown == "You have two options: accept it and return it free of charge."
     # a capitalised item is a sentence of its own; a passage without a colon ends the list
     assert with_lead_in("Refuse the delivery.", lead_in) == ("Refuse the delivery.", "")
+
+
+def test_a_lead_in_alone_is_never_a_snippet() -> None:
+    assert with_lead_in("You can ask us at any time to:", "") == ("", "You can ask us at any time to")
+    only = article("ask-us", "en", "You can ask us at any time to:\n\n- delete your chat history;\n- send a copy.\n")
+    index = SearchIndex.build([only, article("other", "en", "Parcels travel with a carrier.")])
+    assert index.passage(only, "can you delete my history") == "You can ask us at any time to delete your chat history."
+    assert index.passage(only, "ask us at any time") is None  # the lead-in's words alone pick nothing
 
 
 def test_an_articles_passage_for_a_question(bundled_index: SearchIndex) -> None:
