@@ -29,7 +29,9 @@ _SPEED_WORDS = re.compile(
 _INSTRUCTION_WORDS = re.compile(
     r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
     r"reception|concierge|door ?code|buzzer|ring the bell|\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
-    r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be) (out|away)\b|delivery instructions?|\bnobody('?s| is| will be) (home|in)\b",
+    r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be) (out|away|on holiday|on vacation)\b|delivery instructions?|"
+    r"\bnobody('?s| is| will be) (home|in)\b|\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
+    r"\bdeliver (it |them )?(later|on \w+day)\b",
     re.I,
 )
 ADDRESS_PROMPT = (
@@ -262,16 +264,17 @@ def _delivery_instructions(details: OrderDetails) -> Reply:
         )
     if not has_shipped(details):
         return Reply(
-            f"I can't add delivery instructions to order #{number} myself, and it hasn't shipped yet. Once it "
-            "does, you get the carrier's tracking link: most carriers let you choose a safe place, a neighbour "
-            "or a pickup point there. Until it ships, I can still change the delivery address.",
+            f"I can't add delivery instructions or pick a delivery day for order #{number} myself, and it hasn't "
+            "shipped yet. Once it does, you get the carrier's tracking link: most carriers let you choose another "
+            "day, a safe place, a neighbour or a pickup point there. Until it ships, I can still change the "
+            "delivery address.",
             buttons=[Button("Change the address", "change:address"), HUMAN_BUTTON],
         )
     carriers = join_words(sorted({s.carrier for s in travelling if s.carrier})) or "the carrier"
     links = tracking_links(details, travelling)
     return Reply(
         f"Order #{number} is with {carriers}, so delivery instructions go through them: on the tracking page "
-        "you can usually choose a safe place, a neighbour or a pickup point. If nobody's in, the driver usually "
+        "you can usually choose another day, a safe place, a neighbour or a pickup point. If nobody's in, the driver usually "
         "leaves it with a neighbour, or leaves a card saying where to collect it and tries again on the next "
         "working day.",
         buttons=[HUMAN_BUTTON],

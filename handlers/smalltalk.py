@@ -42,6 +42,26 @@ BOT_DISCLOSURE = (
 )
 
 
+#: "hi, my name is Sam", "hello, I'm Sam Lee": a shopper introducing themselves
+_INTRODUCTION = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\W+(?:there\W+)?(?:my name is|my name'?s|i'?m|"
+    r"i am|this is|it'?s)|my name is|my name'?s)\s+([A-Za-z][\w'-]*)(?:\s+[A-Za-z][\w'-]*)?\W*$",
+    re.I,
+)
+#: words after "hi, I'm" that are no name ("hi, I'm back", "hello, it's me")
+_NOT_NAMES = frozenset(
+    "back here again me fine good ok okay well new lost confused annoyed waiting still just sorry not the a an".split()
+)
+
+
+def introduced_name(text: str) -> str | None:
+    """The first name in a greeting that introduces the shopper ("hi, my name is sam" -> "Sam"), or None."""
+    found = _INTRODUCTION.match(text)
+    if found is None or found[1].lower() in _NOT_NAMES:
+        return None
+    return found[1][:1].upper() + found[1][1:]
+
+
 def asks_who_answers(text: str) -> bool:
     """Whether the shopper asks if they are talking to a bot or a person."""
     return bool(_WHO_ANSWERS.match(text))
@@ -103,13 +123,14 @@ class GreetingHandler:
         return OrderNeed.NONE
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Greet by first name when the shopper is verified; say that the bot chats in English to a
-        greeting in another language ("Hallo, wo ist meine Bestellung?")."""
+        """Greet by first name when the shopper is verified, or by the name they give ("hi, I'm Sam"); say
+        that the bot chats in English to a greeting in another language ("Hallo, wo ist meine Bestellung?")."""
         language = other_language(ctx.text)
         if language is not None:
             return Outcome(replies=[english_only_reply(language)])
         words = (ctx.customer_name or "").split() if ctx.customer_id is not None else []
-        first = f" {words[0]}" if words else ""
+        given = introduced_name(ctx.text)
+        first = f" {words[0]}" if words else f" {given}" if given else ""
         return Outcome(
             replies=[
                 menu_reply(

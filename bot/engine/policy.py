@@ -10,7 +10,7 @@ import re
 
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from handlers.context import Understanding
-from handlers.smalltalk import LEAD_INS
+from handlers.smalltalk import LEAD_INS, introduced_name
 
 OUT_OF_SCOPE = "out_of_scope"
 HUMAN_AGENT = "human_agent"
@@ -137,8 +137,10 @@ def wants_preferences(understanding: Understanding) -> bool:
 
 
 def wants_menu(understanding: Understanding) -> bool:
-    """``/start``, "help", "menu", "I need help", "can you help me?": show what the bot can do."""
-    return bool(understanding.text) and bool(_MENU.match(understanding.text))
+    """``/start``, "help", "menu", "I need help", "can you help me?", "hi, my name is Sam": show what the
+    bot can do."""
+    text = understanding.text
+    return bool(text) and (bool(_MENU.match(text)) or introduced_name(text) is not None)
 
 
 def wants_to_leave_handoff(understanding: Understanding) -> bool:
@@ -213,6 +215,14 @@ def idle_intent(understanding: Understanding) -> str:
     return intent
 
 
+#: "I sent it back two weeks ago": a return already made (said while asking about the refund)
+_ALREADY_SENT_BACK = re.compile(
+    r"\b(?:i|we)(?:'ve| have)? (?:already |just )?(?:sent|posted|mailed|returned|dropped off|shipped|brought) "
+    r"(?:it|them|the \w+|my \w+|everything)(?: back)?\b",
+    re.I,
+)
+
+
 def topic_switch(
     understanding: Understanding, *, current: tuple[str, ...], free_text: bool, expects_entities: bool
 ) -> str | None:
@@ -236,6 +246,8 @@ def topic_switch(
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text):
         return None
+    if "refund_status" in current and intent == "return_request" and _ALREADY_SENT_BACK.search(understanding.text):
+        return None  # "I sent it back two weeks ago": why the refund is due, not a new return
     if intent == OUT_OF_SCOPE:
         if free_text or understanding.products or understanding.confidence < OUT_OF_SCOPE_SWITCH_CONFIDENCE:
             return None
