@@ -60,7 +60,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "missing_item",
         re.compile(
-            r"missing (item|part|piece)|item.{0,20}missing|only (got|received|had) (one|part|some|half|the|my)\b|"
+            r"missing (item|part|piece)|item.{0,20}missing|only (got|received|had) (one|part|some|half|the|my|1)\b|"
+            r"\bordered \w+ (?:things|items|products)\b.{0,20}\bonly\b|"
             r"wasn'?t in the (box|parcel|package)|where is the rest|rest of (my|the) order",
             re.I,
         ),

@@ -341,6 +341,12 @@ _NOT_THERE = re.compile(
     r"(?:days?|weeks?)\b|\bwhere is (?:it|my (?:money|refund))\b",
     re.I,
 )
+#: "will I get the shipping back too": the shipping fee's part of the refund
+_SHIPPING_FEE = re.compile(
+    r"\b(?:shipping|postage|delivery)(?: (?:cost|fee|charge)s?)?\b.{0,25}\b(?:back|refund\w*|too|as well)\b|"
+    r"\brefund\w*\b.{0,25}\b(?:shipping|postage|delivery (?:fee|cost|charge)s?)\b",
+    re.I,
+)
 TRACE_REFUND = "If it isn't there after 10 business days, a person from our team can trace it with our payments team."
 
 
@@ -356,7 +362,18 @@ class RefundStatusHandler:
         return OrderNeed.REQUIRED
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Refund issued, pending, waiting for the returned parcel, or none yet."""
+        """Refund issued, pending, waiting for the returned parcel, or none yet; asked about the shipping
+        fee, what the return policy says of it comes first."""
+        outcome = await self._status(ctx)
+        if _SHIPPING_FEE.search(ctx.text) and outcome.replies:
+            policy = ctx.knowledge.base.get(POLICY_ARTICLE)
+            passage = ctx.knowledge.index.passage(policy, ctx.text) if policy is not None else None
+            if passage:
+                first = outcome.replies[0]
+                first.text = f"{passage}\n\n{first.text}"
+        return outcome
+
+    async def _status(self, ctx: HandlerContext) -> Outcome:
         assert ctx.order is not None
         details = ctx.order
         number = details.number
