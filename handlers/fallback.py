@@ -7,7 +7,7 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.language import english_only_reply, other_language
 from handlers.messages import Link, Reply
 from handlers.near_domain import near_domain_reply
-from handlers.smalltalk import dismissal_reply, dismissed, frustrated, frustration_reply
+from handlers.smalltalk import dismissal_reply, dismissed, filler_reply, frustrated, frustration_reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
 SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
@@ -36,6 +36,9 @@ class FallbackHandler:
             return Outcome(replies=[frustration_reply()])
         if dismissed(ctx.text):
             return Outcome(replies=[dismissal_reply()])
+        filler = filler_reply(ctx.text)
+        if filler is not None:  # "?", "lol", "👍": nothing to answer, so what the bot can do
+            return Outcome(replies=[filler])
         language = other_language(ctx.text)
         if language is not None:
             return Outcome(replies=[english_only_reply(language)])

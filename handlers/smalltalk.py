@@ -62,6 +62,26 @@ def introduced_name(text: str) -> str | None:
     return found[1][:1].upper() + found[1][1:]
 
 
+#: "lol", "hmm", "cool", or only emoji and punctuation: no question in it
+_FILLER = re.compile(
+    r"^\W*(?:lol|lmao|rofl|ha(?:ha)+|he(?:he)+|hmm+|mm+|k|kk|okie|cool|nice|wow|oh|ah+|oops|right|alright|yay|"
+    r"ugh|meh|ty|np)?\W*$",
+    re.I,
+)
+
+
+def filler_reply(text: str) -> Reply | None:
+    """The menu for a message with nothing to answer ("?", "lol", "👍"), or None for anything else."""
+    if not text.strip() or not _FILLER.match(text):
+        return None
+    if "?" in text and not any(ch.isalnum() for ch in text):
+        return menu_reply(
+            "What can I help you with? I can track your order, sort out a delivery problem, start a return, "
+            "help you set up a product or get you a person."
+        )
+    return menu_reply("Is there anything else I can help with?")
+
+
 def asks_who_answers(text: str) -> bool:
     """Whether the shopper asks if they are talking to a bot or a person."""
     return bool(_WHO_ANSWERS.match(text))
