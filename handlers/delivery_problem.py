@@ -96,6 +96,12 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+#: "can you chase the courier", "call DHL": the shopper wants the carrier contacted
+_CHASE = re.compile(
+    r"\bchase\b|\b(?:contact|call|ring|email|speak to|talk to|get on to|follow up with)\b.{0,10}\b(?:the )?"
+    r"(?:courier|carrier|driver|delivery company|dhl|ups|fedex|usps|dpd)\b",
+    re.I,
+)
 #: "it says delivered": the shopper read a delivered status
 _SAYS_DELIVERED = re.compile(r"\b(?:says|said|marked|shows|showing|tracking says)\b.{0,20}\bdelivered\b", re.I)
 #: "I was home all day", "nobody knocked": the shopper disputes a failed delivery attempt
@@ -355,6 +361,13 @@ class DeliveryProblemHandler:
                 if claimed_delivered
                 else f"Good news: order #{ctx.order.number} isn't late yet."
             )
+            if held and _CHASE.search(ctx.text):  # asked to chase a held-up parcel: a person can, now
+                carriers = join_words(sorted({s.carrier for s in travelling if s.carrier})) or "the carrier"
+                return Outcome.say(
+                    f"{head}{when}{promise} I can't contact {carriers} myself, but a person on our team can chase "
+                    "them for you now.",
+                    buttons=[Button("Yes, get a person", "intent:human_agent"), Button("Track it", "intent:order_status")],
+                )
             return Outcome.say(
                 f"{head}{when}{promise} If it hasn't arrived by then, tell me and I'll sort it out.",
                 buttons=[Button("Track it", "intent:order_status"), *([HUMAN_BUTTON] if held else [])],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
 from handlers.preference_requests import (
@@ -53,6 +55,8 @@ class NotificationPreferencesHandler:
         identity = await ctx.repos.identities.by_id(identity_id=ctx.identity_id)
         assert identity is not None
         opted_out = set(identity.opted_out_categories)
+        if request.empty and ctx.step != "choose" and _WANTS_DELIVERY_NEWS.search(ctx.text):
+            return Outcome(replies=[_delivery_news(opted_out)])
         if request.empty:
             if ctx.step == "choose":
                 reply = _menu(opted_out)
@@ -94,6 +98,30 @@ class NotificationPreferencesHandler:
         return Outcome.say(
             " ".join(said), buttons=[Button("More settings", "intent:notification_preferences")]
         )
+
+
+#: "can I get a notification when it arrives", "will you let me know when it ships"
+_WANTS_DELIVERY_NEWS = re.compile(
+    r"\b(?:notif\w*|message|text|alert|email|ping|update|let me know|tell me)\b.{0,30}\bwhen\b.{0,25}"
+    r"\b(?:arriv\w*|delivered|ships?|shipped|dispatched|comes|out for delivery|on (?:its|the) way|here)\b",
+    re.I,
+)
+SHIPPING = "shipping_updates"
+
+
+def _delivery_news(opted_out: set[str]) -> Reply:
+    """Whether the shopper hears when their parcel ships, goes out and arrives (shipping updates)."""
+    if SHIPPING not in opted_out:
+        return Reply(
+            "Yes: shipping updates are on, so I'll message you here when your order ships, when it's out for "
+            "delivery and when it's delivered.",
+            buttons=[Button("More settings", "intent:notification_preferences")],
+        )
+    return Reply(
+        "Shipping updates are off for this chat, so I won't tell you when it ships or arrives. Would you like "
+        "them back on?",
+        buttons=[Button("Start shipping updates", f"prefs:start:{SHIPPING}"), Button("No, thanks", "intent:greeting")],
+    )
 
 
 def _stop_start_words(request: PreferenceRequest) -> str:
