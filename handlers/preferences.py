@@ -55,7 +55,7 @@ class NotificationPreferencesHandler:
         identity = await ctx.repos.identities.by_id(identity_id=ctx.identity_id)
         assert identity is not None
         opted_out = set(identity.opted_out_categories)
-        if request.empty and ctx.step != "choose" and _WANTS_DELIVERY_NEWS.search(ctx.text):
+        if request.empty and ctx.step != "choose" and asks_for_delivery_news(ctx.text):
             return Outcome(replies=[_delivery_news(opted_out)])
         if request.empty:
             if ctx.step == "choose":
@@ -107,6 +107,11 @@ _WANTS_DELIVERY_NEWS = re.compile(
     re.I,
 )
 SHIPPING = "shipping_updates"
+
+
+def asks_for_delivery_news(text: str) -> bool:
+    """Whether the shopper asks to be told when the parcel ships or arrives."""
+    return bool(_WANTS_DELIVERY_NEWS.search(text))
 
 
 def _delivery_news(opted_out: set[str]) -> Reply:

@@ -10,6 +10,7 @@ import re
 
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from handlers.context import Understanding
+from handlers.preferences import asks_for_delivery_news
 from handlers.smalltalk import LEAD_INS, introduced_name
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -195,15 +196,34 @@ def entity_only(understanding: Understanding) -> bool:
     return bool(has_entity) and not _ENTITY_TEXT.sub("", understanding.text).strip()
 
 
+#: "what's the status of my return", "has my return been processed": the return's refund status
+_RETURN_STATUS = re.compile(
+    r"\b(?:status|update|news|progress)\b.{0,25}\bmy return\b|\bmy return\b.{0,25}\b(?:status|processed|received|"
+    r"arrived|going|done|got there)\b|^\W*return status\W*$|\bstatus of (?:the|my) return\b",
+    re.I,
+)
+#: readings of such a message that it overrides (a return, or nothing clear)
+_RETURN_STATUS_READINGS = frozenset({"return_request", "return_policy", "refund_status", OUT_OF_SCOPE, None})
+#: readings of "let me know when it arrives" that the shipping-updates answer overrides
+_NEWS_READINGS = frozenset({"order_status", "notification_preferences", OUT_OF_SCOPE, None})
+
+
 def idle_intent(understanding: Understanding) -> str:
     """The intent to start for a message that arrives while nothing is in progress.
 
     Unclear or unrelated messages go to the fallback; a message that is just an order (or
-    tracking) number means "what about this order?".
+    tracking) number means "what about this order?". Two narrow phrasings are routed by rule rather
+    than taught to the classifier (teaching them raised its false accepts on unrelated text): the
+    status of a return is a refund-status question, and "let me know when it arrives" asks about
+    shipping updates.
     """
     intent = understanding.intent
     if wants_compensation(understanding):
         return COMPENSATION
+    if understanding.payload is None and intent in _RETURN_STATUS_READINGS and _RETURN_STATUS.search(understanding.text):
+        return "refund_status"  # "what's the status of my return": where the return and its refund are
+    if understanding.payload is None and intent in _NEWS_READINGS and asks_for_delivery_news(understanding.text):
+        return "notification_preferences"  # "will you let me know when it arrives": the shipping updates
     about_order = bool(understanding.order_numbers or understanding.tracking_numbers)
     unclear = (
         intent in (None, OUT_OF_SCOPE, "greeting", "goodbye") or understanding.confidence < MIN_CONFIDENCE
