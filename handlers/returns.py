@@ -44,6 +44,7 @@ from handlers.wording import (
     day,
     join_words,
     short_day,
+    your,
 )
 from knowledge.search import SearchHit
 from storage.domain import ShipmentStatus
@@ -141,7 +142,7 @@ def _confirm_only_item(ctx: HandlerContext, only: ItemEligibility, data: dict[st
     return Outcome(
         replies=[
             Reply(
-                f"Would you like to return your {only.item.name}?",
+                f"Would you like to return {your(only.item.name, capital=False)}?",
                 buttons=[Button(f"Return {only.item.name}", f"return:item:{only.item.sku}"), MENU_BUTTON],
             )
         ],

@@ -86,7 +86,7 @@ class SetupHelpHandler:
                 return self._still_stuck(ctx)
             if trouble:
                 return self._troubleshoot(ctx, sku)
-            return self._task(ctx, sku, str(ctx.data.get("name") or "") or None) or self._search(ctx, sku)
+            return self._task(ctx, sku, _item_name(ctx, sku)) or self._search(ctx, sku)
         if ctx.order is not None:
             needing = _needing_setup(ctx.order.items)
             if len(needing) == 1:
