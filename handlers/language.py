@@ -19,21 +19,21 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 #: common words of each language that English messages do not use
 _LANGUAGES: dict[str, frozenset[str]] = {
     "French": frozenset(
-        "bonjour salut merci où ou est ma mon mes commande colis livraison je j'ai j’ai pas les des une avec pour "
+        "bonjour salut merci où ou est ma mon mes commande colis livraison je j'ai j’ai pas les des une avec "
         "quand reçu recu suis vous c'est c’est qu'est qu’est mais toujours encore aujourd'hui aujourd’hui "
         "rembourser remboursement retour n'ai n’ai rien s'il s’il plaît plait svp".split()
     ),
     "Spanish": frozenset(
         "hola gracias dónde donde está esta mi pedido paquete cuándo cuando envío envio recibido tengo quiero "
-        "por favor el los las una es qué que todavía todavia llega llegado devolver devolución reembolso "
+        "por el los las una es qué que todavía todavia llega llegado devolver devolución reembolso "
         "buenos buenas días dias tardes".split()
     ),
     "German": frozenset(
-        "hallo guten tag danke wo ist meine mein bestellung paket wann kommt ich nicht habe der das und "
+        "hallo guten danke wo ist meine mein bestellung paket wann kommt ich nicht habe der das und "
         "lieferung bitte noch mir sie erhalten zurück zurueck rückgabe geld sendung warum".split()
     ),
     "Italian": frozenset(
-        "ciao buongiorno grazie dov'è dov’è dove il mio ordine pacco quando arriva non ho spedizione ancora "
+        "ciao buongiorno grazie dov'è dov’è il mio ordine pacco quando arriva ho spedizione ancora "
         "ricevuto rimborso reso perché perche".split()
     ),
     "Portuguese": frozenset(

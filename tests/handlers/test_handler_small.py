@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from handlers.articles import ArticleHandler, good_hits, numbered_steps, sole_answer
 from handlers.context import ProductMention
 from handlers.fallback import FallbackHandler
 from handlers.handoff import open_handoff
 from handlers.human_agent import ALREADY_WAITING, HumanAgentHandler
+from handlers.language import other_language
 from handlers.registry import default_handlers
 from handlers.setup_help import SetupHelpHandler
 from handlers.smalltalk import GreetingHandler
@@ -138,3 +141,33 @@ async def test_fallback_without_matches_says_what_the_bot_does(harness: Harness)
         "intent:human_agent",
         "intent:greeting",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Bonjour, où est ma commande ?", "French"),
+        ("donde esta mi paquete", "Spanish"),
+        ("Wann kommt mein Paket?", "German"),
+        ("ciao, dov'è il mio ordine?", "Italian"),
+        ("Olá, onde está minha encomenda?", "Portuguese"),
+        ("Hallo, waar is mijn bestelling?", "Dutch"),
+    ],
+)
+def test_a_message_in_a_common_other_language_is_recognised(text: str, language: str) -> None:
+    assert other_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my order",
+        "merci",
+        "hola",
+        "the non stick pan from my order is peeling",
+        "my order from Café de la Paix never came",
+        "I ordered the Ma Petite lamp, where is it",
+    ],
+)
+def test_english_with_a_foreign_word_or_name_stays_english(text: str) -> None:
+    assert other_language(text) is None
