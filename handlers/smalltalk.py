@@ -36,10 +36,12 @@ _WHO_ANSWERS = re.compile(
     r"person|real person|ai))?\W*$|^\W*are you real\W*$",
     re.I,
 )
-BOT_DISCLOSURE = (
-    "I'm an automated assistant, not a person. I can track your order, sort out a delivery problem, start a "
-    "return or help you set up a product, and I can get you a person whenever you like."
+#: what the bot does, as the menu says it
+WHAT_I_DO = (
+    "I can track your order, sort out a delivery problem, start a return, help you set up a product or get you "
+    "a person."
 )
+BOT_DISCLOSURE = f"I'm an automated assistant, not a person. {WHAT_I_DO}"
 
 
 #: "hi, my name is Sam", "hello, I'm Sam Lee": a shopper introducing themselves
@@ -75,10 +77,7 @@ def filler_reply(text: str) -> Reply | None:
     if not text.strip() or not _FILLER.match(text):
         return None
     if "?" in text and not any(ch.isalnum() for ch in text):
-        return menu_reply(
-            "What can I help you with? I can track your order, sort out a delivery problem, start a return, "
-            "help you set up a product or get you a person."
-        )
+        return menu_reply(f"What can I help you with? {WHAT_I_DO}")
     return menu_reply("Is there anything else I can help with?")
 
 
@@ -153,10 +152,7 @@ class GreetingHandler:
         first = f" {words[0]}" if words else f" {given}" if given else ""
         return Outcome(
             replies=[
-                menu_reply(
-                    f"Hi{first}! I can track your order, sort out a delivery problem, start a return, "
-                    "help you set up a product or get you a person. What can I do for you?"
-                )
+                menu_reply(f"Hi{first}! {WHAT_I_DO} What can I do for you?")
             ]
         )
 

@@ -310,7 +310,7 @@ class SearchIndex:
     def passage(self, article: Article, query: str) -> str | None:
         """The passage of ``article`` that matches ``query`` best (as a hit's snippet is picked); None
         when none of its passages shares a search term with the query."""
-        terms = self._terms(self._concepts.analyze(query, self._postings.__contains__))
+        terms = self.query_terms(query)
         return self._snippets.matching_passage(article, terms) if terms else None
 
     def query_terms(self, query: str) -> dict[str, float]:
