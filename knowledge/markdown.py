@@ -98,11 +98,12 @@ class Passage:
     text: str
     heading: str
     own_text: str
+    is_item: bool = False
 
 
-def _passage(marked: str, heading: str) -> Passage:
+def _passage(marked: str, heading: str, *, is_item: bool = False) -> Passage:
     text = marked.replace(_LINK_START, "").replace(_LINK_END, "")
-    return Passage(text=text, heading=heading, own_text=_MARKED_LINK_RE.sub("", marked))
+    return Passage(text=text, heading=heading, own_text=_MARKED_LINK_RE.sub("", marked), is_item=is_item)
 
 
 def passages(body: str) -> list[Passage]:
@@ -144,7 +145,7 @@ def passages(body: str) -> list[Passage]:
     for block, is_item, block_heading in blocks:
         plain = to_plain_text(KB_LINK_RE.sub(f"{_LINK_START}\\1{_LINK_END}", block))
         if is_item:
-            out.append(_passage(plain, block_heading))
+            out.append(_passage(plain, block_heading, is_item=True))
         else:
             out.extend(_passage(part, block_heading) for part in _sentences(plain))
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import takewhile
 
 from .article import Article, shorten
 from .markdown import passages
@@ -22,6 +23,8 @@ HEADING_SHARE = 0.5
 LEAD_HEADING_SHARE = 1.0
 #: words kept before the first matching word when a long passage has to be cut
 LEAD_WORDS = 6
+#: a passage leading into a list shows the list's items, up to this many characters in all
+LIST_CHARS = 480
 
 
 def with_lead_in(text: str, lead_in: str) -> tuple[str, str]:
@@ -43,6 +46,24 @@ def with_lead_in(text: str, lead_in: str) -> tuple[str, str]:
     # a passage that is only the sentence leading into the list says nothing on its own
     *before, lead = _SENTENCE_START.split(text[:-1].rstrip())
     return (text if before else ""), lead
+
+
+def with_items(text: str, items: list[str], max_chars: int = LIST_CHARS) -> str:
+    """A passage that leads into a list ("If it has not arrived:"), followed by the list's items.
+
+    One item per line; items that would take the whole over ``max_chars`` are left for the
+    article's link, marked by an ellipsis.
+    """
+    lines = [text]
+    size = len(text)
+    for item in items:
+        line = f"• {item}"
+        if size + 1 + len(line) > max_chars:
+            lines.append("…")
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)
 
 
 class SnippetPicker:
@@ -93,10 +114,14 @@ class SnippetPicker:
             cached = []
             previous_heading: str | None = None
             lead_in = ""
-            for passage in passages(article.body):
+            body = passages(article.body)
+            for i, passage in enumerate(body):
                 is_lead = bool(passage.heading) and passage.heading != previous_heading
                 previous_heading = passage.heading
                 shown, lead_in = with_lead_in(passage.text, lead_in)
+                if shown.endswith(":"):  # a sentence of its own before a list: the list answers too
+                    items = [p.text for p in takewhile(lambda p: p.is_item, body[i + 1 :])]
+                    shown = with_items(shown, items)
                 cached.append(
                     (
                         shown,
@@ -109,8 +134,11 @@ class SnippetPicker:
         return cached
 
     def _focus(self, text: str, terms: Mapping[str, float]) -> str:
-        """Cut a long passage so that it starts a few words before its first matching word."""
-        if len(text) <= self._max_chars:
+        """Cut a long passage so that it starts a few words before its first matching word.
+
+        A passage with its list's items is already cut to :data:`LIST_CHARS`.
+        """
+        if len(text) <= self._max_chars or "\n" in text:
             return text
         words = text.split(" ")
         first_match = next(

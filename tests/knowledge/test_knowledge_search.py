@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge import Article, SearchConfig, SearchIndex
-from knowledge.snippets import with_lead_in
+from knowledge.snippets import with_items, with_lead_in
 from knowledge.text import Analyzer
 from storage.domain import Intent
 
@@ -85,7 +85,8 @@ def test_snippet_is_a_passage_with_the_query_words(bundled_index: SearchIndex, q
     hit = bundled_index.search(query, limit=1)[0]
 
     assert word in hit.snippet.lower()
-    assert hit.snippet in hit.article.plain_body() or hit.snippet.rstrip("…") in hit.article.plain_body()
+    for line in hit.snippet.splitlines():  # a passage, then the items of the list it leads into
+        assert line.removeprefix("• ").rstrip("…") in hit.article.plain_body()
     assert not hit.snippet.startswith("#")
 
 
@@ -110,6 +111,23 @@ def test_a_list_after_a_sentence_of_its_own_keeps_the_colon() -> None:
     assert shown == "You have two options: accept it and return it free of charge."
     # a capitalised item is a sentence of its own; a passage without a colon ends the list
     assert with_lead_in("Refuse the delivery.", lead_in) == ("Refuse the delivery.", "")
+
+
+def test_a_passage_leading_into_a_list_shows_the_list(bundled_index: SearchIndex) -> None:
+    # order-confirmation: "... within a few minutes of your order. If it has not arrived:" then steps
+    hit = bundled_index.search("I didn't get a confirmation email", limit=1)[0]
+
+    assert hit.article.id == "order-confirmation"
+    assert hit.snippet.splitlines() == [
+        "We send an order confirmation by email within a few minutes of your order. If it has not arrived:",
+        "• Check your spam, junk and promotions folders.",
+        '• Search your inbox for "doorstep-demo".',
+        "• Check that the email address you entered at checkout is correct; a small typo is the most common reason.",
+    ]
+
+
+def test_a_list_too_long_for_chat_ends_with_an_ellipsis() -> None:
+    assert with_items("Try this:", ["a" * 10, "b" * 10, "c" * 10], max_chars=30) == f"Try this:\n• {'a' * 10}\n…"
 
 
 def test_a_lead_in_alone_is_never_a_snippet() -> None:
