@@ -348,6 +348,13 @@ _SHIPPING_FEE = re.compile(
     r"\brefund\w*\b.{0,25}\b(?:shipping|postage|delivery (?:fee|cost|charge)s?)\b",
     re.I,
 )
+
+
+def says_refund_missing(text: str) -> bool:
+    """ "still nothing", "it's been a week", "not in my account": the refund has not shown up."""
+    return bool(_NOT_THERE.search(text))
+
+
 TRACE_REFUND = "If it isn't there after 10 business days, a person from our team can trace it with our payments team."
 
 
@@ -385,7 +392,7 @@ class RefundStatusHandler:
                 f"Your refund for order #{number} has been issued. It usually shows on your statement within "
                 "5–10 business days, depending on your bank."
             )
-            if _NOT_THERE.search(ctx.text):  # "it's been 10 days and no refund": a person can trace it
+            if says_refund_missing(ctx.text):  # "it's been 10 days and no refund": a person can trace it
                 return Outcome.say(f"{text} {TRACE_REFUND}", buttons=[HUMAN_BUTTON], links=links)
             return Outcome.say(text, links=links)
         if status == "pending" or (is_cancelled(details) and status != "none"):

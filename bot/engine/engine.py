@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
-from bot.engine.followups import asks_for_other_order, follow_up_intent, names_a_parcel
+from bot.engine.followups import asks_for_other_order, follow_up_intent, names_a_parcel, refund_follow_up
 from bot.engine.gate import OrderGate
 from bot.engine.hooks import HookSet
 from bot.engine.policy import (
@@ -346,7 +346,9 @@ class Engine:
             state.clear_flow()
             return await self._start(turn, switch)
         intent = idle_intent(understanding)
-        if intent == OUT_OF_SCOPE:
+        if refund_follow_up(understanding, state):
+            intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
+        elif intent == OUT_OF_SCOPE:
             # checked before the fallback: a short follow-up the NLU cannot read on its own
             intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
         return await self._start(turn, intent)

@@ -12,11 +12,13 @@ import re
 from bot.engine.state import DialogueState
 from handlers.context import Understanding
 from handlers.order_status import question_focus
+from handlers.returns import says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
 ORDER_STATUS = "order_status"
 CANCEL_ORDER = "cancel_order"
 SETUP_HELP = "setup_help"
+REFUND_STATUS = "refund_status"
 
 _OTHER_ORDER = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|also|now|then)\W+)*(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
@@ -51,6 +53,25 @@ def names_a_parcel(understanding: Understanding) -> bool:
     """ "the other parcel" rather than "the other order": with a split order in context, that is the
     rest of it."""
     return bool(_PARCEL.search(understanding.text))
+
+
+#: words about the goods or the parcel: "I still haven't got the parcel" is not about the money
+_GOODS = re.compile(r"\b(?:parcel|package|delivery|shipment|order|item|box|product)s?\b", re.I)
+
+
+def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool:
+    """ "it's been a week", "still nothing", "it's not in my account" right after a refund answer, with
+    the order still in context: the refund has not shown up (whatever else the words could mean alone).
+
+    Checked before the NLU's reading, which takes "it's been a week" for a late parcel. Words about the
+    parcel or the goods keep the NLU's reading.
+    """
+    text = understanding.text
+    if not text or understanding.payload is not None or understanding.order_numbers:
+        return False
+    if state.last_intent != REFUND_STATUS or not state.order_number:
+        return False
+    return says_refund_missing(text) and not _GOODS.search(text)
 
 
 def follow_up_intent(understanding: Understanding, state: DialogueState, *, verified: bool) -> str | None:
