@@ -480,7 +480,7 @@ def _follow_up_clause(
     """One clause (lower-case start, no full stop) about one parcel."""
     zone = details.customer.timezone
     subject, agree = _subject(details, shipment)
-    subject = "your" + subject.removeprefix("Your")
+    subject = subject[:1].lower() + subject[1:]  # "your Kettle", "the Home Barista Book"
     status = shipment.status
     carrier = _carrier(shipment)
     delivered = status == ShipmentStatus.DELIVERED

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from handlers.order_facts import has_shipped, lateness, unshipped_items
-from handlers.order_status import PICKUP_HOLD_DAYS, OrderStatusHandler, describe_order, question_focus
+from handlers.order_status import (
+    PICKUP_HOLD_DAYS,
+    OrderStatusHandler,
+    answer_follow_up,
+    describe_order,
+    question_focus,
+)
 from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
 
 
@@ -125,3 +131,14 @@ def test_the_pickup_answer_and_the_pickup_points_article_agree() -> None:
     body = shared_knowledge().base.by_id("pickup-points").body
     assert f"Parcels are held for {PICKUP_HOLD_DAYS} days" in body
     assert "a photo ID in the name on the order" in body
+
+
+async def test_a_follow_up_about_an_item_named_with_an_article_reads_well(harness: Harness) -> None:
+    async with harness.store.transaction() as repos:
+        details = await repos.orders.details_by_number(order_number="1010")
+    assert details is not None
+    details.items[0].name = "The Home Barista Book"
+
+    reply = answer_follow_up(details, question_focus("what time will the driver come") or "", TODAY)
+
+    assert reply.text == "The Home Barista Book is out for delivery, so it should arrive today."
