@@ -7,13 +7,13 @@ to staff when a person has to act (damaged, wrong or missing item, lost, long-mi
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Reply
 from handlers.order_facts import item_names, lateness
-from handlers.order_status import rest_reply, tracking_links
+from handlers.order_status import describe_order, rest_reply, tracking_links
 from handlers.wording import (
     HUMAN_BUTTON,
     MISSING_BUTTON,
@@ -217,6 +217,8 @@ class DeliveryProblemHandler:
                 replies=[Reply(_DESCRIBE_PROMPT[kind])], await_step="describe", data={"kind": kind}
             )
         if kind == "returned":
+            if not any(s.status == ShipmentStatus.RETURNED_TO_SENDER for s in ctx.order.shipments):
+                return Outcome(replies=[_not_coming_back(ctx.order, ctx.today())])
             return _ask_after_return(ctx.order)
         if kind == "lost":
             return await self._lost(ctx)
@@ -435,6 +437,13 @@ def _missed_reply(details: OrderDetails, *, disputed: bool = False) -> Reply:
 def returning(details: OrderDetails) -> bool:
     """Whether every parcel not delivered is on its way back to us (and there is one)."""
     return _undelivered_all(details, ShipmentStatus.RETURNED_TO_SENDER)
+
+
+def _not_coming_back(details: OrderDetails, today: date) -> Reply:
+    """ "Why was it sent back?" about an order with no parcel coming back to us: where it really is."""
+    status = describe_order(details, today)
+    status.text = f"The carrier hasn't sent order #{details.number} back to us. {status.text}"
+    return status
 
 
 def _ask_after_return(details: OrderDetails) -> Outcome:

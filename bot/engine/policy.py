@@ -204,6 +204,13 @@ _RETURN_STATUS = re.compile(
 )
 #: readings of such a message that it overrides (a return, or nothing clear)
 _RETURN_STATUS_READINGS = frozenset({"return_request", "return_policy", "refund_status", OUT_OF_SCOPE, None})
+#: "why is it being returned", "why was my order sent back": the parcel is going back to us (not a return
+#: the shopper makes)
+_SENT_BACK = re.compile(
+    r"\bwhy\b(?: \w+)?? (?:is|was|are|were|has|have|did|does) (?:it|they|this|that|(?:the|my|our) \w+(?: \w+)?) "
+    r"(?:being |been |getting |got |get )?(?:returned|sent back|going back|coming back)\b",
+    re.I,
+)
 #: readings of "let me know when it arrives" that the shipping-updates answer overrides
 _NEWS_READINGS = frozenset({"order_status", "notification_preferences", OUT_OF_SCOPE, None})
 
@@ -212,16 +219,18 @@ def idle_intent(understanding: Understanding) -> str:
     """The intent to start for a message that arrives while nothing is in progress.
 
     Unclear or unrelated messages go to the fallback; a message that is just an order (or
-    tracking) number means "what about this order?". Two narrow phrasings are routed by rule rather
+    tracking) number means "what about this order?". Three narrow phrasings are routed by rule rather
     than taught to the classifier (teaching them raised its false accepts on unrelated text): the
-    status of a return is a refund-status question, and "let me know when it arrives" asks about
-    shipping updates.
+    status of a return is a refund-status question, "why is it being returned" is about a parcel
+    coming back to us, and "let me know when it arrives" asks about shipping updates.
     """
     intent = understanding.intent
     if wants_compensation(understanding):
         return COMPENSATION
     if understanding.payload is None and intent in _RETURN_STATUS_READINGS and _RETURN_STATUS.search(understanding.text):
         return "refund_status"  # "what's the status of my return": where the return and its refund are
+    if understanding.payload is None and intent in _RETURN_STATUS_READINGS and _SENT_BACK.search(understanding.text):
+        return "delivery_problem"  # "why is it being returned": a parcel on its way back to us
     if understanding.payload is None and intent in _NEWS_READINGS and asks_for_delivery_news(understanding.text):
         return "notification_preferences"  # "will you let me know when it arrives": the shipping updates
     about_order = bool(understanding.order_numbers or understanding.tracking_numbers)
