@@ -101,14 +101,16 @@ def sections(article: Article) -> list[Section]:
 def best_section(article: Article, symptom: str, product_name: str | None = None) -> Section | None:
     """The section whose heading and text share the most words with the symptom, or None.
 
-    Words of the product's name (default: the article's title) say nothing about the symptom and
+    Words of the product's name (default: the article's title), and of the words the shopper named
+    its kind with ("coffee machine": a product type of the lexicon), say nothing about the symptom and
     are left out. A word in the heading counts twice: headings name the symptom ("The display shows
     E1"). A symptom word of the lexicon ("leaks", "beeping") counts once more than a plain word
     ("water"); a word that fits any trouble (:data:`WEAK_WORDS`: "wrong", "problem") counts half.
     A section must share a heading word or two words of its text to count.
     """
     analyzer = _analyzer()
-    wanted = set(analyzer.terms(symptom)) - set(analyzer.terms(product_name or article.title))
+    naming = set(analyzer.terms(product_name or article.title)) | _product_type_terms(symptom, analyzer)
+    wanted = set(analyzer.terms(symptom)) - naming
     if not wanted:
         return None
     telling = _symptom_terms(symptom, analyzer) & wanted
@@ -136,17 +138,24 @@ def _weak_terms(analyzer: Analyzer) -> frozenset[str]:
 
 def section_of_passage(article: Article, passage: str, question: str, product_name: str | None = None) -> Section | None:
     """The section of ``article`` holding ``passage`` (a search hit's snippet), when the passage itself
-    shares a word with ``question`` beyond the product's name; else None.
+    shares a word with ``question`` beyond the words naming the product; else None.
 
     A search ranks whole articles, so a product's guide can score high on the product's name alone
     while its best passage is unrelated; the shared word is what makes the passage an answer.
     """
     analyzer = _analyzer()
-    wanted = set(analyzer.terms(question)) - set(analyzer.terms(product_name or article.title))
-    if not wanted & set(analyzer.terms(passage)):
+    naming = set(analyzer.terms(product_name or article.title)) | _product_type_terms(question, analyzer)
+    if not (set(analyzer.terms(question)) - naming) & set(analyzer.terms(passage)):
         return None
     head = passage.strip()[:60]
     return next((section for section in sections(article) if any(head in line for line in section.lines)), None)
+
+
+def _product_type_terms(text: str, analyzer: Analyzer) -> set[str]:
+    """The search terms of the phrases of ``text`` that name a kind of product ("coffee machine")."""
+    lexicon = Lexicon.bundled()
+    types = lexicon.product_types
+    return {term for match in lexicon.matches(_words(text)) if match.concept in types for term in analyzer.terms(match.phrase)}
 
 
 def _symptom_terms(text: str, analyzer: Analyzer) -> set[str]:

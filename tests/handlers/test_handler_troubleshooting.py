@@ -71,6 +71,9 @@ def test_sections_follow_the_headings() -> None:
         # "leaks" is a symptom word; "water" is in three headings and decides nothing
         ("KT-200", "Kettle Pro 200", "the kettle leaks water from the bottom", "The kettle leaks or the base gets hot"),
         ("VC-800", "RoboClean 800 Robot Vacuum", "it won't find its dock", "The robot does not return to the dock"),
+        # "coffee machine" names the product; no section is about a machine that won't turn on
+        ("ES-900", "Barista Pro Espresso Machine", "my coffee machine won't turn on", None),
+        ("ES-900", "Barista Pro Espresso Machine", "no coffee comes out of my coffee machine", "No coffee comes out, or it only drips"),
     ],
 )
 def test_best_section(sku: str, name: str, symptom: str, heading: str | None) -> None:
