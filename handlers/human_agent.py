@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from datetime import timedelta
 
 from handlers.articles import article_link
@@ -17,6 +18,7 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Reply
 from handlers.smalltalk import MENU_BUTTONS
+from handlers.wording import MENU_BUTTON
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,24 @@ EARLIER_MAYBE = (
 )
 
 
+#: "what are your opening hours", "what's your phone number", "how can I contact you": a question about
+#: how to reach the team, not yet a request for a person
+_CONTACT_QUESTION = re.compile(
+    r"\b(?:what(?:'s| is| are)|whats|when (?:are|is)|do you (?:have|guys have)|is there|can i (?:get|have)|"
+    r"give me|send me|tell me)\b.{0,30}\b(?:phone(?: number)?|number|e-?mail(?: address)?|opening hours|"
+    r"(?:support|office|business|working|service) hours|hours)\b|"
+    r"\b(?:what time|when) (?:do|does) (?:you|your|the)\b.{0,25}\b(?:open|close|start|finish)\b|"
+    r"\bhow (?:can|do) (?:i|we) (?:contact|reach|call|email|e-mail|phone) (?:you|your|the)\b",
+    re.I,
+)
+TALK_BUTTON = Button("Talk to a person", "intent:human_agent")
+
+
+def asks_how_to_reach_us(text: str) -> bool:
+    """Whether the shopper asks for the team's hours or contact details rather than for a person now."""
+    return bool(_CONTACT_QUESTION.search(text))
+
+
 class HumanAgentHandler:
     """Creates a handoff with a reason and a summary for staff (when staff can answer)."""
 
@@ -60,8 +80,28 @@ class HumanAgentHandler:
         return OrderNeed.OPTIONAL
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """Open (or reuse) the handoff, or say how else to reach a person."""
+        """Open (or reuse) the handoff, or say how else to reach a person; a question about the team's
+        hours or contact details gets those, and the offer of a person."""
+        if ctx.payload is None and asks_how_to_reach_us(ctx.text):
+            return Outcome(replies=[contact_details_reply(ctx)])
         return await hand_over(ctx, _reason(ctx))
+
+
+def contact_details_reply(ctx: HandlerContext) -> Reply:
+    """The team's hours and the other ways to reach it, as configured, and the offer of a person; without
+    a staff channel, the answer to a request for a person (the contact article when nothing is configured:
+    it describes a team that answers in chat, which it then cannot)."""
+    support = ctx.support
+    if not support.staffed:
+        return no_staff_reply(ctx)
+    text = f"Our support team works {support.hours_words()}."
+    ways = support.other_ways()
+    if ways:
+        text += f" You can also {ways}."
+    return Reply(
+        f"{text} Would you like me to pass you to a person right here?",
+        buttons=[TALK_BUTTON, MENU_BUTTON],
+    )
 
 
 async def hand_over(ctx: HandlerContext, reason: str) -> Outcome:
