@@ -63,6 +63,10 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "Here are our delivery options, how long each one takes and what it costs:",
         "shipping-policy",
     ),
+    "gift": TopicAnswer(
+        "I can't add gift wrapping, a gift message or a gift receipt from this chat. If your order hasn't "
+        "shipped yet, a person on our team can check what's still possible."
+    ),
     "product_advice": TopicAnswer(
         "I'm the assistant for orders you've already placed, so I'm not the right one to recommend "
         "products or check stock; the product pages on our website show what's available."

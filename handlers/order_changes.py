@@ -35,6 +35,8 @@ _INSTRUCTION_WORDS = re.compile(
     r"\bdeliver (it |them )?(later|on \w+day)\b",
     re.I,
 )
+#: a gift note, gift wrapping or a gift receipt ("can I add a gift message")
+_GIFT_WORDS = re.compile(r"\bgift ?(?:wrap\w*|notes?|messages?|receipts?|bags?|boxe?s?|tags?)\b|\bas a gift\b", re.I)
 ADDRESS_PROMPT = (
     "What's the new delivery address? Please send it on one line: street, city, postcode and country, "
     'e.g. "12 Elm Street, Boston, 02118, US".'
@@ -146,6 +148,8 @@ class ChangeOrderHandler:
             return Outcome(replies=[_delivery_instructions(details)])
         if what == "speed":
             return Outcome(replies=[_shipping_speed(details)])
+        if what == "gift":
+            return Outcome(replies=[_gift(details)])
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
             return Outcome(
                 replies=[_too_late(details, "change it" if what == "items" else "change the address")]
@@ -222,6 +226,8 @@ def _what(ctx: HandlerContext) -> str | None:
         return "instructions"
     if payload:
         return None
+    if _GIFT_WORDS.search(ctx.text):
+        return "gift"
     if _ADDRESS_WORDS.search(ctx.text) or parse_address(ctx.text) is not None:
         return "address"
     if _INSTRUCTION_WORDS.search(ctx.text):
@@ -231,6 +237,24 @@ def _what(ctx: HandlerContext) -> str | None:
     if _ITEM_WORDS.search(ctx.text):
         return "items"
     return None
+
+
+def _gift(details: OrderDetails) -> Reply:
+    """A gift note, wrapping or receipt: only a person can add one, and only before the order ships."""
+    if is_cancelled(details):
+        return _too_late(details, "change it")
+    if has_shipped(details) or details.order.status == OrderStatus.CLOSED:
+        carrier = details.shipments[0].carrier if details.shipments else "the carrier"
+        return Reply(
+            f"Sorry, order #{details.number} has already left our warehouse with {carrier}, so a gift note or "
+            "wrapping can't be added any more.",
+            buttons=[HUMAN_BUTTON, MENU_BUTTON],
+        )
+    return Reply(
+        f"I can't add a gift note, gift wrapping or a gift receipt myself, but as order #{details.number} "
+        "hasn't shipped yet a person on our team can check whether it's still possible. Shall I pass you to them?",
+        buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
+    )
 
 
 def _shipping_speed(details: OrderDetails) -> Reply:

@@ -27,10 +27,12 @@ class NearDomainTopic(StrEnum):
     LOYALTY = "loyalty"
     PRIVACY = "privacy"
     SHIPPING_OPTIONS = "shipping_options"
+    GIFT = "gift"
 
 
 _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.NEWSLETTER, r"news ?letters?|marketing (?:e-?mails?|messages?|texts?)|promo(?:tional)? (?:e-?mails?|messages?|offers?)|mailing list|spam(?:ming)? me"),
+    (NearDomainTopic.GIFT, r"gift ?wrap\w*|gift (?:notes?|messages?|receipts?|bags?|boxe?s?|tags?)|wrap (?:it|them|this|my order)(?: up)? as a gift"),
     (NearDomainTopic.INVOICE, r"invoices?|receipts?|vat\b|tax (?:document|number)|billing statement"),
     (NearDomainTopic.ACCOUNT, r"pass ?words?|passcode|log ?in|sign ?in|sign ?up|log(?:ged)? (?:me )?out|accounts?\b|user ?name|register|registration|2fa|two.factor|verification code|profile"),
     (NearDomainTopic.PAYMENT, r"payment (?:methods?|options?|failed|declined|error)|pay (?:with|by|in|using)|paypal|klarna|afterpay|apple pay|google pay|credit card|debit card|card (?:was |got |is )?(?:declined|rejected)|instal?lments|checkout|charged (?:me )?(?:twice|two times|double)|double.?charged|charged (?:me )?more than once"),
