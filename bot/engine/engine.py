@@ -348,8 +348,9 @@ class Engine:
         intent = idle_intent(understanding)
         if refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
-        elif intent == OUT_OF_SCOPE:
-            # checked before the fallback: a short follow-up the NLU cannot read on its own
+        elif intent in (OUT_OF_SCOPE, "greeting"):
+            # checked before the fallback (or a greeting, which "what's going on with it?" can look like):
+            # a short follow-up the NLU cannot read on its own
             intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
         return await self._start(turn, intent)
 
