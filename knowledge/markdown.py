@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: ``[text](kb:article-id)``: group 1 is the text, group 2 the target id (may be empty)
 KB_LINK_RE = re.compile(r"\[([^\]]*)\]\(kb:([^)\s]*)\)")
@@ -99,6 +99,9 @@ class Passage:
     heading: str
     own_text: str
     is_item: bool = False
+    #: the last sentence of a paragraph that a bulleted list follows under the same heading (numbered
+    #: steps are a procedure of their own, shown as steps)
+    before_list: bool = False
 
 
 def _passage(marked: str, heading: str, *, is_item: bool = False) -> Passage:
@@ -111,14 +114,14 @@ def passages(body: str) -> list[Passage]:
 
     Headings are not passages themselves; each passage records the heading it sits under.
     """
-    blocks: list[tuple[str, bool, str]] = []  # (markdown text, is a list item, heading)
+    blocks: list[tuple[str, str, str]] = []  # (markdown text, "" or the list kind of an item, heading)
     current: list[str] = []
-    current_is_item = False
+    current_kind = ""
     heading = ""
 
     def flush() -> None:
         if current:
-            blocks.append((" ".join(current), current_is_item, heading))
+            blocks.append((" ".join(current), current_kind, heading))
             current.clear()
 
     for raw in body.splitlines():
@@ -130,24 +133,29 @@ def passages(body: str) -> list[Passage]:
             flush()
             heading = to_plain_text(line.lstrip("#"))
             continue
-        item = _ORDERED_ITEM_RE.match(raw) or _BULLET_ITEM_RE.match(raw)
+        ordered = _ORDERED_ITEM_RE.match(raw)
+        item = ordered or _BULLET_ITEM_RE.match(raw)
         if item:
             flush()
-            current_is_item = True
+            current_kind = "ordered" if ordered else "bullet"
             current.append(item.group(item.lastindex or 1))
             continue
         if not current:
-            current_is_item = False
+            current_kind = ""
         current.append(line)
     flush()
 
     out: list[Passage] = []
-    for block, is_item, block_heading in blocks:
+    for number, (block, kind, block_heading) in enumerate(blocks):
         plain = to_plain_text(KB_LINK_RE.sub(f"{_LINK_START}\\1{_LINK_END}", block))
-        if is_item:
+        if kind:
             out.append(_passage(plain, block_heading, is_item=True))
-        else:
-            out.extend(_passage(part, block_heading) for part in _sentences(plain))
+            continue
+        parts = [_passage(part, block_heading) for part in _sentences(plain)]
+        following = blocks[number + 1] if number + 1 < len(blocks) else None
+        if parts and following is not None and following[1] == "bullet" and following[2] == block_heading:
+            parts[-1] = replace(parts[-1], before_list=True)  # the paragraph introduces the bullets after it
+        out.extend(parts)
     return out
 
 

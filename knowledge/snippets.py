@@ -119,7 +119,7 @@ class SnippetPicker:
                 is_lead = bool(passage.heading) and passage.heading != previous_heading
                 previous_heading = passage.heading
                 shown, lead_in = with_lead_in(passage.text, lead_in)
-                if shown.endswith(":"):  # a sentence of its own before a list: the list answers too
+                if shown and (shown.endswith(":") or passage.before_list):  # the list it introduces answers too
                     items = [p.text for p in takewhile(lambda p: p.is_item, body[i + 1 :])]
                     shown = with_items(shown, items)
                 cached.append(

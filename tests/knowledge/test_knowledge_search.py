@@ -126,6 +126,17 @@ def test_a_passage_leading_into_a_list_shows_the_list(bundled_index: SearchIndex
     ]
 
 
+def test_a_paragraph_before_bullets_shows_them_but_not_before_numbered_steps() -> None:
+    bullets = article("speeds", "en", "How long it takes depends on the speed.\n\n- Standard: 5 days.\n- Express: 2 days.\n")
+    steps = article("setup", "en", "Setup takes about 15 minutes.\n\n1. Unpack it.\n2. Plug it in.\n")
+    index = SearchIndex.build([bullets, steps])
+
+    assert index.passage(bullets, "how long does it take") == (
+        "How long it takes depends on the speed.\n• Standard: 5 days.\n• Express: 2 days."
+    )
+    assert index.passage(steps, "how long does setup take") == "Setup takes about 15 minutes."
+
+
 def test_a_list_too_long_for_chat_ends_with_an_ellipsis() -> None:
     assert with_items("Try this:", ["a" * 10, "b" * 10, "c" * 10], max_chars=30) == f"Try this:\n• {'a' * 10}\n…"
 
