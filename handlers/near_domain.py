@@ -20,6 +20,8 @@ OFFER_PERSON = "If that doesn't answer it, I can get you a person."
 OFFER_PERSON_ONLY = "A person from our team can help you with that if you like."
 SIZE_GUIDE = "Our size guide has the measurements of our clothes and shoes, and how they fit:"
 _SIZE = re.compile(r"\b(?:size|sizes|sizing|fit|fits)\b", re.I)
+#: "how long does shipping take": the delivery times article answers better than the shipping policy
+_HOW_LONG = re.compile(r"\bhow (?:long|many (?:business )?days|quick(?:ly)?|soon|fast)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,8 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     article = answer.article
     if topic == "product_advice" and _SIZE.search(ctx.text):
         article = "size-guide"
+    if topic == "shipping_options" and _HOW_LONG.search(ctx.text) and ctx.knowledge.base.get("delivery-times"):
+        article = "delivery-times"
     links = article_link(ctx.knowledge.base, article) if article else []
     buttons = [HUMAN_BUTTON, MENU_BUTTON]
     if article and not links:  # the shop's own knowledge base has no such article

@@ -26,6 +26,8 @@ from bot.engine.policy import (
     LEAVE_HANDOFF_PAYLOAD,
     NOTIFICATION_PREFERENCES,
     OUT_OF_SCOPE,
+    SHIPPING_OPTIONS_TOPIC,
+    asks_shipping_times,
     clear_request,
     idle_intent,
     topic_switch,
@@ -346,7 +348,10 @@ class Engine:
             state.clear_flow()
             return await self._start(turn, switch)
         intent = idle_intent(understanding)
-        if refund_follow_up(understanding, state):
+        if asks_shipping_times(understanding):  # the shop's delivery times, not this order's
+            turn.understanding = replace(understanding, intent=OUT_OF_SCOPE, topic=SHIPPING_OPTIONS_TOPIC)
+            intent = OUT_OF_SCOPE
+        elif refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
         elif intent in (OUT_OF_SCOPE, "greeting"):
             # checked before the fallback (or a greeting, which "what's going on with it?" can look like):

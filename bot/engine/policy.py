@@ -215,6 +215,26 @@ _SENT_BACK = re.compile(
 _NEWS_READINGS = frozenset({"order_status", "notification_preferences", OUT_OF_SCOPE, None})
 
 
+#: "how long does shipping take", "how many days does delivery to Canada take": the shop's delivery times
+#: in general, not one order's (no "my", no "it", no order number)
+_SHIPPING_TIMES = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|hi|hey|hello)\W+)?(?:roughly |usually |normally )?how (?:long|many (?:business )?days) "
+    r"(?:does|do|will|would|is) (?:the |your |an? )?(?:(?:standard|express|international|normal|regular) )?"
+    r"(?:shipping|delivery|postage|orders?|parcels?|packages?)(?: (?:to|within|in) [a-z]+(?: [a-z]+)?)? "
+    r"(?:usually |normally |generally |typically )?(?:take|last)\b[^#\d]*$",
+    re.I,
+)
+SHIPPING_OPTIONS_TOPIC = "shipping_options"
+
+
+def asks_shipping_times(understanding: Understanding) -> bool:
+    """ "How long does shipping take?": the delivery options' answer, not an order look-up (the NLU reads
+    it as a status question)."""
+    if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
+        return False
+    return understanding.intent == "order_status" and bool(_SHIPPING_TIMES.search(understanding.text))
+
+
 def idle_intent(understanding: Understanding) -> str:
     """The intent to start for a message that arrives while nothing is in progress.
 
