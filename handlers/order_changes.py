@@ -17,7 +17,9 @@ from storage.repositories.orders import OrderDetails
 
 _ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
 _ADDRESS_WORDS = re.compile(
-    r"address|deliver(y)? to|ship(ping)? to|send it to|moved|new home|postcode|zip ?code|\bwrong zip\b", re.I
+    r"address|deliver(y|ed)? to|ship(ping|ped)? to|sen[dt] (it|them) to|moved|new home|postcode|zip ?code|"
+    r"\bwrong zip\b|\bto my (work|office|workplace|job|parents|mum'?s|mom'?s|new place)\b",
+    re.I,
 )
 #: a faster shipping speed ("can you upgrade it to express")
 _SPEED_WORDS = re.compile(
@@ -37,6 +39,7 @@ _INSTRUCTION_WORDS = re.compile(
 )
 #: a gift note, gift wrapping or a gift receipt ("can I add a gift message")
 _GIFT_WORDS = re.compile(r"\bgift ?(?:wrap\w*|notes?|messages?|receipts?|bags?|boxe?s?|tags?)\b|\bas a gift\b", re.I)
+ADDRESS_CHANGE = "change the address"
 ADDRESS_PROMPT = (
     "What's the new delivery address? Please send it on one line: street, city, postcode and country, "
     'e.g. "12 Elm Street, Boston, 02118, US".'
@@ -52,6 +55,14 @@ def _too_late(details: OrderDetails, what: str) -> Reply:
             buttons=[HUMAN_BUTTON, Button("Refund status", "intent:refund_status")],
         )
     carrier = details.shipments[0].carrier if details.shipments else "the carrier"
+    if what == ADDRESS_CHANGE and has_shipped(details):
+        return Reply(
+            f"Order #{details.number} has already left our warehouse with {carrier}, so we can't change the "
+            f"label any more. {carrier}'s tracking page often lets you redirect it to another address, a "
+            "neighbour or a pickup point. A person on our team can also ask them to hold it at their depot for "
+            "you to collect.",
+            buttons=[HUMAN_BUTTON, Button("Track it", "intent:order_status")],
+        )
     return Reply(
         f"Order #{details.number} has already left our warehouse with {carrier}, so I can't {what} any more. "
         "Once it arrives you can send it back for free. A person on our team may still be able to help "
@@ -152,7 +163,7 @@ class ChangeOrderHandler:
             return Outcome(replies=[_gift(details)])
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
             return Outcome(
-                replies=[_too_late(details, "change it" if what == "items" else "change the address")]
+                replies=[_too_late(details, "change it" if what == "items" else ADDRESS_CHANGE)]
             )
         if what == "items":
             return Outcome.say(
@@ -202,7 +213,7 @@ class ChangeOrderHandler:
         if not answer:
             return Outcome(replies=[Reply(ADDRESS_PROMPT)], await_step="address")
         if has_shipped(ctx.order):
-            return Outcome(replies=[_too_late(ctx.order, "change the address")])
+            return Outcome(replies=[_too_late(ctx.order, ADDRESS_CHANGE)])
         await ctx.repos.orders.set_address(
             order_id=int(ctx.order.order.id or 0),
             line1=address.get("line1"),
