@@ -57,8 +57,8 @@ def _too_late(details: OrderDetails, what: str) -> Reply:
     carrier = details.shipments[0].carrier if details.shipments else "the carrier"
     if what == ADDRESS_CHANGE and has_shipped(details):
         return Reply(
-            f"Order #{details.number} has already left our warehouse with {carrier}, so we can't change the "
-            f"label any more. {carrier}'s tracking page often lets you redirect it to another address, a "
+            f"Order #{details.number} has already left our warehouse with {carrier}, so I can't change the "
+            f"address any more. {carrier}'s tracking page often lets you redirect it to another address, a "
             "neighbour or a pickup point. A person on our team can also ask them to hold it at their depot for "
             "you to collect.",
             buttons=[HUMAN_BUTTON, Button("Track it", "intent:order_status")],
