@@ -126,6 +126,8 @@ class HandlerContext:
     data: dict[str, Any] = field(default_factory=dict)
     #: the intent answered in the previous turn (for handoff reasons and follow-ups)
     last_intent: str | None = None
+    #: the help article the previous answer quoted (:attr:`Outcome.article`), if any
+    last_article: str | None = None
     #: set by :func:`handlers.handoff.open_handoff`
     handoff: HandoffNote | None = None
     #: who can answer when the shopper asks for a person (support hours, contacts, staff channel)
@@ -171,6 +173,8 @@ class Outcome:
     replies: list[Reply]
     await_step: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: the help article this answer quoted: the next unclear question is looked up in it too
+    article: str | None = None
 
     @classmethod
     def say(cls, text: str, **reply: Any) -> Outcome:

@@ -6,7 +6,7 @@ from handlers.articles import FROM_THE_HELP_CENTRE, good_hits, passage_reply, so
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.language import english_only_reply, other_language
 from handlers.messages import Link, Reply
-from handlers.near_domain import near_domain_reply
+from handlers.near_domain import near_domain_reply, topic_article
 from handlers.smalltalk import dismissal_reply, dismissed, filler_reply, frustrated, frustration_reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
@@ -31,7 +31,7 @@ class FallbackHandler:
         search, or up to three articles that match about as well; otherwise say what the bot does."""
         topical = near_domain_reply(ctx)
         if topical is not None:
-            return Outcome(replies=[topical])
+            return Outcome(replies=[topical], article=topic_article(ctx) if topical.links else None)
         if frustrated(ctx.text):
             return Outcome(replies=[frustration_reply()])
         if dismissed(ctx.text):
@@ -52,7 +52,11 @@ class FallbackHandler:
         if sole is not None:  # one article stands out: its passage answers, with the article's link
             reply = passage_reply(sole, FROM_THE_HELP_CENTRE)
             reply.buttons = buttons
-            return Outcome(replies=[reply])
+            return Outcome(replies=[reply], article=sole.article.id)
+        follow_up = _from_last_article(ctx)
+        if follow_up is not None:  # "how do I check the balance?" after the gift cards article
+            follow_up.buttons = buttons
+            return Outcome(replies=[follow_up], article=ctx.last_article)
         hits = good_hits(hits)
         if hits:
             return Outcome(
@@ -72,6 +76,17 @@ class FallbackHandler:
                 )
             ]
         )
+
+
+def _from_last_article(ctx: HandlerContext) -> Reply | None:
+    """The passage of the article the previous answer quoted that answers this question, if one does."""
+    article = ctx.knowledge.base.get(ctx.last_article) if ctx.last_article else None
+    if article is None or not ctx.text.strip():
+        return None
+    passage = ctx.knowledge.index.passage(article, ctx.text)
+    if passage is None:
+        return None
+    return Reply(f"From “{article.title}”:\n{passage}", links=[Link(article.title, article.url)])
 
 
 def expired_button_reply() -> Reply:

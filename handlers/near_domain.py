@@ -88,6 +88,19 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
 }
 
 
+def topic_article(ctx: HandlerContext) -> str | None:
+    """The help article that answers the message's near-domain topic, if it has one."""
+    topic = ctx.understanding.topic
+    answer = NEAR_DOMAIN.get(topic or "")
+    if answer is None:
+        return None
+    if topic == "product_advice" and _SIZE.search(ctx.text):
+        return "size-guide"
+    if topic == "shipping_options" and _HOW_LONG.search(ctx.text) and ctx.knowledge.base.get("delivery-times"):
+        return "delivery-times"
+    return answer.article
+
+
 def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     """The specific answer for the message's near-domain topic, or None when it has none: the topic's
     words, the passage of its help article that matches the question best (when one does), and the link."""
@@ -95,11 +108,7 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     answer = NEAR_DOMAIN.get(topic or "")
     if answer is None:
         return None
-    article = answer.article
-    if topic == "product_advice" and _SIZE.search(ctx.text):
-        article = "size-guide"
-    if topic == "shipping_options" and _HOW_LONG.search(ctx.text) and ctx.knowledge.base.get("delivery-times"):
-        article = "delivery-times"
+    article = topic_article(ctx)
     links = article_link(ctx.knowledge.base, article) if article else []
     buttons = [HUMAN_BUTTON, MENU_BUTTON]
     if article and not links:  # the shop's own knowledge base has no such article

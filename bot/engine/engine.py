@@ -546,6 +546,7 @@ class Engine:
             step=step,
             data=dict(data),
             last_intent=turn.state.last_intent,
+            last_article=turn.state.last_article,
             support=self._support,
         )
 
@@ -613,6 +614,7 @@ class Engine:
             if ctx.handoff.created:
                 turn.events.handoffs_created.append(ctx.handoff.handoff_id)
         state.last_intent = handler.name
+        state.last_article = outcome.article
         return handler.name
 
 

@@ -68,6 +68,8 @@ class DialogueState:
     pending: PendingOrder | None = None
     order_number: str | None = None
     last_intent: str | None = None
+    #: the help article the last answer quoted, for a follow-up question about it
+    last_article: str | None = None
     handoff_id: int | None = None
     #: the conversation has been told it talks to an automated assistant (done once, on the first reply)
     disclosed: bool = False
@@ -85,6 +87,7 @@ class DialogueState:
             pending=PendingOrder.from_json(pending) if isinstance(pending, dict) else None,
             order_number=slots.get("order"),
             last_intent=slots.get("last_intent"),
+            last_article=slots.get("article"),
             handoff_id=int(handoff) if handoff is not None else None,
             disclosed=bool(slots.get("disclosed", False)),
         )
@@ -100,6 +103,8 @@ class DialogueState:
             slots["order"] = self.order_number
         if self.last_intent is not None:
             slots["last_intent"] = self.last_intent
+        if self.last_article is not None:
+            slots["article"] = self.last_article
         if self.handoff_id is not None:
             slots["handoff_id"] = self.handoff_id
         if self.disclosed:

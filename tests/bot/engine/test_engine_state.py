@@ -13,6 +13,7 @@ def test_round_trip_keeps_everything() -> None:
         pending=None,
         order_number="1002",
         last_intent="return_request",
+        last_article="gift-cards",
     )
     again = DialogueState.from_slots(state.to_slots())
     assert again == state
