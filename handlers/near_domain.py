@@ -65,6 +65,7 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "Here are our delivery options, how long each one takes and what it costs:",
         "shipping-policy",
     ),
+    "insurance": TopicAnswer("You don't need to insure your parcel:", "shipping-policy"),
     "gift": TopicAnswer(
         "I can't add gift wrapping, a gift message or a gift receipt from this chat. If your order hasn't "
         "shipped yet, a person on our team can check what's still possible."

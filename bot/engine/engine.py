@@ -26,10 +26,9 @@ from bot.engine.policy import (
     LEAVE_HANDOFF_PAYLOAD,
     NOTIFICATION_PREFERENCES,
     OUT_OF_SCOPE,
-    SHIPPING_OPTIONS_TOPIC,
-    asks_shipping_times,
     clear_request,
     idle_intent,
+    shop_question_topic,
     topic_switch,
     wants_cancel,
     wants_human,
@@ -348,8 +347,9 @@ class Engine:
             state.clear_flow()
             return await self._start(turn, switch)
         intent = idle_intent(understanding)
-        if asks_shipping_times(understanding):  # the shop's delivery times, not this order's
-            turn.understanding = replace(understanding, intent=OUT_OF_SCOPE, topic=SHIPPING_OPTIONS_TOPIC)
+        shop_topic = shop_question_topic(understanding)
+        if shop_topic is not None:  # "how long does shipping take": the shop's delivery in general
+            turn.understanding = replace(understanding, intent=OUT_OF_SCOPE, topic=shop_topic)
             intent = OUT_OF_SCOPE
         elif refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there

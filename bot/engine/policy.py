@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.nlu.classifier import DEFAULT_THRESHOLD
+from bot.nlu.topics import NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.preferences import asks_for_delivery_news
 from handlers.smalltalk import LEAD_INS, introduced_name
@@ -224,15 +225,22 @@ _SHIPPING_TIMES = re.compile(
     r"(?:usually |normally |generally |typically )?(?:take|last)\b[^#\d]*$",
     re.I,
 )
-SHIPPING_OPTIONS_TOPIC = "shipping_options"
+#: near-domain topics whose questions the NLU can read as status questions ("is my parcel insured")
+_STATUS_LOOKALIKE_TOPICS = frozenset({NearDomainTopic.INSURANCE})
 
 
-def asks_shipping_times(understanding: Understanding) -> bool:
-    """ "How long does shipping take?": the delivery options' answer, not an order look-up (the NLU reads
-    it as a status question)."""
+def shop_question_topic(understanding: Understanding) -> str | None:
+    """The near-domain topic of a question about the shop's delivery in general that the NLU read as a
+    status question: "how long does shipping take?" (``shipping_options``), "is my parcel insured?"
+    (``insurance``). None for anything else, and for a message naming an order."""
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
-        return False
-    return understanding.intent == "order_status" and bool(_SHIPPING_TIMES.search(understanding.text))
+        return None
+    if understanding.intent != "order_status":
+        return None
+    if _SHIPPING_TIMES.search(understanding.text):
+        return NearDomainTopic.SHIPPING_OPTIONS.value
+    topic = near_domain_topic(understanding.text)
+    return topic.value if topic in _STATUS_LOOKALIKE_TOPICS else None
 
 
 def idle_intent(understanding: Understanding) -> str:

@@ -28,6 +28,7 @@ class NearDomainTopic(StrEnum):
     PRIVACY = "privacy"
     SHIPPING_OPTIONS = "shipping_options"
     GIFT = "gift"
+    INSURANCE = "insurance"
 
 
 _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
@@ -44,14 +45,22 @@ _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.SHIPPING_OPTIONS, r"(?:delivery|shipping) (?:options?|methods?|rates?|costs?|prices?|fees?|charges?)|express (?:shipping|delivery)|next.day (?:shipping|delivery)|free (?:shipping|delivery)|expedite|(?:send|ship|deliver|get)(?:ped|ed)? (?:it|this|them|my (?:order|parcel|package)) (?:to me )?faster|(?:speed|hurry) (?:it|this|my (?:order|parcel|package|delivery)) up|rush (?:it|my (?:order|parcel|package|delivery))"),
     (NearDomainTopic.PRODUCT_ADVICE, r"recommend|which (?:one|model|size) should|(?:is|are) (?:it|they|this|the \w+) (?:back )?in stock|restock|back in stock|out of stock|compare|difference between|good for|suitable for|before (?:i )?buy(?:ing)?|thinking (?:of|about) buying"),
 )
+#: more words that name a topic for its answer, but are no features of the intent model: taught to the
+#: model, they raised its false accepts on CLINC150's ``val`` split (181 to 190 of 3,000)
+_ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
+    (NearDomainTopic.INSURANCE, r"insur(?:ed|ance|e)\b"),
+    (NearDomainTopic.SHIPPING_OPTIONS, r"deliver(?:y|ies)? on (?:the )?(?:weekends?|saturdays?|sundays?|bank holidays?|public holidays?)|weekend deliver(?:y|ies)|(?:delivery|time) slots?"),
+    (NearDomainTopic.PRODUCT_ADVICE, r"(?:anything|something) similar|dimensions|measurements|how (?:big|heavy|tall|wide) (?:is|are)|dishwasher.safe|compatible|pre-?order"),
+)
 _COMPILED = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _PATTERNS)
+_ANSWER_ONLY = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _ANSWER_ONLY_PATTERNS)
 _APOSTROPHES = re.compile(r"['\u2019`]")
 
 
 def near_domain_topic(text: str) -> NearDomainTopic | None:
     """The shop topic of an out-of-scope message, or None when it is not about the shop."""
     lowered = _APOSTROPHES.sub("", text.lower())
-    for topic, pattern in _COMPILED:
+    for topic, pattern in (*_COMPILED, *_ANSWER_ONLY):
         if pattern.search(lowered):
             return topic
     return None

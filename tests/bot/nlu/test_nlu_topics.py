@@ -1,0 +1,30 @@
+"""Near-domain topics: the words that name them, and which of those are features of the intent model."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("I forgot my password", NearDomainTopic.ACCOUNT),
+        ("do you offer gift wrapping?", NearDomainTopic.GIFT),
+        ("can I get a gift receipt", NearDomainTopic.GIFT),
+        ("is my parcel insured", NearDomainTopic.INSURANCE),
+        ("do you deliver on weekends", NearDomainTopic.SHIPPING_OPTIONS),
+        ("what are the dimensions of the standing desk", NearDomainTopic.PRODUCT_ADVICE),
+        ("what's the weather like", None),
+    ],
+)
+def test_near_domain_topic(text: str, topic: NearDomainTopic | None) -> None:
+    assert near_domain_topic(text) == topic
+
+
+def test_answer_only_words_are_no_model_features() -> None:
+    # teaching these to the intent model raised its false accepts on unrelated text
+    assert topic_words("is my parcel insured") == []
+    assert topic_words("what are the dimensions of the standing desk") == []
+    assert topic_words("do you offer gift wrapping?") == [NearDomainTopic.GIFT]
