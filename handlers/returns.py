@@ -119,6 +119,8 @@ class ReturnRequestHandler:
             return Outcome.say("OK, I won't start a return. Is there anything else I can help with?", buttons=[MENU_BUTTON])
         if answer and len(eligible) == 1:  # "yes" to the one item offered
             chosen = eligible
+        elif answer and ctx.data.get("named"):  # "yes" to the item named in the first message
+            chosen = [v for v in eligible if v.item.sku == ctx.data["named"]]
         if chosen:
             request = await ctx.repos.returns.create(
                 order_id=int(details.order.id or 0),
@@ -129,6 +131,9 @@ class ReturnRequestHandler:
             return Outcome(replies=[_instructions(ctx, request, chosen)])
         if not eligible:
             return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
+        named = [v for v in eligible if v.item.sku in ctx.understanding.skus] if ctx.step is None and not payload else []
+        if len(named) == 1 and len(eligible) > 1:  # "I'd like to return the desk": that one, once confirmed
+            return _confirm_only_item(ctx, named[0], {**data, "named": named[0].item.sku})
         if ctx.step == "pick" and not payload and len(eligible) == 1 and ctx.text.strip() and not fits_badly(ctx.text):
             return _confirm_only_item(ctx, eligible[0], data)
         return _listing(ctx, verdicts, data)
