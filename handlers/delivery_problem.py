@@ -109,7 +109,9 @@ _WAS_IN = re.compile(
     r"\b(?:i|we) (?:was|were) (?:at )?(?:home|in|here|in all day|home all day|in the whole day)\b|"
     r"\bnobody (?:knocked|rang|came)\b|\b(?:didn'?t|did not) (?:knock|ring|come|try|bother|leave a card)\b|"
     r"\bnever (?:knocked|rang|came|tried|bothered|left a card)\b|"
-    r"\bno (?:card|knock)\b|\bfake (?:attempt|delivery)\b|\b(?:lied|lying)\b",
+    r"\bno (?:card|knock)\b|\bfake (?:attempt|delivery)\b|\b(?:lied|lying)\b|"
+    r"\b(?:driver|courier|delivery (?:guy|man|driver|person))\b.{0,20}\b(?:left|drove (?:off|away)|went away|"
+    r"didn'?t (?:leave|deliver|stop|drop))\b",
     re.I,
 )
 _WANTS = (
@@ -182,6 +184,8 @@ class DeliveryProblemHandler:
             kind = "returned"
         if kind in (None, "late", "not_received") and _missed(ctx.order):
             return Outcome(replies=[_missed_reply(ctx.order, disputed=bool(_WAS_IN.search(ctx.text)))])
+        if kind in (None, "late", "not_received") and _WAS_IN.search(ctx.text) and _out_for_delivery(ctx.order):
+            return Outcome(replies=[_driver_left_reply(ctx.order)])
         if kind is None:
             if ctx.step == "kind":
                 return Outcome(
@@ -412,6 +416,25 @@ def _undelivered_all(details: OrderDetails, status: str) -> bool:
 def _missed(details: OrderDetails) -> bool:
     """Whether every parcel not delivered is waiting after a failed delivery attempt (and there is one)."""
     return _undelivered_all(details, ShipmentStatus.ATTEMPT_FAILED)
+
+
+def _out_for_delivery(details: OrderDetails) -> bool:
+    """Whether every parcel not delivered is out for delivery (and there is one)."""
+    return _undelivered_all(details, ShipmentStatus.OUT_FOR_DELIVERY)
+
+
+def _driver_left_reply(details: OrderDetails) -> Reply:
+    """ "The driver left without delivering it" while the carrier still says out for delivery."""
+    going = [s for s in details.shipments if s.status == ShipmentStatus.OUT_FOR_DELIVERY]
+    carriers = join_words(sorted({s.carrier for s in going if s.carrier})) or "the carrier"
+    return Reply(
+        f"I'm sorry. {carriers} still shows order #{details.number} as out for delivery, so the driver may come "
+        "back later today. If not, the carrier records a missed attempt and usually tries again on the next "
+        "working day; on the tracking page you can often pick another day, a neighbour or a pickup point. If "
+        f"you were in, a person on our team can raise it with {carriers}.",
+        buttons=[HUMAN_BUTTON],
+        links=tracking_links(details, going),
+    )
 
 
 def _missed_reply(details: OrderDetails, *, disputed: bool = False) -> Reply:
