@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from handlers.answers import yes_or_no
 from handlers.articles import article_link, passage_reply, sole_answer
@@ -21,8 +22,9 @@ from handlers.exchanges import (
     wants_exchange,
 )
 from handlers.exchanges import instructions as exchange_instructions
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Link, Reply
 from handlers.order_facts import has_shipped, is_cancelled
+from handlers.order_status import describe_order
 from handlers.return_rules import (
     ALREADY_REQUESTED,
     NON_RETURNABLE,
@@ -49,6 +51,7 @@ from handlers.wording import (
 from knowledge.search import SearchHit
 from storage.domain import ShipmentStatus
 from storage.models import ReturnRequest
+from storage.repositories.orders import OrderDetails
 
 RETURN_ARTICLE = "how-to-return"
 POLICY_ARTICLE = "return-policy"
@@ -355,6 +358,19 @@ _SHIPPING_FEE = re.compile(
 )
 
 
+def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -> Reply:
+    """A refund asked for an order still on its way: where it is, and what the delays article offers."""
+    status = describe_order(details, today)
+    return Reply(
+        f"There's no refund on order #{details.number}, as it hasn't arrived yet. {status.text}\n\n"
+        "If you no longer need it because it's late, you can refuse the delivery or send it back free of "
+        "charge for a full refund. If the carrier loses it, we refund you in full or send a replacement, "
+        "whichever you prefer.",
+        buttons=[*status.buttons, HUMAN_BUTTON] if HUMAN_BUTTON not in status.buttons else status.buttons,
+        links=[*status.links, *links],
+    )
+
+
 def says_refund_missing(text: str) -> bool:
     """ "still nothing", "it's been a week", "not in my account": the refund has not shown up."""
     return bool(_NOT_THERE.search(text))
@@ -438,6 +454,15 @@ class RefundStatusHandler:
                 "days of receiving the parcel; I'll tell you here when the money is on its way.",
                 links=links,
             )
+        if not has_shipped(details):
+            return Outcome.say(
+                f"Order #{number} hasn't shipped yet, so there's nothing to refund. If you'd rather not wait for "
+                "it, I can cancel it and refund you in full.",
+                buttons=[Button("Cancel the order", "intent:cancel_order"), HUMAN_BUTTON],
+                links=links,
+            )
+        if any(s.status != ShipmentStatus.DELIVERED for s in details.shipments):
+            return Outcome(replies=[_not_arrived_refund(details, ctx.today(), links)])
         return Outcome.say(
             f"There's no refund on order #{number} yet, as nothing has been returned or cancelled. Once we "
             "receive a return, we refund you within 3–5 business days, to your original payment method. "

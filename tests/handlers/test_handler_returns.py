@@ -76,7 +76,11 @@ async def test_refund_status_from_order_state(harness: Harness) -> None:
             await handler_context(harness, repos, order_number="1006", verified_as="carla@example.com")
         )
         none = await RefundStatusHandler().handle(
+            await handler_context(harness, repos, order_number="1002", verified_as="ann@example.com")
+        )
+        travelling = await RefundStatusHandler().handle(
             await handler_context(harness, repos, order_number="1001", verified_as="ann@example.com")
         )
     assert "has been issued" in issued.replies[0].text
-    assert "no refund on order #1001 yet" in none.replies[0].text
+    assert "no refund on order #1002 yet" in none.replies[0].text
+    assert "no refund on order #1001, as it hasn't arrived yet" in travelling.replies[0].text
