@@ -212,6 +212,18 @@ _SENT_BACK = re.compile(
     r"(?:being |been |getting |got |get )?(?:returned|sent back|going back|coming back)\b",
     re.I,
 )
+#: "what did I order", "what's in my order": the order's contents, which its status lists
+_WHAT_I_ORDERED = re.compile(
+    r"\bwhat (?:did |have )?(?:i|we) (?:order|buy|bought|purchase)(?:ed|d)?\b|"
+    r"\bwhat(?:'s| is| was) in (?:my|the|our) (?:order|parcel|package|box)\b",
+    re.I,
+)
+#: "I was charged but my order was cancelled": the refund of a cancelled order, not cancelling it
+_CHARGED_FOR_CANCELLED = re.compile(
+    r"\b(?:charged|paid|debited|took (?:my|the) money|taken (?:my|the) money)\b.{0,40}\bcancel(?:l?ed)\b|"
+    r"\bcancel(?:l?ed)\b.{0,40}\b(?:charged|debited|took (?:my|the) money|still (?:paid|charged))\b",
+    re.I,
+)
 #: readings of "let me know when it arrives" that the shipping-updates answer overrides
 _NEWS_READINGS = frozenset({"order_status", "notification_preferences", OUT_OF_SCOPE, None})
 
@@ -247,19 +259,45 @@ def idle_intent(understanding: Understanding) -> str:
     """The intent to start for a message that arrives while nothing is in progress.
 
     Unclear or unrelated messages go to the fallback; a message that is just an order (or
-    tracking) number means "what about this order?". Three narrow phrasings are routed by rule rather
+    tracking) number means "what about this order?". A few narrow phrasings are routed by rule rather
     than taught to the classifier (teaching them raised its false accepts on unrelated text): the
     status of a return is a refund-status question, "why is it being returned" is about a parcel
-    coming back to us, and "let me know when it arrives" asks about shipping updates.
+    coming back to us, "what did I order" is a status question (the answer names the items), being
+    charged for a cancelled order asks where the refund is, and "let me know when it arrives" asks
+    about shipping updates.
     """
     intent = understanding.intent
     if wants_compensation(understanding):
         return COMPENSATION
-    if understanding.payload is None and intent in _RETURN_STATUS_READINGS and _RETURN_STATUS.search(understanding.text):
+    if (
+        understanding.payload is None
+        and intent in _RETURN_STATUS_READINGS
+        and _RETURN_STATUS.search(understanding.text)
+    ):
         return "refund_status"  # "what's the status of my return": where the return and its refund are
-    if understanding.payload is None and intent in _RETURN_STATUS_READINGS and _SENT_BACK.search(understanding.text):
+    if (
+        understanding.payload is None
+        and intent in _RETURN_STATUS_READINGS
+        and _SENT_BACK.search(understanding.text)
+    ):
         return "delivery_problem"  # "why is it being returned": a parcel on its way back to us
-    if understanding.payload is None and intent in _NEWS_READINGS and asks_for_delivery_news(understanding.text):
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, "change_order", None)
+        and _WHAT_I_ORDERED.search(understanding.text)
+    ):
+        return "order_status"  # "what did I order": the status answer names the order's items
+    if (
+        understanding.payload is None
+        and intent == "cancel_order"
+        and _CHARGED_FOR_CANCELLED.search(understanding.text)
+    ):
+        return "refund_status"  # "I was charged but my order was cancelled": where the refund is
+    if (
+        understanding.payload is None
+        and intent in _NEWS_READINGS
+        and asks_for_delivery_news(understanding.text)
+    ):
         return "notification_preferences"  # "will you let me know when it arrives": the shipping updates
     about_order = bool(understanding.order_numbers or understanding.tracking_numbers)
     unclear = (
@@ -303,7 +341,11 @@ def topic_switch(
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text):
         return None
-    if "refund_status" in current and intent == "return_request" and _ALREADY_SENT_BACK.search(understanding.text):
+    if (
+        "refund_status" in current
+        and intent == "return_request"
+        and _ALREADY_SENT_BACK.search(understanding.text)
+    ):
         return None  # "I sent it back two weeks ago": why the refund is due, not a new return
     if intent == OUT_OF_SCOPE:
         if free_text or understanding.products or understanding.confidence < OUT_OF_SCOPE_SWITCH_CONFIDENCE:
