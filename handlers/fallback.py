@@ -9,6 +9,7 @@ from handlers.messages import Link, Reply
 from handlers.near_domain import near_domain_reply, topic_article
 from handlers.smalltalk import dismissal_reply, dismissed, filler_reply, frustrated, frustration_reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
+from knowledge.search import SearchHit
 
 SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
 
@@ -48,7 +49,7 @@ class FallbackHandler:
             else []
         )
         buttons = [HUMAN_BUTTON, MENU_BUTTON]
-        sole = sole_answer(hits)
+        sole = sole_answer(hits) or _only(good_hits(hits))
         if sole is not None:  # one article stands out: its passage answers, with the article's link
             reply = passage_reply(sole, FROM_THE_HELP_CENTRE)
             reply.buttons = buttons
@@ -76,6 +77,11 @@ class FallbackHandler:
                 )
             ]
         )
+
+
+def _only(hits: list[SearchHit]) -> SearchHit | None:
+    """The one hit worth showing, when only one is: its passage answers better than a lone link."""
+    return hits[0] if len(hits) == 1 else None
 
 
 def _from_last_article(ctx: HandlerContext) -> Reply | None:
