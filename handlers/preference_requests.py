@@ -44,6 +44,13 @@ _CHANNEL = re.compile(
     r"\b(use|prefer) (this|here|telegram|web ?chat)\b|\bhere instead\b",
     re.I,
 )
+#: "send me updates on WhatsApp instead", "can you email me the updates": another channel than this chat
+_ELSEWHERE = re.compile(
+    r"\b(?:on|by|via|through|over|in|to my|using)\s+(?P<channel>whatsapp|telegram|e-?mail|sms|text messages?)\b|"
+    r"\b(?P<verb>whatsapp|e-?mail) me\b",
+    re.I,
+)
+_CHANNEL_NAMES = {"whatsapp": "whatsapp", "telegram": "telegram", "email": "email", "e-mail": "email"}
 _TIME = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h)?"
 _AFTER = re.compile(r"\b(?:after|past|from)\s+" + _TIME, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|til)\s+" + _TIME, re.I)
@@ -60,11 +67,13 @@ class PreferenceRequest:
     quiet_start: str | None = None
     quiet_end: str | None = None
     here: bool = False
+    #: the channel the shopper wants updates on instead of this chat ("whatsapp", "telegram", "email", "sms")
+    elsewhere: str | None = None
 
     @property
     def empty(self) -> bool:
         """True when nothing was asked."""
-        return not (self.stop or self.start or self.quiet_start or self.quiet_end or self.here)
+        return not (self.stop or self.start or self.quiet_start or self.quiet_end or self.here or self.elsewhere)
 
     @property
     def needs_customer(self) -> bool:
@@ -120,6 +129,11 @@ def parse_text(text: str) -> PreferenceRequest:
             request.quiet_start, request.quiet_end = "21:00", "08:00"
     request.here = bool(_CHANNEL.search(text))
     if request.quiet_start or request.quiet_end:
+        return request
+    elsewhere = _ELSEWHERE.search(text)
+    if elsewhere is not None and not request.here and not _STOP.search(text):
+        name = (elsewhere.group("channel") or elsewhere.group("verb")).lower()
+        request.elsewhere = _CHANNEL_NAMES.get(name, "sms")
         return request
     categories = [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
     if not categories and _ALL.search(text):

@@ -63,6 +63,8 @@ class NotificationPreferencesHandler:
                 reply.text = "Sorry, I didn't get that. " + reply.text
                 return Outcome(replies=[reply])
             return Outcome(replies=[_menu(opted_out)], await_step="choose")
+        if request.elsewhere is not None and request.elsewhere != ctx.channel:
+            return Outcome(replies=[_elsewhere_reply(request.elsewhere, ctx.channel)])
         said: list[str] = []
         if request.stop or request.start:
             opted_out = (opted_out | set(request.stop)) - set(request.start)
@@ -150,6 +152,29 @@ def _menu(opted_out: set[str]) -> Reply:
     else:
         state = "Right now you get every kind of update: shipping, delays, setup guides and the rest."
     return Reply(f"{state} What would you like to change?", buttons=list(MENU_BUTTONS))
+
+
+#: chat channels a shopper can switch their updates to by writing to us there
+_CHAT_CHANNELS = {"whatsapp": "WhatsApp", "telegram": "Telegram"}
+
+
+def _elsewhere_reply(wanted: str, here: str) -> Reply:
+    """Updates on another channel: a chat channel by writing to us there; never email or SMS."""
+    buttons = [Button("More settings", "intent:notification_preferences")]
+    name = _CHAT_CHANNELS.get(wanted)
+    if name is not None:
+        return Reply(
+            f"I send your updates to one chat of your choice. To get them on {name}, message us there, tell me "
+            f'your order number and email, and say "send updates here". Until then they come to '
+            f"{_channel_words(here)}.",
+            buttons=buttons,
+        )
+    how = "by email" if wanted == "email" else "by text message"
+    return Reply(
+        f"Sorry, I can't send updates {how}: I only send them in chat, here or on another chat app where you "
+        "message us. Your order emails from the shop still come as usual.",
+        buttons=buttons,
+    )
 
 
 def _channel_words(channel: str) -> str:

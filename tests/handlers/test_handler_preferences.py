@@ -42,6 +42,21 @@ def test_parse_text(
     assert (request.stop, request.start, (request.quiet_start, request.quiet_end)) == (stop, start, quiet)
 
 
+@pytest.mark.parametrize(
+    ("text", "elsewhere"),
+    [
+        ("can you send me updates on whatsapp instead", "whatsapp"),
+        ("email me the updates", "email"),
+        ("I'd rather get them by text message", "sms"),
+        ("can you text me when it's out for delivery", None),
+        ("stop messaging me on telegram", None),
+        ("send updates here", None),
+    ],
+)
+def test_parse_text_reads_another_channel(text: str, elsewhere: str | None) -> None:
+    assert parse_text(text).elsewhere == elsewhere
+
+
 def test_parse_payload() -> None:
     assert parse_payload("prefs:stop:all").stop == list(CATEGORIES)
     assert parse_payload("prefs:start:reviews").start == ["reviews"]
