@@ -58,6 +58,24 @@ _WITHOUT_NUMBER = re.compile(
     r"(?:number|confirmation(?: email)?)\b",
     re.I,
 )
+#: "I don't have it", "no idea", "can't find it": said when asked for the order number
+_NO_NUMBER_AT_HAND = re.compile(
+    r"^\W*(?:(?:sorry|um+|hmm+|well|no)\W+)?(?:i\s+)?(?:don'?t|do not|dont|can'?t|cannot|didn'?t)\s+"
+    r"(?:have|know|remember|find|get|recall)(?:\s+(?:it|that|one|any|them|the number|my order number))?\W*$|"
+    r"^\W*(?:no idea|not sure|lost it|deleted it|no clue)\W*$",
+    re.I,
+)
+#: "I don't remember which email I used": said when asked for the email or phone
+_NO_CONTACT_AT_HAND = re.compile(
+    r"\b(?:don'?t|do not|dont|can'?t|cannot|not sure)\s+(?:remember|know|recall|find|sure)\b.{0,40}"
+    r"\b(?:e-?mail|phone|number|address|which one)\b|"
+    r"^\W*(?:i\s+)?(?:don'?t|do not|dont)\s+(?:remember|know)\W*$",
+    re.I,
+)
+ASK_CONTACT_ALTERNATIVE = (
+    "No problem: either works, the email address or the phone number you gave at checkout. If you have "
+    "neither to hand, a person on our team can check your details and help you."
+)
 ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in your order confirmation email, for example #1042."
 GIVE_UP_NUMBER = (
     "I still don't have an order number. No problem: a person on our team can look it up for you."
@@ -228,7 +246,9 @@ class OrderGate:
                 return None
             pending.step = "order_number"
             turn.state.pending = pending
-            turn.say(Reply(ASK_NUMBER_AGAIN, buttons=[HUMAN_BUTTON]))
+            text = turn.understanding.text
+            without = _WITHOUT_NUMBER.search(text) or _NO_NUMBER_AT_HAND.search(text)
+            turn.say(Reply(ASK_WITHOUT_NUMBER if without else ASK_NUMBER_AGAIN, buttons=[HUMAN_BUTTON]))
             return None
         pending.step = "order_number"
         pending.tries = 0
@@ -250,7 +270,8 @@ class OrderGate:
                 turn.say(Reply(GIVE_UP_CONTACT, buttons=[HUMAN_BUTTON]))
                 return None
             turn.state.pending = pending
-            turn.say(Reply(ASK_CONTACT_AGAIN, buttons=[HUMAN_BUTTON]))
+            without = _NO_CONTACT_AT_HAND.search(turn.understanding.text)
+            turn.say(Reply(ASK_CONTACT_ALTERNATIVE if without else ASK_CONTACT_AGAIN, buttons=[HUMAN_BUTTON]))
             return None
         pending.step = "contact"
         pending.tries = 0
