@@ -585,7 +585,7 @@ class Engine:
         details = await self._gate.resolve(turn, pending)
         if details is None:
             turn.state.flow, turn.state.step, turn.state.data = None, None, {}
-            turn.state.last_intent = handler.name
+            turn.state.last_intent, turn.state.last_article = handler.name, None
             return handler.name
         later = pending.step != "start"
         if later:
