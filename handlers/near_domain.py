@@ -120,5 +120,7 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
         passage = ctx.knowledge.index.passage(found, ctx.text) if found is not None else None
         if passage:  # the part of the article that answers the question, before its link
             text = f"{text}\n{passage}"
+        elif text.endswith(":"):  # nothing in it matches the question: the link says it
+            text = f"{text[:-1]}: see the article below."
         return Reply(f"{text}\n{OFFER_PERSON}", links=links, buttons=buttons)
     return Reply(f"{text} {OFFER_PERSON_ONLY}", buttons=buttons)

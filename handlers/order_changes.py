@@ -11,7 +11,7 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled, item_names
 from handlers.order_status import ENDED, tracking_links
-from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, join_words
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words
 from storage.domain import OrderStatus
 from storage.repositories.orders import OrderDetails
 
@@ -279,6 +279,13 @@ def _shipping_speed(details: OrderDetails) -> Reply:
             f"Order #{number} has already left our warehouse with {carriers}, so its shipping speed can't be "
             "changed any more: it travels as it was booked.",
             buttons=[Button("Track it", "intent:order_status"), HUMAN_BUTTON],
+        )
+    if details.order.backordered_until is not None:
+        return Reply(
+            f"Order #{number} is waiting for stock until {day(details.order.backordered_until)}, so faster "
+            "shipping wouldn't bring it sooner: we ship it the day the stock arrives. A person on our team can "
+            "upgrade it to express delivery for when it ships (you pay the difference), or you can cancel it.",
+            buttons=[Button("Yes, get a person", "intent:human_agent"), Button("Cancel the order", "intent:cancel_order")],
         )
     return Reply(
         f"I can't change the shipping speed myself, but as order #{number} hasn't shipped yet a person on our "

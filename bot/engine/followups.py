@@ -47,6 +47,13 @@ _IMPATIENT = re.compile(
     re.I,
 )
 _PARCEL = re.compile(r"\b(?:parcel|package|delivery|shipment)s?\b", re.I)
+#: "can I get it faster", "can you speed it up": after a status answer, a faster shipping speed
+_FASTER = re.compile(
+    r"\b(?:get|have|send|ship|deliver)\w* (?:it|them|this|my order) (?:any )?(?:faster|quicker|sooner)\b|"
+    r"\b(?:speed|hurry) (?:it|this|things) up\b|\b(?:upgrade|switch) (?:it |this )?to express\b",
+    re.I,
+)
+CHANGE_ORDER = "change_order"
 
 
 def names_a_parcel(understanding: Understanding) -> bool:
@@ -78,8 +85,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
     """The intent an unclear message has in this conversation, or None (then the fallback answers).
 
     - a status question ("which carrier?", "where is it now?") right after a status answer about
-      an order still in context is a status follow-up, and "I don't want to wait that long" after it
-      is about cancelling that order;
+      an order still in context is a status follow-up, "I don't want to wait that long" after it
+      is about cancelling that order, and "can I get it faster" about its shipping speed;
     - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
       the conversation was about setting one up, or the shopper is verified (their orders say which
       product); words about the parcel itself (damage, loss, delay) and near-domain topics the NLU
@@ -93,6 +100,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return ORDER_STATUS
         if _IMPATIENT.search(text):
             return CANCEL_ORDER
+        if _FASTER.search(text):
+            return CHANGE_ORDER
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
