@@ -70,6 +70,10 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "I can't add gift wrapping, a gift message or a gift receipt from this chat. If your order hasn't "
         "shipped yet, a person on our team can check what's still possible."
     ),
+    "ordering": TopicAnswer(
+        "I can't place orders in this chat: you can order on our website at any time, including anything "
+        "you've bought before."
+    ),
     "product_advice": TopicAnswer(
         "I'm the assistant for orders you've already placed, so I'm not the right one to recommend "
         "products or check stock; the product pages on our website show what's available."

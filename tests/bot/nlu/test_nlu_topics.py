@@ -16,6 +16,8 @@ from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
         ("is my parcel insured", NearDomainTopic.INSURANCE),
         ("do you deliver on weekends", NearDomainTopic.SHIPPING_OPTIONS),
         ("what are the dimensions of the standing desk", NearDomainTopic.PRODUCT_ADVICE),
+        ("can I reorder it", NearDomainTopic.ORDERING),
+        ("how do I place an order", NearDomainTopic.ORDERING),
         ("what's the weather like", None),
     ],
 )
