@@ -54,6 +54,11 @@ _FASTER = re.compile(
     re.I,
 )
 CHANGE_ORDER = "change_order"
+#: "and the jacket?", "thanks, what about the kettle?": a short question naming one of the products
+_AND_THE = re.compile(
+    r"^\W*(?:(?:thanks|thank you|ok(?:ay)?|cool|great)\W+)?(?:and|what about|how about|also)\b", re.I
+)
+MAX_AND_THE_WORDS = 7
 
 
 def names_a_parcel(understanding: Understanding) -> bool:
@@ -86,7 +91,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
 
     - a status question ("which carrier?", "where is it now?") right after a status answer about
       an order still in context is a status follow-up, "I don't want to wait that long" after it
-      is about cancelling that order, and "can I get it faster" about its shipping speed;
+      is about cancelling that order, "can I get it faster" about its shipping speed, and "and the
+      jacket?" about its status;
     - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
       the conversation was about setting one up, or the shopper is verified (their orders say which
       product); words about the parcel itself (damage, loss, delay) and near-domain topics the NLU
@@ -102,6 +108,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return CANCEL_ORDER
         if _FASTER.search(text):
             return CHANGE_ORDER
+        if understanding.products and len(text.split()) <= MAX_AND_THE_WORDS and _AND_THE.search(text):
+            return ORDER_STATUS
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
