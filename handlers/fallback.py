@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from handlers.articles import FROM_THE_HELP_CENTRE, good_hits, passage_reply, sole_answer
-from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.context import HandlerContext, OrderNeed, Outcome, ProductMention
 from handlers.language import english_only_reply, other_language
-from handlers.messages import Link, Reply
+from handlers.messages import Button, Link, Reply
 from handlers.near_domain import near_domain_reply, topic_article
 from handlers.smalltalk import dismissal_reply, dismissed, filler_reply, frustrated, frustration_reply
-from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, your
 from knowledge.search import SearchHit
 
 SCOPE = "I can help with your orders, deliveries, returns and refunds, and setting up what you bought."
@@ -43,6 +43,9 @@ class FallbackHandler:
         language = other_language(ctx.text)
         if language is not None:
             return Outcome(replies=[english_only_reply(language)])
+        product = _product_alone(ctx)
+        if product is not None:  # "kettle": what about it?
+            return Outcome(replies=[_product_menu(product)])
         hits = (
             ctx.knowledge.index.search(ctx.text, limit=3, products=ctx.understanding.skus)
             if ctx.text.strip()
@@ -77,6 +80,31 @@ class FallbackHandler:
                 )
             ]
         )
+
+
+#: a message of at most this many words that names one product says nothing else about it
+PRODUCT_ALONE_WORDS = 3
+
+
+def _product_alone(ctx: HandlerContext) -> ProductMention | None:
+    """The one product a message of a few words names and nothing more ("kettle", "the blender")."""
+    products = ctx.understanding.products
+    if len(products) != 1 or len(ctx.text.split()) > PRODUCT_ALONE_WORDS or "?" in ctx.text:
+        return None
+    return products[0]
+
+
+def _product_menu(product: ProductMention) -> Reply:
+    """What the shopper may want with a product they only named."""
+    return Reply(
+        f"What would you like to do with {your(product.name, capital=False)}?",
+        buttons=[
+            Button("Set it up", f"setup:product:{product.sku}"),
+            Button("Something's wrong with it", f"setup:troubleshoot:{product.sku}"),
+            Button("Return it", "intent:return_request"),
+            HUMAN_BUTTON,
+        ],
+    )
 
 
 def _only(hits: list[SearchHit]) -> SearchHit | None:
