@@ -17,7 +17,13 @@ from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
-from bot.engine.followups import asks_for_other_order, follow_up_intent, names_a_parcel, refund_follow_up
+from bot.engine.followups import (
+    asks_about_an_item,
+    asks_for_other_order,
+    follow_up_intent,
+    names_a_parcel,
+    refund_follow_up,
+)
 from bot.engine.gate import OrderGate
 from bot.engine.hooks import HookSet
 from bot.engine.policy import (
@@ -353,9 +359,10 @@ class Engine:
             intent = OUT_OF_SCOPE
         elif refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
-        elif intent in (OUT_OF_SCOPE, "greeting", "goodbye"):
-            # checked before the fallback (or small talk, which "what's going on with it?" or "thanks, and
-            # the jacket?" can look like):
+        elif asks_about_an_item(understanding, state):
+            intent = "order_status"  # "and the headphones?" after a status answer
+        elif intent in (OUT_OF_SCOPE, "greeting"):
+            # checked before the fallback (or a greeting, which "what's going on with it?" can look like):
             # a short follow-up the NLU cannot read on its own
             intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
         return await self._start(turn, intent)

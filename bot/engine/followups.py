@@ -54,11 +54,14 @@ _FASTER = re.compile(
     re.I,
 )
 CHANGE_ORDER = "change_order"
-#: "and the jacket?", "thanks, what about the kettle?": a short question naming one of the products
+#: "and the jacket?", "thanks, what about the kettle?": nothing but a product after "and" / "what about"
 _AND_THE = re.compile(
-    r"^\W*(?:(?:thanks|thank you|ok(?:ay)?|cool|great)\W+)?(?:and|what about|how about|also)\b", re.I
+    r"^\W*(?:(?:thanks|thank you|ok(?:ay)?|cool|great)\W+)?(?:and|what about|how about)\s+"
+    r"(?:the\s+|my\s+|your\s+)?(?P<rest>[\w' -]+?)\W*$",
+    re.I,
 )
-MAX_AND_THE_WORDS = 7
+#: the product's words after "and the" are at most this many
+MAX_PRODUCT_WORDS = 4
 
 
 def names_a_parcel(understanding: Understanding) -> bool:
@@ -69,6 +72,17 @@ def names_a_parcel(understanding: Understanding) -> bool:
 
 #: words about the goods or the parcel: "I still haven't got the parcel" is not about the money
 _GOODS = re.compile(r"\b(?:parcel|package|delivery|shipment|order|item|box|product)s?\b", re.I)
+
+
+def asks_about_an_item(understanding: Understanding, state: DialogueState) -> bool:
+    """ "and the headphones?", "thanks, what about the mugs?" right after a status answer, with the order
+    still in context: the status again (the NLU may read a product alone as setup help, or a goodbye)."""
+    if understanding.payload is not None or not understanding.products or understanding.order_numbers:
+        return False
+    if state.last_intent != ORDER_STATUS or not state.order_number:
+        return False
+    match = _AND_THE.match(understanding.text)
+    return match is not None and len(match.group("rest").split()) <= MAX_PRODUCT_WORDS
 
 
 def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool:
@@ -91,8 +105,7 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
 
     - a status question ("which carrier?", "where is it now?") right after a status answer about
       an order still in context is a status follow-up, "I don't want to wait that long" after it
-      is about cancelling that order, "can I get it faster" about its shipping speed, and "and the
-      jacket?" about its status;
+      is about cancelling that order, and "can I get it faster" about its shipping speed;
     - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
       the conversation was about setting one up, or the shopper is verified (their orders say which
       product); words about the parcel itself (damage, loss, delay) and near-domain topics the NLU
@@ -108,8 +121,6 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return CANCEL_ORDER
         if _FASTER.search(text):
             return CHANGE_ORDER
-        if understanding.products and len(text.split()) <= MAX_AND_THE_WORDS and _AND_THE.search(text):
-            return ORDER_STATUS
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
