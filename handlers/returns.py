@@ -22,6 +22,7 @@ from handlers.exchanges import (
     wants_exchange,
 )
 from handlers.exchanges import instructions as exchange_instructions
+from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
 from handlers.order_facts import has_shipped, is_cancelled
 from handlers.order_status import describe_order
@@ -43,6 +44,7 @@ from handlers.wording import (
     MENU_BUTTON,
     OTHER_ORDER_BUTTON,
     RETURNED_BUTTONS,
+    agreement,
     day,
     join_words,
     short_day,
@@ -131,7 +133,13 @@ class ReturnRequestHandler:
                 skus=[v.item.sku for v in chosen],
                 reason=reason,
             )
-            return Outcome(replies=[_instructions(ctx, request, chosen)])
+            collected = [v for v in chosen if policy.is_collected(v.item.category)]
+            if collected and ctx.support.staffed:  # the team arranges the collection date with the shopper
+                names = join_words([v.item.name for v in collected])
+                await open_handoff(
+                    ctx, f"Return #{request.id} on order #{details.number}: arrange a home collection of {names}"
+                )
+            return Outcome(replies=[_instructions(ctx, request, chosen, collected)])
         if not eligible:
             return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
         named = [v for v in eligible if v.item.sku in ctx.understanding.skus] if ctx.step is None and not payload else []
@@ -280,10 +288,36 @@ def _nothing_returnable(ctx: HandlerContext, verdicts: list[ItemEligibility]) ->
     return Reply(text, buttons=buttons, links=links)
 
 
-def _instructions(ctx: HandlerContext, request: ReturnRequest, chosen: list[ItemEligibility]) -> Reply:
+def _instructions(
+    ctx: HandlerContext,
+    request: ReturnRequest,
+    chosen: list[ItemEligibility],
+    collected: list[ItemEligibility] | None = None,
+) -> Reply:
+    """What happens next: a label and a drop-off for posted items; a home collection for large ones."""
     assert ctx.order is not None
     names = join_words([v.item.name for v in chosen])
     email, carrier = label_details(ctx.order)
+    if collected:
+        posted = [v for v in chosen if v not in collected]
+        large = join_words([v.item.name for v in collected])
+        steps = [
+            f"Done: return #{request.id} is started for {names} (order #{ctx.order.number}). What happens next:",
+            f"1. {large} {agreement([v.item.quantity for v in collected], [v.item.name for v in collected]).be} "
+            "collected from your home, so there's no label to print: our team will contact you here within one "
+            "business day to arrange a collection date.",
+        ]
+        if posted:
+            small = join_words([v.item.name for v in posted])
+            steps.append(
+                f"2. For {small}, we'll email a free return label to {email} within the hour; drop the parcel at "
+                f"any {carrier} drop-off point within 14 days."
+            )
+        steps.append(
+            f"{len(steps)}. Pack everything with all its parts and accessories, ideally in the original box. We "
+            "refund you within 3–5 business days of receiving it, to your original payment method."
+        )
+        return Reply("\n".join(steps), links=article_link(ctx.knowledge.base, RETURN_ARTICLE))
     text = (
         f"Done: return #{request.id} is started for {names} (order #{ctx.order.number}). What happens next:\n"
         f"1. We'll email a free return label to {email} within the hour.\n"

@@ -32,6 +32,8 @@ class ReturnPolicy:
     opened_electronics_fee_percent: float
     #: categories that can be exchanged for another size or colour of the same product
     exchangeable_categories: frozenset[str] = frozenset()
+    #: categories too large to post: collected from the shopper's home on a date arranged with them
+    collected_categories: frozenset[str] = frozenset()
 
     def window_days(self, category: str | None) -> int:
         """Days after delivery during which an item of ``category`` can be returned."""
@@ -42,6 +44,10 @@ class ReturnPolicy:
     def is_returnable(self, category: str | None) -> bool:
         """Whether items of ``category`` can be returned at all."""
         return category not in self.non_returnable_categories
+
+    def is_collected(self, category: str | None) -> bool:
+        """Whether a returned item of ``category`` is collected from home instead of posted with a label."""
+        return category is not None and category in self.collected_categories
 
     def is_exchangeable(self, category: str | None) -> bool:
         """Whether items of ``category`` can be swapped for another size or colour (within the window)."""
@@ -70,6 +76,9 @@ class ReturnPolicy:
         exchangeable = policy.get("exchangeable_categories", [])
         if not isinstance(exchangeable, list) or not all(isinstance(item, str) for item in exchangeable):
             raise PolicyError("'exchangeable_categories' must be a list of category names")
+        collected = policy.get("collected_categories", [])
+        if not isinstance(collected, list) or not all(isinstance(item, str) for item in collected):
+            raise PolicyError("'collected_categories' must be a list of category names")
         fee = policy.get("opened_electronics_fee_percent", 0)
         if isinstance(fee, bool) or not isinstance(fee, int | float) or not 0 <= fee <= 100:
             raise PolicyError(f"'opened_electronics_fee_percent' must be between 0 and 100, got {fee!r}")
@@ -79,6 +88,7 @@ class ReturnPolicy:
             non_returnable_categories=frozenset(excluded),
             opened_electronics_fee_percent=float(fee),
             exchangeable_categories=frozenset(exchangeable),
+            collected_categories=frozenset(collected),
         )
 
 

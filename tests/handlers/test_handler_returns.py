@@ -84,3 +84,32 @@ async def test_refund_status_from_order_state(harness: Harness) -> None:
     assert "has been issued" in issued.replies[0].text
     assert "no refund on order #1002 yet" in none.replies[0].text
     assert "no refund on order #1001, as it hasn't arrived yet" in travelling.replies[0].text
+
+
+async def test_a_large_item_is_collected_from_home_not_posted_with_a_label(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from storage.domain import ShipmentStatus
+
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(
+            harness, repos, order_number="1010", verified_as="elif@example.com", payload="return:item:CH-50"
+        )
+        assert ctx.order is not None and ctx.order.items[0].category == "furniture"
+        ctx.order.shipments[0].status = ShipmentStatus.DELIVERED  # the chair arrived yesterday
+        ctx.order.shipments[0].delivered_at = datetime(2026, 11, 22, 12, tzinfo=UTC)
+        outcome = await ReturnRequestHandler().handle(ctx)
+        handoff = await repos.handoffs.open_for_conversation(conversation_id=ctx.conversation_id)
+
+    text = outcome.replies[0].text
+    assert "ErgoSeat Office Chair is collected from your home, so there's no label to print" in text
+    assert "arrange a collection date" in text
+    assert "drop-off point" not in text and "return label" not in text
+    assert handoff is not None and "arrange a home collection of ErgoSeat Office Chair" in handoff.reason
+
+
+def test_the_policy_collects_what_the_how_to_return_article_says_is_collected() -> None:
+    policy = shared_knowledge().base.return_policy()
+    article = shared_knowledge().base.by_id("how-to-return").body
+    assert "standing desks and office chairs are collected from your home" in article
+    assert policy.is_collected("furniture") and not policy.is_collected("kitchen")

@@ -104,6 +104,7 @@ def test_return_policy_mapping_is_the_source_of_truth(bundled_kb: KnowledgeBase)
         "return_window_days": {"default": 30, "apparel": 60, "footwear": 60},
         "non_returnable_categories": ["gift-card"],
         "exchangeable_categories": ["apparel", "footwear"],
+        "collected_categories": ["furniture"],
         "opened_electronics_fee_percent": 0,
     }
     assert bundled_kb.policy("return-policy") is article.policy

@@ -61,6 +61,10 @@ def test_a_single_window_for_everything() -> None:
             "'exchangeable_categories' must be",
         ),
         (
+            {"return_window_days": 30, "collected_categories": "furniture"},
+            "'collected_categories' must be",
+        ),
+        (
             {"return_window_days": 30, "opened_electronics_fee_percent": 150},
             "'opened_electronics_fee_percent' must",
         ),
