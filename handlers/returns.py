@@ -118,6 +118,10 @@ class ReturnRequestHandler:
             if len(picked) == 1:
                 return ask_what_instead(picked[0], data)
             return _exchange_menu(ctx, verdicts, data)
+        if ctx.step is None and not payload and _LOGISTICS.search(ctx.text):
+            logistics = _return_logistics(ctx, returns)
+            if logistics is not None:  # "where do I drop off the return": about the return under way
+                return Outcome(replies=[logistics])
         chosen = _chosen(ctx, eligible) if payload or ctx.step == "pick" else []
         answer = yes_or_no(ctx) if ctx.step == "pick" and not payload else None
         if answer is False:
@@ -390,6 +394,43 @@ _SHIPPING_FEE = re.compile(
     r"\brefund\w*\b.{0,25}\b(?:shipping|postage|delivery (?:fee|cost|charge)s?)\b",
     re.I,
 )
+
+
+#: "where do I drop it off", "I haven't got the return label", "I have no printer": how a return travels
+_LOGISTICS = re.compile(
+    r"\b(?:drop(?:[- ]?off| it off| them off| off)|label|print(?:er|ed|ing)?|qr code|post office|collection)\b",
+    re.I,
+)
+_NO_LABEL = re.compile(r"\b(?:haven'?t|have not|didn'?t|did not|never|not|no)\b.{0,25}\blabel\b", re.I)
+_WHERE = re.compile(r"\bwhere\b|\bdrop(?:[- ]?off| it off| them off| off)\b|\bpost office\b", re.I)
+
+
+def _return_logistics(ctx: HandlerContext, returns: list[ReturnRequest]) -> Reply | None:
+    """How the latest return of the order travels, from the how-to-return article; None without one."""
+    assert ctx.order is not None
+    if not returns:
+        return None
+    latest = returns[-1]
+    names = join_words([i.name for i in ctx.order.items if i.sku in latest.skus]) or "your items"
+    email, carrier = label_details(ctx.order)
+    lines = [f"About your return #{latest.id} for {names}:"]
+    if _NO_LABEL.search(ctx.text):
+        lines.append(
+            f"The label goes to {email} within an hour of starting the return; please check your spam folder. "
+            "If it isn't there, a person on our team can send it again."
+        )
+    elif _WHERE.search(ctx.text):
+        lines.append(
+            f"Drop the parcel at any {carrier} drop-off point within 14 days, with the label from our email "
+            "(no printer? Show the QR code from the email there instead)."
+        )
+    else:
+        article = ctx.knowledge.base.get(RETURN_ARTICLE)
+        passage = ctx.knowledge.index.passage(article, ctx.text) if article is not None else None
+        if passage is None:
+            return None
+        lines.append(passage)
+    return Reply("\n".join(lines), buttons=[HUMAN_BUTTON], links=article_link(ctx.knowledge.base, RETURN_ARTICLE))
 
 
 def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -> Reply:
