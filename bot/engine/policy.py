@@ -224,6 +224,11 @@ _CHARGED_FOR_CANCELLED = re.compile(
     r"\bcancel(?:l?ed)\b.{0,40}\b(?:charged|debited|took (?:my|the) money|still (?:paid|charged))\b",
     re.I,
 )
+#: "can you pick up the desk from my house": collecting a return from home
+_COLLECT_FROM_HOME = re.compile(
+    r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
+    re.I,
+)
 #: readings of "let me know when it arrives" that the shipping-updates answer overrides
 _NEWS_READINGS = frozenset({"order_status", "notification_preferences", OUT_OF_SCOPE, None})
 
@@ -263,8 +268,8 @@ def idle_intent(understanding: Understanding) -> str:
     than taught to the classifier (teaching them raised its false accepts on unrelated text): the
     status of a return is a refund-status question, "why is it being returned" is about a parcel
     coming back to us, "what did I order" is a status question (the answer names the items), being
-    charged for a cancelled order asks where the refund is, and "let me know when it arrives" asks
-    about shipping updates.
+    charged for a cancelled order asks where the refund is, "can you pick it up from my house" is a
+    return, and "let me know when it arrives" asks about shipping updates.
     """
     intent = understanding.intent
     if wants_compensation(understanding):
@@ -287,6 +292,12 @@ def idle_intent(understanding: Understanding) -> str:
         and _WHAT_I_ORDERED.search(understanding.text)
     ):
         return "order_status"  # "what did I order": the status answer names the order's items
+    if (
+        understanding.payload is None
+        and intent in ("setup_help", "change_order", "order_status", OUT_OF_SCOPE)
+        and _COLLECT_FROM_HOME.search(understanding.text)
+    ):
+        return "return_request"  # "can you pick up the desk from my house": a return collected from home
     if (
         understanding.payload is None
         and intent == "cancel_order"
