@@ -120,6 +120,8 @@ _WANTS = (
 )
 #: a typed message at least this many words long already describes the problem
 DESCRIPTION_WORDS = 10
+#: ... and so does a shorter one that names the damaged product ("the kettle arrived with a dent")
+NAMED_DESCRIPTION_WORDS = 4
 #: a parcel missing this long after "delivered" needs a person to chase the carrier
 MISSING_DAYS_BEFORE_HANDOFF = 2
 
@@ -215,7 +217,9 @@ class DeliveryProblemHandler:
                 return Outcome(replies=[rest], await_step="kind", data={"told_rest": True})
         if kind in ("damaged", "wrong_item", "missing_item"):
             typed = ctx.text.strip()
-            if ctx.payload is None and len(typed.split()) >= DESCRIPTION_WORDS:
+            words = len(typed.split())
+            named = bool(ctx.understanding.products) and words >= NAMED_DESCRIPTION_WORDS  # "the mug is cracked"
+            if ctx.payload is None and (words >= DESCRIPTION_WORDS or (named and kind == "damaged")):
                 return await self._described(ctx, kind)
             return Outcome(
                 replies=[Reply(_DESCRIBE_PROMPT[kind])], await_step="describe", data={"kind": kind}

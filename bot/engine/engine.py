@@ -34,6 +34,7 @@ from bot.engine.policy import (
     OUT_OF_SCOPE,
     clear_request,
     idle_intent,
+    says_resolved,
     shop_question_topic,
     topic_switch,
     wants_cancel,
@@ -72,6 +73,7 @@ ORDER_TOPICS = frozenset(
 )
 CANCELLED = "OK, I've stopped that. Is there anything else I can help with?"
 NOTHING_TO_CANCEL = "No problem. Is there anything else I can help with?"
+RESOLVED = "Glad it's sorted! Is there anything else I can help with?"
 HANDOFF_ACK = "Thanks, I've passed that on. A person from our support team will reply right here."
 STILL_WAITING = (
     "Your request for a person is still open: they'll reply right here. "
@@ -313,6 +315,10 @@ class Engine:
                 state.clear_flow()
                 turn.understanding = replace(understanding, payload="prefs:stop:all")
                 return await self._start(turn, NOTIFICATION_PREFERENCES)
+            if state.busy and says_resolved(understanding):
+                state.clear_flow()
+                turn.say(menu_reply(RESOLVED))
+                return None
             if wants_cancel(understanding) and (state.busy or text != "cancel"):
                 busy = state.busy
                 state.clear_flow()

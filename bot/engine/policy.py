@@ -76,6 +76,14 @@ _CANCEL = re.compile(
     r"(?:\W+(?:then|please|thanks|thank you))?)\W*$",
     re.I,
 )
+#: "found it", "actually it's fine", "it turned up": said while the bot waits for an answer, the question is gone
+_RESOLVED = re.compile(
+    r"^\W*(?:(?:oh|ah|wait|sorry|actually|ok(?:ay)?|oops|haha)\W+)*(?:i\s+)?(?:just\s+)?"
+    r"(?:found it|i found it|it'?s (?:fine|ok(?:ay)?|sorted|all good|here|arrived)|all good|it turned up|"
+    r"it (?:just )?(?:arrived|came|turned up)|it'?s just arrived|no need|sorted)"
+    r"(?:\W+(?:now|then|thanks|thank you|sorry|after all|never ?mind))*\W*$",
+    re.I,
+)
 _STOP_NOTIFICATIONS = re.compile(
     r"^\W*(?:/stop|stop|unsubscribe|stop messaging me|stop texting me)\W*$", re.I
 )
@@ -120,6 +128,11 @@ def wants_cancel(understanding: Understanding) -> bool:
     if understanding.payload == "cancel":
         return True
     return bool(understanding.text) and bool(_CANCEL.match(understanding.text))
+
+
+def says_resolved(understanding: Understanding) -> bool:
+    """ "found it", "actually it's fine": the shopper no longer needs what the bot is asking for."""
+    return understanding.payload is None and bool(understanding.text) and bool(_RESOLVED.match(understanding.text))
 
 
 def wants_stop_notifications(understanding: Understanding) -> bool:
