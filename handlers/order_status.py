@@ -138,7 +138,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:back in stock|in stock again|restock(?:ed)?)\b|"
             r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b|"
             r"\b(?:will|would|can|could|is|does)\b.{0,25}\b(?:come|arrive|get here|be here|make it|be delivered|"
-            r"reach me)\b.{0,12}\b(?:before|by|in time for)\b",
+            r"reach me)\b.{0,12}\b(?:before|by|in time for)\b|"
+            r"\bneed (?:it|them|this|my order|the \w+) (?:by|before|for)\b",
             re.I,
         ),
     ),

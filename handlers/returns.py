@@ -277,6 +277,19 @@ def _notes(verdicts: list[ItemEligibility]) -> list[str]:
 
 def _nothing_returnable(ctx: HandlerContext, verdicts: list[ItemEligibility]) -> Reply:
     assert ctx.order is not None
+    statuses = {s.status for s in ctx.order.shipments}
+    if ShipmentStatus.LOST in statuses:  # "I want a replacement" for a lost parcel: nothing to send back
+        return Reply(
+            f"There's nothing to send back from order #{ctx.order.number}: the carrier reported your parcel "
+            "lost, so we'll send a replacement or refund you in full, whichever you prefer. Which would you like?",
+            buttons=[*LOST_BUTTONS, HUMAN_BUTTON],
+        )
+    if returning(ctx.order):
+        return Reply(
+            f"Order #{ctx.order.number} is already on its way back to us: the carrier couldn't deliver it. Once "
+            "it's back, we'll send it again or refund you, whichever you prefer. Which would you like?",
+            buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
+        )
     notes = _notes(verdicts)
     buttons = [OTHER_ORDER_BUTTON, HUMAN_BUTTON]
     links = []

@@ -22,6 +22,7 @@ from bot.engine.followups import (
     asks_for_other_order,
     follow_up_intent,
     names_a_parcel,
+    needs_it_by,
     refund_follow_up,
 )
 from bot.engine.gate import OrderGate
@@ -365,8 +366,8 @@ class Engine:
             intent = OUT_OF_SCOPE
         elif refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
-        elif asks_about_an_item(understanding, state):
-            intent = "order_status"  # "and the headphones?" after a status answer
+        elif asks_about_an_item(understanding, state) or needs_it_by(understanding, state):
+            intent = "order_status"  # "and the headphones?", "I need it by friday" after a status answer
         elif intent in (OUT_OF_SCOPE, "greeting"):
             # checked before the fallback (or a greeting, which "what's going on with it?" can look like):
             # a short follow-up the NLU cannot read on its own

@@ -74,6 +74,20 @@ def names_a_parcel(understanding: Understanding) -> bool:
 _GOODS = re.compile(r"\b(?:parcel|package|delivery|shipment|order|item|box|product)s?\b", re.I)
 
 
+#: "I need it by the 10th": a deadline for the order in context
+_NEED_BY = re.compile(r"\bneed (?:it|them|this|my order|the \w+) (?:by|before|for)\b", re.I)
+
+
+def needs_it_by(understanding: Understanding, state: DialogueState) -> bool:
+    """ "it's a gift, I need it by the 10th" right after a status answer, with the order still in context:
+    when it arrives (the NLU may read a gift as a return)."""
+    if understanding.payload is not None or understanding.order_numbers:
+        return False
+    if state.last_intent != ORDER_STATUS or not state.order_number:
+        return False
+    return bool(_NEED_BY.search(understanding.text))
+
+
 def asks_about_an_item(understanding: Understanding, state: DialogueState) -> bool:
     """ "and the headphones?", "thanks, what about the mugs?" right after a status answer, with the order
     still in context: the status again (the NLU may read a product alone as setup help, or a goodbye)."""
