@@ -38,6 +38,7 @@ from handlers.wording import (
     status_words,
     your,
 )
+from knowledge.article import Article
 from storage.domain import ShipmentStatus
 from storage.models import Shipment
 from storage.repositories.orders import OrderDetails
@@ -88,6 +89,15 @@ PICKUP_HOLD_DAYS = 7
 
 #: what a follow-up asks about, tried in this order
 _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "meaning",
+        re.compile(
+            r"\bwhat does\b.{0,25}\b(?:lost|exception|in transit|pre-?transit|label created|out for delivery|"
+            r"attempted|held up|returned to sender|available for pickup|delayed|that|this|it|the status)\b"
+            r".{0,15}\bmean\b",
+            re.I,
+        ),
+    ),
     (
         "pickup",
         re.compile(
@@ -215,9 +225,48 @@ class OrderStatusHandler:
                 return Outcome(replies=[rest])
         focus = question_focus(ctx.text)
         named = ctx.understanding.order_numbers or ctx.understanding.tracking_numbers
+        if focus == MEANING:
+            meaning = status_meaning(ctx.order, ctx.knowledge.base.get(STATUSES_ARTICLE))
+            if meaning is not None:
+                return Outcome(replies=[meaning])
+            focus = None
         if focus is not None and ctx.last_intent == self.name and not named:
             return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
         return Outcome(replies=[describe_order(ctx.order, ctx.today())])
+
+
+MEANING = "meaning"
+STATUSES_ARTICLE = "tracking-statuses"
+#: how the tracking statuses article names each status (its list items start with these words)
+_STATUS_LABELS = {
+    ShipmentStatus.PRE_TRANSIT: "pre-transit",
+    ShipmentStatus.IN_TRANSIT: "in transit",
+    ShipmentStatus.OUT_FOR_DELIVERY: "out for delivery",
+    ShipmentStatus.AVAILABLE_FOR_PICKUP: "available for pickup",
+    ShipmentStatus.DELIVERED: "delivered",
+    ShipmentStatus.ATTEMPT_FAILED: "delivery attempted",
+    ShipmentStatus.DELAYED: "delayed",
+    ShipmentStatus.EXCEPTION: "exception",
+    ShipmentStatus.RETURNED_TO_SENDER: "returned to sender",
+    ShipmentStatus.LOST: "lost",
+}
+
+
+def status_meaning(details: OrderDetails, article: Article | None) -> Reply | None:
+    """ "What does lost mean?": what the tracking statuses article says of each status the order's
+    parcels have now; None when the article is missing or names none of them."""
+    if article is None:
+        return None
+    items = [text for text in article.passages() if ":" in text]
+    lines: list[str] = []
+    for status in dict.fromkeys(s.status for s in details.shipments):
+        label = _STATUS_LABELS.get(ShipmentStatus(status))
+        found = next((text for text in items if label and text.lower().startswith(label)), None)
+        if found is not None:
+            lines.append(found)
+    if not lines:
+        return None
+    return Reply("\n".join(lines), links=[Link(article.title, article.url)])
 
 
 # ---------------------------------------------------------------------- the whole order

@@ -108,6 +108,8 @@ async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> Non
         ("is it going to be late", "eta"),
         ("will it arrive on time?", "eta"),
         ("what's going on with it?", "reason"),
+        ("what does in transit mean", "meaning"),
+        ("what does the orange light mean", None),
         ("whats the problem", "reason"),
         ("what's going on in the world", None),
         ("where is my order", None),
