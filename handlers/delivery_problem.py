@@ -109,6 +109,7 @@ _WAS_IN = re.compile(
     r"\b(?:i|we) (?:was|were) (?:at )?(?:home|in|here|in all day|home all day|in the whole day)\b|"
     r"\bnobody (?:knocked|rang|came)\b|\b(?:didn'?t|did not) (?:knock|ring|come|try|bother|leave a card)\b|"
     r"\bnever (?:knocked|rang|came|tried|bothered|left a card)\b|"
+    r"\b(?:didn'?t|did not|never) (?:get|got|find|found|receive|see|saw) (?:a|any|the|their) (?:card|note|notice)\b|"
     r"\bno (?:card|knock)\b|\bfake (?:attempt|delivery)\b|\b(?:lied|lying)\b|"
     r"\b(?:driver|courier|delivery (?:guy|man|driver|person))\b.{0,20}\b(?:left|drove (?:off|away)|went away|"
     r"didn'?t (?:leave|deliver|stop|drop))\b",
@@ -129,6 +130,12 @@ MISSING_DAYS_BEFORE_HANDOFF = 2
 def _first_match(table: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> str | None:
     """The name of the first pattern of ``table`` found in ``text``, or None."""
     return next((name for name, pattern in table if pattern.search(text)), None)
+
+
+def asks_about_the_carrier(text: str) -> bool:
+    """ "Can you call DHL for me", "nobody knocked", "I didn't get a card": the carrier's part, which the
+    delivery-problem answers take up (chasing it, or disputing a missed delivery)."""
+    return bool(_CHASE.search(text) or _WAS_IN.search(text))
 
 
 def detect_kind(text: str) -> str | None:
@@ -184,6 +191,8 @@ class DeliveryProblemHandler:
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
         if kind is None and returning(ctx.order):
             kind = "returned"
+        if kind is None and ctx.payload is None and _CHASE.search(ctx.text):
+            kind = "late"  # "can you call DHL for me": a parcel that should be moving
         if kind in (None, "late", "not_received") and _missed(ctx.order):
             return Outcome(replies=[_missed_reply(ctx.order, disputed=bool(_WAS_IN.search(ctx.text)))])
         if kind in (None, "late", "not_received") and _WAS_IN.search(ctx.text) and _out_for_delivery(ctx.order):

@@ -94,7 +94,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bwhat does\b.{0,25}\b(?:lost|exception|in transit|pre-?transit|label created|out for delivery|"
             r"attempted|held up|returned to sender|available for pickup|delayed|that|this|it|the status)\b"
-            r".{0,15}\bmean\b",
+            r".{0,15}\bmean\b|\bwhat(?:'s| is) (?:an? |the )?(?:exception|pre-?transit|label created|"
+            r"delivery attempted|returned to sender)\b",
             re.I,
         ),
     ),

@@ -11,6 +11,7 @@ import re
 
 from bot.engine.state import DialogueState
 from handlers.context import Understanding
+from handlers.delivery_problem import asks_about_the_carrier
 from handlers.order_status import question_focus
 from handlers.returns import says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
@@ -19,6 +20,7 @@ ORDER_STATUS = "order_status"
 CANCEL_ORDER = "cancel_order"
 SETUP_HELP = "setup_help"
 REFUND_STATUS = "refund_status"
+DELIVERY_PROBLEM = "delivery_problem"
 
 _OTHER_ORDER = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|also|now|then)\W+)*(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
@@ -119,7 +121,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
 
     - a status question ("which carrier?", "where is it now?") right after a status answer about
       an order still in context is a status follow-up, "I don't want to wait that long" after it
-      is about cancelling that order, and "can I get it faster" about its shipping speed;
+      is about cancelling that order, "can I get it faster" about its shipping speed, and "can you call
+      DHL" or "I didn't get a card" about the carrier (a delivery problem);
     - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
       the conversation was about setting one up, or the shopper is verified (their orders say which
       product); words about the parcel itself (damage, loss, delay) and near-domain topics the NLU
@@ -135,6 +138,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return CANCEL_ORDER
         if _FASTER.search(text):
             return CHANGE_ORDER
+        if asks_about_the_carrier(text):
+            return DELIVERY_PROBLEM
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
