@@ -10,15 +10,15 @@ from handlers.answers import yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled, item_names
-from handlers.order_status import ENDED, tracking_links
+from handlers.order_status import ENDED, PICKUP_HOLD_DAYS, tracking_links
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words
-from storage.domain import OrderStatus
+from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
 
 _ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
 _ADDRESS_WORDS = re.compile(
     r"address|deliver(y|ed)? to|ship(ping|ped)? to|sen[dt] (it|them) to|moved|new home|postcode|zip ?code|"
-    r"\bwrong zip\b|\bto my (work|office|workplace|job|parents|mum'?s|mom'?s|new place)\b",
+    r"\bwrong zip\b|\bto my (work|office|workplace|job|parents|mum'?s|mom'?s|new place|home|house|flat|apartment)\b",
     re.I,
 )
 #: a faster shipping speed ("can you upgrade it to express")
@@ -55,6 +55,15 @@ def _too_late(details: OrderDetails, what: str) -> Reply:
             buttons=[HUMAN_BUTTON, Button("Refund status", "intent:refund_status")],
         )
     carrier = details.shipments[0].carrier if details.shipments else "the carrier"
+    waiting = any(s.status == ShipmentStatus.AVAILABLE_FOR_PICKUP for s in details.shipments)
+    if what == ADDRESS_CHANGE and waiting:  # "can you deliver it to my home instead"
+        return Reply(
+            f"Order #{details.number} is already waiting at a {carrier} pickup point, so it can't be delivered "
+            f"to another address now. It's held there for {PICKUP_HOLD_DAYS} days; if nobody collects it, it "
+            f"comes back to us and we refund you. A person on our team can ask {carrier} whether it can be "
+            "delivered again.",
+            buttons=[HUMAN_BUTTON, Button("Track it", "intent:order_status")],
+        )
     if what == ADDRESS_CHANGE and has_shipped(details):
         return Reply(
             f"Order #{details.number} has already left our warehouse with {carrier}, so I can't change the "
