@@ -28,8 +28,10 @@ class FallbackHandler:
     async def handle(self, ctx: HandlerContext) -> Outcome:
         """A near-domain topic's own answer; an apology and a person for a shopper fed up with the bot, and
         no fuss for "that's all" or "no worries"; a word on the one language the bot chats in to a message
-        in another; else the passage of the one article that stands out in a
-        search, or up to three articles that match about as well; otherwise say what the bot does."""
+        in another; what to do with a product named alone; else the passage of the one article that
+        stands out in a search (or is the only one worth showing), or of the article the previous answer
+        quoted when it answers, or up to three articles that match about as well; otherwise say what the
+        bot does."""
         topical = near_domain_reply(ctx)
         if topical is not None:
             return Outcome(replies=[topical], article=topic_article(ctx) if topical.links else None)
