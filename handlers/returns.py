@@ -321,8 +321,8 @@ def _instructions(
         steps = [
             f"Done: return #{request.id} is started for {names} (order #{ctx.order.number}). What happens next:",
             f"1. {large} {agreement([v.item.quantity for v in collected], [v.item.name for v in collected]).be} "
-            "collected from your home, so there's no label to print: our team will contact you here within one "
-            "business day to arrange a collection date.",
+            f"collected from your home, so there's no label to print: our team will contact you {_where_we_reply(ctx)} "
+            "within one business day to arrange a collection date.",
         ]
         if posted:
             small = join_words([v.item.name for v in posted])
@@ -427,7 +427,15 @@ def _return_logistics(ctx: HandlerContext, returns: list[ReturnRequest]) -> Repl
     names = join_words([i.name for i in ctx.order.items if i.sku in latest.skus]) or "your items"
     email, carrier = label_details(ctx.order)
     lines = [f"About your return #{latest.id} for {names}:"]
-    if _NO_LABEL.search(ctx.text):
+    policy = ctx.knowledge.base.return_policy()
+    returned = [i for i in ctx.order.items if i.sku in latest.skus]
+    if returned and all(policy.is_collected(i.category) for i in returned):
+        lines.append(
+            f"{names} {agreement([i.quantity for i in returned], [i.name for i in returned]).be} collected from "
+            f"your home, so there's no label or drop-off: our team contacts you {_where_we_reply(ctx)} to arrange "
+            "a collection date."
+        )
+    elif _NO_LABEL.search(ctx.text):
         lines.append(
             f"The label goes to {email} within an hour of starting the return; please check your spam folder. "
             "If it isn't there, a person on our team can send it again."
@@ -444,6 +452,11 @@ def _return_logistics(ctx: HandlerContext, returns: list[ReturnRequest]) -> Repl
             return None
         lines.append(passage)
     return Reply("\n".join(lines), buttons=[HUMAN_BUTTON], links=article_link(ctx.knowledge.base, RETURN_ARTICLE))
+
+
+def _where_we_reply(ctx: HandlerContext) -> str:
+    """ "here" when staff answer in this chat, else "by email"."""
+    return "here" if ctx.support.staffed else "by email"
 
 
 def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -> Reply:

@@ -113,3 +113,24 @@ def test_the_policy_collects_what_the_how_to_return_article_says_is_collected() 
     article = shared_knowledge().base.by_id("how-to-return").body
     assert "standing desks and office chairs are collected from your home" in article
     assert policy.is_collected("furniture") and not policy.is_collected("kitchen")
+
+
+async def test_without_a_staff_channel_the_collection_is_arranged_by_email(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from handlers.support import SupportDesk
+    from storage.domain import ShipmentStatus
+
+    async with harness.store.transaction() as repos:
+        ctx = await handler_context(
+            harness, repos, order_number="1010", verified_as="elif@example.com", payload="return:item:CH-50"
+        )
+        assert ctx.order is not None
+        ctx.support = SupportDesk(staffed=False)
+        ctx.order.shipments[0].status = ShipmentStatus.DELIVERED
+        ctx.order.shipments[0].delivered_at = datetime(2026, 11, 22, 12, tzinfo=UTC)
+        outcome = await ReturnRequestHandler().handle(ctx)
+        handoff = await repos.handoffs.open_for_conversation(conversation_id=ctx.conversation_id)
+
+    assert "our team will contact you by email within one business day" in outcome.replies[0].text
+    assert handoff is None
