@@ -16,6 +16,8 @@ _CONTINUED = frozenset(
     "because where while including such as".split()
 )
 _SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+#: "...; or" / "...; and" at the end of a list item: joins it to the next item, not part of the sentence
+_TRAILING_JOINER = re.compile(r"[;,]?\s+(?:or|and)\W*$", re.I)
 
 #: how much a query term counts when it is only in the passage's heading, not the passage
 HEADING_SHARE = 0.5
@@ -40,7 +42,8 @@ def with_lead_in(text: str, lead_in: str) -> tuple[str, str]:
     if lead_in and text[:1].islower():
         words = lead_in.split()
         joint = " " if words and words[-1].lower() in _CONTINUED else ": "
-        return f"{lead_in}{joint}{text.rstrip(';,. ')}.", lead_in
+        item = _TRAILING_JOINER.sub("", text).rstrip(";,. ")
+        return f"{lead_in}{joint}{item}.", lead_in
     if not text.endswith(":"):
         return text, ""
     # a passage that is only the sentence leading into the list says nothing on its own

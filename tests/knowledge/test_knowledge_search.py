@@ -141,6 +141,11 @@ def test_a_list_too_long_for_chat_ends_with_an_ellipsis() -> None:
     assert with_items("Try this:", ["a" * 10, "b" * 10, "c" * 10], max_chars=30) == f"Try this:\n• {'a' * 10}\n…"
 
 
+def test_a_list_item_ending_with_or_drops_the_joiner() -> None:
+    shown, _ = with_lead_in("open the chat link in your email; or", "You can verify in one of two ways")
+    assert shown == "You can verify in one of two ways: open the chat link in your email."
+
+
 def test_a_lead_in_alone_is_never_a_snippet() -> None:
     assert with_lead_in("You can ask us at any time to:", "") == ("", "You can ask us at any time to")
     only = article("ask-us", "en", "You can ask us at any time to:\n\n- delete your chat history;\n- send a copy.\n")
