@@ -18,12 +18,11 @@ from dataclasses import dataclass, field, replace
 from bot.clock import Clock
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
 from bot.engine.followups import (
-    asks_about_an_item,
     asks_for_other_order,
     follow_up_intent,
     names_a_parcel,
-    needs_it_by,
     refund_follow_up,
+    status_follow_up,
 )
 from bot.engine.gate import OrderGate
 from bot.engine.hooks import HookSet
@@ -366,7 +365,7 @@ class Engine:
             intent = OUT_OF_SCOPE
         elif refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
-        elif asks_about_an_item(understanding, state) or needs_it_by(understanding, state):
+        elif status_follow_up(understanding, state):
             intent = "order_status"  # "and the headphones?", "I need it by friday" after a status answer
         elif intent in (OUT_OF_SCOPE, "greeting"):
             # checked before the fallback (or a greeting, which "what's going on with it?" can look like):

@@ -80,25 +80,19 @@ _GOODS = re.compile(r"\b(?:parcel|package|delivery|shipment|order|item|box|produ
 _NEED_BY = re.compile(r"\bneed (?:it|them|this|my order|the \w+) (?:by|before|for)\b", re.I)
 
 
-def needs_it_by(understanding: Understanding, state: DialogueState) -> bool:
-    """ "it's a gift, I need it by the 10th" right after a status answer, with the order still in context:
-    when it arrives (the NLU may read a gift as a return)."""
+def status_follow_up(understanding: Understanding, state: DialogueState) -> bool:
+    """A status question right after a status answer, with the order still in context, that the NLU may
+    read as something else: "and the headphones?" or "thanks, what about the mugs?" (setup help, a
+    goodbye), "it's a gift, I need it by the 10th" (a return). Checked before the NLU's reading."""
     if understanding.payload is not None or understanding.order_numbers:
         return False
     if state.last_intent != ORDER_STATUS or not state.order_number:
         return False
-    return bool(_NEED_BY.search(understanding.text))
-
-
-def asks_about_an_item(understanding: Understanding, state: DialogueState) -> bool:
-    """ "and the headphones?", "thanks, what about the mugs?" right after a status answer, with the order
-    still in context: the status again (the NLU may read a product alone as setup help, or a goodbye)."""
-    if understanding.payload is not None or not understanding.products or understanding.order_numbers:
-        return False
-    if state.last_intent != ORDER_STATUS or not state.order_number:
-        return False
-    match = _AND_THE.match(understanding.text)
-    return match is not None and len(match.group("rest").split()) <= MAX_PRODUCT_WORDS
+    text = understanding.text
+    item = _AND_THE.match(text) if understanding.products else None
+    if item is not None and len(item.group("rest").split()) <= MAX_PRODUCT_WORDS:
+        return True
+    return bool(_NEED_BY.search(text))
 
 
 def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool:
