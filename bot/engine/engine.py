@@ -33,6 +33,7 @@ from bot.engine.policy import (
     NOTIFICATION_PREFERENCES,
     OUT_OF_SCOPE,
     clear_request,
+    contact_only,
     idle_intent,
     says_resolved,
     shop_question_topic,
@@ -343,6 +344,12 @@ class Engine:
                 return await self._gate_then_run(turn, self._handler_for(state.pending.intent), state.pending)
             state.clear_flow()
             return await self._start(turn, switch)
+        if contact_only(understanding) and not self._waits_for_free_text(state):
+            if turn.customer_id is None:
+                state.clear_flow()
+                return await self._contact_given(turn)
+            if state.flow is None:
+                return await self._start(turn, "order_status")  # verified already: their orders
         if asks_for_other_order(understanding) and not self._waits_for_free_text(state):
             if names_a_parcel(understanding) and await self._order_in_context_is_split(turn):
                 state.clear_flow()
@@ -372,6 +379,17 @@ class Engine:
             # a short follow-up the NLU cannot read on its own
             intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
         return await self._start(turn, intent)
+
+    async def _contact_given(self, turn: Turn) -> str | None:
+        """An email or phone sent on its own by a shopper not yet verified: the start of a look-up.
+
+        The contact is kept and the order number asked for (:class:`OrderGate`); once it comes, the
+        two are checked together and the last order topic of the conversation is answered.
+        """
+        state = turn.state
+        topic = state.last_intent if state.last_intent in ORDER_TOPICS else "order_status"
+        pending = PendingOrder(intent=self._handler_for(topic).name, step="start")  # the topic's own question
+        return await self._gate_then_run(turn, self._handler_for(topic), pending)
 
     async def _order_in_context_is_split(self, turn: Turn) -> bool:
         """Whether the order in context, the shopper verified for it, travels in several parcels."""

@@ -9,6 +9,7 @@ says why and keeps a :class:`PendingOrder` on the conversation, so the next mess
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.engine.state import PendingOrder
@@ -80,6 +81,11 @@ ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in you
 GIVE_UP_NUMBER = (
     "I still don't have an order number. No problem: a person on our team can look it up for you."
 )
+#: the shopper sent their email or phone before the order number: it is kept and checked once the number comes
+ASK_NUMBER_AFTER_CONTACT = (
+    "Thanks! Which order is it about? Send me its order number (it's in your order confirmation email, "
+    "for example #1042) and I'll check it against the details you gave."
+)
 ASK_CONTACT = (
     "Thanks! To keep your order details safe, please tell me the email address or phone number "
     "you used for {what}."
@@ -134,6 +140,16 @@ def _what(candidate: str) -> str:
     return f"order #{candidate.lstrip('#')}"
 
 
+def _contacts(turn: Turn, pending: PendingOrder) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``(emails, phones)`` to check: this message's, else the one kept from an earlier message."""
+    understanding = turn.understanding
+    if understanding.has_contact or pending.contact is None:
+        return understanding.emails, understanding.phones
+    if "@" in pending.contact:
+        return (pending.contact,), ()
+    return (), (pending.contact,)
+
+
 def order_button(details: OrderDetails) -> Button:
     """``#1042 · Kettle Pro 200 +1`` as a button selecting the order."""
     names = item_names(details.items)
@@ -186,9 +202,10 @@ class OrderGate:
         budget = await self._attempts_left(turn, key)
         if budget.locked:
             return self._locked(turn, budget)
-        if not understanding.has_contact:
+        emails, phones = _contacts(turn, pending)
+        if not emails and not phones:
             return self._ask_contact(turn, pending, candidates[0])
-        return await self._check(turn, pending, candidates, details, key, budget)
+        return await self._check(turn, pending, candidates, details, key, budget, (emails, phones))
 
     # ------------------------------------------------------------------ steps
     async def _pick_own(self, turn: Turn, pending: PendingOrder, customer_id: int) -> OrderDetails | None:
@@ -238,6 +255,13 @@ class OrderGate:
         return None
 
     def _ask_number(self, turn: Turn, pending: PendingOrder) -> None:
+        understanding = turn.understanding
+        if understanding.has_contact:  # "jane@example.com" before any order number: kept for the check
+            pending.contact = (understanding.emails or understanding.phones)[0]
+            pending.step = "order_number"
+            turn.state.pending = pending
+            turn.say(Reply(ASK_NUMBER_AFTER_CONTACT, buttons=[HUMAN_BUTTON]))
+            return None
         if pending.step in ("order_number", "pick_order"):
             pending.tries += 1
             if pending.tries >= MAX_TRIES:
@@ -287,16 +311,14 @@ class OrderGate:
         details: OrderDetails | None,
         key: str,
         budget: AttemptBudget,
+        contacts: tuple[Sequence[str], Sequence[str]],
     ) -> OrderDetails | None:
-        """Match the offered contacts; every contact is one attempt, and more than are left checks none."""
+        """Match the offered ``(emails, phones)``; every contact is one attempt, and more than are left
+        checks none."""
         repos, message, now = turn.repos, turn.message, turn.now
-        understanding = turn.understanding
-        offered = len(offered_contacts(understanding.emails, understanding.phones))
-        if (
-            offered <= budget.left
-            and details is not None
-            and contact_matches(details.customer, understanding.emails, understanding.phones)
-        ):
+        emails, phones = contacts
+        offered = len(offered_contacts(emails, phones))
+        if offered <= budget.left and details is not None and contact_matches(details.customer, emails, phones):
             customer_id = int(details.customer.id or 0)
             await repos.identities.link(identity_id=turn.identity.id, customer_id=customer_id, at=now)
             turn.identity.customer_id = customer_id
@@ -319,6 +341,7 @@ class OrderGate:
         pending.step = "contact"
         pending.order_number = candidates[0]
         pending.tries = 0
+        pending.contact = None  # it did not match: the next try needs the email or phone again
         turn.state.pending = pending
         turn.say(Reply(MISMATCH, buttons=[HUMAN_BUTTON]))
         return None

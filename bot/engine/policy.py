@@ -210,6 +210,16 @@ def entity_only(understanding: Understanding) -> bool:
     return bool(has_entity) and not _ENTITY_TEXT.sub("", understanding.text).strip()
 
 
+def contact_only(understanding: Understanding) -> bool:
+    """True when the message is just an email or phone (and filler): no order or tracking number."""
+    return (
+        understanding.has_contact
+        and not understanding.order_numbers
+        and not understanding.tracking_numbers
+        and entity_only(understanding)
+    )
+
+
 #: "what's the status of my return", "has my return been processed": the return's refund status
 _RETURN_STATUS = re.compile(
     r"\b(?:status|update|news|progress)\b.{0,25}\bmy return\b|\bmy return\b.{0,25}\b(?:status|processed|received|"

@@ -31,6 +31,8 @@ class PendingOrder:
     #: ``[sku, name]`` pairs of the products the first message named
     products: list[list[str]] = field(default_factory=list)
     tries: int = 0
+    #: an email or phone the shopper sent before the order number, checked once the number comes
+    contact: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for the slots column."""
@@ -42,6 +44,7 @@ class PendingOrder:
             "payload": self.payload,
             "products": [list(p) for p in self.products],
             "tries": self.tries,
+            "contact": self.contact,
         }
 
     @classmethod
@@ -55,6 +58,7 @@ class PendingOrder:
             payload=data.get("payload"),
             products=[[str(v) for v in p] for p in data.get("products", []) if isinstance(p, list)],
             tries=int(data.get("tries", 0)),
+            contact=data.get("contact"),
         )
 
 

@@ -22,7 +22,11 @@ def test_round_trip_keeps_everything() -> None:
 
 def test_pending_verification_and_handoff_names() -> None:
     pending = PendingOrder(
-        intent="order_status", step="contact", order_number="1001", products=[["KT-200", "Kettle"]]
+        intent="order_status",
+        step="contact",
+        order_number="1001",
+        products=[["KT-200", "Kettle"]],
+        contact="ann@example.com",
     )
     state = DialogueState(pending=pending)
     assert state.name == "verify.contact" and state.busy
