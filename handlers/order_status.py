@@ -84,6 +84,8 @@ _NO_DATE = frozenset(
 
 #: parcels that will not come any more (delivered, lost, or on the way back to us)
 ENDED = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.LOST, ShipmentStatus.RETURNED_TO_SENDER})
+#: statuses of a parcel the shopper collects: at a pickup point, or where the carrier's card says
+_TO_COLLECT = frozenset({ShipmentStatus.AVAILABLE_FOR_PICKUP, ShipmentStatus.ATTEMPT_FAILED})
 #: days a pickup point holds a parcel (the pickup-points article says the same; a test keeps them equal)
 PICKUP_HOLD_DAYS = 7
 
@@ -109,6 +111,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bhow (?:long|many days)\b.{0,25}\b(?:to )?(?:collect|pick (?:it|them|\w+ )?up)\b|"
             r"\bwhat (?:if|happens if) i (?:can'?t|cannot|don'?t|do not|miss)\b.{0,30}\b(?:collect|pick|make it|get there)|"
             r"\bopening (?:hours|times)\b|\bsomeone else\b.{0,20}\b(?:collect|pick)|"
+            r"\b(?:can'?t|cannot|won'?t be able to|unable to|not able to)\s+(?:get|go|make it)\s+(?:there|down there|"
+            r"to (?:it|the (?:pickup|parcel|post|locker|shop|point|depot)))\b|"
+            r"\b(?:can'?t|cannot|won'?t be able to|unable to)\s+(?:collect|pick (?:it|them) up)\b|"
             r"\b(?:collect|pick) (?:it|them) up\b.{0,10}\bfor me\b|\b(?:collect|pick up) (?:it|them) for me\b",
             re.I,
         ),
@@ -232,6 +237,9 @@ class OrderStatusHandler:
                 return Outcome(replies=[meaning])
             focus = None
         if focus is not None and ctx.last_intent == self.name and not named:
+            return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
+        if focus == "pickup" and any(s.status in _TO_COLLECT for s in ctx.order.shipments):
+            # "where do I collect order 1008": how to collect it is the answer, from the first message on
             return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
         return Outcome(replies=[describe_order(ctx.order, ctx.today())])
 
@@ -575,8 +583,9 @@ def _pickup_clause(shipment: Shipment, subject: str, agree: Agreement, carrier: 
         return (
             f"{subject} {agree.be} waiting at {point}: the carrier's message and tracking page give its address "
             f"and opening hours. To collect {agree.it}, bring {bring} or the pickup code, and a photo ID in the "
-            f"name on the order. Pickup points hold parcels for {PICKUP_HOLD_DAYS} days, then send them back to us, "
-            "and we refund you or send them again"
+            f"name on the order; a locker opens with the pickup code alone, so someone else can collect from it for "
+            f"you. Pickup points hold parcels for {PICKUP_HOLD_DAYS} days, then send them back to us, and we refund "
+            "you once they arrive"
         )
     if status == ShipmentStatus.ATTEMPT_FAILED:
         return (
