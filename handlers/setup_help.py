@@ -8,7 +8,15 @@ from collections.abc import Iterable
 from handlers.articles import FROM_THE_HELP_CENTRE, MIN_TOP_SCORE, article_reply, passage_reply
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
-from handlers.troubleshooting import Section, best_section, describes_symptom, section_of_passage, sections
+from handlers.troubleshooting import (
+    Section,
+    asks_for_remedy,
+    best_section,
+    describes_symptom,
+    faulty_and_wants_remedy,
+    section_of_passage,
+    sections,
+)
 from handlers.wording import HUMAN_BUTTON, agreement
 from knowledge.article import Article
 from knowledge.search import SearchHit
@@ -31,6 +39,14 @@ _UNSAFE = re.compile(
     r"\bmelt(?:s|ed|ing)?\b|\bfire\b|\bflames?\b",
     re.I,
 )
+WARRANTY_ARTICLE = "warranty"
+#: what a warranty claim gives, as the warranty article's "Making a claim" says (a test keeps them in step)
+WARRANTY_CLAIM = (
+    "A fault like this should be covered by our warranty: a person on our team will decide with you whether "
+    "a repair, a replacement or a refund is best, and we collect the product or send a prepaid label, so "
+    "you pay nothing for shipping. Within 30 days of delivery you can also simply return it."
+)
+WARRANTY_CLAIM_BUTTON = Button("Make a warranty claim", "intent:human_agent")
 SAFETY_FIRST = "For your safety, please unplug it and don't use it until it's been checked."
 ASK_PRODUCT = (
     'Which product do you need help with? Tell me its name (e.g. "Kettle Pro 200") or your order number.'
@@ -73,7 +89,11 @@ class SetupHelpHandler:
             return self._troubleshoot(ctx, payload.removeprefix("setup:troubleshoot:"))
         if payload.startswith("setup:product:"):
             return self._setup(ctx, payload.removeprefix("setup:product:"))
-        trouble = describes_symptom(ctx.text) or bool(ctx.step == "product" and ctx.data.get("trouble"))
+        trouble = (
+            describes_symptom(ctx.text)
+            or faulty_and_wants_remedy(ctx.text)
+            or bool(ctx.step == "product" and ctx.data.get("trouble"))
+        )
         answer = self._troubleshoot if trouble else self._setup
         if ctx.understanding.products:
             return answer(ctx, ctx.understanding.products[0].sku)
@@ -114,7 +134,10 @@ class SetupHelpHandler:
                 "Sorry, I don't know that product. You'll find every guide in our help centre, or a person can help.",
                 buttons=[HUMAN_BUTTON],
             )
-        return Outcome(replies=[Reply(ASK_PRODUCT)], await_step="product", data={"trouble": trouble})
+        remedy = ctx.payload is None and asks_for_remedy(ctx.text)
+        return Outcome(
+            replies=[Reply(ASK_PRODUCT)], await_step="product", data={"trouble": trouble, "remedy": remedy}
+        )
 
     def _setup(self, ctx: HandlerContext, sku: str) -> Outcome:
         articles = ctx.knowledge.base.for_product(sku, kind="setup")
@@ -146,6 +169,9 @@ class SetupHelpHandler:
         if _UNSAFE.search(ctx.text):
             sorry = f"{sorry} {SAFETY_FIRST}"
         data: dict[str, object] = {"sku": sku, "name": name or "", "troubleshot": True}
+        remedy = asks_for_remedy(ctx.text) or (ctx.step == "product" and ctx.data.get("remedy"))
+        if ctx.payload is None and remedy:
+            return _warranty_claim(ctx, sorry, articles, data)
         if not articles:
             return self._without_a_troubleshooting_guide(ctx, sku, sorry, data)
         article = articles[0]
@@ -271,6 +297,24 @@ class SetupHelpHandler:
             await_step="followup",
             data={"sku": sku},
         )
+
+
+def _warranty_claim(
+    ctx: HandlerContext, sorry: str, guides: list[Article], data: dict[str, object]
+) -> Outcome:
+    """ "It stopped working, can I get a replacement?": what the warranty gives and a person to claim it,
+    with the product's troubleshooting guide for a quick fix first."""
+    text = f"{sorry} {WARRANTY_CLAIM}"
+    buttons = [WARRANTY_CLAIM_BUTTON, Button("Return it", "intent:return_request")]
+    links: list[Link] = []
+    if guides:
+        text += " Many faults have a quick fix, so its troubleshooting guide is worth a look first."
+        buttons.append(Button("Troubleshooting tips", f"setup:troubleshoot:{data['sku']}"))
+        links.append(Link(guides[0].title, guides[0].url))
+    warranty = ctx.knowledge.base.get(WARRANTY_ARTICLE)
+    if warranty is not None:
+        links.append(Link(warranty.title, warranty.url))
+    return Outcome(replies=[Reply(text, buttons=buttons, links=links)], await_step="followup", data=data)
 
 
 def _section_reply(

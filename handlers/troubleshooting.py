@@ -59,6 +59,37 @@ def describes_symptom(text: str, lexicon: Lexicon | None = None) -> bool:
     return bool(_NEGATED.search(plain) or _SIGNS.search(plain))
 
 
+#: "can I get a replacement", "will you repair it", "is it under warranty", "I want my money back"
+_REMEDY = re.compile(
+    r"\b(?:replacement|replace (?:it|them|this|that|the \w+)|(?:a |another |brand )new one|repair(?:ed|s)?|"
+    r"warrant(?:y|ee)|guarantee|money back|refund(?:ed)?)\b",
+    re.I,
+)
+#: a product that went wrong in use: "it stopped working", "it's faulty", "broke after 3 months"
+_FAULT = re.compile(
+    r"\b(?:faulty|defective|broke(?:n)? down|broke|broken|stopped working|stops working|quit working|"
+    r"(?:doesn'?t|does not|won'?t|isn'?t|is not) work(?:ing)?|not working|died|dead|packed up|conked out)\b",
+    re.I,
+)
+#: words of a parcel damaged on the way ("it arrived broken"): a delivery problem, not a fault in use
+_ON_ARRIVAL = re.compile(
+    r"\b(?:arrived|came|delivered|turned up|in the post|in transit|smashed|cracked|dented|shattered|"
+    r"box|packaging|parcel|package)\b",
+    re.I,
+)
+
+
+def asks_for_remedy(text: str) -> bool:
+    """Whether the shopper asks for a replacement, a repair, a refund or the warranty."""
+    return bool(_REMEDY.search(text))
+
+
+def faulty_and_wants_remedy(text: str) -> bool:
+    """ "My kettle stopped working, I want a replacement": a fault in use and a remedy asked for (a
+    warranty claim), not damage on arrival."""
+    return bool(_FAULT.search(text)) and asks_for_remedy(text) and not _ON_ARRIVAL.search(text)
+
+
 def about_the_parcel(text: str, lexicon: Lexicon | None = None) -> bool:
     """Whether the words are about a delivery (damage, loss, lateness, tracking) rather than a product."""
     concepts = (lexicon or Lexicon.bundled()).concepts(_words(text))

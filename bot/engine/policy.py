@@ -13,6 +13,7 @@ from bot.nlu.topics import NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.preferences import asks_for_delivery_news
 from handlers.smalltalk import LEAD_INS, introduced_name
+from handlers.troubleshooting import faulty_and_wants_remedy
 
 OUT_OF_SCOPE = "out_of_scope"
 HUMAN_AGENT = "human_agent"
@@ -235,6 +236,10 @@ _SENT_BACK = re.compile(
     r"(?:being |been |getting |got |get )?(?:returned|sent back|going back|coming back)\b",
     re.I,
 )
+#: readings of "it stopped working, I want a replacement" that the warranty claim overrides
+_FAULT_READINGS = frozenset(
+    {"return_request", "refund_status", "delivery_problem", "compensation", OUT_OF_SCOPE, None}
+)
 #: "what did I order", "what's in my order": the order's contents, which its status lists
 _WHAT_I_ORDERED = re.compile(
     r"\bwhat (?:did |have )?(?:i|we) (?:order|buy|bought|purchase)(?:ed|d)?\b|"
@@ -292,9 +297,16 @@ def idle_intent(understanding: Understanding) -> str:
     status of a return is a refund-status question, "why is it being returned" is about a parcel
     coming back to us, "what did I order" is a status question (the answer names the items), being
     charged for a cancelled order asks where the refund is, "can you pick it up from my house" is a
-    return, and "let me know when it arrives" asks about shipping updates.
+    return, "let me know when it arrives" asks about shipping updates, and "it stopped working, I want
+    a replacement" is a warranty claim, answered with the product's troubleshooting.
     """
     intent = understanding.intent
+    if (
+        understanding.payload is None
+        and intent in _FAULT_READINGS
+        and faulty_and_wants_remedy(understanding.text)
+    ):
+        return "setup_help"  # "my kettle stopped working, I want a replacement": the warranty, not a return
     if wants_compensation(understanding):
         return COMPENSATION
     if (

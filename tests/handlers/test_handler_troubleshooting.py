@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.troubleshooting import best_section, describes_symptom, section_of_passage, sections
+from handlers.setup_help import WARRANTY_ARTICLE, WARRANTY_CLAIM
+from handlers.troubleshooting import (
+    best_section,
+    describes_symptom,
+    faulty_and_wants_remedy,
+    section_of_passage,
+    sections,
+)
 from tests.handlers.conversation_kit import shared_knowledge
 
 
@@ -90,3 +97,28 @@ def test_a_search_passage_answers_only_when_it_shares_a_word_with_the_question()
     found = section_of_passage(article, reset.snippet, "how do I reset my router", "MeshLink Wi-Fi 6 Router")
     assert found is not None and any("Hold the reset button" in line for line in found.lines)
     assert section_of_passage(article, unrelated.snippet, "the router keeps beeping", "MeshLink Wi-Fi 6 Router") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "claim"),
+    [
+        ("my kettle stopped working, I want a replacement", True),
+        ("the espresso machine broke after 3 months, will you repair it?", True),
+        ("the kettle I bought is faulty, I want my money back", True),
+        ("it doesn't work anymore, can you send me a new one?", True),
+        ("the mugs arrived broken, I want a replacement", False),  # damaged on the way: a delivery problem
+        ("my kettle stopped working", False),  # no remedy asked: troubleshooting
+        ("can I get a replacement charger", False),  # nothing is faulty
+        ("the parcel was smashed and the kettle doesn't work, refund please", False),
+    ],
+)
+def test_a_fault_in_use_with_a_remedy_asked_for_is_a_warranty_claim(text: str, claim: bool) -> None:
+    assert faulty_and_wants_remedy(text) is claim
+
+
+def test_the_warranty_claim_answer_and_the_warranty_article_agree() -> None:
+    body = " ".join(shared_knowledge().base.by_id(WARRANTY_ARTICLE).body.split())
+    assert "whether a repair, a replacement or a refund is best" in body
+    assert "We collect the product or send a prepaid label; you pay nothing for shipping" in body
+    assert "Within the first 30 days after delivery you can also simply return a faulty product" in body
+    assert "a repair, a replacement or a refund is best" in WARRANTY_CLAIM
