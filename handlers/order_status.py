@@ -164,7 +164,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bwhy\b.{0,40}\b(?:long|late|slow|delay(?:ed)?|wait(?:ing)?|still|not|yet|stuck)\b|\bwhy\b.{0,20}n'?t\b|"
             r"\btaking (?:so |this |that )?(?:long|forever|ages)\b|\bhold[- ]?up\b|\bwhat'?s the delay\b|"
-            r"^\W*(?:(?:so|ok|okay|and)\W+)?what (?:happens|now|next|do i do|should i do|can i do)(?: now| next)?\W*$|"
+            r"^\W*(?:(?:so|ok|okay|and|alright|right|well|hmm+|um+)\W+){0,3}what (?:happens|now|next|do i do|should i do|"
+            r"can i do)(?: now| next)?\W*$|"
             r"\bwhat are my options\b|\bhow long (?:will|does) it take to (?:sort|fix|clear|resolve)|"
             r"\bwhat'?s (?:going on|happening|happened|the (?:problem|issue|matter))\b(?! (?:in|at|on the)\b)",
             re.I,

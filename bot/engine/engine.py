@@ -374,8 +374,9 @@ class Engine:
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
         elif status_follow_up(understanding, state):
             intent = "order_status"  # "and the headphones?", "I need it by friday" after a status answer
-        elif intent in (OUT_OF_SCOPE, "greeting"):
-            # checked before the fallback (or a greeting, which "what's going on with it?" can look like):
+        elif intent in (OUT_OF_SCOPE, "greeting", "goodbye"):
+            # checked before the fallback (or a greeting or goodbye, which "what's going on with it?" and
+            # "ok so what now" can look like):
             # a short follow-up the NLU cannot read on its own
             intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
         return await self._start(turn, intent)
