@@ -107,7 +107,8 @@ _SAYS_DELIVERED = re.compile(r"\b(?:says|said|marked|shows|showing|tracking says
 #: "I was home all day", "nobody knocked": the shopper disputes a failed delivery attempt
 _WAS_IN = re.compile(
     r"\b(?:i|we) (?:was|were) (?:at )?(?:home|in|here|in all day|home all day|in the whole day)\b|"
-    r"\bnobody (?:knocked|rang|came)\b|\b(?:didn'?t|did not) (?:knock|ring|come|try|bother|leave a card)\b|"
+    r"\b(?:nobody|no one|no-one|noone) (?:knocked|rang|buzzed|came)\b|"
+    r"\b(?:door ?bell|bell|buzzer|intercom)\b.{0,15}\b(?:never|didn'?t|did not)\b|\b(?:didn'?t|did not) (?:knock|ring|come|try|bother|leave a card)\b|"
     r"\bnever (?:knocked|rang|came|tried|bothered|left a card)\b|"
     r"\b(?:didn'?t|did not|never) (?:get|got|find|found|receive|see|saw) (?:a|any|the|their) (?:card|note|notice)\b|"
     r"\bno (?:card|knock)\b|\bfake (?:attempt|delivery)\b|\b(?:lied|lying)\b|"
