@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from datetime import date
 
 from handlers.addresses import parse_address
 from handlers.answers import yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
-from handlers.order_facts import has_shipped, is_cancelled, item_names
-from handlers.order_status import ENDED, PICKUP_HOLD_DAYS, tracking_links
+from handlers.order_facts import has_shipped, is_cancelled, item_names, lateness
+from handlers.order_status import ENDED, PICKUP_HOLD_DAYS, REFUSE_LATE, tracking_links
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words
 from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
@@ -46,8 +47,9 @@ ADDRESS_PROMPT = (
 )
 
 
-def _too_late(details: OrderDetails, what: str) -> Reply:
-    """Why a shipped or closed order can't be changed, and what the shopper can do instead."""
+def _too_late(details: OrderDetails, what: str, today: date | None = None) -> Reply:
+    """Why a shipped or closed order can't be changed, and what the shopper can do instead (for a
+    parcel running late, given ``today``: refuse it or send it back for a full refund)."""
     if is_cancelled(details):
         return Reply(
             f"Order #{details.number} is already cancelled, so there's nothing left to change. If you didn't ask "
@@ -72,10 +74,11 @@ def _too_late(details: OrderDetails, what: str) -> Reply:
             "you to collect.",
             buttons=[HUMAN_BUTTON, Button("Track it", "intent:order_status")],
         )
+    late = today is not None and any(lateness(s, today) is not None for s in details.shipments)
+    instead = REFUSE_LATE if late else "Once it arrives you can send it back for free."
     return Reply(
         f"Order #{details.number} has already left our warehouse with {carrier}, so I can't {what} any more. "
-        "Once it arrives you can send it back for free. A person on our team may still be able to help "
-        "with the carrier.",
+        f"{instead} A person on our team may still be able to help with the carrier.",
         buttons=[HUMAN_BUTTON, Button("Track it", "intent:order_status")],
     )
 
@@ -100,7 +103,7 @@ class CancelOrderHandler:
         assert ctx.order is not None
         details = ctx.order
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
-            return Outcome(replies=[_too_late(details, "cancel it")])
+            return Outcome(replies=[_too_late(details, "cancel it", ctx.today())])
         if ctx.step == "confirm":
             answer = yes_or_no(ctx)
             if answer is None:

@@ -89,6 +89,16 @@ _TO_COLLECT = frozenset({ShipmentStatus.AVAILABLE_FOR_PICKUP, ShipmentStatus.ATT
 #: days a pickup point holds a parcel (the pickup-points article says the same; a test keeps them equal)
 PICKUP_HOLD_DAYS = 7
 
+#: the delivery-delays article's offer for a late order the shopper no longer needs (a test keeps them equal)
+REFUSE_LATE = (
+    "Because it's late, you can refuse the delivery or send it back free of charge, and we refund you in full."
+)
+#: "I needed it for a birthday", "it won't come in time", "too late now": a late parcel may no longer be wanted
+_TOO_LATE_FOR_ME = re.compile(
+    r"\bneeded (?:it|them|this|that|the \w+) (?:by|before|for|on)\b|\bin time\b|\btoo late\b|"
+    r"\b(?:don'?t|do not|no longer) (?:need|want) (?:it|them)\b",
+    re.I,
+)
 #: what a follow-up asks about, tried in this order
 _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -155,7 +165,7 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b|"
             r"\b(?:will|would|can|could|is|does)\b.{0,25}\b(?:come|arrive|get here|be here|make it|be delivered|"
             r"reach me)\b.{0,12}\b(?:before|by|in time for)\b|"
-            r"\bneed (?:it|them|this|my order|the \w+) (?:by|before|for)\b",
+            r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b",
             re.I,
         ),
     ),
@@ -238,11 +248,19 @@ class OrderStatusHandler:
                 return Outcome(replies=[meaning])
             focus = None
         if focus is not None and ctx.last_intent == self.name and not named:
-            return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
+            reply = answer_follow_up(ctx.order, focus, ctx.today())
+            if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and _is_late(ctx.order, ctx.today()):
+                reply.text = f"{reply.text} {REFUSE_LATE}"  # "I needed it for a birthday"
+            return Outcome(replies=[reply])
         if focus == "pickup" and any(s.status in _TO_COLLECT for s in ctx.order.shipments):
             # "where do I collect order 1008": how to collect it is the answer, from the first message on
             return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
         return Outcome(replies=[describe_order(ctx.order, ctx.today())])
+
+
+def _is_late(details: OrderDetails, today: date) -> bool:
+    """Whether a parcel of the order is later than promised."""
+    return any(lateness(shipment, today) is not None for shipment in details.shipments)
 
 
 MEANING = "meaning"

@@ -77,7 +77,7 @@ _GOODS = re.compile(r"\b(?:parcel|package|delivery|shipment|order|item|box|produ
 
 
 #: "I need it by the 10th": a deadline for the order in context
-_NEED_BY = re.compile(r"\bneed (?:it|them|this|my order|the \w+) (?:by|before|for)\b", re.I)
+_NEED_BY = re.compile(r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b", re.I)
 
 
 def status_follow_up(understanding: Understanding, state: DialogueState) -> bool:

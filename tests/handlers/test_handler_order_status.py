@@ -7,6 +7,7 @@ import pytest
 from handlers.order_facts import has_shipped, lateness, unshipped_items
 from handlers.order_status import (
     PICKUP_HOLD_DAYS,
+    REFUSE_LATE,
     OrderStatusHandler,
     answer_follow_up,
     describe_order,
@@ -130,6 +131,15 @@ async def test_follow_up_answers_only_after_a_status_answer(harness: Harness) ->
         again = await OrderStatusHandler().handle(ctx)
     assert first.replies[0].text.startswith("Your Kettle Pro 200 (order #1001) is on its way.")
     assert again.replies[0].text == "Your Kettle Pro 200 is travelling with UPS."
+
+
+def test_the_offer_for_a_late_parcel_and_the_delays_article_agree() -> None:
+    body = " ".join(shared_knowledge().base.by_id("delivery-delays").body.split())
+    assert (
+        "If you no longer need the items because they are late, you can refuse the delivery or return them "
+        "free of charge for a full refund." in body
+    )
+    assert "you can refuse the delivery or send it back free of charge, and we refund you in full" in REFUSE_LATE
 
 
 def test_the_pickup_answer_and_the_pickup_points_article_agree() -> None:
