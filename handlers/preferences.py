@@ -108,12 +108,15 @@ _WANTS_DELIVERY_NEWS = re.compile(
     r"\b(?:arriv\w*|delivered|ships?|shipped|dispatched|comes|out for delivery|on (?:its|the) way|here)\b",
     re.I,
 )
+#: "can you tell me when it arrives" asks for the day now, not for a message later
+_ASKS_THE_DAY = re.compile(r"\b(?:can|could|would) (?:you|u|ya) (?:please |pls |plz )?tell me when\b", re.I)
 SHIPPING = "shipping_updates"
 
 
 def asks_for_delivery_news(text: str) -> bool:
-    """Whether the shopper asks to be told when the parcel ships or arrives."""
-    return bool(_WANTS_DELIVERY_NEWS.search(text))
+    """Whether the shopper asks to be told when the parcel ships or arrives (not "can you tell me when
+    it arrives", which asks for the day)."""
+    return bool(_WANTS_DELIVERY_NEWS.search(text)) and not _ASKS_THE_DAY.search(text)
 
 
 def _delivery_news(opted_out: set[str]) -> Reply:
