@@ -9,6 +9,14 @@ _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")
 #: "please send it to 5 Oak Lane" -> "5 Oak Lane"
 _LEAD_IN = re.compile(r"^.*?\b(?:to|is|at|address)\s*:?\s+(?=\d)", re.I)
+#: words of a sentence, not of a street or town: "I'm moving house, can I change the address on 1013"
+_NOT_AN_ADDRESS = re.compile(
+    r"\b(?:i|i'?m|im|i'?ve|me|we'?re|you|can|could|would|should|please|pls|want|need|change|changing|"
+    r"address|order|moving|move|thanks|thank)\b",
+    re.I,
+)
+#: at most this many words in a town's name
+MAX_CITY_WORDS = 4
 _CITY_POSTCODE = re.compile(r"^(?P<city>[^\d]+?)\s+(?P<postcode>\d[\dA-Za-z -]{2,9})$")
 
 
@@ -33,7 +41,7 @@ def parse_address(text: str, default_country: str | None = None) -> Address | No
     Accepts ``12 Elm St, Boston, 02118, US``, ``12 Elm St, Boston 02118`` and
     ``Flat 2, 12 Elm St, London, EC1A 1BB, GB`` (extra leading parts join the street).
     """
-    parts = [p.strip() for p in re.split(r"[,\n;]", text) if p.strip()]
+    parts = [p.strip() for p in re.split(r"[,\n;]", text.strip().rstrip("?.! ")) if p.strip()]
     if len(parts) < 2:
         return None
     country = default_country
@@ -53,5 +61,7 @@ def parse_address(text: str, default_country: str | None = None) -> Address | No
         return None
     line1 = _LEAD_IN.sub("", ", ".join(parts))
     if not any(ch.isalpha() for ch in line1) or len(line1) > 300 or len(city) > 120:
+        return None
+    if len(city.split()) > MAX_CITY_WORDS or _NOT_AN_ADDRESS.search(city) or _NOT_AN_ADDRESS.search(line1):
         return None
     return Address(line1=line1, city=city, postcode=postcode.upper(), country=country)

@@ -11,7 +11,14 @@ from handlers.answers import yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled, item_names, lateness
-from handlers.order_status import ENDED, PICKUP_HOLD_DAYS, REFUSE_LATE, tracking_links
+from handlers.order_status import (
+    ENDED,
+    PICKUP_HOLD_DAYS,
+    REFUSE_LATE,
+    answer_follow_up,
+    question_focus,
+    tracking_links,
+)
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words
 from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
@@ -163,6 +170,8 @@ class ChangeOrderHandler:
         if ctx.step == "confirm_address":
             return await self._confirm_address(ctx)
         what = _what(ctx)
+        if what is None and ctx.step is None and question_focus(ctx.text) == "eta":
+            return Outcome(replies=[_arrival_before_a_move(details, ctx.today())])
         if what is None:
             if ctx.step == "what":
                 return Outcome(replies=[_ask_what(details, again=True)], await_step="what")
@@ -335,6 +344,25 @@ def _delivery_instructions(details: OrderDetails) -> Reply:
         buttons=[HUMAN_BUTTON],
         links=links,
     )
+
+
+def _arrival_before_a_move(details: OrderDetails, today: date) -> Reply:
+    """ "I'm moving next week, will my order come before?": the delivery day, and how to change the
+    address if the shopper moves first."""
+    reply = answer_follow_up(details, "eta", today)
+    if is_cancelled(details) or details.order.status == OrderStatus.CLOSED:
+        return reply
+    if not has_shipped(details):
+        reply.text += " If you move before it arrives, I can change the delivery address until it ships."
+        reply.buttons = [Button("Change the address", "change:address"), *reply.buttons]
+    elif any(s.status not in ENDED for s in details.shipments):
+        carrier = details.shipments[0].carrier
+        reply.text += (
+            f" If you move before it arrives, {carrier}'s tracking page often lets you redirect it to another "
+            "address, and a person on our team can help with that."
+        )
+        reply.buttons = [*reply.buttons, HUMAN_BUTTON]
+    return reply
 
 
 def _ask_what(details: OrderDetails, again: bool = False) -> Reply:

@@ -21,6 +21,10 @@ from tests.handlers.conversation_kit import Harness, handler_context
         ("Boston, 02118", None),
         ("my new address is 9 Pine Rd, Austin, 73301", Address("9 Pine Rd", "Austin", "73301", "CA")),
         ("12345, 67890, 11111", None),
+        ("can you send it to 5 Oak Lane, Springfield 12345?", Address("5 Oak Lane", "Springfield", "12345", "CA")),
+        # a sentence with commas and a number is not an address
+        ("I'm moving house, can I change the address on 1013", None),
+        ("thanks, I need it changed for order 1013", None),
     ],
 )
 def test_parse_address(text: str, expected: Address | None) -> None:
