@@ -11,9 +11,10 @@ from datetime import date, timedelta
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Link, Reply
 from handlers.order_facts import item_names, lateness
 from handlers.order_status import describe_order, rest_reply, tracking_links
+from handlers.troubleshooting import sections
 from handlers.wording import (
     HUMAN_BUTTON,
     MISSING_BUTTON,
@@ -102,6 +103,11 @@ _CHASE = re.compile(
     r"(?:courier|carrier|driver|delivery company|dhl|ups|fedex|usps|dpd)\b",
     re.I,
 )
+#: "it's stuck in customs", "held at customs", "import duties"
+_CUSTOMS = re.compile(r"\bcustoms?\b|\bimport (?:dut(?:y|ies)|tax(?:es)?|fees?|charges?)\b|\bduties\b", re.I)
+CUSTOMS_ARTICLE = "customs-and-duties"
+#: the heading of that article's section about a parcel held at customs
+CUSTOMS_HELD = "Parcel held at customs"
 #: "it says delivered": the shopper read a delivered status
 _SAYS_DELIVERED = re.compile(r"\b(?:says|said|marked|shows|showing|tracking says)\b.{0,20}\bdelivered\b", re.I)
 #: "I was home all day", "nobody knocked": the shopper disputes a failed delivery attempt
@@ -242,7 +248,10 @@ class DeliveryProblemHandler:
             return await self._lost(ctx)
         if kind == "not_received":
             return await self._not_received(ctx)
-        return await self._late(ctx, claimed_delivered=claimed_delivered)
+        outcome = await self._late(ctx, claimed_delivered=claimed_delivered)
+        if ctx.payload is None and _CUSTOMS.search(ctx.text):
+            _lead_with_customs(ctx, outcome)  # "it's stuck in customs": what a customs check means first
+        return outcome
 
     async def _described(self, ctx: HandlerContext, kind: str) -> Outcome:
         assert ctx.order is not None
@@ -425,6 +434,17 @@ def wanted_after_return(text: str) -> str | None:
 def _undelivered_all(details: OrderDetails, status: str) -> bool:
     """Whether every parcel not delivered has ``status`` (and there is one)."""
     return {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED} == {status}
+
+
+def _lead_with_customs(ctx: HandlerContext, outcome: Outcome) -> None:
+    """Put what the customs article says of a parcel held at customs before the first reply."""
+    article = ctx.knowledge.base.get(CUSTOMS_ARTICLE)
+    held = next((s for s in sections(article) if s.heading == CUSTOMS_HELD), None) if article else None
+    if article is None or held is None or not outcome.replies:
+        return
+    first = outcome.replies[0]
+    first.text = " ".join(held.lines[:2]) + "\n\n" + first.text
+    first.links = [*first.links, Link(article.title, article.url)]
 
 
 def _missed(details: OrderDetails) -> bool:
