@@ -110,7 +110,7 @@ class CancelOrderHandler:
         assert ctx.order is not None
         details = ctx.order
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
-            return Outcome(replies=[_too_late(details, "cancel it", ctx.today())])
+            return _with_arrival_day(ctx, Outcome(replies=[_too_late(details, "cancel it", ctx.today())]))
         if ctx.step == "confirm":
             answer = yes_or_no(ctx)
             if answer is None:
@@ -183,9 +183,8 @@ class ChangeOrderHandler:
         if what == "gift":
             return Outcome(replies=[_gift(details)])
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
-            return Outcome(
-                replies=[_too_late(details, "change it" if what == "items" else ADDRESS_CHANGE)]
-            )
+            too_late = _too_late(details, "change it" if what == "items" else ADDRESS_CHANGE)
+            return _with_arrival_day(ctx, Outcome(replies=[too_late]))
         if what == "items":
             return Outcome.say(
                 f"I can't change the items myself, but as order #{details.number} hasn't shipped yet a person "
@@ -344,6 +343,20 @@ def _delivery_instructions(details: OrderDetails) -> Reply:
         buttons=[HUMAN_BUTTON],
         links=links,
     )
+
+
+def _with_arrival_day(ctx: HandlerContext, outcome: Outcome) -> Outcome:
+    """ "When will it arrive, and can I change the address?": the delivery day before the answer to the
+    change, when the first message also asks when the order comes."""
+    assert ctx.order is not None
+    if ctx.payload is not None or ctx.step is not None or question_focus(ctx.text) != "eta":
+        return outcome
+    if is_cancelled(ctx.order) or not outcome.replies:
+        return outcome
+    day_answer = answer_follow_up(ctx.order, "eta", ctx.today())
+    first = outcome.replies[0]
+    first.text = f"{day_answer.text}\n\n{first.text}"
+    return outcome
 
 
 def _arrival_before_a_move(details: OrderDetails, today: date) -> Reply:
