@@ -275,6 +275,20 @@ def _notes(verdicts: list[ItemEligibility]) -> list[str]:
     return notes
 
 
+def _not_arrived_yet(ctx: HandlerContext, verdicts: list[ItemEligibility]) -> Reply:
+    """ "How do I return it when it comes?": nothing has arrived yet; the window starts at delivery."""
+    assert ctx.order is not None
+    policy = ctx.knowledge.base.return_policy()
+    days = sorted({policy.window_days(v.item.category) for v in verdicts})
+    window = f"{days[0]} days" if len(days) == 1 else f"{days[0]} to {days[-1]} days, depending on the item"
+    return Reply(
+        f"Order #{ctx.order.number} is still on its way, so there's nothing to send back yet. Once it arrives, "
+        f"you have {window} from delivery to return it for free: message me here and I'll start the return.",
+        buttons=[Button("Track it", "intent:order_status"), OTHER_ORDER_BUTTON, HUMAN_BUTTON],
+        links=article_link(ctx.knowledge.base, RETURN_ARTICLE),
+    )
+
+
 def _nothing_returnable(ctx: HandlerContext, verdicts: list[ItemEligibility]) -> Reply:
     assert ctx.order is not None
     statuses = {s.status for s in ctx.order.shipments}
@@ -290,6 +304,8 @@ def _nothing_returnable(ctx: HandlerContext, verdicts: list[ItemEligibility]) ->
             "it's back, we'll send it again or refund you, whichever you prefer. Which would you like?",
             buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
         )
+    if has_shipped(ctx.order) and verdicts and all(v.verdict == NOT_DELIVERED for v in verdicts):
+        return _not_arrived_yet(ctx, verdicts)
     notes = _notes(verdicts)
     buttons = [OTHER_ORDER_BUTTON, HUMAN_BUTTON]
     links = []
