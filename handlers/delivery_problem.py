@@ -63,7 +63,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"missing (item|part|piece)|item.{0,20}missing|only (got|received|had) (one|part|some|half|the|my|1)\b|"
             r"\bordered \w+ (?:things|items|products)\b.{0,20}\bonly\b|"
-            r"wasn'?t in the (box|parcel|package)|where is the rest|rest of (my|the) order",
+            r"wasn'?t in the (box|parcel|package)|where is the rest|rest of (my|the) order|"
+            r"\b(box|parcel|package|packet|envelope) (was|is|came|arrived) (completely |totally )?empty\b|"
+            r"\bempty (box|parcel|package|packet|envelope)\b|\bnothing (was )?(inside|in (it|the (box|parcel|package)))\b",
             re.I,
         ),
     ),
