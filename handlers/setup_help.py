@@ -276,9 +276,12 @@ class SetupHelpHandler:
 
     def _search(self, ctx: HandlerContext, sku: str, query: str | None = None) -> Outcome:
         """The best passage of the help articles about the product, or about no product, with their links."""
-        hits = ctx.knowledge.index.search(query or ctx.text, limit=3, products=[sku], intent="setup_help")
-        # another product's guide ("how do I clean it" about a kettle: the blender's) is no answer
-        hits = [hit for hit in hits if not hit.article.products or sku in hit.article.products]
+        hits = ctx.knowledge.index.search(query or ctx.text, limit=5, products=[sku], intent="setup_help")
+        # another product's guide ("how do I clean it" about a kettle: the blender's) is no answer, and the
+        # product's own guides come first ("it asks for a wifi password": not the shop account's password)
+        own = [hit for hit in hits if sku in hit.article.products]
+        general = [hit for hit in hits if not hit.article.products]
+        hits = (own or general)[:3]
         if not hits:
             name = _item_name(ctx, sku)
             where = f"the guides for your {name}" if name else "our guides"

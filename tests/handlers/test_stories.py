@@ -122,8 +122,11 @@ async def _check_answer(
         assert title in titles, f"no button titled {title!r}\n{shown}"
     for url in _as_list(expect.get("links")):
         assert any(str(url) in u for u in urls), f"no link {url!r}\n{shown}"
-    if expect.get("no_links"):
+    if expect.get("no_links") is True:
         assert not urls, shown
+    else:  # a list: none of these links
+        for url in _as_list(expect.get("no_links")):
+            assert not any(str(url) in u for u in urls), f"unexpected link {url!r}\n{shown}"
     if "replies" in expect:
         assert len(result.replies) == expect["replies"], shown
     if "duplicate" in expect:
