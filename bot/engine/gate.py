@@ -62,7 +62,8 @@ _WITHOUT_NUMBER = re.compile(
 #: "I don't have it", "no idea", "can't find it": said when asked for the order number
 _NO_NUMBER_AT_HAND = re.compile(
     r"^\W*(?:(?:sorry|um+|hmm+|well|no)\W+)?(?:i\s+)?(?:don'?t|do not|dont|can'?t|cannot|didn'?t)\s+"
-    r"(?:have|know|remember|find|get|recall)(?:\s+(?:it|that|one|any|them|the number|my order number))?\W*$|"
+    r"(?:have|know|remember|find|get|recall)(?:\s+(?:it|that|one|any|them|the number|my order number|either|"
+    r"that either|it either|one either|any of them|neither))?\W*$|"
     r"^\W*(?:no idea|not sure|lost it|deleted it|no clue)\W*$",
     re.I,
 )
@@ -78,6 +79,8 @@ ASK_CONTACT_ALTERNATIVE = (
     "neither to hand, a person on our team can check your details and help you."
 )
 ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in your order confirmation email, for example #1042."
+#: neither the order number nor the tracking number is at hand
+NEITHER_NUMBER = "No problem: a person on our team can look your order up for you."
 GIVE_UP_NUMBER = (
     "I still don't have an order number. No problem: a person on our team can look it up for you."
 )
@@ -269,15 +272,21 @@ class OrderGate:
                 turn.say(Reply(GIVE_UP_NUMBER, buttons=[HUMAN_BUTTON]))
                 return None
             pending.step = "order_number"
-            turn.state.pending = pending
             text = turn.understanding.text
-            without = _WITHOUT_NUMBER.search(text) or _NO_NUMBER_AT_HAND.search(text)
+            without = bool(_WITHOUT_NUMBER.search(text) or _NO_NUMBER_AT_HAND.search(text))
+            if without and pending.alternative_offered:  # no tracking number either: a person looks it up
+                turn.state.pending = None
+                turn.say(Reply(NEITHER_NUMBER, buttons=[HUMAN_BUTTON]))
+                return None
+            pending.alternative_offered = pending.alternative_offered or without
+            turn.state.pending = pending
             turn.say(Reply(ASK_WITHOUT_NUMBER if without else ASK_NUMBER_AGAIN, buttons=[HUMAN_BUTTON]))
             return None
         pending.step = "order_number"
         pending.tries = 0
         turn.state.pending = pending
         if _WITHOUT_NUMBER.search(turn.understanding.text):
+            pending.alternative_offered = True
             turn.say(Reply(ASK_WITHOUT_NUMBER, buttons=[HUMAN_BUTTON]))
             return None
         lead = ASK_NUMBER_LEAD.get(pending.intent, "I can help with that.")

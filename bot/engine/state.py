@@ -33,6 +33,8 @@ class PendingOrder:
     tries: int = 0
     #: an email or phone the shopper sent before the order number, checked once the number comes
     contact: str | None = None
+    #: the tracking number was already offered as the alternative to a missing order number
+    alternative_offered: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for the slots column."""
@@ -45,6 +47,7 @@ class PendingOrder:
             "products": [list(p) for p in self.products],
             "tries": self.tries,
             "contact": self.contact,
+            "alternative_offered": self.alternative_offered,
         }
 
     @classmethod
@@ -59,6 +62,7 @@ class PendingOrder:
             products=[[str(v) for v in p] for p in data.get("products", []) if isinstance(p, list)],
             tries=int(data.get("tries", 0)),
             contact=data.get("contact"),
+            alternative_offered=bool(data.get("alternative_offered", False)),
         )
 
 
