@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
-from handlers.order_facts import item_names, lateness
-from handlers.order_status import describe_order, rest_reply, tracking_links
+from handlers.order_facts import lateness
+from handlers.order_status import describe_order, rest_reply, tracking_links, why_it_comes_back
 from handlers.troubleshooting import sections
 from handlers.wording import (
     HUMAN_BUTTON,
@@ -21,12 +21,10 @@ from handlers.wording import (
     REFUND,
     RESEND,
     RETURNED_BUTTONS,
-    agreement,
     day,
     join_words,
     local_time,
     relative_day,
-    your,
 )
 from storage.domain import ShipmentStatus
 from storage.repositories.orders import OrderDetails
@@ -101,7 +99,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 #: "can you chase the courier", "call DHL": the shopper wants the carrier contacted
 _CHASE = re.compile(
-    r"\bchase\b|\b(?:contact|call|ring|email|speak to|talk to|get on to|follow up with)\b.{0,10}\b(?:the )?"
+    r"\bchase\b|\b(?:contact|call|ring|email|speak to|talk to|get on to|follow up with|check with|ask|"
+    r"get in touch with|find out from)\b.{0,10}\b(?:the )?"
     r"(?:courier|carrier|driver|delivery company|dhl|ups|fedex|usps|dpd)\b",
     re.I,
 )
@@ -507,24 +506,7 @@ def _not_coming_back(details: OrderDetails, today: date) -> Reply:
 
 def _ask_after_return(details: OrderDetails) -> Outcome:
     """Why a parcel comes back to us, and whether to send it again or refund."""
-    returning = [s for s in details.shipments if s.status == ShipmentStatus.RETURNED_TO_SENDER]
-    skus = {sku for s in returning for sku in s.skus}
-    items = [i for i in details.items if i.sku in skus] or list(details.items)
-    agree = agreement([i.quantity for i in items], [i.name for i in items])
-    names = join_words(item_names(items)) or "your parcel"
-    return Outcome(
-        replies=[
-            Reply(
-                f"{your(names)} {agree.be} on {'their' if agree.plural else 'its'} way back to us: the carrier "
-                f"couldn't deliver {agree.it}. "
-                "That usually means the address couldn't be found, nobody collected the parcel in time, or the "
-                f"delivery was refused. Once {agree.subject} {agree.be} back with us, we'll send {agree.it} again "
-                "or refund you, whichever you prefer. Which would you like?",
-                buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
-            )
-        ],
-        await_step="returned",
-    )
+    return Outcome(replies=[why_it_comes_back(details)], await_step="returned")
 
 
 _DESCRIBE_PROMPT = {

@@ -177,6 +177,7 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^\W*(?:(?:so|ok|okay|and|alright|right|well|hmm+|um+)\W+){0,3}what (?:happens|now|next|do i do|should i do|"
             r"can i do)(?: now| next)?\W*$|"
             r"\bwhat are my options\b|\bhow long (?:will|does) it take to (?:sort|fix|clear|resolve)|"
+            r"^\W*(?:(?:but|and|so|ok|okay)\W+)?(?:why|how come)(?: (?:is )?that| not)?\W*$|"
             r"\bwhat'?s (?:going on|happening|happened|the (?:problem|issue|matter))\b(?! (?:in|at|on the)\b)",
             re.I,
         ),
@@ -247,6 +248,8 @@ class OrderStatusHandler:
             if meaning is not None:
                 return Outcome(replies=[meaning])
             focus = None
+        if focus == "reason" and ctx.last_intent == self.name and _coming_back(ctx.order):
+            return Outcome(replies=[why_it_comes_back(ctx.order)])  # "why?" about a parcel coming back to us
         if focus is not None and ctx.last_intent == self.name and not named:
             reply = answer_follow_up(ctx.order, focus, ctx.today())
             if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and _is_late(ctx.order, ctx.today()):
@@ -256,6 +259,27 @@ class OrderStatusHandler:
             # "where do I collect order 1008": how to collect it is the answer, from the first message on
             return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
         return Outcome(replies=[describe_order(ctx.order, ctx.today())])
+
+
+def why_it_comes_back(details: OrderDetails) -> Reply:
+    """Why a parcel is on its way back to us, and the choice of sending it again or a refund."""
+    returning = [s for s in details.shipments if s.status == ShipmentStatus.RETURNED_TO_SENDER]
+    skus = {sku for s in returning for sku in s.skus}
+    items = [i for i in details.items if i.sku in skus] or list(details.items)
+    agree = agreement([i.quantity for i in items], [i.name for i in items])
+    names = join_words(item_names(items)) or "your parcel"
+    return Reply(
+        f"{your(names)} {agree.be} on {'their' if agree.plural else 'its'} way back to us: the carrier "
+        f"couldn't deliver {agree.it}. "
+        "That usually means the address couldn't be found, nobody collected the parcel in time, or the "
+        f"delivery was refused. Once {agree.subject} {agree.be} back with us, we'll send {agree.it} again "
+        "or refund you, whichever you prefer. Which would you like?",
+        buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
+    )
+
+
+def _coming_back(details: OrderDetails) -> bool:
+    return any(s.status == ShipmentStatus.RETURNED_TO_SENDER for s in details.shipments)
 
 
 def _is_late(details: OrderDetails, today: date) -> bool:

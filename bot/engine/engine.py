@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
 from bot.engine.followups import (
     asks_for_other_order,
+    carrier_follow_up,
     follow_up_intent,
     names_a_parcel,
     refund_follow_up,
@@ -374,6 +375,8 @@ class Engine:
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
         elif status_follow_up(understanding, state):
             intent = "order_status"  # "and the headphones?", "I need it by friday" after a status answer
+        elif carrier_follow_up(understanding, state):
+            intent = "delivery_problem"  # "can you check with DHL what the problem is" after a status answer
         elif intent in (OUT_OF_SCOPE, "greeting", "goodbye"):
             # checked before the fallback (or a greeting or goodbye, which "what's going on with it?" and
             # "ok so what now" can look like):

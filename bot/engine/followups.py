@@ -95,6 +95,17 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     return bool(_NEED_BY.search(text))
 
 
+def carrier_follow_up(understanding: Understanding, state: DialogueState) -> bool:
+    """ "Can you check with DHL what the problem is", "I didn't get a card" right after a status answer,
+    with the order still in context: the carrier's part, a delivery problem, whatever the NLU reads
+    (it can take "what the problem is" for troubleshooting). Checked before the NLU's reading."""
+    if not understanding.text or understanding.payload is not None or understanding.order_numbers:
+        return False
+    if state.last_intent != ORDER_STATUS or not state.order_number:
+        return False
+    return asks_about_the_carrier(understanding.text)
+
+
 def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool:
     """ "it's been a week", "still nothing", "it's not in my account" right after a refund answer, with
     the order still in context: the refund has not shown up (whatever else the words could mean alone).
