@@ -349,6 +349,15 @@ def idle_intent(understanding: Understanding) -> str:
     unclear = (
         intent in (None, OUT_OF_SCOPE, "greeting", "goodbye") or understanding.confidence < MIN_CONFIDENCE
     )
+    if (
+        about_order
+        and (unclear or intent == "order_status")
+        and understanding.payload is None
+        and near_domain_topic(understanding.text) is NearDomainTopic.GIFT
+    ):
+        return "change_order"  # "gift wrap for order 1003": what can still be added to that order
+    if about_order and unclear and understanding.topic is not None and not entity_only(understanding):
+        return OUT_OF_SCOPE  # "I need a receipt for order 1002": the receipts article, not the parcel's status
     if about_order and (unclear or entity_only(understanding)):
         return "order_status"
     if intent is None or intent == OUT_OF_SCOPE or understanding.confidence < MIN_CONFIDENCE:
