@@ -80,6 +80,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "not_received",
         re.compile(
             r"(says|marked|shows|showing|tracking says).{0,20}delivered|never (arrived|came|got|received)|"
+            r"(delivered|left|dropped|given|handed)( it| them)?( off)? (to|at|with) (the |a |an )?wrong "
+            r"(address|house|door|flat|apartment|building|number|neighbou?r|person)|"
             r"(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|not received|no parcel|wasn'?t delivered",
             re.I,
         ),
