@@ -56,7 +56,7 @@ class NotificationPreferencesHandler:
         assert identity is not None
         opted_out = set(identity.opted_out_categories)
         if request.empty and ctx.step != "choose" and asks_for_delivery_news(ctx.text):
-            return Outcome(replies=[_delivery_news(opted_out)])
+            return Outcome(replies=[_delivery_news(opted_out, only=bool(_ONLY_ONE.search(ctx.text)))])
         if request.empty:
             if ctx.step == "choose":
                 reply = _menu(opted_out)
@@ -110,6 +110,8 @@ _WANTS_DELIVERY_NEWS = re.compile(
 )
 #: "can you tell me when it arrives" asks for the day now, not for a message later
 _ASKS_THE_DAY = re.compile(r"\b(?:can|could|would) (?:you|u|ya) (?:please |pls |plz )?tell me when\b", re.I)
+#: "only tell me when it's delivered": one message of the set, which the categories can't single out
+_ONLY_ONE = re.compile(r"\b(?:only|just)\b.{0,25}\bwhen\b", re.I)
 SHIPPING = "shipping_updates"
 
 
@@ -119,8 +121,15 @@ def asks_for_delivery_news(text: str) -> bool:
     return bool(_WANTS_DELIVERY_NEWS.search(text)) and not _ASKS_THE_DAY.search(text)
 
 
-def _delivery_news(opted_out: set[str]) -> Reply:
-    """Whether the shopper hears when their parcel ships, goes out and arrives (shipping updates)."""
+def _delivery_news(opted_out: set[str], *, only: bool = False) -> Reply:
+    """Whether the shopper hears when their parcel ships, goes out and arrives (shipping updates); asked
+    for only one of them ("only tell me when it's delivered"), that they come as a set."""
+    if only and SHIPPING not in opted_out:
+        return Reply(
+            "Shipping updates come as a set: I message you when your order ships, when it's out for delivery "
+            "and when it's delivered. I can't send just one of them, but I can switch them all off if you prefer.",
+            buttons=[Button("Stop shipping updates", f"prefs:stop:{SHIPPING}"), Button("Keep them", "intent:greeting")],
+        )
     if SHIPPING not in opted_out:
         return Reply(
             "Yes: shipping updates are on, so I'll message you here when your order ships, when it's out for "
