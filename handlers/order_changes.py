@@ -42,9 +42,17 @@ _INSTRUCTION_WORDS = re.compile(
     r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be|i will be|we will be)( (going to|gonna) be)? "
     r"(out|away|on holiday|on vacation)\b|delivery instructions?|"
     r"\bnobody('?s| is| will be) (home|in)\b|\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
-    r"\bdeliver (it |them )?(later|on \w+day)\b",
+    r"\bdeliver (it |them )?(later|on \w+day)\b|"
+    r"\b(i'?ll|i will|we'?ll|we will|someone will|somebody will) be (home|in|there|around)\b|\btry again\b|"
+    r"\bcome (back|again)\b|\bredeliver\w*|\bdeliver (it |them )?(again|tomorrow)\b",
     re.I,
 )
+
+
+def asks_about_delivery_instructions(text: str) -> bool:
+    """ "Leave it with my neighbour", "I'll be home tomorrow, can they come then?": where or when the
+    carrier delivers, which its tracking page sets."""
+    return bool(_INSTRUCTION_WORDS.search(text))
 #: a gift note, gift wrapping or a gift receipt ("can I add a gift message")
 _GIFT_WORDS = re.compile(r"\bgift ?(?:wrap\w*|notes?|messages?|receipts?|bags?|boxe?s?|tags?)\b|\bas a gift\b", re.I)
 ADDRESS_CHANGE = "change the address"

@@ -12,6 +12,7 @@ import re
 from bot.engine.state import DialogueState
 from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier
+from handlers.order_changes import asks_about_delivery_instructions
 from handlers.order_status import question_focus
 from handlers.returns import says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
@@ -145,6 +146,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return CHANGE_ORDER
         if asks_about_the_carrier(text):
             return DELIVERY_PROBLEM
+        if asks_about_delivery_instructions(text):
+            return CHANGE_ORDER  # "I'll be home tomorrow, can they come then?": the carrier's tracking page
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
