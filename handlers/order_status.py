@@ -99,6 +99,13 @@ _TOO_LATE_FOR_ME = re.compile(
     r"\b(?:don'?t|do not|no longer) (?:need|want) (?:it|them)\b",
     re.I,
 )
+#: "what's the address of the pickup point", "which locker is it in": where to collect the parcel
+_PICKUP_PLACE = (
+    r"\b(?:address|location|opening (?:hours|times)|hours) (?:of|for) (?:the |my |that )?(?:pickup|pick-up|"
+    r"collection|parcel) (?:point|location|shop|place|locker)\b|\bwhich (?:pickup point|parcel shop|locker|"
+    r"post office|depot)\b|\bwhere(?:'s| is) (?:the |that )?(?:pickup point|pick-up point|locker|parcel shop|"
+    r"collection point)\b"
+)
 #: what a follow-up asks about, tried in this order
 _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -124,6 +131,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:can'?t|cannot|won'?t be able to|unable to|not able to)\s+(?:get|go|make it)\s+(?:there|down there|"
             r"to (?:it|the (?:pickup|parcel|post|locker|shop|point|depot)))\b|"
             r"\b(?:can'?t|cannot|won'?t be able to|unable to)\s+(?:collect|pick (?:it|them) up)\b|"
+            + _PICKUP_PLACE
+            + r"|"
             r"\b(?:collect|pick) (?:it|them) up\b.{0,10}\bfor me\b|\b(?:collect|pick up) (?:it|them) for me\b",
             re.I,
         ),
@@ -205,6 +214,14 @@ SPLIT_WHY = (
     "You don't pay extra shipping for it."
 )
 SPLIT_ARTICLE = "split-shipments"
+
+
+_PICKUP_PLACE_QUESTION = re.compile(_PICKUP_PLACE, re.I)
+
+
+def asks_for_the_pickup_place(text: str) -> bool:
+    """ "What's the address of the pickup point?": where to collect the parcel (not a new address)."""
+    return bool(_PICKUP_PLACE_QUESTION.search(text))
 
 
 def question_focus(text: str) -> str | None:

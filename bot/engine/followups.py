@@ -13,7 +13,7 @@ from bot.engine.state import DialogueState
 from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier
 from handlers.order_changes import asks_about_delivery_instructions
-from handlers.order_status import question_focus
+from handlers.order_status import asks_for_the_pickup_place, question_focus
 from handlers.returns import says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
@@ -93,7 +93,8 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     item = _AND_THE.match(text) if understanding.products else None
     if item is not None and len(item.group("rest").split()) <= MAX_PRODUCT_WORDS:
         return True
-    return bool(_NEED_BY.search(text))
+    # "what's the address of the pickup point" is where to collect it (the NLU can read an address change)
+    return bool(_NEED_BY.search(text) or asks_for_the_pickup_place(text))
 
 
 def carrier_follow_up(understanding: Understanding, state: DialogueState) -> bool:
