@@ -145,6 +145,10 @@ class ReturnRequestHandler:
                 )
             return Outcome(replies=[_instructions(ctx, request, chosen, collected)])
         if not eligible:
+            if ctx.step is None and not payload and _HOW_TO_SEND.search(ctx.text):
+                logistics = _return_logistics(ctx, returns)
+                if logistics is not None:  # "how do I return the kettle" with its return already started
+                    return Outcome(replies=[logistics])
             return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
         named = [v for v in eligible if v.item.sku in ctx.understanding.skus] if ctx.step is None and not payload else []
         if len(named) == 1 and len(eligible) > 1:  # "I'd like to return the desk": that one, once confirmed
@@ -418,6 +422,17 @@ _NOT_THERE = re.compile(
     re.I,
 )
 #: "will I get the shipping back too": the shipping fee's part of the refund
+#: "which card will it go to", "will it go back to paypal", "where does the money go"
+_WHERE_IT_GOES = re.compile(
+    r"\b(?:which|what|same|original|my|to a|different|another)\b.{0,15}\b(?:card|account|bank|payment method|paypal)\b|"
+    r"\bwhere (?:will|does|is) (?:it|the (?:money|refund)) (?:go|going|be sent)\b|\bgo(?:es)? back to (?:my|the)\b",
+    re.I,
+)
+#: as the refunds article says (a test keeps them equal)
+REFUND_GOES_BACK = (
+    "The refund always goes back to the payment method you used for the order. We cannot send it to a "
+    "different card or account."
+)
 _SHIPPING_FEE = re.compile(
     r"\b(?:shipping|postage|delivery)(?: (?:cost|fee|charge)s?)?\b.{0,25}\b(?:back|refund\w*|too|as well)\b|"
     r"\brefund\w*\b.{0,25}\b(?:shipping|postage|delivery (?:fee|cost|charge)s?)\b",
@@ -432,6 +447,11 @@ _LOGISTICS = re.compile(
 )
 _NO_LABEL = re.compile(r"\b(?:haven'?t|have not|didn'?t|did not|never|not|no)\b.{0,25}\blabel\b", re.I)
 _WHERE = re.compile(r"\bwhere\b|\bdrop(?:[- ]?off| it off| them off| off)\b|\bpost office\b", re.I)
+#: "how do I return the kettle", "how do I send it back": how to send an item back
+_HOW_TO_SEND = re.compile(
+    r"\bhow (?:do|can|should) (?:i|we) (?:return|send (?:it|them|\w+ \w+|the \w+) back|ship (?:it|them) back|post (?:it|them))\b",
+    re.I,
+)
 
 
 def _return_logistics(ctx: HandlerContext, returns: list[ReturnRequest]) -> Reply | None:
@@ -456,7 +476,7 @@ def _return_logistics(ctx: HandlerContext, returns: list[ReturnRequest]) -> Repl
             f"The label goes to {email} within an hour of starting the return; please check your spam folder. "
             "If it isn't there, a person on our team can send it again."
         )
-    elif _WHERE.search(ctx.text):
+    elif _WHERE.search(ctx.text) or _HOW_TO_SEND.search(ctx.text):
         lines.append(
             f"Drop the parcel at any {carrier} drop-off point within 14 days, with the label from our email "
             "(no printer? Show the QR code from the email there instead)."
@@ -488,6 +508,11 @@ def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -
     )
 
 
+def asks_where_the_refund_goes(text: str) -> bool:
+    """ "Which card will it go to?": the refund's destination."""
+    return bool(_WHERE_IT_GOES.search(text))
+
+
 def says_refund_missing(text: str) -> bool:
     """ "still nothing", "it's been a week", "not in my account": the refund has not shown up."""
     return bool(_NOT_THERE.search(text))
@@ -511,6 +536,9 @@ class RefundStatusHandler:
         """Refund issued, pending, waiting for the returned parcel, or none yet; asked about the shipping
         fee, what the return policy says of it comes first."""
         outcome = await self._status(ctx)
+        if asks_where_the_refund_goes(ctx.text) and outcome.replies:
+            first = outcome.replies[0]  # "which card will it go to": the original payment method
+            first.text = f"{REFUND_GOES_BACK}\n\n{first.text}"
         if _SHIPPING_FEE.search(ctx.text) and outcome.replies:
             policy = ctx.knowledge.base.get(POLICY_ARTICLE)
             passage = ctx.knowledge.index.passage(policy, ctx.text) if policy is not None else None

@@ -14,7 +14,7 @@ from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier
 from handlers.order_changes import asks_about_delivery_instructions
 from handlers.order_status import asks_for_the_pickup_place, question_focus
-from handlers.returns import says_refund_missing
+from handlers.returns import asks_where_the_refund_goes, says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
 ORDER_STATUS = "order_status"
@@ -120,7 +120,7 @@ def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool
         return False
     if state.last_intent != REFUND_STATUS or not state.order_number:
         return False
-    return says_refund_missing(text) and not _GOODS.search(text)
+    return (says_refund_missing(text) or asks_where_the_refund_goes(text)) and not _GOODS.search(text)
 
 
 def follow_up_intent(understanding: Understanding, state: DialogueState, *, verified: bool) -> str | None:

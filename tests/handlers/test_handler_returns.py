@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.return_rules import eligibility, policy_summary
-from handlers.returns import RefundStatusHandler, ReturnRequestHandler
+from handlers.returns import REFUND_GOES_BACK, RefundStatusHandler, ReturnRequestHandler
 from knowledge.policies import ReturnPolicy
 from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
 
@@ -134,3 +134,8 @@ async def test_without_a_staff_channel_the_collection_is_arranged_by_email(harne
 
     assert "our team will contact you by email within one business day" in outcome.replies[0].text
     assert handoff is None
+
+
+def test_where_a_refund_goes_is_said_as_the_refunds_article_says() -> None:
+    body = " ".join(shared_knowledge().base.by_id("refunds").body.split())
+    assert REFUND_GOES_BACK in body
