@@ -63,6 +63,12 @@ _AND_THE = re.compile(
     r"(?:the\s+|my\s+|your\s+)?(?P<rest>[\w' -]+?)\W*$",
     re.I,
 )
+#: "the headphones came but not the thermostat", "still waiting for the kettle": one item of the order
+_NOT_THE_OTHER = re.compile(
+    r"\b(?:came|arrived|got here|turned up|delivered|got it|received it)\b.{0,25}\bbut not (?:the |my )?\w|"
+    r"\bstill (?:waiting|no sign) (?:for|of) (?:the |my )\w|\bwhere(?:'s| is) (?:the |my )(?!order\b)\w",
+    re.I,
+)
 #: the product's words after "and the" are at most this many
 MAX_PRODUCT_WORDS = 4
 
@@ -94,6 +100,8 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     if item is not None and len(item.group("rest").split()) <= MAX_PRODUCT_WORDS:
         return True
     # "what's the address of the pickup point" is where to collect it (the NLU can read an address change)
+    if understanding.products and _NOT_THE_OTHER.search(text):
+        return True  # "the headphones came but not the thermostat": where the rest of the order is
     return bool(_NEED_BY.search(text) or asks_for_the_pickup_place(text))
 
 
