@@ -53,6 +53,8 @@ def asks_about_delivery_instructions(text: str) -> bool:
     """ "Leave it with my neighbour", "I'll be home tomorrow, can they come then?": where or when the
     carrier delivers, which its tracking page sets."""
     return bool(_INSTRUCTION_WORDS.search(text))
+#: "why was my order cancelled", "who cancelled it"
+_WHY_CANCELLED = re.compile(r"\b(?:why|who|how come)\b.{0,30}\bcancel", re.I)
 #: a gift note, gift wrapping or a gift receipt ("can I add a gift message")
 _GIFT_WORDS = re.compile(r"\bgift ?(?:wrap\w*|notes?|messages?|receipts?|bags?|boxe?s?|tags?)\b|\bas a gift\b", re.I)
 ADDRESS_CHANGE = "change the address"
@@ -62,9 +64,15 @@ ADDRESS_PROMPT = (
 )
 
 
-def _too_late(details: OrderDetails, what: str, today: date | None = None) -> Reply:
+def _too_late(details: OrderDetails, what: str, today: date | None = None, *, asked_why: bool = False) -> Reply:
     """Why a shipped or closed order can't be changed, and what the shopper can do instead (for a
     parcel running late, given ``today``: refuse it or send it back for a full refund)."""
+    if is_cancelled(details) and asked_why:  # "why was my order cancelled"
+        return Reply(
+            f"I can't see here why order #{details.number} was cancelled, but a person on our team can tell you "
+            "and help you order again. Any payment taken is refunded to your original payment method.",
+            buttons=[HUMAN_BUTTON, Button("Refund status", "intent:refund_status")],
+        )
     if is_cancelled(details):
         return Reply(
             f"Order #{details.number} is already cancelled, so there's nothing left to change. If you didn't ask "
@@ -118,7 +126,8 @@ class CancelOrderHandler:
         assert ctx.order is not None
         details = ctx.order
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
-            return _with_arrival_day(ctx, Outcome(replies=[_too_late(details, "cancel it", ctx.today())]))
+            too_late = _too_late(details, "cancel it", ctx.today(), asked_why=bool(_WHY_CANCELLED.search(ctx.text)))
+            return _with_arrival_day(ctx, Outcome(replies=[too_late]))
         if ctx.step == "confirm":
             answer = yes_or_no(ctx)
             if answer is None:
