@@ -235,6 +235,22 @@ def question_focus(text: str) -> str | None:
     return None
 
 
+#: foci a follow-up can ask together, each answered in its own sentence
+_COMBINABLE = ("tracking", "carrier", "location", "eta")
+
+
+def _also_asked(text: str, first: str) -> list[str]:
+    """The other facts one follow-up asks for besides ``first`` ("when will it come and who's delivering
+    it": the carrier, then the day)."""
+    if first not in _COMBINABLE:
+        return []
+    return [
+        focus
+        for focus, pattern in _FOCUS
+        if focus in _COMBINABLE and focus != first and pattern.search(text)
+    ]
+
+
 class OrderStatusHandler:
     """Answers "where is my order?" from the order's shipments."""
 
@@ -269,6 +285,11 @@ class OrderStatusHandler:
             return Outcome(replies=[why_it_comes_back(ctx.order)])  # "why?" about a parcel coming back to us
         if focus is not None and ctx.last_intent == self.name and not named:
             reply = answer_follow_up(ctx.order, focus, ctx.today())
+            for other in _also_asked(ctx.text, focus):  # "when will it come and who's delivering it"
+                more = answer_follow_up(ctx.order, other, ctx.today())
+                reply.text = f"{reply.text} {more.text}"
+                reply.links = distinct_links([*reply.links, *more.links], reply.text)
+                reply.buttons += [b for b in more.buttons if b not in reply.buttons]
             if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and _is_late(ctx.order, ctx.today()):
                 reply.text = f"{reply.text} {REFUSE_LATE}"  # "I needed it for a birthday"
             return Outcome(replies=[reply])
