@@ -146,6 +146,15 @@ class SetupHelpHandler:
         task = self._task(ctx, sku, name) if typed else None
         if task is not None:
             return task
+        missing = _feature_not_in_guides(ctx, sku) if typed else None
+        if missing is not None and articles:  # "connect my coffee machine to wifi": its guides never mention it
+            what = f"your {name}" if name else "it"
+            return Outcome.say(
+                f"I couldn't find anything about {missing} in the guides for {what}. A person on our team can check "
+                "that for you.",
+                buttons=[HUMAN_BUTTON, Button("Show the setup guide", f"setup:product:{sku}")],
+                links=[Link(articles[0].title, articles[0].url)],
+            )
         if not articles:
             return self._search(ctx, sku, f"set up {name or sku}")
         article = articles[0]
@@ -346,6 +355,24 @@ def _top_guide_hit(ctx: HandlerContext, sku: str) -> SearchHit | None:
     hits = ctx.knowledge.index.search(ctx.text, limit=3, products=[sku], intent="setup_help")
     own = [hit for hit in hits if sku in hit.article.products]
     return own[0] if own and own[0].score >= MIN_TOP_SCORE else None
+
+
+#: connectivity a shopper may ask a product about, by the words its guides would use
+_FEATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Wi-Fi", re.compile(r"\bwi-?fi\b|\bwireless(?:ly)?\b|\bwlan\b", re.I)),
+    ("Bluetooth", re.compile(r"\bbluetooth\b", re.I)),
+    ("an app", re.compile(r"\b(?:the |an |your )?(?:phone |smartphone |mobile )?app\b", re.I)),
+    ("voice assistants", re.compile(r"\balexa\b|\bgoogle (?:home|assistant|nest)\b|\bsiri\b|\bhomekit\b", re.I)),
+)
+
+
+def _feature_not_in_guides(ctx: HandlerContext, sku: str) -> str | None:
+    """The feature the shopper asks about ("wifi", "the app") when none of the product's guides mention it."""
+    guides = ctx.knowledge.base.for_product(sku)
+    for feature, pattern in _FEATURES:
+        if pattern.search(ctx.text) and guides and not any(pattern.search(a.body) for a in guides):
+            return feature
+    return None
 
 
 def _searched_section(ctx: HandlerContext, sku: str, name: str | None) -> tuple[Article, Section] | None:
