@@ -25,7 +25,8 @@ from storage.repositories.orders import OrderDetails
 
 _ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
 _ADDRESS_WORDS = re.compile(
-    r"address|deliver(y|ed)? to|ship(ping|ped)? to|sen[dt] (it|them) to|moved|new home|postcode|zip ?code|"
+    r"(?<!e-mail )(?<!email )address|deliver(y|ed)? to|ship(ping|ped)? to|"
+    r"sen[dt] (it|them) to(?! (my |your |an? )?(e-?mail|inbox))|moved|new home|postcode|zip ?code|"
     r"\bwrong zip\b|\bto my (work|office|workplace|job|parents|mum'?s|mom'?s|new place|home|house|flat|apartment)\b",
     re.I,
 )

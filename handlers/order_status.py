@@ -106,6 +106,15 @@ _PICKUP_PLACE = (
     r"post office|depot)\b|\bwhere(?:'s| is) (?:the |that )?(?:pickup point|pick-up point|locker|parcel shop|"
     r"collection point)\b"
 )
+#: "can you send it to my email", "email me the link": the tracking details by email
+_EMAIL_IT = (
+    r"\b(?:send|email|e-mail|forward|mail)\b.{0,25}\b(?:to )?(?:my |your )?(?:e-?mail|inbox)\b|"
+    r"\be-?mail (?:it|me|that|this|the (?:link|number|tracking))\b"
+)
+EMAIL_IT_LEAD = (
+    "I can't send emails from this chat, but the shipping email we sent you has the same tracking link. Here it is "
+    "again:"
+)
 #: what a follow-up asks about, tried in this order
 _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -114,7 +123,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwhat does\b.{0,25}\b(?:lost|exception|in transit|pre-?transit|label created|out for delivery|"
             r"attempted|held up|returned to sender|available for pickup|delayed|that|this|it|the status)\b"
             r".{0,15}\bmean\b|\bwhat(?:'s| is) (?:an? |the )?(?:exception|pre-?transit|label created|"
-            r"delivery attempted|returned to sender)\b",
+            r"delivery attempted|returned to sender)\b|"
+            r"\b(?:says|said|shows|showing|only says|stuck (?:on|at)|still (?:on|at|says))\b.{0,15}\b(?:exception|"
+            r"pre-?transit|label created|delivery attempted|returned to sender)\b",
             re.I,
         ),
     ),
@@ -141,7 +152,7 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "tracking",
         re.compile(
             r"\btracking\s*(?:number|no\b|nr\b|#|code|id\b|link|url|page)|\bhow (?:do|can) i track\b|"
-            r"^\W*(?:the\s+)?tracking\W*$",
+            r"^\W*(?:the\s+)?tracking\W*$|" + _EMAIL_IT,
             re.I,
         ),
     ),
@@ -217,6 +228,12 @@ SPLIT_ARTICLE = "split-shipments"
 
 
 _PICKUP_PLACE_QUESTION = re.compile(_PICKUP_PLACE, re.I)
+_EMAIL_IT_QUESTION = re.compile(_EMAIL_IT, re.I)
+
+
+def asks_to_email_it(text: str) -> bool:
+    """ "Can you send it to my email?": the tracking details by email (not a new delivery address)."""
+    return bool(_EMAIL_IT_QUESTION.search(text))
 
 
 def asks_for_the_pickup_place(text: str) -> bool:
@@ -277,7 +294,7 @@ class OrderStatusHandler:
         focus = question_focus(ctx.text)
         named = ctx.understanding.order_numbers or ctx.understanding.tracking_numbers
         if focus == MEANING:
-            meaning = status_meaning(ctx.order, ctx.knowledge.base.get(STATUSES_ARTICLE))
+            meaning = status_meaning(ctx.order, ctx.knowledge.base.get(STATUSES_ARTICLE), ctx.text)
             if meaning is not None:
                 return Outcome(replies=[meaning])
             focus = None
@@ -292,6 +309,8 @@ class OrderStatusHandler:
                 reply.buttons += [b for b in more.buttons if b not in reply.buttons]
             if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and _is_late(ctx.order, ctx.today()):
                 reply.text = f"{reply.text} {REFUSE_LATE}"  # "I needed it for a birthday"
+            if focus == "tracking" and asks_to_email_it(ctx.text):
+                reply.text = f"{EMAIL_IT_LEAD} {reply.text}"
             return Outcome(replies=[reply])
         if focus == "pickup" and any(s.status in _TO_COLLECT for s in ctx.order.shipments):
             # "where do I collect order 1008": how to collect it is the answer, from the first message on
@@ -342,17 +361,23 @@ _STATUS_LABELS = {
 }
 
 
-def status_meaning(details: OrderDetails, article: Article | None) -> Reply | None:
-    """ "What does lost mean?": what the tracking statuses article says of each status the order's
-    parcels have now; None when the article is missing or names none of them."""
+#: statuses a shopper may read on a tracking page and ask about by name
+_NAMED_STATUSES = ("label created", "pre-transit", "exception", "delivery attempted", "returned to sender")
+
+
+def status_meaning(details: OrderDetails, article: Article | None, text: str = "") -> Reply | None:
+    """ "What does lost mean?": what the tracking statuses article says of the status the shopper names
+    ("it says label created"), else of each status the order's parcels have now; None when the article
+    is missing or names none of them."""
     if article is None:
         return None
     items = [text for text in article.passages() if ":" in text]
+    named = [label for label in _NAMED_STATUSES if label in text.lower()]
+    labels = named or [_STATUS_LABELS.get(ShipmentStatus(s)) for s in dict.fromkeys(s.status for s in details.shipments)]
     lines: list[str] = []
-    for status in dict.fromkeys(s.status for s in details.shipments):
-        label = _STATUS_LABELS.get(ShipmentStatus(status))
-        found = next((text for text in items if label and text.lower().startswith(label)), None)
-        if found is not None:
+    for label in labels:
+        found = next((item for item in items if label and label in item.lower().split(":")[0]), None)
+        if found is not None and found not in lines:
             lines.append(found)
     if not lines:
         return None

@@ -13,7 +13,7 @@ from bot.engine.state import DialogueState
 from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier
 from handlers.order_changes import asks_about_delivery_instructions
-from handlers.order_status import asks_for_the_pickup_place, question_focus
+from handlers.order_status import asks_for_the_pickup_place, asks_to_email_it, question_focus
 from handlers.returns import asks_where_the_refund_goes, says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
@@ -102,7 +102,7 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     # "what's the address of the pickup point" is where to collect it (the NLU can read an address change)
     if understanding.products and _NOT_THE_OTHER.search(text):
         return True  # "the headphones came but not the thermostat": where the rest of the order is
-    return bool(_NEED_BY.search(text) or asks_for_the_pickup_place(text))
+    return bool(_NEED_BY.search(text) or asks_for_the_pickup_place(text) or asks_to_email_it(text))
 
 
 def carrier_follow_up(understanding: Understanding, state: DialogueState) -> bool:
