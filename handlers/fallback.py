@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.articles import FROM_THE_HELP_CENTRE, good_hits, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome, ProductMention
-from handlers.language import english_only_reply, other_language
+from handlers.language import asked_language, english_only_asked_reply, english_only_reply, other_language
 from handlers.messages import Button, Link, Reply
 from handlers.near_domain import near_domain_reply, topic_article
 from handlers.smalltalk import dismissal_reply, dismissed, filler_reply, frustrated, frustration_reply
@@ -45,6 +45,9 @@ class FallbackHandler:
         language = other_language(ctx.text)
         if language is not None:
             return Outcome(replies=[english_only_reply(language)])
+        asked = asked_language(ctx.text)
+        if asked is not None:  # "can you help me in spanish"
+            return Outcome(replies=[english_only_asked_reply(asked)])
         product = _product_alone(ctx)
         if product is not None:  # "kettle": what about it?
             return Outcome(replies=[_product_menu(product)])

@@ -68,10 +68,41 @@ def other_language(text: str) -> str | None:
     return best
 
 
+#: "can you help me in spanish", "do you speak german": a language asked for by name
+_ASKED_FOR = re.compile(
+    r"\b(?:in|speak|talk|write|chat|use)\s+(?P<language>spanish|french|german|italian|portuguese|dutch|espa[nñ]ol|"
+    r"fran[cç]ais|deutsch|italiano|portugu[eê]s|nederlands)\b",
+    re.I,
+)
+#: a language's name in its own words, as English names it
+_ENGLISH_NAMES = {
+    "espanol": "Spanish", "español": "Spanish", "francais": "French", "français": "French", "deutsch": "German",
+    "italiano": "Italian", "portugues": "Portuguese", "português": "Portuguese", "nederlands": "Dutch",
+}
+
+
+def asked_language(text: str) -> str | None:
+    """The language the shopper asks to be answered in, by name ("in spanish"), or None."""
+    found = _ASKED_FOR.search(text)
+    if found is None:
+        return None
+    name = found.group("language").lower()
+    return _ENGLISH_NAMES.get(name, name.capitalize())
+
+
 def english_only_reply(language: str) -> Reply:
     """What a message in ``language`` gets: the bot chats in English; a person may help."""
     return Reply(
         f"It looks like you wrote in {language}. Sorry, I can only chat in English for now: you can ask me in "
         "English, or a person from our team can help.",
+        buttons=[HUMAN_BUTTON, MENU_BUTTON],
+    )
+
+
+def english_only_asked_reply(language: str) -> Reply:
+    """What asking for ``language`` by name gets: the bot chats in English; a person may help."""
+    return Reply(
+        f"Sorry, I can only chat in English for now, not in {language}. A person from our team may be able "
+        "to help you in your language.",
         buttons=[HUMAN_BUTTON, MENU_BUTTON],
     )

@@ -102,6 +102,9 @@ class SetupHelpHandler:
             return self._topic(ctx, str(ctx.data.get("sku") or ""), int(picked[1]))
         if ctx.step == "followup" and ctx.text and ctx.data.get("sku"):
             sku = str(ctx.data["sku"])
+            step = _step_asked(ctx, sku)
+            if step is not None:  # "step 3 doesn't make sense": that step in full, and a person
+                return step
             if trouble and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
                 return self._still_stuck(ctx)
             if trouble:
@@ -309,6 +312,34 @@ class SetupHelpHandler:
             await_step="followup",
             data={"sku": sku},
         )
+
+
+#: "step 3 doesn't make sense", "I'm stuck at step 4"
+_STEP_REF = re.compile(r"\bstep (?:number |no\.? ?)?(\d{1,2})\b", re.I)
+
+
+def _step_asked(ctx: HandlerContext, sku: str) -> Outcome | None:
+    """A step of the product's setup guide the shopper refers to by number, in full, with a person."""
+    found = _STEP_REF.search(ctx.text)
+    guides = ctx.knowledge.base.for_product(sku, kind="setup")
+    if found is None or not guides:
+        return None
+    steps = guides[0].steps()
+    number = int(found.group(1))
+    if not 1 <= number <= len(steps):
+        return None
+    return Outcome(
+        replies=[
+            Reply(
+                f"Step {number} of the guide says:\n{steps[number - 1]}\nIf it's still unclear, a person on our "
+                "team can walk you through it.",
+                buttons=[HUMAN_BUTTON],
+                links=[Link(guides[0].title, guides[0].url)],
+            )
+        ],
+        await_step="followup",
+        data=dict(ctx.data),
+    )
 
 
 def _warranty_claim(

@@ -33,7 +33,8 @@ _WHO_ANSWERS = re.compile(
     r"^\W*(?:(?:hi|hello|hey|wait|so|sorry|um|erm)\W+)*(?:is this|are you|am i (?:talking|chatting|speaking) "
     r"(?:to|with)|is that|is it) (?:a |an |actually a |even a |just a )?(?:bot|robot|chat ?bot|ai|machine|computer|"
     r"real person|real human|human|person|automated|automatic|live agent|real)(?: or (?:a )?(?:bot|robot|human|"
-    r"person|real person|ai))?\W*$|^\W*are you real\W*$",
+    r"person|real person|ai))?\W*$|^\W*are you real\W*$|"
+    r"^\W*(?:(?:hi|hello|hey|so|sorry|um|erm)\W+)*(?:what|who) (?:are|r) (?:you|u)(?: exactly)?\W*$",
     re.I,
 )
 #: what the bot does, as the menu says it
