@@ -389,6 +389,8 @@ class ReturnPolicyHandler:
         text = policy_summary(policy)
         if wants_exchange(ctx.text):  # "do you do exchanges": that first, then the rest of the policy
             text = f"{exchange_summary(policy)}\n{text}"
+        elif _RETURN_ADDRESS.search(ctx.text):  # "what's your returns address": the label carries it
+            text = f"{RETURN_ADDRESS_ANSWER}\n{text}"
         if ctx.order is not None:
             returns = await ctx.repos.returns.for_order(order_id=int(ctx.order.order.id or 0))
             verdicts = eligibility(ctx.order, policy, ctx.today(), returns)
@@ -402,6 +404,19 @@ class ReturnPolicyHandler:
             buttons=[Button("Start a return", "intent:return_request")],
             links=article_link(ctx.knowledge.base, POLICY_ARTICLE),
         )
+
+
+#: "what's your returns address", "where do I send it back to"
+_RETURN_ADDRESS = re.compile(
+    r"\breturns? address\b|\baddress (?:for|to send) (?:the )?returns?\b|\bwhere (?:do|should|can) i "
+    r"(?:send|post|mail|ship) (?:it|them|\w+ \w+|the \w+) back(?: to)?\b",
+    re.I,
+)
+#: as the how-to-return article says: the prepaid label is emailed once a return is started
+RETURN_ADDRESS_ANSWER = (
+    "You don't need our address: once you start a return, we send you a prepaid return label by email, "
+    "and the label has the address on it."
+)
 
 
 def _other_policy_article(ctx: HandlerContext) -> SearchHit | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.return_rules import eligibility, policy_summary
-from handlers.returns import REFUND_GOES_BACK, RefundStatusHandler, ReturnRequestHandler
+from handlers.returns import REFUND_GOES_BACK, RETURN_ADDRESS_ANSWER, RefundStatusHandler, ReturnRequestHandler
 from knowledge.policies import ReturnPolicy
 from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
 
@@ -139,3 +139,9 @@ async def test_without_a_staff_channel_the_collection_is_arranged_by_email(harne
 def test_where_a_refund_goes_is_said_as_the_refunds_article_says() -> None:
     body = " ".join(shared_knowledge().base.by_id("refunds").body.split())
     assert REFUND_GOES_BACK in body
+
+
+def test_the_returns_address_answer_and_the_how_to_return_article_agree() -> None:
+    body = " ".join(shared_knowledge().base.by_id("how-to-return").body.split())
+    assert "We send you a prepaid return label by email." in body
+    assert "prepaid return label by email" in RETURN_ADDRESS_ANSWER
