@@ -315,7 +315,10 @@ class OrderStatusHandler:
         if focus == "pickup" and any(s.status in _TO_COLLECT for s in ctx.order.shipments):
             # "where do I collect order 1008": how to collect it is the answer, from the first message on
             return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
-        return Outcome(replies=[describe_order(ctx.order, ctx.today())])
+        reply = describe_order(ctx.order, ctx.today())
+        if _PAID_EXPRESS.search(ctx.text) and _is_late(ctx.order, ctx.today()):
+            _add_express_refund(ctx, reply)  # "I paid for express but it's taking ages"
+        return Outcome(replies=[reply])
 
 
 def why_it_comes_back(details: OrderDetails) -> Reply:
@@ -333,6 +336,21 @@ def why_it_comes_back(details: OrderDetails) -> Reply:
         "or refund you, whichever you prefer. Which would you like?",
         buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
     )
+
+
+#: "I paid for express shipping", "it was next-day delivery"
+_PAID_EXPRESS = re.compile(r"\b(?:express|next[- ]day|overnight|priority|expedited)\b", re.I)
+SHIPPING_POLICY_ARTICLE = "shipping-policy"
+
+
+def _add_express_refund(ctx: HandlerContext, reply: Reply) -> None:
+    """Add what the shipping policy says of a late express order's fee, with its link."""
+    article = ctx.knowledge.base.get(SHIPPING_POLICY_ARTICLE)
+    passage = ctx.knowledge.index.passage(article, "express order late refund express shipping fee") if article else None
+    if article is None or not passage:
+        return
+    reply.text = f"{reply.text}\n\n{passage}"
+    reply.links = [*reply.links, Link(article.title, article.url)]
 
 
 def _coming_back(details: OrderDetails) -> bool:
