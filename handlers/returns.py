@@ -111,6 +111,10 @@ class ReturnRequestHandler:
             ctx.text.strip()[:500] if ctx.text and ctx.step is None and not payload else None
         )
         data: dict[str, object] = {"reason": reason} if reason else {}
+        typed_first = ctx.step is None and not payload
+        under_way = _named_under_way(ctx, verdicts) if typed_first and not _LOGISTICS.search(ctx.text) else []
+        if under_way:  # "I want to return the headphones" with their return already started
+            return Outcome(replies=[_already_under_way(ctx, under_way)])
         if payload.startswith(PAYLOAD_PREFIX) or (ctx.step == WHAT_INSTEAD and not payload):
             return await _exchange(ctx, verdicts, data)
         if ctx.data.get("exchange") or (not payload and wants_exchange(ctx.text)):
@@ -277,6 +281,36 @@ def _notes(verdicts: list[ItemEligibility]) -> list[str]:
         elif v.verdict == NOT_DELIVERED:
             notes.append(f"{name} hasn't been delivered yet; you can return it once it arrives.")
     return notes
+
+
+def _named_under_way(ctx: HandlerContext, verdicts: list[ItemEligibility]) -> list[ItemEligibility]:
+    """The items the message names, when every one of them already has a return under way."""
+    named = set(ctx.understanding.skus)
+    mine = [v for v in verdicts if v.item.sku in named]
+    if not mine or any(v.verdict != ALREADY_REQUESTED for v in mine):
+        return []
+    return mine
+
+
+def _already_under_way(ctx: HandlerContext, under_way: list[ItemEligibility]) -> Reply:
+    """The named items are already being returned: which return, and how the parcel travels."""
+    assert ctx.order is not None
+    names = join_words([v.item.name for v in under_way])
+    numbers = join_words(sorted({f"#{v.return_id}" for v in under_way}))
+    policy = ctx.knowledge.base.return_policy()
+    if all(policy.is_collected(v.item.category) for v in under_way):
+        how = f"It's collected from your home: our team contacts you {_where_we_reply(ctx)} to arrange a date."
+    else:
+        email, carrier = label_details(ctx.order)
+        how = (
+            f"Use the prepaid label we emailed to {email} and drop the parcel at any {carrier} drop-off point "
+            "within 14 days; we refund you within 3–5 business days of receiving it."
+        )
+    return Reply(
+        f"A return for {names} is already under way (return {numbers}), so there's nothing new to start. {how}",
+        buttons=[Button("Refund status", "intent:refund_status"), HUMAN_BUTTON],
+        links=article_link(ctx.knowledge.base, RETURN_ARTICLE),
+    )
 
 
 def _not_arrived_yet(ctx: HandlerContext, verdicts: list[ItemEligibility]) -> Reply:
