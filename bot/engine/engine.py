@@ -391,9 +391,9 @@ class Engine:
         two are checked together and the last order topic of the conversation is answered.
         """
         state = turn.state
-        topic = state.last_intent if state.last_intent in ORDER_TOPICS else "order_status"
-        pending = PendingOrder(intent=self._handler_for(topic).name, step="start")  # the topic's own question
-        return await self._gate_then_run(turn, self._handler_for(topic), pending)
+        handler = self._handler_for(state.last_intent if state.last_intent in ORDER_TOPICS else "order_status")
+        pending = PendingOrder(intent=handler.name, step="start")  # the topic's own question, not the email
+        return await self._gate_then_run(turn, handler, pending)
 
     async def _order_in_context_is_split(self, turn: Turn) -> bool:
         """Whether the order in context, the shopper verified for it, travels in several parcels."""
