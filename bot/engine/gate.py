@@ -55,8 +55,8 @@ ASK_WITHOUT_NUMBER = (
 _WITHOUT_NUMBER = re.compile(
     r"\b(?:without|no|lost|forgot|forgotten|misplaced|deleted)\s+(?:the\s+|my\s+|an?\s+)?(?:order\s+)?"
     r"(?:number|confirmation(?: email)?)\b|"
-    r"\b(?:don'?t|do not|didn'?t|did not)\s+(?:have|know|remember|get)\s+(?:the\s+|my\s+|an?\s+)?(?:order\s+)?"
-    r"(?:number|confirmation(?: email)?)\b",
+    r"\b(?:don'?t|do not|didn'?t|did not|never|haven'?t|have not)\s+(?:have|know|remember|get|got|received?)\s+"
+    r"(?:the\s+|my\s+|an?\s+|any\s+)?(?:order\s+)?(?:number|confirmation(?: email)?)\b",
     re.I,
 )
 #: "I don't have it", "no idea", "can't find it": said when asked for the order number

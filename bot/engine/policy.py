@@ -236,6 +236,13 @@ _SENT_BACK = re.compile(
     r"(?:being |been |getting |got |get )?(?:returned|sent back|going back|coming back)\b",
     re.I,
 )
+#: "I never got an order confirmation", "no confirmation email": the confirmation email, not a parcel
+_NO_CONFIRMATION = re.compile(
+    r"\b(?:no|never|not|didn'?t|did not|haven'?t|have not|hasn'?t|has not)\b.{0,30}\b(?:order )?confirmation\b|"
+    r"\bconfirmation (?:e-?mail )?(?:never|didn'?t|did not|hasn'?t|has not)\b",
+    re.I,
+)
+_CONFIRMATION_READINGS = frozenset({"delivery_problem", "order_status", OUT_OF_SCOPE, None})
 #: readings of "it stopped working, I want a replacement" that the warranty claim overrides
 _FAULT_READINGS = frozenset(
     {"return_request", "refund_status", "delivery_problem", "compensation", OUT_OF_SCOPE, None}
@@ -307,6 +314,13 @@ def idle_intent(understanding: Understanding) -> str:
         and faulty_and_wants_remedy(understanding.text)
     ):
         return "setup_help"  # "my kettle stopped working, I want a replacement": the warranty, not a return
+    if (
+        understanding.payload is None
+        and not understanding.order_numbers
+        and intent in _CONFIRMATION_READINGS
+        and _NO_CONFIRMATION.search(understanding.text)
+    ):
+        return OUT_OF_SCOPE  # "I never got an order confirmation": the order-confirmation article
     if wants_compensation(understanding):
         return COMPENSATION
     if (
