@@ -242,6 +242,12 @@ _NO_CONFIRMATION = re.compile(
     r"\bconfirmation (?:e-?mail )?(?:never|didn'?t|did not|hasn'?t|has not)\b",
     re.I,
 )
+#: "I think my order was sent to my old address": an address to change or redirect, not a lost parcel
+_OLD_ADDRESS = re.compile(
+    r"\b(?:sent|shipped|going|heading|posted|addressed|on (?:its|the) way)\b.{0,20}\b(?:my |an |the )?"
+    r"(?:old|previous|former|wrong) address\b",
+    re.I,
+)
 _CONFIRMATION_READINGS = frozenset({"delivery_problem", "order_status", OUT_OF_SCOPE, None})
 #: readings of "it stopped working, I want a replacement" that the warranty claim overrides
 _FAULT_READINGS = frozenset(
@@ -321,6 +327,12 @@ def idle_intent(understanding: Understanding) -> str:
         and _NO_CONFIRMATION.search(understanding.text)
     ):
         return OUT_OF_SCOPE  # "I never got an order confirmation": the order-confirmation article
+    if (
+        understanding.payload is None
+        and intent in ("delivery_problem", "order_status", OUT_OF_SCOPE, None)
+        and _OLD_ADDRESS.search(understanding.text)
+    ):
+        return "change_order"  # "it was sent to my old address": the address, which may still be redirected
     if wants_compensation(understanding):
         return COMPENSATION
     if (
