@@ -82,6 +82,8 @@ class ReturnRequestHandler:
         if ctx.step != "pick":
             return False
         text = ctx.text
+        if asks_something_else(text):
+            return False
         return bool(
             yes_or_no(ctx) is not None
             or _ALL.search(text)
@@ -245,6 +247,21 @@ def _listing_head(ctx: HandlerContext, eligible: int, fit: bool) -> str:
     return f"These items from order #{ctx.order.number} can be returned. Which would you like to send back?"
 
 
+#: a question ("is the desk still under warranty?"), which a pick of items is not ...
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:(?:wait|hmm+|actually|sorry|ok|so)\W+)*(?:is|are|does|do|did|will|would|was|were|has|have|"
+    r"what|when|where|why|how|which|who)\b",
+    re.I,
+)
+#: ... unless it asks to send something back ("can I return the desk?", "could I send both back?")
+_RETURN_WORDS = re.compile(r"\b(?:return|send (?:\w+ )?back|both|all|exchange|swap|refund)\b", re.I)
+
+
+def asks_something_else(text: str) -> bool:
+    """Whether a message typed at the item list is a question about something else, not a pick."""
+    return bool(_QUESTION.search(text)) and not _RETURN_WORDS.search(text)
+
+
 def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEligibility]:
     payload = ctx.payload or ""
     if payload == "return:all":
@@ -255,6 +272,8 @@ def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEl
     if payload:
         return []
     text = ctx.text
+    if asks_something_else(text):  # "is the desk still under warranty?" names the desk, but picks nothing
+        return []
     if _ALL.search(text):
         return eligible
     number = _NUMBER.match(text)
