@@ -433,6 +433,9 @@ class ReturnPolicyHandler:
     async def handle(self, ctx: HandlerContext) -> Outcome:
         """The policy from the knowledge base, plus deadlines for the order in context; a question that
         one other policy article answers alone (the warranty, exchanges, gift cards) gets its passage."""
+        warranty = _warranty_passage(ctx)
+        if warranty is not None:  # "is it still under warranty?": the warranty article, not the return window
+            return Outcome(replies=[warranty])
         other = _other_policy_article(ctx)
         if other is not None:
             reply = passage_reply(other, f"{other.article.title}:")
@@ -470,6 +473,20 @@ RETURN_ADDRESS_ANSWER = (
     "You don't need our address: once you start a return, we send you a prepaid return label by email, "
     "and the label has the address on it."
 )
+
+
+_WARRANTY_WORDS = re.compile(r"\bwarrant(?:y|ies|ee)\b|\bguarantee\b", re.I)
+
+
+def _warranty_passage(ctx: HandlerContext) -> Reply | None:
+    """The warranty article's passage for a question that names the warranty, or None."""
+    if not _WARRANTY_WORDS.search(ctx.text):
+        return None
+    article = ctx.knowledge.base.get(WARRANTY_ARTICLE)
+    passage = ctx.knowledge.index.passage(article, ctx.text) if article is not None else None
+    if article is None or not passage:
+        return None
+    return Reply(f"{article.title}:\n{passage}", buttons=[HUMAN_BUTTON], links=[Link(article.title, article.url)])
 
 
 def _other_policy_article(ctx: HandlerContext) -> SearchHit | None:
