@@ -24,7 +24,7 @@ from handlers.exchanges import (
 from handlers.exchanges import instructions as exchange_instructions
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
-from handlers.order_facts import has_shipped, is_cancelled
+from handlers.order_facts import has_shipped, is_cancelled, lateness
 from handlers.order_status import describe_order
 from handlers.return_rules import (
     ALREADY_REQUESTED,
@@ -583,11 +583,16 @@ def _where_we_reply(ctx: HandlerContext) -> str:
 def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -> Reply:
     """A refund asked for an order still on its way: where it is, and what the delays article offers."""
     status = describe_order(details, today)
+    late = any(lateness(shipment, today) is not None for shipment in details.shipments)
+    offer = (
+        "If you no longer need it because it's late, you can refuse the delivery or send it back free of "
+        "charge for a full refund."
+        if late
+        else "Once it arrives, you can send it back free of charge for a refund within the return window."
+    )
     return Reply(
         f"There's no refund on order #{details.number}, as it hasn't arrived yet. {status.text}\n\n"
-        "If you no longer need it because it's late, you can refuse the delivery or send it back free of "
-        "charge for a full refund. If the carrier loses it, we refund you in full or send a replacement, "
-        "whichever you prefer.",
+        f"{offer} If the carrier loses it, we refund you in full or send a replacement, whichever you prefer.",
         buttons=[*status.buttons, HUMAN_BUTTON] if HUMAN_BUTTON not in status.buttons else status.buttons,
         links=[*status.links, *links],
     )
