@@ -598,6 +598,20 @@ def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -
     )
 
 
+#: "how much will I get back", "do I get the full amount"
+_HOW_MUCH = re.compile(r"\bhow much\b|\b(?:full|whole|total|refund) amount\b|\bthe amount\b|\beverything back\b", re.I)
+#: as the refunds article says (a test keeps them equal), and a person for the figure now
+REFUND_AMOUNT = (
+    "You receive a message when the refund is issued, with the amount. A person on our team can tell you the "
+    "amount now if you need it."
+)
+
+
+def asks_how_much(text: str) -> bool:
+    """ "How much will I get back?": the refund's amount."""
+    return bool(_HOW_MUCH.search(text))
+
+
 def asks_where_the_refund_goes(text: str) -> bool:
     """ "Which card will it go to?": the refund's destination."""
     return bool(_WHERE_IT_GOES.search(text))
@@ -629,6 +643,11 @@ class RefundStatusHandler:
         if asks_where_the_refund_goes(ctx.text) and outcome.replies:
             first = outcome.replies[0]  # "which card will it go to": the original payment method
             first.text = f"{REFUND_GOES_BACK}\n\n{first.text}"
+        if asks_how_much(ctx.text) and outcome.replies:
+            first = outcome.replies[0]  # "how much will I get back": the refund message says the amount
+            first.text = f"{REFUND_AMOUNT}\n\n{first.text}"
+            if HUMAN_BUTTON not in first.buttons:
+                first.buttons = [*first.buttons, HUMAN_BUTTON]
         if _SHIPPING_FEE.search(ctx.text) and outcome.replies:
             policy = ctx.knowledge.base.get(POLICY_ARTICLE)
             passage = ctx.knowledge.index.passage(policy, ctx.text) if policy is not None else None

@@ -14,7 +14,7 @@ from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier
 from handlers.order_changes import asks_about_delivery_instructions
 from handlers.order_status import asks_for_the_pickup_place, asks_to_email_it, question_focus
-from handlers.returns import asks_where_the_refund_goes, says_refund_missing
+from handlers.returns import asks_how_much, asks_where_the_refund_goes, says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
 ORDER_STATUS = "order_status"
@@ -116,9 +116,15 @@ def carrier_follow_up(understanding: Understanding, state: DialogueState) -> boo
     return asks_about_the_carrier(understanding.text)
 
 
+#: words of money coming back ("how much will I get back", "which card will the refund go to")
+_MONEY = re.compile(r"\b(?:back|refund\w*|money|reimburs\w*)\b", re.I)
+
+
 def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool:
-    """ "it's been a week", "still nothing", "it's not in my account" right after a refund answer, with
-    the order still in context: the refund has not shown up (whatever else the words could mean alone).
+    """ "it's been a week", "still nothing", "it's not in my account", "which card will it go to" right
+    after a refund answer, with the order still in context: the refund has not shown up, or where or how
+    much it is (whatever else the words could mean alone). After a status answer, only a question about
+    where or how much money comes back counts.
 
     Checked before the NLU's reading, which takes "it's been a week" for a late parcel. Words about the
     parcel or the goods keep the NLU's reading.
@@ -126,9 +132,13 @@ def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool
     text = understanding.text
     if not text or understanding.payload is not None or understanding.order_numbers:
         return False
-    if state.last_intent != REFUND_STATUS or not state.order_number:
+    if not state.order_number or _GOODS.search(text):
         return False
-    return (says_refund_missing(text) or asks_where_the_refund_goes(text)) and not _GOODS.search(text)
+    if state.last_intent == ORDER_STATUS:  # "how much will I get back" after the status of a cancelled order
+        return bool(_MONEY.search(text)) and (asks_where_the_refund_goes(text) or asks_how_much(text))
+    if state.last_intent != REFUND_STATUS:
+        return False
+    return says_refund_missing(text) or asks_where_the_refund_goes(text) or asks_how_much(text)
 
 
 def follow_up_intent(understanding: Understanding, state: DialogueState, *, verified: bool) -> str | None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.return_rules import eligibility, policy_summary
-from handlers.returns import REFUND_GOES_BACK, RETURN_ADDRESS_ANSWER, RefundStatusHandler, ReturnRequestHandler
+from handlers.returns import (
+    REFUND_AMOUNT,
+    REFUND_GOES_BACK,
+    RETURN_ADDRESS_ANSWER,
+    RefundStatusHandler,
+    ReturnRequestHandler,
+)
 from knowledge.policies import ReturnPolicy
 from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
 
@@ -145,3 +151,9 @@ def test_the_returns_address_answer_and_the_how_to_return_article_agree() -> Non
     body = " ".join(shared_knowledge().base.by_id("how-to-return").body.split())
     assert "We send you a prepaid return label by email." in body
     assert "prepaid return label by email" in RETURN_ADDRESS_ANSWER
+
+
+def test_the_refund_amount_answer_and_the_refunds_article_agree() -> None:
+    body = " ".join(shared_knowledge().base.by_id("refunds").body.split())
+    assert "You receive a message when the refund is issued, with the amount." in body
+    assert REFUND_AMOUNT.startswith("You receive a message when the refund is issued, with the amount.")
