@@ -315,6 +315,9 @@ class OrderStatusHandler:
         if focus == "pickup" and any(s.status in _TO_COLLECT for s in ctx.order.shipments):
             # "where do I collect order 1008": how to collect it is the answer, from the first message on
             return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
+        named_parcel = describe_named_parcel(ctx.order, set(ctx.understanding.skus), ctx.today())
+        if named_parcel is not None and ctx.last_intent == self.name and not named:
+            return Outcome(replies=[named_parcel])  # "where's the thermostat now": its parcel, not the order
         reply = describe_order(ctx.order, ctx.today())
         if _PAID_EXPRESS.search(ctx.text) and _is_late(ctx.order, ctx.today()):
             _add_express_refund(ctx, reply)  # "I paid for express but it's taking ages"
@@ -441,6 +444,24 @@ def describe_order(details: OrderDetails, today: date) -> Reply:
         buttons.append(HUMAN_BUTTON)
     text = "\n\n".join(paragraphs)
     return Reply(text, buttons=buttons, links=distinct_links(links, text))
+
+
+def describe_named_parcel(details: OrderDetails, skus: set[str], today: date) -> Reply | None:
+    """ "Where's the thermostat now?" about an order in several parcels: the parcels holding the named
+    products only; None when the order travels in one parcel or no parcel holds them."""
+    if len(details.shipments) < 2 or not skus:
+        return None
+    chosen = [s for s in details.shipments if skus & set(s.skus)]
+    if not chosen or len(chosen) == len(details.shipments):
+        return None
+    buttons: list[Button] = []
+    paragraphs: list[str] = []
+    for shipment in chosen:
+        text, extra = _shipment_paragraph(details, shipment, today, details.number, True)
+        paragraphs.append(text)
+        buttons += [b for b in extra if b not in buttons]
+    text = "\n\n".join(paragraphs)
+    return Reply(text, buttons=buttons, links=distinct_links(tracking_links(details, chosen), text))
 
 
 def describe_rest(details: OrderDetails, today: date) -> Reply | None:
