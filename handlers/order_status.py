@@ -192,7 +192,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "reason",
         re.compile(
-            r"\bwhy\b.{0,40}\b(?:long|late|slow|delay(?:ed)?|wait(?:ing)?|still|not|yet|stuck)\b|\bwhy\b.{0,20}n'?t\b|"
+            r"\bwhy\b.{0,40}\b(?:long|late|slow|delay(?:ed)?|wait(?:ing)?|still|not|yet|stuck|back-?order(?:ed)?|"
+            r"out of stock|on hold)\b|\bwhy\b.{0,20}n'?t\b|"
             r"\btaking (?:so |this |that )?(?:long|forever|ages)\b|\bhold[- ]?up\b|\bwhat'?s the delay\b|"
             r"^\W*(?:(?:so|ok|okay|and|alright|right|well|hmm+|um+)\W+){0,3}what (?:happens|now|next|do i do|should i do|"
             r"can i do)(?: now| next)?\W*$|"

@@ -84,6 +84,11 @@ _GOODS = re.compile(r"\b(?:parcel|package|delivery|shipment|order|item|box|produ
 
 
 #: "I need it by the 10th": a deadline for the order in context
+#: "why is it on backorder", "when is it back in stock": what holds the order (its status says)
+_STOCK = re.compile(
+    r"\bwhy\b.{0,30}\b(?:back-?order(?:ed)?|out of stock|no stock)\b|\b(?:back in stock|in stock again|restock(?:ed)?)\b",
+    re.I,
+)
 _NEED_BY = re.compile(r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b", re.I)
 
 
@@ -102,7 +107,12 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     # "what's the address of the pickup point" is where to collect it (the NLU can read an address change)
     if understanding.products and _NOT_THE_OTHER.search(text):
         return True  # "the headphones came but not the thermostat": where the rest of the order is
-    return bool(_NEED_BY.search(text) or asks_for_the_pickup_place(text) or asks_to_email_it(text))
+    return bool(
+        _NEED_BY.search(text)
+        or _STOCK.search(text)
+        or asks_for_the_pickup_place(text)
+        or asks_to_email_it(text)
+    )
 
 
 def carrier_follow_up(understanding: Understanding, state: DialogueState) -> bool:
