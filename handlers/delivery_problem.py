@@ -44,7 +44,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "damaged",
         re.compile(
-            r"damag|broke|crack|smash|crush|dent|shatter|defect|leak|scratch|ripped|torn|\bwet\b|soaked", re.I
+            r"damag|broke|crack|smash|crush|dent|shatter|defect|leak|scratch|ripped|torn|\bwet\b|soaked|"
+            r"\bholes?\b|\bstain(?:s|ed)?\b|\bchipped\b",
+            re.I
         ),
     ),
     (
@@ -268,7 +270,10 @@ class DeliveryProblemHandler:
         await open_handoff(ctx, f"{label} reported on order #{ctx.order.number} (case #{case.id}{again})")
         if not report.created:
             return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
-        return Outcome.say(_DESCRIBED_REPLY[kind].format(case=case.id))
+        text = _DESCRIBED_REPLY[kind].format(case=case.id)
+        if ctx.step != "describe":  # described in the first message: nothing was said before to thank for
+            text = text.replace(_THANKS[kind], _FIRST_SORRY[kind], 1)
+        return Outcome.say(text)
 
     async def _returned(self, ctx: HandlerContext) -> Outcome:
         """The shopper's choice for a parcel on its way back to us: a case for staff to resend or refund."""
@@ -528,6 +533,14 @@ _DESCRIBED_REPLY = {
     "what was packed and send the missing item. Someone will reply here within one business day.",
 }
 
+
+#: the opening of each reply above, and what it says instead when the first message described the problem
+_THANKS = {"damaged": "Thank you, and sorry again.", "wrong_item": "Thank you.", "missing_item": "Thank you."}
+_FIRST_SORRY = {
+    "damaged": "I'm sorry it arrived damaged.",
+    "wrong_item": "Sorry we sent the wrong item.",
+    "missing_item": "Sorry something is missing.",
+}
 
 _UPDATED_HANDED_OVER = (
     "Your case #{case} about this is already open with our support team. I've added your message to it, "

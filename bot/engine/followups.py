@@ -11,7 +11,7 @@ import re
 
 from bot.engine.state import DialogueState
 from handlers.context import Understanding
-from handlers.delivery_problem import asks_about_the_carrier
+from handlers.delivery_problem import asks_about_the_carrier, detect_kind
 from handlers.order_changes import asks_about_delivery_instructions
 from handlers.order_status import asks_for_the_pickup_place, asks_to_email_it, question_focus
 from handlers.returns import asks_how_much, asks_where_the_refund_goes, says_refund_missing
@@ -173,8 +173,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return CANCEL_ORDER
         if _FASTER.search(text):
             return CHANGE_ORDER
-        if asks_about_the_carrier(text):
-            return DELIVERY_PROBLEM
+        if asks_about_the_carrier(text) or detect_kind(text) is not None:
+            return DELIVERY_PROBLEM  # "can you call DHL", "there's a hole in it": the parcel's problem
         if asks_about_delivery_instructions(text):
             return CHANGE_ORDER  # "I'll be home tomorrow, can they come then?": the carrier's tracking page
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
