@@ -92,6 +92,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "late",
         re.compile(
             r"\blate\b|delay|still waiting|taking (so |too )?long|overdue|hasn'?t (arrived|come)|not (arrived|here) yet|"
+            r"\bif (it|they|my (order|parcel|package)) (doesn'?t|does not|don'?t|do not|never|won'?t) (arrive|come|"
+            r"turn up|show up|get here)|"
             r"still (?:not|isn'?t|hasn'?t) (?:here|arrived|come|been delivered)|(?:isn'?t|is not) here yet|"
             r"(hasn'?t|has not|not|haven'?t|never) (moved|budged|been updated|updated)|no (tracking )?updates?\b|"
             r"\bstuck\b|\bchase\b|supposed to (?:be here|arrive|come|get here|be delivered)|"
