@@ -23,7 +23,9 @@ from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words
 from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
 
-_ITEM_WORDS = re.compile(r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead", re.I)
+_ITEM_WORDS = re.compile(
+    r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead|\bwrong (?:thing|one|model|version)\b", re.I
+)
 _ADDRESS_WORDS = re.compile(
     r"(?<!e-mail )(?<!email )address|deliver(y|ed)? to|ship(ping|ped)? to|"
     r"sen[dt] (it|them) to(?! (my |your |an? )?(e-?mail|inbox))|moved|new home|postcode|zip ?code|"
