@@ -57,7 +57,8 @@ class FallbackHandler:
             else []
         )
         buttons = [HUMAN_BUTTON, MENU_BUTTON]
-        sole = sole_answer(hits) or _only(good_hits(hits))
+        worth = good_hits(hits)
+        sole = sole_answer(hits) or _only(worth)
         if sole is not None:  # one article stands out: its passage answers, with the article's link
             reply = passage_reply(sole, FROM_THE_HELP_CENTRE)
             reply.buttons = buttons
@@ -66,13 +67,12 @@ class FallbackHandler:
         if follow_up is not None:  # "how do I check the balance?" after the gift cards article
             follow_up.buttons = buttons
             return Outcome(replies=[follow_up], article=ctx.last_article)
-        hits = good_hits(hits)
-        if hits:
+        if worth:
             return Outcome(
                 replies=[
                     Reply(
                         "I'm not sure I understood, but these help articles look related:",
-                        links=[Link(hit.article.title, hit.article.url) for hit in hits],
+                        links=[Link(hit.article.title, hit.article.url) for hit in worth],
                         buttons=buttons,
                     )
                 ]

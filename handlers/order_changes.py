@@ -67,6 +67,11 @@ ADDRESS_PROMPT = (
 )
 
 
+def carrier_name(details: OrderDetails) -> str:
+    """The carrier of the order's first parcel, or "the carrier" when none is named."""
+    return (details.shipments[0].carrier if details.shipments else "") or "the carrier"
+
+
 def _too_late(details: OrderDetails, what: str, today: date | None = None, *, asked_why: bool = False) -> Reply:
     """Why a shipped or closed order can't be changed, and what the shopper can do instead (for a
     parcel running late, given ``today``: refuse it or send it back for a full refund)."""
@@ -82,7 +87,7 @@ def _too_late(details: OrderDetails, what: str, today: date | None = None, *, as
             "for it to be cancelled, a person on our team can tell you why and help you order again.",
             buttons=[HUMAN_BUTTON, Button("Refund status", "intent:refund_status")],
         )
-    carrier = details.shipments[0].carrier if details.shipments else "the carrier"
+    carrier = carrier_name(details)
     waiting = any(s.status == ShipmentStatus.AVAILABLE_FOR_PICKUP for s in details.shipments)
     if what == ADDRESS_CHANGE and waiting:  # "can you deliver it to my home instead"
         return Reply(
@@ -295,7 +300,7 @@ def _gift(details: OrderDetails) -> Reply:
     if is_cancelled(details):
         return _too_late(details, "change it")
     if has_shipped(details) or details.order.status == OrderStatus.CLOSED:
-        carrier = details.shipments[0].carrier if details.shipments else "the carrier"
+        carrier = carrier_name(details)
         return Reply(
             f"Sorry, order #{details.number} has already left our warehouse with {carrier}, so a gift note or "
             "wrapping can't be added any more.",
@@ -389,7 +394,7 @@ def _arrival_before_a_move(details: OrderDetails, today: date) -> Reply:
         reply.text += " If you move before it arrives, I can change the delivery address until it ships."
         reply.buttons = [Button("Change the address", "change:address"), *reply.buttons]
     elif any(s.status not in ENDED for s in details.shipments):
-        carrier = details.shipments[0].carrier
+        carrier = carrier_name(details)
         reply.text += (
             f" If you move before it arrives, {carrier}'s tracking page often lets you redirect it to another "
             "address, and a person on our team can help with that."
