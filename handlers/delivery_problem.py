@@ -312,27 +312,7 @@ class DeliveryProblemHandler:
         )
 
     async def _lost(self, ctx: HandlerContext) -> Outcome:
-        assert ctx.order is not None
-        payload = ctx.payload or ""
-        want = payload.split(":")[2] if payload.count(":") == 2 else wanted_after_return(ctx.text)
-        wants = {REFUND: "; the shopper wants a refund", RESEND: "; the shopper wants a replacement"}.get(
-            str(want), ""
-        )
-        said = "" if payload else ctx.text.strip()
-        report = await _report(ctx, "lost", said or f"Parcel lost by the carrier{wants}")
-        case = report.case
-        again = "" if report.created else ", asked again"
-        await open_handoff(ctx, f"Lost parcel on order #{ctx.order.number}{wants} (case #{case.id}{again})")
-        if not report.created:
-            return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
-        then = {
-            REFUND: "they'll refund you in full, to your original payment method,",
-            RESEND: "they'll send you a replacement",
-        }.get(str(want), "they'll send you a replacement or a full refund, whichever you prefer,")
-        return Outcome.say(
-            f"I'm so sorry your parcel is lost. I've opened case #{case.id} and passed it to our support team: "
-            f"{then} and deal with the carrier for you. Someone will reply here within one business day."
-        )
+        return await report_lost(ctx)
 
     async def _not_received(self, ctx: HandlerContext) -> Outcome:
         assert ctx.order is not None
@@ -434,6 +414,32 @@ class DeliveryProblemHandler:
             "two days after that, tell me and we'll send a replacement or refund you.",
             buttons=[HUMAN_BUTTON],
         )
+
+
+async def report_lost(ctx: HandlerContext) -> Outcome:
+    """A parcel the carrier lost: a case and a handoff, with the replacement or refund the shopper chose
+    (a ``problem:lost:*`` button, or typed: "I'd prefer a replacement"), else either."""
+    assert ctx.order is not None
+    payload = ctx.payload or ""
+    want = payload.split(":")[2] if payload.count(":") == 2 else wanted_after_return(ctx.text)
+    wants = {REFUND: "; the shopper wants a refund", RESEND: "; the shopper wants a replacement"}.get(
+        str(want), ""
+    )
+    said = "" if payload else ctx.text.strip()
+    report = await _report(ctx, "lost", said or f"Parcel lost by the carrier{wants}")
+    case = report.case
+    again = "" if report.created else ", asked again"
+    await open_handoff(ctx, f"Lost parcel on order #{ctx.order.number}{wants} (case #{case.id}{again})")
+    if not report.created:
+        return Outcome.say(_UPDATED_HANDED_OVER.format(case=case.id))
+    then = {
+        REFUND: "they'll refund you in full, to your original payment method,",
+        RESEND: "they'll send you a replacement",
+    }.get(str(want), "they'll send you a replacement or a full refund, whichever you prefer,")
+    return Outcome.say(
+        f"I'm so sorry your parcel is lost. I've opened case #{case.id} and passed it to our support team: "
+        f"{then} and deal with the carrier for you. Someone will reply here within one business day."
+    )
 
 
 def wanted_after_return(text: str) -> str | None:

@@ -8,7 +8,7 @@ from datetime import date
 from handlers.answers import yes_or_no
 from handlers.articles import article_link, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
-from handlers.delivery_problem import returning
+from handlers.delivery_problem import report_lost, returning, wanted_after_return
 from handlers.exchanges import (
     PAYLOAD_PREFIX,
     WHAT_INSTEAD,
@@ -109,6 +109,9 @@ class ReturnRequestHandler:
                 buttons=[Button("Refund status", "intent:refund_status")],
             )
         payload = ctx.payload or ""
+        lost = any(shipment.status == ShipmentStatus.LOST for shipment in details.shipments)
+        if lost and not eligible and not payload and ctx.step is None and wanted_after_return(ctx.text) is not None:
+            return await report_lost(ctx)  # "I'd prefer a replacement" for a parcel the carrier lost
         reason = str(ctx.data.get("reason") or "") or (
             ctx.text.strip()[:500] if ctx.text and ctx.step is None and not payload else None
         )
