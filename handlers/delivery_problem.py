@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
+from handlers.order_changes import asks_about_delivery_instructions, delivery_instructions
 from handlers.order_facts import lateness
 from handlers.order_status import describe_order, rest_reply, tracking_links, why_it_comes_back
 from handlers.troubleshooting import sections
@@ -64,6 +65,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"missing (item|part|piece)|item.{0,20}missing|only (got|received|had) (one|part|some|half|the|my|1)\b|"
             r"\bordered \w+ (?:things|items|products)\b.{0,20}\bonly\b|"
             r"wasn'?t in the (box|parcel|package)|where is the rest|rest of (my|the) order|"
+            r"\bmissing (its|their|the|a|an|one|some) (?!parcel|package|order|delivery)\w+|"
+            r"\b(lid|part|piece|cable|charger|screws?|plug|remote|manual|filter|cap|strap|base|attachment)s? "
+            r"(is|are|was|were) missing\b|"
             r"\b(box|parcel|package|packet|envelope) (was|is|came|arrived) (completely |totally )?empty\b|"
             r"\bempty (box|parcel|package|packet|envelope)\b|\bnothing (was )?(inside|in (it|the (box|parcel|package)))\b",
             re.I,
@@ -211,6 +215,9 @@ class DeliveryProblemHandler:
             return Outcome(replies=[_missed_reply(ctx.order, disputed=bool(_WAS_IN.search(ctx.text)))])
         if kind in (None, "late", "not_received") and _WAS_IN.search(ctx.text) and _out_for_delivery(ctx.order):
             return Outcome(replies=[_driver_left_reply(ctx.order)])
+        if kind is None and ctx.payload is None and asks_about_delivery_instructions(ctx.text):
+            # "I'm not home on wednesday": where or when it is delivered, which the carrier's page sets
+            return Outcome(replies=[delivery_instructions(ctx.order)])
         if kind is None:
             if ctx.step == "kind":
                 return Outcome(

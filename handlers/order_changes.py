@@ -202,7 +202,7 @@ class ChangeOrderHandler:
                 return Outcome(replies=[_ask_what(details, again=True)], await_step="what")
             return Outcome(replies=[_ask_what(details)], await_step="what")
         if what == "instructions":
-            return Outcome(replies=[_delivery_instructions(details)])
+            return Outcome(replies=[delivery_instructions(details)])
         if what == "speed":
             return Outcome(replies=[_shipping_speed(details)])
         if what == "gift":
@@ -339,7 +339,7 @@ def _shipping_speed(details: OrderDetails) -> Reply:
     )
 
 
-def _delivery_instructions(details: OrderDetails) -> Reply:
+def delivery_instructions(details: OrderDetails) -> Reply:
     """Where to leave a parcel, or being out when it comes: the carrier decides, on its tracking page."""
     number = details.number
     if is_cancelled(details):
