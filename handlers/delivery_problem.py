@@ -249,7 +249,7 @@ class DeliveryProblemHandler:
             typed = ctx.text.strip()
             words = len(typed.split())
             named = bool(ctx.understanding.products) and words >= NAMED_DESCRIPTION_WORDS  # "the mug is cracked"
-            if ctx.payload is None and (words >= DESCRIPTION_WORDS or (named and kind == "damaged")):
+            if ctx.payload is None and (words >= DESCRIPTION_WORDS or (named and kind != "wrong_item")):
                 return await self._described(ctx, kind)
             return Outcome(
                 replies=[Reply(_DESCRIBE_PROMPT[kind])], await_step="describe", data={"kind": kind}
