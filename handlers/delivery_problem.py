@@ -18,6 +18,7 @@ from handlers.order_status import describe_order, rest_reply, tracking_links, wh
 from handlers.troubleshooting import sections
 from handlers.wording import (
     HUMAN_BUTTON,
+    MENU_BUTTON,
     MISSING_BUTTON,
     REFUND,
     RESEND,
@@ -113,6 +114,16 @@ _CHASE = re.compile(
     r"get in touch with|find out from)\b.{0,10}\b(?:the )?"
     r"(?:courier|carrier|driver|delivery company|dhl|ups|fedex|usps|dpd)\b",
     re.I,
+)
+#: "my neighbour has it", "found it in the bin store": the parcel marked delivered has turned up
+_TURNED_UP = re.compile(
+    r"\b(?:neighbou?r|next door)\b.{0,20}\b(?:has|had|took|got|kept|is keeping)\b|\b(?:found|got) (?:it|them)\b"
+    r"(?! (?:back|delivered))",
+    re.I,
+)
+TURNED_UP = (
+    "Glad it turned up! Nothing more is needed from you. If anything in it is damaged or missing, tell me "
+    "and I'll sort it out."
 )
 #: "it's stuck in customs", "held at customs", "import duties"
 _CUSTOMS = re.compile(r"\bcustoms?\b|\bimport (?:dut(?:y|ies)|tax(?:es)?|fees?|charges?)\b|\bduties\b", re.I)
@@ -260,6 +271,8 @@ class DeliveryProblemHandler:
             return _ask_after_return(ctx.order)
         if kind == "lost":
             return await self._lost(ctx)
+        if kind == "not_received" and ctx.payload is None and _TURNED_UP.search(ctx.text):
+            return Outcome.say(TURNED_UP, buttons=[MENU_BUTTON])  # "it says delivered, but my neighbour has it"
         if kind == "not_received":
             return await self._not_received(ctx)
         outcome = await self._late(ctx, claimed_delivered=claimed_delivered)
