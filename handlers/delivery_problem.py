@@ -117,10 +117,18 @@ _CHASE = re.compile(
 )
 #: "my neighbour has it", "found it in the bin store": the parcel marked delivered has turned up
 _TURNED_UP = re.compile(
-    r"\b(?:neighbou?r|next door)\b.{0,20}\b(?:has|had|took|got|kept|is keeping)\b|\b(?:found|got) (?:it|them)\b"
-    r"(?! (?:back|delivered))",
+    r"\b(?:neighbou?r|next door)\b.{0,20}\b(?:has|had|took|kept|is keeping)\b|\bfound (?:it|them)\b", re.I
+)
+#: "I never got it", "my neighbour doesn't have it": nothing has turned up
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|nobody|haven'?t|hasn'?t|didn'?t|doesn'?t|don'?t|can'?t|cannot|couldn'?t|isn'?t|wasn'?t)\b",
     re.I,
 )
+
+
+def turned_up(text: str) -> bool:
+    """ "It says delivered, but my neighbour has it": the parcel was found (no negation in the message)."""
+    return bool(_TURNED_UP.search(text)) and not _NEGATED.search(text)
 TURNED_UP = (
     "Glad it turned up! Nothing more is needed from you. If anything in it is damaged or missing, tell me "
     "and I'll sort it out."
@@ -271,7 +279,7 @@ class DeliveryProblemHandler:
             return _ask_after_return(ctx.order)
         if kind == "lost":
             return await self._lost(ctx)
-        if kind == "not_received" and ctx.payload is None and _TURNED_UP.search(ctx.text):
+        if kind == "not_received" and ctx.payload is None and turned_up(ctx.text):
             return Outcome.say(TURNED_UP, buttons=[MENU_BUTTON])  # "it says delivered, but my neighbour has it"
         if kind == "not_received":
             return await self._not_received(ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.delivery_problem import DeliveryProblemHandler, detect_kind
+from handlers.delivery_problem import DeliveryProblemHandler, detect_kind, turned_up
 from handlers.messages import Attachment
 from storage.models import Case, Handoff
 from tests.handlers.conversation_kit import Harness, handler_context
@@ -88,3 +88,17 @@ async def test_not_received_on_an_undelivered_parcel_is_treated_as_late(harness:
         cases = await repos.cases.open_for_order(order_id=ctx.order.order.id)
     assert "was promised by Saturday 21 November" in outcome.replies[0].text
     assert [c.kind for c in cases] == ["late"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("it says delivered but my neighbour has it", True),
+        ("found it in the bin store, it says delivered", True),
+        ("it says delivered but I never got it", False),
+        ("it says delivered but my neighbour doesn't have it", False),
+        ("marked delivered, I haven't found it anywhere", False),
+    ],
+)
+def test_a_parcel_that_turned_up_is_told_apart_from_one_still_missing(text: str, found: bool) -> None:
+    assert turned_up(text) is found
