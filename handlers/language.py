@@ -69,9 +69,14 @@ def other_language(text: str) -> str | None:
 
 
 #: "can you help me in spanish", "do you speak german": a language asked for by name
+_LANGUAGE_NAMES = (
+    r"(?P<language>spanish|french|german|italian|portuguese|dutch|espa[nñ]ol|fran[cç]ais|deutsch|italiano|"
+    r"portugu[eê]s|nederlands)"
+)
 _ASKED_FOR = re.compile(
-    r"\b(?:in|speak|talk|write|chat|use)\s+(?P<language>spanish|french|german|italian|portuguese|dutch|espa[nñ]ol|"
-    r"fran[cç]ais|deutsch|italiano|portugu[eê]s|nederlands)\b",
+    r"\b(?:speak|talk|chat|write|reply|respond|answer|help(?: me| us)?|continue|switch)\b(?: to me| with me| me)?"
+    r"(?: in| to)? " + _LANGUAGE_NAMES + r"\b|\bin " + _LANGUAGE_NAMES.replace("language", "other")
+    + r" (?:please|pls|por favor|bitte|s'?il vous pla[iî]t)\b",
     re.I,
 )
 #: a language's name in its own words, as English names it
@@ -86,7 +91,7 @@ def asked_language(text: str) -> str | None:
     found = _ASKED_FOR.search(text)
     if found is None:
         return None
-    name = found.group("language").lower()
+    name = (found.group("language") or found.group("other")).lower()
     return _ENGLISH_NAMES.get(name, name.capitalize())
 
 

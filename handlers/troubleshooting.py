@@ -79,6 +79,14 @@ _ON_ARRIVAL = re.compile(
 )
 
 
+#: things that "don't work" without being a product: codes, the website, payments, the tracking link
+_NOT_A_PRODUCT = re.compile(
+    r"\b(?:code|coupon|discount|voucher|gift ?card|promo|website|site|app|link|payment|card|checkout|tracking|"
+    r"account|password|login)\b",
+    re.I,
+)
+
+
 def asks_for_remedy(text: str) -> bool:
     """Whether the shopper asks for a replacement, a repair, a refund or the warranty."""
     return bool(_REMEDY.search(text))
@@ -87,6 +95,8 @@ def asks_for_remedy(text: str) -> bool:
 def faulty_and_wants_remedy(text: str) -> bool:
     """ "My kettle stopped working, I want a replacement": a fault in use and a remedy asked for (a
     warranty claim), not damage on arrival."""
+    if _NOT_A_PRODUCT.search(text):  # "the discount code doesn't work, refund the difference"
+        return False
     return bool(_FAULT.search(text)) and asks_for_remedy(text) and not _ON_ARRIVAL.search(text)
 
 

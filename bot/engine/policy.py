@@ -238,8 +238,9 @@ _SENT_BACK = re.compile(
 )
 #: "I never got an order confirmation", "no confirmation email": the confirmation email, not a parcel
 _NO_CONFIRMATION = re.compile(
-    r"\b(?:no|never|not|didn'?t|did not|haven'?t|have not|hasn'?t|has not)\b.{0,30}\b(?:order )?confirmation\b|"
-    r"\bconfirmation (?:e-?mail )?(?:never|didn'?t|did not|hasn'?t|has not)\b",
+    r"\b(?:no|never|not|didn'?t|did not|haven'?t|have not|hasn'?t|has not)\b.{0,30}\b(?:order )?"
+    r"(?<!delivery )(?<!shipping )(?<!dispatch )confirmation\b(?! of (?:delivery|shipping|dispatch))|"
+    r"\b(?<!delivery )(?<!shipping )(?<!dispatch )confirmation (?:e-?mail )?(?:never|didn'?t|did not|hasn'?t|has not)\b",
     re.I,
 )
 #: "I think my order was sent to my old address": an address to change or redirect, not a lost parcel

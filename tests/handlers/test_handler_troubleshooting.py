@@ -110,6 +110,7 @@ def test_a_search_passage_answers_only_when_it_shares_a_word_with_the_question()
         ("my kettle stopped working", False),  # no remedy asked: troubleshooting
         ("can I get a replacement charger", False),  # nothing is faulty
         ("the parcel was smashed and the kettle doesn't work, refund please", False),
+        ("the discount code doesn't work, I want a refund of the difference", False),  # not a product
     ],
 )
 def test_a_fault_in_use_with_a_remedy_asked_for_is_a_warranty_claim(text: str, claim: bool) -> None:

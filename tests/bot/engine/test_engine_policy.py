@@ -276,3 +276,19 @@ def test_a_parcel_that_cannot_be_found_is_still_a_new_question() -> None:
         topic_switch(understanding, current=("order_status",), free_text=False, expects_entities=True)
         == "delivery_problem"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "reading", "intent"),
+    [
+        ("I got charged but never got an order confirmation", "delivery_problem", "out_of_scope"),
+        ("the confirmation email never came", "order_status", "out_of_scope"),
+        ("I have no delivery confirmation", "delivery_problem", "delivery_problem"),
+        ("my kettle stopped working, I want a replacement", "return_request", "setup_help"),
+        ("the discount code doesn't work, I want a refund of the difference", "refund_status", "refund_status"),
+        ("I think my order was sent to my old address", "delivery_problem", "change_order"),
+        ("it was delivered to my old address", "delivery_problem", "delivery_problem"),
+    ],
+)
+def test_idle_rules_route_narrow_phrasings(text: str, reading: str, intent: str) -> None:
+    assert idle_intent(said(text, reading, 0.9)) == intent
