@@ -10,7 +10,7 @@ from handlers.addresses import parse_address
 from handlers.answers import yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
-from handlers.order_facts import has_shipped, is_cancelled, item_names, lateness
+from handlers.order_facts import has_shipped, is_cancelled, is_late, item_names
 from handlers.order_status import (
     ENDED,
     PICKUP_HOLD_DAYS,
@@ -105,7 +105,7 @@ def _too_late(details: OrderDetails, what: str, today: date | None = None, *, as
             "you to collect.",
             buttons=[HUMAN_BUTTON, Button("Track it", "intent:order_status")],
         )
-    late = today is not None and any(lateness(s, today) is not None for s in details.shipments)
+    late = today is not None and is_late(details, today)
     instead = REFUSE_LATE if late else "Once it arrives you can send it back for free."
     return Reply(
         f"Order #{details.number} has already left our warehouse with {carrier}, so I can't {what} any more. "

@@ -86,6 +86,11 @@ def lateness(shipment: Shipment, today: date) -> Lateness | None:
     return Lateness(promised_by=shipment.promised_by, new_eta=new_eta)
 
 
+def is_late(details: OrderDetails, today: date) -> bool:
+    """Whether a parcel of the order is later than promised."""
+    return any(lateness(shipment, today) is not None for shipment in details.shipments)
+
+
 def is_open(details: OrderDetails) -> bool:
     """Open and not everything delivered yet: what "my open orders" means to a shopper."""
     if details.order.status != OrderStatus.OPEN:

@@ -18,6 +18,7 @@ from handlers.messages import Button, Link, Reply
 from handlers.order_facts import (
     has_shipped,
     is_cancelled,
+    is_late,
     item_names,
     lateness,
     shipment_items,
@@ -308,7 +309,7 @@ class OrderStatusHandler:
                 reply.text = f"{reply.text} {more.text}"
                 reply.links = distinct_links([*reply.links, *more.links], reply.text)
                 reply.buttons += [b for b in more.buttons if b not in reply.buttons]
-            if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and _is_late(ctx.order, ctx.today()):
+            if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and is_late(ctx.order, ctx.today()):
                 reply.text = f"{reply.text} {REFUSE_LATE}"  # "I needed it for a birthday"
             if focus == "tracking" and asks_to_email_it(ctx.text):
                 reply.text = f"{EMAIL_IT_LEAD} {reply.text}"
@@ -320,7 +321,7 @@ class OrderStatusHandler:
         if named_parcel is not None and ctx.last_intent == self.name and not named:
             return Outcome(replies=[named_parcel])  # "where's the thermostat now": its parcel, not the order
         reply = describe_order(ctx.order, ctx.today())
-        if _PAID_EXPRESS.search(ctx.text) and _is_late(ctx.order, ctx.today()):
+        if _PAID_EXPRESS.search(ctx.text) and is_late(ctx.order, ctx.today()):
             _add_express_refund(ctx, reply)  # "I paid for express but it's taking ages"
         return Outcome(replies=[reply])
 
@@ -359,11 +360,6 @@ def _add_express_refund(ctx: HandlerContext, reply: Reply) -> None:
 
 def _coming_back(details: OrderDetails) -> bool:
     return any(s.status == ShipmentStatus.RETURNED_TO_SENDER for s in details.shipments)
-
-
-def _is_late(details: OrderDetails, today: date) -> bool:
-    """Whether a parcel of the order is later than promised."""
-    return any(lateness(shipment, today) is not None for shipment in details.shipments)
 
 
 MEANING = "meaning"

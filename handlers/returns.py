@@ -24,7 +24,7 @@ from handlers.exchanges import (
 from handlers.exchanges import instructions as exchange_instructions
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
-from handlers.order_facts import has_shipped, is_cancelled, lateness
+from handlers.order_facts import has_shipped, is_cancelled, is_late
 from handlers.order_status import describe_order
 from handlers.return_rules import (
     ALREADY_REQUESTED,
@@ -586,7 +586,7 @@ def _where_we_reply(ctx: HandlerContext) -> str:
 def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -> Reply:
     """A refund asked for an order still on its way: where it is, and what the delays article offers."""
     status = describe_order(details, today)
-    late = any(lateness(shipment, today) is not None for shipment in details.shipments)
+    late = is_late(details, today)
     offer = (
         "If you no longer need it because it's late, you can refuse the delivery or send it back free of "
         "charge for a full refund."
