@@ -88,7 +88,8 @@ class SnippetPicker:
         A passage scores the inverse document frequency of each query term it contains (words of
         links to other articles do not count), plus a
         share of that for terms found only in its heading (the full amount for the first passage
-        under the heading); the earliest best passage wins.
+        under the heading, which answers the heading: "how much is shipping" finds the first
+        passage under "Shipping costs" even when it says "delivery"); the earliest best passage wins.
         """
         best_text, best_score = "", 0.0
         for text, own, heading, is_lead in self._passages(article):
@@ -103,6 +104,7 @@ class SnippetPicker:
                     matched = True
                 elif term in heading:
                     score += share * self._idf.get(term, 0.0) * factor
+                    matched = matched or is_lead  # the first passage under a heading answers it
             if matched and score > best_score:
                 best_text, best_score = text, score
         if not best_text:

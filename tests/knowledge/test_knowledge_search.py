@@ -96,6 +96,26 @@ def test_snippet_prefers_the_section_answering_the_query(bundled_index: SearchIn
     assert hit.snippet == "Descale the Barista Pro when the descale light comes on, or every 2 to 3 months."
 
 
+def test_the_first_passage_under_a_heading_answers_the_heading() -> None:
+    policy = article(
+        "policy",
+        "en",
+        "## Shipping costs\n\nStandard delivery is free on orders over $50.\n\n"
+        "## Carriers\n\nWe ship with UPS and DHL.\n",
+    )
+    index = SearchIndex.build([policy, article("other", "en", "Parcels travel with a carrier.")])
+
+    assert index.passage(policy, "how much is shipping") == "Standard delivery is free on orders over $50."
+    assert index.passage(policy, "do you ship with dhl") == "We ship with UPS and DHL."
+
+
+def test_shipping_cost_questions_get_the_costs(bundled_index: SearchIndex) -> None:
+    for query in ("how much is shipping", "how much do you charge for shipping"):
+        hit = bundled_index.search(query, limit=1)[0]
+        assert hit.article.id == "shipping-policy"
+        assert hit.snippet.startswith("Standard delivery is free on orders over $50"), query
+
+
 def test_a_list_item_finishing_a_sentence_is_shown_as_the_whole_sentence(bundled_index: SearchIndex) -> None:
     # privacy-and-your-data: "You can ask us at any time to:" then "- delete your chat history;"
     hit = bundled_index.search("how do I get my data deleted", limit=1)[0]
