@@ -23,7 +23,15 @@ OFFER_PERSON_ONLY = "A person from our team can help you with that if you like."
 SIZE_GUIDE = "Our size guide has the measurements of our clothes and shoes, and how they fit:"
 _SIZE = re.compile(r"\b(?:size|sizes|sizing|fit|fits)\b", re.I)
 #: "how long does shipping take": the delivery times article answers better than the shipping policy
-_HOW_LONG = re.compile(r"\bhow (?:long|many (?:business )?days|quick(?:ly)?|soon|fast)\b", re.I)
+_HOW_LONG = re.compile(
+    r"\bhow (?:long|many (?:business )?days|quick(?:ly)?|soon|fast)\b|"
+    r"\bwhen (?:will|would|does|do|could|can)\b.{0,30}\b(?:arrive|come|get (?:here|to (?:me|us))|be (?:delivered|here))\b|"
+    r"\b(?:get here|arrive|be here|be delivered) (?:by|before|on|in time)\b",
+    re.I,
+)
+
+#: the article on how long delivery takes (general delivery-time questions)
+DELIVERY_TIMES = "delivery-times"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +111,8 @@ def topic_article(ctx: HandlerContext) -> str | None:
         return None
     if topic == "product_advice" and _SIZE.search(ctx.text):
         return "size-guide"
-    if topic == "shipping_options" and _HOW_LONG.search(ctx.text) and ctx.knowledge.base.get("delivery-times"):
-        return "delivery-times"
+    if topic == "shipping_options" and _HOW_LONG.search(ctx.text) and ctx.knowledge.base.get(DELIVERY_TIMES):
+        return DELIVERY_TIMES
     return answer.article
 
 
@@ -162,6 +170,9 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     if links:
         found = ctx.knowledge.base.get(article) if article else None
         passage = ctx.knowledge.index.passage(found, ctx.text) if found is not None else None
+        if passage is None and found is not None and article == DELIVERY_TIMES:
+            # "when would it come if I buy it now" shares no word with it: its opening answers
+            passage = ctx.knowledge.index.passage(found, found.title)
         if passage:  # the part of the article that answers the question, before its link
             text = f"{text}\n{passage}"
         elif text.endswith(":"):  # nothing in it matches the question: the link says it

@@ -284,21 +284,36 @@ _SHIPPING_TIMES = re.compile(
     r"(?:usually |normally |generally |typically )?(?:take|last)\b[^#\d]*$",
     re.I,
 )
+#: "if I order today when will it arrive", "when would it come if I buy it now": delivery times before
+#: an order exists
+_BEFORE_ORDERING = re.compile(
+    r"\b(?:if|once|before) (?:i|we) (?:order|buy|purchase|place (?:an|the|my) order|check ?out)\b"
+    r"(?:(?!\b(?:my|our) (?:order|parcel|package)\b).)*$",
+    re.I,
+)
+#: words of a parcel's arrival (with :data:`_BEFORE_ORDERING`, a delivery-times question the NLU left unread)
+_ARRIVAL = re.compile(r"\b(?:arrive|come|get (?:here|to)|delivered|delivery|be here|take|dispatch(?:ed)?|ship(?:ped)?)\b", re.I)
 #: near-domain topics whose questions the NLU can read as status questions ("is my parcel insured")
 _STATUS_LOOKALIKE_TOPICS = frozenset({NearDomainTopic.INSURANCE})
 
 
 def shop_question_topic(understanding: Understanding) -> str | None:
     """The near-domain topic of a question about the shop's delivery in general that the NLU read as a
-    status question: "how long does shipping take?" (``shipping_options``), "is my parcel insured?"
+    status question: "how long does shipping take?" or "if I order today, when will it arrive?"
+    (``shipping_options``), "is my parcel insured?"
     (``insurance``). None for anything else, and for a message naming an order."""
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return None
+    text = understanding.text
+    if understanding.intent in (OUT_OF_SCOPE, None):  # "when would it come if I buy it now"
+        if _BEFORE_ORDERING.search(text) and _ARRIVAL.search(text):
+            return NearDomainTopic.SHIPPING_OPTIONS.value
+        return None
     if understanding.intent != "order_status":
         return None
-    if _SHIPPING_TIMES.search(understanding.text):
+    if _SHIPPING_TIMES.search(text) or _BEFORE_ORDERING.search(text):
         return NearDomainTopic.SHIPPING_OPTIONS.value
-    topic = near_domain_topic(understanding.text)
+    topic = near_domain_topic(text)
     return topic.value if topic in _STATUS_LOOKALIKE_TOPICS else None
 
 
