@@ -51,6 +51,12 @@ _ELSEWHERE = re.compile(
     re.I,
 )
 _CHANNEL_NAMES = {"whatsapp": "whatsapp", "telegram": "telegram", "email": "email", "e-mail": "email"}
+#: emails, which this chat never sends ("stop sending me emails", "unsubscribe me from the newsletter")
+_EMAILS = re.compile(r"\b(?:e-?mail(?:s|ing)?|newsletters?|mailing list|mails|inbox)\b", re.I)
+#: the chat's own messages, named beside emails ("stop the emails and the messages here")
+_CHAT_MESSAGES = re.compile(
+    r"\b(?:here|chat|messages?|texts?|notifications?|alerts?|updates?|telegram|whatsapp)\b", re.I
+)
 _TIME = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h)?"
 _AFTER = re.compile(r"\b(?:after|past|from)\s+" + _TIME, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|til)\s+" + _TIME, re.I)
@@ -69,11 +75,21 @@ class PreferenceRequest:
     here: bool = False
     #: the channel the shopper wants updates on instead of this chat ("whatsapp", "telegram", "email", "sms")
     elsewhere: str | None = None
+    #: "stop sending me emails": emails (the newsletter, the shop's order emails), which no chat setting stops
+    stop_emails: bool = False
 
     @property
     def empty(self) -> bool:
         """True when nothing was asked."""
-        return not (self.stop or self.start or self.quiet_start or self.quiet_end or self.here or self.elsewhere)
+        return not (
+            self.stop
+            or self.start
+            or self.quiet_start
+            or self.quiet_end
+            or self.here
+            or self.elsewhere
+            or self.stop_emails
+        )
 
     @property
     def needs_customer(self) -> bool:
@@ -129,6 +145,9 @@ def parse_text(text: str) -> PreferenceRequest:
             request.quiet_start, request.quiet_end = "21:00", "08:00"
     request.here = bool(_CHANNEL.search(text))
     if request.quiet_start or request.quiet_end:
+        return request
+    if _STOP.search(text) and _EMAILS.search(text) and not _CHAT_MESSAGES.search(text):
+        request.stop_emails = True
         return request
     elsewhere = _ELSEWHERE.search(text)
     if elsewhere is not None and not request.here and not _STOP.search(text):

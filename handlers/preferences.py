@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.articles import article_link
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Reply
 from handlers.preference_requests import (
@@ -63,6 +64,8 @@ class NotificationPreferencesHandler:
                 reply.text = "Sorry, I didn't get that. " + reply.text
                 return Outcome(replies=[reply])
             return Outcome(replies=[_menu(opted_out)], await_step="choose")
+        if request.stop_emails:
+            return Outcome(replies=[_emails_reply(ctx)])
         if request.elsewhere is not None and request.elsewhere != ctx.channel:
             return Outcome(replies=[_elsewhere_reply(request.elsewhere, ctx.channel)])
         said: list[str] = []
@@ -186,6 +189,26 @@ def _elsewhere_reply(wanted: str, here: str) -> Reply:
         f"Sorry, I can't send updates {how}: I only send them in chat, here or on another chat app where you "
         "message us. Your order emails from the shop still come as usual.",
         buttons=buttons,
+    )
+
+
+#: the help article on the newsletter, which says how to unsubscribe
+NEWSLETTER_ARTICLE = "newsletter-and-marketing-email"
+#: what the newsletter article says about unsubscribing (a test keeps them in step)
+EMAILS_TEXT = (
+    "I don't send emails: I only message you in chat, so nothing I change here stops them. To stop our "
+    'newsletter, choose "Unsubscribe" at the bottom of any newsletter email, or sign in and switch it off '
+    'under "Email preferences". Unsubscribing doesn\'t stop the messages about your orders. To stop my '
+    'updates here as well, say "stop".'
+)
+
+
+def _emails_reply(ctx: HandlerContext) -> Reply:
+    """Emails are not this chat's to stop: how to unsubscribe from the newsletter, with its article."""
+    return Reply(
+        EMAILS_TEXT,
+        buttons=[Button("Notification settings", "intent:notification_preferences")],
+        links=article_link(ctx.knowledge.base, NEWSLETTER_ARTICLE),
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from handlers.preference_requests import CATEGORIES, parse_payload, parse_text
-from handlers.preferences import NotificationPreferencesHandler
-from tests.handlers.conversation_kit import Harness, handler_context
+from handlers.preferences import EMAILS_TEXT, NEWSLETTER_ARTICLE, NotificationPreferencesHandler
+from tests.handlers.conversation_kit import Harness, handler_context, shared_knowledge
 
 
 def test_categories_come_from_the_journey_kinds() -> None:
@@ -90,3 +90,12 @@ async def test_stop_writes_identity_and_customer(harness: Harness) -> None:
     assert outcome.replies[0].text == "Done: no more delay alerts."
     assert identity is not None and identity.opted_out_categories == ["delays"]
     assert prefs is not None and prefs.opted_out_categories == ["delays"]
+
+
+def test_the_emails_answer_and_the_newsletter_article_agree() -> None:
+    body = " ".join(shared_knowledge().base.by_id(NEWSLETTER_ARTICLE).body.split())
+    assert 'Open any newsletter email and choose "Unsubscribe" at the bottom.' in body
+    assert 'switch the newsletter off under "Email preferences"' in body
+    assert "unsubscribing from the newsletter does not stop them" in body
+    assert 'choose "Unsubscribe" at the bottom of any newsletter email' in EMAILS_TEXT
+    assert 'under "Email preferences"' in EMAILS_TEXT
