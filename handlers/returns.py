@@ -625,6 +625,37 @@ def says_refund_missing(text: str) -> bool:
     return bool(_NOT_THERE.search(text))
 
 
+#: "can I get store credit instead", "can you refund me with a voucher": another form of refund
+_OTHER_FORM = re.compile(
+    r"\b(?:store credit|(?:as|in|with) (?:a )?(?:credit|voucher|gift ?card|cash|bank transfer)|"
+    r"(?:credit|voucher|gift ?card|cash|bank transfer) instead)\b",
+    re.I,
+)
+#: words of a refund already on its way, for which the order's own refund is the answer
+_THIS_REFUND = re.compile(
+    r"\b(?:still|yet|not (?:there|received|showing|arrived)|haven'?t|hasn'?t|when|status|days|week|late|issued)\b",
+    re.I,
+)
+
+
+def asks_only_where_refunds_go(ctx: HandlerContext) -> bool:
+    """ "Can I get store credit instead?", "which card do refunds go to?": asked without an order number
+    and without asking after a refund of theirs ("still not there", "when")."""
+    text = ctx.text
+    if ctx.payload is not None or ctx.understanding.order_numbers or _THIS_REFUND.search(text):
+        return False
+    return bool(_OTHER_FORM.search(text) or asks_where_the_refund_goes(text))
+
+
+def _where_refunds_go(ctx: HandlerContext) -> Reply:
+    """Where every refund goes, as the refunds article says, and a button to check one's own."""
+    return Reply(
+        REFUND_GOES_BACK,
+        buttons=[Button("Check my refund", "intent:refund_status"), HUMAN_BUTTON],
+        links=article_link(ctx.knowledge.base, REFUND_ARTICLE),
+    )
+
+
 TRACE_REFUND = "If it isn't there after 10 business days, a person from our team can trace it with our payments team."
 
 
@@ -636,12 +667,17 @@ class RefundStatusHandler:
     payload_prefixes: tuple[str, ...] = ()
 
     def order_need(self, ctx: HandlerContext) -> OrderNeed:
-        """Needs the verified order."""
+        """Needs the verified order, except to say where refunds go ("can I get store credit instead?"),
+        which is the same for every order (the order in context is still used when there is one)."""
+        if asks_only_where_refunds_go(ctx):
+            return OrderNeed.OPTIONAL
         return OrderNeed.REQUIRED
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
         """Refund issued, pending, waiting for the returned parcel, or none yet; asked about the shipping
         fee, what the return policy says of it comes first."""
+        if ctx.order is None and asks_only_where_refunds_go(ctx):
+            return Outcome(replies=[_where_refunds_go(ctx)])
         outcome = await self._status(ctx)
         if asks_where_the_refund_goes(ctx.text) and outcome.replies:
             first = outcome.replies[0]  # "which card will it go to": the original payment method

@@ -23,6 +23,7 @@ from bot.engine.verification import (
     record_failures,
     retry_words,
 )
+from handlers.exchanges import wants_exchange
 from handlers.messages import Button, Reply
 from handlers.order_facts import is_open, item_names
 from handlers.wording import HUMAN_BUTTON, status_words
@@ -46,6 +47,8 @@ ASK_NUMBER_LEAD: dict[str, str] = {
     "notification_preferences": "I can change that once I know which customer you are.",
     "compensation": "I'm sorry something went wrong. Let me look at your order.",
 }
+#: the lead of a return request that asks for an exchange
+EXCHANGE_LEAD = "Sure, I can help you exchange it."
 ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
 #: the first ask, when the shopper already said they have no order number at hand
 ASK_WITHOUT_NUMBER = (
@@ -290,6 +293,8 @@ class OrderGate:
             turn.say(Reply(ASK_WITHOUT_NUMBER, buttons=[HUMAN_BUTTON]))
             return None
         lead = ASK_NUMBER_LEAD.get(pending.intent, "I can help with that.")
+        if pending.intent == "return_request" and wants_exchange(turn.understanding.text):
+            lead = EXCHANGE_LEAD  # "can I swap the mugs for a different colour"
         turn.say(Reply(f"{lead} {ASK_NUMBER}"))
         return None
 
