@@ -271,6 +271,16 @@ _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
     re.I,
 )
+#: "I placed an order by mistake", "I ordered the same thing twice": an order to cancel
+_ORDERED_BY_MISTAKE = re.compile(
+    r"\b(?:ordered|placed|bought|made|put in|submitted)\b.{0,30}\b(?:by (?:mistake|accident)|twice|two times)\b|"
+    r"\b(?:accidentally|mistakenly|by (?:mistake|accident)) (?:ordered|placed|bought|made|submitted)\b|"
+    r"\bdid(?:n'?t| not) (?:mean|want|intend) to (?:order|buy|place|check ?out)\b|"
+    r"\b(?:duplicate|double) order\b",
+    re.I,
+)
+#: readings of such a message that it overrides (an item changed is :data:`change_order`'s, and stays)
+_BY_MISTAKE_READINGS = frozenset({"order_status", "greeting", OUT_OF_SCOPE, None})
 #: readings of "let me know when it arrives" that the shipping-updates answer overrides
 _NEWS_READINGS = frozenset({"order_status", "notification_preferences", OUT_OF_SCOPE, None})
 
@@ -325,8 +335,8 @@ def idle_intent(understanding: Understanding) -> str:
     than taught to the classifier (teaching them raised its false accepts on unrelated text): the
     status of a return is a refund-status question, "why is it being returned" is about a parcel
     coming back to us, "what did I order" is a status question (the answer names the items), being
-    charged for a cancelled order asks where the refund is, "can you pick it up from my house" is a
-    return, "let me know when it arrives" asks about shipping updates, and "it stopped working, I want
+    charged for a cancelled order asks where the refund is, "I placed an order by mistake" asks to
+    cancel it, "can you pick it up from my house" is a return, "let me know when it arrives" asks about shipping updates, and "it stopped working, I want
     a replacement" is a warranty claim, answered with the product's troubleshooting.
     """
     intent = understanding.intent
@@ -349,6 +359,12 @@ def idle_intent(understanding: Understanding) -> str:
         and _OLD_ADDRESS.search(understanding.text)
     ):
         return "change_order"  # "it was sent to my old address": the address, which may still be redirected
+    if (
+        understanding.payload is None
+        and intent in _BY_MISTAKE_READINGS
+        and _ORDERED_BY_MISTAKE.search(understanding.text)
+    ):
+        return "cancel_order"  # "I placed an order by mistake": cancelling it, if it's not too late
     if wants_compensation(understanding):
         return COMPENSATION
     if (
