@@ -13,7 +13,7 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
 from handlers.order_changes import asks_about_delivery_instructions, delivery_instructions
-from handlers.order_facts import lateness
+from handlers.order_facts import is_late, lateness
 from handlers.order_status import describe_order, rest_reply, tracking_links, why_it_comes_back
 from handlers.troubleshooting import sections
 from handlers.wording import (
@@ -175,6 +175,47 @@ def asks_about_the_carrier(text: str) -> bool:
     return bool(_CHASE.search(text) or _WAS_IN.search(text))
 
 
+#: "is it lost?", "has my parcel been lost?", "did they lose it?": a question, not a report
+_ASKS_IF_LOST = re.compile(
+    r"\b(?:is|was|has|have|are|were) (?:it|they|(?:my|the|this|that) (?:parcel|package|order|delivery|shipment)|"
+    r"(?:my |the )?order #?\d+|#?\d{3,})"
+    r"(?: (?:been|got|gotten|gone))? lost\b|"
+    r"\bdid (?:they|you|the (?:carrier|courier)|\w+) lose (?:it|them|my)\b|"
+    r"\b(?:do you think|could|might|may) (?:it|they)(?: have)?(?: (?:be|been|got|gone))? lost\b",
+    re.I,
+)
+
+
+#: as the lost parcels article says (a test keeps them equal)
+COUNTS_AS_LOST = (
+    "A parcel counts as lost when the carrier confirms it cannot find it, or when it has had no tracking "
+    "update for 10 business days."
+)
+#: statuses of a parcel moving as planned
+_MOVING = frozenset({ShipmentStatus.PRE_TRANSIT, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY})
+
+
+def _not_reported_lost(details: OrderDetails, today: date, *, asked: bool) -> Reply | None:
+    """The answer to "is it lost?" (``asked``) about an order the carrier has not reported lost and
+    that is still on its way, or to "it's lost" about one moving on time: it isn't lost, its status
+    (what holds it up and what happens next), and when a parcel counts as lost. None when the lost
+    parcel is the answer's to settle: reported lost, delivered, coming back to us, or late when the
+    shopper says it is lost (a case is opened)."""
+    statuses = {s.status for s in details.shipments}
+    if not statuses or ShipmentStatus.LOST in statuses or ShipmentStatus.DELIVERED in statuses:
+        return None
+    if returning(details):
+        return None
+    if not asked and (not statuses <= _MOVING or is_late(details, today)):
+        return None
+    status = describe_order(details, today)
+    lead = "No, it isn't reported lost." if asked else "The carrier hasn't reported it lost."
+    status.text = f"{lead} {status.text}\n\n{COUNTS_AS_LOST}"
+    if HUMAN_BUTTON not in status.buttons:  # the shopper may know more than the tracking shows
+        status.buttons = [*status.buttons, HUMAN_BUTTON]
+    return status
+
+
 def detect_kind(text: str) -> str | None:
     """The problem kind the shopper's words point at, or None."""
     return _first_match(_KEYWORDS, text)
@@ -257,6 +298,10 @@ class DeliveryProblemHandler:
                 ],
                 await_step="kind",
             )
+        if kind == "lost" and ctx.payload is None:
+            answer = _not_reported_lost(ctx.order, ctx.today(), asked=bool(_ASKS_IF_LOST.search(ctx.text)))
+            if answer is not None:  # "is it lost?", or "it's lost" of a parcel on its way and on time
+                return Outcome(replies=[answer])
         claimed_delivered = kind == "not_received" and bool(_SAYS_DELIVERED.search(ctx.text))
         kind = _settle_kind(kind, ctx.order)
         if kind == "missing_item" and ctx.payload is None and not ctx.data.get("told_rest"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.delivery_problem import DeliveryProblemHandler, detect_kind, turned_up
+from handlers.delivery_problem import COUNTS_AS_LOST, DeliveryProblemHandler, detect_kind, turned_up
 from handlers.messages import Attachment
 from storage.models import Case, Handoff
-from tests.handlers.conversation_kit import Harness, handler_context
+from tests.handlers.conversation_kit import Harness, handler_context, shared_knowledge
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,8 @@ async def test_not_received_on_an_undelivered_parcel_is_treated_as_late(harness:
 )
 def test_a_parcel_that_turned_up_is_told_apart_from_one_still_missing(text: str, found: bool) -> None:
     assert turned_up(text) is found
+
+
+def test_when_a_parcel_counts_as_lost_is_said_as_the_lost_parcels_article_says() -> None:
+    body = " ".join(shared_knowledge().base.by_id("lost-parcel").body.split())
+    assert COUNTS_AS_LOST in body
