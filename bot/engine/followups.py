@@ -156,7 +156,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
 
     - a status question ("which carrier?", "where is it now?") right after a status answer about
       an order still in context is a status follow-up, "I don't want to wait that long" after it
-      is about cancelling that order, "can I get it faster" about its shipping speed, and "can you call
+      is about cancelling that order, "can I get it faster" (also after a late-parcel answer) about its
+      shipping speed, and "can you call
       DHL" or "I didn't get a card" about the carrier (a delivery problem);
     - a symptom ("it makes a weird smell") is a troubleshooting question when a product is named,
       the conversation was about setting one up, or the shopper is verified (their orders say which
@@ -177,6 +178,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return DELIVERY_PROBLEM  # "can you call DHL", "there's a hole in it": the parcel's problem
         if asks_about_delivery_instructions(text):
             return CHANGE_ORDER  # "I'll be home tomorrow, can they come then?": the carrier's tracking page
+    if state.last_intent == DELIVERY_PROBLEM and state.order_number and _FASTER.search(text):
+        return CHANGE_ORDER  # "can you hurry it up", after the late answer: its shipping speed
     if understanding.topic is None and describes_symptom(text) and not about_the_parcel(text):
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
