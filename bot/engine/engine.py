@@ -38,6 +38,7 @@ from bot.engine.policy import (
     idle_intent,
     says_resolved,
     shop_question_topic,
+    takes_offered_person,
     topic_switch,
     wants_cancel,
     wants_human,
@@ -57,6 +58,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
 from handlers.smalltalk import asks_who_answers, menu_reply, who_answers_reply
 from handlers.support import DEFAULT_DISCLOSURE, SupportDesk, with_disclosure
+from handlers.wording import HUMAN_BUTTON
 from storage.errors import StaleWriteError
 from storage.repositories.conversations import TranscriptLine
 from storage.repositories.support import OPEN_HANDOFF_STATUSES
@@ -100,6 +102,11 @@ class EngineResult:
     intent: str | None
     conversation_id: int
     duplicate: bool = False
+
+
+def _offers_person(replies: list[Reply]) -> bool:
+    """Whether an answer offered a person (its "Talk to a person" button)."""
+    return any(button.payload == HUMAN_BUTTON.payload for reply in replies for button in reply.buttons)
 
 
 class _Duplicate(Exception):
@@ -232,7 +239,9 @@ class Engine:
                     understanding=understand(message, self._nlu),
                     now=self._clock.now(),
                 )
+                offered_before = turn.state.offered_person
                 intent = await self._respond(turn)
+                turn.state.offered_person = (offered_before and not turn.replies) or _offers_person(turn.replies)
                 self._disclose(turn)
                 if message.message_id and not await repos.inbox.record(
                     source=f"chat:{message.channel}", external_id=message.message_id[:200]
@@ -368,7 +377,9 @@ class Engine:
             return await self._start(turn, switch)
         intent = idle_intent(understanding)
         shop_topic = shop_question_topic(understanding)
-        if shop_topic is not None:  # "how long does shipping take": the shop's delivery in general
+        if takes_offered_person(understanding, state):
+            intent = HUMAN_AGENT  # "yes" after "... I can get you a person"
+        elif shop_topic is not None:  # "how long does shipping take": the shop's delivery in general
             turn.understanding = replace(understanding, intent=OUT_OF_SCOPE, topic=shop_topic)
             intent = OUT_OF_SCOPE
         elif refund_follow_up(understanding, state):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
@@ -117,6 +118,20 @@ _COMPENSATION = re.compile(
     r"after) (?:the|this|my|all (?:the|this)) (?:delay|wait(?:ing)?|trouble|inconvenience|hassle|late delivery))",
     re.I,
 )
+
+
+#: "yes", "yes please", "sure, a person please": taking an offer made in the last answer
+_TAKES_OFFER = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|ya|sure|please|please do|do it|go ahead|that would be (?:great|good)|"
+    r"yes,? please|sure,? please)(?:\W+(?:a |get (?:me )?a |to a )?(?:person|human|agent|someone))?"
+    r"(?:\W+(?:please|pls|thanks|thank you))?\W*$",
+    re.I,
+)
+
+
+def takes_offered_person(understanding: Understanding, state: DialogueState) -> bool:
+    """ "Yes" (typed, no button) right after an answer that offered a person: the shopper takes it."""
+    return state.offered_person and understanding.payload is None and bool(_TAKES_OFFER.match(understanding.text))
 
 
 def wants_human(understanding: Understanding) -> bool:

@@ -81,6 +81,8 @@ class DialogueState:
     handoff_id: int | None = None
     #: the conversation has been told it talks to an automated assistant (done once, on the first reply)
     disclosed: bool = False
+    #: the last answer offered a person (a "Talk to a person" button): a plain "yes" takes the offer
+    offered_person: bool = False
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any] | None) -> DialogueState:
@@ -98,6 +100,7 @@ class DialogueState:
             last_article=slots.get("article"),
             handoff_id=int(handoff) if handoff is not None else None,
             disclosed=bool(slots.get("disclosed", False)),
+            offered_person=bool(slots.get("offered_person", False)),
         )
 
     def to_slots(self) -> dict[str, Any]:
@@ -117,6 +120,8 @@ class DialogueState:
             slots["handoff_id"] = self.handoff_id
         if self.disclosed:
             slots["disclosed"] = True
+        if self.offered_person:
+            slots["offered_person"] = True
         return slots
 
     @property

@@ -14,6 +14,8 @@ def test_round_trip_keeps_everything() -> None:
         order_number="1002",
         last_intent="return_request",
         last_article="gift-cards",
+        disclosed=True,
+        offered_person=True,
     )
     again = DialogueState.from_slots(state.to_slots())
     assert again == state
