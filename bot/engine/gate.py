@@ -56,10 +56,10 @@ ASK_WITHOUT_NUMBER = (
     "our team can look your order up."
 )
 _WITHOUT_NUMBER = re.compile(
-    r"\b(?:without|no|lost|forgot|forgotten|misplaced|deleted)\s+(?:the\s+|my\s+|an?\s+)?(?:order\s+)?"
+    r"\b(?:without|no|lost|forgot|forgotten|misplaced|deleted)\s+(?:the\s+|my\s+|an?\s+)?(?:order\s+|tracking\s+)?"
     r"(?:number|confirmation(?: email)?)\b|"
     r"\b(?:don'?t|do not|didn'?t|did not|never|haven'?t|have not)\s+(?:have|know|remember|get|got|received?)\s+"
-    r"(?:the\s+|my\s+|an?\s+|any\s+)?(?:order\s+)?(?:number|confirmation(?: email)?)\b",
+    r"(?:the\s+|my\s+|an?\s+|any\s+|a\s+)?(?:order\s+|tracking\s+)?(?:number|confirmation(?: email)?)\b",
     re.I,
 )
 #: "I don't have it", "no idea", "can't find it": said when asked for the order number
