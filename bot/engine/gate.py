@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.engine.policy import about_someone_elses_order
 from bot.engine.state import PendingOrder
 from bot.engine.turn import Turn
 from bot.engine.verification import (
@@ -47,6 +48,11 @@ ASK_NUMBER_LEAD: dict[str, str] = {
     "notification_preferences": "I can change that once I know which customer you are.",
     "compensation": "I'm sorry something went wrong. Let me look at your order.",
 }
+#: whose name the order is under doesn't matter: its number and the contact it was placed with do
+ANY_NAME = (
+    "That's fine: it doesn't matter whose name is on the order. Send me its order number (it's in the order "
+    "confirmation email, for example #1042), then the email address or phone number it was placed with."
+)
 #: the lead of a return request that asks for an exchange
 EXCHANGE_LEAD = "Sure, I can help you exchange it."
 ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
@@ -267,6 +273,11 @@ class OrderGate:
             pending.step = "order_number"
             turn.state.pending = pending
             turn.say(Reply(ASK_NUMBER_AFTER_CONTACT, buttons=[HUMAN_BUTTON]))
+            return None
+        if about_someone_elses_order(understanding.text):  # "it's under my husband's name"
+            pending.step = "order_number"
+            turn.state.pending = pending
+            turn.say(Reply(ANY_NAME, buttons=[HUMAN_BUTTON]))
             return None
         if pending.step in ("order_number", "pick_order"):
             pending.tries += 1

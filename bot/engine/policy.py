@@ -58,6 +58,22 @@ _SHORT_ANSWER = re.compile(
 
 #: "I can't find it", "don't have it", "lost the email": an answer to "what's your order number?"
 #: (it is not at hand), not a new question about a parcel that can't be found
+#: "it's under my husband's name", "my wife ordered it": whose order it is, said while asked for its number
+_SOMEONE_ELSES_ORDER = re.compile(
+    r"\b(?:under|in|on) (?:my |the )?(?:\w+(?:'s|s)? )?name\b|"
+    r"\b(?:my|our) (?:husband|wife|partner|mum|mom|dad|father|mother|son|daughter|friend|boyfriend|girlfriend|"
+    r"brother|sister|colleague|boss|flatmate|roommate)\b.{0,20}\b(?:ordered|bought|placed|paid|account)\b|"
+    r"\b(?:someone|somebody) else\b.{0,20}\b(?:ordered|bought|placed|paid)\b|"
+    r"\b(?:ordered|bought|placed)\b.{0,20}\b(?:for|by) (?:me|someone else|somebody else)\b",
+    re.I,
+)
+
+
+def about_someone_elses_order(text: str) -> bool:
+    """ "It's under my husband's name", "my wife ordered it": whose order it is, not another question."""
+    return bool(_SOMEONE_ELSES_ORDER.search(text))
+
+
 _NOT_AT_HAND = re.compile(
     r"^\W*(?:i\s+)?(?:(?:can'?t|cannot|can not|couldn'?t)\s+find|(?:don'?t|do not)\s+(?:have|know|remember))"
     r"\s+(?:it|that|one|the (?:number|email|confirmation))(?:\s+(?:anywhere|sorry|now))?\W*$|"
@@ -464,7 +480,10 @@ def topic_switch(
     if understanding.payload is not None or intent is None or intent in current:
         return None
     if expects_entities and (
-        understanding.order_numbers or understanding.has_contact or _NOT_AT_HAND.match(understanding.text)
+        understanding.order_numbers
+        or understanding.has_contact
+        or _NOT_AT_HAND.match(understanding.text)
+        or _SOMEONE_ELSES_ORDER.search(understanding.text)
     ):
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text):
