@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
@@ -10,6 +11,7 @@ from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 from knowledge.article import Article, shorten
 from knowledge.base import KnowledgeBase
 from knowledge.search import SearchHit
+from knowledge.text import Analyzer
 
 #: at most this many steps are shown in chat; the link has the rest
 MAX_STEPS = 8
@@ -23,6 +25,25 @@ MIN_SCORE = 4.0
 SOLE_SHARE = 0.25
 #: what introduces the passage of the one help article that answers the question
 FROM_THE_HELP_CENTRE = "Here's what our help centre says:"
+
+
+#: words of any advice question, which a passage sharing proves nothing ("is it good for lattes")
+_ADVICE_WORDS = frozenset(
+    "good great best better nice worth recommend suggest buy need want use using work works make get".split()
+)
+
+
+def answers_the_point(question: str, product_name: str | None, passage: str) -> bool:
+    """Whether the passage has a word of the question other than the product's name and advice words
+    ("dishwasher" for "is the blender dishwasher safe")."""
+    terms = _analyzer().terms
+    point = set(terms(question)) - set(terms(product_name or "")) - set(terms(" ".join(_ADVICE_WORDS)))
+    return bool(point & set(terms(passage)))
+
+
+@cache
+def _analyzer() -> Analyzer:
+    return Analyzer()
 
 
 def good_hits(hits: Sequence[SearchHit]) -> list[SearchHit]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from handlers.articles import MIN_TOP_SCORE, article_link, passage_reply
+from handlers.articles import MIN_TOP_SCORE, answers_the_point, article_link, passage_reply
 from handlers.context import HandlerContext
 from handlers.messages import Reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
-from knowledge.text import Analyzer
 
 OFFER_PERSON = "If that doesn't answer it, I can get you a person."
 OFFER_PERSON_ONLY = "A person from our team can help you with that if you like."
@@ -116,25 +114,6 @@ def topic_article(ctx: HandlerContext) -> str | None:
     return answer.article
 
 
-#: words of any advice question, which a passage sharing proves nothing ("is it good for lattes")
-_ADVICE_WORDS = frozenset(
-    "good great best better nice worth recommend suggest buy need want use using work works make get".split()
-)
-
-
-def _answers_the_point(question: str, product_name: str, passage: str) -> bool:
-    """Whether the passage has a word of the question other than the product's name and advice words
-    ("dishwasher" for "is the blender dishwasher safe")."""
-    terms = _analyzer().terms
-    point = set(terms(question)) - set(terms(product_name)) - set(terms(" ".join(_ADVICE_WORDS)))
-    return bool(point & set(terms(passage)))
-
-
-@cache
-def _analyzer() -> Analyzer:
-    return Analyzer()
-
-
 def _own_guide_answer(ctx: HandlerContext) -> Reply | None:
     """A question about a named product that one of its own guides answers ("is the blender dishwasher
     safe?"): that guide's passage, or None."""
@@ -143,7 +122,7 @@ def _own_guide_answer(ctx: HandlerContext) -> Reply | None:
     sku = ctx.understanding.products[0].sku
     hits = ctx.knowledge.index.search(ctx.text, limit=3, products=[sku])
     own = [hit for hit in hits if sku in hit.article.products and hit.score >= MIN_TOP_SCORE]
-    if not own or not _answers_the_point(ctx.text, ctx.understanding.products[0].name, own[0].snippet):
+    if not own or not answers_the_point(ctx.text, ctx.understanding.products[0].name, own[0].snippet):
         return None
     reply = passage_reply(own[0], f"From “{own[0].article.title}”:")
     reply.buttons = [HUMAN_BUTTON, MENU_BUTTON]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from handlers.articles import FROM_THE_HELP_CENTRE, MIN_TOP_SCORE, article_reply, passage_reply
+from handlers.articles import (
+    FROM_THE_HELP_CENTRE,
+    MIN_TOP_SCORE,
+    answers_the_point,
+    article_reply,
+    passage_reply,
+)
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
 from handlers.troubleshooting import (
@@ -48,6 +54,17 @@ WARRANTY_CLAIM = (
 )
 WARRANTY_CLAIM_BUTTON = Button("Make a warranty claim", "intent:human_agent")
 SAFETY_FIRST = "For your safety, please unplug it and don't use it until it's been checked."
+#: "how do I set it up", "how do I connect it", "instructions": the setup steps themselves
+_SETUP_REQUEST = re.compile(
+    r"\b(?:set(?:ting)?[- ]?(?:it |them |this )?up|install\w*|get (?:it |this |them )?(?:started|going|working|running)|"
+    r"start(?:ed)? using|first (?:time|use)|unbox\w*|assembl\w*|put (?:it |them )?together|connect\w*|pair\w*|"
+    r"link\w*|how (?:do|to|can|should) (?:i |we )?(?:use|start|begin)|instructions?|manual|guide|steps?)\b",
+    re.I,
+)
+#: a question ("how do I clean it", "can I ...?"), not more detail about the trouble ("it's plugged in")
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:how|what|which|where|when|why|who|can|could|do|does|is|are|should|will|would)\b", re.I
+)
 ASK_PRODUCT = (
     'Which product do you need help with? Tell me its name (e.g. "Kettle Pro 200") or your order number.'
 )
@@ -71,9 +88,15 @@ class SetupHelpHandler:
         return OrderNeed.OPTIONAL
 
     def accepts(self, ctx: HandlerContext) -> bool:
-        """A product name answers "which product?"; a number picks a topic of the troubleshooting guide."""
+        """A product name answers "which product?"; a number picks a topic of the troubleshooting guide;
+        after a guide, a question its product's own guides answer ("what if I don't have a microSD
+        card?") is a follow-up, whatever else the classifier reads in it."""
         if ctx.step == "followup":
-            return bool(ctx.data.get("topics")) and _TOPIC_NUMBER.match(ctx.text) is not None
+            if ctx.data.get("topics") and _TOPIC_NUMBER.match(ctx.text) is not None:
+                return True
+            sku = str(ctx.data.get("sku") or "")
+            unread = ctx.understanding.intent in (None, "out_of_scope")  # another intent is a change of topic
+            return bool(sku) and unread and ctx.payload is None and _own_guide_hit(ctx, sku) is not None
         return ctx.step == "product" and bool(ctx.understanding.products)
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
@@ -161,6 +184,14 @@ class SetupHelpHandler:
         if not articles:
             return self._search(ctx, sku, f"set up {name or sku}")
         article = articles[0]
+        passage = _guide_passage(ctx, article, name) if typed and not _SETUP_REQUEST.search(ctx.text) else None
+        if passage is not None:  # "how often should I clean the brushes": that part of the guide
+            reply = Reply(
+                f"From the setup guide for your {name or 'product'}: {passage}",
+                buttons=[Button("Show the setup steps", f"setup:product:{sku}"), HUMAN_BUTTON],
+                links=[Link(article.title, article.url)],
+            )
+            return Outcome(replies=[reply], await_step="followup", data={"sku": sku, "name": name or ""})
         intro = f"Here's how to set up your {name}:" if name else f"{article.title}:"
         reply = article_reply(article, intro)
         reply.buttons = [Button("Still not working?", f"setup:troubleshoot:{sku}"), HUMAN_BUTTON]
@@ -293,6 +324,12 @@ class SetupHelpHandler:
         # product's own guides come first ("it asks for a wifi password": not the shop account's password)
         own = [hit for hit in hits if sku in hit.article.products]
         general = [hit for hit in hits if not hit.article.products]
+        if not own and ctx.data.get("troubleshot") and query is None:
+            # after troubleshooting, a general article sharing a word ("plug types abroad" for "it's
+            # plugged in") is no answer: a question gets "not in the guides", more detail a person
+            if not _QUESTION.search(ctx.text):
+                return self._still_stuck(ctx)
+            general = []
         hits = (own or general)[:3]
         if not hits:
             name = _item_name(ctx, sku)
@@ -310,7 +347,7 @@ class SetupHelpHandler:
                 )
             ],
             await_step="followup",
-            data={"sku": sku},
+            data=_followup_data(ctx, sku),
         )
 
 
@@ -395,6 +432,34 @@ _FEATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("an app", re.compile(r"\b(?:the |an |your )?(?:phone |smartphone |mobile )?app\b", re.I)),
     ("voice assistants", re.compile(r"\balexa\b|\bgoogle (?:home|assistant|nest)\b|\bsiri\b|\bhomekit\b", re.I)),
 )
+
+
+def _followup_data(ctx: HandlerContext, sku: str) -> dict[str, object]:
+    """What a follow-up about ``sku`` keeps: its name, and whether it was troubleshot already."""
+    data: dict[str, object] = {"sku": sku, "name": _item_name(ctx, sku) or str(ctx.data.get("name") or "")}
+    if ctx.data.get("troubleshot") and ctx.data.get("sku") == sku:
+        data["troubleshot"] = True
+    return data
+
+
+def _guide_passage(ctx: HandlerContext, article: Article, name: str | None) -> str | None:
+    """The passage of the setup guide that answers a question other than how to set the product up,
+    when it is not one of the numbered steps (those are shown in full) and shares the question's point."""
+    passage = ctx.knowledge.index.passage(article, ctx.text)
+    if passage is None or not answers_the_point(ctx.text, name, passage):
+        return None
+    if any(passage.startswith(step[:40]) or step.startswith(passage[:40]) for step in article.steps()):
+        return None
+    return passage
+
+
+def _own_guide_hit(ctx: HandlerContext, sku: str) -> SearchHit | None:
+    """The search's best hit among the product's own guides, when it answers the message's point."""
+    hits = ctx.knowledge.index.search(ctx.text, limit=1, products=[sku], intent="setup_help")
+    if not hits or sku not in hits[0].article.products:  # another article ranks first: not the guides' question
+        return None
+    name = str(ctx.data.get("name") or "") or None
+    return hits[0] if answers_the_point(ctx.text, name, hits[0].snippet) else None
 
 
 def _feature_not_in_guides(ctx: HandlerContext, sku: str) -> str | None:
