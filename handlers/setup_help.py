@@ -174,13 +174,7 @@ class SetupHelpHandler:
             return task
         missing = _feature_not_in_guides(ctx, sku) if typed else None
         if missing is not None and articles:  # "connect my coffee machine to wifi": its guides never mention it
-            what = f"your {name}" if name else "it"
-            return Outcome.say(
-                f"I couldn't find anything about {missing} in the guides for {what}. A person on our team can check "
-                "that for you.",
-                buttons=[HUMAN_BUTTON, Button("Show the setup guide", f"setup:product:{sku}")],
-                links=[Link(articles[0].title, articles[0].url)],
-            )
+            return _not_in_guides(missing, sku, name, articles[0])
         if not articles:
             return self._search(ctx, sku, f"set up {name or sku}")
         article = articles[0]
@@ -215,6 +209,11 @@ class SetupHelpHandler:
         remedy = asks_for_remedy(ctx.text) or (ctx.step == "product" and ctx.data.get("remedy"))
         if ctx.payload is None and remedy:
             return _warranty_claim(ctx, sorry, articles, data)
+        missing = _feature_not_in_guides(ctx, sku) if ctx.payload is None and _QUESTION.search(ctx.text) else None
+        if missing is not None:  # "how do I reset the thermostat to factory settings": no guide says how
+            guides = ctx.knowledge.base.for_product(sku, kind="setup") or articles
+            if guides:
+                return _not_in_guides(missing, sku, name, guides[0])
         if not articles:
             return self._without_a_troubleshooting_guide(ctx, sku, sorry, data)
         article = articles[0]
@@ -431,7 +430,19 @@ _FEATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Bluetooth", re.compile(r"\bbluetooth\b", re.I)),
     ("an app", re.compile(r"\b(?:the |an |your )?(?:phone |smartphone |mobile )?app\b", re.I)),
     ("voice assistants", re.compile(r"\balexa\b|\bgoogle (?:home|assistant|nest)\b|\bsiri\b|\bhomekit\b", re.I)),
+    ("a reset", re.compile(r"\bfactory[- ]?(?:reset|settings|defaults?)\b|\breset(?:s|ting)?\b", re.I)),
 )
+
+
+def _not_in_guides(feature: str, sku: str, name: str | None, guide: Article) -> Outcome:
+    """The product's guides never mention ``feature``: a person can check, the setup guide a button away."""
+    what = f"your {name}" if name else "it"
+    return Outcome.say(
+        f"I couldn't find anything about {feature} in the guides for {what}. A person on our team can check "
+        "that for you.",
+        buttons=[HUMAN_BUTTON, Button("Show the setup guide", f"setup:product:{sku}")],
+        links=[Link(guide.title, guide.url)],
+    )
 
 
 def _followup_data(ctx: HandlerContext, sku: str) -> dict[str, object]:
