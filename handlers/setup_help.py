@@ -61,6 +61,15 @@ _SETUP_REQUEST = re.compile(
     r"link\w*|how (?:do|to|can|should) (?:i |we )?(?:use|start|begin)|instructions?|manual|guide|steps?)\b",
     re.I,
 )
+#: "I tried that", "that didn't help", "I restarted it already": the advice given did not fix it
+_TRIED = re.compile(
+    r"\b(?:tried (?:that|this|it|them|those|everything|all (?:of )?(?:that|those|them))|"
+    r"already (?:tried|did|done|do|have)|did(?:n'?t| not) (?:help|work|fix|change)|no luck|"
+    r"still (?:the same|cold|hot|broken|nothing|dead|off|stuck)|same (?:thing|problem|issue|again)|"
+    r"(?:restarted|rebooted|reset|unplugged|replugged|cleaned|descaled|charged|updated) (?:it|them|the \w+) already|"
+    r"already (?:restarted|rebooted|reset|unplugged|cleaned|descaled|charged|updated))\b",
+    re.I,
+)
 #: a question ("how do I clean it", "can I ...?"), not more detail about the trouble ("it's plugged in")
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(?:how|what|which|where|when|why|who|can|could|do|does|is|are|should|will|would)\b", re.I
@@ -128,7 +137,8 @@ class SetupHelpHandler:
             step = _step_asked(ctx, sku)
             if step is not None:  # "step 3 doesn't make sense": that step in full, and a person
                 return step
-            if trouble and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
+            tried = trouble or bool(_TRIED.search(ctx.text))  # "I tried that", "I restarted it already"
+            if tried and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
                 return self._still_stuck(ctx)
             if trouble:
                 return self._troubleshoot(ctx, sku)
