@@ -114,6 +114,9 @@ _PREFERENCES = re.compile(
 _MENU = re.compile(
     r"^\W*(?:(?:hi|hello|hey|hiya|ok|okay|so|um|erm)\W+)*(?:/start|/help|help|menu|main menu|options|start|"
     r"(?:i )?need (?:some |your )?(?:help|assistance)(?: (?:please|pls|with something))?|"
+    r"(?:i )?(?:need|want|would like|'d like) (?:some |your )?(?:help|assistance) (?:with|about|regarding|on) "
+    r"(?:an?|my|the|one of my|our) (?:order|purchase|delivery|parcel|package)s?(?: (?:please|pls))?|"
+
     r"help me(?: (?:please|pls|out))?|please help(?: me)?|"
     r"(?:can|could) (?:you|u|someone|anyone|somebody) help(?: me)?(?: (?:please|pls|out|with something))?|"
     r"i (?:have|got) (?:a|some) (?:quick )?questions?|what can you do|what do you do|how does this work)\W*$",
