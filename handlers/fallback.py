@@ -7,7 +7,15 @@ from handlers.context import HandlerContext, OrderNeed, Outcome, ProductMention
 from handlers.language import asked_language, english_only_asked_reply, english_only_reply, other_language
 from handlers.messages import Button, Link, Reply
 from handlers.near_domain import near_domain_reply, topic_article
-from handlers.smalltalk import dismissal_reply, dismissed, filler_reply, frustrated, frustration_reply
+from handlers.smalltalk import (
+    dismissal_reply,
+    dismissed,
+    filler_reply,
+    frustrated,
+    frustration_reply,
+    upset,
+    upset_reply,
+)
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, your
 from knowledge.search import SearchHit
 
@@ -26,7 +34,8 @@ class FallbackHandler:
         return OrderNeed.NONE
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
-        """A near-domain topic's own answer; an apology and a person for a shopper fed up with the bot, and
+        """A near-domain topic's own answer; an apology and a person for a shopper fed up with the bot (or
+        upset without saying why), and
         no fuss for "that's all" or "no worries"; a word on the one language the bot chats in to a message
         in another; what to do with a product named alone; else the passage of the one article that
         stands out in a search (or is the only one worth showing), or of the article the previous answer
@@ -37,6 +46,8 @@ class FallbackHandler:
             return Outcome(replies=[topical], article=topic_article(ctx) if topical.links else None)
         if frustrated(ctx.text):
             return Outcome(replies=[frustration_reply()])
+        if upset(ctx.text):  # "this is unacceptable": sorry, and what happened (or a person)
+            return Outcome(replies=[upset_reply()])
         if dismissed(ctx.text):
             return Outcome(replies=[dismissal_reply()])
         filler = filler_reply(ctx.text)

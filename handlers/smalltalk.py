@@ -16,6 +16,13 @@ _FRUSTRATED = re.compile(
     r"thanks? for nothing|thank you for nothing|you'?re no use|you are no use|what a joke|are you even listening)\b",
     re.I,
 )
+#: "this is unacceptable", "I'm really disappointed": upset with the shop, with nothing said yet of why
+_UPSET = re.compile(
+    r"\b(unacceptable|disgraceful|appalling|shocking|outrageous|this is a joke|fed up|sick of|"
+    r"(?:you|u)(?: guys)? suck|this sucks|so (?:annoyed|angry|frustrated|disappointed|upset)|furious|"
+    r"(?:very|really|extremely|so) (?:disappointed|unhappy|upset)|not happy|not impressed|not good enough)\b",
+    re.I,
+)
 #: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
 LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry)\W+)*"
 _DISMISSED = re.compile(
@@ -108,6 +115,20 @@ def frustration_reply() -> Reply:
     return Reply(
         "I'm sorry I haven't been much help. A person from our team can take over, or tell me again what you "
         "need and I'll do my best.",
+        buttons=[HUMAN_BUTTON, MENU_BUTTON],
+    )
+
+
+def upset(text: str) -> bool:
+    """Whether the shopper says they are upset with the shop without saying why ("this is unacceptable")."""
+    return bool(_UPSET.search(text))
+
+
+def upset_reply() -> Reply:
+    """An apology, and the two ways forward: say what happened, or a person."""
+    return Reply(
+        "I'm sorry: that's not how it should be. Tell me what happened and I'll sort out what I can, or a "
+        "person from our team can take over.",
         buttons=[HUMAN_BUTTON, MENU_BUTTON],
     )
 

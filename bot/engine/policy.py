@@ -313,6 +313,14 @@ _ORDERED_BY_MISTAKE = re.compile(
     r"\b(?:duplicate|double) order\b",
     re.I,
 )
+#: "the link in the email doesn't work", "the tracking page won't load": the tracking, which a status
+#: answer gives again (not a product that doesn't work)
+_BROKEN_TRACKING_LINK = re.compile(
+    r"\b(?:tracking )?(?:link|url)\b.{0,30}\b(?:doesn'?t|does not|won'?t|will not|isn'?t|is not|not|never|can'?t)"
+    r" (?:work\w*|load\w*|open\w*|go anywhere)|"
+    r"\btracking (?:page|site|website)\b.{0,20}\b(?:doesn'?t|does not|won'?t|isn'?t|not) (?:work|load|open)",
+    re.I,
+)
 #: readings of such a message that it overrides (an item changed is :data:`change_order`'s, and stays)
 _BY_MISTAKE_READINGS = frozenset({"order_status", "greeting", OUT_OF_SCOPE, None})
 #: readings of "let me know when it arrives" that the shipping-updates answer overrides
@@ -399,6 +407,12 @@ def idle_intent(understanding: Understanding) -> str:
         and _ORDERED_BY_MISTAKE.search(understanding.text)
     ):
         return "cancel_order"  # "I placed an order by mistake": cancelling it, if it's not too late
+    if (
+        understanding.payload is None
+        and intent in ("setup_help", "delivery_problem", OUT_OF_SCOPE, None)
+        and _BROKEN_TRACKING_LINK.search(understanding.text)
+    ):
+        return "order_status"  # "the link in the email doesn't work": the tracking, given again
     if wants_compensation(understanding):
         return COMPENSATION
     if (
