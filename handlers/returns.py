@@ -50,6 +50,7 @@ from handlers.wording import (
     short_day,
     your,
 )
+from knowledge.policies import ReturnPolicy
 from knowledge.search import SearchHit
 from storage.domain import ShipmentStatus
 from storage.models import ReturnRequest
@@ -446,6 +447,9 @@ class ReturnPolicyHandler:
             return Outcome(replies=[reply])
         policy = ctx.knowledge.base.return_policy()
         text = policy_summary(policy)
+        named = _named_product_window(ctx, policy) if ctx.order is None else None
+        if named is not None:  # "how long do I have to return the kettle": that product's window first
+            text = f"{named}\n{text}"
         if wants_exchange(ctx.text):  # "do you do exchanges": that first, then the rest of the policy
             text = f"{exchange_summary(policy)}\n{text}"
         elif _RETURN_ADDRESS.search(ctx.text):  # "what's your returns address": the label carries it
@@ -463,6 +467,24 @@ class ReturnPolicyHandler:
             buttons=[Button("Start a return", "intent:return_request")],
             links=article_link(ctx.knowledge.base, POLICY_ARTICLE),
         )
+
+
+def _named_product_window(ctx: HandlerContext, policy: ReturnPolicy) -> str | None:
+    """The return window of the product the shopper named, from the categories of its help articles,
+    when they all give the same answer ("You can return the Kettle Pro 200 within 30 days of
+    delivery."); None when no product is named or its category is unknown or mixed."""
+    if not ctx.understanding.products:
+        return None
+    product = ctx.understanding.products[0]
+    categories = {c for article in ctx.knowledge.base.for_product(product.sku) for c in article.categories}
+    if not categories:
+        return None
+    if not any(policy.is_returnable(c) for c in categories):
+        return f"The {product.name} can't be returned."
+    windows = {policy.window_days(c) for c in categories}
+    if len(windows) != 1 or not all(policy.is_returnable(c) for c in categories):
+        return None
+    return f"You can return the {product.name} within {windows.pop()} days of delivery."
 
 
 #: "what's your returns address", "where do I send it back to"
