@@ -343,6 +343,19 @@ _BEFORE_ORDERING = re.compile(
     r"(?:(?!\b(?:my|our) (?:order|parcel|package)\b).)*$",
     re.I,
 )
+#: "can I change my email address", "update my name": the shop account's details (not an order's)
+_ACCOUNT_CHANGE = re.compile(
+    r"\b(?:change|update|edit|correct|fix) (?:my|the) (?:e-?mail(?: address)?|name|password|user ?name|login|"
+    r"(?:account |contact |personal )?details)\b(?!.{0,40}\b(?:order|parcel|package|delivery|shipment)\b)",
+    re.I,
+)
+#: "I'd like to order another kettle", "can I buy one more": a new order, placed on the website
+_WANTS_TO_ORDER = re.compile(
+    r"\b(?:i'?d like|i would like|i want|i wanna|can i|could i|how (?:do|can) i|i need|i'?d love) to "
+    r"(?:order|buy|purchase|re-?order) (?:another|one more|more|a second|a new|two|2|three|3|some more)\b|"
+    r"\b(?:re-?order|order (?:it|the same thing|the same) again|buy (?:it|the same thing) again)\b",
+    re.I,
+)
 #: words of a parcel's arrival (with :data:`_BEFORE_ORDERING`, a delivery-times question the NLU left unread)
 _ARRIVAL = re.compile(r"\b(?:arrive|come|get (?:here|to)|delivered|delivery|be here|take|dispatch(?:ed)?|ship(?:ped)?)\b", re.I)
 #: near-domain topics whose questions the NLU can read as status questions ("is my parcel insured")
@@ -352,14 +365,19 @@ _STATUS_LOOKALIKE_TOPICS = frozenset({NearDomainTopic.INSURANCE})
 def shop_question_topic(understanding: Understanding) -> str | None:
     """The near-domain topic of a question about the shop's delivery in general that the NLU read as a
     status question: "how long does shipping take?" or "if I order today, when will it arrive?"
-    (``shipping_options``), "is my parcel insured?"
-    (``insurance``). None for anything else, and for a message naming an order."""
+    (``shipping_options``), "is my parcel insured?" (``insurance``); of "can I change my email
+    address" read as an order change (``account``), and of "I'd like to order another kettle" left
+    unread (``ordering``). None for anything else, and for a message naming an order."""
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return None
     text = understanding.text
-    if understanding.intent in (OUT_OF_SCOPE, None):  # "when would it come if I buy it now"
-        if _BEFORE_ORDERING.search(text) and _ARRIVAL.search(text):
+    if understanding.intent in (OUT_OF_SCOPE, None, "change_order") and _ACCOUNT_CHANGE.search(text):
+        return NearDomainTopic.ACCOUNT.value  # "can I change my email address": the account, on the website
+    if understanding.intent in (OUT_OF_SCOPE, None):
+        if _BEFORE_ORDERING.search(text) and _ARRIVAL.search(text):  # "when would it come if I buy it now"
             return NearDomainTopic.SHIPPING_OPTIONS.value
+        if _WANTS_TO_ORDER.search(text):  # "I'd like to order another kettle"
+            return NearDomainTopic.ORDERING.value
         return None
     if understanding.intent != "order_status":
         return None
