@@ -356,6 +356,12 @@ _WANTS_TO_ORDER = re.compile(
     r"\b(?:re-?order|order (?:it|the same thing|the same) again|buy (?:it|the same thing) again)\b",
     re.I,
 )
+#: "how much is the blender", "what's the price of the kettle": a product's price (not shipping's)
+_PRICE = re.compile(
+    r"\b(?:how much (?:is|are|does|do|for|would)|price|prices|priced|cost|costs)\b"
+    r"(?!.{0,30}\b(?:shipping|delivery|postage|express|return|send|ship)\b)",
+    re.I,
+)
 #: words of a parcel's arrival (with :data:`_BEFORE_ORDERING`, a delivery-times question the NLU left unread)
 _ARRIVAL = re.compile(r"\b(?:arrive|come|get (?:here|to)|delivered|delivery|be here|take|dispatch(?:ed)?|ship(?:ped)?)\b", re.I)
 #: near-domain topics whose questions the NLU can read as status questions ("is my parcel insured")
@@ -366,8 +372,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
     """The near-domain topic of a question about the shop's delivery in general that the NLU read as a
     status question: "how long does shipping take?" or "if I order today, when will it arrive?"
     (``shipping_options``), "is my parcel insured?" (``insurance``); of "can I change my email
-    address" read as an order change (``account``), and of "I'd like to order another kettle" left
-    unread (``ordering``). None for anything else, and for a message naming an order."""
+    address" read as an order change (``account``), and of "I'd like to order another kettle" or "how
+    much is the blender" left unread (``ordering``, ``product_advice``). None for anything else, and for a message naming an order."""
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return None
     text = understanding.text
@@ -378,6 +384,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
             return NearDomainTopic.SHIPPING_OPTIONS.value
         if _WANTS_TO_ORDER.search(text):  # "I'd like to order another kettle"
             return NearDomainTopic.ORDERING.value
+        if understanding.products and _PRICE.search(text):  # "how much is the blender": the product pages
+            return NearDomainTopic.PRODUCT_ADVICE.value
         return None
     if understanding.intent != "order_status":
         return None
