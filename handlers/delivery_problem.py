@@ -89,7 +89,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(says|marked|shows|showing|tracking says).{0,20}delivered|never (arrived|came|got|received)|"
             r"(delivered|left|dropped|given|handed)( it| them)?( off)? (to|at|with) (the |a |an )?wrong "
             r"(address|house|door|flat|apartment|building|number|neighbou?r|person)|"
-            r"(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|not received|no parcel|wasn'?t delivered",
+            r"(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|not received|no parcel|wasn'?t delivered|"
+            r"\b(it'?s|it is|they'?re|they are|parcel is|package is) not (there|here)\b|\b(isn'?t|aren'?t) (there|here)\b|"
+            r"\bcan'?t find (it|them|the (parcel|package|box)|my (parcel|package|order))\b|\bno sign of (it|them)\b",
             re.I,
         ),
     ),

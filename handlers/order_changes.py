@@ -42,6 +42,7 @@ _SPEED_WORDS = re.compile(
 _INSTRUCTION_WORDS = re.compile(
     r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
     r"reception|concierge|door ?code|buzzer|ring the bell|\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
+    r"\bnot (going to|gonna) be (at )?(home|in|there|around|back)\b|"
     r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be|i will be|we will be)( (going to|gonna) be)? "
     r"(out|away|on holiday|on vacation)\b|delivery instructions?|"
     r"\bnobody('?s| is| will be) (home|in)\b|\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"

@@ -177,7 +177,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "eta",
         re.compile(
-            r"^\W*(?:(?:and|so|ok|okay|roughly|about)\W+)?(?:what|which) time\W*$|\bwhat time (?:will|does|do|are)\b|"
+            r"^\W*(?:(?:and|so|ok|okay|roughly|about)\W+)?(?:what|which|wat|wht) time"
+            r"(?: (?:today|tomorrow|roughly|exactly|approx(?:imately)?|then|though|tho))?\W*$|\bwhat time (?:will|does|do|are)\b|"
             r"\bwhat time is (?:it|the \w+|my \w+) (?:coming|arriving|due|getting|being)\b|"
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
