@@ -7,8 +7,9 @@ from dataclasses import asdict
 from datetime import date
 
 from handlers.addresses import parse_address
-from handlers.answers import yes_no_buttons, yes_or_no
+from handlers.answers import YES_BUTTON_PAYLOAD, yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.human_agent import hand_over
 from handlers.messages import Button, Reply
 from handlers.order_facts import has_shipped, is_cancelled, is_late, item_names
 from handlers.order_status import (
@@ -127,8 +128,8 @@ class CancelOrderHandler:
         return OrderNeed.REQUIRED
 
     def accepts(self, ctx: HandlerContext) -> bool:
-        """Yes or no answers the confirmation."""
-        return ctx.step == "confirm" and yes_or_no(ctx) is not None
+        """Yes or no answers the confirmation, or the offer of a person for some items."""
+        return ctx.step in ("confirm", PARTIAL) and yes_or_no(ctx) is not None
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
         """Ask to confirm, then cancel; or explain why it is too late."""
@@ -137,7 +138,11 @@ class CancelOrderHandler:
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
             too_late = _too_late(details, "cancel it", ctx.today(), asked_why=bool(_WHY_CANCELLED.search(ctx.text)))
             return _with_arrival_day(ctx, Outcome(replies=[too_late]))
-        if ctx.step == "confirm":
+        if ctx.step == PARTIAL and ctx.payload is None:  # typed, to "shall I pass you to a person?"
+            if yes_or_no(ctx):
+                return await hand_over(ctx, f"Cancel some items of order #{details.number}")
+            return Outcome.say(f"OK, order #{details.number} stays as it is.", buttons=[MENU_BUTTON])
+        if ctx.step in ("confirm", PARTIAL):
             answer = yes_or_no(ctx)
             if answer is None:
                 return Outcome(
@@ -153,6 +158,22 @@ class CancelOrderHandler:
                 f"Done: order #{details.number} is cancelled. Your refund goes back to your original payment "
                 "method within 3–5 business days. You'll get a confirmation email too."
             )
+        some = _some_items(ctx, details)
+        if some is not None:  # "cancel the blender but keep the kettle": a person cancels single items
+            which = f"just the {join_words(some)}" if some else "just some of its items"
+            return Outcome(
+                replies=[
+                    Reply(
+                        f"I can only cancel a whole order here. As order #{details.number} hasn't shipped yet, a "
+                        f"person on our team can cancel {which} for you. Shall I pass you to them?",
+                        buttons=[
+                            Button("Yes, get a person", "intent:human_agent"),
+                            Button("Cancel the whole order", YES_BUTTON_PAYLOAD),
+                        ],
+                    )
+                ],
+                await_step=PARTIAL,
+            )
         names = join_words(item_names(details.items)) or "everything in it"
         return Outcome(
             replies=[
@@ -164,6 +185,34 @@ class CancelOrderHandler:
             ],
             await_step="confirm",
         )
+
+
+#: the step after offering a person to cancel some items (typed yes: the person; the button: the whole order)
+PARTIAL = "partial"
+#: "only the blender", "but keep the kettle", "one of the items": part of an order, not all of it
+_PART_OF_ORDER = re.compile(
+    r"\b(?:only|just) (?:the|my|one|1)\b|\bbut keep\b|\bkeep the rest\b|\b(?:one|some|1|two|2) of the (?:items|things)\b|"
+    r"\b(?:one|an|a single|some) items?\b|\bpart of (?:my|the) order\b|\bremove (?:the|an?|one) \w+ from\b",
+    re.I,
+)
+
+
+def _some_items(ctx: HandlerContext, details: OrderDetails) -> list[str] | None:
+    """The names of the items a cancellation asks for when it is only some of the order's items (the
+    order's products named, not all of them: "cancel the blender but keep the kettle"), an empty list
+    when the words say only some items without naming them ("just one item"), and None for the whole
+    order."""
+    if ctx.payload is not None or len(details.items) < 2:
+        return None
+    skus = {item.sku for item in details.items}
+    named = [p for p in ctx.understanding.products if p.sku in skus]
+    kept = [p for p in named if re.search(rf"\bkeep\b.{{0,30}}\b{re.escape(p.name.split()[0])}", ctx.text, re.I)]
+    cancelled = [p for p in named if p not in kept]
+    if cancelled and len({p.sku for p in cancelled}) < len(skus):
+        return [item.name for item in details.items if item.sku in {p.sku for p in cancelled}]
+    if _PART_OF_ORDER.search(ctx.text) and not named:
+        return []
+    return None
 
 
 class ChangeOrderHandler:

@@ -114,6 +114,7 @@ ANN, BOB, CARLA, DEV, ELIF, FARAH = (
     "elif@example.com",
     "farah@example.com",
 )
+GUS = "gus@example.com"
 
 
 def shop_orders() -> list[dict[str, Any]]:
@@ -334,6 +335,16 @@ def shop_orders() -> list[dict[str, Any]]:
                 )
             ],
             placed_at="2026-11-15T10:00:00Z",
+        ),
+        # Gus: two items, not shipped yet (cancelling only some of them)
+        _order(
+            "1018",
+            GUS,
+            "+1 555 0700",
+            [KETTLE, BLENDER],
+            [],
+            placed_at="2026-11-23T09:00:00Z",
+            expected_ship_date="2026-11-24",
         ),
     ]
 
