@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
@@ -31,6 +32,7 @@ from bot.engine.policy import (
     GREETING,
     HUMAN_AGENT,
     LEAVE_HANDOFF_PAYLOAD,
+    MIN_CONFIDENCE,
     NOTIFICATION_PREFERENCES,
     OUT_OF_SCOPE,
     clear_request,
@@ -102,6 +104,12 @@ class EngineResult:
     intent: str | None
     conversation_id: int
     duplicate: bool = False
+
+
+#: how long a proactive message stays the context of the shopper's reply to it
+PUSH_CONTEXT = timedelta(days=3)
+#: intents whose answer never depends on an order in context
+_NO_ORDER_CONTEXT = frozenset({GREETING, "goodbye", HUMAN_AGENT, NOTIFICATION_PREFERENCES})
 
 
 def _offers_person(replies: list[Reply]) -> bool:
@@ -344,6 +352,39 @@ class Engine:
             return await self._typed(turn)
         return await self._pressed(turn)
 
+    async def _adopt_pushed_order(self, turn: Turn) -> None:
+        """A reply to a proactive message is about that message's order.
+
+        The latest proactive message sent to this chat within :data:`PUSH_CONTEXT` about one of the
+        verified shopper's orders, not taken up yet, becomes the order in context, as after a status
+        answer: "why?" after a delay message, or "it's not here" after a delivered one, is understood.
+        Looked up only for a message that names no order and that the order in context may not
+        already answer (unread, or no order in context yet); greetings and settings never need it.
+        """
+        state, understanding = turn.state, turn.understanding
+        customer_id = turn.customer_id
+        if customer_id is None or understanding.payload is not None:
+            return
+        if understanding.order_numbers or understanding.tracking_numbers:
+            return
+        intent = understanding.intent
+        if intent in _NO_ORDER_CONTEXT:
+            return
+        unread = intent in (None, OUT_OF_SCOPE) or understanding.confidence < MIN_CONFIDENCE
+        if state.order_number is not None and not unread:
+            return
+        pushed = await turn.repos.outbox.last_pushed(
+            customer_id=customer_id,
+            channel=turn.message.channel,
+            recipient=turn.message.external_id,
+            since=turn.now - PUSH_CONTEXT,
+        )
+        if pushed is None or pushed.message_id == state.taken_push:
+            return
+        state.taken_push = pushed.message_id
+        state.order_number = pushed.order_number
+        state.last_intent = "order_status"
+
     async def _typed(self, turn: Turn) -> str | None:
         state, understanding = turn.state, turn.understanding
         if state.pending is not None:
@@ -375,6 +416,7 @@ class Engine:
                 return await self._resume(turn, handler)
             state.clear_flow()
             return await self._start(turn, switch)
+        await self._adopt_pushed_order(turn)
         intent = idle_intent(understanding)
         shop_topic = shop_question_topic(understanding)
         if takes_offered_person(understanding, state):

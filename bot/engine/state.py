@@ -83,6 +83,8 @@ class DialogueState:
     disclosed: bool = False
     #: the last answer offered a person (a "Talk to a person" button): a plain "yes" takes the offer
     offered_person: bool = False
+    #: the outbox id of the last proactive message whose order a reply took as its context
+    taken_push: int | None = None
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any] | None) -> DialogueState:
@@ -101,6 +103,7 @@ class DialogueState:
             handoff_id=int(handoff) if handoff is not None else None,
             disclosed=bool(slots.get("disclosed", False)),
             offered_person=bool(slots.get("offered_person", False)),
+            taken_push=int(slots["push"]) if slots.get("push") is not None else None,
         )
 
     def to_slots(self) -> dict[str, Any]:
@@ -122,6 +125,8 @@ class DialogueState:
             slots["disclosed"] = True
         if self.offered_person:
             slots["offered_person"] = True
+        if self.taken_push is not None:
+            slots["push"] = self.taken_push
         return slots
 
     @property

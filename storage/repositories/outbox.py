@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, or_, select, text, update
 
 from storage.bulk import converted_once, executemany, sqlite_value, value_groups
-from storage.models import DecisionLogEntry, OutboxMessage, utcnow
-from storage.repositories.base import Repository
+from storage.models import DecisionLogEntry, Order, OutboxMessage, utcnow
+from storage.repositories.base import Repository, fetch_one_sqlite
 from storage.repositories.snapshots import (
     CHUNK,
     MessageRow,
@@ -72,6 +72,37 @@ _MESSAGE_ROWS_SQLITE = (
     + " FROM outbox WHERE order_id IN ({marks}) ORDER BY id"
 )
 
+
+
+@dataclass(frozen=True, slots=True)
+class PushedMessage:
+    """A proactive message sent to a chat: its outbox id, its order's number and its kind."""
+
+    message_id: int
+    order_number: str
+    kind: str
+
+
+#: the latest sent proactive message about one of a customer's orders, to one chat (orders by customer,
+#: then their messages by order: both indexed)
+_LAST_PUSHED_SQL = (
+    "SELECT m.id, o.order_number, m.kind FROM orders AS o JOIN outbox AS m ON m.order_id = o.id"
+    " WHERE o.customer_id = ? AND m.channel = ? AND m.recipient = ? AND m.status = 'sent' AND m.sent_at >= ?"
+    " ORDER BY m.sent_at DESC, m.id DESC LIMIT 1"
+)
+_LAST_PUSHED = (
+    select(OutboxMessage.id, Order.order_number, OutboxMessage.kind)
+    .join(Order, Order.id == OutboxMessage.order_id)
+    .where(
+        Order.customer_id == bindparam("customer_id"),
+        OutboxMessage.channel == bindparam("channel"),
+        OutboxMessage.recipient == bindparam("recipient"),
+        OutboxMessage.status == "sent",
+        OutboxMessage.sent_at >= bindparam("since"),
+    )
+    .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+    .limit(1)
+)
 
 @dataclass(frozen=True, slots=True)
 class NewOutboxRow:
@@ -336,6 +367,23 @@ class OutboxRepository(Repository):
             )
         )
         return int(result.scalar_one())
+
+    async def last_pushed(
+        self, *, customer_id: int, channel: str, recipient: str, since: datetime
+    ) -> PushedMessage | None:
+        """The latest proactive message about one of the customer's orders sent to this chat since
+        ``since``, with its order's number (a reply to it continues about that order)."""
+        params = (customer_id, channel, recipient, sqlite_value(since))
+        driver = await self.sqlite_driver()
+        if driver is not None:
+            row = await fetch_one_sqlite(driver, _LAST_PUSHED_SQL, params)
+        else:
+            row = (
+                await self._session.execute(
+                    _LAST_PUSHED, {"customer_id": customer_id, "channel": channel, "recipient": recipient, "since": since}
+                )
+            ).first()
+        return None if row is None else PushedMessage(message_id=int(row[0]), order_number=str(row[1]), kind=str(row[2]))
 
     async def by_status(self, *, status: str) -> list[OutboxMessage]:
         """Messages in this status (for operators and tests)."""
