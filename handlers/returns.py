@@ -38,6 +38,8 @@ from handlers.return_rules import (
     label_details,
     policy_summary,
 )
+from handlers.setup_help import WARRANTY_CLAIM, WARRANTY_CLAIM_BUTTON
+from handlers.troubleshooting import asks_for_remedy, faulty_and_wants_remedy
 from handlers.wording import (
     HUMAN_BUTTON,
     LOST_BUTTONS,
@@ -83,6 +85,8 @@ class ReturnRequestHandler:
         if ctx.step != "pick":
             return False
         text = ctx.text
+        if _remedy_for_a_fault(ctx):  # "can you send me a new one instead", after "it's faulty"
+            return True
         if asks_something_else(text):
             return False
         return bool(
@@ -110,6 +114,8 @@ class ReturnRequestHandler:
                 buttons=[Button("Refund status", "intent:refund_status")],
             )
         payload = ctx.payload or ""
+        if _remedy_for_a_fault(ctx):  # a replacement or repair for a faulty item: the warranty decides
+            return _warranty_instead(ctx, eligible)
         lost = any(shipment.status == ShipmentStatus.LOST for shipment in details.shipments)
         if lost and not eligible and not payload and ctx.step is None and wanted_after_return(ctx.text) is not None:
             return await report_lost(ctx)  # "I'd prefer a replacement" for a parcel the carrier lost
@@ -166,6 +172,26 @@ class ReturnRequestHandler:
         if ctx.step == "pick" and not payload and len(eligible) == 1 and ctx.text.strip() and not fits_badly(ctx.text):
             return _confirm_only_item(ctx, eligible[0], data)
         return _listing(ctx, verdicts, data)
+
+
+def _remedy_for_a_fault(ctx: HandlerContext) -> bool:
+    """ "Can you send me a new one instead?" while a return is being picked for an item the shopper
+    said is faulty: a remedy asked for a fault in use (a warranty claim), not a return."""
+    if ctx.step != "pick" or ctx.payload is not None or not asks_for_remedy(ctx.text):
+        return False
+    return faulty_and_wants_remedy(f"{ctx.data.get('reason') or ''} {ctx.text}")
+
+
+def _warranty_instead(ctx: HandlerContext, eligible: list[ItemEligibility]) -> Outcome:
+    """What the warranty article's claim gives, with the return still one button away."""
+    named = [v for v in eligible if v.item.sku == ctx.data.get("named")]
+    buttons = [WARRANTY_CLAIM_BUTTON]
+    buttons += [Button(f"Return {v.item.name}", f"return:item:{v.item.sku}") for v in (named or eligible)[:2]]
+    return Outcome(
+        replies=[Reply(WARRANTY_CLAIM, buttons=buttons, links=article_link(ctx.knowledge.base, WARRANTY_ARTICLE))],
+        await_step="pick",
+        data=dict(ctx.data),
+    )
 
 
 def _confirm_only_item(ctx: HandlerContext, only: ItemEligibility, data: dict[str, object]) -> Outcome:
