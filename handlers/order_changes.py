@@ -28,8 +28,8 @@ _ITEM_WORDS = re.compile(
     r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead|\bwrong (?:thing|one|model|version)\b", re.I
 )
 _ADDRESS_WORDS = re.compile(
-    r"(?<!e-mail )(?<!email )address|deliver(y|ed)? to|ship(ping|ped)? to|"
-    r"sen[dt] (it|them) to(?! (my |your |an? )?(e-?mail|inbox))|moved|new home|postcode|zip ?code|"
+    r"(?<!e-mail )(?<!email )address|deliver(y|ed)? to\b|ship(ping|ped)? to\b|"
+    r"sen[dt] (it|them) to\b(?! (my |your |an? )?(e-?mail|inbox))|moved|new home|postcode|zip ?code|"
     r"\bwrong zip\b|\bto my (work|office|workplace|job|parents|mum'?s|mom'?s|new place|home|house|flat|apartment)\b",
     re.I,
 )
