@@ -488,11 +488,30 @@ class ReturnPolicyHandler:
             ]
             if open_until:
                 text += f"\nFor order #{ctx.order.number} you can return {join_words(open_until)}."
+            text += _order_item_notes(verdicts, policy)
         return Outcome.say(
             text,
             buttons=[Button("Start a return", "intent:return_request")],
             links=article_link(ctx.knowledge.base, POLICY_ARTICLE),
         )
+
+
+def _order_item_notes(verdicts: list[ItemEligibility], policy: ReturnPolicy) -> str:
+    """What the policy means for the items of the order in context that can't be returned today: one
+    not delivered yet ("Once it arrives, you can return the kettle within 30 days of delivery") and
+    one that can never be ("The Gift Card 50 can't be returned.")."""
+    coming = [v.item for v in verdicts if v.verdict == NOT_DELIVERED]
+    never = [v.item.name for v in verdicts if v.verdict == NON_RETURNABLE]
+    notes = []
+    by_days: dict[int, list[str]] = {}
+    for item in coming:
+        by_days.setdefault(policy.window_days(item.category), []).append(item.name)
+    for days, names in sorted(by_days.items()):
+        arrive = "it arrives" if len(names) == 1 else "they arrive"
+        notes.append(f"Once {arrive}, you can return the {join_words(names)} within {days} days of delivery.")
+    if never:
+        notes.append(f"The {join_words(never)} can't be returned.")
+    return "".join(f"\n{note}" for note in notes)
 
 
 def _named_product_window(ctx: HandlerContext, policy: ReturnPolicy) -> str | None:
