@@ -274,7 +274,8 @@ class OrderGate:
             turn.state.pending = pending
             turn.say(Reply(ASK_NUMBER_AFTER_CONTACT, buttons=[HUMAN_BUTTON]))
             return None
-        if about_someone_elses_order(understanding.text):  # "it's under my husband's name"
+        if pending.step in ("order_number", "pick_order") and about_someone_elses_order(understanding.text):
+            # "it's under my husband's name", said when asked for the order number
             pending.step = "order_number"
             turn.state.pending = pending
             turn.say(Reply(ANY_NAME, buttons=[HUMAN_BUTTON]))
