@@ -104,7 +104,11 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"still (?:not|isn'?t|hasn'?t) (?:here|arrived|come|been delivered)|(?:isn'?t|is not) here yet|"
             r"(hasn'?t|has not|not|haven'?t|never) (moved|budged|been updated|updated)|no (tracking )?updates?\b|"
             r"\bstuck\b|\bchase\b|supposed to (?:be here|arrive|come|get here|be delivered)|"
-            r"should(?:'ve| have) (?:arrived|come|been here|been delivered|got here)|\bwas due\b",
+            r"should(?:'ve| have) (?:arrived|come|been here|been delivered|got here)|\bwas due\b|"
+            r"\b(?:it'?s|it has|it'?s been|been) (?:over |more than |nearly |almost )?(?:\d+|two|three|four|five|six|"
+            r"seven|ten|a few|several|a couple of) (?:business |working )?(?:days|weeks)\b|"
+            r"\b(?:it'?s|it has|it'?s been|been) (?:over |more than |nearly |almost )?(?:a|one) (?:week|month)\b|"
+            r"\b(?:next|same)[- ]day (?:delivery|shipping)\b.{0,40}\b(?:days|still|not|hasn'?t|late)\b",
             re.I,
         ),
     ),
