@@ -57,6 +57,12 @@ _EMAILS = re.compile(r"\b(?:e-?mail(?:s|ing)?|newsletters?|mailing list|mails|in
 _CHAT_MESSAGES = re.compile(
     r"\b(?:here|chat|messages?|texts?|notifications?|alerts?|updates?|telegram|whatsapp)\b", re.I
 )
+#: "only message me if there's a problem", "just tell me about delays": nothing but delay and problem alerts
+_ONLY_PROBLEMS = re.compile(
+    r"\b(?:only|just)\b.{0,40}\b(?:problems?|issues?|delay(?:s|ed)?|goes wrong|something'?s wrong|is late|"
+    r"running late)\b",
+    re.I,
+)
 _TIME = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h)?"
 _AFTER = re.compile(r"\b(?:after|past|from)\s+" + _TIME, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|til)\s+" + _TIME, re.I)
@@ -126,6 +132,11 @@ def parse_payload(payload: str) -> PreferenceRequest:
     return request
 
 
+def categories_named(text: str) -> list[str]:
+    """The categories the words name ("the setup guides"), without a verb to stop or start them."""
+    return [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
+
+
 def parse_text(text: str) -> PreferenceRequest:
     """The preference change the words ask for."""
     request = PreferenceRequest()
@@ -153,6 +164,10 @@ def parse_text(text: str) -> PreferenceRequest:
     if elsewhere is not None and not request.here and not _STOP.search(text):
         name = (elsewhere.group("channel") or elsewhere.group("verb")).lower()
         request.elsewhere = _CHANNEL_NAMES.get(name, "sms")
+        return request
+    if _ONLY_PROBLEMS.search(text):  # "only message me if there's a problem": delay and problem alerts only
+        request.stop = [c for c in CATEGORIES if c != "delays"]
+        request.start = ["delays"]
         return request
     categories = [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
     if not categories and _ALL.search(text):

@@ -11,6 +11,7 @@ from handlers.preference_requests import (
     CATEGORIES,
     CATEGORY_WORDS,
     PreferenceRequest,
+    categories_named,
     parse_payload,
     parse_text,
 )
@@ -56,6 +57,12 @@ class NotificationPreferencesHandler:
         identity = await ctx.repos.identities.by_id(identity_id=ctx.identity_id)
         assert identity is not None
         opted_out = set(identity.opted_out_categories)
+        more = more_of_the_same(ctx.text) if request.empty and ctx.payload is None else []
+        if more:  # "and the setup guides too", after a change: stop them if they are on, else start them
+            if set(more) - opted_out:
+                request.stop = more
+            else:
+                request.start = more
         if request.empty and ctx.step != "choose" and asks_for_delivery_news(ctx.text):
             return Outcome(replies=[_delivery_news(opted_out, only=bool(_ONLY_ONE.search(ctx.text)))])
         if request.empty:
@@ -146,7 +153,21 @@ def _delivery_news(opted_out: set[str], *, only: bool = False) -> Reply:
     )
 
 
+#: "and the setup guides too", "those as well": more of the change just made
+_MORE_OF_THE_SAME = re.compile(r"\b(?:too|as well|also)\b|^\W*and\b", re.I)
+
+
+def more_of_the_same(text: str) -> list[str]:
+    """The kinds of message named with "too", "also" or a leading "and", and no verb of their own ("and
+    the setup guides too"): after a change of settings, more of the same change."""
+    if not _MORE_OF_THE_SAME.search(text) or not parse_text(text).empty:
+        return []
+    return categories_named(text)
+
+
 def _stop_start_words(request: PreferenceRequest) -> str:
+    if request.start == ["delays"] and set(request.stop) == set(CATEGORIES) - {"delays"}:
+        return "Done: from now on I'll only message you about delays and problems with your orders."
     if request.stop and set(request.stop) == set(CATEGORIES):
         return 'Done: I won\'t send you any more updates. Say "start updates" whenever you want them back.'
     parts: list[str] = []

@@ -23,6 +23,7 @@ from bot.engine.followups import (
     carrier_follow_up,
     follow_up_intent,
     names_a_parcel,
+    preferences_follow_up,
     refund_follow_up,
     status_follow_up,
 )
@@ -424,6 +425,8 @@ class Engine:
         elif shop_topic is not None:  # "how long does shipping take": the shop's delivery in general
             turn.understanding = replace(understanding, intent=OUT_OF_SCOPE, topic=shop_topic)
             intent = OUT_OF_SCOPE
+        elif preferences_follow_up(understanding, state):
+            intent = NOTIFICATION_PREFERENCES  # "and the setup guides too" after stopping the review requests
         elif refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
         elif status_follow_up(understanding, state):

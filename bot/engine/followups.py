@@ -14,6 +14,7 @@ from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier, detect_kind
 from handlers.order_changes import asks_about_delivery_instructions
 from handlers.order_status import asks_for_the_pickup_place, asks_to_email_it, question_focus
+from handlers.preferences import more_of_the_same
 from handlers.returns import asks_how_much, asks_where_the_refund_goes, says_refund_missing
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
@@ -22,6 +23,7 @@ CANCEL_ORDER = "cancel_order"
 SETUP_HELP = "setup_help"
 REFUND_STATUS = "refund_status"
 DELIVERY_PROBLEM = "delivery_problem"
+NOTIFICATION_PREFERENCES = "notification_preferences"
 
 _OTHER_ORDER = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|also|now|then)\W+)*(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
@@ -149,6 +151,14 @@ def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool
     if state.last_intent != REFUND_STATUS:
         return False
     return says_refund_missing(text) or asks_where_the_refund_goes(text) or asks_how_much(text)
+
+
+def preferences_follow_up(understanding: Understanding, state: DialogueState) -> bool:
+    """ "And the setup guides too", right after a change of notification settings: more of that change
+    (checked before the NLU's reading, which takes "setup guides" for setup help)."""
+    if understanding.payload is not None or state.last_intent != NOTIFICATION_PREFERENCES:
+        return False
+    return bool(more_of_the_same(understanding.text))
 
 
 def follow_up_intent(understanding: Understanding, state: DialogueState, *, verified: bool) -> str | None:
