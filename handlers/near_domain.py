@@ -28,6 +28,23 @@ _HOW_LONG = re.compile(
     re.I,
 )
 
+#: "how much did I pay", "what was my order total": what the receipt (the confirmation email) lists
+_WHAT_WAS_PAID = re.compile(
+    r"\bhow much (?:was|were|did|have) (?:it|that|they|i|we|my order|the order|the \w+)\b(?: (?:pay|paid|spend|spent|cost))?|"
+    r"\bwhat (?:did|have) (?:i|we) (?:pay|paid|spend|spent)\b|\b(?:my |the )?order total\b|\bhow much i paid\b",
+    re.I,
+)
+#: the words the receipts article's passage on what the confirmation email lists is found with
+PAID_QUERY = "price taxes shipping cost"
+#: the lead of the answer to "how much did I pay?"
+PAID_LEAD = "I can't see what you paid from this chat, but your receipt has it:"
+
+
+def asks_what_was_paid(text: str) -> bool:
+    """ "How much was it?", "what did I pay?": the amount paid, which the order confirmation email lists."""
+    return bool(_WHAT_WAS_PAID.search(text))
+
+
 #: the article on how long delivery takes (general delivery-time questions)
 DELIVERY_TIMES = "delivery-times"
 
@@ -145,10 +162,12 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     buttons = [HUMAN_BUTTON, MENU_BUTTON]
     if article and not links:  # the shop's own knowledge base has no such article
         return Reply(OFFER_PERSON_ONLY, buttons=buttons)
-    text = SIZE_GUIDE if article == "size-guide" else answer.text
+    paid = topic == "invoice" and asks_what_was_paid(ctx.text)
+    text = SIZE_GUIDE if article == "size-guide" else PAID_LEAD if paid else answer.text
     if links:
         found = ctx.knowledge.base.get(article) if article else None
-        passage = ctx.knowledge.index.passage(found, ctx.text) if found is not None else None
+        asked = PAID_QUERY if paid else ctx.text
+        passage = ctx.knowledge.index.passage(found, asked) if found is not None else None
         if passage is None and found is not None and article == DELIVERY_TIMES:
             # "when would it come if I buy it now" shares no word with it: its opening answers
             passage = ctx.knowledge.index.passage(found, found.title)

@@ -12,6 +12,7 @@ from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
+from handlers.near_domain import asks_what_was_paid
 from handlers.preferences import asks_for_delivery_news
 from handlers.smalltalk import LEAD_INS, introduced_name
 from handlers.troubleshooting import faulty_and_wants_remedy
@@ -386,6 +387,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
             return NearDomainTopic.ORDERING.value
         if understanding.products and _PRICE.search(text):  # "how much is the blender": the product pages
             return NearDomainTopic.PRODUCT_ADVICE.value
+        if asks_what_was_paid(text):  # "how much did I pay": the order confirmation email lists it
+            return NearDomainTopic.INVOICE.value
         return None
     if understanding.intent != "order_status":
         return None
