@@ -480,6 +480,10 @@ class ReturnPolicyHandler:
             text = f"{exchange_summary(policy)}\n{text}"
         elif _RETURN_ADDRESS.search(ctx.text):  # "what's your returns address": the label carries it
             text = f"{RETURN_ADDRESS_ANSWER}\n{text}"
+        refunds = ctx.knowledge.base.get(REFUND_ARTICLE) if _REFUND_TIMING.search(ctx.text) else None
+        timing = ctx.knowledge.index.passage(refunds, ctx.text) if refunds is not None else None
+        if timing:  # "what's your return policy and how long do refunds take": both
+            text = f"{text}\n{timing}"
         if ctx.order is not None:
             returns = await ctx.repos.returns.for_order(order_id=int(ctx.order.order.id or 0))
             verdicts = eligibility(ctx.order, policy, ctx.today(), returns)
@@ -489,11 +493,18 @@ class ReturnPolicyHandler:
             if open_until:
                 text += f"\nFor order #{ctx.order.number} you can return {join_words(open_until)}."
             text += _order_item_notes(verdicts, policy)
-        return Outcome.say(
-            text,
-            buttons=[Button("Start a return", "intent:return_request")],
-            links=article_link(ctx.knowledge.base, POLICY_ARTICLE),
-        )
+        links = article_link(ctx.knowledge.base, POLICY_ARTICLE)
+        if timing:
+            links += article_link(ctx.knowledge.base, REFUND_ARTICLE)
+        return Outcome.say(text, buttons=[Button("Start a return", "intent:return_request")], links=links)
+
+
+#: "how long do refunds take", "when do I get my money": asked with the return policy, the refund's timing too
+_REFUND_TIMING = re.compile(
+    r"\bhow (?:long|soon|quickly|fast)\b.{0,30}\brefund|\brefunds? (?:take|takes|timing|time)\b|"
+    r"\bwhen (?:will|do|would) (?:i|we) get (?:my|the|our) (?:money|refund)\b",
+    re.I,
+)
 
 
 def _order_item_notes(verdicts: list[ItemEligibility], policy: ReturnPolicy) -> str:
