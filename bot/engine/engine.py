@@ -39,6 +39,7 @@ from bot.engine.policy import (
     clear_request,
     contact_only,
     idle_intent,
+    says_misunderstood,
     says_resolved,
     shop_question_topic,
     takes_offered_person,
@@ -61,7 +62,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
 from handlers.smalltalk import asks_who_answers, menu_reply, who_answers_reply
 from handlers.support import DEFAULT_DISCLOSURE, SupportDesk, with_disclosure
-from handlers.wording import HUMAN_BUTTON
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 from storage.errors import StaleWriteError
 from storage.repositories.conversations import TranscriptLine
 from storage.repositories.support import OPEN_HANDOFF_STATUSES
@@ -81,6 +82,10 @@ ORDER_TOPICS = frozenset(
 CANCELLED = "OK, I've stopped that. Is there anything else I can help with?"
 NOTHING_TO_CANCEL = "No problem. Is there anything else I can help with?"
 RESOLVED = "Glad it's sorted! Is there anything else I can help with?"
+MISUNDERSTOOD = (
+    "Sorry, I got that wrong. Could you tell me what you need in other words? Or a person from our team "
+    "can help."
+)
 HANDOFF_ACK = "Thanks, I've passed that on. A person from our support team will reply right here."
 STILL_WAITING = (
     "Your request for a person is still open: they'll reply right here. "
@@ -335,6 +340,10 @@ class Engine:
                 state.clear_flow()
                 turn.understanding = replace(understanding, payload="prefs:stop:all")
                 return await self._start(turn, NOTIFICATION_PREFERENCES)
+            if says_misunderstood(understanding):  # "that's not what I asked": say sorry, ask again
+                state.clear_flow()
+                turn.say(Reply(MISUNDERSTOOD, buttons=[HUMAN_BUTTON, MENU_BUTTON]))
+                return None
             if state.busy and says_resolved(understanding):
                 state.clear_flow()
                 turn.say(menu_reply(RESOLVED))

@@ -154,6 +154,21 @@ def takes_offered_person(understanding: Understanding, state: DialogueState) -> 
     return state.offered_person and understanding.payload is None and bool(_TAKES_OFFER.match(understanding.text))
 
 
+#: "that's not what I asked", "you didn't understand": the last answer missed the question
+_MISUNDERSTOOD = re.compile(
+    r"\b(?:that'?s|that is|this is|thats|it'?s) not what i (?:asked|meant|wanted|said|need(?:ed)?)\b|"
+    r"^\W*not what i (?:asked|meant)\b|\byou (?:didn'?t|did not|don'?t|do not) (?:understand|get it|get me)\b|"
+    r"\b(?:that|this) (?:doesn'?t|does not|didn'?t|did not) answer (?:my|the) question\b|"
+    r"\bwrong answer\b|\byou misunderstood\b|\bthat'?s not (?:what i|my question)\b",
+    re.I,
+)
+
+
+def says_misunderstood(understanding: Understanding) -> bool:
+    """ "That's not what I asked", typed: the last answer missed the question."""
+    return understanding.payload is None and bool(_MISUNDERSTOOD.search(understanding.text))
+
+
 def wants_human(understanding: Understanding) -> bool:
     """ "agent", "human", "talk to a person" ...: honoured at any point of any flow."""
     return bool(understanding.text) and bool(_HUMAN.match(understanding.text))
