@@ -15,7 +15,7 @@ from handlers.preference_requests import (
     parse_payload,
     parse_text,
 )
-from handlers.wording import join_words
+from handlers.wording import HUMAN_BUTTON, join_words
 
 MENU_BUTTONS = [
     Button("Stop shipping updates", "prefs:stop:shipping_updates"),
@@ -63,6 +63,8 @@ class NotificationPreferencesHandler:
                 request.stop = more
             else:
                 request.start = more
+        if request.empty and ctx.payload is None and _WHY_MESSAGES.search(ctx.text):
+            return Outcome(replies=[_why_messages(ctx)])  # "why am I getting these messages?"
         if request.empty and ctx.step != "choose" and asks_for_delivery_news(ctx.text):
             return Outcome(replies=[_delivery_news(opted_out, only=bool(_ONLY_ONE.search(ctx.text)))])
         if request.empty:
@@ -211,6 +213,36 @@ def _elsewhere_reply(wanted: str, here: str) -> Reply:
         "message us. Your order emails from the shop still come as usual.",
         buttons=buttons,
     )
+
+
+#: "why am I getting these messages", "why did you message me": what the updates are, and how to stop them
+_WHY_MESSAGES = re.compile(
+    r"\bwhy (?:am i|do i|are you|did you|have i been|do you keep|you)\b.{0,15}"
+    r"\b(?:getting|receiving|sending|send|sent|messag\w*|text\w*|contact\w*|notif\w*|writing)\b",
+    re.I,
+)
+#: didn't order anything: the updates may have reached the wrong chat
+_NOTHING_ORDERED = re.compile(
+    r"\b(?:didn'?t|did not|never|haven'?t|have not) (?:order|buy|bought|purchase)\w*(?: anything| something)?\b",
+    re.I,
+)
+#: as the notification settings article says (a test keeps them equal)
+WHAT_UPDATES_ARE = (
+    "We send you short messages about your orders on the chat app you use with us: when your order ships, "
+    "when it is out for delivery, if it is delayed, when it has been delivered and, for products that need "
+    "it, a setup guide."
+)
+NOTIFICATIONS_ARTICLE = "notification-settings"
+
+
+def _why_messages(ctx: HandlerContext) -> Reply:
+    """What the updates are and how to stop them; a person when the shopper ordered nothing."""
+    text = WHAT_UPDATES_ARE
+    buttons = [Button("Stop all messages", "prefs:stop:all"), Button("More settings", "intent:notification_preferences")]
+    if _NOTHING_ORDERED.search(ctx.text):
+        text += " If you didn't order anything from us, a person on our team can check why this chat gets them."
+        buttons.append(HUMAN_BUTTON)
+    return Reply(text, buttons=buttons, links=article_link(ctx.knowledge.base, NOTIFICATIONS_ARTICLE))
 
 
 #: the help article on the newsletter, which says how to unsubscribe

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from handlers.preference_requests import CATEGORIES, parse_payload, parse_text
-from handlers.preferences import EMAILS_TEXT, NEWSLETTER_ARTICLE, NotificationPreferencesHandler
+from handlers.preferences import (
+    EMAILS_TEXT,
+    NEWSLETTER_ARTICLE,
+    NOTIFICATIONS_ARTICLE,
+    WHAT_UPDATES_ARE,
+    NotificationPreferencesHandler,
+)
 from tests.handlers.conversation_kit import Harness, handler_context, shared_knowledge
 
 
@@ -99,3 +105,8 @@ def test_the_emails_answer_and_the_newsletter_article_agree() -> None:
     assert "unsubscribing from the newsletter does not stop them" in body
     assert 'choose "Unsubscribe" at the bottom of any newsletter email' in EMAILS_TEXT
     assert 'under "Email preferences"' in EMAILS_TEXT
+
+
+def test_what_the_updates_are_is_said_as_the_notification_settings_article_says() -> None:
+    body = " ".join(shared_knowledge().base.by_id(NOTIFICATIONS_ARTICLE).body.split())
+    assert WHAT_UPDATES_ARE in body
