@@ -298,6 +298,10 @@ class OrderStatusHandler:
         named = ctx.understanding.order_numbers or ctx.understanding.tracking_numbers
         if focus == MEANING:
             meaning = status_meaning(ctx.order, ctx.knowledge.base.get(STATUSES_ARTICLE), ctx.text)
+            if meaning is not None and not ctx.order.shipments:  # "still says label created", not shipped yet
+                status = describe_order(ctx.order, ctx.today())
+                meaning.text = f"{status.text}\n\n{meaning.text}"
+                meaning.buttons = status.buttons
             if meaning is not None:
                 return Outcome(replies=[meaning])
             focus = None
