@@ -480,6 +480,11 @@ class ReturnPolicyHandler:
             text = f"{exchange_summary(policy)}\n{text}"
         elif _RETURN_ADDRESS.search(ctx.text):  # "what's your returns address": the label carries it
             text = f"{RETURN_ADDRESS_ANSWER}\n{text}"
+        if _PACKAGING.search(ctx.text):  # "do I need the original packaging": how to pack it, first
+            how_to = ctx.knowledge.base.get(RETURN_ARTICLE)
+            packing = ctx.knowledge.index.passage(how_to, ctx.text) if how_to is not None else None
+            if packing:
+                text = f"{packing}\n{text}"
         refunds = ctx.knowledge.base.get(REFUND_ARTICLE) if _REFUND_TIMING.search(ctx.text) else None
         timing = ctx.knowledge.index.passage(refunds, ctx.text) if refunds is not None else None
         if timing:  # "what's your return policy and how long do refunds take": both
@@ -499,6 +504,8 @@ class ReturnPolicyHandler:
         return Outcome.say(text, buttons=[Button("Start a return", "intent:return_request")], links=links)
 
 
+#: "do I need the original packaging", "does it have to be in the box": how to pack a return
+_PACKAGING = re.compile(r"\b(?:packag\w*|original box|the box|packing|wrapping)\b", re.I)
 #: "how long do refunds take", "when do I get my money": asked with the return policy, the refund's timing too
 _REFUND_TIMING = re.compile(
     r"\bhow (?:long|soon|quickly|fast)\b.{0,30}\brefund|\brefunds? (?:take|takes|timing|time)\b|"
