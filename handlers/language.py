@@ -86,20 +86,6 @@ _ENGLISH_NAMES = {
 }
 
 
-#: "can I speak English?", "do you speak english": English, which the bot chats in
-_ASKS_FOR_ENGLISH = re.compile(
-    r"^\W*(?:(?:hi|hello|hey)\W+)?(?:(?:can|could|may) (?:i|we) (?:speak|talk|write|chat)(?: to you| with you)? "
-    r"(?:in )?english|do you (?:speak|understand|talk|write) english|(?:is )?english (?:ok|okay|fine|alright)|"
-    r"(?:in )?english(?: please| pls)?)\W*$",
-    re.I,
-)
-
-
-def asks_for_english(text: str) -> bool:
-    """ "Can I speak English?": asked alone, the answer is yes (the bot chats in English)."""
-    return bool(_ASKS_FOR_ENGLISH.match(text))
-
-
 def asked_language(text: str) -> str | None:
     """The language the shopper asks to be answered in, by name ("in spanish"), or None."""
     found = _ASKED_FOR.search(text)

@@ -58,7 +58,6 @@ from bot.report.turns import turn_facts
 from handlers.context import Handler, HandlerContext, Knowledge, OrderNeed, ProductMention, Understanding
 from handlers.fallback import expired_button_reply
 from handlers.human_agent import ALREADY_WAITING, LEAVE_BUTTON
-from handlers.language import asks_for_english
 from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
 from handlers.smalltalk import asks_who_answers, menu_reply, who_answers_reply
@@ -83,7 +82,6 @@ ORDER_TOPICS = frozenset(
 CANCELLED = "OK, I've stopped that. Is there anything else I can help with?"
 NOTHING_TO_CANCEL = "No problem. Is there anything else I can help with?"
 RESOLVED = "Glad it's sorted! Is there anything else I can help with?"
-ENGLISH_YES = "Yes, of course: I chat in English. What can I help you with?"
 MISUNDERSTOOD = (
     "Sorry, I got that wrong. Could you tell me what you need in other words? Or a person from our team "
     "can help."
@@ -334,9 +332,6 @@ class Engine:
             text = understanding.text.strip().lower()
             if asks_who_answers(understanding.text):  # "is this a bot?": said plainly; the flow waits on
                 turn.say(who_answers_reply())
-                return None
-            if not state.busy and asks_for_english(understanding.text):  # "can I speak English?"
-                turn.say(menu_reply(ENGLISH_YES))
                 return None
             if wants_human(understanding):
                 state.clear_flow()
