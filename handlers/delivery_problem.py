@@ -55,8 +55,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "wrong_item",
         re.compile(
             r"wrong (item|product|thing|one|size|colou?r|model|parcel|package)|(sent|got|received) (me )?the wrong|"
-            r"incorrect (item|product|size)|not what i ordered|different (item|product|size|colou?r|model)|"
-            r"someone else'?s",
+            r"incorrect (item|product|size)|(not|n'?t) what (i|we) (ordered|bought|paid for|asked for)|"
+            r"different (item|product|size|colou?r|model)|someone else'?s|"
+            r"\b(didn'?t|did not|never) order (this|these|that|those|them|it)\b",
             re.I,
         ),
     ),
@@ -64,6 +65,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "missing_item",
         re.compile(
             r"missing (item|part|piece)|item.{0,20}missing|only (got|received|had) (one|part|some|half|the|my|1)\b|"
+            r"\b(only|just) (half|part|some|one|1|a few) of (my|the|our) (order|items|stuff|things)\b|"
+            r"\bhalf (of )?(my|the|our) (order|items|stuff|things) (came|arrived|turned up|was delivered|is here)\b|"
             r"\bordered \w+ (?:things|items|products)\b.{0,20}\bonly\b|"
             r"wasn'?t in the (box|parcel|package)|where is the rest|rest of (my|the) order|"
             r"\bmissing (its|their|the|a|an|one|some) (?!parcel|package|order|delivery)\w+|"
@@ -310,7 +313,7 @@ class DeliveryProblemHandler:
                 return Outcome(replies=[answer])
         claimed_delivered = kind == "not_received" and bool(_SAYS_DELIVERED.search(ctx.text))
         kind = _settle_kind(kind, ctx.order)
-        if kind == "missing_item" and ctx.payload is None and not ctx.data.get("told_rest"):
+        if kind == "missing_item" and not ctx.data.get("told_rest"):
             rest = rest_reply(ctx.order, ctx.today())
             if rest is not None:  # "I only got the headphones": the rest is in another parcel
                 rest.buttons = [MISSING_BUTTON, HUMAN_BUTTON]

@@ -60,12 +60,31 @@ _CONTACT_QUESTION = re.compile(
     r"\bhow (?:can|do) (?:i|we) (?:contact|reach|call|email|e-mail|phone) (?:you|your|the)\b",
     re.I,
 )
+#: "are you open on sunday", "when are you open", "is anyone there at the weekend": the team's hours,
+#: which the classifier may leave unread (they share no word with asking for a person)
+_HOURS_QUESTION = re.compile(
+    r"\bare (?:you|u|you guys|your (?:team|support|customer service|staff|agents)) (?:still )?open\b|"
+    r"\bwhen (?:are|is) (?:you|u|you guys|your (?:team|support|customer service|staff|office|agents))\b.{0,15}"
+    r"\b(?:open|available|around|in)\b|"
+    r"\bwhat (?:are|r) (?:your|the) (?:opening )?(?:hours|times)\b|"
+    r"\bwhat time (?:do|does) (?:you|u|your (?:team|support|customer service|staff|agents)) "
+    r"(?:open|close|start|finish|shut)\b|"
+    r"\b(?:anyone|someone|somebody|any ?body) (?:there|in|working|around|available|on)\b.{0,20}"
+    r"\b(?:weekends?|saturdays?|sundays?|tonight|nights?|evenings?|(?:bank |public )?holidays?)\b|"
+    r"\bopen (?:on |at |over )?(?:the )?(?:weekends?|saturdays?|sundays?|(?:bank |public )?holidays?|late)\b",
+    re.I,
+)
 TALK_BUTTON = Button("Talk to a person", "intent:human_agent")
+
+
+def asks_support_hours(text: str) -> bool:
+    """Whether the shopper asks when the team is open ("are you open on sunday?")."""
+    return bool(_HOURS_QUESTION.search(text))
 
 
 def asks_how_to_reach_us(text: str) -> bool:
     """Whether the shopper asks for the team's hours or contact details rather than for a person now."""
-    return bool(_CONTACT_QUESTION.search(text))
+    return bool(_CONTACT_QUESTION.search(text) or _HOURS_QUESTION.search(text))
 
 
 class HumanAgentHandler:

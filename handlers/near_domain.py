@@ -176,4 +176,6 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
         elif text.endswith(":"):  # nothing in it matches the question: the link says it
             text = f"{text[:-1]}: see the article below."
         return Reply(f"{text}\n{OFFER_PERSON}", links=links, buttons=buttons)
+    if "a person" in text:  # the topic's answer already offers one
+        return Reply(text, buttons=buttons)
     return Reply(f"{text} {OFFER_PERSON_ONLY}", buttons=buttons)

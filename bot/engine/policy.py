@@ -12,8 +12,10 @@ from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
+from handlers.delivery_problem import detect_kind
+from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_what_was_paid
-from handlers.preferences import asks_for_delivery_news
+from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.smalltalk import LEAD_INS, introduced_name
 from handlers.troubleshooting import faulty_and_wants_remedy
 
@@ -337,6 +339,8 @@ _BROKEN_TRACKING_LINK = re.compile(
     r"\btracking (?:page|site|website)\b.{0,20}\b(?:doesn'?t|does not|won'?t|isn'?t|not) (?:work|load|open)",
     re.I,
 )
+#: readings of "this isn't what I ordered" that the wrong item's problem overrides
+_WRONG_ITEM_READINGS = frozenset({"order_status", "greeting", OUT_OF_SCOPE, None})
 #: readings of such a message that it overrides (an item changed is :data:`change_order`'s, and stays)
 _BY_MISTAKE_READINGS = frozenset({"order_status", "greeting", OUT_OF_SCOPE, None})
 #: readings of "let me know when it arrives" that the shipping-updates answer overrides
@@ -422,8 +426,9 @@ def idle_intent(understanding: Understanding) -> str:
     status of a return is a refund-status question, "why is it being returned" is about a parcel
     coming back to us, "what did I order" is a status question (the answer names the items), being
     charged for a cancelled order asks where the refund is, "I placed an order by mistake" asks to
-    cancel it, "can you pick it up from my house" is a return, "let me know when it arrives" asks about shipping updates, and "it stopped working, I want
-    a replacement" is a warranty claim, answered with the product's troubleshooting.
+    cancel it, "can you pick it up from my house" is a return, "let me know when it arrives" asks about shipping updates, "are you
+    open on sunday" asks for the team's hours, and "it stopped working, I want a replacement" is a warranty claim, answered
+    with the product's troubleshooting.
     """
     intent = understanding.intent
     if (
@@ -447,6 +452,14 @@ def idle_intent(understanding: Understanding) -> str:
         return "change_order"  # "it was sent to my old address": the address, which may still be redirected
     if (
         understanding.payload is None
+        and intent in _WRONG_ITEM_READINGS
+        and detect_kind(understanding.text) == "wrong_item"
+    ):
+        if asks_why_messaged(understanding.text):  # "I didn't order this, why are you messaging me"
+            return NOTIFICATION_PREFERENCES
+        return "delivery_problem"  # "this isn't what I ordered": the wrong item came
+    if (
+        understanding.payload is None
         and intent in _BY_MISTAKE_READINGS
         and _ORDERED_BY_MISTAKE.search(understanding.text)
     ):
@@ -459,6 +472,13 @@ def idle_intent(understanding: Understanding) -> str:
         return "order_status"  # "the link in the email doesn't work": the tracking, given again
     if wants_compensation(understanding):
         return COMPENSATION
+    if (
+        understanding.payload is None
+        and not understanding.order_numbers
+        and (intent in (OUT_OF_SCOPE, GREETING, "goodbye", None) or understanding.confidence < MIN_CONFIDENCE)
+        and asks_support_hours(understanding.text)
+    ):
+        return HUMAN_AGENT  # "are you open on sunday": the team's hours, and the offer of a person
     if (
         understanding.payload is None
         and intent in _RETURN_STATUS_READINGS
