@@ -41,6 +41,29 @@ def answers_the_point(question: str, product_name: str | None, passage: str) -> 
     return bool(point & set(terms(passage)))
 
 
+def passage_heading(article: Article, passage: str) -> str:
+    """The heading of the article's section that holds ``passage`` (its title when the passage comes
+    before any heading, or cannot be found in the body)."""
+    at = article.body.find(passage[:40].strip())
+    if at < 0:
+        return article.title
+    heading = article.title
+    for line in article.body[:at].splitlines():
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+    return heading
+
+
+def hit_answers_the_point(question: str, product_name: str | None, hit: SearchHit) -> bool:
+    """:func:`answers_the_point` for a hit's passage read with its section's heading ("Night vision is
+    blurry" answers "does the camera have night vision"), or for the questions its article lists as
+    answered ("how do we spend it online" for "can I use the gift card online")."""
+    passage = f"{passage_heading(hit.article, hit.snippet)}\n{hit.snippet}"
+    return answers_the_point(question, product_name, passage) or answers_the_point(
+        question, product_name, "\n".join(hit.article.questions)
+    )
+
+
 @cache
 def _analyzer() -> Analyzer:
     return Analyzer()

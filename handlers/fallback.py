@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from handlers.articles import FROM_THE_HELP_CENTRE, good_hits, passage_reply, sole_answer
+from handlers.articles import (
+    FROM_THE_HELP_CENTRE,
+    good_hits,
+    hit_answers_the_point,
+    passage_reply,
+    sole_answer,
+)
 from handlers.context import HandlerContext, OrderNeed, Outcome, ProductMention
 from handlers.language import asked_language, english_only_asked_reply, english_only_reply, other_language
 from handlers.messages import Button, Link, Reply
-from handlers.near_domain import near_domain_reply, topic_article
+from handlers.near_domain import asks_about_product, near_domain_reply, not_in_help_reply, topic_article
 from handlers.smalltalk import (
     dismissal_reply,
     dismissed,
@@ -69,6 +75,10 @@ class FallbackHandler:
         )
         buttons = [HUMAN_BUTTON, MENU_BUTTON]
         worth = good_hits(hits)
+        asked = asks_about_product(ctx)
+        if asked is not None and not any(hit_answers_the_point(ctx.text, asked.name, hit) for hit in worth):
+            # "is the jacket waterproof?": no passage says, so not the size guide's line about the jacket
+            return Outcome(replies=[not_in_help_reply(ctx, asked)])
         sole = sole_answer(hits) or _only(worth)
         if sole is not None:  # one article stands out: its passage answers, with the article's link
             reply = passage_reply(sole, FROM_THE_HELP_CENTRE)

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from handlers.articles import MIN_TOP_SCORE, answers_the_point, article_link, passage_reply
-from handlers.context import HandlerContext
-from handlers.messages import Reply
+from handlers.context import HandlerContext, ProductMention
+from handlers.messages import Link, Reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 
 OFFER_PERSON = "If that doesn't answer it, I can get you a person."
@@ -118,6 +118,45 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
 }
 
 
+#: "is the kettle in stock", "which one should I buy", "how much is it": choosing, stocking or pricing
+#: products, not one's details
+_CHOOSING = re.compile(
+    r"\b(?:recommend|suggest|which (?:one|model|size|colou?r)|(?:in|out of|back in) stock|restock|compare|"
+    r"difference between|(?:anything|something) similar|before (?:i )?buy|thinking (?:of|about) buying|pre-?order|"
+    r"price|cost|how much (?:is|are|for|does|do)\b)",
+    re.I,
+)
+#: a question, by its mark or its first word
+_QUESTION = re.compile(
+    r"\?|^\W*(?:how|what|whats|which|is|are|does|do|can|could|will|would|should|has|have)\b", re.I
+)
+#: the answer to a question about a product's details that its help articles don't give
+NOT_IN_HELP = (
+    "I couldn't find that in our help articles for the {name}. Its product page on our website lists its "
+    "details, and a person on our team can check for you."
+)
+
+
+def asks_about_product(ctx: HandlerContext) -> ProductMention | None:
+    """The one product a question is about ("is the jacket waterproof?"), unless it asks which to buy
+    or whether it's in stock."""
+    products = ctx.understanding.products
+    if len(products) != 1 or not _QUESTION.search(ctx.text) or _CHOOSING.search(ctx.text):
+        return None
+    return products[0]
+
+
+def not_in_help_reply(ctx: HandlerContext, product: ProductMention) -> Reply:
+    """A question about a product's details that its help articles don't answer: say so, with its
+    guides' links and the offer of a person."""
+    guides = ctx.knowledge.base.for_product(product.sku)[:2]
+    return Reply(
+        NOT_IN_HELP.format(name=product.name),
+        links=[Link(guide.title, guide.url) for guide in guides],
+        buttons=[HUMAN_BUTTON, MENU_BUTTON],
+    )
+
+
 def topic_article(ctx: HandlerContext) -> str | None:
     """The help article that answers the message's near-domain topic, if it has one."""
     topic = ctx.understanding.topic
@@ -157,6 +196,9 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
         own = _own_guide_answer(ctx)
         if own is not None:  # "is the blender dishwasher safe": the product's own guide says
             return own
+        product = asks_about_product(ctx)
+        if product is not None and not _SIZE.search(ctx.text):  # "is the kettle dishwasher safe": not said
+            return not_in_help_reply(ctx, product)
     article = topic_article(ctx)
     links = article_link(ctx.knowledge.base, article) if article else []
     buttons = [HUMAN_BUTTON, MENU_BUTTON]

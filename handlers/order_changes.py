@@ -20,7 +20,7 @@ from handlers.order_status import (
     question_focus,
     tracking_links,
 )
-from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words
+from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words, local_time, relative_day
 from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
 
@@ -74,6 +74,17 @@ def carrier_name(details: OrderDetails) -> str:
     return (details.shipments[0].carrier if details.shipments else "") or "the carrier"
 
 
+#: what a delivered order can no longer have done to it, by the words :func:`_too_late` is given
+_UNDONE = {"cancel it": "cancelled", "change it": "changed"}
+
+
+def _all_delivered(details: OrderDetails) -> bool:
+    """Whether every parcel of the order was delivered (and says when)."""
+    return bool(details.shipments) and all(
+        s.status == ShipmentStatus.DELIVERED and s.delivered_at is not None for s in details.shipments
+    )
+
+
 def _too_late(details: OrderDetails, what: str, today: date | None = None, *, asked_why: bool = False) -> Reply:
     """Why a shipped or closed order can't be changed, and what the shopper can do instead (for a
     parcel running late, given ``today``: refuse it or send it back for a full refund)."""
@@ -88,6 +99,16 @@ def _too_late(details: OrderDetails, what: str, today: date | None = None, *, as
             f"Order #{details.number} is already cancelled, so there's nothing left to change. If you didn't ask "
             "for it to be cancelled, a person on our team can tell you why and help you order again.",
             buttons=[HUMAN_BUTTON, Button("Refund status", "intent:refund_status")],
+        )
+    undone = _UNDONE.get(what)
+    if undone and _all_delivered(details):  # "I changed my mind" about an order that came: a return
+        when = max(s.delivered_at for s in details.shipments if s.delivered_at is not None)
+        local = local_time(when, details.customer.timezone).date()
+        on = f" {relative_day(local, today)}" if today is not None else ""
+        return Reply(
+            f"Order #{details.number} was delivered{on}, so it can't be {undone} any more. You can send it "
+            "back for a refund instead: returns are free.",
+            buttons=[Button("Start a return", "intent:return_request"), HUMAN_BUTTON],
         )
     carrier = carrier_name(details)
     waiting = any(s.status == ShipmentStatus.AVAILABLE_FOR_PICKUP for s in details.shipments)

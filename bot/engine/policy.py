@@ -10,7 +10,7 @@ import re
 
 from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
-from bot.nlu.topics import NearDomainTopic, near_domain_topic
+from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.delivery_problem import detect_kind
 from handlers.human_agent import asks_support_hours
@@ -382,6 +382,8 @@ _PRICE = re.compile(
     r"(?!.{0,30}\b(?:shipping|delivery|postage|express|return|send|ship)\b)",
     re.I,
 )
+#: a product's care or materials ("can I put the mugs in the microwave"), which the NLU can read as a change
+_PRODUCT_CARE = re.compile(r"\b(?:" + PRODUCT_CARE + r")", re.I)
 #: words of a parcel's arrival (with :data:`_BEFORE_ORDERING`, a delivery-times question the NLU left unread)
 _ARRIVAL = re.compile(r"\b(?:arrive|come|get (?:here|to)|delivered|delivery|be here|take|dispatch(?:ed)?|ship(?:ped)?)\b", re.I)
 #: near-domain topics whose questions the NLU can read as status questions ("is my parcel insured")
@@ -399,6 +401,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
     text = understanding.text
     if understanding.intent in (OUT_OF_SCOPE, None, "change_order") and _ACCOUNT_CHANGE.search(text):
         return NearDomainTopic.ACCOUNT.value  # "can I change my email address": the account, on the website
+    if understanding.intent == "change_order" and understanding.products and _PRODUCT_CARE.search(text):
+        return NearDomainTopic.PRODUCT_ADVICE.value  # "can I put the mugs in the microwave": not an order change
     if understanding.intent in (OUT_OF_SCOPE, None):
         if _BEFORE_ORDERING.search(text) and _ARRIVAL.search(text):  # "when would it come if I buy it now"
             return NearDomainTopic.SHIPPING_OPTIONS.value
