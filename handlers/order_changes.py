@@ -17,6 +17,7 @@ from handlers.order_status import (
     PICKUP_HOLD_DAYS,
     REFUSE_LATE,
     answer_follow_up,
+    describe_order,
     question_focus,
     tracking_links,
 )
@@ -59,7 +60,12 @@ def asks_about_delivery_instructions(text: str) -> bool:
     carrier delivers, which its tracking page sets."""
     return bool(_INSTRUCTION_WORDS.search(text))
 #: "why was my order cancelled", "who cancelled it"
-_WHY_CANCELLED = re.compile(r"\b(?:why|who|how come)\b.{0,30}\bcancel", re.I)
+_WHY_CANCELLED = re.compile(r"\b(?:why|who|how come)\b.{0,30}\bcancel|\bcancel(?:l?ed)\b\W{0,3}(?:but )?why\b", re.I)
+
+
+def asks_why_cancelled(text: str) -> bool:
+    """ "Why was my order cancelled?", "who cancelled it": a question about a cancellation made."""
+    return bool(_WHY_CANCELLED.search(text))
 #: a gift note, gift wrapping or a gift receipt ("can I add a gift message")
 _GIFT_WORDS = re.compile(r"\bgift ?(?:wrap\w*|notes?|messages?|receipts?|bags?|boxe?s?|tags?)\b|\bas a gift\b", re.I)
 ADDRESS_CHANGE = "change the address"
@@ -137,6 +143,18 @@ def _too_late(details: OrderDetails, what: str, today: date | None = None, *, as
     )
 
 
+def _not_cancelled(details: OrderDetails, today: date) -> Reply:
+    """ "Why was my order cancelled?" about an order that isn't: say so, with its status, and a person
+    for an email that said otherwise (items cancelled out of stock, say)."""
+    status = describe_order(details, today)
+    return Reply(
+        f"Order #{details.number} isn't cancelled.\n{status.text}\nIf an email said that it or part of it was "
+        "cancelled, a person on our team can check why.",
+        buttons=[HUMAN_BUTTON],
+        links=status.links,
+    )
+
+
 class CancelOrderHandler:
     """Cancels an order that has not shipped, after the shopper confirms."""
 
@@ -156,8 +174,11 @@ class CancelOrderHandler:
         """Ask to confirm, then cancel; or explain why it is too late."""
         assert ctx.order is not None
         details = ctx.order
+        asked_why = ctx.payload is None and asks_why_cancelled(ctx.text)
+        if asked_why and ctx.step not in ("confirm", PARTIAL) and not is_cancelled(details):
+            return Outcome(replies=[_not_cancelled(details, ctx.today())])  # "why was it cancelled?" It wasn't
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
-            too_late = _too_late(details, "cancel it", ctx.today(), asked_why=bool(_WHY_CANCELLED.search(ctx.text)))
+            too_late = _too_late(details, "cancel it", ctx.today(), asked_why=asked_why)
             return _with_arrival_day(ctx, Outcome(replies=[too_late]))
         if ctx.step == PARTIAL and ctx.payload is None:  # typed, to "shall I pass you to a person?"
             if yes_or_no(ctx):

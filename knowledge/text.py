@@ -67,6 +67,8 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
+    if w.endswith("ly") and len(w) > 5 and w[-3] in "bpkg" and w[-4] not in "aeiouc":
+        w = w[:-1]  # "wobbly", "crumbly", "simply": the adjective of "wobble", "crumble", "simple"
     for suffix in ("ation", "ing", "ed", "ly"):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3 and any(c in "aeiouy" for c in w[: -len(suffix)]):
             w = w[: -len(suffix)]

@@ -26,6 +26,7 @@ from bot.engine.verification import (
 )
 from handlers.exchanges import wants_exchange
 from handlers.messages import Button, Reply
+from handlers.order_changes import asks_why_cancelled
 from handlers.order_facts import is_open, item_names
 from handlers.wording import HUMAN_BUTTON, status_words
 from storage.repositories.orders import OrderDetails
@@ -53,6 +54,8 @@ ANY_NAME = (
     "That's fine: it doesn't matter whose name is on the order. Send me its order number (it's in the order "
     "confirmation email, for example #1042), then the email address or phone number it was placed with."
 )
+#: the lead of a question why an order (or part of one) was cancelled
+WHY_CANCELLED_LEAD = "Let me look into that for you."
 #: the lead of a return request that asks for an exchange
 EXCHANGE_LEAD = "Sure, I can help you exchange it."
 ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
@@ -307,6 +310,8 @@ class OrderGate:
         lead = ASK_NUMBER_LEAD.get(pending.intent, "I can help with that.")
         if pending.intent == "return_request" and wants_exchange(turn.understanding.text):
             lead = EXCHANGE_LEAD  # "can I swap the mugs for a different colour"
+        elif pending.intent == "cancel_order" and asks_why_cancelled(turn.understanding.text):
+            lead = WHY_CANCELLED_LEAD  # "why was my order cancelled": not whether it still can be
         turn.say(Reply(f"{lead} {ASK_NUMBER}"))
         return None
 

@@ -382,6 +382,12 @@ _PRICE = re.compile(
     r"(?!.{0,30}\b(?:shipping|delivery|postage|express|return|send|ship)\b)",
     re.I,
 )
+#: "why was I charged for shipping": what shipping costs (not where the parcel is)
+_SHIPPING_CHARGED = re.compile(
+    r"\b(?:charged?|charging|paid|pay|paying|billed)\b(?: me| us)?(?: \$?\d+(?:\.\d\d)?)? for "
+    r"(?:the )?(?:shipping|delivery|postage)\b(?! (?:address|date|day|time))",
+    re.I,
+)
 #: a product's care or materials ("can I put the mugs in the microwave"), which the NLU can read as a change
 _PRODUCT_CARE = re.compile(r"\b(?:" + PRODUCT_CARE + r")", re.I)
 #: words of a parcel's arrival (with :data:`_BEFORE_ORDERING`, a delivery-times question the NLU left unread)
@@ -415,7 +421,7 @@ def shop_question_topic(understanding: Understanding) -> str | None:
         return None
     if understanding.intent != "order_status":
         return None
-    if _SHIPPING_TIMES.search(text) or _BEFORE_ORDERING.search(text):
+    if _SHIPPING_TIMES.search(text) or _BEFORE_ORDERING.search(text) or _SHIPPING_CHARGED.search(text):
         return NearDomainTopic.SHIPPING_OPTIONS.value
     topic = near_domain_topic(text)
     return topic.value if topic in _STATUS_LOOKALIKE_TOPICS else None

@@ -65,9 +65,16 @@ _ANSWER_ONLY = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, p
 _APOSTROPHES = re.compile(r"['\u2019`]")
 
 
+#: a discount code named: the promo codes' answer even when checkout or a payment is named too ("my discount
+#: code didn't apply at checkout")
+_CODE = re.compile(r"\b(?:discount|promo(?:tional)?|coupon|voucher) ?codes?\b|\bcoupons?\b")
+
+
 def near_domain_topic(text: str) -> NearDomainTopic | None:
     """The shop topic of an out-of-scope message, or None when it is not about the shop."""
     lowered = _APOSTROPHES.sub("", text.lower())
+    if _CODE.search(lowered):
+        return NearDomainTopic.DISCOUNT
     for topic, pattern in (*_COMPILED, *_ANSWER_ONLY):
         if pattern.search(lowered):
             return topic

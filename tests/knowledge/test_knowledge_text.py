@@ -18,10 +18,18 @@ from knowledge.text import Analyzer, stem
         ("refund", "refunds", "refunded"),
         ("receive", "received", "receiving"),
         ("damage", "damaged"),
+        ("wobble", "wobbles", "wobbly", "wobbling"),
+        ("crumble", "crumbly"),
+        ("simple", "simply"),
     ],
 )
 def test_word_forms_share_a_stem(forms: tuple[str, ...]) -> None:
     assert len({stem(form) for form in forms}) == 1
+
+
+@pytest.mark.parametrize(("adverb", "word"), [("quickly", "quick"), ("friendly", "friend"), ("weekly", "week")])
+def test_adverbs_of_plain_words_keep_their_stem(adverb: str, word: str) -> None:
+    assert stem(adverb) == stem(word)
 
 
 @pytest.mark.parametrize("word", ["status", "address", "es", "900", "wifi", "box"])
