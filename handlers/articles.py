@@ -33,12 +33,16 @@ _ADVICE_WORDS = frozenset(
 )
 
 
-def answers_the_point(question: str, product_name: str | None, passage: str) -> bool:
-    """Whether the passage has a word of the question other than the product's name and advice words
-    ("dishwasher" for "is the blender dishwasher safe")."""
+def point_terms(question: str, product_name: str | None) -> set[str]:
+    """The search terms of the question other than the product's name and advice words: its point
+    ("dishwasher" and "safe" for "is the blender dishwasher safe"; none for "how do gift cards work")."""
     terms = _analyzer().terms
-    point = set(terms(question)) - set(terms(product_name or "")) - set(terms(" ".join(_ADVICE_WORDS)))
-    return bool(point & set(terms(passage)))
+    return set(terms(question)) - set(terms(product_name or "")) - set(terms(" ".join(_ADVICE_WORDS)))
+
+
+def answers_the_point(question: str, product_name: str | None, passage: str) -> bool:
+    """Whether the passage has a word of the question's point (:func:`point_terms`)."""
+    return bool(point_terms(question, product_name) & set(_analyzer().terms(passage)))
 
 
 def passage_heading(article: Article, passage: str) -> str:

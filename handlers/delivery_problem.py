@@ -543,6 +543,7 @@ def _lead_with_customs(ctx: HandlerContext, outcome: Outcome) -> None:
     first = outcome.replies[0]
     first.text = " ".join(held.lines[:2]) + "\n\n" + first.text
     first.links = [*first.links, Link(article.title, article.url)]
+    outcome.article = outcome.article or article.id  # "do I have to pay anything?" follows up on it
 
 
 def _missed(details: OrderDetails) -> bool:

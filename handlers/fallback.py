@@ -45,8 +45,8 @@ class FallbackHandler:
         no fuss for "that's all" or "no worries"; a word on the one language the bot chats in to a message
         in another; what to do with a product named alone; else the passage of the one article that
         stands out in a search (or is the only one worth showing), or of the article the previous answer
-        quoted when it answers, or up to three articles that match about as well; otherwise say what the
-        bot does."""
+        quoted when it answers (first, for a short question naming no product), or up to three articles
+        that match about as well; otherwise say what the bot does."""
         topical = near_domain_reply(ctx)
         if topical is not None:
             return Outcome(replies=[topical], article=topic_article(ctx) if topical.links else None)
@@ -79,6 +79,11 @@ class FallbackHandler:
         if asked is not None and not any(hit_answers_the_point(ctx.text, asked.name, hit) for hit in worth):
             # "is the jacket waterproof?": no passage says, so not the size guide's line about the jacket
             return Outcome(replies=[not_in_help_reply(ctx, asked)])
+        short = len(ctx.text.split()) <= FOLLOW_UP_WORDS and not ctx.understanding.products
+        follow_up = _from_last_article(ctx) if short else None
+        if follow_up is not None:  # "do I have to pay anything?" after the customs article: its passage
+            follow_up.buttons = buttons
+            return Outcome(replies=[follow_up], article=ctx.last_article)
         sole = sole_answer(hits) or _only(worth)
         if sole is not None:  # one article stands out: its passage answers, with the article's link
             reply = passage_reply(sole, FROM_THE_HELP_CENTRE)
@@ -108,6 +113,9 @@ class FallbackHandler:
         )
 
 
+#: a question of at most this many words, naming no product, is first read as a follow-up of the article
+#: the previous answer quoted
+FOLLOW_UP_WORDS = 6
 #: a message of at most this many words that names one product says nothing else about it
 PRODUCT_ALONE_WORDS = 3
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers.articles import MIN_TOP_SCORE, answers_the_point, article_link, passage_reply
+from handlers.articles import MIN_TOP_SCORE, answers_the_point, article_link, passage_reply, point_terms
 from handlers.context import HandlerContext, ProductMention
 from handlers.messages import Link, Reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
@@ -138,10 +138,12 @@ NOT_IN_HELP = (
 
 
 def asks_about_product(ctx: HandlerContext) -> ProductMention | None:
-    """The one product a question is about ("is the jacket waterproof?"), unless it asks which to buy
-    or whether it's in stock."""
+    """The one product a question asks a detail of ("is the jacket waterproof?"), unless it asks which
+    to buy or whether it's in stock, or about the product as a whole ("how do gift cards work")."""
     products = ctx.understanding.products
     if len(products) != 1 or not _QUESTION.search(ctx.text) or _CHOOSING.search(ctx.text):
+        return None
+    if not point_terms(ctx.text, products[0].name):  # "how do gift cards work": the product as a whole
         return None
     return products[0]
 
