@@ -382,6 +382,8 @@ _PRICE = re.compile(
     r"(?!.{0,30}\b(?:shipping|delivery|postage|express|return|send|ship)\b)",
     re.I,
 )
+#: words of the contact or number the bot asks for ("I used my work email"), said without giving it
+_ABOUT_CONTACT = re.compile(r"\b(?:e-?mail|phone|mobile|cell|number)\b", re.I)
 #: "why was I charged for shipping": what shipping costs (not where the parcel is)
 _SHIPPING_CHARGED = re.compile(
     r"\b(?:charged?|charging|paid|pay|paying|billed)\b(?: me| us)?(?: \$?\d+(?:\.\d\d)?)? for "
@@ -588,6 +590,8 @@ def topic_switch(
     if intent == OUT_OF_SCOPE:
         if free_text or understanding.products or understanding.confidence < OUT_OF_SCOPE_SWITCH_CONFIDENCE:
             return None
+        if expects_entities and _ABOUT_CONTACT.search(understanding.text):
+            return None  # "I used my work email I think": about the contact asked for, which is asked again
         return OUT_OF_SCOPE
     threshold = FREE_TEXT_SWITCH_CONFIDENCE if free_text else SWITCH_CONFIDENCE
     if understanding.confidence < threshold:
