@@ -44,10 +44,11 @@ _CHANNEL = re.compile(
     r"\b(use|prefer) (this|here|telegram|web ?chat)\b|\bhere instead\b",
     re.I,
 )
-#: "send me updates on WhatsApp instead", "can you email me the updates": another channel than this chat
+#: "send me updates on WhatsApp instead", "can you email me the updates", "text me instead": another channel
+#: than this chat
 _ELSEWHERE = re.compile(
     r"\b(?:on|by|via|through|over|in|to my|using)\s+(?P<channel>whatsapp|telegram|e-?mail|sms|text messages?)\b|"
-    r"\b(?P<verb>whatsapp|e-?mail) me\b",
+    r"\b(?P<verb>whatsapp|e-?mail) me\b|\b(?P<sms>text|sms) me (?:instead|on my (?:phone|mobile|cell))\b",
     re.I,
 )
 _CHANNEL_NAMES = {"whatsapp": "whatsapp", "telegram": "telegram", "email": "email", "e-mail": "email"}
@@ -162,7 +163,7 @@ def parse_text(text: str) -> PreferenceRequest:
         return request
     elsewhere = _ELSEWHERE.search(text)
     if elsewhere is not None and not request.here and not _STOP.search(text):
-        name = (elsewhere.group("channel") or elsewhere.group("verb")).lower()
+        name = (elsewhere.group("channel") or elsewhere.group("verb") or elsewhere.group("sms")).lower()
         request.elsewhere = _CHANNEL_NAMES.get(name, "sms")
         return request
     if _ONLY_PROBLEMS.search(text):  # "only message me if there's a problem": delay and problem alerts only

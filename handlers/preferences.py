@@ -221,6 +221,8 @@ _WHY_MESSAGES = re.compile(
     r"\b(?:getting|receiving|sending|send|sent|messag\w*|text\w*|contact\w*|notif\w*|writing)\b",
     re.I,
 )
+
+
 def asks_why_messaged(text: str) -> bool:
     """ "Why am I getting these messages?", "why did you message me?": what the updates are."""
     return bool(_WHY_MESSAGES.search(text))
