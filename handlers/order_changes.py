@@ -34,6 +34,12 @@ _ADDRESS_WORDS = re.compile(
     r"\bwrong zip\b|\bto my (work|office|workplace|job|parents|mum'?s|mom'?s|new place|home|house|flat|apartment)\b",
     re.I,
 )
+#: the order's contact details ("change the phone number on my order"), which a person updates
+_CONTACT_WORDS = re.compile(
+    r"\b(?:phone|mobile|cell)(?: number)?\b|\be-?mail(?: address)?\b|\bname on (?:the|my|this) (?:order|parcel|package)\b|"
+    r"\b(?:my|the) (?:contact details|(?:last |first )?name)\b",
+    re.I,
+)
 #: a faster shipping speed ("can you upgrade it to express")
 _SPEED_WORDS = re.compile(
     r"\b(?:express|faster|quicker|next[- ]day|overnight|priority|expedited?|upgrade\w*|(?:shipping|delivery) speed|"
@@ -299,6 +305,12 @@ class ChangeOrderHandler:
             return Outcome(replies=[_shipping_speed(details)])
         if what == "gift":
             return Outcome(replies=[_gift(details)])
+        if what == "contact" and not is_cancelled(details):
+            return Outcome.say(
+                f"I can't change the contact details on order #{details.number} myself, but a person on our team "
+                "can update them. Shall I pass you to them?",
+                buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
+            )
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
             too_late = _too_late(details, "change it" if what == "items" else ADDRESS_CHANGE)
             return _with_arrival_day(ctx, Outcome(replies=[too_late]))
@@ -376,6 +388,8 @@ def _what(ctx: HandlerContext) -> str | None:
         return None
     if _GIFT_WORDS.search(ctx.text):
         return "gift"
+    if _CONTACT_WORDS.search(ctx.text) and not _ADDRESS_WORDS.search(ctx.text):
+        return "contact"
     if _ADDRESS_WORDS.search(ctx.text) or parse_address(ctx.text) is not None:
         return "address"
     if _INSTRUCTION_WORDS.search(ctx.text):
