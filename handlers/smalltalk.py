@@ -20,7 +20,12 @@ _FRUSTRATED = re.compile(
 _UPSET = re.compile(
     r"\b(unacceptable|disgraceful|appalling|shocking|outrageous|this is a joke|fed up|sick of|"
     r"(?:you|u)(?: guys)? suck|this sucks|so (?:annoyed|angry|frustrated|disappointed|upset)|furious|"
-    r"(?:very|really|extremely|so) (?:disappointed|unhappy|upset)|not happy|not impressed|not good enough)\b",
+    r"(?:very|really|extremely|so) (?:disappointed|unhappy|upset)|not happy|not impressed|not good enough|"
+    r"(?:you|u)(?: guys)? (?:are|r) (?:the worst|terrible|awful|a joke|a disgrace|hopeless)|"
+    r"(?:this|your) (?:shop|company|store|service) (?:is|was) (?:the worst|terrible|awful|a joke|a disgrace|hopeless)|"
+    r"(?:nobody|no one|no-one|noone) (?:is |has |ever |will )?(?:answer|repl|respond|get(?:ting)? back|got back|"
+    r"call(?:ed|ing)? (?:me )?back)\w*|"
+    r"(?:never|haven'?t|have not|didn'?t|did not) (?:heard back|got(?:ten)? (?:a |any )?(?:reply|response|answer)))\b",
     re.I,
 )
 #: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
@@ -29,9 +34,12 @@ _DISMISSED = re.compile(
     r"^\W*"
     + LEAD_INS
     + r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|i'?m (?:good|fine)|"
-    r"no thanks?|not now)\W*$",
+    r"no thanks?|not now|wrong (?:chat|number|person|conversation|window|page|account|tab))\W*$",
     re.I,
 )
+#: "what?", "huh", "test": nothing asked yet, so what the bot does
+_PUZZLED = re.compile(r"^\W*(?:what|wut|huh|test(?:ing)?(?: \d+)?)\W*$", re.I)
+_WRONG_CHAT = re.compile(r"\bwrong (?:chat|number|person|conversation|window|page|account|tab)\b", re.I)
 _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|appreciated?|grateful|ta)\b", re.I)
 
 
@@ -75,7 +83,7 @@ def introduced_name(text: str) -> str | None:
 #: "lol", "hmm", "cool", or only emoji and punctuation: no question in it
 _FILLER = re.compile(
     r"^\W*(?:lol|lmao|rofl|ha(?:ha)+|he(?:he)+|hmm+|mm+|k|kk|okie|cool|nice|wow|oh|ah+|oops|right|alright|yay|"
-    r"ugh|meh|ty|np)?\W*$",
+    r"ugh|meh|ty|np|what|wut|huh|test(?:ing)?(?: \d+)?)?\W*$",
     re.I,
 )
 
@@ -84,7 +92,7 @@ def filler_reply(text: str) -> Reply | None:
     """The menu for a message with nothing to answer ("?", "lol", "👍"), or None for anything else."""
     if not text.strip() or not _FILLER.match(text):
         return None
-    if "?" in text and not any(ch.isalnum() for ch in text):
+    if ("?" in text and not any(ch.isalnum() for ch in text)) or _PUZZLED.match(text):
         return menu_reply(f"What can I help you with? {WHAT_I_DO}")
     return menu_reply("Is there anything else I can help with?")
 
@@ -102,6 +110,11 @@ def who_answers_reply() -> Reply:
 def frustrated(text: str) -> bool:
     """Whether the shopper says the bot is no help ("you're useless")."""
     return bool(_FRUSTRATED.search(text))
+
+
+def wrong_chat(text: str) -> bool:
+    """Whether the shopper says the message was meant for someone else ("sorry, wrong chat")."""
+    return bool(_WRONG_CHAT.search(text)) and dismissed(text)
 
 
 def dismissed(text: str) -> bool:

@@ -16,7 +16,7 @@ from handlers.delivery_problem import detect_kind
 from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_what_was_paid
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
-from handlers.smalltalk import LEAD_INS, introduced_name
+from handlers.smalltalk import LEAD_INS, introduced_name, wrong_chat
 from handlers.troubleshooting import faulty_and_wants_remedy
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -122,7 +122,8 @@ _MENU = re.compile(
 
     r"help me(?: (?:please|pls|out))?|please help(?: me)?|"
     r"(?:can|could) (?:you|u|someone|anyone|somebody) help(?: me)?(?: (?:please|pls|out|with something))?|"
-    r"i (?:have|got) (?:a|some) (?:quick )?questions?|what can you do|what do you do|how does this work)\W*$",
+    r"i (?:have|got|'ve got) (?:a|an|some) (?:quick |small |little )?(?:questions?|problems?|issues?)|what can you do|"
+    r"what do you do|how does this work)\W*$",
     re.I,
 )
 _LEAVE_HANDOFF = re.compile(
@@ -384,6 +385,22 @@ _PRICE = re.compile(
 )
 #: words of the contact or number the bot asks for ("I used my work email"), said without giving it
 _ABOUT_CONTACT = re.compile(r"\b(?:e-?mail|phone|mobile|cell|number)\b", re.I)
+#: "it doesn't match the description", "not as pictured": an item to send back
+_NOT_AS_DESCRIBED = re.compile(
+    r"\b(?:doesn'?t|does not|didn'?t|did not|don'?t|do not) (?:match|look like) (?:the |its |their |your )?"
+    r"(?:description|photos?|pictures?|pics?|images?|listing|website|advert|ad)\b|"
+    r"\bnot as (?:described|pictured|advertised|shown)\b|"
+    r"\b(?:different|differs?) (?:from|to|than) (?:the |its |their |your )?(?:description|photos?|pictures?|pics?|"
+    r"images?|listing|website)\b",
+    re.I,
+)
+#: "I entered the wrong email at checkout", "my phone number on the order is wrong": contact details to correct
+_WRONG_CONTACT = re.compile(
+    r"\b(?:wrong|incorrect|misspel\w*|old) (?:e-?mail|phone|mobile)\b|"
+    r"\b(?:e-?mail|phone|mobile)(?: address| number)? (?:was |is )?(?:wrong|incorrect|misspel\w*)\b|"
+    r"\btypo in (?:my|the) (?:e-?mail|phone)\b",
+    re.I,
+)
 #: "why was I charged for shipping": what shipping costs (not where the parcel is)
 _SHIPPING_CHARGED = re.compile(
     r"\b(?:charged?|charging|paid|pay|paying|billed)\b(?: me| us)?(?: \$?\d+(?:\.\d\d)?)? for "
@@ -484,6 +501,20 @@ def idle_intent(understanding: Understanding) -> str:
         return "order_status"  # "the link in the email doesn't work": the tracking, given again
     if wants_compensation(understanding):
         return COMPENSATION
+    if understanding.payload is None and wrong_chat(understanding.text):
+        return OUT_OF_SCOPE  # "sorry, wrong chat": no fuss
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, "delivery_problem", None)
+        and _NOT_AS_DESCRIBED.search(understanding.text)
+    ):
+        return "return_request"  # "it doesn't match the description": a free return
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, None)
+        and _WRONG_CONTACT.search(understanding.text)
+    ):
+        return "change_order"  # "I entered the wrong email at checkout": the order's contact details
     if (
         understanding.payload is None
         and not understanding.order_numbers

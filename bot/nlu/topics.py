@@ -58,7 +58,7 @@ _ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.INSURANCE, r"insur(?:ed|ance|e)\b"),
     (NearDomainTopic.SHIPPING_OPTIONS, r"deliver(?:y|ies)? on (?:the )?(?:weekends?|saturdays?|sundays?|bank holidays?|public holidays?)|weekend deliver(?:y|ies)|(?:delivery|time) slots?"),
     (NearDomainTopic.ORDERING, r"re-?order\b|order (?:it|them|this|that|one|the same) again|buy (?:it|them|this|that) again|(?:buy|order) (?:another|a second) one|place (?:a|an|my|the) (?:new |second )?order|how (?:do|can) (?:i|we) (?:order|buy)\b"),
-    (NearDomainTopic.PRODUCT_ADVICE, r"(?:anything|something) similar|dimensions|measurements|how (?:big|heavy|tall|wide) (?:is|are)|compatible|pre-?order|" + PRODUCT_CARE),
+    (NearDomainTopic.PRODUCT_ADVICE, r"(?:anything|something) similar|dimensions|measurements|how (?:big|heavy|tall|wide) (?:is|are)|compatible|pre-?order|reserve (?:an?|one|it|them|the|this|that)\b|" + PRODUCT_CARE),
 )
 _COMPILED = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _PATTERNS)
 _ANSWER_ONLY = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _ANSWER_ONLY_PATTERNS)
