@@ -466,7 +466,8 @@ class ReturnPolicyHandler:
         warranty = _warranty_passage(ctx)
         if warranty is not None:  # "is it still under warranty?": the warranty article, not the return window
             return Outcome(replies=[warranty])
-        other = _other_policy_article(ctx)
+        cost = _RETURN_COST.search(ctx.text)
+        other = None if cost else _other_policy_article(ctx)  # "how much will it cost me": returns are free
         if other is not None:
             reply = passage_reply(other, f"{other.article.title}:")
             reply.buttons = [HUMAN_BUTTON]
@@ -480,7 +481,10 @@ class ReturnPolicyHandler:
             text = f"{exchange_summary(policy)}\n{text}"
         elif _RETURN_ADDRESS.search(ctx.text):  # "what's your returns address": the label carries it
             text = f"{RETURN_ADDRESS_ANSWER}\n{text}"
-        if _PACKAGING.search(ctx.text):  # "do I need the original packaging": how to pack it, first
+        if cost:
+            text = f"{RETURN_COST_ANSWER}\n{text}"
+        if _PACKAGING.search(ctx.text) or _DROP_OFF.search(ctx.text):
+            # "do I need the original packaging", "can I drop it off at a post office": how to, first
             how_to = ctx.knowledge.base.get(RETURN_ARTICLE)
             packing = ctx.knowledge.index.passage(how_to, ctx.text) if how_to is not None else None
             if packing:
@@ -504,6 +508,19 @@ class ReturnPolicyHandler:
         return Outcome.say(text, buttons=[Button("Start a return", "intent:return_request")], links=links)
 
 
+#: "how much will it cost me", "do I have to pay for it": what a return costs
+_RETURN_COST = re.compile(
+    r"\bhow much\b.{0,25}\b(?:cost|pay|charge)|\b(?:cost|charge)s? (?:me|anything|money)\b|"
+    r"\bdo (?:i|we) (?:have to |need to )?pay\b|\bis (?:it|that|the return|returning) free\b",
+    re.I,
+)
+#: the answer to what a return costs, as the return policy says
+RETURN_COST_ANSWER = "Returning it costs you nothing: returns are free."
+#: "can I drop it off at a post office", "where do I take it": where a return is handed in
+_DROP_OFF = re.compile(
+    r"\bdrop(?:ped)? (?:it |them |the \w+ )?off\b|\bpost office\b|\bdrop-?off\b|\bwhere do i (?:take|drop|post)\b",
+    re.I,
+)
 #: "do I need the original packaging", "does it have to be in the box": how to pack a return
 _PACKAGING = re.compile(r"\b(?:packag\w*|original box|the box|packing|wrapping)\b", re.I)
 #: "how long do refunds take", "when do I get my money": asked with the return policy, the refund's timing too

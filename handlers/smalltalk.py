@@ -83,7 +83,7 @@ def introduced_name(text: str) -> str | None:
 #: "lol", "hmm", "cool", or only emoji and punctuation: no question in it
 _FILLER = re.compile(
     r"^\W*(?:lol|lmao|rofl|ha(?:ha)+|he(?:he)+|hmm+|mm+|k|kk|okie|cool|nice|wow|oh|ah+|oops|right|alright|yay|"
-    r"ugh|meh|ty|np|what|wut|huh|test(?:ing)?(?: \d+)?)?\W*$",
+    r"ugh|meh|ty|np|what|wut|huh|test(?:ing)?(?: \d+)?|yes|yeah|yep|yup|ya|sure)?\W*$",
     re.I,
 )
 
