@@ -580,7 +580,7 @@ RETURN_ADDRESS_ANSWER = (
 )
 
 
-_WARRANTY_WORDS = re.compile(r"\bwarrant(?:y|ies|ee)\b|\bguarantee\b", re.I)
+_WARRANTY_WORDS = re.compile(r"\bwarr[ae]nt(?:y|ies|ee|ie)\b|\bwarr[ae]nty\b|\bguarant(?:ee|y)\b", re.I)
 
 
 def _warranty_passage(ctx: HandlerContext) -> Reply | None:
@@ -588,8 +588,11 @@ def _warranty_passage(ctx: HandlerContext) -> Reply | None:
     if not _WARRANTY_WORDS.search(ctx.text):
         return None
     article = ctx.knowledge.base.get(WARRANTY_ARTICLE)
-    passage = ctx.knowledge.index.passage(article, ctx.text) if article is not None else None
-    if article is None or not passage:
+    if article is None:
+        return None
+    # "is ther a warrenty" may share no spelled word with it: its opening answers
+    passage = ctx.knowledge.index.passage(article, ctx.text) or ctx.knowledge.index.passage(article, article.title)
+    if not passage:
         return None
     return Reply(f"{article.title}:\n{passage}", buttons=[HUMAN_BUTTON], links=[Link(article.title, article.url)])
 
