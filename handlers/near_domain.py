@@ -24,7 +24,8 @@ _SIZE = re.compile(r"\b(?:size|sizes|sizing|fit|fits)\b", re.I)
 _HOW_LONG = re.compile(
     r"\bhow (?:long|many (?:business )?days|quick(?:ly)?|soon|fast)\b|"
     r"\bwhen (?:will|would|does|do|could|can)\b.{0,30}\b(?:arrive|come|get (?:here|to (?:me|us))|be (?:delivered|here))\b|"
-    r"\b(?:get here|arrive|be here|be delivered) (?:by|before|on|in time)\b",
+    r"\b(?:get here|arrive|be here|be delivered) (?:by|before|on|in time)\b|"
+    r"\b(?:get|have|receive) (?:it|them) (?:by|before|in time)\b|\blast (?:day|date|time|chance) (?:to|for) (?:order|buy)\b",
     re.I,
 )
 

@@ -410,7 +410,17 @@ _SHIPPING_CHARGED = re.compile(
 #: a product's care or materials ("can I put the mugs in the microwave"), which the NLU can read as a change
 _PRODUCT_CARE = re.compile(r"\b(?:" + PRODUCT_CARE + r")", re.I)
 #: words of a parcel's arrival (with :data:`_BEFORE_ORDERING`, a delivery-times question the NLU left unread)
-_ARRIVAL = re.compile(r"\b(?:arrive|come|get (?:here|to)|delivered|delivery|be here|take|dispatch(?:ed)?|ship(?:ped)?)\b", re.I)
+_ARRIVAL = re.compile(
+    r"\b(?:arrive|come|get (?:here|to|it|them)|receive (?:it|them)|have (?:it|them)|delivered|delivery|be here|take|"
+    r"dispatch(?:ed)?|ship(?:ped)?)\b",
+    re.I,
+)
+#: "what's the last day to order for Christmas": when an order must be placed to arrive in time
+_ORDER_DEADLINE = re.compile(
+    r"\blast (?:day|date|time|chance) (?:to|for) (?:order|buy|get)|\b(?:order(?:ing)?|shipping|delivery) "
+    r"(?:cut-?off|deadline)s?\b|\bcut-?off (?:date|time|day)s?\b|\border by when\b",
+    re.I,
+)
 #: near-domain topics whose questions the NLU can read as status questions ("is my parcel insured")
 _STATUS_LOOKALIKE_TOPICS = frozenset({NearDomainTopic.INSURANCE})
 
@@ -430,6 +440,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
         return NearDomainTopic.PRODUCT_ADVICE.value  # "can I put the mugs in the microwave": not an order change
     if understanding.intent in (OUT_OF_SCOPE, None):
         if _BEFORE_ORDERING.search(text) and _ARRIVAL.search(text):  # "when would it come if I buy it now"
+            return NearDomainTopic.SHIPPING_OPTIONS.value
+        if _ORDER_DEADLINE.search(text):  # "what's the last day to order for christmas"
             return NearDomainTopic.SHIPPING_OPTIONS.value
         if _WANTS_TO_ORDER.search(text):  # "I'd like to order another kettle"
             return NearDomainTopic.ORDERING.value
