@@ -457,7 +457,10 @@ class ReturnPolicyHandler:
     payload_prefixes: tuple[str, ...] = ()
 
     def order_need(self, ctx: HandlerContext) -> OrderNeed:
-        """Uses the order in context when there is one; never asks."""
+        """Uses the order in context when there is one; asks only about an order the shopper named ("can
+        I return order 1004?": its items' deadlines, once verified)."""
+        if ctx.understanding.order_numbers and ctx.payload is None:
+            return OrderNeed.REQUIRED
         return OrderNeed.OPTIONAL
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
