@@ -636,6 +636,11 @@ _SHIPPING_FEE = re.compile(
 )
 
 
+def asks_about_shipping_refund(text: str) -> bool:
+    """ "Will I get the shipping cost back?": the shipping fee's part of a refund."""
+    return bool(_SHIPPING_FEE.search(text)) and bool(re.search(r"\bback\b|\brefund", text, re.I))
+
+
 #: "where do I drop it off", "I haven't got the return label", "I have no printer": how a return travels
 _LOGISTICS = re.compile(
     r"\b(?:drop(?:[- ]?off| it off| them off| off)|label|print(?:er|ed|ing)?|qr code|post office|collection)\b",
@@ -710,7 +715,12 @@ def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -
 
 
 #: "how much will I get back", "do I get the full amount"
-_HOW_MUCH = re.compile(r"\bhow much\b|\b(?:full|whole|total|refund) amount\b|\bthe amount\b|\beverything back\b", re.I)
+_HOW_MUCH = re.compile(
+    r"\bhow much\b|\b(?:full|whole|total|refund) amount\b|\bthe amount\b|\beverything back\b|\bpartial\b|"
+    r"\bless than (?:i|we) (?:paid|spent)\b|\bnot (?:the )?full\b|\bwrong amount\b|\bonly (?:got|received|refunded) "
+    r"(?:part|half|some)\b",
+    re.I,
+)
 #: as the refunds article says (a test keeps them equal), and a person for the figure now
 REFUND_AMOUNT = (
     "You receive a message when the refund is issued, with the amount. A person on our team can tell you the "

@@ -16,6 +16,7 @@ from handlers.delivery_problem import detect_kind
 from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_what_was_paid
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
+from handlers.returns import asks_about_shipping_refund
 from handlers.smalltalk import LEAD_INS, introduced_name, wrong_chat
 from handlers.troubleshooting import faulty_and_wants_remedy
 
@@ -513,6 +514,12 @@ def idle_intent(understanding: Understanding) -> str:
         return "order_status"  # "the link in the email doesn't work": the tracking, given again
     if wants_compensation(understanding):
         return COMPENSATION
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, "order_status", None)
+        and asks_about_shipping_refund(understanding.text)
+    ):
+        return "refund_status"  # "will I get the shipping cost back": the shipping fee's part of a refund
     if understanding.payload is None and wrong_chat(understanding.text):
         return OUT_OF_SCOPE  # "sorry, wrong chat": no fuss
     if (
