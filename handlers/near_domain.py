@@ -48,6 +48,38 @@ def asks_what_was_paid(text: str) -> bool:
 
 #: the article on how long delivery takes (general delivery-time questions)
 DELIVERY_TIMES = "delivery-times"
+#: the article on the countries the shop ships to
+INTERNATIONAL = "international-shipping"
+#: "what courier do you use", "can I choose the carrier": the shipping policy's carriers
+_CARRIERS = re.compile(
+    r"\b(?:which|what) (?:couriers?|carriers?|delivery (?:company|companies|service)|shipping (?:company|companies))"
+    r" (?:do|does) (?:you|u)\b|\b(?:couriers?|carriers?) (?:do|does) (?:you|u) (?:use|ship with)\b|"
+    r"\bdo (?:you|u) (?:use|ship with|send with|deliver with) (?:ups|fedex|usps|dhl|royal mail|dpd)\b|"
+    r"\b(?:choose|pick|select) (?:the|my|a|which) (?:courier|carrier)\b",
+    re.I,
+)
+#: the leads of the answers on carriers and on where the shop delivers
+CARRIERS_LEAD = "Here's who delivers our parcels:"
+WHERE_WE_SHIP_LEAD = "Here's where we deliver:"
+#: the words of the shipping policy's passage on carriers
+CARRIERS_QUERY = "carriers UPS FedEx USPS DHL carrier per parcel"
+#: "do you ship to hawaii", "can you deliver to australia": where the shop ships (a place, not "my house")
+_WHERE_WE_SHIP = re.compile(
+    r"\b(?:do|can|will|does) (?:you|u|your (?:shop|store)) (?:ship|deliver|send|post)(?: orders| parcels| items)? "
+    r"to(?! (?:my|the|a|an|your|our|this|that|his|her|their|po|p\.o\.|hotels?|work|office|home|house|neighbou?r)\b)"
+    r"(?!.*\b(?:customs|duties|duty|tax|taxes|vat)\b)",
+    re.I,
+)
+
+
+def asks_about_carriers(text: str) -> bool:
+    """ "What courier do you use?", "can I choose the carrier?": the carriers the shop ships with."""
+    return bool(_CARRIERS.search(text))
+
+
+def asks_where_we_ship(text: str) -> bool:
+    """ "Do you ship to Hawaii?": the places the shop ships to."""
+    return bool(_WHERE_WE_SHIP.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +202,8 @@ def topic_article(ctx: HandlerContext) -> str | None:
         return "size-guide"
     if topic == "shipping_options" and _HOW_LONG.search(ctx.text) and ctx.knowledge.base.get(DELIVERY_TIMES):
         return DELIVERY_TIMES
+    if topic == "shipping_options" and asks_where_we_ship(ctx.text) and ctx.knowledge.base.get(INTERNATIONAL):
+        return INTERNATIONAL
     return answer.article
 
 
@@ -208,12 +242,23 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     if article and not links:  # the shop's own knowledge base has no such article
         return Reply(OFFER_PERSON_ONLY, buttons=buttons)
     paid = topic == "invoice" and asks_what_was_paid(ctx.text)
-    text = SIZE_GUIDE if article == "size-guide" else PAID_LEAD if paid else answer.text
+    carriers = topic == "shipping_options" and asks_about_carriers(ctx.text)
+    text = (
+        SIZE_GUIDE
+        if article == "size-guide"
+        else PAID_LEAD
+        if paid
+        else CARRIERS_LEAD
+        if carriers
+        else WHERE_WE_SHIP_LEAD
+        if article == INTERNATIONAL
+        else answer.text
+    )
     if links:
         found = ctx.knowledge.base.get(article) if article else None
-        asked = PAID_QUERY if paid else ctx.text
+        asked = PAID_QUERY if paid else CARRIERS_QUERY if carriers else ctx.text
         passage = ctx.knowledge.index.passage(found, asked) if found is not None else None
-        if passage is None and found is not None and article == DELIVERY_TIMES:
+        if passage is None and found is not None and article in (DELIVERY_TIMES, INTERNATIONAL):
             # "when would it come if I buy it now" shares no word with it: its opening answers
             passage = ctx.knowledge.index.passage(found, found.title)
         if passage:  # the part of the article that answers the question, before its link

@@ -14,7 +14,7 @@ from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.delivery_problem import detect_kind
 from handlers.human_agent import asks_support_hours
-from handlers.near_domain import asks_what_was_paid
+from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
 from handlers.smalltalk import LEAD_INS, introduced_name, wrong_chat
@@ -402,6 +402,12 @@ _WRONG_CONTACT = re.compile(
     r"\btypo in (?:my|the) (?:e-?mail|phone)\b",
     re.I,
 )
+#: "what time do you dispatch orders", "when do you ship orders": the shop's dispatch times
+_DISPATCH_TIME = re.compile(
+    r"\b(?:what time|when|how (?:soon|quickly|fast)) (?:do|does) (?:you|u|your warehouse|the warehouse) "
+    r"(?:dispatch|ship|send out|post)(?: (?:orders|parcels|packages|things|stuff))?\W*$",
+    re.I,
+)
 #: "why was I charged for shipping": what shipping costs (not where the parcel is)
 _SHIPPING_CHARGED = re.compile(
     r"\b(?:charged?|charging|paid|pay|paying|billed)\b(?: me| us)?(?: \$?\d+(?:\.\d\d)?)? for "
@@ -439,11 +445,15 @@ def shop_question_topic(understanding: Understanding) -> str | None:
         return NearDomainTopic.ACCOUNT.value  # "can I change my email address": the account, on the website
     if understanding.intent == "change_order" and understanding.products and _PRODUCT_CARE.search(text):
         return NearDomainTopic.PRODUCT_ADVICE.value  # "can I put the mugs in the microwave": not an order change
+    if understanding.intent in ("change_order", "order_status") and asks_about_carriers(text):
+        return NearDomainTopic.SHIPPING_OPTIONS.value  # "can I choose the courier": the shop picks per parcel
     if understanding.intent in (OUT_OF_SCOPE, None):
         if _BEFORE_ORDERING.search(text) and _ARRIVAL.search(text):  # "when would it come if I buy it now"
             return NearDomainTopic.SHIPPING_OPTIONS.value
         if _ORDER_DEADLINE.search(text):  # "what's the last day to order for christmas"
             return NearDomainTopic.SHIPPING_OPTIONS.value
+        if asks_about_carriers(text) or asks_where_we_ship(text) or _DISPATCH_TIME.search(text):
+            return NearDomainTopic.SHIPPING_OPTIONS.value  # "what courier do you use", "do you ship to hawaii"
         if _WANTS_TO_ORDER.search(text):  # "I'd like to order another kettle"
             return NearDomainTopic.ORDERING.value
         if understanding.products and _PRICE.search(text):  # "how much is the blender": the product pages
@@ -453,7 +463,12 @@ def shop_question_topic(understanding: Understanding) -> str | None:
         return None
     if understanding.intent != "order_status":
         return None
-    if _SHIPPING_TIMES.search(text) or _BEFORE_ORDERING.search(text) or _SHIPPING_CHARGED.search(text):
+    if (
+        _SHIPPING_TIMES.search(text)
+        or _BEFORE_ORDERING.search(text)
+        or _SHIPPING_CHARGED.search(text)
+        or _DISPATCH_TIME.search(text)
+    ):
         return NearDomainTopic.SHIPPING_OPTIONS.value
     topic = near_domain_topic(text)
     return topic.value if topic in _STATUS_LOOKALIKE_TOPICS else None
