@@ -26,7 +26,9 @@ from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
 
 _ITEM_WORDS = re.compile(
-    r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead|\bwrong (?:thing|one|model|version)\b", re.I
+    r"item|size|colou?r|product|\badd\b|remove|swap|quantity|instead|\bwrong (?:thing|one|model|version)\b|"
+    r"\bonly (?:want|need) (?:\d+|one|two)\b|\bfewer\b",
+    re.I,
 )
 _ADDRESS_WORDS = re.compile(
     r"(?<!e-mail )(?<!email )address|deliver(y|ed)? to\b|ship(ping|ped)? to\b|"
@@ -56,7 +58,8 @@ _INSTRUCTION_WORDS = re.compile(
     r"\bnobody('?s| is| will be) (home|in)\b|\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
     r"\bdeliver (it |them )?(later|on \w+day)\b|"
     r"\b(i'?ll|i will|we'?ll|we will|someone will|somebody will) be (home|in|there|around)\b|\btry again\b|"
-    r"\bcome (back|again)\b|\bredeliver\w*|\bdeliver (it |them )?(again|tomorrow)\b",
+    r"\bcome (back|again)\b|\bredeliver\w*|\bdeliver (it |them )?(again|tomorrow)\b|"
+    r"\bhold (on to |onto )?(it|them|my (parcel|package|order|delivery)|the (parcel|package|order|delivery))\b",
     re.I,
 )
 

@@ -287,7 +287,8 @@ _RETURN_STATUS_READINGS = frozenset({"return_request", "return_policy", "refund_
 #: the shopper makes)
 _SENT_BACK = re.compile(
     r"\bwhy\b(?: \w+)?? (?:is|was|are|were|has|have|did|does) (?:it|they|this|that|(?:the|my|our) \w+(?: \w+)?) "
-    r"(?:being |been |getting |got |get )?(?:returned|sent back|going back|coming back)\b",
+    r"(?:being |been |getting |got |get )?(?:returned|sent back|going back|coming back)\b|"
+    r"\b(?:got|was|been|being|is|has been) (?:returned|sent back) to (?:you|u|the sender|sender|the shop|your warehouse)\b",
     re.I,
 )
 #: "I never got an order confirmation", "no confirmation email": the confirmation email, not a parcel
@@ -393,6 +394,16 @@ _NOT_AS_DESCRIBED = re.compile(
     r"\bnot as (?:described|pictured|advertised|shown)\b|"
     r"\b(?:different|differs?) (?:from|to|than) (?:the |its |their |your )?(?:description|photos?|pictures?|pics?|"
     r"images?|listing|website)\b",
+    re.I,
+)
+#: "I ordered 2 but only want 1": fewer of an item, an order change for a person
+_FEWER_ITEMS = re.compile(
+    r"\bordered (?:\d+|two|three|four|several)\b.{0,25}\b(?:only |just )?(?:want|need) (?:\d+|one|two|1)\b", re.I
+)
+#: "can you hold my parcel until I'm back": where or when it is delivered, which the carrier's page sets
+_HOLD_IT = re.compile(
+    r"\bhold (?:on to |onto )?(?:it|them|my (?:parcel|package|order|delivery)|the (?:parcel|package|order|delivery))\b"
+    r".{0,30}\b(?:until|till|til|while)\b",
     re.I,
 )
 #: "I entered the wrong email at checkout", "my phone number on the order is wrong": contact details to correct
@@ -543,6 +554,12 @@ def idle_intent(understanding: Understanding) -> str:
         and _NOT_AS_DESCRIBED.search(understanding.text)
     ):
         return "return_request"  # "it doesn't match the description": a free return
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, "delivery_problem", "refund_status", "order_status", None)
+        and (_FEWER_ITEMS.search(understanding.text) or _HOLD_IT.search(understanding.text))
+    ):
+        return "change_order"  # "I ordered 2 but only want 1", "can you hold my parcel until I'm back"
     if (
         understanding.payload is None
         and intent in (OUT_OF_SCOPE, None)
