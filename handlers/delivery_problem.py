@@ -230,6 +230,15 @@ def detect_kind(text: str) -> str | None:
     return _first_match(_KEYWORDS, text)
 
 
+_WRONG_ITEM_WORDS = dict(_KEYWORDS)["wrong_item"]
+
+
+def says_wrong_item(text: str) -> bool:
+    """Whether the shopper's words point at a wrong item first ("this isn't what I ordered"); one search
+    for most messages, which name no wrong item."""
+    return bool(_WRONG_ITEM_WORDS.search(text)) and detect_kind(text) == "wrong_item"
+
+
 def _settle_kind(kind: str, details: OrderDetails) -> str:
     """Adjust "late" / "not received" to what the order state says."""
     statuses = {s.status for s in details.shipments}

@@ -12,7 +12,7 @@ from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
-from handlers.delivery_problem import detect_kind
+from handlers.delivery_problem import says_wrong_item
 from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
@@ -521,7 +521,7 @@ def idle_intent(understanding: Understanding) -> str:
     if (
         understanding.payload is None
         and intent in _WRONG_ITEM_READINGS
-        and detect_kind(understanding.text) == "wrong_item"
+        and says_wrong_item(understanding.text)
     ):
         if asks_why_messaged(understanding.text):  # "I didn't order this, why are you messaging me"
             return NOTIFICATION_PREFERENCES
