@@ -514,7 +514,8 @@ class ReturnPolicyHandler:
 #: "how much will it cost me", "do I have to pay for it": what a return costs
 _RETURN_COST = re.compile(
     r"\bhow much\b.{0,25}\b(?:cost|pay|charge)|\b(?:cost|charge)s? (?:me|anything|money)\b|"
-    r"\bdo (?:i|we) (?:have to |need to )?pay\b|\bis (?:it|that|the return|returning) free\b",
+    r"\bdo (?:i|we) (?:have to |need to )?pay\b|\bis (?:it|that|the return|returning) free\b|\brestocking\b|"
+    r"\b(?:are|is) returns? free\b",
     re.I,
 )
 #: the answer to what a return costs, as the return policy says
