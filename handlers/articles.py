@@ -10,6 +10,7 @@ from handlers.messages import Button, Link, Reply
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 from knowledge.article import Article, shorten
 from knowledge.base import KnowledgeBase
+from knowledge.markdown import passages
 from knowledge.search import SearchHit
 from knowledge.text import Analyzer
 
@@ -47,15 +48,10 @@ def answers_the_point(question: str, product_name: str | None, passage: str) -> 
 
 def passage_heading(article: Article, passage: str) -> str:
     """The heading of the article's section that holds ``passage`` (its title when the passage comes
-    before any heading, or cannot be found in the body)."""
-    at = article.body.find(passage[:40].strip())
-    if at < 0:
-        return article.title
-    heading = article.title
-    for line in article.body[:at].splitlines():
-        if line.startswith("#"):
-            heading = line.lstrip("#").strip()
-    return heading
+    before any heading, or is not one of the article's passages)."""
+    head = passage.strip()[:40]
+    found = next((p for p in passages(article.body) if p.text.startswith(head)), None)
+    return found.heading if found is not None and found.heading else article.title
 
 
 def hit_answers_the_point(question: str, product_name: str | None, hit: SearchHit) -> bool:

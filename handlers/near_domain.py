@@ -88,6 +88,8 @@ class TopicAnswer:
 
     text: str
     article: str | None = None
+    #: the text already offers a person, so the reply doesn't offer one again
+    offers_person: bool = False
 
 
 NEAR_DOMAIN: dict[str, TopicAnswer] = {
@@ -126,7 +128,8 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
     "insurance": TopicAnswer("You don't need to insure your parcel:", "shipping-policy"),
     "gift": TopicAnswer(
         "I can't add gift wrapping, a gift message or a gift receipt from this chat. If your order hasn't "
-        "shipped yet, a person on our team can check what's still possible."
+        "shipped yet, a person on our team can check what's still possible.",
+        offers_person=True,
     ),
     "ordering": TopicAnswer(
         "I can't place orders in this chat: you can order on our website at any time, including anything "
@@ -222,6 +225,19 @@ def _own_guide_answer(ctx: HandlerContext) -> Reply | None:
     return reply
 
 
+def _lead(answer: TopicAnswer, article: str | None, *, paid: bool, carriers: bool) -> str:
+    """The words before the article's passage: the topic's own, or those of the narrower question."""
+    if article == "size-guide":
+        return SIZE_GUIDE
+    if paid:
+        return PAID_LEAD
+    if carriers:
+        return CARRIERS_LEAD
+    if article == INTERNATIONAL:
+        return WHERE_WE_SHIP_LEAD
+    return answer.text
+
+
 def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     """The specific answer for the message's near-domain topic, or None when it has none: the topic's
     words, the passage of its help article that matches the question best (when one does), and the link."""
@@ -243,17 +259,7 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
         return Reply(OFFER_PERSON_ONLY, buttons=buttons)
     paid = topic == "invoice" and asks_what_was_paid(ctx.text)
     carriers = topic == "shipping_options" and asks_about_carriers(ctx.text)
-    text = (
-        SIZE_GUIDE
-        if article == "size-guide"
-        else PAID_LEAD
-        if paid
-        else CARRIERS_LEAD
-        if carriers
-        else WHERE_WE_SHIP_LEAD
-        if article == INTERNATIONAL
-        else answer.text
-    )
+    text = _lead(answer, article, paid=paid, carriers=carriers)
     if links:
         found = ctx.knowledge.base.get(article) if article else None
         asked = PAID_QUERY if paid else CARRIERS_QUERY if carriers else ctx.text
@@ -266,6 +272,6 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
         elif text.endswith(":"):  # nothing in it matches the question: the link says it
             text = f"{text[:-1]}: see the article below."
         return Reply(f"{text}\n{OFFER_PERSON}", links=links, buttons=buttons)
-    if "a person" in text:  # the topic's answer already offers one
+    if answer.offers_person:
         return Reply(text, buttons=buttons)
     return Reply(f"{text} {OFFER_PERSON_ONLY}", buttons=buttons)

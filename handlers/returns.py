@@ -486,7 +486,7 @@ class ReturnPolicyHandler:
             text = f"{RETURN_ADDRESS_ANSWER}\n{text}"
         if cost:
             text = f"{RETURN_COST_ANSWER}\n{text}"
-        if _PACKAGING.search(ctx.text) or _DROP_OFF.search(ctx.text):
+        if _PACKAGING.search(ctx.text) or _LOGISTICS.search(ctx.text):
             # "do I need the original packaging", "can I drop it off at a post office": how to, first
             how_to = ctx.knowledge.base.get(RETURN_ARTICLE)
             packing = ctx.knowledge.index.passage(how_to, ctx.text) if how_to is not None else None
@@ -520,11 +520,20 @@ _RETURN_COST = re.compile(
 )
 #: the answer to what a return costs, as the return policy says
 RETURN_COST_ANSWER = "Returning it costs you nothing: returns are free."
-#: "can I drop it off at a post office", "where do I take it": where a return is handed in
-_DROP_OFF = re.compile(
-    r"\bdrop(?:ped)? (?:it |them |the \w+ )?off\b|\bpost office\b|\bdrop-?off\b|\bwhere do i (?:take|drop|post)\b",
-    re.I,
+#: "where do I take it", "is a box needed", "how long do I have": more of a return's terms
+_MORE_RETURN_TERMS = re.compile(
+    r"\bwhere do i (?:take|send|drop|post|ship)\b|\bbox\b|\bhow long do i have\b", re.I
 )
+
+
+def asks_about_return_terms(text: str) -> bool:
+    """ "How much will it cost me?", "can I drop it off at a post office?", "do I need the box?": what a
+    return costs and how it travels."""
+    return any(
+        pattern.search(text) for pattern in (_RETURN_COST, _LOGISTICS, _PACKAGING, _MORE_RETURN_TERMS)
+    )
+
+
 #: "do I need the original packaging", "does it have to be in the box": how to pack a return
 _PACKAGING = re.compile(r"\b(?:packag\w*|original box|the box|packing|wrapping)\b", re.I)
 #: "how long do refunds take", "when do I get my money": asked with the return policy, the refund's timing too
@@ -637,9 +646,12 @@ _SHIPPING_FEE = re.compile(
 )
 
 
+_BACK = re.compile(r"\bback\b|\brefund", re.I)
+
+
 def asks_about_shipping_refund(text: str) -> bool:
     """ "Will I get the shipping cost back?": the shipping fee's part of a refund."""
-    return bool(_SHIPPING_FEE.search(text)) and bool(re.search(r"\bback\b|\brefund", text, re.I))
+    return bool(_SHIPPING_FEE.search(text)) and bool(_BACK.search(text))
 
 
 #: "where do I drop it off", "I haven't got the return label", "I have no printer": how a return travels

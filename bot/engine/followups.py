@@ -15,7 +15,12 @@ from handlers.delivery_problem import asks_about_the_carrier, detect_kind
 from handlers.order_changes import asks_about_delivery_instructions
 from handlers.order_status import asks_for_the_pickup_place, asks_to_email_it, question_focus
 from handlers.preferences import more_of_the_same
-from handlers.returns import asks_how_much, asks_where_the_refund_goes, says_refund_missing
+from handlers.returns import (
+    asks_about_return_terms,
+    asks_how_much,
+    asks_where_the_refund_goes,
+    says_refund_missing,
+)
 from handlers.troubleshooting import about_the_parcel, describes_symptom
 
 ORDER_STATUS = "order_status"
@@ -26,14 +31,6 @@ DELIVERY_PROBLEM = "delivery_problem"
 NOTIFICATION_PREFERENCES = "notification_preferences"
 RETURN_REQUEST = "return_request"
 RETURN_POLICY = "return_policy"
-#: after a return: what it costs, where it goes, how it is packed ("can I drop it off at a post office")
-_RETURN_LOGISTICS = re.compile(
-    r"\bhow much\b.{0,20}\b(?:cost|pay|charge)|\b(?:cost|charge)s? (?:me|anything)\b|\bdo i (?:have to |need to )?pay\b|"
-    r"\bis (?:it|that|the return|shipping|postage) free\b|\bdrop(?:ped)? (?:it |them )?off\b|\bpost office\b|"
-    r"\bdrop-?off (?:point|location)s?\b|\bwhere do i (?:take|send|drop|post|ship)\b|\blabel\b|"
-    r"\b(?:original )?(?:box|packaging)\b|\bhow long do i have\b",
-    re.I,
-)
 
 _OTHER_ORDER = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|also|now|then)\W+)*(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
@@ -198,7 +195,7 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return DELIVERY_PROBLEM  # "can you call DHL", "there's a hole in it": the parcel's problem
         if asks_about_delivery_instructions(text):
             return CHANGE_ORDER  # "I'll be home tomorrow, can they come then?": the carrier's tracking page
-    if state.last_intent in (RETURN_REQUEST, RETURN_POLICY) and _RETURN_LOGISTICS.search(text):
+    if state.last_intent in (RETURN_REQUEST, RETURN_POLICY) and asks_about_return_terms(text):
         return RETURN_POLICY  # "how much will it cost me", "can I drop it off at a post office": the return's terms
     if state.last_intent == DELIVERY_PROBLEM and state.order_number and _FASTER.search(text):
         return CHANGE_ORDER  # "can you hurry it up", after the late answer: its shipping speed

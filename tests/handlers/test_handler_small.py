@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from handlers.articles import ArticleHandler, good_hits, numbered_steps, sole_answer
+from handlers.articles import (
+    ArticleHandler,
+    good_hits,
+    hit_answers_the_point,
+    numbered_steps,
+    passage_heading,
+    sole_answer,
+)
 from handlers.context import ProductMention
 from handlers.fallback import FallbackHandler
 from handlers.handoff import open_handoff
@@ -64,6 +71,19 @@ def test_one_article_answers_alone_only_when_no_other_comes_close() -> None:
     assert [h.score for h in good_hits(_hits(18.0, 7.5, 1.5))] == [18.0, 7.5]
     assert sole_answer(_hits(5.9)) is None and good_hits(_hits(5.9, 5.0)) == []  # nothing matches well
     assert sole_answer([]) is None and good_hits([]) == []
+
+
+def test_a_passage_is_read_with_its_section_heading_and_its_article_listed_questions() -> None:
+    camera = shared_knowledge().base.by_id("cm-20-troubleshooting")
+    glare = "Windows and glossy surfaces reflect the infrared light. Move the camera away from the window"
+    assert passage_heading(camera, glare) == "Night vision is blurry or white"
+    assert passage_heading(camera, "no such passage") == camera.title
+    name = "SecureView Indoor Camera"
+    assert hit_answers_the_point("does the camera have night vision", name, SearchHit(camera, 9.0, glare))
+    assert not hit_answers_the_point("is the camera waterproof", name, SearchHit(camera, 9.0, glare))
+    gift_cards = shared_knowledge().base.by_id("gift-cards")
+    code = "Enter the 16-character code at checkout."
+    assert hit_answers_the_point("can I use the gift card online", "Gift Card 50", SearchHit(gift_cards, 9.0, code))
 
 
 async def test_greeting_uses_the_verified_first_name(harness: Harness) -> None:
