@@ -63,7 +63,7 @@ class NotificationPreferencesHandler:
                 request.stop = more
             else:
                 request.start = more
-        if request.empty and ctx.payload is None and _WHY_MESSAGES.search(ctx.text):
+        if request.empty and ctx.payload is None and asks_why_messaged(ctx.text):
             return Outcome(replies=[_why_messages(ctx)])  # "why am I getting these messages?"
         if request.empty and ctx.step != "choose" and asks_for_delivery_news(ctx.text):
             return Outcome(replies=[_delivery_news(opted_out, only=bool(_ONLY_ONE.search(ctx.text)))])

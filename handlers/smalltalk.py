@@ -28,18 +28,22 @@ _UPSET = re.compile(
     r"(?:never|haven'?t|have not|didn'?t|did not) (?:heard back|got(?:ten)? (?:a |any )?(?:reply|response|answer)))\b",
     re.I,
 )
+#: "sorry, wrong chat": the message was meant for someone else (dismissed without fuss)
+_WRONG_CHAT_WORDS = r"wrong (?:chat|number|person|conversation|window|page|account|tab)"
+#: "what?", "huh", "test": nothing asked yet
+_PUZZLED_WORDS = r"what|wut|huh|test(?:ing)?(?: \d+)?"
 #: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
 LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry)\W+)*"
 _DISMISSED = re.compile(
     r"^\W*"
     + LEAD_INS
     + r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|i'?m (?:good|fine)|"
-    r"no thanks?|not now|wrong (?:chat|number|person|conversation|window|page|account|tab))\W*$",
+    r"no thanks?|not now|" + _WRONG_CHAT_WORDS + r")\W*$",
     re.I,
 )
-#: "what?", "huh", "test": nothing asked yet, so what the bot does
-_PUZZLED = re.compile(r"^\W*(?:what|wut|huh|test(?:ing)?(?: \d+)?)\W*$", re.I)
-_WRONG_CHAT = re.compile(r"\bwrong (?:chat|number|person|conversation|window|page|account|tab)\b", re.I)
+#: a message that is only puzzlement gets what the bot does
+_PUZZLED = re.compile(r"^\W*(?:" + _PUZZLED_WORDS + r")\W*$", re.I)
+_WRONG_CHAT = re.compile(r"\b" + _WRONG_CHAT_WORDS, re.I)
 _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|appreciated?|grateful|ta)\b", re.I)
 
 
@@ -83,7 +87,7 @@ def introduced_name(text: str) -> str | None:
 #: "lol", "hmm", "cool", or only emoji and punctuation: no question in it
 _FILLER = re.compile(
     r"^\W*(?:lol|lmao|rofl|ha(?:ha)+|he(?:he)+|hmm+|mm+|k|kk|okie|cool|nice|wow|oh|ah+|oops|right|alright|yay|"
-    r"ugh|meh|ty|np|what|wut|huh|test(?:ing)?(?: \d+)?|yes|yeah|yep|yup|ya|sure)?\W*$",
+    r"ugh|meh|ty|np|yes|yeah|yep|yup|ya|sure|" + _PUZZLED_WORDS + r")?\W*$",
     re.I,
 )
 
