@@ -92,11 +92,16 @@ _FILLER = re.compile(
 )
 
 
+#: a question mark, or a question-mark emoji ("📦❓")
+_QUESTION_MARKS = ("?", "\u2753", "\u2754", "\uff1f")
+
+
 def filler_reply(text: str) -> Reply | None:
     """The menu for a message with nothing to answer ("?", "lol", "👍"), or None for anything else."""
     if not text.strip() or not _FILLER.match(text):
         return None
-    if ("?" in text and not any(ch.isalnum() for ch in text)) or _PUZZLED.match(text):
+    asks = any(mark in text for mark in _QUESTION_MARKS)
+    if (asks and not any(ch.isalnum() for ch in text)) or _PUZZLED.match(text):
         return menu_reply(f"What can I help you with? {WHAT_I_DO}")
     return menu_reply("Is there anything else I can help with?")
 
