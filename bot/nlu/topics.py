@@ -56,6 +56,8 @@ PRODUCT_CARE = (
 #: model, they raised its false accepts on CLINC150's ``val`` split (181 to 190 of 3,000)
 _ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.INSURANCE, r"insur(?:ed|ance|e)\b"),
+    (NearDomainTopic.PAYMENT, r"pay (?:on|at|upon) delivery|cash on delivery|pay (?:in )?cash\b|pay later\b"),
+    (NearDomainTopic.NEWSLETTER, r"(?:remove|take|delete) me (?:off|from) (?:your|the) (?:e-?mail )?list"),
     (NearDomainTopic.SHIPPING_OPTIONS, r"deliver(?:y|ies)? on (?:the )?(?:weekends?|saturdays?|sundays?|bank holidays?|public holidays?)|weekend deliver(?:y|ies)|(?:delivery|time) slots?"),
     (NearDomainTopic.ORDERING, r"re-?order\b|order (?:it|them|this|that|one|the same) again|buy (?:it|them|this|that) again|(?:buy|order) (?:another|a second) one|place (?:a|an|my|the) (?:new |second )?order|how (?:do|can) (?:i|we) (?:order|buy)\b"),
     (NearDomainTopic.PRODUCT_ADVICE, r"(?:anything|something) similar|dimensions|measurements|how (?:big|heavy|tall|wide) (?:is|are)|compatible|pre-?order|reserve (?:an?|one|it|them|the|this|that)\b|" + PRODUCT_CARE),
