@@ -49,19 +49,29 @@ _SPEED_WORDS = re.compile(
     re.I,
 )
 #: delivery instructions: where to leave the parcel, or being out when it comes
-_INSTRUCTION_WORDS = re.compile(
-    r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
-    r"reception|concierge|door ?code|buzzer|ring the bell|\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
+#: "what if I'm not in", "nobody will be home": a delivery nobody is there for
+_NOBODY_HOME = (
+    r"\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
     r"\bnot (going to|gonna) be (at )?(home|in|there|around|back)\b|"
     r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be|i will be|we will be)( (going to|gonna) be)? "
-    r"(out|away|on holiday|on vacation)\b|delivery instructions?|"
-    r"\bnobody('?s| is| will be) (home|in)\b|\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
+    r"(out|away|on holiday|on vacation)\b|\bnobody('?s| is| will be) (home|in)\b"
+)
+_NOBODY_HOME_WORDS = re.compile(_NOBODY_HOME, re.I)
+_INSTRUCTION_WORDS = re.compile(
+    r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
+    r"reception|concierge|door ?code|buzzer|ring the bell|" + _NOBODY_HOME + r"|delivery instructions?|"
+    r"\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
     r"\bdeliver (it |them )?(later|on \w+day)\b|"
     r"\b(i'?ll|i will|we'?ll|we will|someone will|somebody will) be (home|in|there|around)\b|\btry again\b|"
     r"\bcome (back|again)\b|\bredeliver\w*|\bdeliver (it |them )?(again|tomorrow)\b|"
     r"\bhold (on to |onto )?(it|them|my (parcel|package|order|delivery)|the (parcel|package|order|delivery))\b",
     re.I,
 )
+
+
+def says_nobody_home(text: str) -> bool:
+    """ "What if I'm not in?", "I'll be away when it comes": a delivery nobody will be there for."""
+    return bool(_NOBODY_HOME_WORDS.search(text))
 
 
 def asks_about_delivery_instructions(text: str) -> bool:

@@ -239,6 +239,23 @@ def asks_to_email_it(text: str) -> bool:
     return bool(_EMAIL_IT_QUESTION.search(text))
 
 
+#: "can you give me the courier's phone number", "how do I contact the driver": the status answer names the
+#: carrier and links its tracking page, where the carrier can be reached
+_CARRIER_CONTACT = re.compile(
+    r"\b(?:courier|carrier|driver|delivery (?:company|firm|service|guy|man))'?s? (?:phone|contact|tel\w*|number|e-?mail"
+    r"|details|website)|\b(?:contact|call|phone|ring|reach|message|email|speak to|talk to) (?:the|your|my) "
+    r"(?:courier|carrier|driver|delivery (?:company|firm|service|driver|guy|man))\b",
+    re.I,
+)
+
+
+def asks_for_carrier_contact(text: str) -> bool:
+    """ "Can you give me the courier's phone number?", "how do I contact the driver?": the order's carrier and
+    its tracking page, where the carrier can be reached."""
+    return bool(_CARRIER_CONTACT.search(text))
+
+
+
 def asks_for_the_pickup_place(text: str) -> bool:
     """ "What's the address of the pickup point?": where to collect the parcel (not a new address)."""
     return bool(_PICKUP_PLACE_QUESTION.search(text))

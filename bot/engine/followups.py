@@ -13,7 +13,12 @@ from bot.engine.state import DialogueState
 from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier, detect_kind
 from handlers.order_changes import asks_about_delivery_instructions
-from handlers.order_status import asks_for_the_pickup_place, asks_to_email_it, question_focus
+from handlers.order_status import (
+    asks_for_carrier_contact,
+    asks_for_the_pickup_place,
+    asks_to_email_it,
+    question_focus,
+)
 from handlers.preferences import more_of_the_same
 from handlers.returns import (
     asks_about_return_terms,
@@ -62,6 +67,8 @@ _PARCEL = re.compile(r"\b(?:parcel|package|delivery|shipment)s?\b", re.I)
 #: "can I get it faster", "can you speed it up": after a status answer, a faster shipping speed
 _FASTER = re.compile(
     r"\b(?:get|have|send|ship|deliver)\w* (?:it|them|this|my order) (?:any )?(?:faster|quicker|sooner)\b|"
+    r"\bmake (?:it|them|this|my order|the delivery) (?:go |come |arrive |move |get here )?(?:any )?"
+    r"(?:faster|quicker|sooner)\b|"
     r"\b(?:speed|hurry) (?:it|this|things) up\b|\b(?:upgrade|switch) (?:it |this )?to express\b",
     re.I,
 )
@@ -132,7 +139,8 @@ def carrier_follow_up(understanding: Understanding, state: DialogueState) -> boo
         return False
     if state.last_intent != ORDER_STATUS or not state.order_number:
         return False
-    return asks_about_the_carrier(understanding.text)
+    # "how do I contact the driver" is the shopper reaching the carrier: the status answer's tracking page
+    return asks_about_the_carrier(understanding.text) and not asks_for_carrier_contact(understanding.text)
 
 
 #: words of money coming back ("how much will I get back", "which card will the refund go to")
@@ -195,6 +203,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return DELIVERY_PROBLEM  # "can you call DHL", "there's a hole in it": the parcel's problem
         if asks_about_delivery_instructions(text):
             return CHANGE_ORDER  # "I'll be home tomorrow, can they come then?": the carrier's tracking page
+    if state.last_intent == CHANGE_ORDER and state.order_number and asks_about_delivery_instructions(text):
+        return CHANGE_ORDER  # "what if I'm not in", after "can they leave it with a neighbour": the same page
     if state.last_intent in (RETURN_REQUEST, RETURN_POLICY) and asks_about_return_terms(text):
         return RETURN_POLICY  # "how much will it cost me", "can I drop it off at a post office": the return's terms
     if state.last_intent == DELIVERY_PROBLEM and state.order_number and _FASTER.search(text):

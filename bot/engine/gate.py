@@ -56,6 +56,9 @@ ANY_NAME = (
 )
 #: the lead of a question why an order (or part of one) was cancelled
 WHY_CANCELLED_LEAD = "Let me look into that for you."
+#: the lead of a refund question that asks about the return itself ("where is my return")
+RETURN_STATUS_LEAD = "Let me check on your return."
+_ABOUT_RETURN = re.compile(r"\breturn(?:ed)?\b", re.I)
 #: the lead of a return request that asks for an exchange
 EXCHANGE_LEAD = "Sure, I can help you exchange it."
 ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
@@ -312,6 +315,8 @@ class OrderGate:
             lead = EXCHANGE_LEAD  # "can I swap the mugs for a different colour"
         elif pending.intent == "cancel_order" and asks_why_cancelled(turn.understanding.text):
             lead = WHY_CANCELLED_LEAD  # "why was my order cancelled": not whether it still can be
+        elif pending.intent == "refund_status" and _ABOUT_RETURN.search(turn.understanding.text):
+            lead = RETURN_STATUS_LEAD  # "can I track my return": the return, then its refund
         turn.say(Reply(f"{lead} {ASK_NUMBER}"))
         return None
 

@@ -15,6 +15,8 @@ from handlers.context import Understanding
 from handlers.delivery_problem import says_wrong_item
 from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
+from handlers.order_changes import says_nobody_home
+from handlers.order_status import asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
 from handlers.smalltalk import LEAD_INS, introduced_name, wrong_chat
@@ -278,7 +280,9 @@ def contact_only(understanding: Understanding) -> bool:
 #: "what's the status of my return", "has my return been processed": the return's refund status
 _RETURN_STATUS = re.compile(
     r"\b(?:status|update|news|progress)\b.{0,25}\bmy return\b|\bmy return\b.{0,25}\b(?:status|processed|received|"
-    r"arrived|going|done|got there)\b|^\W*return status\W*$|\bstatus of (?:the|my) return\b",
+    r"arrived|going|done|got there)\b|^\W*return status\W*$|\bstatus of (?:the|my) return\b|"
+    r"\b(?:track|trace|follow|check on) (?:the|my) return(?:ed (?:parcel|package|item))?\b|"
+    r"\bwhere(?:'s| is) my return(?:ed (?:parcel|package|item))?\b(?! label)",
     re.I,
 )
 #: readings of such a message that it overrides (a return, or nothing clear)
@@ -334,12 +338,14 @@ _ORDERED_BY_MISTAKE = re.compile(
     r"\b(?:duplicate|double) order\b",
     re.I,
 )
-#: "the link in the email doesn't work", "the tracking page won't load": the tracking, which a status
-#: answer gives again (not a product that doesn't work)
+#: "the link in the email doesn't work", "the tracking page won't load", "my tracking number doesn't work": the
+#: tracking, which a status answer gives again (not a product that doesn't work)
 _BROKEN_TRACKING_LINK = re.compile(
     r"\b(?:tracking )?(?:link|url)\b.{0,30}\b(?:doesn'?t|does not|won'?t|will not|isn'?t|is not|not|never|can'?t)"
     r" (?:work\w*|load\w*|open\w*|go anywhere)|"
-    r"\btracking (?:page|site|website)\b.{0,20}\b(?:doesn'?t|does not|won'?t|isn'?t|not) (?:work|load|open)",
+    r"\btracking (?:page|site|website)\b.{0,20}\b(?:doesn'?t|does not|won'?t|isn'?t|not) (?:work|load|open)|"
+    r"\btracking (?:number|code|no)\b.{0,20}\b(?:(?:doesn'?t|does not|won'?t|isn'?t|is not|not) (?:work\w*|valid"
+    r"|recogni[sz]ed|found|exist\w*|com\w+ up)|(?:is )?invalid|says not found|(?:shows|gives|returns) (?:an )?error)",
     re.I,
 )
 #: readings of "this isn't what I ordered" that the wrong item's problem overrides
@@ -538,6 +544,19 @@ def idle_intent(understanding: Understanding) -> str:
         and _BROKEN_TRACKING_LINK.search(understanding.text)
     ):
         return "order_status"  # "the link in the email doesn't work": the tracking, given again
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, HUMAN_AGENT, "delivery_problem", None)
+        and asks_for_carrier_contact(understanding.text)
+    ):
+        return "order_status"  # "the courier's phone number": the carrier and its tracking page
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, None)
+        and not understanding.products
+        and says_nobody_home(understanding.text)
+    ):
+        return "change_order"  # "what if I'm not in": the delivery instructions the carrier takes
     if wants_compensation(understanding):
         return COMPENSATION
     if (
