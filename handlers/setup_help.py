@@ -281,7 +281,7 @@ class SetupHelpHandler:
             replies=[
                 Reply(
                     f"{sorry} I don't have a troubleshooting guide for it, but a person on our team can help."
-                    + (" Its guide is linked below." if guides else ""),
+                    + (f" Its other guide, “{guides[0].title}”, is linked below in case it helps." if guides else ""),
                     links=[Link(article.title, article.url) for article in guides[:1]],
                     buttons=[HUMAN_BUTTON],
                 )
