@@ -53,6 +53,7 @@ from bot.engine.policy import (
 )
 from bot.engine.state import DialogueState, PendingOrder
 from bot.engine.turn import Turn
+from bot.engine.typed_buttons import offered_buttons, typed_button
 from bot.engine.understanding import Parser, from_payload, understand
 from bot.report.turns import turn_facts
 from handlers.context import Handler, HandlerContext, Knowledge, OrderNeed, ProductMention, Understanding
@@ -256,6 +257,8 @@ class Engine:
                 offered_before = turn.state.offered_person
                 intent = await self._respond(turn)
                 turn.state.offered_person = (offered_before and not turn.replies) or _offers_person(turn.replies)
+                if turn.replies:
+                    turn.state.buttons = offered_buttons(turn.replies)
                 self._disclose(turn)
                 if message.message_id and not await repos.inbox.record(
                     source=f"chat:{message.channel}", external_id=message.message_id[:200]
@@ -328,6 +331,8 @@ class Engine:
                 return await self._resume(turn, self._routing.by_name[state.flow])
             return await self._start(turn, GREETING)
 
+        if understanding.payload is None and (pressed := typed_button(understanding.text, state.buttons)):
+            turn.understanding = understanding = replace(understanding, payload=pressed)  # "send it again"
         if understanding.payload is None:
             text = understanding.text.strip().lower()
             if asks_who_answers(understanding.text):  # "is this a bot?": said plainly; the flow waits on

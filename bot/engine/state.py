@@ -85,6 +85,8 @@ class DialogueState:
     offered_person: bool = False
     #: the outbox id of the last proactive message whose order a reply took as its context
     taken_push: int | None = None
+    #: ``[title, payload]`` of the last answer's buttons: a title typed instead of pressed is a press
+    buttons: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any] | None) -> DialogueState:
@@ -104,6 +106,7 @@ class DialogueState:
             disclosed=bool(slots.get("disclosed", False)),
             offered_person=bool(slots.get("offered_person", False)),
             taken_push=int(slots["push"]) if slots.get("push") is not None else None,
+            buttons=[list(map(str, button)) for button in slots.get("buttons") or () if len(button) == 2],
         )
 
     def to_slots(self) -> dict[str, Any]:
@@ -127,6 +130,8 @@ class DialogueState:
             slots["offered_person"] = True
         if self.taken_push is not None:
             slots["push"] = self.taken_push
+        if self.buttons:
+            slots["buttons"] = self.buttons
         return slots
 
     @property
