@@ -47,7 +47,7 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "damaged",
         re.compile(
             r"damag|broke|crack|smash|crush|dent|shatter|defect|leak|scratch|ripped|torn|\bwet\b|soaked|"
-            r"\bholes?\b|\bstain(?:s|ed)?\b|\bchipped\b",
+            r"\bholes?\b|\bstain(?:s|ed)?\b|\bchipped\b|\bbent\b|\b(?:is|are|was|were|came|arrived) (?:break|bend)\b",
             re.I
         ),
     ),
@@ -223,6 +223,15 @@ def _not_reported_lost(details: OrderDetails, today: date, *, asked: bool) -> Re
     if HUMAN_BUTTON not in status.buttons:  # the shopper may know more than the tracking shows
         status.buttons = [*status.buttons, HUMAN_BUTTON]
     return status
+
+
+#: the parcel or its arrival named: damage to it is a delivery problem ("the box is break and the leg is bend")
+_THE_PARCEL = re.compile(r"\b(?:box|boxes|parcel|package|packaging|arrived|came|delivered|delivery)\b", re.I)
+
+
+def reports_damage_on_arrival(text: str) -> bool:
+    """ "I buy desk but box is break and leg is bend": damage, said about the parcel or its arrival."""
+    return detect_kind(text) == "damaged" and bool(_THE_PARCEL.search(text))
 
 
 def detect_kind(text: str) -> str | None:

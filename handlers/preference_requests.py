@@ -138,6 +138,10 @@ def categories_named(text: str) -> list[str]:
     return [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
 
 
+#: a message that opens with "why" asks about the messages ("why you send me message"), it orders nothing
+_WHY = re.compile(r"^\W*(?:(?:but|so|hey|hi|hello|ok|um+)\W+)?why\b", re.I)
+
+
 def parse_text(text: str) -> PreferenceRequest:
     """The preference change the words ask for."""
     request = PreferenceRequest()
@@ -175,6 +179,6 @@ def parse_text(text: str) -> PreferenceRequest:
         categories = list(CATEGORIES)
     if _STOP.search(text):
         request.stop = categories or list(CATEGORIES)
-    elif _START.search(text):
+    elif _START.search(text) and not _WHY.match(text):  # "why you send me message" asks, starts nothing
         request.start = categories or list(CATEGORIES)  # "turn them back on": what was stopped
     return request

@@ -12,7 +12,7 @@ from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
-from handlers.delivery_problem import says_wrong_item
+from handlers.delivery_problem import reports_damage_on_arrival, says_wrong_item
 from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
 from handlers.order_changes import says_nobody_home
@@ -557,6 +557,12 @@ def idle_intent(understanding: Understanding) -> str:
         and says_nobody_home(understanding.text)
     ):
         return "change_order"  # "what if I'm not in": the delivery instructions the carrier takes
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, None)
+        and reports_damage_on_arrival(understanding.text)
+    ):
+        return "delivery_problem"  # "the box is break and the leg is bend": it arrived damaged
     if wants_compensation(understanding):
         return COMPENSATION
     if (
