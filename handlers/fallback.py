@@ -14,11 +14,13 @@ from handlers.language import asked_language, english_only_asked_reply, english_
 from handlers.messages import Button, Link, Reply
 from handlers.near_domain import asks_about_product, near_domain_reply, not_in_help_reply, topic_article
 from handlers.smalltalk import (
+    YOU_ARE_WELCOME,
     dismissal_reply,
     dismissed,
     filler_reply,
     frustrated,
     frustration_reply,
+    only_thanks,
     upset,
     upset_reply,
 )
@@ -56,6 +58,8 @@ class FallbackHandler:
             return Outcome(replies=[upset_reply()])
         if dismissed(ctx.text):
             return Outcome(replies=[dismissal_reply()])
+        if only_thanks(ctx.text):  # "brill ta": thanks the NLU didn't read as a goodbye
+            return Outcome.say(YOU_ARE_WELCOME)
         filler = filler_reply(ctx.text)
         if filler is not None:  # "?", "lol", "👍": nothing to answer, so what the bot can do
             return Outcome(replies=[filler])

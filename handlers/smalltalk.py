@@ -45,6 +45,14 @@ _DISMISSED = re.compile(
 _PUZZLED = re.compile(r"^\W*(?:" + _PUZZLED_WORDS + r")\W*$", re.I)
 _WRONG_CHAT = re.compile(r"\b" + _WRONG_CHAT_WORDS, re.I)
 _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|appreciated?|grateful|ta)\b", re.I)
+#: "brill ta", "lovely, cheers", "ace, thanks a lot": nothing but thanks and praise
+_ONLY_THANKS = re.compile(
+    r"^\W*(?:(?:thanks?|thank you|thx|ty|tysm|cheers|ta|much appreciated|appreciated?|brill(?:iant)?|lovely|great|"
+    r"perfect|ace|sound|cool|awesome|amazing|fab(?:ulous)?|super|nice(?: one)?|legend|you'?re a (?:star|legend)|"
+    r"wicked|sweet|good stuff|excellent|wonderful|so much|a lot|very much|mate|buddy|again|then|ok(?:ay)?|"
+    r"oh)\W*)+$",
+    re.I,
+)
 
 
 #: "is this a bot?", "am I talking to a real person?": who is answering
@@ -56,6 +64,8 @@ _WHO_ANSWERS = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|sorry|um|erm)\W+)*(?:what|who) (?:are|r) (?:you|u)(?: exactly)?\W*$",
     re.I,
 )
+#: the answer to thanks
+YOU_ARE_WELCOME = "You're welcome! If anything else comes up, just message me here. Have a great day."
 #: what the bot does, as the menu says it
 WHAT_I_DO = (
     "I can track your order, sort out a delivery problem, start a return, help you set up a product or get you "
@@ -94,6 +104,11 @@ _FILLER = re.compile(
 
 #: a question mark, or a question-mark emoji ("📦❓")
 _QUESTION_MARKS = ("?", "\u2753", "\u2754", "\uff1f")
+
+
+def only_thanks(text: str) -> bool:
+    """Whether the whole message is thanks, with praise around it ("brill ta", "lovely, cheers")."""
+    return bool(_ONLY_THANKS.match(text)) and bool(_THANKS.search(text))
 
 
 def filler_reply(text: str) -> Reply | None:
@@ -218,7 +233,5 @@ class GoodbyeHandler:
         if frustrated(ctx.text):
             return Outcome(replies=[frustration_reply()])
         if _THANKS.search(ctx.text) or not ctx.text.strip():
-            return Outcome.say(
-                "You're welcome! If anything else comes up, just message me here. Have a great day."
-            )
+            return Outcome.say(YOU_ARE_WELCOME)
         return Outcome.say("Bye for now! If anything else comes up, just message me here. Have a great day.")

@@ -87,5 +87,6 @@ def test_doorstep_chat_seeds_the_demo_shop_and_answers(tmp_path: Path) -> None:
     assert "bot> You're chatting with our automated assistant, not a person." in done.stdout
     # the terminal has no staff channel behind it: the bot says so instead of promising a reply
     assert "nobody from our support team can reply in this chat" in done.stdout
+    assert "lists the ways to reach a person (the article below). I can still help" in done.stdout
     assert "passed our conversation" not in done.stdout
     assert done.stdout.rstrip().endswith("bye!")
