@@ -54,7 +54,9 @@ _NOBODY_HOME = (
     r"\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
     r"\bnot (going to|gonna) be (at )?(home|in|there|around|back)\b|"
     r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be|i will be|we will be)( (going to|gonna) be)? "
-    r"(out|away|on holiday|on vacation)\b|\bnobody('?s| is| will be) (home|in)\b"
+    r"(out|away|on holiday|on vacation)\b|\bnobody('?s| is| will be) (home|in)\b|"
+    r"\b(have to|need to|got to|gotta|must) (go out|leave|head out|go to work|pop out)\b|"
+    r"\bcan (they|the driver|the courier|you|it) (come|deliver|arrive|get here)( it| them)? (earlier|later|sooner)\b"
 )
 _NOBODY_HOME_WORDS = re.compile(_NOBODY_HOME, re.I)
 _INSTRUCTION_WORDS = re.compile(

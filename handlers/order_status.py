@@ -131,6 +131,16 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "proof",
+        re.compile(
+            r"\bwho\b.{0,12}\b(?:signed|took|received|accepted|took in|has got)\b(?: for)?\s*(?:it|them|the (?:parcel|package|"
+            r"delivery|box))?\W*$|\bwhere (?:was|were|did (?:they|he|she|the driver|the courier) leave) (?:it|they|them|"
+            r"my (?:parcel|package|order))\b|\bproof of delivery\b|\bdelivery (?:photo|picture|proof)\b|"
+            r"\b(?:photo|picture|signature) of (?:the )?delivery\b|\bwho signed\b",
+            re.I,
+        ),
+    ),
+    (
         "pickup",
         re.compile(
             r"\bwhere\b.{0,30}\b(?:collect|pick (?:it |them |\w+ )?up|pickup|pick-up)\b|"
@@ -262,8 +272,8 @@ def asks_for_the_pickup_place(text: str) -> bool:
 
 
 def question_focus(text: str) -> str | None:
-    """What a status follow-up asks about: ``eta``, ``carrier``, ``tracking``, ``location``, ``reason``
-    (why it is taking so long), or None."""
+    """What a status follow-up asks about: ``eta``, ``carrier``, ``tracking``, ``location``, ``proof`` (who
+    signed for it, where it was left), ``reason`` (why it is taking so long), or None."""
     if not text:
         return None
     for focus, pattern in _FOCUS:
@@ -687,7 +697,7 @@ def answer_follow_up(details: OrderDetails, focus: str, today: date) -> Reply:
         clause, extra = _follow_up_clause(details, shipment, focus, today)
         clauses.append(clause)
         buttons += [b for b in extra if b not in buttons]
-        if focus in ("tracking", "pickup") and shipment.tracking_url:
+        if focus in ("tracking", "pickup", "proof") and shipment.tracking_url:
             links.append(Link(_track_title(details, shipment), shipment.tracking_url))
     waiting = unshipped_items(details)
     if waiting and focus == "eta":
@@ -724,6 +734,15 @@ def _follow_up_clause(
         return f"{whose} for {subject} is {shipment.tracking_number}", []
     if focus == "pickup":
         return _pickup_clause(shipment, subject, agree, carrier), []
+    if focus == "proof":
+        if not delivered:
+            return _eta_clause(shipment, subject, agree, today, when_delivered, zone)
+        by = f" by {carrier}" if carrier else ""
+        page = f"{carrier}'s tracking page" if carrier else "the carrier's tracking page"
+        return (
+            f"{subject} {agree.was} delivered {when_delivered}{by}: {page} shows what the driver recorded, such as "
+            f"a signature, a photo or where {agree.subject} {agree.was} left"
+        ), [NOT_RECEIVED_BUTTON]
     if focus == "location":
         if delivered:
             return f"{subject} {agree.was} delivered {when_delivered}", [NOT_RECEIVED_BUTTON]

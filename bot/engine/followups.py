@@ -108,6 +108,14 @@ _STOCK = re.compile(
 _NEED_BY = re.compile(r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b", re.I)
 
 
+#: "when was it delivered", "what time did they deliver it": the delivery the status answer told of
+_WHEN_DELIVERED = re.compile(
+    r"\b(?:when|what time|what day) (?:was|were|did) (?:it|they|them|my \w+|the \w+) (?:get )?deliver(?:ed)?\b|"
+    r"\b(?:when|what time|what day) did (?:they|you|the (?:driver|courier)) deliver\b",
+    re.I,
+)
+
+
 def status_follow_up(understanding: Understanding, state: DialogueState) -> bool:
     """A status question right after a status answer, with the order still in context, that the NLU may
     read as something else: "and the headphones?" or "thanks, what about the mugs?" (setup help, a
@@ -126,8 +134,10 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     return bool(
         _NEED_BY.search(text)
         or _STOCK.search(text)
+        or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)
         or asks_to_email_it(text)
+        or question_focus(text) == "proof"
     )
 
 
