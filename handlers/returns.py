@@ -39,7 +39,7 @@ from handlers.return_rules import (
     policy_summary,
 )
 from handlers.setup_help import WARRANTY_CLAIM, WARRANTY_CLAIM_BUTTON
-from handlers.troubleshooting import asks_for_remedy, faulty_and_wants_remedy
+from handlers.troubleshooting import asks_for_remedy, faulty_and_wants_remedy, says_faulty
 from handlers.wording import (
     HUMAN_BUTTON,
     LOST_BUTTONS,
@@ -87,6 +87,8 @@ class ReturnRequestHandler:
         text = ctx.text
         if _remedy_for_a_fault(ctx):  # "can you send me a new one instead", after "it's faulty"
             return True
+        if _fault_as_the_reason(ctx):  # "it's faulty", asked whether to return the item
+            return True
         if asks_something_else(text):
             return False
         return bool(
@@ -116,6 +118,8 @@ class ReturnRequestHandler:
         payload = ctx.payload or ""
         if _remedy_for_a_fault(ctx):  # a replacement or repair for a faulty item: the warranty decides
             return _warranty_instead(ctx, eligible)
+        if _fault_as_the_reason(ctx):  # "it's faulty": the warranty, or the return still one button away
+            return _warranty_instead(ctx, eligible, {**ctx.data, "reason": ctx.text.strip()[:500]})
         lost = any(shipment.status == ShipmentStatus.LOST for shipment in details.shipments)
         if lost and not eligible and not payload and ctx.step is None and wanted_after_return(ctx.text) is not None:
             return await report_lost(ctx)  # "I'd prefer a replacement" for a parcel the carrier lost
@@ -182,7 +186,16 @@ def _remedy_for_a_fault(ctx: HandlerContext) -> bool:
     return faulty_and_wants_remedy(f"{ctx.data.get('reason') or ''} {ctx.text}")
 
 
-def _warranty_instead(ctx: HandlerContext, eligible: list[ItemEligibility]) -> Outcome:
+def _fault_as_the_reason(ctx: HandlerContext) -> bool:
+    """ "It's faulty", typed while a return is being picked: the reason, a fault the warranty may cover."""
+    if ctx.step != "pick" or ctx.payload is not None or yes_or_no(ctx) is not None:
+        return False
+    return says_faulty(ctx.text)
+
+
+def _warranty_instead(
+    ctx: HandlerContext, eligible: list[ItemEligibility], data: dict[str, object] | None = None
+) -> Outcome:
     """What the warranty article's claim gives, with the return still one button away."""
     named = [v for v in eligible if v.item.sku == ctx.data.get("named")]
     buttons = [WARRANTY_CLAIM_BUTTON]
@@ -190,7 +203,7 @@ def _warranty_instead(ctx: HandlerContext, eligible: list[ItemEligibility]) -> O
     return Outcome(
         replies=[Reply(WARRANTY_CLAIM, buttons=buttons, links=article_link(ctx.knowledge.base, WARRANTY_ARTICLE))],
         await_step="pick",
-        data=dict(ctx.data),
+        data=dict(ctx.data if data is None else data),
     )
 
 

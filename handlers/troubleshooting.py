@@ -92,6 +92,11 @@ def asks_for_remedy(text: str) -> bool:
     return bool(_REMEDY.search(text))
 
 
+def says_faulty(text: str) -> bool:
+    """ "It's faulty", "it stopped working": a fault in use (not damage on arrival, nor a code or a link)."""
+    return bool(_FAULT.search(text)) and not _NOT_A_PRODUCT.search(text) and not _ON_ARRIVAL.search(text)
+
+
 def faulty_and_wants_remedy(text: str) -> bool:
     """ "My kettle stopped working, I want a replacement": a fault in use and a remedy asked for (a
     warranty claim), not damage on arrival."""

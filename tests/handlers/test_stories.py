@@ -211,6 +211,8 @@ async def _check_rows(
                 assert number_of[got["order_id"]] == str(want["order"]), (name, got)
                 assert sorted(got["skus"]) == sorted(want["skus"]), (name, got)
                 assert got["exchange_for"] == want.get("exchange_for"), (name, got)
+                for needle in _as_list(want.get("reason_contains")):
+                    assert needle.lower() in (got["reason"] or "").lower(), (name, got)
         for number, want in (rows.get("orders") or {}).items():
             order = next(r for r in orders.values() if r["order_number"] == str(number))
             for key, value in want.items():
