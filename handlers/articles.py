@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
@@ -44,6 +44,28 @@ def point_terms(question: str, product_name: str | None) -> set[str]:
 def answers_the_point(question: str, product_name: str | None, passage: str) -> bool:
     """Whether the passage has a word of the question's point (:func:`point_terms`)."""
     return bool(point_terms(question, product_name) & set(_analyzer().terms(passage)))
+
+
+#: verbs of any how-to question ("how do I make it ...", "can I get it to ..."): no point of their own
+_HOW_TO_WORDS = frozenset("make get do use set keep put take go have let able possible way thing help know tell".split())
+
+
+def unknown_point_terms(question: str, product_name: str | None, guides: Sequence[Article]) -> set[str]:
+    """The words of the question's point (:func:`point_terms`) that none of ``guides`` uses, in its text, its
+    title or the questions it lists ("remember" of "how do I make the desk remember my height")."""
+    how_to = set(_analyzer().terms(" ".join(_HOW_TO_WORDS)))
+    point = point_terms(question, product_name) - how_to
+    if not point:
+        return set()
+    known: set[str] = set()
+    for guide in guides:
+        known |= _article_terms(guide.title, guide.body, "\n".join(guide.questions))
+    return point - known
+
+
+@lru_cache(maxsize=512)
+def _article_terms(*texts: str) -> frozenset[str]:
+    return frozenset(term for text in texts for term in _analyzer().terms(text))
 
 
 def passage_heading(article: Article, passage: str) -> str:

@@ -11,6 +11,7 @@ from handlers.articles import (
     answers_the_point,
     article_reply,
     passage_reply,
+    unknown_point_terms,
 )
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
@@ -185,6 +186,9 @@ class SetupHelpHandler:
         missing = _feature_not_in_guides(ctx, sku) if typed else None
         if missing is not None and articles:  # "connect my coffee machine to wifi": its guides never mention it
             return _not_in_guides(missing, sku, name, articles[0])
+        if typed and articles and _QUESTION.search(ctx.text) and not _SETUP_REQUEST.search(ctx.text):
+            if unknown_point_terms(ctx.text, name, ctx.knowledge.base.for_product(sku)):
+                return _not_in_guides("that", sku, name, articles[0])  # "make the desk remember my height"
         if not articles:
             return self._search(ctx, sku, f"set up {name or sku}")
         article = articles[0]

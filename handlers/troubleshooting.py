@@ -187,12 +187,15 @@ def section_of_passage(article: Article, passage: str, question: str, product_na
     shares a word with ``question`` beyond the words naming the product; else None.
 
     A search ranks whole articles, so a product's guide can score high on the product's name alone
-    while its best passage is unrelated; the shared word is what makes the passage an answer.
+    while its best passage is unrelated; the shared words are what make the passage an answer, so they
+    must be at least half of the question's words beyond the product's name.
     """
     analyzer = _analyzer()
     naming = set(analyzer.terms(product_name or article.title)) | _product_type_terms(question, analyzer)
-    if not (set(analyzer.terms(question)) - naming) & set(analyzer.terms(passage)):
-        return None
+    wanted = set(analyzer.terms(question)) - naming
+    shared = wanted & set(analyzer.terms(passage))
+    if not shared or 2 * len(shared) < len(wanted):
+        return None  # "make the desk remember my height" is not answered by a passage saying only "height"
     head = passage.strip()[:60]
     return next((section for section in sections(article) if any(head in line for line in section.lines)), None)
 
