@@ -212,10 +212,12 @@ def _confirm_only_item(ctx: HandlerContext, only: ItemEligibility, data: dict[st
     question whether to return that item."""
     if "reason" not in data:
         data["reason"] = ctx.text.strip()[:500]
+    used = ctx.payload is None and ctx.step is None and _USED.search(ctx.text)  # "even though I used it"
+    notes = "".join(f"{note} " for note in _condition_notes(ctx, [only])) if used else ""
     return Outcome(
         replies=[
             Reply(
-                f"Would you like to return {your(only.item.name, capital=False)}?",
+                f"{notes}Would you like to return {your(only.item.name, capital=False)}?",
                 buttons=[Button(f"Return {only.item.name}", f"return:item:{only.item.sku}"), MENU_BUTTON],
             )
         ],
@@ -266,6 +268,8 @@ def _listing(
     if len(eligible) > 1:
         buttons.append(Button("Return all of them", "return:all"))
     notes = _notes(verdicts)
+    if ctx.payload is None and ctx.step is None and _USED.search(ctx.text):  # "even though I used it"
+        notes[:0] = _condition_notes(ctx, eligible)
     fit = fits_badly(ctx.text) or fits_badly(str(data.get("reason") or ""))
     sizes = swappable(ctx, verdicts) if fit else []
     if sizes:
@@ -279,6 +283,27 @@ def _listing(
         await_step="pick",
         data=data,
     )
+
+
+#: "can I return it even though I used it", "I've worn it once", "without the tags": the item's condition
+_USED = re.compile(
+    r"\b(?:used|opened|tried|worn|wore|washed|unboxed|set (?:it )?up|assembled|out of the box)\b|"
+    r"\bwithout (?:the |its |it'?s )?(?:box|tags?|packaging|labels?)\b|\b(?:lost|threw away|thrown away|binned) "
+    r"(?:the |its |it'?s )?(?:box|tags?|packaging)\b",
+    re.I,
+)
+#: clothing and shoes: returned unworn, tags on (the return policy's "What can be returned")
+_WORN_CATEGORIES = frozenset({"apparel", "footwear"})
+UNWORN = "Clothing and shoes should be unworn, with their tags still attached."
+OPENED_OK = "You can return electronics and appliances even if you've opened and tried them, at no charge."
+
+
+def _condition_notes(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[str]:
+    """What the return policy says of used items, for the items named (else the returnable ones)."""
+    named = [v for v in eligible if v.item.sku in ctx.understanding.skus] or eligible
+    categories = {v.item.category for v in named}
+    notes = [OPENED_OK] if categories - _WORN_CATEGORIES else []
+    return notes + ([UNWORN] if categories & _WORN_CATEGORIES else [])
 
 
 def _listing_head(ctx: HandlerContext, eligible: int, fit: bool) -> str:
