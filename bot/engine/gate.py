@@ -54,6 +54,11 @@ ANY_NAME = (
     "That's fine: it doesn't matter whose name is on the order. Send me its order number (it's in the order "
     "confirmation email, for example #1042), then the email address or phone number it was placed with."
 )
+#: the same, said when asked for the contact the order was placed with
+ANY_NAME_CONTACT = (
+    "That's fine: it doesn't matter whose name is on the order. Send me the email address or phone number it "
+    "was placed with, even if it's theirs."
+)
 #: the lead of a question why an order (or part of one) was cancelled
 WHY_CANCELLED_LEAD = "Let me look into that for you."
 #: the lead of a refund question that asks about the return itself ("where is my return")
@@ -330,6 +335,9 @@ class OrderGate:
                 turn.say(Reply(GIVE_UP_CONTACT, buttons=[HUMAN_BUTTON]))
                 return None
             turn.state.pending = pending
+            if about_someone_elses_order(turn.understanding.text):  # "it's under my wife's name"
+                turn.say(Reply(ANY_NAME_CONTACT, buttons=[HUMAN_BUTTON]))
+                return None
             without = _NO_CONTACT_AT_HAND.search(turn.understanding.text)
             turn.say(Reply(ASK_CONTACT_ALTERNATIVE if without else ASK_CONTACT_AGAIN, buttons=[HUMAN_BUTTON]))
             return None
