@@ -147,6 +147,9 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "Jobs and applications aren't something I handle: I look after orders, deliveries and returns. "
         "Open positions are listed on the careers page of our website."
     ),
+    "confirmation": TopicAnswer(
+        "Here's what to do when the order confirmation email hasn't come:", "order-confirmation"
+    ),
     "loyalty": TopicAnswer(
         "I can't see loyalty points or membership details in this chat. You'll find your points when "
         "you sign in to your account on our website."

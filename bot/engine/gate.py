@@ -64,6 +64,7 @@ WHY_CANCELLED_LEAD = "Let me look into that for you."
 #: the lead of a refund question that asks about the return itself ("where is my return")
 RETURN_STATUS_LEAD = "Let me check on your return."
 _ABOUT_RETURN = re.compile(r"\breturn(?:ed)?\b", re.I)
+_ABOUT_REFUND = re.compile(r"\b(?:refund\w*|money|reimburs\w*)\b", re.I)
 #: the lead of a return request that asks for an exchange
 EXCHANGE_LEAD = "Sure, I can help you exchange it."
 ASK_NUMBER = "What's your order number? You'll find it in your order confirmation email (for example #1042)."
@@ -76,7 +77,8 @@ _WITHOUT_NUMBER = re.compile(
     r"\b(?:without|no|lost|forgot|forgotten|misplaced|deleted)\s+(?:the\s+|my\s+|an?\s+)?(?:order\s+|tracking\s+)?"
     r"(?:number|confirmation(?: email)?)\b|"
     r"\b(?:don'?t|do not|didn'?t|did not|never|haven'?t|have not)\s+(?:have|know|remember|get|got|received?)\s+"
-    r"(?:the\s+|my\s+|an?\s+|any\s+|a\s+)?(?:order\s+|tracking\s+)?(?:number|confirmation(?: email)?)\b",
+    r"(?:the\s+|my\s+|an?\s+|any\s+|a\s+)?(?:order\s+|tracking\s+)?(?:number|confirmation(?: email)?)\b|"
+    r"\b(?:tell|give|send|find|remind) me (?:my|the) order (?:number|no)\b|\bwhat(?:'s| is| was) my order (?:number|no)\b",
     re.I,
 )
 #: "I don't have it", "no idea", "can't find it": said when asked for the order number
@@ -320,7 +322,11 @@ class OrderGate:
             lead = EXCHANGE_LEAD  # "can I swap the mugs for a different colour"
         elif pending.intent == "cancel_order" and asks_why_cancelled(turn.understanding.text):
             lead = WHY_CANCELLED_LEAD  # "why was my order cancelled": not whether it still can be
-        elif pending.intent == "refund_status" and _ABOUT_RETURN.search(turn.understanding.text):
+        elif (
+            pending.intent == "refund_status"
+            and _ABOUT_RETURN.search(turn.understanding.text)
+            and not _ABOUT_REFUND.search(turn.understanding.text)
+        ):
             lead = RETURN_STATUS_LEAD  # "can I track my return": the return, then its refund
         turn.say(Reply(f"{lead} {ASK_NUMBER}"))
         return None

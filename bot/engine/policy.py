@@ -302,13 +302,25 @@ _NO_CONFIRMATION = re.compile(
     r"\b(?<!delivery )(?<!shipping )(?<!dispatch )confirmation (?:e-?mail )?(?:never|didn'?t|did not|hasn'?t|has not)\b",
     re.I,
 )
+#: "can I get it sent to my dad directly": another address for the order, asked for
+_SEND_ELSEWHERE = re.compile(
+    r"\b(?:send|ship|deliver|post|sent|shipped|delivered|posted)\b(?: (?:it|them|this|the \w+|my \w+))? (?:straight |direct(?:ly)? )?"
+    r"to (?:him|her|them|my (?:dad|mum|mom|mother|father|parents|friend|sister|brother|son|daughter|office|work|"
+    r"partner|wife|husband|grandma|grandmother|grandad|grandfather|gran|nan|aunt|uncle|cousin|boss|colleague)|"
+    r"(?:his|her|their) (?:house|place|address|home))\b",
+    re.I,
+)
+#: ... said as a request, not as what happened ("it was sent to my neighbour" is a delivery problem)
+_REQUESTED = re.compile(r"\b(?:can|could|would|want|wanna|like|please|possible|instead|direct(?:ly)?|need)\b", re.I)
+#: a return already made, so the refund is the question ("I returned it because it arrived broken")
+_RETURNED_ALREADY = re.compile(r"\b(?:returned|sent (?:it |them )?back|posted (?:it |them )?back)\b", re.I)
 #: "I think my order was sent to my old address": an address to change or redirect, not a lost parcel
 _OLD_ADDRESS = re.compile(
     r"\b(?:sent|shipped|going|heading|posted|addressed|on (?:its|the) way)\b.{0,20}\b(?:my |an |the )?"
     r"(?:old|previous|former|wrong) address\b",
     re.I,
 )
-_CONFIRMATION_READINGS = frozenset({"delivery_problem", "order_status", OUT_OF_SCOPE, None})
+_CONFIRMATION_READINGS = frozenset({"delivery_problem", "order_status", "refund_status", OUT_OF_SCOPE, None})
 #: readings of "it stopped working, I want a replacement" that the warranty claim overrides
 _FAULT_READINGS = frozenset(
     {"return_request", "refund_status", "delivery_problem", "compensation", OUT_OF_SCOPE, None}
@@ -458,6 +470,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return None
     text = understanding.text
+    if understanding.intent in _CONFIRMATION_READINGS and _NO_CONFIRMATION.search(text):
+        return NearDomainTopic.CONFIRMATION.value  # "I never got a confirmation email but money was taken"
     if understanding.intent in (OUT_OF_SCOPE, None, "change_order") and _ACCOUNT_CHANGE.search(text):
         return NearDomainTopic.ACCOUNT.value  # "can I change my email address": the account, on the website
     if understanding.intent == "change_order" and understanding.products and _PRODUCT_CARE.search(text):
@@ -524,6 +538,20 @@ def idle_intent(understanding: Understanding) -> str:
         and _OLD_ADDRESS.search(understanding.text)
     ):
         return "change_order"  # "it was sent to my old address": the address, which may still be redirected
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, "delivery_problem", "order_status", None)
+        and _SEND_ELSEWHERE.search(understanding.text)
+        and _REQUESTED.search(understanding.text)
+    ):
+        return "change_order"  # "can I get it sent to my dad directly": the order's address
+    if (
+        understanding.payload is None
+        and intent in ("refund_status", "return_request")
+        and reports_damage_on_arrival(understanding.text)
+        and not _RETURNED_ALREADY.search(understanding.text)
+    ):
+        return "delivery_problem"  # "the kettle arrived broken and I want a refund": a free replacement or refund
     if (
         understanding.payload is None
         and intent in _WRONG_ITEM_READINGS

@@ -30,6 +30,7 @@ class NearDomainTopic(StrEnum):
     GIFT = "gift"
     INSURANCE = "insurance"
     ORDERING = "ordering"
+    CONFIRMATION = "confirmation"
 
 
 _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
