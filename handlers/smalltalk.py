@@ -13,7 +13,9 @@ _FRUSTRATED = re.compile(
     r"\b(useless|stupid|dumb|terrible|awful|rubbish|garbage|pointless|hopeless|ridiculous|pathetic|"
     r"unhelpful|not (?:very |at all )?helpful|(?:no|zero) help|(?:doesn'?t|does not|didn'?t|did not) help|"
     r"waste of (?:my )?time|hate (?:you|this|talking)|worst (?:bot|chat|assistant|service)|"
-    r"thanks? for nothing|thank you for nothing|you'?re no use|you are no use|what a joke|are you even listening)\b",
+    r"thanks? for nothing|thank you for nothing|you'?re no use|you are no use|what a joke|are you even listening|"
+    r"(?:do|does|did) (?:you|u|anyone|anybody) (?:even |actually |ever )?read|"
+    r"(?:are|is) (?:you|u|anyone|anybody) (?:even |actually )?reading)\b",
     re.I,
 )
 #: "this is unacceptable", "I'm really disappointed": upset with the shop, with nothing said yet of why
@@ -156,9 +158,25 @@ def frustration_reply() -> Reply:
     )
 
 
+#: "I'll report you to trading standards", "I'm filing a chargeback": a threat, said in anger
+_THREAT = re.compile(
+    r"\b(?:report (?:you|u|this|your (?:shop|company|store))|trading standards|consumer (?:protection|rights|council|"
+    r"agency)|ombudsman|better business bureau|\bbbb\b|(?:my |a )?(?:lawyer|solicitor|attorney)|sue (?:you|u|your)|"
+    r"legal action|small claims|charge ?back|dispute (?:the|this|a) (?:charge|payment|transaction)|"
+    r"(?:1|one)[- ]star|(?:bad|negative|terrible) review|review (?:you|this shop|your (?:shop|company|store)))\b",
+    re.I,
+)
+
+
 def upset(text: str) -> bool:
-    """Whether the shopper says they are upset with the shop without saying why ("this is unacceptable")."""
-    return bool(_UPSET.search(text))
+    """Whether the shopper says they are upset with the shop without saying why ("this is unacceptable",
+    "I'll report you to trading standards")."""
+    return bool(_UPSET.search(text) or _THREAT.search(text))
+
+
+def threatens(text: str) -> bool:
+    """Whether the shopper threatens the shop ("I'll report you", "I'm filing a chargeback", "1 star review")."""
+    return bool(_THREAT.search(text))
 
 
 def upset_reply() -> Reply:

@@ -19,7 +19,7 @@ from handlers.order_changes import says_nobody_home
 from handlers.order_status import asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
-from handlers.smalltalk import LEAD_INS, introduced_name, wrong_chat
+from handlers.smalltalk import LEAD_INS, frustrated, introduced_name, threatens, wrong_chat
 from handlers.troubleshooting import faulty_and_wants_remedy
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -314,6 +314,23 @@ _SEND_ELSEWHERE = re.compile(
 _REQUESTED = re.compile(r"\b(?:can|could|would|want|wanna|like|please|possible|instead|direct(?:ly)?|need)\b", re.I)
 #: a return already made, so the refund is the question ("I returned it because it arrived broken")
 _RETURNED_ALREADY = re.compile(r"\b(?:returned|sent (?:it |them )?back|posted (?:it |them )?back)\b", re.I)
+#: readings an angry message can get from its words ("these messages", "my bank"), which its anger overrides
+_ANGER_READINGS = frozenset(
+    {OUT_OF_SCOPE, GREETING, "goodbye", "notification_preferences", "refund_status", None}
+)
+#: "you took my money and sent nothing": the order never came (not a refund under way)
+_NOTHING_CAME = re.compile(
+    r"\b(?:sent|shipped|delivered) (?:me )?nothing\b|\bnothing (?:has )?(?:came|come|arrived|was sent|was delivered|"
+    r"turned up|showed up)\b|\b(?:received|got|had) nothing\b|\bhaven'?t (?:received|got|had) (?:anything|a thing)\b|"
+    r"\bnever (?:got|received) (?:anything|my (?:order|parcel|package|stuff)|the (?:order|parcel|package|goods))\b",
+    re.I,
+)
+#: "if I don't get my order by friday", "I need my parcel before the 14th": when it comes
+_NEED_BY_DAY = re.compile(
+    r"\b(?:get|receive|have|got)\b (?:my|the|our) (?:order|parcel|package|delivery|stuff|items?|\w+) "
+    r"(?:by|before|until) (?:\w+day|tomorrow|tonight|the weekend|christmas|xmas|the \d+\w*|next week|\d+\w*)\b",
+    re.I,
+)
 #: "I think my order was sent to my old address": an address to change or redirect, not a lost parcel
 _OLD_ADDRESS = re.compile(
     r"\b(?:sent|shipped|going|heading|posted|addressed|on (?:its|the) way)\b.{0,20}\b(?:my |an |the )?"
@@ -599,6 +616,18 @@ def idle_intent(understanding: Understanding) -> str:
         and asks_about_shipping_refund(understanding.text)
     ):
         return "refund_status"  # "will I get the shipping cost back": the shipping fee's part of a refund
+    if understanding.payload is None and intent in _ANGER_READINGS and frustrated(understanding.text):
+        return OUT_OF_SCOPE  # "do you even read these messages": sorry, and a person (not the settings)
+    if (
+        understanding.payload is None
+        and intent in _ANGER_READINGS
+        and _NEED_BY_DAY.search(understanding.text)
+    ):
+        return "order_status"  # "if I don't get my order by friday I'm leaving a 1 star review": when it comes
+    if understanding.payload is None and intent == "refund_status" and _NOTHING_CAME.search(understanding.text):
+        return "order_status"  # "you took my money and sent nothing": where the order is
+    if understanding.payload is None and intent in _ANGER_READINGS and threatens(understanding.text):
+        return OUT_OF_SCOPE  # "I'll report you to trading standards": sorry, and a person
     if understanding.payload is None and wrong_chat(understanding.text):
         return OUT_OF_SCOPE  # "sorry, wrong chat": no fuss
     if (
