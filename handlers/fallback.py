@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.articles import (
     FROM_THE_HELP_CENTRE,
     good_hits,
@@ -69,7 +71,7 @@ class FallbackHandler:
         asked = asked_language(ctx.text)
         if asked is not None:  # "can you help me in spanish"
             return Outcome(replies=[english_only_asked_reply(asked)])
-        product = _product_alone(ctx)
+        product = product_alone(ctx.understanding.products, ctx.text)
         if product is not None:  # "kettle": what about it?
             return Outcome(replies=[_product_menu(product)])
         hits = (
@@ -124,10 +126,9 @@ FOLLOW_UP_WORDS = 6
 PRODUCT_ALONE_WORDS = 3
 
 
-def _product_alone(ctx: HandlerContext) -> ProductMention | None:
+def product_alone(products: Sequence[ProductMention], text: str) -> ProductMention | None:
     """The one product a message of a few words names and nothing more ("kettle", "the blender")."""
-    products = ctx.understanding.products
-    if len(products) != 1 or len(ctx.text.split()) > PRODUCT_ALONE_WORDS or "?" in ctx.text:
+    if len(products) != 1 or len(text.split()) > PRODUCT_ALONE_WORDS or "?" in text:
         return None
     return products[0]
 

@@ -11,6 +11,7 @@ from handlers.articles import (
     answers_the_point,
     article_reply,
     passage_reply,
+    point_terms,
     unknown_point_terms,
 )
 from handlers.context import HandlerContext, OrderNeed, Outcome
@@ -189,8 +190,9 @@ class SetupHelpHandler:
         if typed and articles and _QUESTION.search(ctx.text) and not _SETUP_REQUEST.search(ctx.text):
             if unknown_point_terms(ctx.text, name, ctx.knowledge.base.for_product(sku)):
                 return _not_in_guides("that", sku, name, articles[0])  # "make the desk remember my height"
-        if not articles:
-            return self._search(ctx, sku, f"set up {name or sku}")
+        if not articles:  # a question of its own ("the blender is too loud") searches for itself
+            asked = typed and not _SETUP_REQUEST.search(ctx.text) and bool(point_terms(ctx.text, name or sku))
+            return self._search(ctx, sku, None if asked else f"set up {name or sku}")
         article = articles[0]
         passage = _guide_passage(ctx, article, name) if typed and not _SETUP_REQUEST.search(ctx.text) else None
         if passage is not None:  # "how often should I clean the brushes": that part of the guide
@@ -351,6 +353,14 @@ class SetupHelpHandler:
                 f"I couldn't find that in {where}. A person on our team can help.", buttons=[HUMAN_BUTTON]
             )
         top = hits[0]
+        name = _item_name(ctx, sku) or str(ctx.data.get("name") or "") or None
+        if query is None and ctx.text and not answers_the_point(ctx.text, name, top.snippet):
+            where = f"the guides for your {name}" if name else "our guides"  # "blender is too loud": nothing on it
+            return Outcome.say(
+                f"I couldn't find that in {where}. A person on our team can help.",
+                buttons=[HUMAN_BUTTON],
+                links=[Link(hit.article.title, hit.article.url) for hit in hits[:1]],
+            )
         return Outcome(
             replies=[
                 Reply(

@@ -13,6 +13,7 @@ from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.delivery_problem import reports_damage_on_arrival, says_wrong_item
+from handlers.fallback import product_alone
 from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
 from handlers.order_changes import says_nobody_home
@@ -314,6 +315,8 @@ _SEND_ELSEWHERE = re.compile(
 _REQUESTED = re.compile(r"\b(?:can|could|would|want|wanna|like|please|possible|instead|direct(?:ly)?|need)\b", re.I)
 #: a return already made, so the refund is the question ("I returned it because it arrived broken")
 _RETURNED_ALREADY = re.compile(r"\b(?:returned|sent (?:it |them )?back|posted (?:it |them )?back)\b", re.I)
+#: readings of a product named alone ("blender", "the jacket") that the product's menu overrides
+_PRODUCT_ALONE_READINGS = frozenset({"setup_help", "return_request", GREETING, OUT_OF_SCOPE, None})
 #: readings an angry message can get from its words ("these messages", "my bank"), which its anger overrides
 _ANGER_READINGS = frozenset(
     {OUT_OF_SCOPE, GREETING, "goodbye", "notification_preferences", "refund_status", None}
@@ -536,6 +539,13 @@ def idle_intent(understanding: Understanding) -> str:
     with the product's troubleshooting.
     """
     intent = understanding.intent
+    if (
+        understanding.payload is None
+        and not understanding.order_numbers
+        and intent in _PRODUCT_ALONE_READINGS
+        and product_alone(understanding.products, understanding.text) is not None
+    ):
+        return OUT_OF_SCOPE  # "blender": what the shopper can do with it (the NLU reads a bare name any way)
     if (
         understanding.payload is None
         and intent in _FAULT_READINGS

@@ -76,6 +76,14 @@ SYNONYMS: dict[str, str] = {
     "giftcard": "gift card",
     "thermo": "thermostat",
     "modem": "router",
+    "wifi box": "router",
+    "wi-fi box": "router",
+    "internet box": "router",
+    "ear phones": "headphones",
+    "head phones": "headphones",
+    "standing table": "standing desk",
+    "sit stand desk": "standing desk",
+    "sit-stand desk": "standing desk",
 }
 _WORD = re.compile(r"[a-z0-9]+")
 _SKU_LIKE = re.compile(r"\b([a-z]{1,4})[\s-]?(\d{1,5})\b")
