@@ -74,7 +74,8 @@ _LANGUAGE_NAMES = (
     r"portugu[eê]s|nederlands)"
 )
 _ASKED_FOR = re.compile(
-    r"\b(?:speak|talk|chat|write|reply|respond|answer|help(?: me| us)?|continue|switch)\b(?: to me| with me| me)?"
+    r"\b(?:speak|talk|chat|write|reply|respond|answer|help(?: me| us)?|continue|switch)\b"
+    r"(?: to me| with me| me| to you| with you| to u| with u)?"
     r"(?: in| to)? " + _LANGUAGE_NAMES + r"\b|\bin " + _LANGUAGE_NAMES.replace("language", "other")
     + r" (?:please|pls|por favor|bitte|s'?il vous pla[iî]t)\b",
     re.I,

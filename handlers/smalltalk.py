@@ -61,7 +61,8 @@ _ONLY_THANKS = re.compile(
 _WHO_ANSWERS = re.compile(
     r"^\W*(?:(?:hi|hello|hey|wait|so|sorry|um|erm)\W+)*(?:is this|are you|am i (?:talking|chatting|speaking) "
     r"(?:to|with)|is that|is it) (?:a |an |actually a |even a |just a )?(?:bot|robot|chat ?bot|ai|machine|computer|"
-    r"real person|real human|human|person|automated|automatic|live agent|real)(?: or (?:a )?(?:bot|robot|human|"
+    r"real person|real human|human|person|automated|automatic|live agent|real|chat ?gpt|gpt|an ai|artificial "
+    r"intelligence)(?: or (?:a )?(?:bot|robot|human|"
     r"person|real person|ai))?\W*$|^\W*are you real\W*$|"
     r"^\W*(?:(?:hi|hello|hey|so|sorry|um|erm)\W+)*(?:what|who) (?:are|r) (?:you|u)(?: exactly)?\W*$",
     re.I,

@@ -57,6 +57,9 @@ PRODUCT_CARE = (
 #: model, they raised its false accepts on CLINC150's ``val`` split (181 to 190 of 3,000)
 _ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.INSURANCE, r"insur(?:ed|ance|e)\b"),
+    (NearDomainTopic.PRIVACY, r"(?:store|keep|save|record|read|log)s? (?:my|our|these|the|this) (?:messages|chats?|conversations?)|"
+     r"(?:safe|secure) to (?:give|share|send|tell) (?:you )?(?:my|your)|how did (?:you|u) get my (?:number|email|details|phone)|"
+     r"where did (?:you|u) get my (?:number|email|details)"),
     (NearDomainTopic.PAYMENT, r"pay (?:on|at|upon) delivery|cash on delivery|pay (?:in )?cash\b|pay later\b"),
     (NearDomainTopic.NEWSLETTER, r"(?:remove|take|delete) me (?:off|from) (?:your|the) (?:e-?mail )?list"),
     (NearDomainTopic.SHIPPING_OPTIONS, r"deliver(?:y|ies)? on (?:the )?(?:weekends?|saturdays?|sundays?|bank holidays?|public holidays?)|weekend deliver(?:y|ies)|(?:delivery|time) slots?"),
