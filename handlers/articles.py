@@ -34,11 +34,19 @@ _ADVICE_WORDS = frozenset(
 )
 
 
+#: words of when ("after 2 months", "a week ago"): they date the question, they are not its point
+_TIME_WORDS = frozenset(
+    "day days week weeks month months year years ago time times hour hours minute minutes today yesterday "
+    "tomorrow morning night".split()
+)
+
+
 def point_terms(question: str, product_name: str | None) -> set[str]:
-    """The search terms of the question other than the product's name and advice words: its point
+    """The search terms of the question other than the product's name, advice and time words: its point
     ("dishwasher" and "safe" for "is the blender dishwasher safe"; none for "how do gift cards work")."""
     terms = _analyzer().terms
-    return set(terms(question)) - set(terms(product_name or "")) - set(terms(" ".join(_ADVICE_WORDS)))
+    ignored = " ".join(_ADVICE_WORDS | _TIME_WORDS)
+    return set(terms(question)) - set(terms(product_name or "")) - set(terms(ignored))
 
 
 def answers_the_point(question: str, product_name: str | None, passage: str) -> bool:
@@ -46,6 +54,8 @@ def answers_the_point(question: str, product_name: str | None, passage: str) -> 
     return bool(point_terms(question, product_name) & set(_analyzer().terms(passage)))
 
 
+#: a question with more words of its own than this is too chatty to tell its point from its words
+MAX_POINT_TERMS = 3
 #: verbs of any how-to question ("how do I make it ...", "can I get it to ..."): no point of their own
 _HOW_TO_WORDS = frozenset("make get do use set keep put take go have let able possible way thing help know tell".split())
 
@@ -55,7 +65,7 @@ def unknown_point_terms(question: str, product_name: str | None, guides: Sequenc
     title or the questions it lists ("remember" of "how do I make the desk remember my height")."""
     how_to = set(_analyzer().terms(" ".join(_HOW_TO_WORDS)))
     point = point_terms(question, product_name) - how_to
-    if not point:
+    if not point or len(point) > MAX_POINT_TERMS:  # a chatty message ("just got it, love it, quick question")
         return set()
     known: set[str] = set()
     for guide in guides:

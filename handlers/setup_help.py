@@ -22,6 +22,7 @@ from handlers.troubleshooting import (
     best_section,
     describes_symptom,
     faulty_and_wants_remedy,
+    says_faulty,
     section_of_passage,
     sections,
 )
@@ -126,6 +127,7 @@ class SetupHelpHandler:
         trouble = (
             describes_symptom(ctx.text)
             or faulty_and_wants_remedy(ctx.text)
+            or (not payload and says_faulty(ctx.text))  # "the lid hinge snapped after 2 months"
             or bool(ctx.step == "product" and ctx.data.get("trouble"))
         )
         answer = self._troubleshoot if trouble else self._setup

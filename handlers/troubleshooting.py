@@ -68,7 +68,8 @@ _REMEDY = re.compile(
 #: a product that went wrong in use: "it stopped working", "it's faulty", "broke after 3 months"
 _FAULT = re.compile(
     r"\b(?:faulty|defective|broke(?:n)? down|broke|broken|stopped working|stops working|quit working|"
-    r"(?:doesn'?t|does not|won'?t|isn'?t|is not) work(?:ing)?|not working|died|dead|packed up|conked out)\b",
+    r"(?:doesn'?t|does not|won'?t|isn'?t|is not) work(?:ing)?|not working|died|dead|packed up|conked out|snapped|"
+    r"came off|fell off|fell apart|falling apart|come loose|came loose)\b",
     re.I,
 )
 #: words of a parcel damaged on the way ("it arrived broken"): a delivery problem, not a fault in use
