@@ -17,7 +17,22 @@ _NOT_AN_ADDRESS = re.compile(
 )
 #: at most this many words in a town's name
 MAX_CITY_WORDS = 4
-_CITY_POSTCODE = re.compile(r"^(?P<city>[^\d]+?)\s+(?P<postcode>\d[\dA-Za-z -]{2,9})$")
+#: a British or Canadian postcode, which starts with letters ("NW1 6XE", "K1A 0B1")
+_UK_POSTCODE = r"[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}"
+_CA_POSTCODE = r"[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d"
+_LETTERS_FIRST = _UK_POSTCODE + "|" + _CA_POSTCODE
+#: the country a letters-first postcode belongs to, when the address names none
+_POSTCODE_COUNTRY = ((re.compile(f"^(?:{_UK_POSTCODE})$"), "GB"), (re.compile(f"^(?:{_CA_POSTCODE})$"), "CA"))
+_CITY_POSTCODE = re.compile(
+    r"^(?P<city>[^\d]+?)\s+(?P<postcode>\d[\dA-Za-z -]{2,9}|" + _LETTERS_FIRST + r")$"
+)
+#: countries written out, as the ISO code the order stores
+COUNTRY_NAMES = {
+    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "united states": "US", "usa": "US", "united states of america": "US", "america": "US", "canada": "CA",
+    "ireland": "IE", "germany": "DE", "france": "FR", "spain": "ES", "italy": "IT", "netherlands": "NL",
+    "australia": "AU", "new zealand": "NZ", "belgium": "BE", "austria": "AT", "switzerland": "CH",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +53,20 @@ class Address:
 def parse_address(text: str, default_country: str | None = None) -> Address | None:
     """The address in ``text``, or None when street, city and postcode can't all be found.
 
-    Accepts ``12 Elm St, Boston, 02118, US``, ``12 Elm St, Boston 02118`` and
-    ``Flat 2, 12 Elm St, London, EC1A 1BB, GB`` (extra leading parts join the street).
+    Accepts ``12 Elm St, Boston, 02118, US``, ``12 Elm St, Boston 02118``,
+    ``Flat 2, 12 Elm St, London, EC1A 1BB, GB`` (extra leading parts join the street),
+    ``12 Baker Street, London NW1 6XE`` and a country written out (``..., United Kingdom``).
     """
     parts = [p.strip() for p in re.split(r"[,\n;]", text.strip().rstrip("?.! ")) if p.strip()]
     if len(parts) < 2:
         return None
-    country = default_country
-    if len(parts) >= 3 and _COUNTRY.match(parts[-1]):
-        country = parts.pop().upper()
+    country, given = default_country, False
+    named = COUNTRY_NAMES.get(parts[-1].lower().removeprefix("the ").strip(".")) if len(parts) >= 3 else None
+    if named is not None:
+        parts.pop()
+        country, given = named, True
+    elif len(parts) >= 3 and _COUNTRY.match(parts[-1]):
+        country, given = parts.pop().upper(), True
     postcode: str | None = None
     if _POSTCODE.match(parts[-1]) and len(parts) >= 3:
         postcode = parts.pop()
@@ -64,4 +84,6 @@ def parse_address(text: str, default_country: str | None = None) -> Address | No
         return None
     if len(city.split()) > MAX_CITY_WORDS or _NOT_AN_ADDRESS.search(city) or _NOT_AN_ADDRESS.search(line1):
         return None
+    if not given:  # "London NW1 6XE": a British postcode says the country the order's own doesn't
+        country = next((code for pattern, code in _POSTCODE_COUNTRY if pattern.match(postcode)), country)
     return Address(line1=line1, city=city, postcode=postcode.upper(), country=country)

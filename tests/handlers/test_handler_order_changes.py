@@ -25,6 +25,11 @@ from tests.handlers.conversation_kit import Harness, handler_context
         # a sentence with commas and a number is not an address
         ("I'm moving house, can I change the address on 1013", None),
         ("thanks, I need it changed for order 1013", None),
+        # a British postcode after the town, a country written out
+        ("12 Baker Street, London NW1 6XE", Address("12 Baker Street", "London", "NW1 6XE", "GB")),
+        ("12 Baker Street, London, NW1 6XE, United Kingdom", Address("12 Baker Street", "London", "NW1 6XE", "GB")),
+        ("5 Rue Cler, Paris, 75007, France", Address("5 Rue Cler", "Paris", "75007", "FR")),
+        ("1 Main St, Ottawa K1A 0B1", Address("1 Main St", "Ottawa", "K1A 0B1", "CA")),
     ],
 )
 def test_parse_address(text: str, expected: Address | None) -> None:
