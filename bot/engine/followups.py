@@ -38,7 +38,8 @@ RETURN_REQUEST = "return_request"
 RETURN_POLICY = "return_policy"
 
 _OTHER_ORDER = re.compile(
-    r"^\W*(?:(?:and|but|ok|okay|so|also|now|then)\W+)*(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
+    r"^\W*(?:(?:and|but|ok|okay|so|also|now|then|wait|actually|oh|hmm+|sorry|hang on|hold on)\W+)*"
+    r"(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
     r"status of|check|show me|tell me about)?\W*(?:my|the|our)?\s*"
     r"(?:other|another|second|different|older|newer|previous|last|earlier|next)\s+"
     r"(?:order|one|purchase|parcel|package|delivery|shipment)s?"
