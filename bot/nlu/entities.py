@@ -114,6 +114,12 @@ _STREET_AFTER = re.compile(
     r"place|pl|terrace|close|crescent|highway|hwy)\b",
     _I,
 )
+#: the postcode closing an address: a street, then a town ("45 Oak Road, Denver, 80203")
+_ADDRESS_BEFORE = re.compile(
+    r"\b(?:st|street|ave|avenue|road|rd|lane|ln|blvd|boulevard|drive|dr|way|court|ct|place|pl|terrace|close|"
+    r"crescent|highway|hwy)\b\.?,\s*[a-z][a-z .'-]{1,40},?\s*$",
+    _I,
+)
 _NOT_ORDER_BEFORE = re.compile(
     r"(?:zip|zipcode|postcode|postal code|post code|apt|apartment|suite|unit|flat|room|floor|pin|code|"
     r"size|model|error|version|\$|£|€|usd|eur)\s*(?:code|number|no\.?|is|was|:)?\s*$",
@@ -266,6 +272,7 @@ class EntityExtractor:
             _NOT_ORDER_AFTER.match(after)
             or _STREET_AFTER.match(after)
             or _NOT_ORDER_BEFORE.search(before)
+            or _ADDRESS_BEFORE.search(before)
             or _PHONE_BEFORE.search(before)
             or re.search(r"[$£€]\s*$", before)
         )

@@ -57,6 +57,7 @@ PRODUCT_CARE = (
 #: model, they raised its false accepts on CLINC150's ``val`` split (181 to 190 of 3,000)
 _ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.INSURANCE, r"insur(?:ed|ance|e)\b"),
+    (NearDomainTopic.GIFT, r"(?:hide|remove|take off|leave off|leave out) (?:the )?prices?\b|without (?:the |a |any )?prices?\b"),
     (NearDomainTopic.PRIVACY, r"(?:store|keep|save|record|read|log)s? (?:my|our|these|the|this) (?:messages|chats?|conversations?)|"
      r"(?:safe|secure) to (?:give|share|send|tell) (?:you )?(?:my|your)|how did (?:you|u) get my (?:number|email|details|phone)|"
      r"where did (?:you|u) get my (?:number|email|details)"),

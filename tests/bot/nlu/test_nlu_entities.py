@@ -53,6 +53,8 @@ def test_order_number_forms(extractor: EntityExtractor, text: str, expected: lis
         "postcode 10115",
         "ship to 1234 Main Street",
         "send it to 221 Baker St",
+        "my new address is 45 Oak Road, Denver, 80203",
+        "12 Elm Street, Boston 02118",
         "meet at 10:30",
         "on 12/05/2026",
         "error 404",
