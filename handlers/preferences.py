@@ -121,7 +121,12 @@ _WANTS_DELIVERY_NEWS = re.compile(
     re.I,
 )
 #: "can you tell me when it arrives" asks for the day now, not for a message later
-_ASKS_THE_DAY = re.compile(r"\b(?:can|could|would) (?:you|u|ya) (?:please |pls |plz )?tell me when\b", re.I)
+_ASKS_THE_DAY = re.compile(
+    r"\b(?:can|could|would) (?:you|u|ya) (?:please |pls |plz )?tell me when\b|"
+    r"\bwhen (?:it|they|my \w+|the \w+) (?:will|is going to|are going to|is gonna|should|might) (?:be )?"
+    r"(?:arriv|deliver|com|get|ship|turn)",
+    re.I,
+)
 #: "only tell me when it's delivered": one message of the set, which the categories can't single out
 _ONLY_ONE = re.compile(r"\b(?:only|just)\b.{0,25}\bwhen\b", re.I)
 SHIPPING = "shipping_updates"
