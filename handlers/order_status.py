@@ -155,7 +155,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:can'?t|cannot|won'?t be able to|unable to)\s+(?:collect|pick (?:it|them) up)\b|"
             + _PICKUP_PLACE
             + r"|"
-            r"\b(?:collect|pick) (?:it|them) up\b.{0,10}\bfor me\b|\b(?:collect|pick up) (?:it|them) for me\b",
+            r"\b(?:collect|pick) (?:it|them) up\b.{0,10}\bfor me\b|\b(?:collect|pick up) (?:it|them) for me\b|"
+            r"\b(?:can|could) (?:i|we) (?:collect|pick up|fetch|go and get|go get) (?:it|them)(?: up)?"
+            r"(?: myself| ourselves| instead| from (?:the )?(?:depot|post office|them|the carrier))*\W*$",
             re.I,
         ),
     ),

@@ -36,11 +36,14 @@ _WRONG_CHAT_WORDS = r"wrong (?:chat|number|person|conversation|window|page|accou
 _PUZZLED_WORDS = r"what|wut|huh|test(?:ing)?(?: \d+)?"
 #: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
 LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry)\W+)*"
+_DISMISSED_WORDS = (
+    r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|its fine|"
+    r"i'?m (?:good|fine)|no thanks?|not now|no rush|no hurry|that'?s (?:ok|okay|fine|alright)|fair enough|"
+    + _WRONG_CHAT_WORDS
+    + r")"
+)
 _DISMISSED = re.compile(
-    r"^\W*"
-    + LEAD_INS
-    + r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|i'?m (?:good|fine)|"
-    r"no thanks?|not now|" + _WRONG_CHAT_WORDS + r")\W*$",
+    r"^\W*" + LEAD_INS + _DISMISSED_WORDS + r"(?:\W+" + _DISMISSED_WORDS + r")?\W*$",
     re.I,
 )
 #: a message that is only puzzlement gets what the bot does

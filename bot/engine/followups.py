@@ -138,7 +138,11 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
         or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)
         or asks_to_email_it(text)
-        or question_focus(text) == "proof"
+        or question_focus(text) == "proof"  # "who signed for it", "where did they leave it"
+        # "can I collect it instead" after a missed delivery: where to collect it (the NLU hears a return)
+        or (understanding.intent == RETURN_REQUEST and question_focus(text) == "pickup")
+        # "what's the problem exactly" after a held-up parcel: the status says it (the NLU hears a product fault)
+        or (understanding.intent == SETUP_HELP and question_focus(text) in ("reason", "meaning"))
     )
 
 

@@ -20,7 +20,7 @@ from handlers.order_changes import says_nobody_home
 from handlers.order_status import asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
-from handlers.smalltalk import LEAD_INS, frustrated, introduced_name, threatens, wrong_chat
+from handlers.smalltalk import LEAD_INS, dismissed, frustrated, introduced_name, threatens, wrong_chat
 from handlers.troubleshooting import faulty_and_wants_remedy
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -315,6 +315,8 @@ _SEND_ELSEWHERE = re.compile(
 _REQUESTED = re.compile(r"\b(?:can|could|would|want|wanna|like|please|possible|instead|direct(?:ly)?|need)\b", re.I)
 #: a return already made, so the refund is the question ("I returned it because it arrived broken")
 _RETURNED_ALREADY = re.compile(r"\b(?:returned|sent (?:it |them )?back|posted (?:it |them )?back)\b", re.I)
+#: readings of "it's fine, no rush" or "no worries" that its waving off overrides
+_DISMISSED_READINGS = frozenset({"delivery_problem", "order_status", GREETING, "goodbye", OUT_OF_SCOPE, None})
 #: readings of a product named alone ("blender", "the jacket") that the product's menu overrides
 _PRODUCT_ALONE_READINGS = frozenset({"setup_help", "return_request", GREETING, OUT_OF_SCOPE, None})
 #: readings an angry message can get from its words ("these messages", "my bank"), which its anger overrides
@@ -638,6 +640,8 @@ def idle_intent(understanding: Understanding) -> str:
         return "order_status"  # "you took my money and sent nothing": where the order is
     if understanding.payload is None and intent in _ANGER_READINGS and threatens(understanding.text):
         return OUT_OF_SCOPE  # "I'll report you to trading standards": sorry, and a person
+    if understanding.payload is None and intent in _DISMISSED_READINGS and dismissed(understanding.text):
+        return OUT_OF_SCOPE  # "it's fine, no rush" after a late answer: no fuss (not the problem menu)
     if understanding.payload is None and wrong_chat(understanding.text):
         return OUT_OF_SCOPE  # "sorry, wrong chat": no fuss
     if (
