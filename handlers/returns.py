@@ -662,7 +662,8 @@ _NOT_THERE = re.compile(
     r"\b(?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|not|never|no)\b.{0,30}\b(?:got|get|gotten|"
     r"received?|seen|see|arrived?|shown?|showing|there|come|came|in my (?:account|bank))\b|\bno refund\b|"
     r"\bstill (?:nothing|waiting|no)\b|\bbeen (?:\d+|a|two|three|four|five|over a|more than a) (?:business )?"
-    r"(?:days?|weeks?)\b|\bwhere is (?:it|my (?:money|refund))\b",
+    r"(?:days?|weeks?|months?)\b|\bwhere is (?:it|my (?:money|refund))\b|"
+    r"\bnothing (?:has )?(?:came|come|arrived|showed|shown|there|in (?:my|the) (?:account|bank))\b|\bsays? nothing\b",
     re.I,
 )
 #: "will I get the shipping back too": the shipping fee's part of the refund
@@ -789,6 +790,24 @@ def asks_where_the_refund_goes(text: str) -> bool:
     return bool(_WHERE_IT_GOES.search(text))
 
 
+#: "it's been 3 weeks", "over a month", "15 business days": longer than a refund takes to show
+_OVERDUE = re.compile(
+    r"\b(?:(?:[2-9]|\d\d+|two|three|four|five|six|several|many) weeks?|(?:a|one|over a|more than a|\d+|two|three) "
+    r"months?|(?:1[0-9]|[2-9]\d|\d{3,}) (?:business |working )?days)\b",
+    re.I,
+)
+#: the refund is overdue: a person traces it now
+TRACE_NOW = (
+    "That's longer than it should take, I'm sorry. A person from our team can trace it with our payments team "
+    "now, using the refund reference."
+)
+
+
+def says_refund_overdue(text: str) -> bool:
+    """ "It's been 3 weeks": longer than the 10 business days a refund can take to show."""
+    return bool(_OVERDUE.search(text))
+
+
 def says_refund_missing(text: str) -> bool:
     """ "still nothing", "it's been a week", "not in my account": the refund has not shown up."""
     return bool(_NOT_THERE.search(text))
@@ -813,13 +832,25 @@ def asks_only_where_refunds_go(ctx: HandlerContext) -> bool:
     text = ctx.text
     if ctx.payload is not None or ctx.understanding.order_numbers or _THIS_REFUND.search(text):
         return False
-    return bool(_OTHER_FORM.search(text) or asks_where_the_refund_goes(text))
+    return bool(_OTHER_FORM.search(text) or asks_where_the_refund_goes(text) or _HOW_LONG_IN_GENERAL.search(text))
+
+
+#: "how long do refunds take", "how long does a refund usually take": refunds in general
+_HOW_LONG_IN_GENERAL = re.compile(
+    r"\bhow long (?:do|does|will) (?:refunds|a refund|the refunds?) (?:usually |normally |generally )?take\b|"
+    r"\bhow (?:fast|quick|quickly) (?:do|are) (?:you |u )?(?:refunds?|refund)\b",
+    re.I,
+)
 
 
 def _where_refunds_go(ctx: HandlerContext) -> Reply:
-    """Where every refund goes, as the refunds article says, and a button to check one's own."""
+    """Where every refund goes (or how long refunds take), as the refunds article says, and a button to
+    check one's own."""
+    article = ctx.knowledge.base.get(REFUND_ARTICLE)
+    timing = _HOW_LONG_IN_GENERAL.search(ctx.text) and article is not None
+    passage = ctx.knowledge.index.passage(article, ctx.text) if timing and article is not None else None
     return Reply(
-        REFUND_GOES_BACK,
+        passage or REFUND_GOES_BACK,
         buttons=[Button("Check my refund", "intent:refund_status"), HUMAN_BUTTON],
         links=article_link(ctx.knowledge.base, REFUND_ARTICLE),
     )
@@ -848,7 +879,7 @@ class RefundStatusHandler:
         if ctx.order is None and asks_only_where_refunds_go(ctx):
             return Outcome(replies=[_where_refunds_go(ctx)])
         outcome = await self._status(ctx)
-        if asks_where_the_refund_goes(ctx.text) and outcome.replies:
+        if asks_where_the_refund_goes(ctx.text) and not says_refund_missing(ctx.text) and outcome.replies:
             first = outcome.replies[0]  # "which card will it go to": the original payment method
             first.text = f"{REFUND_GOES_BACK}\n\n{first.text}"
         if asks_how_much(ctx.text) and outcome.replies:
@@ -875,6 +906,8 @@ class RefundStatusHandler:
                 f"Your refund for order #{number} has been issued. It usually shows on your statement within "
                 "5–10 business days, depending on your bank."
             )
+            if says_refund_overdue(ctx.text):  # "it's been 3 weeks": a person traces it now
+                return Outcome.say(f"{text} {TRACE_NOW}", buttons=[HUMAN_BUTTON], links=links)
             if says_refund_missing(ctx.text):  # "it's been 10 days and no refund": a person can trace it
                 return Outcome.say(f"{text} {TRACE_REFUND}", buttons=[HUMAN_BUTTON], links=links)
             return Outcome.say(text, links=links)
