@@ -106,6 +106,22 @@ def ask_what_instead(item: ItemEligibility, data: dict[str, object]) -> Outcome:
     )
 
 
+#: what instead, said with the exchange itself: "exchange the jacket for a large", "swap it for the blue one"
+_WANTED_WITH_REQUEST = re.compile(
+    r"\b(?:exchang\w*|swap\w*|change|trade)\b.{0,40}?\b(?:for|to|into) (?:a |an |the )?"
+    r"(?P<want>(?:size )?(?:x{0,3}s|x{0,3}l|m|small|medium|large|extra[- ]large|\d{1,2}(?:\.5)?|(?:bigger|smaller|larger) "
+    r"(?:size|one)|size (?:up|down)|(?:black|white|blue|red|green|grey|gray|navy|pink|yellow|beige|brown|"
+    r"olive|orange|purple)(?: one)?))\b",
+    re.I,
+)
+
+
+def wanted_with_request(text: str) -> str | None:
+    """The size or colour named together with the exchange ("exchange jacket for large" -> "large"), or None."""
+    found = _WANTED_WITH_REQUEST.search(text)
+    return found.group("want") if found else None
+
+
 def wanted(text: str) -> str:
     """What the shopper wants instead, as kept on the exchange (their words, one line)."""
     return " ".join(text.split())[:WANTED_CHARS]

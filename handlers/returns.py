@@ -19,6 +19,7 @@ from handlers.exchanges import (
     only_refunds,
     swappable,
     wanted,
+    wanted_with_request,
     wants_exchange,
 )
 from handlers.exchanges import instructions as exchange_instructions
@@ -134,6 +135,11 @@ class ReturnRequestHandler:
         if payload.startswith(PAYLOAD_PREFIX) or (ctx.step == WHAT_INSTEAD and not payload):
             return await _exchange(ctx, verdicts, data)
         if ctx.data.get("exchange") or (not payload and wants_exchange(ctx.text)):
+            instead = wanted_with_request(ctx.text) if typed_first else None
+            if instead is not None:  # "exchange jacket for large": the item and what instead, both said
+                started = await _exchange_as_said(ctx, verdicts, data, instead)
+                if started is not None:
+                    return started
             picked = _chosen(ctx, swappable(ctx, verdicts)) if ctx.step == "pick" else []
             if len(picked) == 1:
                 return ask_what_instead(picked[0], data)
@@ -244,6 +250,26 @@ async def _exchange(ctx: HandlerContext, verdicts: list[ItemEligibility], data: 
         exchange_for=wanted(ctx.text),
     )
     return Outcome(replies=[exchange_instructions(ctx, request, item)])
+
+
+async def _exchange_as_said(
+    ctx: HandlerContext, verdicts: list[ItemEligibility], data: dict[str, object], instead: str
+) -> Outcome | None:
+    """The exchange started at once when the first message names what instead and one item it fits (the
+    one named, else the only one that can be exchanged); None when the item is not clear."""
+    assert ctx.order is not None
+    items = swappable(ctx, verdicts)
+    named = [v for v in items if v.item.sku in ctx.understanding.skus] or items
+    if len(named) != 1:
+        return None
+    request = await ctx.repos.returns.create(
+        order_id=int(ctx.order.order.id or 0),
+        customer_id=ctx.customer_id,
+        skus=[named[0].item.sku],
+        reason=str(data.get("reason") or "") or None,
+        exchange_for=wanted(instead),
+    )
+    return Outcome(replies=[exchange_instructions(ctx, request, named[0])])
 
 
 def _exchange_menu(ctx: HandlerContext, verdicts: list[ItemEligibility], data: dict[str, object]) -> Outcome:
