@@ -88,15 +88,32 @@ _INTRODUCTION = re.compile(
 )
 #: words after "hi, I'm" that are no name ("hi, I'm back", "hello, it's me")
 _NOT_NAMES = frozenset(
-    "back here again me fine good ok okay well new lost confused annoyed waiting still just sorry not the a an".split()
+    "back here again me fine good ok okay well new lost confused annoyed waiting still just sorry not the a an "
+    "after about from so very really quite sure done ready happy unhappy upset angry worried concerned curious "
+    "frustrated disappointed interested afraid glad stuck unable also only trying hoping".split()
 )
+
+
+#: "yo can u help me with smth", "could you help me out please": help asked, nothing said yet of what
+_HELP_ASKED = re.compile(
+    r"^\W*(?:(?:hi|hey|yo|hello|hiya|ok|okay|so|um+|please|pls)\W+)*(?:can|could|would|will) (?:you|u|ya|someone|"
+    r"anyone|somebody) (?:please |pls )?help(?: me| us)?(?: out)?(?: (?:with|on))?(?: (?:something|smth|sth|"
+    r"somethin|stuff|a (?:question|problem|thing|few things|quick question)|an issue|my (?:issue|problem)))?"
+    r"(?:\W+(?:please|pls|plz|thanks|thx))?\W*$",
+    re.I,
+)
+
+
+def asks_for_help(text: str) -> bool:
+    """Whether the whole message asks for help without saying with what ("can u help me with smth")."""
+    return bool(_HELP_ASKED.match(text))
 
 
 def introduced_name(text: str) -> str | None:
     """The first name in a greeting that introduces the shopper ("hi, my name is sam" -> "Sam"), or None."""
     found = _INTRODUCTION.match(text)
-    if found is None or found[1].lower() in _NOT_NAMES:
-        return None
+    if found is None or found[1].lower() in _NOT_NAMES or found[1].lower().endswith("ing"):
+        return None  # "hey im having issues" introduces nobody
     return found[1][:1].upper() + found[1][1:]
 
 

@@ -20,7 +20,15 @@ from handlers.order_changes import says_nobody_home
 from handlers.order_status import asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
-from handlers.smalltalk import LEAD_INS, dismissed, frustrated, introduced_name, threatens, wrong_chat
+from handlers.smalltalk import (
+    LEAD_INS,
+    asks_for_help,
+    dismissed,
+    frustrated,
+    introduced_name,
+    threatens,
+    wrong_chat,
+)
 from handlers.troubleshooting import faulty_and_wants_remedy
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -640,6 +648,8 @@ def idle_intent(understanding: Understanding) -> str:
         return "order_status"  # "you took my money and sent nothing": where the order is
     if understanding.payload is None and intent in _ANGER_READINGS and threatens(understanding.text):
         return OUT_OF_SCOPE  # "I'll report you to trading standards": sorry, and a person
+    if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and asks_for_help(understanding.text):
+        return GREETING  # "yo can u help me with smth": what the bot can do
     if understanding.payload is None and intent in _DISMISSED_READINGS and dismissed(understanding.text):
         return OUT_OF_SCOPE  # "it's fine, no rush" after a late answer: no fuss (not the problem menu)
     if understanding.payload is None and wrong_chat(understanding.text):
