@@ -325,6 +325,12 @@ _REQUESTED = re.compile(r"\b(?:can|could|would|want|wanna|like|please|possible|i
 _RETURNED_ALREADY = re.compile(r"\b(?:returned|sent (?:it |them )?back|posted (?:it |them )?back)\b", re.I)
 #: readings of "it's fine, no rush" or "no worries" that its waving off overrides
 _DISMISSED_READINGS = frozenset({"delivery_problem", "order_status", GREETING, "goodbye", OUT_OF_SCOPE, None})
+#: "replacement", "can I get a new one sent out": a replacement asked with nothing said of why
+_REPLACEMENT = re.compile(
+    r"^\W*(?:(?:a|i need a|i want a|need a|want a)\s+)?replacement(?:\s+please)?\W*$|"
+    r"\b(?:send|get|have|ship)\b(?: me)? (?:a )?(?:new one|replacement|another one)(?: (?:sent|shipped|out))*\b",
+    re.I,
+)
 #: readings of a product named alone ("blender", "the jacket") that the product's menu overrides
 _PRODUCT_ALONE_READINGS = frozenset({"setup_help", "return_request", GREETING, OUT_OF_SCOPE, None})
 #: readings an angry message can get from its words ("these messages", "my bank"), which its anger overrides
@@ -648,6 +654,8 @@ def idle_intent(understanding: Understanding) -> str:
         return "order_status"  # "you took my money and sent nothing": where the order is
     if understanding.payload is None and intent in _ANGER_READINGS and threatens(understanding.text):
         return OUT_OF_SCOPE  # "I'll report you to trading standards": sorry, and a person
+    if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _REPLACEMENT.search(understanding.text):
+        return "delivery_problem"  # "replacement", "can I get a new one sent out": what went wrong, then its case
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and asks_for_help(understanding.text):
         return GREETING  # "yo can u help me with smth": what the bot can do
     if understanding.payload is None and intent in _DISMISSED_READINGS and dismissed(understanding.text):
