@@ -457,7 +457,9 @@ _FEWER_ITEMS = re.compile(
 #: "can you hold my parcel until I'm back": where or when it is delivered, which the carrier's page sets
 _HOLD_IT = re.compile(
     r"\bhold (?:on to |onto )?(?:it|them|my (?:parcel|package|order|delivery)|the (?:parcel|package|order|delivery))\b"
-    r".{0,30}\b(?:until|till|til|while)\b",
+    r".{0,30}\b(?:until|till|til|while)\b|"
+    r"\b(?:delay|postpone|push back|hold off)\b(?: (?:the|my))? (?:shipping|shipment|delivery|dispatch|sending)\b|"
+    r"\b(?:ship|send|deliver|dispatch) (?:it|them|my order|the order) later\b",
     re.I,
 )
 #: "I entered the wrong email at checkout", "my phone number on the order is wrong": contact details to correct
