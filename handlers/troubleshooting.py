@@ -32,7 +32,8 @@ _NEGATED = re.compile(
 _SIGNS = re.compile(
     r"\b(?:e|f|err|error|code)[\s-]?\d{1,3}\b|\b(?:wrong|incorrect|invalid) (?:wi-?fi |network )?password\b|"
     r"\bflicker\w*|\bwhat does (?:the |this |that |a |my )?(?:\w+ ){0,2}(?:light|code|error|message|symbol|icon|"
-    r"beeps?|beeping|display|screen|sound)\b.{0,25}\bmean\b|\bsays? (?:error|failed|offline|no signal)\b",
+    r"beeps?|beeping|display|screen|sound)\b.{0,25}\bmean\b|\bsays? (?:error|failed|offline|no signal)\b|"
+    r"\b(?:randomly|keeps|keep|just) (?:turn|switch|shut|power)(?:s|ing)? (?:off|down)\b",
     re.I,
 )
 #: concepts that make a symptom word about the parcel, not the product ("the box is leaking")
@@ -189,13 +190,13 @@ def section_of_passage(article: Article, passage: str, question: str, product_na
 
     A search ranks whole articles, so a product's guide can score high on the product's name alone
     while its best passage is unrelated; the shared words are what make the passage an answer, so they
-    must be at least half of the question's words beyond the product's name.
+    must be more than half of the question's words beyond the product's name.
     """
     analyzer = _analyzer()
     naming = set(analyzer.terms(product_name or article.title)) | _product_type_terms(question, analyzer)
     wanted = set(analyzer.terms(question)) - naming
     shared = wanted & set(analyzer.terms(passage))
-    if not shared or 2 * len(shared) < len(wanted):
+    if not shared or (2 * len(shared) <= len(wanted) and len(wanted) > 1):
         return None  # "make the desk remember my height" is not answered by a passage saying only "height"
     head = passage.strip()[:60]
     return next((section for section in sections(article) if any(head in line for line in section.lines)), None)
