@@ -223,7 +223,9 @@ def _elsewhere_reply(wanted: str, here: str) -> Reply:
 #: "why am I getting these messages", "why did you message me": what the updates are, and how to stop them
 _WHY_MESSAGES = re.compile(
     r"\bwhy (?:am i|do i|are you|did you|have i been|do you keep|you)\b.{0,15}"
-    r"\b(?:getting|receiving|sending|send|sent|messag\w*|text\w*|contact\w*|notif\w*|writing)\b",
+    r"\b(?:getting|receiving|sending|send|sent|messag\w*|text\w*|contact\w*|notif\w*|writing)\b|"
+    r"\bwhat(?:'s| is| are) (?:this|that|these|those|the) (?:messages?|texts?|notifications?|alerts?)"
+    r"(?: (?:about|for))?\W*$",
     re.I,
 )
 

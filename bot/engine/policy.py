@@ -396,6 +396,8 @@ _BROKEN_TRACKING_LINK = re.compile(
     r"|recogni[sz]ed|found|exist\w*|com\w+ up)|(?:is )?invalid|says not found|(?:shows|gives|returns) (?:an )?error)",
     re.I,
 )
+#: "the link in the setup guide doesn't work": the guide's link, not the tracking's
+_GUIDE_WORDS = re.compile(r"\b(?:setup|set-up|set up|guide|manual|instructions?|how-to)\b", re.I)
 #: readings of "this isn't what I ordered" that the wrong item's problem overrides
 _WRONG_ITEM_READINGS = frozenset({"order_status", "greeting", OUT_OF_SCOPE, None})
 #: readings of such a message that it overrides (an item changed is :data:`change_order`'s, and stays)
@@ -613,8 +615,15 @@ def idle_intent(understanding: Understanding) -> str:
         return "cancel_order"  # "I placed an order by mistake": cancelling it, if it's not too late
     if (
         understanding.payload is None
+        and intent in (OUT_OF_SCOPE, GREETING, None)
+        and asks_why_messaged(understanding.text)
+    ):
+        return NOTIFICATION_PREFERENCES  # "what's this message about": what the updates are
+    if (
+        understanding.payload is None
         and intent in ("setup_help", "delivery_problem", OUT_OF_SCOPE, None)
         and _BROKEN_TRACKING_LINK.search(understanding.text)
+        and not _GUIDE_WORDS.search(understanding.text)
     ):
         return "order_status"  # "the link in the email doesn't work": the tracking, given again
     if (
