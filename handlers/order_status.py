@@ -252,11 +252,13 @@ def asks_to_email_it(text: str) -> bool:
 
 
 #: "can you give me the courier's phone number", "how do I contact the driver": the status answer names the
-#: carrier and links its tracking page, where the carrier can be reached
+#: carrier and links its tracking page, where the carrier can be reached ("can you contact the courier for
+#: me" asks the team to chase it: :func:`handlers.delivery_problem.asks_about_the_carrier`)
 _CARRIER_CONTACT = re.compile(
     r"\b(?:courier|carrier|driver|delivery (?:company|firm|service|guy|man))'?s? (?:phone|contact|tel\w*|number|e-?mail"
-    r"|details|website)|\b(?:contact|call|phone|ring|reach|message|email|speak to|talk to) (?:the|your|my) "
-    r"(?:courier|carrier|driver|delivery (?:company|firm|service|driver|guy|man))\b",
+    r"|details|website)|\b(?:how (?:do|can|could|should) (?:i|we)|can (?:i|we)|(?:i|we) (?:want|need|would like|'d like)"
+    r" to) (?:contact|call|phone|ring|reach|message|email|speak to|talk to|get (?:hold of|in touch with)) (?:the|your|"
+    r"my) (?:courier|carrier|driver|delivery (?:company|firm|service|driver|guy|man))\b",
     re.I,
 )
 
