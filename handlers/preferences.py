@@ -75,6 +75,8 @@ class NotificationPreferencesHandler:
             return Outcome(replies=[_menu(opted_out)], await_step="choose")
         if request.stop_emails:
             return Outcome(replies=[_emails_reply(ctx)])
+        if ctx.payload is None and request.stop and _ON_DAYS.search(ctx.text):
+            return Outcome(replies=[_no_day_schedule()])  # "stop messaging me on weekends": not all of them
         if request.elsewhere is not None and request.elsewhere != ctx.channel:
             return Outcome(replies=[_elsewhere_reply(request.elsewhere, ctx.channel)])
         said: list[str] = []
@@ -186,6 +188,25 @@ def _stop_start_words(request: PreferenceRequest) -> str:
         else:
             parts.append(f"Done: you'll get {join_words([CATEGORY_WORDS[c] for c in request.start])} again.")
     return " ".join(parts)
+
+
+#: "stop messaging me on weekends", "not on sundays": days of the week, which the settings can't single out
+_ON_DAYS = re.compile(
+    r"\b(?:on |at |during |over )?(?:the )?(?:weekends?|week ?days|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b",
+    re.I,
+)
+NO_DAY_SCHEDULE = (
+    "I can't pause updates on particular days. I can keep anything that can wait quiet at night, or stop the "
+    "updates altogether (you'd miss the delivery updates too)."
+)
+
+
+def _no_day_schedule() -> Reply:
+    """Days of the week can't be switched off: quiet nights, or stopping everything, instead."""
+    return Reply(
+        NO_DAY_SCHEDULE,
+        buttons=[MENU_BUTTONS[4], MENU_BUTTONS[2], Button("More settings", "intent:notification_preferences")],
+    )
 
 
 def _menu(opted_out: set[str]) -> Reply:
