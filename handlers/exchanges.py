@@ -34,7 +34,9 @@ _EXCHANGE = re.compile(
     r"|(a|an|the) (different|other|another|bigger|smaller|larger|longer|shorter|next) "
     r"(size|colou?r|colou?rway|fit|length|one|pair)"
     r"|(different|another|other|bigger|smaller|larger) (size|colou?r)"
-    r"|size (up|down|bigger|smaller)|(half|one|a) size (up|down|bigger|smaller))\b",
+    r"|size (up|down|bigger|smaller)|(half|one|a) size (up|down|bigger|smaller)"
+    r"|(same (thing|one|item|jacket|shoes|top)|it|this|them|one) in (a |the )?(blue|black|white|red|green|grey|gray|"
+    r"navy|pink|yellow|beige|brown|small|medium|large|bigger size|smaller size|size \d+))\b",
     re.I,
 )
 _FIT = re.compile(

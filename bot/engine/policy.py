@@ -13,6 +13,7 @@ from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.delivery_problem import reports_damage_on_arrival, says_wrong_item
+from handlers.exchanges import wants_exchange
 from handlers.fallback import product_alone
 from handlers.human_agent import asks_support_hours
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
@@ -330,6 +331,10 @@ _REPLACEMENT = re.compile(
     r"^\W*(?:(?:a|i need a|i want a|need a|want a)\s+)?replacement(?:\s+please)?\W*$|"
     r"\b(?:send|get|have|ship)\b(?: me)? (?:a )?(?:new one|replacement|another one)(?: (?:sent|shipped|out))*\b",
     re.I,
+)
+#: "do you have it in blue", "does it come in a large": a question before buying, not an exchange
+_BEFORE_BUYING = re.compile(
+    r"\b(?:do|does) (?:you|u|it|they|the \w+) (?:have|sell|do|make|come)\b|\bin stock\b|\bavailable\b", re.I
 )
 #: readings of a product named alone ("blender", "the jacket") that the product's menu overrides
 _PRODUCT_ALONE_READINGS = frozenset({"setup_help", "return_request", GREETING, OUT_OF_SCOPE, None})
@@ -665,6 +670,13 @@ def idle_intent(understanding: Understanding) -> str:
         return "order_status"  # "you took my money and sent nothing": where the order is
     if understanding.payload is None and intent in _ANGER_READINGS and threatens(understanding.text):
         return OUT_OF_SCOPE  # "I'll report you to trading standards": sorry, and a person
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, None)
+        and wants_exchange(understanding.text)
+        and not _BEFORE_BUYING.search(understanding.text)
+    ):
+        return "return_request"  # "can I get the same thing in blue": an exchange
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _REPLACEMENT.search(understanding.text):
         return "delivery_problem"  # "replacement", "can I get a new one sent out": what went wrong, then its case
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and asks_for_help(understanding.text):
