@@ -199,7 +199,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:be|arrive|come|get here|going to be|gonna be) (?:late|on time|in time)\b|\bstill on (?:time|track)\b|"
             r"\b(?:will|would|can|could|is|does)\b.{0,25}\b(?:come|arrive|get here|be here|make it|be delivered|"
             r"reach me)\b.{0,12}\b(?:before|by|in time for)\b|"
-            r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b",
+            r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b|"
+            r"\bwhich (?:one|parcel|item|box|package)s? (?:comes?|arrives?|will (?:come|arrive)|gets? here) first\b",
             re.I,
         ),
     ),

@@ -336,6 +336,30 @@ _REPLACEMENT = re.compile(
 _BEFORE_BUYING = re.compile(
     r"\b(?:do|does) (?:you|u|it|they|the \w+) (?:have|sell|do|make|come)\b|\bin stock\b|\bavailable\b", re.I
 )
+#: "where are my headphones", "so where's the kettle": where the product is, with nothing else asked of it
+_WHERE_IS = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|but|hi|hey|hello)\W+)*where(?:'s| is| are|s|re| r)? (?:my|the|our) (?P<rest>.+?)"
+    r"(?:\s+(?:now|at|then|please|pls))?\W*$",
+    re.I,
+)
+#: "is the kettle in this order", "was the blender part of my order": which items the order holds
+_PART_OF_ORDER = re.compile(
+    r"\b(?:is|are|was|were) (?:the|my) .{1,40}\b(?:in|part of|included in|on) (?:this|my|the|that) "
+    r"(?:order|parcel|package|box|delivery|shipment)\b",
+    re.I,
+)
+
+
+def asks_where_the_product_is(understanding: Understanding) -> bool:
+    """ "Where are my headphones?", "is the kettle in this order?": the status of the parcel holding a product
+    (not its guide, which "where is the serial number on my kettle" asks for)."""
+    text = understanding.text
+    if _PART_OF_ORDER.search(text):
+        return True
+    found = _WHERE_IS.match(text)
+    return found is not None and product_alone(understanding.products, found["rest"]) is not None
+
+
 #: readings of a product named alone ("blender", "the jacket") that the product's menu overrides
 _PRODUCT_ALONE_READINGS = frozenset({"setup_help", "return_request", GREETING, OUT_OF_SCOPE, None})
 #: readings an angry message can get from its words ("these messages", "my bank"), which its anger overrides
@@ -564,6 +588,8 @@ def idle_intent(understanding: Understanding) -> str:
     with the product's troubleshooting.
     """
     intent = understanding.intent
+    if understanding.payload is None and understanding.products and asks_where_the_product_is(understanding):
+        return "order_status"  # "where are my headphones", "is the kettle in this order": the parcels' status
     if (
         understanding.payload is None
         and not understanding.order_numbers
