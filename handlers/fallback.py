@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from handlers.articles import (
     FROM_THE_HELP_CENTRE,
     good_hits,
@@ -13,6 +11,7 @@ from handlers.articles import (
 )
 from handlers.context import HandlerContext, OrderNeed, Outcome, ProductMention
 from handlers.language import asked_language, english_only_asked_reply, english_only_reply, other_language
+from handlers.mentions import product_alone
 from handlers.messages import Button, Link, Reply
 from handlers.near_domain import asks_about_product, near_domain_reply, not_in_help_reply, topic_article
 from handlers.smalltalk import (
@@ -122,15 +121,8 @@ class FallbackHandler:
 #: a question of at most this many words, naming no product, is first read as a follow-up of the article
 #: the previous answer quoted
 FOLLOW_UP_WORDS = 6
-#: a message of at most this many words that names one product says nothing else about it
-PRODUCT_ALONE_WORDS = 3
 
 
-def product_alone(products: Sequence[ProductMention], text: str) -> ProductMention | None:
-    """The one product a message of a few words names and nothing more ("kettle", "the blender")."""
-    if len(products) != 1 or len(text.split()) > PRODUCT_ALONE_WORDS or "?" in text:
-        return None
-    return products[0]
 
 
 def _product_menu(product: ProductMention) -> Reply:

@@ -15,6 +15,7 @@ from handlers.articles import (
     unknown_point_terms,
 )
 from handlers.context import HandlerContext, OrderNeed, Outcome
+from handlers.mentions import product_alone
 from handlers.messages import Button, Link, Reply
 from handlers.troubleshooting import (
     Section,
@@ -182,7 +183,12 @@ class SetupHelpHandler:
     def _setup(self, ctx: HandlerContext, sku: str) -> Outcome:
         articles = ctx.knowledge.base.for_product(sku, kind="setup")
         name = _item_name(ctx, sku)
-        typed = ctx.text and ctx.payload is None and ctx.step != "product"
+        typed = (  # "the kettle I mean" only says which product: its setup steps
+            ctx.text
+            and ctx.payload is None
+            and ctx.step != "product"
+            and product_alone(ctx.understanding.products, ctx.text) is None
+        )
         task = self._task(ctx, sku, name) if typed else None
         if task is not None:
             return task

@@ -14,8 +14,8 @@ from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.delivery_problem import reports_damage_on_arrival, says_wrong_item
 from handlers.exchanges import wants_exchange
-from handlers.fallback import product_alone
 from handlers.human_agent import asks_support_hours
+from handlers.mentions import product_alone
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
 from handlers.order_changes import says_nobody_home
 from handlers.order_status import asks_for_carrier_contact
@@ -336,6 +336,16 @@ _REPLACEMENT = re.compile(
 _BEFORE_BUYING = re.compile(
     r"\b(?:do|does) (?:you|u|it|they|the \w+) (?:have|sell|do|make|come)\b|\bin stock\b|\bavailable\b", re.I
 )
+#: "how do I use it", "setup help for order 1014", "how do I set it all up": setting up what was bought
+_SETUP_ASKED = re.compile(
+    r"\bhow (?:do|can|should) (?:i|we) (?:use|start using|set up|install|assemble) (?:it|them|this|these|everything|"
+    r"my (?:order|stuff|things))\b|\bset (?:it|them|this|everything) (?:all )?up\b|"
+    r"\b(?:set ?up|installation|assembly) (?:help|instructions|guide)\b|\bhelp (?:with )?(?:the )?(?:set ?up|setting"
+    r" (?:it |them )?up)\b",
+    re.I,
+)
+#: readings, unsure or unrelated, that a setup question's words override
+_SETUP_READINGS = frozenset({OUT_OF_SCOPE, "order_status", "notification_preferences", GREETING, None})
 #: "where are my headphones", "so where's the kettle": where the product is, with nothing else asked of it
 _WHERE_IS = re.compile(
     r"^\W*(?:(?:and|so|ok|okay|but|hi|hey|hello)\W+)*where(?:'s| is| are|s|re| r)? (?:my|the|our) (?P<rest>.+?)"
@@ -588,6 +598,12 @@ def idle_intent(understanding: Understanding) -> str:
     with the product's troubleshooting.
     """
     intent = understanding.intent
+    if (
+        understanding.payload is None
+        and intent in _SETUP_READINGS
+        and _SETUP_ASKED.search(understanding.text)
+    ):
+        return "setup_help"  # "how do I use it", "setup help for order 1014", "how do I set it all up"
     if understanding.payload is None and understanding.products and asks_where_the_product_is(understanding):
         return "order_status"  # "where are my headphones", "is the kettle in this order": the parcels' status
     if (
