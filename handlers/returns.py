@@ -148,6 +148,10 @@ class ReturnRequestHandler:
             logistics = _return_logistics(ctx, returns)
             if logistics is not None:  # "where do I drop off the return": about the return under way
                 return Outcome(replies=[logistics])
+        if ctx.step == "pick" and not payload and _STILL_TIME.search(ctx.text):  # "is it too late for the mugs"
+            asked = [v for v in eligible if v.item.sku in ctx.understanding.skus]
+            if len(asked) == 1:  # a question, not a pick: when, then whether to return it
+                return _confirm_only_item(ctx, asked[0], data)
         chosen = _chosen(ctx, eligible) if payload or ctx.step == "pick" else []
         answer = yes_or_no(ctx) if ctx.step == "pick" and not payload else None
         if answer is False:
@@ -181,6 +185,9 @@ class ReturnRequestHandler:
             return _confirm_only_item(ctx, named[0], {**data, "named": named[0].item.sku})
         if ctx.step == "pick" and not payload and len(eligible) == 1 and ctx.text.strip() and not fits_badly(ctx.text):
             return _confirm_only_item(ctx, eligible[0], data)
+        if len(named) > 1 and len(named) == len(eligible):  # "the kettle and the jacket": all of them, once confirmed
+            names = join_words([v.item.name for v in named])
+            return _listing(ctx, verdicts, data, head=f"Would you like to return {names}? Tap “Return all of them”, or one:")
         return _listing(ctx, verdicts, data)
 
 
@@ -220,6 +227,8 @@ def _confirm_only_item(ctx: HandlerContext, only: ItemEligibility, data: dict[st
         data["reason"] = ctx.text.strip()[:500]
     used = ctx.payload is None and ctx.step is None and _USED.search(ctx.text)  # "even though I used it"
     notes = "".join(f"{note} " for note in _condition_notes(ctx, [only])) if used else ""
+    if ctx.payload is None and only.last_day and _STILL_TIME.search(ctx.text):
+        notes = f"It's not too late: you can return it until {short_day(only.last_day)}. {notes}"
     return Outcome(
         replies=[
             Reply(
@@ -318,6 +327,8 @@ _USED = re.compile(
     r"(?:the |its |it'?s )?(?:box|tags?|packaging)\b",
     re.I,
 )
+#: "is it too late to return the kettle", "can I still send it back": whether the window is still open
+_STILL_TIME = re.compile(r"\btoo late\b|\bstill (?:return|send)|\bcan (?:i|we) still\b|\bin time\b", re.I)
 #: clothing and shoes: returned unworn, tags on (the return policy's "What can be returned")
 _WORN_CATEGORIES = frozenset({"apparel", "footwear"})
 UNWORN = "Clothing and shoes should be unworn, with their tags still attached."
