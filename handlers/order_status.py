@@ -264,6 +264,21 @@ _CARRIER_CONTACT = re.compile(
 )
 
 
+#: "it's a gift, I need it by friday", "if I don't get my order by friday": a day the order must come by
+_DEADLINE = re.compile(
+    r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b|"
+    r"\b(?:get|receive|have|got)\b (?:my|the|our) (?:order|parcel|package|delivery|stuff|items?|\w+) "
+    r"(?:by|before|until) (?:\w+day|tomorrow|tonight|the weekend|christmas|xmas|the \d+\w*|next week|\d+\w*)\b",
+    re.I,
+)
+
+
+def asks_for_a_deadline(text: str) -> bool:
+    """ "I need it by friday", "if I don't get my order by friday": a day the order must arrive by, which the
+    status answers."""
+    return bool(_DEADLINE.search(text))
+
+
 def asks_for_carrier_contact(text: str) -> bool:
     """ "Can you give me the courier's phone number?", "how do I contact the driver?": the order's carrier and
     its tracking page, where the carrier can be reached."""

@@ -14,6 +14,7 @@ from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier, detect_kind
 from handlers.order_changes import asks_about_delivery_instructions
 from handlers.order_status import (
+    asks_for_a_deadline,
     asks_for_carrier_contact,
     asks_for_the_pickup_place,
     asks_to_email_it,
@@ -106,7 +107,6 @@ _STOCK = re.compile(
     r"\bwhy\b.{0,30}\b(?:back-?order(?:ed)?|out of stock|no stock)\b|\b(?:back in stock|in stock again|restock(?:ed)?)\b",
     re.I,
 )
-_NEED_BY = re.compile(r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b", re.I)
 
 
 #: "when was it delivered", "what time did they deliver it": the delivery the status answer told of
@@ -133,7 +133,7 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     if understanding.products and _NOT_THE_OTHER.search(text):
         return True  # "the headphones came but not the thermostat": where the rest of the order is
     return bool(
-        _NEED_BY.search(text)
+        asks_for_a_deadline(text)
         or _STOCK.search(text)
         or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)

@@ -18,7 +18,7 @@ from handlers.human_agent import asks_support_hours
 from handlers.mentions import product_alone
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
 from handlers.order_changes import says_nobody_home
-from handlers.order_status import asks_for_carrier_contact
+from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
 from handlers.smalltalk import (
@@ -383,12 +383,6 @@ _NOTHING_CAME = re.compile(
     r"\bnever (?:got|received) (?:anything|my (?:order|parcel|package|stuff)|the (?:order|parcel|package|goods))\b",
     re.I,
 )
-#: "if I don't get my order by friday", "I need my parcel before the 14th": when it comes
-_NEED_BY_DAY = re.compile(
-    r"\b(?:get|receive|have|got)\b (?:my|the|our) (?:order|parcel|package|delivery|stuff|items?|\w+) "
-    r"(?:by|before|until) (?:\w+day|tomorrow|tonight|the weekend|christmas|xmas|the \d+\w*|next week|\d+\w*)\b",
-    re.I,
-)
 #: "I think my order was sent to my old address": an address to change or redirect, not a lost parcel
 _OLD_ADDRESS = re.compile(
     r"\b(?:sent|shipped|going|heading|posted|addressed|on (?:its|the) way)\b.{0,20}\b(?:my |an |the )?"
@@ -705,7 +699,7 @@ def idle_intent(understanding: Understanding) -> str:
     if (
         understanding.payload is None
         and intent in _ANGER_READINGS
-        and _NEED_BY_DAY.search(understanding.text)
+        and asks_for_a_deadline(understanding.text)
     ):
         return "order_status"  # "if I don't get my order by friday I'm leaving a 1 star review": when it comes
     if understanding.payload is None and intent == "refund_status" and _NOTHING_CAME.search(understanding.text):
