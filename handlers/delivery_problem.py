@@ -73,7 +73,11 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(lid|part|piece|cable|charger|screws?|plug|remote|manual|filter|cap|strap|base|attachment)s? "
             r"(is|are|was|were) missing\b|"
             r"\b(box|parcel|package|packet|envelope) (was|is|came|arrived) (completely |totally )?empty\b|"
-            r"\bempty (box|parcel|package|packet|envelope)\b|\bnothing (was )?(inside|in (it|the (box|parcel|package)))\b",
+            r"\bempty (box|parcel|package|packet|envelope)\b|\bnothing (was )?(inside|in (it|the (box|parcel|package)))\b|"
+            r"\bonly (one|1|the first|part|half|some)( of (the|them|it))? ?(box(es)?|parcels?|packages?|deliver(y|ies))? "
+            r"(came|arrived|turned up|showed up|was delivered|got here|is here)\b|"
+            r"\b(something|some ?thing|things|stuff|items?|bits|some of it)( is| are|'s)? missing from (my|the|our|this) "
+            r"(order|parcel|box|package|delivery)\b",
             re.I,
         ),
     ),
@@ -117,6 +121,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+#: "why is it late?": the reason asked for, not a complaint agreed with
+_ASKS_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s| is| was)? (?:the )?(?:reason|hold ?up|problem)\b|\bhow come\b", re.I)
 #: "can you chase the courier", "call DHL": the shopper wants the carrier contacted
 _CHASE = re.compile(
     r"\bchase\b|\b(?:contact|call|ring|email|speak to|talk to|get on to|follow up with|check with|ask|"
@@ -508,9 +514,14 @@ class DeliveryProblemHandler:
                 "after that, tell me and we'll send a replacement or refund you.",
                 buttons=[HUMAN_BUTTON],
             )
+        lead = (
+            f"I'm sorry, order #{ctx.order.number} is running late: we promised it by {day(info.promised_by)}. "
+            "The carrier hasn't given us a reason."
+            if _ASKS_WHY.search(ctx.text)
+            else f"You're right, and I'm sorry: order #{ctx.order.number} was promised by {day(info.promised_by)}."
+        )
         return Outcome.say(
-            f"You're right, and I'm sorry: order #{ctx.order.number} was promised by {day(info.promised_by)}. "
-            f"{new} I've logged it as case #{case.id}, so our team keeps an eye on it. If it hasn't arrived "
+            f"{lead} {new} I've logged it as case #{case.id}, so our team keeps an eye on it. If it hasn't arrived "
             "two days after that, tell me and we'll send a replacement or refund you.",
             buttons=[HUMAN_BUTTON],
         )

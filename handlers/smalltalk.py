@@ -35,10 +35,12 @@ _WRONG_CHAT_WORDS = r"wrong (?:chat|number|person|conversation|window|page|accou
 #: "what?", "huh", "test": nothing asked yet
 _PUZZLED_WORDS = r"what|wut|huh|test(?:ing)?(?: \d+)?"
 #: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
-LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry)\W+)*"
+LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry|fine|alright|right)\W+)*"
 _DISMISSED_WORDS = (
     r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|its fine|"
     r"i'?m (?:good|fine)|no thanks?|not now|no rush|no hurry|that'?s (?:ok|okay|fine|alright)|fair enough|"
+    r"(?:i guess |guess )?i'?ll (?:just )?(?:wait(?: for it| and see)?|be patient|keep an eye (?:on it|out)|"
+    r"keep checking|check (?:back|again)(?: later| tomorrow)?)(?: then)?|"
     + _WRONG_CHAT_WORDS
     + r")"
 )

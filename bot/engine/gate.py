@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.engine.policy import about_someone_elses_order
+from bot.engine.policy import about_someone_elses_order, asks_where_the_order_number_is
 from bot.engine.state import PendingOrder
 from bot.engine.turn import Turn
 from bot.engine.verification import (
@@ -80,6 +80,11 @@ _WITHOUT_NUMBER = re.compile(
     r"(?:the\s+|my\s+|an?\s+|any\s+|a\s+)?(?:order\s+|tracking\s+)?(?:number|confirmation(?: email)?)\b|"
     r"\b(?:tell|give|send|find|remind) me (?:my|the) order (?:number|no)\b|\bwhat(?:'s| is| was) my order (?:number|no)\b",
     re.I,
+)
+#: the answer to "where do I find my order number?"
+WHERE_IS_NUMBER = (
+    "Your order number is in the order confirmation email we sent when you ordered: in the subject line and "
+    "at the top, for example #1042. The tracking number from your shipping email works too. Send me either one."
 )
 #: "I don't have it", "no idea", "can't find it": said when asked for the order number
 _NO_NUMBER_AT_HAND = re.compile(
@@ -301,6 +306,11 @@ class OrderGate:
                 return None
             pending.step = "order_number"
             text = turn.understanding.text
+            if asks_where_the_order_number_is(text, asked=True):  # "where do I find that": where the number is
+                pending.alternative_offered = True
+                turn.state.pending = pending
+                turn.say(Reply(WHERE_IS_NUMBER, buttons=[HUMAN_BUTTON]))
+                return None
             without = bool(_WITHOUT_NUMBER.search(text) or _NO_NUMBER_AT_HAND.search(text))
             if without and pending.alternative_offered:  # no tracking number either: a person looks it up
                 turn.state.pending = None
@@ -313,6 +323,10 @@ class OrderGate:
         pending.step = "order_number"
         pending.tries = 0
         turn.state.pending = pending
+        if asks_where_the_order_number_is(turn.understanding.text):  # "where do I find my order number"
+            pending.alternative_offered = True
+            turn.say(Reply(WHERE_IS_NUMBER, buttons=[HUMAN_BUTTON]))
+            return None
         if _WITHOUT_NUMBER.search(turn.understanding.text):
             pending.alternative_offered = True
             turn.say(Reply(ASK_WITHOUT_NUMBER, buttons=[HUMAN_BUTTON]))

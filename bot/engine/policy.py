@@ -90,6 +90,29 @@ def about_someone_elses_order(text: str) -> bool:
     return bool(_SOMEONE_ELSES_ORDER.search(text))
 
 
+#: "where do I find my order number", "what does an order number look like", and, asked for it, "where do
+#: I find that": where the number is, not the question "what's your order number?" again
+_WHERE_IS_NUMBER = re.compile(
+    r"\b(?:where|how)\b.{0,25}\b(?:find|get|see|look up|locate|check)\b.{0,20}\border\s+(?:number|no\b|#|id\b)|"
+    r"\bwhere(?:'s| is| would| will| can| do)\b.{0,12}\b(?:the|an?|my)\s+order\s+(?:number|no\b|id\b)(?!\W*\d)|"
+    r"\bwhat(?:'?s)?\b.{0,12}\border\s+(?:number|no\b|id\b).{0,12}\blook like\b|"
+    r"\bwhat (?:is|'s|s) an order (?:number|no\b)",
+    re.I,
+)
+#: "where do I find that", said when asked for the order number
+_WHERE_DO_I_FIND_IT = re.compile(
+    r"^\W*(?:and\s+|so\s+|um+\s+|sorry\W+)?(?:where|how)\s+(?:do|can|would|will|should)\s+i\s+(?:find|get|see|look|check)"
+    r"(?:\s+(?:for\s+)?(?:it|that|this|one|them))?(?:\s+(?:again|then|please))?\W*$",
+    re.I,
+)
+
+
+def asks_where_the_order_number_is(text: str, *, asked: bool = False) -> bool:
+    """ "Where do I find my order number?", "what does an order number look like?"; when the number was just
+    ``asked`` for, also "where do I find it?"."""
+    return bool(_WHERE_IS_NUMBER.search(text) or (asked and _WHERE_DO_I_FIND_IT.search(text)))
+
+
 _NOT_AT_HAND = re.compile(
     r"^\W*(?:i\s+)?(?:(?:can'?t|cannot|can not|couldn'?t)\s+find|(?:don'?t|do not)\s+(?:have|know|remember))"
     r"\s+(?:it|that|one|the (?:number|email|confirmation))(?:\s+(?:anywhere|sorry|now))?\W*$|"
@@ -592,6 +615,12 @@ def idle_intent(understanding: Understanding) -> str:
     with the product's troubleshooting.
     """
     intent = understanding.intent
+    if (
+        understanding.payload is None
+        and not understanding.order_numbers
+        and asks_where_the_order_number_is(understanding.text)
+    ):
+        return "order_status"  # "where do I find my order number": the gate says where, then asks for it
     if (
         understanding.payload is None
         and intent in _SETUP_READINGS
