@@ -42,6 +42,20 @@ KIND_BUTTONS = [
     MISSING_BUTTON,
 ]
 
+#: "you told me it would come yesterday and it didn't": a promised day gone by (a late parcel)
+PROMISED_NOT_COME = (
+    r"\b(?:would|will|should|was going to|were going to|it'?d|they'?d)\b.{0,12}\b(?:come|arrive|be here|be delivered|"
+    r"get here|turn up|show up)\b.{0,25}\b(?:(?:it|they|and|but) (?:didn'?t|did not|hasn'?t|has not|never did|did ?n'?t)|"
+    r"still (?:not|nothing|hasn'?t|isn'?t)|nothing came|no sign)\b"
+)
+_PROMISED_NOT_COME = re.compile(PROMISED_NOT_COME, re.I)
+
+
+def says_promised_day_passed(text: str) -> bool:
+    """ "You told me it would come yesterday and it didn't": the day given has passed without the parcel."""
+    return bool(_PROMISED_NOT_COME.search(text))
+
+
 _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "damaged",
@@ -111,7 +125,7 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"still (?:not|isn'?t|hasn'?t) (?:here|arrived|come|been delivered)|(?:isn'?t|is not) here yet|"
             r"(hasn'?t|has not|not|haven'?t|never) (moved|budged|been updated|updated)|no (tracking )?updates?\b|"
             r"\bstuck\b|\bchase\b|supposed to (?:be here|arrive|come|get here|be delivered)|"
-            r"should(?:'ve| have) (?:arrived|come|been here|been delivered|got here)|\bwas due\b|"
+            r"should(?:'ve| have) (?:arrived|come|been here|been delivered|got here)|\bwas due\b|" + PROMISED_NOT_COME + "|"
             r"\b(?:it'?s|it has|it'?s been|been) (?:over |more than |nearly |almost )?(?:\d+|two|three|four|five|six|"
             r"seven|ten|a few|several|a couple of) (?:business |working )?(?:days|weeks)\b|"
             r"\b(?:it'?s|it has|it'?s been|been) (?:over |more than |nearly |almost )?(?:a|one) (?:week|month)\b|"

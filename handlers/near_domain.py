@@ -61,6 +61,10 @@ _CARRIERS = re.compile(
 #: the leads of the answers on carriers and on where the shop delivers
 CARRIERS_LEAD = "Here's who delivers our parcels:"
 WHERE_WE_SHIP_LEAD = "Here's where we deliver:"
+#: "how much is express": a price asked, which shares no word with the passage on costs
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:do|does) (?:it|you|u) charge\b", re.I)
+#: the words the passage on shipping costs is found with
+COST_WORDS = "costs cost"
 #: the words of the shipping policy's passage on carriers
 CARRIERS_QUERY = "carriers UPS FedEx USPS DHL carrier per parcel"
 #: "do you ship to hawaii", "can you deliver to australia": where the shop ships (a place, not "my house")
@@ -149,6 +153,14 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
     ),
     "confirmation": TopicAnswer(
         "Here's what to do when the order confirmation email hasn't come:", "order-confirmation"
+    ),
+    "payment_at_door": TopicAnswer(
+        "There's nothing to pay on delivery in the US, Canada, the UK, the EU or Australia: the price at checkout "
+        "covers delivery and any import duties. Only for Switzerland, Norway and New Zealand may the carrier "
+        "collect import duties before delivering. If a driver, a text or an email asks you for money otherwise, "
+        "please don't pay or click its link, as it may be a scam. A person on our team can check with the "
+        "carrier for you.",
+        offers_person=True,
     ),
     "loyalty": TopicAnswer(
         "I can't see loyalty points or membership details in this chat. You'll find your points when "
@@ -266,6 +278,8 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     if links:
         found = ctx.knowledge.base.get(article) if article else None
         asked = PAID_QUERY if paid else CARRIERS_QUERY if carriers else ctx.text
+        if topic == "shipping_options" and _HOW_MUCH.search(ctx.text):  # "how much is express": its cost
+            asked = f"{asked} {COST_WORDS}"
         passage = ctx.knowledge.index.passage(found, asked) if found is not None else None
         if passage is None and found is not None and article in (DELIVERY_TIMES, INTERNATIONAL):
             # "when would it come if I buy it now" shares no word with it: its opening answers

@@ -59,9 +59,16 @@ _NOBODY_HOME = (
     r"\bcan (they|the driver|the courier|you|it) (come|deliver|arrive|get here)( it| them)? (earlier|later|sooner)\b"
 )
 _NOBODY_HOME_WORDS = re.compile(_NOBODY_HOME, re.I)
+#: "can I get it delivered to a locker", "send it to a pickup point instead": where the carrier leaves it
+_TO_PICKUP_POINT = (
+    r"\b(?:deliver\w*|sen[dt]|ship\w*|redirect\w*|divert\w*|go|left|leave|drop\w*)\b.{0,25}\b(?:to|at|in) "
+    r"(?:a|an|the|my|one of the|some) (?:parcel |post |amazon )?(?:lockers?|pick-?up (?:points?|locations?|shops?)|"
+    r"collection points?|parcel (?:shops?|points?)|access points?|post ?shops?)\b"
+)
+_TO_PICKUP_POINT_WORDS = re.compile(_TO_PICKUP_POINT, re.I)
 _INSTRUCTION_WORDS = re.compile(
     r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
-    r"reception|concierge|door ?code|buzzer|ring the bell|" + _NOBODY_HOME + r"|delivery instructions?|"
+    r"reception|concierge|door ?code|buzzer|ring the bell|" + _NOBODY_HOME + r"|" + _TO_PICKUP_POINT + r"|delivery instructions?|"
     r"\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
     r"\bdeliver (it |them )?(later|on \w+day)\b|"
     r"\b(i'?ll|i will|we'?ll|we will|someone will|somebody will) be (home|in|there|around)\b|\btry again\b|"
@@ -69,6 +76,11 @@ _INSTRUCTION_WORDS = re.compile(
     r"\bhold (on to |onto )?(it|them|my (parcel|package|order|delivery)|the (parcel|package|order|delivery))\b",
     re.I,
 )
+
+
+def asks_for_pickup_point(text: str) -> bool:
+    """ "Can I get it delivered to a locker?": a pickup point instead of the door (the carrier's choice to offer)."""
+    return bool(_TO_PICKUP_POINT_WORDS.search(text))
 
 
 def says_nobody_home(text: str) -> bool:

@@ -181,6 +181,7 @@ class ReturnRequestHandler:
                     return Outcome(replies=[logistics])
             return Outcome(replies=[_nothing_returnable(ctx, verdicts)])
         named = [v for v in eligible if v.item.sku in ctx.understanding.skus] if ctx.step is None and not payload else []
+        named = _the_ones_meant(ctx.text, named)
         if len(named) == 1 and len(eligible) > 1:  # "I'd like to return the desk": that one, once confirmed
             return _confirm_only_item(ctx, named[0], {**data, "named": named[0].item.sku})
         if ctx.step == "pick" and not payload and len(eligible) == 1 and ctx.text.strip() and not fits_badly(ctx.text):
@@ -189,6 +190,42 @@ class ReturnRequestHandler:
             names = join_words([v.item.name for v in named])
             return _listing(ctx, verdicts, data, head=f"Would you like to return {names}? Tap “Return all of them”, or one:")
         return _listing(ctx, verdicts, data)
+
+
+#: "... and keep the kettle", "all except the mugs": what comes after names what stays
+_KEEP = re.compile(
+    r"\b(?:keep(?:ing)?|hold on to|not (?:return(?:ing)? )?the|except(?: for)?|apart from|but not|other than)\b", re.I
+)
+#: "the kettle is great but ...": an item praised is not the one to return
+_PRAISED = re.compile(
+    r"^(.*?)\b(?:is|are|was|were)\s+(?:great|fine|perfect|lovely|amazing|brilliant|good|ok|okay|excellent|"
+    r"fantastic|awesome)\b",
+    re.I,
+)
+_NAME_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _the_ones_meant(text: str, named: list[ItemEligibility]) -> list[ItemEligibility]:
+    """Of the items a message names, the ones it asks to return: not those it keeps ("return the jacket
+    and keep the kettle") or praises ("the kettle is great but the jacket doesn't fit"), and, when it
+    says something doesn't fit, the clothes and shoes. All of them when that would leave none."""
+    if len(named) < 2:
+        return named
+    lowered = text.lower()
+    kept: set[str] = set()
+    keep = _KEEP.search(lowered)
+    praised = _PRAISED.search(lowered)
+    for head, tail in ((lowered[: keep.start()], lowered[keep.end() :]) if keep else ("", ""),
+                       (lowered[praised.end() :], praised.group(1)) if praised else ("", "")):
+        for verdict in named:
+            words = _NAME_WORD.findall(verdict.item.name.lower())
+            if any(word in tail for word in words) and not any(word in head for word in words):
+                kept.add(verdict.item.sku)
+    meant = [v for v in named if v.item.sku not in kept]
+    if fits_badly(text):
+        worn = [v for v in meant if v.item.category in _WORN_CATEGORIES]
+        meant = worn or meant
+    return meant or named
 
 
 def _remedy_for_a_fault(ctx: HandlerContext) -> bool:

@@ -12,12 +12,12 @@ from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
-from handlers.delivery_problem import reports_damage_on_arrival, says_wrong_item
-from handlers.exchanges import wants_exchange
+from handlers.delivery_problem import reports_damage_on_arrival, says_promised_day_passed, says_wrong_item
+from handlers.exchanges import fits_badly, wants_exchange
 from handlers.human_agent import asks_support_hours
 from handlers.mentions import product_alone
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
-from handlers.order_changes import says_nobody_home
+from handlers.order_changes import asks_for_pickup_point, says_nobody_home
 from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
@@ -429,6 +429,14 @@ _CHARGED_FOR_CANCELLED = re.compile(
     r"\bcancel(?:l?ed)\b.{0,40}\b(?:charged|debited|took (?:my|the) money|still (?:paid|charged))\b",
     re.I,
 )
+#: "the driver asked me to pay extra on delivery", "they want a fee before delivering it": money asked at the door
+_ASKED_TO_PAY_AT_DOOR = re.compile(
+    r"\b(?:driver|courier|postman|delivery (?:guy|man|person)|carrier|they|he|she)\b.{0,20}\b(?:asked|asking|asks|wants?|"
+    r"wanted|demand\w*|charg\w*|requested)\b.{0,20}\b(?:pay|payment|money|cash|fee|extra)\b|"
+    r"\b(?:pay|fee|charge)\w*\b.{0,20}\bbefore (?:they|he|she|the driver|the courier|it|you) (?:deliver|hand|release|can)|"
+    r"\b(?:text|sms|e-?mail|message)\b.{0,25}\b(?:pay|payment|fee)\b.{0,40}\b(?:deliver\w*|parcel|package|redeliver\w*|release)\b",
+    re.I,
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -566,6 +574,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return None
     text = understanding.text
+    if understanding.intent in ("delivery_problem", OUT_OF_SCOPE, None) and _ASKED_TO_PAY_AT_DOOR.search(text):
+        return NearDomainTopic.PAYMENT_AT_DOOR.value  # "the driver asked me to pay extra": nothing is owed
     if understanding.intent in _CONFIRMATION_READINGS and _NO_CONFIRMATION.search(text):
         return NearDomainTopic.CONFIRMATION.value  # "I never got a confirmation email but money was taken"
     if understanding.intent in (OUT_OF_SCOPE, None, "change_order") and _ACCOUNT_CHANGE.search(text):
@@ -709,6 +719,30 @@ def idle_intent(understanding: Understanding) -> str:
         and says_nobody_home(understanding.text)
     ):
         return "change_order"  # "what if I'm not in": the delivery instructions the carrier takes
+    if (
+        understanding.payload is None
+        and intent in ("setup_help", "order_status", OUT_OF_SCOPE, None)
+        and fits_badly(understanding.text)
+    ):
+        return "return_request"  # "the kettle is great but the jacket doesn't fit": an exchange or return
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, "delivery_problem", "order_status", None)
+        and asks_for_pickup_point(understanding.text)
+    ):
+        return "change_order"  # "can I get it delivered to a locker": the carrier's delivery options
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, "order_status", None)
+        and says_promised_day_passed(understanding.text)
+    ):
+        return "delivery_problem"  # "you told me it would come yesterday and it didn't": it's late
+    if (
+        understanding.payload is None
+        and intent in ("delivery_problem", OUT_OF_SCOPE, None)
+        and _ASKED_TO_PAY_AT_DOOR.search(understanding.text)
+    ):
+        return OUT_OF_SCOPE  # "the driver asked me to pay extra": the customs article (nothing is owed)
     if (
         understanding.payload is None
         and intent in (OUT_OF_SCOPE, None)

@@ -31,6 +31,7 @@ class NearDomainTopic(StrEnum):
     INSURANCE = "insurance"
     ORDERING = "ordering"
     CONFIRMATION = "confirmation"
+    PAYMENT_AT_DOOR = "payment_at_door"
 
 
 _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
