@@ -162,6 +162,11 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "carrier for you.",
         offers_person=True,
     ),
+    "review": TopicAnswer(
+        "Thank you, we'd love to hear what you think! After your order is delivered we send you a link here to "
+        "review what you bought, and you can also leave a review on each product's page on our website.",
+        offers_person=True,
+    ),
     "loyalty": TopicAnswer(
         "I can't see loyalty points or membership details in this chat. You'll find your points when "
         "you sign in to your account on our website."

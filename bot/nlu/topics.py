@@ -32,6 +32,7 @@ class NearDomainTopic(StrEnum):
     ORDERING = "ordering"
     CONFIRMATION = "confirmation"
     PAYMENT_AT_DOOR = "payment_at_door"
+    REVIEW = "review"
 
 
 _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
@@ -66,6 +67,9 @@ _ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.NEWSLETTER, r"(?:remove|take|delete) me (?:off|from) (?:your|the) (?:e-?mail )?list"),
     (NearDomainTopic.SHIPPING_OPTIONS, r"deliver(?:y|ies)? on (?:the )?(?:weekends?|saturdays?|sundays?|bank holidays?|public holidays?)|weekend deliver(?:y|ies)|(?:delivery|time) slots?"),
     (NearDomainTopic.ORDERING, r"re-?order\b|order (?:it|them|this|that|one|the same) again|buy (?:it|them|this|that) again|(?:buy|order) (?:another|a second) one|place (?:a|an|my|the) (?:new |second )?order|how (?:do|can) (?:i|we) (?:order|buy)\b"),
+    (NearDomainTopic.REVIEW, r"(?:leave|write|post|give|submit|add|do) (?:a |an |my |our |you a )?(?:(?:product |good |bad |honest |\d.star )?reviews?|ratings?)\b|"
+     r"(?:review|rate) (?:the|my|a|this|your) (?:product|order|item|purchase|kettle|jacket|\w+ i (?:bought|got))\b|where (?:do|can) i review\b|"
+     r"give (?:you |u |it |them )?(?:\d|one|two|three|four|five) stars?\b"),
     (NearDomainTopic.PRODUCT_ADVICE, r"(?:anything|something) similar|dimensions|measurements|how (?:big|heavy|tall|wide) (?:is|are)|compatible|pre-?order|reserve (?:an?|one|it|them|the|this|that)\b|" + PRODUCT_CARE),
 )
 _COMPILED = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _PATTERNS)
