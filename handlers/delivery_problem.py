@@ -173,8 +173,10 @@ _SAYS_DELIVERED = re.compile(r"\b(?:says|said|marked|shows|showing|tracking says
 _WAS_IN = re.compile(
     r"\b(?:i|we) (?:was|were) (?:at )?(?:home|in|here|in all day|home all day|in the whole day)\b|"
     r"\b(?:nobody|no one|no-one|noone) (?:knocked|rang|buzzed|came)\b|"
-    r"\b(?:door ?bell|bell|buzzer|intercom)\b.{0,15}\b(?:never|didn'?t|did not)\b|\b(?:didn'?t|did not) (?:knock|ring|come|try|bother|leave a card)\b|"
-    r"\bnever (?:knocked|rang|came|tried|bothered|left a card)\b|"
+    r"\b(?:door ?bell|bell|buzzer|intercom)\b.{0,15}\b(?:never|didn'?t|did not)\b|\b(?:didn'?t|did not) (?:knock|ring|try|bother|leave a card)\b|"
+    r"\bnever (?:knocked|rang|tried|bothered|left a card)\b|"
+    r"\b(?:driver|courier|postman|they|he|she|nobody|no one|no-one|delivery (?:guy|man|driver|person)) "
+    r"(?:never|didn'?t|did not|never even) (?:came|come|showed up|turned up)\b|"
     r"\b(?:didn'?t|did not|never) (?:get|got|find|found|receive|see|saw) (?:a|any|the|their) (?:card|note|notice)\b|"
     r"\bno (?:card|knock)\b|\bfake (?:attempt|delivery)\b|\b(?:lied|lying)\b|"
     r"\b(?:driver|courier|delivery (?:guy|man|driver|person))\b.{0,20}\b(?:left|drove (?:off|away)|went away|"
@@ -252,6 +254,22 @@ _THE_PARCEL = re.compile(r"\b(?:box|boxes|parcel|package|packaging|arrived|came|
 def reports_damage_on_arrival(text: str) -> bool:
     """ "I buy desk but box is break and leg is bend": damage, said about the parcel or its arrival."""
     return detect_kind(text) == "damaged" and bool(_THE_PARCEL.search(text))
+
+
+#: damage said of the parcel itself: "the box was wet", "a crushed package"
+_DAMAGED_BOX = re.compile(
+    r"\b(?:box|parcel|package|packaging|carton)\b.{0,20}\b(?:wet|soaked|soggy|crushed|dented|damaged|smashed|ripped|"
+    r"torn|broken|battered|squashed|open|opened|taped up)\b|"
+    r"\b(?:wet|soaked|soggy|crushed|dented|damaged|smashed|ripped|torn|broken|battered|squashed) "
+    r"(?:box|parcel|package|packaging|carton)\b",
+    re.I,
+)
+
+
+def reports_damaged_parcel(text: str) -> bool:
+    """ "The box was wet and the kettle won't turn on": damage said of the parcel itself, so the fault came
+    with the delivery (not from use)."""
+    return bool(_DAMAGED_BOX.search(text))
 
 
 def detect_kind(text: str) -> str | None:

@@ -12,7 +12,12 @@ from bot.engine.state import DialogueState
 from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
-from handlers.delivery_problem import reports_damage_on_arrival, says_promised_day_passed, says_wrong_item
+from handlers.delivery_problem import (
+    reports_damage_on_arrival,
+    reports_damaged_parcel,
+    says_promised_day_passed,
+    says_wrong_item,
+)
 from handlers.exchanges import fits_badly, wants_exchange
 from handlers.human_agent import asks_support_hours
 from handlers.mentions import product_alone
@@ -719,6 +724,8 @@ def idle_intent(understanding: Understanding) -> str:
         and says_nobody_home(understanding.text)
     ):
         return "change_order"  # "what if I'm not in": the delivery instructions the carrier takes
+    if understanding.payload is None and intent == "setup_help" and reports_damaged_parcel(understanding.text):
+        return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
     if (
         understanding.payload is None
         and intent in ("setup_help", "order_status", OUT_OF_SCOPE, None)
