@@ -27,7 +27,10 @@ _UPSET = re.compile(
     r"(?:this|your) (?:shop|company|store|service) (?:is|was) (?:the worst|terrible|awful|a joke|a disgrace|hopeless)|"
     r"(?:nobody|no one|no-one|noone) (?:is |has |ever |will )?(?:answer|repl|respond|get(?:ting)? back|got back|"
     r"call(?:ed|ing)? (?:me )?back)\w*|"
-    r"(?:never|haven'?t|have not|didn'?t|did not) (?:heard back|got(?:ten)? (?:a |any )?(?:reply|response|answer)))\b",
+    r"(?:never|haven'?t|have not|didn'?t|did not) (?:heard back|got(?:ten)? (?:a |any )?(?:reply|response|answer))|"
+    r"(?:been )?waiting (?:for )?(?:over |more than |nearly |almost )?(?:\d+|an?|one|two|ten|twenty) (?:minutes?|mins?|hours?|hrs?|days?) "
+    r"(?:for (?:a |an |any |your )?(?:reply|response|answer|someone|somebody)|and (?:nobody|no one|no-one|nothing))|"
+    r"still (?:waiting|no) (?:for |on )?(?:a |an |any |your )?(?:reply|response|answer))\b",
     re.I,
 )
 #: "sorry, wrong chat": the message was meant for someone else (dismissed without fuss)

@@ -28,6 +28,7 @@ from handlers.exchanges import wants_exchange
 from handlers.messages import Button, Reply
 from handlers.order_changes import asks_why_cancelled
 from handlers.order_facts import is_open, item_names
+from handlers.smalltalk import only_thanks
 from handlers.wording import HUMAN_BUTTON, status_words
 from storage.repositories.orders import OrderDetails
 
@@ -119,6 +120,11 @@ ASK_NUMBER_AFTER_CONTACT = (
 ASK_CONTACT = (
     "Thanks! To keep your order details safe, please tell me the email address or phone number "
     "you used for {what}."
+)
+#: "thanks", said while asked for the order number or the contact: the question still stands
+THANKS_NUMBER_STILL_ASKED = "You're welcome! When you have it, send me the order number and I'll look it up."
+THANKS_CONTACT_STILL_ASKED = (
+    "You're welcome! To show you order #{number}, I just need the email address or phone number you used for it."
 )
 ASK_CONTACT_AGAIN = (
     "Please send the email address or phone number you used for the order, so I know it's you."
@@ -298,6 +304,10 @@ class OrderGate:
             turn.state.pending = pending
             turn.say(Reply(ANY_NAME, buttons=[HUMAN_BUTTON]))
             return None
+        if pending.step in ("order_number", "pick_order") and only_thanks(understanding.text):
+            turn.state.pending = pending  # "thanks" while asked for the number: still asked, no try spent
+            turn.say(Reply(THANKS_NUMBER_STILL_ASKED, buttons=[HUMAN_BUTTON]))
+            return None
         if pending.step in ("order_number", "pick_order"):
             pending.tries += 1
             if pending.tries >= MAX_TRIES:
@@ -348,6 +358,10 @@ class OrderGate:
     def _ask_contact(self, turn: Turn, pending: PendingOrder, number: str) -> None:
         same = pending.step == "contact" and pending.order_number == number
         pending.order_number = number
+        if same and not turn.understanding.order_numbers and only_thanks(turn.understanding.text):
+            turn.state.pending = pending  # "thanks" while asked for the email: still asked, no try spent
+            turn.say(Reply(THANKS_CONTACT_STILL_ASKED.format(number=number), buttons=[HUMAN_BUTTON]))
+            return None
         if same and not turn.understanding.order_numbers:
             pending.tries += 1
             if pending.tries >= MAX_TRIES:

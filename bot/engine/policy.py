@@ -32,6 +32,7 @@ from handlers.smalltalk import (
     dismissed,
     frustrated,
     introduced_name,
+    only_thanks,
     threatens,
     wrong_chat,
 )
@@ -442,6 +443,12 @@ _ASKED_TO_PAY_AT_DOOR = re.compile(
     r"\b(?:text|sms|e-?mail|message)\b.{0,25}\b(?:pay|payment|fee)\b.{0,40}\b(?:deliver\w*|parcel|package|redeliver\w*|release)\b",
     re.I,
 )
+#: "can you call me", "I'd rather talk on the phone": a person, the only one who could
+_CALL_ME = re.compile(
+    r"\b(?:call|phone|ring) (?:me|us)\b|\bgive (?:me|us) a (?:call|ring|bell)\b|\b(?:speak|talk|chat) (?:to (?:someone|somebody|a person|"
+    r"an agent) )?(?:on|over|by) the phone\b|\bphone (?:call|support)\b|\bcall ?back\b",
+    re.I,
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -726,6 +733,8 @@ def idle_intent(understanding: Understanding) -> str:
         return "change_order"  # "what if I'm not in": the delivery instructions the carrier takes
     if understanding.payload is None and intent == "setup_help" and reports_damaged_parcel(understanding.text):
         return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
+    if understanding.payload is None and intent in (OUT_OF_SCOPE, GREETING, None) and _CALL_ME.search(understanding.text):
+        return HUMAN_AGENT  # "can you call me": a person (the team answers in the chat)
     if (
         understanding.payload is None
         and intent in ("setup_help", "order_status", OUT_OF_SCOPE, None)
@@ -902,6 +911,7 @@ def topic_switch(
         or understanding.has_contact
         or _NOT_AT_HAND.match(understanding.text)
         or _SOMEONE_ELSES_ORDER.search(understanding.text)
+        or only_thanks(understanding.text)  # "thanks" while asked for a number: the question still stands
     ):
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text):
