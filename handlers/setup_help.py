@@ -50,6 +50,12 @@ _UNSAFE = re.compile(
     re.I,
 )
 WARRANTY_ARTICLE = "warranty"
+#: "it broke", "it stopped working", "it died": the product has failed, not a symptom to troubleshoot
+_BROKE = re.compile(
+    r"\b(?:broke|broken|stopped working|(?:has |just )?died|packed (?:in|up)|gave up|conked out|quit working|"
+    r"doesn'?t work any ?more|no longer works|stopped (?:turning|switching) on|dead)\b",
+    re.I,
+)
 #: what a warranty claim gives, as the warranty article's "Making a claim" says (a test keeps them in step)
 WARRANTY_CLAIM = (
     "A fault like this should be covered by our warranty: a person on our team will decide with you whether "
@@ -239,6 +245,8 @@ class SetupHelpHandler:
             if guides:
                 return _not_in_guides(missing, sku, name, guides[0])
         if not articles:
+            if ctx.payload is None and _BROKE.search(ctx.text) and says_faulty(ctx.text):
+                return _warranty_claim(ctx, sorry, articles, data)  # "my blender broke after 3 months"
             return self._without_a_troubleshooting_guide(ctx, sku, sorry, data)
         article = articles[0]
         section = best_section(article, ctx.text, name) if ctx.text else None

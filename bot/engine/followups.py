@@ -84,7 +84,8 @@ _AND_THE = re.compile(
 #: "the headphones came but not the thermostat", "still waiting for the kettle": one item of the order
 _NOT_THE_OTHER = re.compile(
     r"\b(?:came|arrived|got here|turned up|delivered|got it|received it)\b.{0,25}\bbut not (?:the |my )?\w|"
-    r"\bstill (?:waiting|no sign) (?:for|of) (?:the |my )\w|\bwhere(?:'s| is) (?:the |my )(?!order\b)\w",
+    r"\bstill (?:waiting|no sign) (?:for|of) (?:the |my )\w|"
+    r"\bwhere(?:'s| is) (?:the |my )(?!(?:order|refunds?|money|credit|return|exchange|replacement|receipt|invoice)\b)\w",
     re.I,
 )
 #: the product's words after "and the" are at most this many

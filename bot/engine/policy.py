@@ -381,6 +381,10 @@ _WHERE_IS = re.compile(
     r"(?:\s+(?:now|at|then|please|pls))?\W*$",
     re.I,
 )
+#: "where's my refund for the thermostat", "where is the return label for the kettle": not the parcel asked for
+_NOT_THE_PARCEL = re.compile(
+    r"\b(?:refunds?|money|credit|return(?:s|ed)?|exchanges?|replacements?|labels?|receipts?|invoices?|warranty)\b", re.I
+)
 #: "is the kettle in this order", "was the blender part of my order": which items the order holds
 _PART_OF_ORDER = re.compile(
     r"\b(?:is|are|was|were) (?:the|my) .{1,40}\b(?:in|part of|included in|on) (?:this|my|the|that) "
@@ -396,7 +400,9 @@ def asks_where_the_product_is(understanding: Understanding) -> bool:
     if _PART_OF_ORDER.search(text):
         return True
     found = _WHERE_IS.match(text)
-    return found is not None and product_alone(understanding.products, found["rest"]) is not None
+    if found is None or _NOT_THE_PARCEL.search(found["rest"]):
+        return False  # "where's my refund for the thermostat": the refund, not the parcel
+    return product_alone(understanding.products, found["rest"]) is not None
 
 
 #: readings of a product named alone ("blender", "the jacket") that the product's menu overrides
@@ -525,7 +531,10 @@ _NOT_AS_DESCRIBED = re.compile(
     r"(?:description|photos?|pictures?|pics?|images?|listing|website|advert|ad)\b|"
     r"\bnot as (?:described|pictured|advertised|shown)\b|"
     r"\b(?:different|differs?) (?:from|to|than) (?:the |its |their |your )?(?:description|photos?|pictures?|pics?|"
-    r"images?|listing|website)\b",
+    r"images?|listing|website)\b|"
+    r"\b(?:colou?r|shade|looks?|material|fabric|quality)\b.{0,25}\b(?:from|than|to|in|on|as) (?:the |its |their |your )?"
+    r"(?:description|photos?|pictures?|pics?|images?|listing|website)\b|"
+    r"\bnothing like (?:the |its |their |your )?(?:description|photos?|pictures?|pics?|images?|listing|website)\b",
     re.I,
 )
 #: "I ordered 2 but only want 1": fewer of an item, an order change for a person
@@ -695,6 +704,7 @@ def idle_intent(understanding: Understanding) -> str:
         understanding.payload is None
         and intent in _WRONG_ITEM_READINGS
         and says_wrong_item(understanding.text)
+        and not _NOT_AS_DESCRIBED.search(understanding.text)  # "the wrong colour from the photos": not another item
     ):
         if asks_why_messaged(understanding.text):  # "I didn't order this, why are you messaging me"
             return NOTIFICATION_PREFERENCES
