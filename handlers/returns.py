@@ -152,6 +152,10 @@ class ReturnRequestHandler:
             asked = [v for v in eligible if v.item.sku in ctx.understanding.skus]
             if len(asked) == 1:  # a question, not a pick: when, then whether to return it
                 return _confirm_only_item(ctx, asked[0], data)
+        if ctx.step == "pick" and not payload and ctx.understanding.intent == "return_policy" and asks_something_else(ctx.text):
+            # "do I need the original packaging?", asked at the item list: answered, and the list still waits
+            answered = await ReturnPolicyHandler().handle(ctx)
+            return Outcome(replies=answered.replies, await_step="pick", data=dict(ctx.data))
         chosen = _chosen(ctx, eligible) if payload or ctx.step == "pick" else []
         answer = yes_or_no(ctx) if ctx.step == "pick" and not payload else None
         if answer is False:
