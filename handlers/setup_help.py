@@ -50,6 +50,8 @@ _UNSAFE = re.compile(
     re.I,
 )
 WARRANTY_ARTICLE = "warranty"
+#: "how do I turn off noise cancelling": a question how to do something
+_HOW_DO_I = re.compile(r"^\W*(?:(?:hi|hey|hello|so|and|ok)\W+)*how (?:do|can|should|would) (?:i|you|we|u)\b|^\W*how to\b", re.I)
 #: "it broke", "it stopped working", "it died": the product has failed, not a symptom to troubleshoot
 _BROKE = re.compile(
     r"\b(?:broke|broken|stopped working|(?:has |just )?died|packed (?:in|up)|gave up|conked out|quit working|"
@@ -296,6 +298,8 @@ class SetupHelpHandler:
         for article in guides:
             section = best_section(article, ctx.text, str(data["name"]) or None) if ctx.text else None
             if section is not None:
+                if _HOW_DO_I.search(ctx.text):  # "how do I turn off noise cancelling": a how-to, not a fault
+                    sorry = f"Here's how, for your {data['name']}." if data["name"] else "Here's how."
                 reply = _section_reply(sorry, article.title, article.url, section, "From its guide:")
                 reply.buttons = [STILL_STUCK_BUTTON]
                 return Outcome(replies=[reply], await_step="followup", data=data)

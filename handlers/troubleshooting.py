@@ -157,7 +157,10 @@ def best_section(article: Article, symptom: str, product_name: str | None = None
     A section must share a heading word or two words of its text to count.
     """
     analyzer = _analyzer()
-    naming = set(analyzer.terms(product_name or article.title)) | _product_type_terms(symptom, analyzer)
+    found = sections(article)
+    # a word of the name that a heading names is a feature ("Noise cancelling" of the noise-cancelling headphones)
+    headed = {term for section in found for term in analyzer.terms(section.heading)}
+    naming = (set(analyzer.terms(product_name or article.title)) - headed) | _product_type_terms(symptom, analyzer)
     wanted = set(analyzer.terms(symptom)) - naming
     if not wanted:
         return None
@@ -169,7 +172,7 @@ def best_section(article: Article, symptom: str, product_name: str | None = None
 
     best: Section | None = None
     best_score = 1.0
-    for section in sections(article):
+    for section in found:
         heading_terms = set(analyzer.terms(section.heading))
         body_terms = set(analyzer.terms(" ".join(section.lines))) - heading_terms
         in_heading, in_body = wanted & heading_terms, wanted & body_terms
