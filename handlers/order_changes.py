@@ -68,7 +68,9 @@ _TO_PICKUP_POINT = (
 _TO_PICKUP_POINT_WORDS = re.compile(_TO_PICKUP_POINT, re.I)
 _INSTRUCTION_WORDS = re.compile(
     r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
-    r"reception|concierge|door ?code|buzzer|ring the bell|" + _NOBODY_HOME + r"|" + _TO_PICKUP_POINT + r"|delivery instructions?|"
+    r"reception|concierge|(?:door|gate|access|entry|entrance|building|key|lock ?box) ?code|buzzer|ring the bell|"
+    r"(?:note|message|instructions?) (?:for|to) (?:the )?(?:driver|courier|delivery (?:guy|man|person|driver))|"
+    r"(?:tell|let|ask) (?:the )?(?:driver|courier)|" + _NOBODY_HOME + r"|" + _TO_PICKUP_POINT + r"|delivery instructions?|"
     r"\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
     r"\bdeliver (it |them )?(later|on \w+day)\b|"
     r"\b(i'?ll|i will|we'?ll|we will|someone will|somebody will) be (home|in|there|around)\b|\btry again\b|"

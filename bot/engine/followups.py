@@ -41,7 +41,8 @@ RETURN_POLICY = "return_policy"
 _OTHER_ORDER = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|also|now|then|wait|actually|oh|hmm+|sorry|hang on|hold on)\W+)*"
     r"(?:(?:what|how) about|and|where(?:'s| is)|what'?s up with|"
-    r"status of|check|show me|tell me about)?\W*(?:my|the|our)?\s*"
+    r"status of|check|show me|tell me about|(?:i|we) (?:also |even )?(?:have|had|made|placed|got)(?: also)?|"
+    r"(?:can|could) (?:you|u) (?:also )?check|there'?s)?\W*(?:my|the|our|an|a)?\s*"
     r"(?:other|another|second|different|older|newer|previous|last|earlier|next)\s+"
     r"(?:order|one|purchase|parcel|package|delivery|shipment)s?"
     r"(?:\s+(?:please|pls|too|as well|then|now))?\W*$",
