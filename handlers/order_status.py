@@ -10,7 +10,7 @@ and each tracking URL appears once.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from handlers.articles import article_link
 from handlers.context import HandlerContext, OrderNeed, Outcome
@@ -200,6 +200,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:will|would|can|could|is|does)\b.{0,25}\b(?:come|arrive|get here|be here|make it|be delivered|"
             r"reach me)\b.{0,12}\b(?:before|by|in time for)\b|"
             r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b|"
+            r"\b(?:is|are|will|would|does|do)\b.{0,25}\b(?:come|coming|arriv\w*|get here|be here|be delivered|"
+            r"being delivered|turn up|show up)\b.{0,10}\b(?:today|tomorrow|tonight|this (?:week|weekend|morning|"
+            r"afternoon|evening)|(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|"
             r"\bwhich (?:one|parcel|item|box|package)s? (?:comes?|arrives?|will (?:come|arrive)|gets? here) first\b",
             re.I,
         ),
@@ -361,6 +364,8 @@ class OrderStatusHandler:
                 reply.text = f"{reply.text} {more.text}"
                 reply.links = distinct_links([*reply.links, *more.links], reply.text)
                 reply.buttons += [b for b in more.buttons if b not in reply.buttons]
+            if focus == "eta":
+                reply.text = f"{_today_or_tomorrow(ctx.order, ctx.text, ctx.today())}{reply.text}"
             if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and is_late(ctx.order, ctx.today()):
                 reply.text = f"{reply.text} {REFUSE_LATE}"  # "I needed it for a birthday"
             if focus == "tracking" and asks_to_email_it(ctx.text):
@@ -690,6 +695,28 @@ def _refund_words(refund_status: str | None) -> str:
     if refund_status == "pending":
         return " Your refund is being processed."
     return ""
+
+
+#: "is it coming today", "will it be here tomorrow": a yes-or-no question about one day
+_WHICH_DAY_ASKED = re.compile(r"\b(?:is|are|will|would|does|do|can|could)\b.*\b(?P<day>today|tonight|tomorrow)\b", re.I)
+
+
+def _today_or_tomorrow(details: OrderDetails, text: str, today: date) -> str:
+    """ "Yes. " or "Not today. " before the arrival day, when the question names today or tomorrow and the
+    order's one travelling parcel has an expected day; else nothing."""
+    asked = _WHICH_DAY_ASKED.search(text)
+    travelling = [s for s in details.shipments if s.status not in ENDED]
+    if asked is None or len(travelling) != 1 or len(details.shipments) != 1:
+        return ""
+    shipment = travelling[0]
+    eta = today if shipment.status == ShipmentStatus.OUT_FOR_DELIVERY else shipment.eta
+    if eta is None:
+        return ""
+    word = asked["day"].lower()
+    day = today + timedelta(days=1) if word == "tomorrow" else today
+    if eta == day:
+        return "Yes. "
+    return f"Not {'today' if word == 'tonight' else word}. " if eta > day else ""
 
 
 # ---------------------------------------------------------------------- follow-up questions
