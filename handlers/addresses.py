@@ -8,7 +8,7 @@ from dataclasses import dataclass
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")
 #: "please send it to 5 Oak Lane" -> "5 Oak Lane"
-_LEAD_IN = re.compile(r"^.*?\b(?:to|is|at|address)\s*:?\s+(?=\d)", re.I)
+_LEAD_IN = re.compile(r"^.*?\b(?:to|is|at|address|it'?s|its|here'?s|now|new one)\s*:?\s+(?=\d)", re.I)
 #: words of a sentence, not of a street or town: "I'm moving house, can I change the address on 1013"
 _NOT_AN_ADDRESS = re.compile(
     r"\b(?:i|i'?m|im|i'?ve|me|we'?re|you|can|could|would|should|please|pls|want|need|change|changing|"

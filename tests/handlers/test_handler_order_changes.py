@@ -16,6 +16,8 @@ from tests.handlers.conversation_kit import Harness, handler_context
     [
         ("12 Elm Street, Boston, 02118, US", Address("12 Elm Street", "Boston", "02118", "US")),
         ("12 Elm Street, Boston 02118", Address("12 Elm Street", "Boston", "02118", "CA")),
+        ("it's 22 Baker Street, Boston MA 02118", Address("22 Baker Street", "Boston MA", "02118", "CA")),
+        ("here's the new one: 9 Pine Rd, Austin, 73301, US", Address("9 Pine Rd", "Austin", "73301", "US")),
         ("Flat 2, 12 Elm St, London, EC1A 1BB, gb", Address("Flat 2, 12 Elm St", "London", "EC1A 1BB", "GB")),
         ("somewhere nice", None),
         ("Boston, 02118", None),
