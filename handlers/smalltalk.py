@@ -104,7 +104,10 @@ _HELP_ASKED = re.compile(
     r"^\W*(?:(?:hi|hey|yo|hello|hiya|ok|okay|so|um+|please|pls)\W+)*(?:can|could|would|will) (?:you|u|ya|someone|"
     r"anyone|somebody) (?:please |pls )?help(?: me| us)?(?: out)?(?: (?:with|on))?(?: (?:something|smth|sth|"
     r"somethin|stuff|a (?:question|problem|thing|few things|quick question)|an issue|my (?:issue|problem)))?"
-    r"(?:\W+(?:please|pls|plz|thanks|thx))?\W*$",
+    r"(?:\W+(?:please|pls|plz|thanks|thx))?\W*$|"
+    r"^\W*(?:(?:hi|hey|yo|hello|hiya|ok|okay|so|um+|please|pls)\W+)*(?:i (?:need|want|would like|'d like) |need |"
+    r"(?:can|could) i (?:get|have) (?:some )?|looking for )?(?:some )?help (?:with|on|about) (?:an?|my|our|the) "
+    r"(?:order|purchase|delivery|account|issue|problem)(?:\W+(?:please|pls|plz|thanks|thx))?\W*$",
     re.I,
 )
 

@@ -89,6 +89,12 @@ _NOT_THE_OTHER = re.compile(
     r"\bwhere(?:'s| is) (?:the |my )(?!(?:order|refunds?|money|credit|return|exchange|replacement|receipt|invoice)\b)\w",
     re.I,
 )
+#: "is the router ok?", "are the mugs safe": how the parcel holding them is doing
+_IS_IT_OK = re.compile(
+    r"^\W*(?:(?:and|so|but|ok|okay)\W+)?(?:is|are) (?:the|my) [\w' -]{1,40}? (?:ok|okay|alright|all right|safe|fine|"
+    r"still coming|going to be ok)\W*$",
+    re.I,
+)
 #: the product's words after "and the" are at most this many
 MAX_PRODUCT_WORDS = 4
 
@@ -134,6 +140,8 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     # "what's the address of the pickup point" is where to collect it (the NLU can read an address change)
     if understanding.products and _NOT_THE_OTHER.search(text):
         return True  # "the headphones came but not the thermostat": where the rest of the order is
+    if understanding.products and _IS_IT_OK.search(text):
+        return True  # "is the router ok?" after a held-up parcel: that parcel's status
     return bool(
         asks_for_a_deadline(text)
         or _STOCK.search(text)

@@ -455,6 +455,13 @@ _CALL_ME = re.compile(
     r"an agent) )?(?:on|over|by) the phone\b|\bphone (?:call|support)\b|\bcall ?back\b",
     re.I,
 )
+#: "question about my delivery", "I have a query about my order": nothing said yet but that it's the order's
+_QUESTION_ABOUT_ORDER = re.compile(
+    r"^\W*(?:(?:hi|hey|hello|hiya|ok|so)\W+)*(?:i (?:have|had|got|'ve got) )?(?:a |one |quick |small |little )*"
+    r"(?:question|query|enquiry|inquiry)s? (?:about|regarding|re|on|for|with) (?:my|an|the|our) "
+    r"(?:order|delivery|parcel|package|shipment)\W*$",
+    re.I,
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -743,6 +750,8 @@ def idle_intent(understanding: Understanding) -> str:
         return "change_order"  # "what if I'm not in": the delivery instructions the carrier takes
     if understanding.payload is None and intent == "setup_help" and reports_damaged_parcel(understanding.text):
         return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
+    if understanding.payload is None and intent == "delivery_problem" and _QUESTION_ABOUT_ORDER.match(understanding.text):
+        return "order_status"  # "question about my delivery": no problem said yet, so the order's status first
     if understanding.payload is None and intent in (OUT_OF_SCOPE, GREETING, None) and _CALL_ME.search(understanding.text):
         return HUMAN_AGENT  # "can you call me": a person (the team answers in the chat)
     if (
