@@ -204,7 +204,10 @@ _MISUNDERSTOOD = re.compile(
     r"\b(?:that'?s|that is|this is|thats|it'?s) not what i (?:asked|meant|wanted|said|need(?:ed)?)\b|"
     r"^\W*not what i (?:asked|meant)\b|\byou (?:didn'?t|did not|don'?t|do not) (?:understand|get it|get me)\b|"
     r"\b(?:that|this) (?:doesn'?t|does not|didn'?t|did not) answer (?:my|the) question\b|"
-    r"\bwrong answer\b|\byou misunderstood\b|\bthat'?s not (?:what i|my question)\b",
+    r"\bwrong answer\b|\byou misunderstood\b|\bthat'?s not (?:what i|my question)\b|"
+    r"\b(?:you'?re|you are|ur|u r|you) (?:not|still not|n'?t) (?:answering|listening to|reading) (?:my|the) (?:question|message)\b|"
+    r"\b(?:stop|quit) (?:giving|sending|telling) me the same (?:answer|thing|reply|message)\b|"
+    r"\b(?:same|that) (?:answer|reply) again\b|\byou(?:'ve| have)? (?:already )?(?:said|told me) that\b",
     re.I,
 )
 
