@@ -91,7 +91,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bonly (one|1|the first|part|half|some)( of (the|them|it))? ?(box(es)?|parcels?|packages?|deliver(y|ies))? "
             r"(came|arrived|turned up|showed up|was delivered|got here|is here)\b|"
             r"\b(something|some ?thing|things|stuff|items?|bits|some of it)( is| are|'s)? missing from (my|the|our|this) "
-            r"(order|parcel|box|package|delivery)\b",
+            r"(order|parcel|box|package|delivery)\b|"
+            r"\b(came|arrived|was delivered|was sent|turned up) (without|with no|minus|missing) (the|a|an|its|any|one of the) "
+            r"(?!box\b|packaging\b|tracking\b|invoice\b|receipt\b)\w+",
             re.I,
         ),
     ),

@@ -167,6 +167,12 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "review what you bought, and you can also leave a review on each product's page on our website.",
         offers_person=True,
     ),
+    "overcharged": TopicAnswer(
+        "I'm sorry about that. I can't see payments from this chat, but a person on our team can check what you "
+        "were charged against your order and refund any difference. If you see two amounts, one is usually a "
+        "temporary hold that your bank releases within 3 to 5 business days.",
+        offers_person=True,
+    ),
     "loyalty": TopicAnswer(
         "I can't see loyalty points or membership details in this chat. You'll find your points when "
         "you sign in to your account on our website."

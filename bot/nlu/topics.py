@@ -33,6 +33,7 @@ class NearDomainTopic(StrEnum):
     CONFIRMATION = "confirmation"
     PAYMENT_AT_DOOR = "payment_at_door"
     REVIEW = "review"
+    OVERCHARGED = "overcharged"
 
 
 _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
@@ -64,6 +65,8 @@ _ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
      r"(?:safe|secure) to (?:give|share|send|tell) (?:you )?(?:my|your)|how did (?:you|u) get my (?:number|email|details|phone)|"
      r"where did (?:you|u) get my (?:number|email|details)"),
     (NearDomainTopic.PAYMENT, r"pay (?:on|at|upon) delivery|cash on delivery|pay (?:in )?cash\b|pay later\b"),
+    (NearDomainTopic.OVERCHARGED, r"charged (?:me )?(?:more|extra|too much|the wrong (?:amount|price))|over-?charged|"
+     r"wrong (?:amount|price) (?:was )?(?:charged|taken)|(?:taken|took|charged) (?:too much|more than)"),
     (NearDomainTopic.NEWSLETTER, r"(?:remove|take|delete) me (?:off|from) (?:your|the) (?:e-?mail )?list"),
     (NearDomainTopic.SHIPPING_OPTIONS, r"deliver(?:y|ies)? on (?:the )?(?:weekends?|saturdays?|sundays?|bank holidays?|public holidays?)|weekend deliver(?:y|ies)|(?:delivery|time) slots?"),
     (NearDomainTopic.ORDERING, r"re-?order\b|order (?:it|them|this|that|one|the same) again|buy (?:it|them|this|that) again|(?:buy|order) (?:another|a second) one|place (?:a|an|my|the) (?:new |second )?order|how (?:do|can) (?:i|we) (?:order|buy)\b"),

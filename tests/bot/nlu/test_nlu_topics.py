@@ -18,6 +18,11 @@ from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
         ("what are the dimensions of the standing desk", NearDomainTopic.PRODUCT_ADVICE),
         ("can I reorder it", NearDomainTopic.ORDERING),
         ("how do I place an order", NearDomainTopic.ORDERING),
+        ("I want to leave a review", NearDomainTopic.REVIEW),
+        ("I want to give you 5 stars", NearDomainTopic.REVIEW),
+        ("you overcharged me", NearDomainTopic.OVERCHARGED),
+        ("I was charged more than the price on the website", NearDomainTopic.OVERCHARGED),
+        ("you charged me twice", NearDomainTopic.PAYMENT),
         ("what's the weather like", None),
     ],
 )
@@ -30,3 +35,5 @@ def test_answer_only_words_are_no_model_features() -> None:
     assert topic_words("is my parcel insured") == []
     assert topic_words("what are the dimensions of the standing desk") == []
     assert topic_words("do you offer gift wrapping?") == [NearDomainTopic.GIFT]
+    assert topic_words("I want to leave a review") == []
+    assert topic_words("you overcharged me") == []
