@@ -465,6 +465,13 @@ _QUESTION_ABOUT_ORDER = re.compile(
     r"(?:order|delivery|parcel|package|shipment)\W*$",
     re.I,
 )
+#: "can you track something for me", "how much longer": where an order is, said without the usual words
+_TRACK_FOR_ME = re.compile(
+    r"\btrack (?:something|smth|sth|a (?:parcel|package|delivery|shipment|order)|my (?:\w+ )?(?:parcel|package|"
+    r"delivery|shipment|order|stuff|things))\b|"
+    r"^\W*(?:(?:so|ok|okay|and|well)\W+)?how (?:much|many (?:more )?days) longer\W*$|^\W*how long (?:now|still|more)\W*$",
+    re.I,
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -755,6 +762,8 @@ def idle_intent(understanding: Understanding) -> str:
         return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
     if understanding.payload is None and intent == "delivery_problem" and _QUESTION_ABOUT_ORDER.match(understanding.text):
         return "order_status"  # "question about my delivery": no problem said yet, so the order's status first
+    if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _TRACK_FOR_ME.search(understanding.text):
+        return "order_status"  # "can you track something for me", "how much longer"
     if understanding.payload is None and intent in (OUT_OF_SCOPE, GREETING, None) and _CALL_ME.search(understanding.text):
         return HUMAN_AGENT  # "can you call me": a person (the team answers in the chat)
     if (
