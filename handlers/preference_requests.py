@@ -177,7 +177,10 @@ def parse_text(text: str) -> PreferenceRequest:
     categories = [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
     if not categories and _ALL.search(text):
         categories = list(CATEGORIES)
-    if _STOP.search(text):
+    stop = _STOP.search(text)
+    if stop and not categories and stop.group(1).lower().replace("'", "") in ("dont want", "don want"):
+        return request  # "I don't want them any more": what "them" is isn't said, so nothing is stopped yet
+    if stop:
         request.stop = categories or list(CATEGORIES)
     elif _START.search(text) and not _WHY.match(text):  # "why you send me message" asks, starts nothing
         request.start = categories or list(CATEGORIES)  # "turn them back on": what was stopped

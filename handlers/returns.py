@@ -588,7 +588,8 @@ class ReturnPolicyHandler:
         cost = _RETURN_COST.search(ctx.text)
         other = None if cost else _other_policy_article(ctx)  # "how much will it cost me": returns are free
         if other is not None:
-            reply = passage_reply(other, f"{other.article.title}:")
+            title = other.article.title
+            reply = passage_reply(other, f"From “{title}”:" if title.endswith("?") else f"{title}:")
             reply.buttons = [HUMAN_BUTTON]
             return Outcome(replies=[reply])
         policy = ctx.knowledge.base.return_policy()

@@ -321,6 +321,9 @@ def contact_only(understanding: Understanding) -> bool:
 
 #: "what's the status of my return", "has my return been processed": the return's refund status
 _RETURN_STATUS = re.compile(
+    r"\b(?:i|we)(?:'ve| have)? (?:sent|posted|mailed|returned|dropped off|shipped) (?:it|them|the \w+|my \w+)(?: back)?"
+    r"(?: (?:off|in))? (?:over |about |nearly |almost )?(?:\d+|a|an|one|two|three|four|a few|several|a couple of) "
+    r"(?:days?|weeks?|months?) ago\b|"
     r"\b(?:status|update|news|progress)\b.{0,25}\bmy return\b|\bmy return\b.{0,25}\b(?:status|processed|received|"
     r"arrived|going|done|got there)\b|^\W*return status\W*$|\bstatus of (?:the|my) return\b|"
     r"\b(?:track|trace|follow|check on) (?:the|my) return(?:ed (?:parcel|package|item))?\b|"
@@ -472,6 +475,12 @@ _TRACK_FOR_ME = re.compile(
     r"^\W*(?:(?:so|ok|okay|and|well)\W+)?how (?:much|many (?:more )?days) longer\W*$|^\W*how long (?:now|still|more)\W*$",
     re.I,
 )
+#: "I don't like it", "I don't want them any more": a change of mind, which a return answers
+_DONT_LIKE_IT = re.compile(
+    r"^\W*(?:(?:honestly|tbh|sorry|um+|well|so|but|and)\W+)*(?:i|we) (?:really |just )?(?:don'?t|do not|dont) "
+    r"(?:like|love|want|need) (?:it|them|this|these|that|those|the \w+|my \w+)(?: (?:any ?more|after all|now))?\W*$",
+    re.I,
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -551,7 +560,8 @@ _NOT_AS_DESCRIBED = re.compile(
     r"images?|listing|website)\b|"
     r"\b(?:colou?r|shade|looks?|material|fabric|quality)\b.{0,25}\b(?:from|than|to|in|on|as) (?:the |its |their |your )?"
     r"(?:description|photos?|pictures?|pics?|images?|listing|website)\b|"
-    r"\bnothing like (?:the |its |their |your )?(?:description|photos?|pictures?|pics?|images?|listing|website)\b",
+    r"\bnothing like (?:the |its |their |your )?(?:description|photos?|pictures?|pics?|images?|listing|website)\b|"
+    r"\bnot (?:what|how) (?:i|we) (?:expected|imagined|thought|pictured)\b|\bnot as (?:good as )?(?:i |we )?expected\b",
     re.I,
 )
 #: "I ordered 2 but only want 1": fewer of an item, an order change for a person
@@ -762,6 +772,8 @@ def idle_intent(understanding: Understanding) -> str:
         return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
     if understanding.payload is None and intent == "delivery_problem" and _QUESTION_ABOUT_ORDER.match(understanding.text):
         return "order_status"  # "question about my delivery": no problem said yet, so the order's status first
+    if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _DONT_LIKE_IT.match(understanding.text):
+        return "return_request"  # "I don't like it": sending it back
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _TRACK_FOR_ME.search(understanding.text):
         return "order_status"  # "can you track something for me", "how much longer"
     if understanding.payload is None and intent in (OUT_OF_SCOPE, GREETING, None) and _CALL_ME.search(understanding.text):
