@@ -173,6 +173,11 @@ NEAR_DOMAIN: dict[str, TopicAnswer] = {
         "temporary hold that your bank releases within 3 to 5 business days.",
         offers_person=True,
     ),
+    "praise": TopicAnswer(
+        "That's lovely to hear, thank you! If you'd like to tell other shoppers too, you can leave a review on "
+        "the product's page on our website.",
+        offers_person=True,
+    ),
     "loyalty": TopicAnswer(
         "I can't see loyalty points or membership details in this chat. You'll find your points when "
         "you sign in to your account on our website."

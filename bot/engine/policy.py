@@ -13,6 +13,7 @@ from bot.nlu.classifier import DEFAULT_THRESHOLD
 from bot.nlu.topics import PRODUCT_CARE, NearDomainTopic, near_domain_topic
 from handlers.context import Understanding
 from handlers.delivery_problem import (
+    detect_kind,
     reports_damage_on_arrival,
     reports_damaged_parcel,
     says_promised_day_passed,
@@ -481,6 +482,20 @@ _DONT_LIKE_IT = re.compile(
     r"(?:like|love|want|need) (?:it|them|this|these|that|those|the \w+|my \w+)(?: (?:any ?more|after all|now))?\W*$",
     re.I,
 )
+#: "the kettle is amazing, love it": praise, with nothing asked and nothing wrong
+_PRAISE = re.compile(
+    r"\b(?:is|are|was|were|it'?s|its|they'?re|looks?|feels?) (?:so |really |absolutely |just |truly )?(?:amazing|awesome|great|"
+    r"fantastic|brilliant|perfect|lovely|excellent|wonderful|superb|gorgeous|beautiful|stunning)\b|"
+    r"\b(?:i |we )?(?:really |absolutely )?love (?:it|them|my \w+|the \w+)\b|\bworks? (?:great|perfectly|brilliantly|"
+    r"like a charm|a treat)\b|\b(?:very|so|really) (?:happy|pleased) with\b",
+    re.I,
+)
+#: ... and what would make it more than praise: a question, a "but", a problem
+_NOT_ONLY_PRAISE = re.compile(
+    r"\?|\b(?:but|however|except|although|though|how|where|when|why|what|which|can|could|would|will|should|"
+    r"do|does|did|is it|are they|help|problem|issue|broke\w*|not|n'?t|return|refund|exchange)\b",
+    re.I,
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -613,6 +628,12 @@ _ORDER_DEADLINE = re.compile(
 _STATUS_LOOKALIKE_TOPICS = frozenset({NearDomainTopic.INSURANCE})
 
 
+def praises(text: str) -> bool:
+    """ "Just wanted to say the kettle is amazing": praise alone, nothing asked and nothing wrong (the callers
+    also want a product named, so that "it's perfect, thanks" stays thanks)."""
+    return bool(_PRAISE.search(text)) and not _NOT_ONLY_PRAISE.search(text) and detect_kind(text) is None
+
+
 def shop_question_topic(understanding: Understanding) -> str | None:
     """The near-domain topic of a question about the shop's delivery in general that the NLU read as a
     status question: "how long does shipping take?" or "if I order today, when will it arrive?"
@@ -622,6 +643,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return None
     text = understanding.text
+    if understanding.intent in ("setup_help", OUT_OF_SCOPE, GREETING, "goodbye", None) and understanding.products and praises(text):
+        return NearDomainTopic.PRAISE.value  # "the kettle is amazing, love it": thank you
     if understanding.intent in ("delivery_problem", OUT_OF_SCOPE, None) and _ASKED_TO_PAY_AT_DOOR.search(text):
         return NearDomainTopic.PAYMENT_AT_DOOR.value  # "the driver asked me to pay extra": nothing is owed
     if understanding.intent in _CONFIRMATION_READINGS and _NO_CONFIRMATION.search(text):
@@ -772,6 +795,13 @@ def idle_intent(understanding: Understanding) -> str:
         return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
     if understanding.payload is None and intent == "delivery_problem" and _QUESTION_ABOUT_ORDER.match(understanding.text):
         return "order_status"  # "question about my delivery": no problem said yet, so the order's status first
+    if (
+        understanding.payload is None
+        and intent in ("setup_help", OUT_OF_SCOPE, GREETING, "goodbye", None)
+        and understanding.products
+        and praises(understanding.text)
+    ):
+        return OUT_OF_SCOPE  # "the kettle is amazing, love it": thanks (shop_question_topic: praise)
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _DONT_LIKE_IT.match(understanding.text):
         return "return_request"  # "I don't like it": sending it back
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _TRACK_FOR_ME.search(understanding.text):

@@ -34,6 +34,7 @@ class NearDomainTopic(StrEnum):
     PAYMENT_AT_DOOR = "payment_at_door"
     REVIEW = "review"
     OVERCHARGED = "overcharged"
+    PRAISE = "praise"
 
 
 _PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
