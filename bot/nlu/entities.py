@@ -181,6 +181,12 @@ class EntityExtractor:
     def extract(self, text: str) -> Entities:
         """All entities in ``text``."""
         entities = Entities()
+        links = [(m.start(), m.end()) for m in _URL.finditer(text)]
+        if links:  # a pasted tracking link: its carrier-format tracking number counts, nothing else in it does
+            only_links = [" "] * len(text)
+            for start, end in links:
+                only_links[start:end] = re.sub(r"[/?=&#.:_]", " ", text[start:end])
+            self._tracking("".join(only_links), entities, TRACKING_STRONG)
         work = _URL.sub(lambda m: " " * len(m.group(0)), text)
         work = self._emails(work, entities)
         work = self._tracking(work, entities, TRACKING_STRONG)

@@ -219,6 +219,8 @@ def test_same_phone() -> None:
         ("easypost EZ1000000001", ["EZ1000000001"]),
         ("tracking number: ABC-12345678", ["ABC12345678"]),
         ("tracking TBA123456789000", ["TBA123456789000"]),
+        ("https://track.example.test/1Z999AA10123456784", ["1Z999AA10123456784"]),
+        ("see www.ups.com/track?tracknum=1Z999AA10123456784&loc=en", ["1Z999AA10123456784"]),
     ],
 )
 def test_tracking_numbers(extractor: EntityExtractor, text: str, expected: list[str]) -> None:
@@ -228,7 +230,10 @@ def test_tracking_numbers(extractor: EntityExtractor, text: str, expected: list[
     assert entities.phones == []
 
 
-@pytest.mark.parametrize("text", ["order 1001", "#1042", "DS-1042", "call 555-010-0199", "hello world 12345"])
+@pytest.mark.parametrize(
+    "text",
+    ["order 1001", "#1042", "DS-1042", "call 555-010-0199", "hello world 12345", "https://shop.example/p/12345678901"],
+)
 def test_short_codes_are_not_tracking_numbers(extractor: EntityExtractor, text: str) -> None:
     assert extractor.extract(text).tracking_numbers == []
 
