@@ -33,7 +33,8 @@ _SIGNS = re.compile(
     r"\b(?:e|f|err|error|code)[\s-]?\d{1,3}\b|\b(?:wrong|incorrect|invalid) (?:wi-?fi |network )?password\b|"
     r"\bflicker\w*|\bwhat does (?:the |this |that |a |my )?(?:\w+ ){0,2}(?:light|code|error|message|symbol|icon|"
     r"beeps?|beeping|display|screen|sound)\b.{0,25}\bmean\b|\bsays? (?:error|failed|offline|no signal)\b|"
-    r"\b(?:randomly|keeps|keep|just) (?:turn|switch|shut|power)(?:s|ing)? (?:off|down)\b",
+    r"\b(?:randomly|keeps|keep|just) (?:turn|switch|shut|power)(?:s|ing)? (?:off|down)\b|"
+    r"\b(?:packed|packs|packing) (?:in|up)\b|\b(?:gave|given) up\b|\bconked out\b|\bgone kaput\b",
     re.I,
 )
 #: concepts that make a symptom word about the parcel, not the product ("the box is leaking")
@@ -69,7 +70,7 @@ _REMEDY = re.compile(
 #: a product that went wrong in use: "it stopped working", "it's faulty", "broke after 3 months"
 _FAULT = re.compile(
     r"\b(?:faulty|defective|broke(?:n)? down|broke|broken|stopped working|stops working|quit working|"
-    r"(?:doesn'?t|does not|won'?t|isn'?t|is not) work(?:ing)?|not working|died|dead|packed up|conked out|snapped|"
+    r"(?:doesn'?t|does not|won'?t|isn'?t|is not) work(?:ing)?|not working|died|dead|packed (?:up|in)|conked out|snapped|"
     r"came off|fell off|fell apart|falling apart|come loose|came loose)\b",
     re.I,
 )

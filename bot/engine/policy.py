@@ -361,7 +361,9 @@ _REQUESTED = re.compile(r"\b(?:can|could|would|want|wanna|like|please|possible|i
 #: a return already made, so the refund is the question ("I returned it because it arrived broken")
 _RETURNED_ALREADY = re.compile(r"\b(?:returned|sent (?:it |them )?back|posted (?:it |them )?back)\b", re.I)
 #: readings of "it's fine, no rush" or "no worries" that its waving off overrides
-_DISMISSED_READINGS = frozenset({"delivery_problem", "order_status", GREETING, "goodbye", OUT_OF_SCOPE, None})
+_DISMISSED_READINGS = frozenset(
+    {"delivery_problem", "order_status", "refund_status", "setup_help", GREETING, "goodbye", OUT_OF_SCOPE, None}
+)
 #: "replacement", "can I get a new one sent out": a replacement asked with nothing said of why
 _REPLACEMENT = re.compile(
     r"^\W*(?:(?:a|i need a|i want a|need a|want a)\s+)?replacement(?:\s+please)?\W*$|"
@@ -496,6 +498,8 @@ _NOT_ONLY_PRAISE = re.compile(
     r"do|does|did|is it|are they|help|problem|issue|broke\w*|not|n'?t|return|refund|exchange)\b",
     re.I,
 )
+#: "... but I don't like the mugs": one named item not liked
+_DONT_LIKE_THE = re.compile(r"\b(?:i|we) (?:really |just )?(?:don'?t|do not|dont) (?:like|love|want) (?:the|my) \w+", re.I)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -802,6 +806,8 @@ def idle_intent(understanding: Understanding) -> str:
         and praises(understanding.text)
     ):
         return OUT_OF_SCOPE  # "the kettle is amazing, love it": thanks (shop_question_topic: praise)
+    if understanding.payload is None and intent in ("setup_help", "order_status") and _DONT_LIKE_THE.search(understanding.text):
+        return "return_request"  # "the kettle is fine but I don't like the mugs": the mugs go back
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _DONT_LIKE_IT.match(understanding.text):
         return "return_request"  # "I don't like it": sending it back
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _TRACK_FOR_ME.search(understanding.text):
