@@ -336,6 +336,8 @@ class DeliveryProblemHandler:
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
         if kind is None and returning(ctx.order):
             kind = "returned"
+        if kind is None and ctx.payload is None and lost(ctx.order) and wanted_after_return(ctx.text) is not None:
+            kind = "lost"  # "can you send a new one" about a parcel the carrier lost
         if kind is None and ctx.payload is None and _CHASE.search(ctx.text):
             kind = "late"  # "can you call DHL for me": a parcel that should be moving
         if kind in (None, "late", "not_received") and _missed(ctx.order):
@@ -651,6 +653,11 @@ def _missed_reply(details: OrderDetails, *, disputed: bool = False) -> Reply:
         buttons=[HUMAN_BUTTON],
         links=links,
     )
+
+
+def lost(details: OrderDetails) -> bool:
+    """Whether every parcel not delivered is lost by the carrier (and there is one)."""
+    return _undelivered_all(details, ShipmentStatus.LOST)
 
 
 def returning(details: OrderDetails) -> bool:
