@@ -90,6 +90,8 @@ class ReturnRequestHandler:
             return True
         if _fault_as_the_reason(ctx):  # "it's faulty", asked whether to return the item
             return True
+        if _COLLECTION_ASKED.search(text) and ctx.payload is None:
+            return True  # "when will they collect it": how the item on the list goes back
         if asks_something_else(text):
             return False
         return bool(
@@ -152,6 +154,9 @@ class ReturnRequestHandler:
             asked = [v for v in eligible if v.item.sku in ctx.understanding.skus]
             if len(asked) == 1:  # a question, not a pick: when, then whether to return it
                 return _confirm_only_item(ctx, asked[0], data)
+        if ctx.step == "pick" and not payload and _COLLECTION_ASKED.search(ctx.text):
+            # "when will they collect it", asked at the item list: how it goes back, and the list still waits
+            return Outcome(replies=[_how_it_goes_back(ctx, eligible)], await_step="pick", data=dict(ctx.data))
         if ctx.step == "pick" and not payload and ctx.understanding.intent == "return_policy" and asks_something_else(ctx.text):
             # "do I need the original packaging?", asked at the item list: answered, and the list still waits
             answered = await ReturnPolicyHandler().handle(ctx)
@@ -230,6 +235,35 @@ def _the_ones_meant(text: str, named: list[ItemEligibility]) -> list[ItemEligibi
         worn = [v for v in meant if v.item.category in _WORN_CATEGORIES]
         meant = worn or meant
     return meant or named
+
+
+#: "when will they collect it", "can the courier pick it up", "can they come on saturday": the collection asked about
+_COLLECTION_ASKED = re.compile(
+    r"\b(?:collect\w*|pick(?:ed|ing)? (?:it |them )?up|come (?:and )?(?:get|fetch|collect)|(?:can|will|when) (?:they|you|the "
+    r"(?:courier|driver)) come)\b",
+    re.I,
+)
+
+
+def _how_it_goes_back(ctx: HandlerContext, eligible: list[ItemEligibility]) -> Reply:
+    """How the items waiting on the list go back: collected from home (large ones) or sent with a label."""
+    policy = ctx.knowledge.base.return_policy()
+    named = [v for v in eligible if v.item.sku == ctx.data.get("named")] or eligible
+    large = [v for v in named if policy.is_collected(v.item.category)]
+    if large:
+        names = join_words([v.item.name for v in large])
+        be = agreement([v.item.quantity for v in large], [v.item.name for v in large]).be
+        text = (
+            f"{your(names)} {be} collected from your home, so there's no label to print. Once you start the return, our "
+            f"team contacts you {_where_we_reply(ctx)} within one business day to agree a collection day that suits you."
+        )
+    else:
+        text = (
+            "Items like these aren't collected: once you start the return we email you a free return label, and you "
+            "drop the parcel off at any drop-off point of the carrier named on it."
+        )
+    buttons = [Button(f"Return {v.item.name}", f"return:item:{v.item.sku}") for v in named[:3]]
+    return Reply(text, buttons=buttons)
 
 
 def _remedy_for_a_fault(ctx: HandlerContext) -> bool:
