@@ -148,7 +148,8 @@ _CHASE = re.compile(
 )
 #: "my neighbour has it", "found it in the bin store": the parcel marked delivered has turned up
 _TURNED_UP = re.compile(
-    r"\b(?:neighbou?r|next door)\b.{0,20}\b(?:has|had|took|kept|is keeping)\b|\bfound (?:it|them)\b", re.I
+    r"\b(?:neighbou?rs?|next door)\b.{0,20}\b(?:has|have|had|got|took|kept|is keeping|(?:is|are) holding|signed for)\b|"
+    r"\bfound (?:it|them)\b", re.I
 )
 #: "I never got it", "my neighbour doesn't have it": nothing has turned up
 _NEGATED = re.compile(
@@ -336,6 +337,8 @@ class DeliveryProblemHandler:
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
         if kind is None and returning(ctx.order):
             kind = "returned"
+        if kind is None and ctx.payload is None and turned_up(ctx.text):
+            return Outcome.say(TURNED_UP, buttons=[MENU_BUTTON])  # "my neighbour has my parcel"
         if kind is None and ctx.payload is None and lost(ctx.order) and wanted_after_return(ctx.text) is not None:
             kind = "lost"  # "can you send a new one" about a parcel the carrier lost
         if kind is None and ctx.payload is None and _CHASE.search(ctx.text):
