@@ -24,6 +24,7 @@ from bot.engine.verification import (
     record_failures,
     retry_words,
 )
+from handlers.delivery_problem import turned_up
 from handlers.exchanges import wants_exchange
 from handlers.messages import Button, Reply
 from handlers.order_changes import asks_why_cancelled
@@ -352,6 +353,8 @@ class OrderGate:
             and not _ABOUT_REFUND.search(turn.understanding.text)
         ):
             lead = RETURN_STATUS_LEAD  # "can I track my return": the return, then its refund
+        elif pending.intent == "delivery_problem" and turned_up(turn.understanding.text):
+            lead = ASK_NUMBER_LEAD["order_status"]  # "my neighbour has my parcel": nothing to be sorry about
         turn.say(Reply(f"{lead} {ASK_NUMBER}"))
         return None
 
