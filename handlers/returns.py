@@ -747,6 +747,12 @@ RETURN_ADDRESS_ANSWER = (
 _WARRANTY_WORDS = re.compile(r"\bwarr[ae]nt(?:y|ies|ee|ie)\b|\bwarr[ae]nty\b|\bguarant(?:ee|y)\b", re.I)
 
 
+#: "do I need to register it for the warranty", "do I need the receipt": what proves the purchase
+_REGISTER = re.compile(r"\bregist\w*|\bproof of purchase\b|\breceipt\b|\bactivat\w*", re.I)
+#: the words of the warranty article's passage on the proof of purchase
+PROOF_OF_PURCHASE = "order number proof of purchase receipt"
+
+
 def _warranty_passage(ctx: HandlerContext) -> Reply | None:
     """The warranty article's passage for a question that names the warranty, or None."""
     if not _WARRANTY_WORDS.search(ctx.text):
@@ -755,7 +761,8 @@ def _warranty_passage(ctx: HandlerContext) -> Reply | None:
     if article is None:
         return None
     # "is ther a warrenty" may share no spelled word with it: its opening answers
-    passage = ctx.knowledge.index.passage(article, ctx.text) or ctx.knowledge.index.passage(article, article.title)
+    asked = PROOF_OF_PURCHASE if _REGISTER.search(ctx.text) else ctx.text  # "do I need to register it"
+    passage = ctx.knowledge.index.passage(article, asked) or ctx.knowledge.index.passage(article, article.title)
     if not passage:
         return None
     return Reply(f"{article.title}:\n{passage}", buttons=[HUMAN_BUTTON], links=[Link(article.title, article.url)])

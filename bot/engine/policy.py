@@ -500,6 +500,8 @@ _NOT_ONLY_PRAISE = re.compile(
 )
 #: "... but I don't like the mugs": one named item not liked
 _DONT_LIKE_THE = re.compile(r"\b(?:i|we) (?:really |just )?(?:don'?t|do not|dont) (?:like|love|want) (?:the|my) \w+", re.I)
+#: the warranty named: its terms (the return policy handler answers from the warranty article)
+_WARRANTY_ASKED = re.compile(r"\bwarr[ae]nt(?:y|ies|ee|ie)\b", re.I)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -605,7 +607,9 @@ _WRONG_CONTACT = re.compile(
 #: "what time do you dispatch orders", "when do you ship orders": the shop's dispatch times
 _DISPATCH_TIME = re.compile(
     r"\b(?:what time|when|how (?:soon|quickly|fast)) (?:do|does) (?:you|u|your warehouse|the warehouse) "
-    r"(?:dispatch|ship|send out|post)(?: (?:orders|parcels|packages|things|stuff))?\W*$",
+    r"(?:dispatch|ship|send out|post)(?: (?:orders|parcels|packages|things|stuff))?\W*$|"
+    r"\b(?:stop taking orders|(?:order|ordered) by what time|what time (?:do|should|must|can) (?:i|we) order)\b|"
+    r"\bsame[- ]day (?:dispatch|shipping)\b",
     re.I,
 )
 #: "why was I charged for shipping": what shipping costs (not where the parcel is)
@@ -810,6 +814,13 @@ def idle_intent(understanding: Understanding) -> str:
         return "return_request"  # "the kettle is fine but I don't like the mugs": the mugs go back
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _DONT_LIKE_IT.match(understanding.text):
         return "return_request"  # "I don't like it": sending it back
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, None)
+        and not understanding.order_numbers
+        and _WARRANTY_ASKED.search(understanding.text)
+    ):
+        return "return_policy"  # "do I need to register the product for warranty": the warranty's terms
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _TRACK_FOR_ME.search(understanding.text):
         return "order_status"  # "can you track something for me", "how much longer"
     if understanding.payload is None and intent in (OUT_OF_SCOPE, GREETING, None) and _CALL_ME.search(understanding.text):
