@@ -178,6 +178,28 @@ def _too_late(details: OrderDetails, what: str, today: date | None = None, *, as
     )
 
 
+#: "why not?", "how come?": the reason for the answer just given
+_BARE_WHY = re.compile(
+    r"^\W*(?:(?:but|and|so|ok|okay|hmm+)\W+)?(?:why(?: not| is that| can'?t (?:you|i|it be))?|how come)(?: not)?\W*$", re.I
+)
+
+
+def asks_bare_why(text: str) -> bool:
+    """ "Why not?", "how come?": the reason for the answer just given, and nothing else."""
+    return bool(_BARE_WHY.match(text))
+
+
+def _why_too_late(details: OrderDetails) -> Reply:
+    """Why an order on its way can't be cancelled or changed here, and what the shopper can still do."""
+    carrier = carrier_name(details)
+    return Reply(
+        f"Once an order has left our warehouse it's in {carrier}'s hands, and we can't call it back or change it "
+        "from here. When it arrives you can send it back for free for a full refund, or a person on our team can "
+        f"ask {carrier} what's still possible.",
+        buttons=[Button("Start a return", "intent:return_request"), HUMAN_BUTTON],
+    )
+
+
 def _not_cancelled(details: OrderDetails, today: date) -> Reply:
     """ "Why was my order cancelled?" about an order that isn't: say so, with its status, and a person
     for an email that said otherwise (items cancelled out of stock, say)."""
@@ -213,6 +235,8 @@ class CancelOrderHandler:
         if asked_why and ctx.step not in ("confirm", PARTIAL) and not is_cancelled(details):
             return Outcome(replies=[_not_cancelled(details, ctx.today())])  # "why was it cancelled?" It wasn't
         if is_cancelled(details) or has_shipped(details) or details.order.status == OrderStatus.CLOSED:
+            if ctx.payload is None and asks_bare_why(ctx.text) and has_shipped(details) and not is_cancelled(details):
+                return Outcome(replies=[_why_too_late(details)])  # "why not?" after "I can't cancel it any more"
             too_late = _too_late(details, "cancel it", ctx.today(), asked_why=asked_why)
             return _with_arrival_day(ctx, Outcome(replies=[too_late]))
         if ctx.step == PARTIAL and ctx.payload is None:  # typed, to "shall I pass you to a person?"
@@ -322,6 +346,8 @@ class ChangeOrderHandler:
         if ctx.step == "confirm_address":
             return await self._confirm_address(ctx)
         what = _what(ctx)
+        if what is None and ctx.payload is None and asks_bare_why(ctx.text) and has_shipped(details):
+            return Outcome(replies=[_why_too_late(details)])  # "why not?" after "I can't change it any more"
         if what is None and ctx.step is None and question_focus(ctx.text) == "eta":
             return Outcome(replies=[_arrival_before_a_move(details, ctx.today())])
         if what is None:

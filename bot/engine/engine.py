@@ -26,6 +26,7 @@ from bot.engine.followups import (
     preferences_follow_up,
     refund_follow_up,
     status_follow_up,
+    why_not_follow_up,
 )
 from bot.engine.gate import OrderGate
 from bot.engine.hooks import HookSet
@@ -443,6 +444,8 @@ class Engine:
             intent = NOTIFICATION_PREFERENCES  # "and the setup guides too" after stopping the review requests
         elif refund_follow_up(understanding, state):
             intent = "refund_status"  # "it's been a week" after a refund answer: the money isn't there
+        elif why_not_follow_up(understanding, state):
+            intent = state.last_intent or "cancel_order"  # "why not?" after "I can't cancel it any more": why
         elif status_follow_up(understanding, state):
             intent = "order_status"  # "and the headphones?", "I need it by friday" after a status answer
         elif carrier_follow_up(understanding, state):

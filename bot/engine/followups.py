@@ -12,7 +12,7 @@ import re
 from bot.engine.state import DialogueState
 from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier, detect_kind
-from handlers.order_changes import asks_about_delivery_instructions
+from handlers.order_changes import asks_about_delivery_instructions, asks_bare_why
 from handlers.order_status import (
     asks_for_a_deadline,
     asks_for_carrier_contact,
@@ -238,3 +238,11 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
         if understanding.products or state.last_intent == SETUP_HELP or verified:
             return SETUP_HELP
     return None
+
+
+def why_not_follow_up(understanding: Understanding, state: DialogueState) -> bool:
+    """ "Why not?" right after the answer that an order can't be cancelled or changed any more: why."""
+    if understanding.payload is not None or understanding.order_numbers or not state.order_number:
+        return False
+    return state.last_intent in (CANCEL_ORDER, CHANGE_ORDER) and asks_bare_why(understanding.text)
+
