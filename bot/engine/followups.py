@@ -230,6 +230,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return CHANGE_ORDER  # "I'll be home tomorrow, can they come then?": the carrier's tracking page
     if state.last_intent == CHANGE_ORDER and state.order_number and asks_about_delivery_instructions(text):
         return CHANGE_ORDER  # "what if I'm not in", after "can they leave it with a neighbour": the same page
+    if state.last_intent == RETURN_POLICY and _BARE_HOW.match(text):
+        return RETURN_REQUEST  # "how?" after the return policy: how to send it back, which starts with the items
     if state.last_intent in (RETURN_REQUEST, RETURN_POLICY) and asks_about_return_terms(text):
         return RETURN_POLICY  # "how much will it cost me", "can I drop it off at a post office": the return's terms
     if state.last_intent == DELIVERY_PROBLEM and state.order_number and _FASTER.search(text):
@@ -245,4 +247,10 @@ def why_not_follow_up(understanding: Understanding, state: DialogueState) -> boo
     if understanding.payload is not None or understanding.order_numbers or not state.order_number:
         return False
     return state.last_intent in (CANCEL_ORDER, CHANGE_ORDER) and asks_bare_why(understanding.text)
+
+
+#: "how?", "how do I do that": how to do what the last answer said can be done
+_BARE_HOW = re.compile(
+    r"^\W*(?:(?:ok|okay|so|and|great|cool)\W+)?how(?: (?:do|can) (?:i|we) (?:do (?:that|it|this)|start(?: it| one)?))?\W*$", re.I
+)
 
