@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.articles import (
     FROM_THE_HELP_CENTRE,
     good_hits,
@@ -13,7 +15,14 @@ from handlers.context import HandlerContext, OrderNeed, Outcome, ProductMention
 from handlers.language import asked_language, english_only_asked_reply, english_only_reply, other_language
 from handlers.mentions import product_alone
 from handlers.messages import Button, Link, Reply
-from handlers.near_domain import asks_about_product, near_domain_reply, not_in_help_reply, topic_article
+from handlers.near_domain import (
+    asks_about_product,
+    asks_price,
+    near_domain_reply,
+    not_in_help_reply,
+    price_query,
+    topic_article,
+)
 from handlers.smalltalk import (
     YOU_ARE_WELCOME,
     dismissal_reply,
@@ -91,7 +100,8 @@ class FallbackHandler:
             return Outcome(replies=[follow_up], article=ctx.last_article)
         sole = sole_answer(hits) or _only(worth)
         if sole is not None:  # one article stands out: its passage answers, with the article's link
-            reply = passage_reply(sole, FROM_THE_HELP_CENTRE)
+            priced = ctx.knowledge.index.passage(sole.article, price_query(ctx.text)) if asks_price(ctx.text) else None
+            reply = passage_reply(replace(sole, snippet=priced) if priced else sole, FROM_THE_HELP_CENTRE)
             reply.buttons = buttons
             return Outcome(replies=[reply], article=sole.article.id)
         follow_up = _from_last_article(ctx)

@@ -76,6 +76,16 @@ _WHERE_WE_SHIP = re.compile(
 )
 
 
+def asks_price(text: str) -> bool:
+    """ "How much is express?": a price asked (the passage on costs shares no word with it)."""
+    return bool(_HOW_MUCH.search(text))
+
+
+def price_query(text: str) -> str:
+    """The words to find a passage with: "how much is express" also looks for the passage on costs."""
+    return f"{text} {COST_WORDS}" if asks_price(text) else text
+
+
 def asks_about_carriers(text: str) -> bool:
     """ "What courier do you use?", "can I choose the carrier?": the carriers the shop ships with."""
     return bool(_CARRIERS.search(text))
@@ -294,8 +304,8 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
     if links:
         found = ctx.knowledge.base.get(article) if article else None
         asked = PAID_QUERY if paid else CARRIERS_QUERY if carriers else ctx.text
-        if topic == "shipping_options" and _HOW_MUCH.search(ctx.text):  # "how much is express": its cost
-            asked = f"{asked} {COST_WORDS}"
+        if topic == "shipping_options":  # "how much is express": its cost
+            asked = price_query(asked)
         passage = ctx.knowledge.index.passage(found, asked) if found is not None else None
         if passage is None and found is not None and article in (DELIVERY_TIMES, INTERNATIONAL):
             # "when would it come if I buy it now" shares no word with it: its opening answers
