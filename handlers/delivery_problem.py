@@ -137,6 +137,25 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+#: "actually it's fine", "only the box was dented": asked what's damaged, nothing is
+_ALL_FINE = re.compile(
+    r"\b(?:it'?s|its|everything'?s|everything is|all|the \w+ (?:is|are)|contents? (?:is|are)|inside (?:is|was)) "
+    r"(?:fine|ok|okay|good|alright|all right|undamaged|intact)\b|\bno damage\b|\bnothing(?:'s| is| was)? "
+    r"(?:damaged|broken|wrong)\b|\b(?:just|only) the (?:box|packaging|outer box|carton)\b|\bfalse alarm\b",
+    re.I,
+)
+_BUT = re.compile(r"\b(?:but|except|however|apart from|though)\b", re.I)
+
+
+def _says_all_fine(text: str) -> bool:
+    """ "Actually it's fine, the box was just dented": nothing damaged after all (with no "but ...")."""
+    return bool(_ALL_FINE.search(text)) and not _BUT.search(text)
+
+
+ALL_FINE = (
+    "Glad it's all right, so I haven't opened a case. If you find anything damaged once you've unpacked it, "
+    "tell me and I'll sort it out."
+)
 #: "why is it late?": the reason asked for, not a complaint agreed with
 _ASKS_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s| is| was)? (?:the )?(?:reason|hold ?up|problem)\b|\bhow come\b", re.I)
 #: "can you chase the courier", "call DHL": the shopper wants the carrier contacted
@@ -407,6 +426,8 @@ class DeliveryProblemHandler:
 
     async def _described(self, ctx: HandlerContext, kind: str) -> Outcome:
         assert ctx.order is not None
+        if ctx.step == "describe" and ctx.payload is None and kind == "damaged" and _says_all_fine(ctx.text):
+            return Outcome.say(ALL_FINE, buttons=[MENU_BUTTON])  # "actually it's fine, the box was just dented"
         description = ctx.text.strip() or "(no description given)"
         report = await _report(ctx, kind, description)
         case = report.case
