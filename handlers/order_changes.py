@@ -54,7 +54,7 @@ _NOBODY_HOME = (
     r"\b(not|won'?t be|will not be|wont be) (at )?(home|in)\b|"
     r"\bnot (going to|gonna) be (at )?(home|in|there|around|back)\b|"
     r"\b(i'?m|i am|we'?re|we are|i'?ll be|we'?ll be|i will be|we will be)( (going to|gonna) be)? "
-    r"(out|away|on holiday|on vacation)\b|\bnobody('?s| is| will be) (home|in)\b|"
+    r"(out|away|on holiday|on vacation|at work|at the office|not in|not home)\b|\bnobody('?s| is| will be) (home|in)\b|"
     r"\b(have to|need to|got to|gotta|must) (go out|leave|head out|go to work|pop out)\b|"
     r"\bcan (they|the driver|the courier|you|it) (come|deliver|arrive|get here)( it| them)? (earlier|later|sooner)\b"
 )
@@ -70,6 +70,8 @@ _INSTRUCTION_WORDS = re.compile(
     r"neighbou?r|safe ?place|\b(?:pick|collect) (?:it|them) up\b|\bcollect (?:it|them)\b|\bleave (it|them|the \w+|my \w+)\b|porch|back door|front door|doorstep|"
     r"reception|concierge|(?:door|gate|access|entry|entrance|building|key|lock ?box) ?code|buzzer|ring the bell|"
     r"(?:note|message|instructions?) (?:for|to) (?:the )?(?:driver|courier|delivery (?:guy|man|person|driver))|"
+    r"can'?t find (?:my|the|our) (?:building|house|address|flat|apartment|door|entrance|place|street)|"
+    r"(?:come|try) (?:back|again) (?:later|tomorrow|another day|on \w+day|after \d)|"
     r"(?:tell|let|ask) (?:the )?(?:driver|courier)|" + _NOBODY_HOME + r"|" + _TO_PICKUP_POINT + r"|delivery instructions?|"
     r"\bdelivery (date|day)\b|\breschedule|\banother day\b|\blater date\b|"
     r"\bdeliver (it |them )?(later|on \w+day)\b|"

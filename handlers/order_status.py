@@ -52,8 +52,8 @@ LINK_TITLE_CHARS = 40
 
 #: statuses that call for the shopper's action or a problem report (``{it}``/``{its}`` agree with the items)
 _TROUBLE = {
-    ShipmentStatus.ATTEMPT_FAILED: "The carrier will usually try again on the next working day, or leave a "
-    "card saying where to collect {it}.",
+    ShipmentStatus.ATTEMPT_FAILED: "The carrier will usually try again on the next working day (most try up to "
+    "3 times in all), or leave a card saying where to collect {it}.",
     ShipmentStatus.AVAILABLE_FOR_PICKUP: "Bring an ID and the tracking number to collect {it}.",
     ShipmentStatus.EXCEPTION: "These are often cleared within a day or two. If there's no progress by then, "
     "I can get a person to chase the carrier.",

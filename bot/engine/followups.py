@@ -117,6 +117,12 @@ _STOCK = re.compile(
 )
 
 
+#: "how many times will they try", "will they come again": the carrier's next attempts
+_ATTEMPTS = re.compile(
+    r"\bhow many (?:times|attempts|tries|goes)\b|\b(?:will|do|does|would) (?:they|the (?:driver|courier|carrier)) "
+    r"(?:try|come|attempt)(?: to deliver)? again\b",
+    re.I,
+)
 #: "when was it delivered", "what time did they deliver it": the delivery the status answer told of
 _WHEN_DELIVERED = re.compile(
     r"\b(?:when|what time|what day) (?:was|were|did) (?:it|they|them|my \w+|the \w+) (?:get )?deliver(?:ed)?\b|"
@@ -144,6 +150,7 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
         return True  # "is the router ok?" after a held-up parcel: that parcel's status
     return bool(
         asks_for_a_deadline(text)
+        or _ATTEMPTS.search(text)  # "how many times will they try": the status says
         or _STOCK.search(text)
         or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)

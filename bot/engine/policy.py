@@ -23,7 +23,7 @@ from handlers.exchanges import fits_badly, wants_exchange
 from handlers.human_agent import asks_support_hours
 from handlers.mentions import product_alone
 from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
-from handlers.order_changes import asks_for_pickup_point, says_nobody_home
+from handlers.order_changes import asks_about_delivery_instructions, asks_for_pickup_point, says_nobody_home
 from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
@@ -831,6 +831,13 @@ def idle_intent(understanding: Understanding) -> str:
         and fits_badly(understanding.text)
     ):
         return "return_request"  # "the kettle is great but the jacket doesn't fit": an exchange or return
+    if (
+        understanding.payload is None
+        and intent in ("return_policy", "return_request")
+        and asks_about_delivery_instructions(understanding.text)
+        and says_nobody_home(understanding.text)
+    ):
+        return "change_order"  # "I'm at work, can they come back later": a delivery day (not a return)
     if (
         understanding.payload is None
         and intent in (OUT_OF_SCOPE, "delivery_problem", "order_status", None)
