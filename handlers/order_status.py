@@ -271,7 +271,11 @@ _CARRIER_CONTACT = re.compile(
 _DEADLINE = re.compile(
     r"\bneed(?:ed)? (?:it|them|this|my order|the \w+) (?:by|before|for)\b|"
     r"\b(?:get|receive|have|got)\b (?:my|the|our) (?:order|parcel|package|delivery|stuff|items?|\w+) "
-    r"(?:by|before|until) (?:\w+day|tomorrow|tonight|the weekend|christmas|xmas|the \d+\w*|next week|\d+\w*)\b",
+    r"(?:by|before|until) (?:\w+day|tomorrow|tonight|the weekend|christmas|xmas|the \d+\w*|next week|\d+\w*)\b|"
+    r"\b(?:it'?s|its|they'?re|this is|these are|it is) (?:a present |a gift )?for (?:a|my|his|her|our|their|the) "
+    r"(?:\w+'?s? )?(?:birthday|wedding|anniversary|party|christmas|xmas|trip|holiday|event)\b.{0,20}\b(?:on|this|next|by|"
+    r"tomorrow|tonight|\w+day)\b|"
+    r"\bguarant\w*\b.{0,30}\b(?:arriv\w*|deliver\w*|get here|be here|come|tomorrow|today|in time)\b",
     re.I,
 )
 

@@ -874,6 +874,12 @@ def idle_intent(understanding: Understanding) -> str:
         return OUT_OF_SCOPE  # "do you even read these messages": sorry, and a person (not the settings)
     if (
         understanding.payload is None
+        and intent in ("return_policy", OUT_OF_SCOPE, None)
+        and asks_for_a_deadline(understanding.text)
+    ):
+        return "order_status"  # "it's for a birthday on saturday", "can you guarantee it arrives tomorrow"
+    if (
+        understanding.payload is None
         and intent in _ANGER_READINGS
         and asks_for_a_deadline(understanding.text)
     ):
