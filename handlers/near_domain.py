@@ -86,6 +86,21 @@ def price_query(text: str) -> str:
     return f"{text} {COST_WORDS}" if asks_price(text) else text
 
 
+#: "will I be charged now or when it ships": when the card is charged
+_WHEN_CHARGED = re.compile(
+    r"\b(?:be|get|am i|was i|is my card|will my card be) (?:charged|billed)\b.{0,25}\b(?:now|when|before|after|until|yet)\b|"
+    r"\bwhen (?:will|do|does|did) (?:you|u|my card|i|the payment) (?:charge|bill|get charged|be charged|go through|come out)\b",
+    re.I,
+)
+#: the words of the payment article's passage on when the payment is taken
+WHEN_CHARGED_QUERY = "temporary hold take the payment when your order ships"
+
+
+def asks_when_charged(text: str) -> bool:
+    """ "Will I be charged now or when it ships?", "when will you charge my card?"."""
+    return bool(_WHEN_CHARGED.search(text))
+
+
 def asks_about_carriers(text: str) -> bool:
     """ "What courier do you use?", "can I choose the carrier?": the carriers the shop ships with."""
     return bool(_CARRIERS.search(text))
@@ -306,6 +321,8 @@ def near_domain_reply(ctx: HandlerContext) -> Reply | None:
         asked = PAID_QUERY if paid else CARRIERS_QUERY if carriers else ctx.text
         if topic == "shipping_options":  # "how much is express": its cost
             asked = price_query(asked)
+        if topic == "payment" and asks_when_charged(ctx.text):  # "when will you charge my card"
+            asked = WHEN_CHARGED_QUERY
         passage = ctx.knowledge.index.passage(found, asked) if found is not None else None
         if passage is None and found is not None and article in (DELIVERY_TIMES, INTERNATIONAL):
             # "when would it come if I buy it now" shares no word with it: its opening answers

@@ -22,7 +22,12 @@ from handlers.delivery_problem import (
 from handlers.exchanges import fits_badly, wants_exchange
 from handlers.human_agent import asks_support_hours
 from handlers.mentions import product_alone
-from handlers.near_domain import asks_about_carriers, asks_what_was_paid, asks_where_we_ship
+from handlers.near_domain import (
+    asks_about_carriers,
+    asks_what_was_paid,
+    asks_when_charged,
+    asks_where_we_ship,
+)
 from handlers.order_changes import asks_about_delivery_instructions, asks_for_pickup_point, says_nobody_home
 from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
@@ -502,6 +507,12 @@ _NOT_ONLY_PRAISE = re.compile(
 _DONT_LIKE_THE = re.compile(r"\b(?:i|we) (?:really |just )?(?:don'?t|do not|dont) (?:like|love|want) (?:the|my) \w+", re.I)
 #: the warranty named: its terms (the return policy handler answers from the warranty article)
 _WARRANTY_ASKED = re.compile(r"\bwarr[ae]nt(?:y|ies|ee|ie)\b", re.I)
+#: "can you uncancel it", "undo the cancellation": a cancelled order back, which a person may arrange
+_UNCANCEL = re.compile(
+    r"\bun-?cancel\w*|\b(?:undo|reverse|revert|take back) (?:the |my |that )?cancel\w*|"
+    r"\b(?:restore|reinstate|reactivate|re-?open) (?:it|my order|the order|order \d+)\b",
+    re.I,
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -676,9 +687,13 @@ def shop_question_topic(understanding: Understanding) -> str | None:
             return NearDomainTopic.PRODUCT_ADVICE.value
         if asks_what_was_paid(text):  # "how much did I pay": the order confirmation email lists it
             return NearDomainTopic.INVOICE.value
+        if asks_when_charged(text):  # "when will you charge my card"
+            return NearDomainTopic.PAYMENT.value
         return None
     if understanding.intent != "order_status":
         return None
+    if asks_when_charged(text):  # "will I be charged now or when it ships": the payment article
+        return NearDomainTopic.PAYMENT.value
     if (
         _SHIPPING_TIMES.search(text)
         or _BEFORE_ORDERING.search(text)
@@ -812,6 +827,8 @@ def idle_intent(understanding: Understanding) -> str:
         return OUT_OF_SCOPE  # "the kettle is amazing, love it": thanks (shop_question_topic: praise)
     if understanding.payload is None and intent in ("setup_help", "order_status") and _DONT_LIKE_THE.search(understanding.text):
         return "return_request"  # "the kettle is fine but I don't like the mugs": the mugs go back
+    if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _UNCANCEL.search(understanding.text):
+        return "cancel_order"  # "can you uncancel it": what a cancelled order allows (a person, ordering again)
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _DONT_LIKE_IT.match(understanding.text):
         return "return_request"  # "I don't like it": sending it back
     if (
