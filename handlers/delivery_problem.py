@@ -13,7 +13,7 @@ from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
 from handlers.order_changes import asks_about_delivery_instructions, delivery_instructions
-from handlers.order_facts import is_late, lateness
+from handlers.order_facts import is_coming_back, is_late, lateness
 from handlers.order_status import describe_order, rest_reply, tracking_links, why_it_comes_back
 from handlers.troubleshooting import sections
 from handlers.wording import (
@@ -686,7 +686,7 @@ def lost(details: OrderDetails) -> bool:
 
 def returning(details: OrderDetails) -> bool:
     """Whether every parcel not delivered is on its way back to us (and there is one)."""
-    return _undelivered_all(details, ShipmentStatus.RETURNED_TO_SENDER)
+    return is_coming_back(details)
 
 
 def _not_coming_back(details: OrderDetails, today: date) -> Reply:

@@ -11,7 +11,7 @@ from handlers.answers import YES_BUTTON_PAYLOAD, yes_no_buttons, yes_or_no
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.human_agent import hand_over
 from handlers.messages import Button, Reply
-from handlers.order_facts import has_shipped, is_cancelled, is_late, item_names
+from handlers.order_facts import has_shipped, is_cancelled, is_coming_back, is_late, item_names
 from handlers.order_status import (
     ENDED,
     PICKUP_HOLD_DAYS,
@@ -21,7 +21,15 @@ from handlers.order_status import (
     question_focus,
     tracking_links,
 )
-from handlers.wording import HUMAN_BUTTON, MENU_BUTTON, day, join_words, local_time, relative_day
+from handlers.wording import (
+    HUMAN_BUTTON,
+    MENU_BUTTON,
+    RETURNED_BUTTONS,
+    day,
+    join_words,
+    local_time,
+    relative_day,
+)
 from storage.domain import OrderStatus, ShipmentStatus
 from storage.repositories.orders import OrderDetails
 
@@ -142,6 +150,13 @@ def _too_late(details: OrderDetails, what: str, today: date | None = None, *, as
             f"Order #{details.number} is already cancelled, so there's nothing left to change. If you didn't ask "
             "for it to be cancelled, a person on our team can tell you why and help you order again.",
             buttons=[HUMAN_BUTTON, Button("Refund status", "intent:refund_status")],
+        )
+    if is_coming_back(details):  # "refund me" or "send it to my new address" of a parcel going back to us
+        return Reply(
+            f"Order #{details.number} is on its way back to us, so it can't be {_UNDONE.get(what) or 'changed'} or "
+            "redirected now. Once it's back with us, we'll refund you in full or send it again, to a new address if "
+            "you like. Which would you prefer?",
+            buttons=[*RETURNED_BUTTONS, HUMAN_BUTTON],
         )
     undone = _UNDONE.get(what)
     if undone and _all_delivered(details):  # "I changed my mind" about an order that came: a return

@@ -24,6 +24,12 @@ def is_cancelled(details: OrderDetails) -> bool:
     return details.order.status == OrderStatus.CANCELLED
 
 
+def is_coming_back(details: OrderDetails) -> bool:
+    """Whether every parcel not delivered is on its way back to us (and there is one)."""
+    undelivered = {s.status for s in details.shipments} - {ShipmentStatus.DELIVERED}
+    return undelivered == {ShipmentStatus.RETURNED_TO_SENDER}
+
+
 def shipment_items(details: OrderDetails, shipment: Shipment) -> list[OrderItem]:
     """The order lines travelling in ``shipment`` (all lines when the shipment lists no SKUs)."""
     if not shipment.skus:

@@ -235,6 +235,8 @@ def follow_up_intent(understanding: Understanding, state: DialogueState, *, veri
             return DELIVERY_PROBLEM  # "can you call DHL", "there's a hole in it": the parcel's problem
         if asks_about_delivery_instructions(text):
             return CHANGE_ORDER  # "I'll be home tomorrow, can they come then?": the carrier's tracking page
+        if _MOVED.search(text):
+            return CHANGE_ORDER  # "I moved, that's probably why": the delivery address
     if state.last_intent == CHANGE_ORDER and state.order_number and asks_about_delivery_instructions(text):
         return CHANGE_ORDER  # "what if I'm not in", after "can they leave it with a neighbour": the same page
     if state.last_intent == RETURN_POLICY and _BARE_HOW.match(text):
@@ -259,5 +261,13 @@ def why_not_follow_up(understanding: Understanding, state: DialogueState) -> boo
 #: "how?", "how do I do that": how to do what the last answer said can be done
 _BARE_HOW = re.compile(
     r"^\W*(?:(?:ok|okay|so|and|great|cool)\W+)?how(?: (?:do|can) (?:i|we) (?:do (?:that|it|this)|start(?: it| one)?))?\W*$", re.I
+)
+
+
+#: "I moved, that's probably why", "I have a new address": the delivery address has changed
+_MOVED = re.compile(
+    r"\b(?:i|we)(?:'ve| have)? (?:just |recently )?moved\b|\bnew (?:address|home|house|flat|apartment|place)\b|"
+    r"\b(?:i'?m|i am|we'?re|we are) moving\b",
+    re.I,
 )
 
