@@ -41,7 +41,7 @@ _PUZZLED_WORDS = r"what|wut|huh|test(?:ing)?(?: \d+)?"
 LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry|fine|alright|right)\W+)*"
 _DISMISSED_WORDS = (
     r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|its fine|"
-    r"i'?m (?:good|fine)|no thanks?|not now|no rush|no hurry|that'?s (?:ok|okay|fine|alright)|fair enough|"
+    r"i'?m (?:good|fine)|no thanks?|nope|nah|not now|no rush|no hurry|that'?s (?:ok|okay|fine|alright)|fair enough|"
     r"(?:i guess |guess )?i'?ll (?:just )?(?:wait(?: for it| and see)?|be patient|keep an eye (?:on it|out)|"
     r"keep checking|check (?:back|again)(?: later| tomorrow)?)(?: then)?|"
     + _WRONG_CHAT_WORDS
@@ -72,7 +72,9 @@ _WHO_ANSWERS = re.compile(
     r"real person|real human|human|person|automated|automatic|live agent|real|chat ?gpt|gpt|an ai|artificial "
     r"intelligence)(?: or (?:a )?(?:bot|robot|human|"
     r"person|real person|ai))?\W*$|^\W*are you real\W*$|"
-    r"^\W*(?:(?:hi|hello|hey|so|sorry|um|erm)\W+)*(?:what|who) (?:are|r) (?:you|u)(?: exactly)?\W*$",
+    r"^\W*(?:(?:hi|hello|hey|so|sorry|um|erm)\W+)*(?:what|who) (?:are|r) (?:you|u)(?: exactly)?\W*$|"
+    r"^\W*(?:(?:hi|hello|hey|so|and|ok)\W+)*(?:what(?:'s| is|s) your name|do you have a name|who am i (?:talking|speaking|"
+    r"chatting) (?:to|with))\W*$",
     re.I,
 )
 #: the answer to thanks
