@@ -246,7 +246,10 @@ _WHY_MESSAGES = re.compile(
     r"\bwhy (?:am i|do i|are you|did you|have i been|do you keep|you)\b.{0,15}"
     r"\b(?:getting|receiving|sending|send|sent|messag\w*|text\w*|contact\w*|notif\w*|writing)\b|"
     r"\bwhat(?:'s| is| are) (?:this|that|these|those|the) (?:messages?|texts?|notifications?|alerts?)"
-    r"(?: (?:about|for))?\W*$",
+    r"(?: (?:about|for))?\W*$|"
+    r"\b(?:got|getting|received|receiving|get|keep getting)\b.{0,20}\b(?:messages?|notifications?|texts?|updates?)\b.{0,30}"
+    r"\b(?:(?:isn'?t|is not|wasn'?t|aren'?t) (?:mine|my order)|not mine|(?:didn'?t|did not|never) (?:order|place|buy)|"
+    r"someone else'?s)",
     re.I,
 )
 
@@ -258,7 +261,8 @@ def asks_why_messaged(text: str) -> bool:
 
 #: didn't order anything: the updates may have reached the wrong chat
 _NOTHING_ORDERED = re.compile(
-    r"\b(?:didn'?t|did not|never|haven'?t|have not) (?:order|buy|bought|purchase)\w*(?: anything| something)?\b",
+    r"\b(?:didn'?t|did not|never|haven'?t|have not) (?:order|buy|bought|purchase|place)\w*(?: anything| something)?\b|"
+    r"\b(?:isn'?t|is not|wasn'?t|aren'?t) mine\b|\bnot mine\b|\bsomeone else'?s\b",
     re.I,
 )
 #: as the notification settings article says (a test keeps them equal)

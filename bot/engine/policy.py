@@ -30,6 +30,7 @@ from handlers.near_domain import (
 )
 from handlers.order_changes import asks_about_delivery_instructions, asks_for_pickup_point, says_nobody_home
 from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
+from handlers.preference_requests import parse_text
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
 from handlers.smalltalk import (
@@ -513,6 +514,10 @@ _UNCANCEL = re.compile(
     r"\b(?:restore|reinstate|reactivate|re-?open) (?:it|my order|the order|order \d+)\b",
     re.I,
 )
+#: a parcel's status named ("you messaged me that it's out for delivery but ..."): the parcel, not the settings
+_STATUS_NAMED = re.compile(
+    r"\b(?:out for delivery|delivered|delayed|dispatched|shipped|on (?:its|the) way|in transit|arriving)\b", re.I
+)
 #: "can you pick up the desk from my house": collecting a return from home
 _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
@@ -848,6 +853,15 @@ def idle_intent(understanding: Understanding) -> str:
         and fits_badly(understanding.text)
     ):
         return "return_request"  # "the kettle is great but the jacket doesn't fit": an exchange or return
+    if (
+        understanding.payload is None
+        and intent == NOTIFICATION_PREFERENCES
+        and _STATUS_NAMED.search(understanding.text)
+        and parse_text(understanding.text).empty
+        and not asks_why_messaged(understanding.text)
+        and not asks_for_delivery_news(understanding.text)  # "only tell me when it's delivered"
+    ):
+        return "order_status"  # "you messaged me it's out for delivery but it's been 10 hours": where it is
     if (
         understanding.payload is None
         and intent in ("return_policy", "return_request")
