@@ -151,7 +151,8 @@ class SetupHelpHandler:
             if step is not None:  # "step 3 doesn't make sense": that step in full, and a person
                 return step
             tried = trouble or bool(_TRIED.search(ctx.text))  # "I tried that", "I restarted it already"
-            if tried and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku):
+            # what was tried names no new symptom ("I already descaled it" is the remedy, not the trouble)
+            if tried and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku, _TRIED.sub(" ", ctx.text)):
                 return self._still_stuck(ctx)
             if trouble:
                 return self._troubleshoot(ctx, sku)
@@ -326,13 +327,17 @@ class SetupHelpHandler:
         lead = f"Here's how, for your {name}." if name else "Here's how."
         reply = _section_reply(lead, article.title, article.url, section, f"From {article.title}:")
         reply.buttons = [Button("Still not working?", f"setup:troubleshoot:{sku}"), HUMAN_BUTTON]
-        return Outcome(replies=[reply], await_step="followup", data={"sku": sku, "name": name or ""})
+        data: dict[str, object] = {"sku": sku, "name": name or ""}
+        if article.kind == "troubleshooting":  # a fix was given: "I already did that" next is still stuck
+            data["troubleshot"] = True
+        return Outcome(replies=[reply], await_step="followup", data=data)
 
-    def _names_a_symptom(self, ctx: HandlerContext, sku: str) -> bool:
-        """Whether the message names a symptom one of the product's troubleshooting sections covers."""
+    def _names_a_symptom(self, ctx: HandlerContext, sku: str, text: str | None = None) -> bool:
+        """Whether the message (or ``text``) names a symptom one of the product's troubleshooting sections covers."""
         name = str(ctx.data.get("name") or "") or None
+        said = ctx.text if text is None else text
         return any(
-            best_section(article, ctx.text, name) is not None
+            best_section(article, said, name) is not None
             for article in ctx.knowledge.base.for_product(sku, kind="troubleshooting")
         )
 
