@@ -25,7 +25,7 @@ from handlers.exchanges import (
 from handlers.exchanges import instructions as exchange_instructions
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
-from handlers.order_facts import has_shipped, is_cancelled, is_late
+from handlers.order_facts import delivered_on, has_shipped, is_cancelled, is_late
 from handlers.order_status import describe_order
 from handlers.return_rules import (
     ALREADY_REQUESTED,
@@ -765,7 +765,57 @@ def _warranty_passage(ctx: HandlerContext) -> Reply | None:
     passage = ctx.knowledge.index.passage(article, asked) or ctx.knowledge.index.passage(article, article.title)
     if not passage:
         return None
-    return Reply(f"{article.title}:\n{passage}", buttons=[HUMAN_BUTTON], links=[Link(article.title, article.url)])
+    own = _own_warranty(ctx)
+    head = f"{own}\n" if own else ""
+    return Reply(f"{head}{article.title}:\n{passage}", buttons=[HUMAN_BUTTON], links=[Link(article.title, article.url)])
+
+
+#: years of warranty from delivery, by product category, as the warranty article says (a test keeps them in
+#: step): appliances and electronics 2; furniture 5 on the frame and mechanisms, 2 on moving parts
+WARRANTY_YEARS = {
+    "kitchen-appliance": 2,
+    "home-appliance": 2,
+    "smart-home": 2,
+    "networking": 2,
+    "audio": 2,
+    "furniture": 5,
+}
+FURNITURE_MOVING_PARTS_YEARS = 2
+
+
+def _years_on(start: date, years: int) -> date:
+    """``start`` moved on by whole years (29 February becomes 28 February)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+
+
+def _own_warranty(ctx: HandlerContext) -> str | None:
+    """Until when the warranty of the item asked about runs, for the order in context: the product named,
+    else the order's only delivered item with a warranty. None when that can't be said."""
+    if ctx.order is None:
+        return None
+    covered = [item for item in ctx.order.items if item.category in WARRANTY_YEARS]
+    named = [item for item in covered if item.sku in ctx.understanding.skus]
+    chosen = named or covered
+    if len(chosen) != 1:
+        return None
+    item = chosen[0]
+    delivered = delivered_on(ctx.order, item.sku)
+    if delivered is None:
+        return None
+    years = WARRANTY_YEARS[item.category]
+    since = f"{your(item.name)} was delivered on {delivered.day} {delivered:%B %Y}"
+    if item.category == "furniture":
+        parts = _years_on(delivered, FURNITURE_MOVING_PARTS_YEARS)
+        frame = _years_on(delivered, years)
+        return (
+            f"{since}: its frame and mechanisms are covered until {frame.day} {frame:%B %Y}, and its moving "
+            f"parts until {parts.day} {parts:%B %Y}."
+        )
+    until = _years_on(delivered, years)
+    return f"{since}, so its {years}-year warranty runs until {until.day} {until:%B %Y}."
 
 
 def _other_policy_article(ctx: HandlerContext) -> SearchHit | None:

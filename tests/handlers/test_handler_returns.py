@@ -6,9 +6,11 @@ from datetime import date
 
 from handlers.return_rules import eligibility, policy_summary
 from handlers.returns import (
+    FURNITURE_MOVING_PARTS_YEARS,
     REFUND_AMOUNT,
     REFUND_GOES_BACK,
     RETURN_ADDRESS_ANSWER,
+    WARRANTY_YEARS,
     RefundStatusHandler,
     ReturnRequestHandler,
 )
@@ -157,3 +159,13 @@ def test_the_refund_amount_answer_and_the_refunds_article_agree() -> None:
     body = " ".join(shared_knowledge().base.by_id("refunds").body.split())
     assert "You receive a message when the refund is issued, with the amount." in body
     assert REFUND_AMOUNT.startswith("You receive a message when the refund is issued, with the amount.")
+
+
+def test_the_warranty_years_and_the_warranty_article_agree() -> None:
+    body = " ".join(shared_knowledge().base.by_id("warranty").body.split())
+    appliance_years = {years for category, years in WARRANTY_YEARS.items() if category != "furniture"}
+    assert appliance_years == {2}
+    assert "Every appliance and electronic product we sell has a **2-year warranty** from the date of delivery." in body
+    assert f"Furniture has a {WARRANTY_YEARS['furniture']}-year warranty on the frame and mechanisms" in body
+    assert f"and {FURNITURE_MOVING_PARTS_YEARS} years on moving parts" in body
+
