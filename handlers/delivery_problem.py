@@ -257,7 +257,7 @@ def _not_reported_lost(details: OrderDetails, today: date, *, asked: bool) -> Re
     statuses = {s.status for s in details.shipments}
     if not statuses or ShipmentStatus.LOST in statuses or ShipmentStatus.DELIVERED in statuses:
         return None
-    if returning(details):
+    if is_coming_back(details):
         return None
     if not asked and (not statuses <= _MOVING or is_late(details, today)):
         return None
@@ -313,7 +313,7 @@ def _settle_kind(kind: str, details: OrderDetails) -> str:
     statuses = {s.status for s in details.shipments}
     if kind == "lost" and statuses and statuses <= {ShipmentStatus.DELIVERED}:
         return "not_received"
-    if kind in ("late", "not_received", "lost") and returning(details):
+    if kind in ("late", "not_received", "lost") and is_coming_back(details):
         return "returned"
     if kind in ("late", "not_received"):
         if ShipmentStatus.LOST in statuses:
@@ -354,7 +354,7 @@ class DeliveryProblemHandler:
         if ctx.step == "returned" or (ctx.payload or "").startswith("problem:returned:"):
             return await self._returned(ctx)
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
-        if kind is None and returning(ctx.order):
+        if kind is None and is_coming_back(ctx.order):
             kind = "returned"
         if kind is None and ctx.payload is None and turned_up(ctx.text):
             return Outcome.say(TURNED_UP, buttons=[MENU_BUTTON])  # "my neighbour has my parcel"
@@ -682,11 +682,6 @@ def _missed_reply(details: OrderDetails, *, disputed: bool = False) -> Reply:
 def lost(details: OrderDetails) -> bool:
     """Whether every parcel not delivered is lost by the carrier (and there is one)."""
     return _undelivered_all(details, ShipmentStatus.LOST)
-
-
-def returning(details: OrderDetails) -> bool:
-    """Whether every parcel not delivered is on its way back to us (and there is one)."""
-    return is_coming_back(details)
 
 
 def _not_coming_back(details: OrderDetails, today: date) -> Reply:

@@ -8,7 +8,7 @@ from datetime import date
 from handlers.answers import yes_or_no
 from handlers.articles import article_link, passage_reply, sole_answer
 from handlers.context import HandlerContext, OrderNeed, Outcome
-from handlers.delivery_problem import report_lost, returning, wanted_after_return
+from handlers.delivery_problem import report_lost, wanted_after_return
 from handlers.exchanges import (
     PAYLOAD_PREFIX,
     WHAT_INSTEAD,
@@ -25,7 +25,7 @@ from handlers.exchanges import (
 from handlers.exchanges import instructions as exchange_instructions
 from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
-from handlers.order_facts import delivered_on, has_shipped, is_cancelled, is_late
+from handlers.order_facts import delivered_on, has_shipped, is_cancelled, is_coming_back, is_late
 from handlers.order_status import describe_order
 from handlers.return_rules import (
     ALREADY_REQUESTED,
@@ -40,6 +40,7 @@ from handlers.return_rules import (
     policy_summary,
 )
 from handlers.setup_help import WARRANTY_CLAIM, WARRANTY_CLAIM_BUTTON
+from handlers.smalltalk import PRAISE_WORDS
 from handlers.troubleshooting import asks_for_remedy, faulty_and_wants_remedy, says_faulty
 from handlers.wording import (
     HUMAN_BUTTON,
@@ -205,12 +206,8 @@ class ReturnRequestHandler:
 _KEEP = re.compile(
     r"\b(?:keep(?:ing)?|hold on to|not (?:return(?:ing)? )?the|except(?: for)?|apart from|but not|other than)\b", re.I
 )
-#: "the kettle is great but ...": an item praised is not the one to return
-_PRAISED = re.compile(
-    r"^(.*?)\b(?:is|are|was|were)\s+(?:great|fine|perfect|lovely|amazing|brilliant|good|ok|okay|excellent|"
-    r"fantastic|awesome)\b",
-    re.I,
-)
+#: "the kettle is great but ...", "the kettle is fine but ...": an item praised is not the one to return
+_PRAISED = re.compile(r"^(.*?)\b(?:is|are|was|were)\s+(?:fine|good|ok|okay|" + PRAISE_WORDS + r")\b", re.I)
 _NAME_WORD = re.compile(r"[a-z]{4,}")
 
 
@@ -535,7 +532,7 @@ def _nothing_returnable(ctx: HandlerContext, verdicts: list[ItemEligibility]) ->
             "lost, so we'll send a replacement or refund you in full, whichever you prefer. Which would you like?",
             buttons=[*LOST_BUTTONS, HUMAN_BUTTON],
         )
-    if returning(ctx.order):
+    if is_coming_back(ctx.order):
         return Reply(
             f"Order #{ctx.order.number} is already on its way back to us: the carrier couldn't deliver it. Once "
             "it's back, we'll send it again or refund you, whichever you prefer. Which would you like?",
@@ -1095,7 +1092,7 @@ class RefundStatusHandler:
                 buttons=[*LOST_BUTTONS, HUMAN_BUTTON],
                 links=links,
             )
-        if not returns and returning(details):
+        if not returns and is_coming_back(details):
             return Outcome.say(
                 f"Order #{number} is on its way back to us: the carrier couldn't deliver it. There's no refund "
                 "yet; once it's back with us, we'll refund you in full, to your original payment method, or send "

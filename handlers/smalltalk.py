@@ -33,6 +33,11 @@ _UPSET = re.compile(
     r"still (?:waiting|no) (?:for |on )?(?:a |an |any |your )?(?:reply|response|answer))\b",
     re.I,
 )
+#: words that praise a product ("the kettle is amazing"): a regex group
+PRAISE_WORDS = (
+    r"(?:great|perfect|lovely|amazing|brilliant|excellent|fantastic|awesome|wonderful|superb|gorgeous|beautiful|"
+    r"stunning)"
+)
 #: "sorry, wrong chat": the message was meant for someone else (dismissed without fuss)
 _WRONG_CHAT_WORDS = r"wrong (?:chat|number|person|conversation|window|page|account|tab)"
 #: "what?", "huh", "test": nothing asked yet

@@ -35,6 +35,7 @@ from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund
 from handlers.smalltalk import (
     LEAD_INS,
+    PRAISE_WORDS,
     asks_for_help,
     dismissed,
     frustrated,
@@ -492,8 +493,9 @@ _DONT_LIKE_IT = re.compile(
 )
 #: "the kettle is amazing, love it": praise, with nothing asked and nothing wrong
 _PRAISE = re.compile(
-    r"\b(?:is|are|was|were|it'?s|its|they'?re|looks?|feels?) (?:so |really |absolutely |just |truly )?(?:amazing|awesome|great|"
-    r"fantastic|brilliant|perfect|lovely|excellent|wonderful|superb|gorgeous|beautiful|stunning)\b|"
+    r"\b(?:is|are|was|were|it'?s|its|they'?re|looks?|feels?) (?:so |really |absolutely |just |truly )?"
+    + PRAISE_WORDS
+    + r"\b|"
     r"\b(?:i |we )?(?:really |absolutely )?love (?:it|them|my \w+|the \w+)\b|\bworks? (?:great|perfectly|brilliantly|"
     r"like a charm|a treat)\b|\b(?:very|so|really) (?:happy|pleased) with\b",
     re.I,
