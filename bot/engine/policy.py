@@ -459,8 +459,10 @@ _CHARGED_FOR_CANCELLED = re.compile(
 )
 #: "the driver asked me to pay extra on delivery", "they want a fee before delivering it": money asked at the door
 _ASKED_TO_PAY_AT_DOOR = re.compile(
-    r"\b(?:driver|courier|postman|delivery (?:guy|man|person)|carrier|they|he|she)\b.{0,20}\b(?:asked|asking|asks|wants?|"
+    r"\b(?:driver|courier|postman|delivery (?:guy|man|person)|carrier)\b.{0,20}\b(?:asked|asking|asks|wants?|"
     r"wanted|demand\w*|charg\w*|requested)\b.{0,20}\b(?:pay|payment|money|cash|fee|extra)\b|"
+    r"\b(?:they|he|she)\b.{0,20}\b(?:asked|asking|asks|wants?|wanted|demand\w*|requested)\b.{0,20}\b(?:pay|payment|money|"
+    r"cash|fee)\b.{0,30}\b(?:on delivery|at the door|to deliver|before)\b|"
     r"\b(?:pay|fee|charge)\w*\b.{0,20}\bbefore (?:they|he|she|the driver|the courier|it|you) (?:deliver|hand|release|can)|"
     r"\b(?:text|sms|e-?mail|message)\b.{0,25}\b(?:pay|payment|fee)\b.{0,40}\b(?:deliver\w*|parcel|package|redeliver\w*|release)\b",
     re.I,
