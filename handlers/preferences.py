@@ -17,12 +17,15 @@ from handlers.preference_requests import (
 )
 from handlers.wording import HUMAN_BUTTON, join_words
 
+STOP_ALL_BUTTON = Button("Stop all messages", "prefs:stop:all")
+QUIET_NIGHTS_BUTTON = Button("Nothing after 9pm", "prefs:quiet:21:00-08:00")
+MORE_SETTINGS_BUTTON = Button("More settings", "intent:notification_preferences")
 MENU_BUTTONS = [
     Button("Stop shipping updates", "prefs:stop:shipping_updates"),
     Button("Stop review requests", "prefs:stop:reviews"),
-    Button("Stop all messages", "prefs:stop:all"),
+    STOP_ALL_BUTTON,
     Button("Start all again", "prefs:start:all"),
-    Button("Nothing after 9pm", "prefs:quiet:21:00-08:00"),
+    QUIET_NIGHTS_BUTTON,
     Button("Send updates here", "prefs:channel:here"),
 ]
 
@@ -112,7 +115,7 @@ class NotificationPreferencesHandler:
             await ctx.repos.identities.set_accepted_updates(identity_id=ctx.identity_id, accepted=True)
             said.append(f"From now on your updates come here, on {_channel_words(ctx.channel)}.")
         return Outcome.say(
-            " ".join(said), buttons=[Button("More settings", "intent:notification_preferences")]
+            " ".join(said), buttons=[MORE_SETTINGS_BUTTON]
         )
 
 
@@ -153,7 +156,7 @@ def _delivery_news(opted_out: set[str], *, only: bool = False) -> Reply:
         return Reply(
             "Yes: shipping updates are on, so I'll message you here when your order ships, when it's out for "
             "delivery and when it's delivered.",
-            buttons=[Button("More settings", "intent:notification_preferences")],
+            buttons=[MORE_SETTINGS_BUTTON],
         )
     return Reply(
         "Shipping updates are off for this chat, so I won't tell you when it ships or arrives. Would you like "
@@ -205,7 +208,7 @@ def _no_day_schedule() -> Reply:
     """Days of the week can't be switched off: quiet nights, or stopping everything, instead."""
     return Reply(
         NO_DAY_SCHEDULE,
-        buttons=[MENU_BUTTONS[4], MENU_BUTTONS[2], Button("More settings", "intent:notification_preferences")],
+        buttons=[QUIET_NIGHTS_BUTTON, STOP_ALL_BUTTON, MORE_SETTINGS_BUTTON],
     )
 
 
@@ -224,7 +227,7 @@ _CHAT_CHANNELS = {"whatsapp": "WhatsApp", "telegram": "Telegram"}
 
 def _elsewhere_reply(wanted: str, here: str) -> Reply:
     """Updates on another channel: a chat channel by writing to us there; never email or SMS."""
-    buttons = [Button("More settings", "intent:notification_preferences")]
+    buttons = [MORE_SETTINGS_BUTTON]
     name = _CHAT_CHANNELS.get(wanted)
     if name is not None:
         return Reply(
@@ -277,7 +280,7 @@ NOTIFICATIONS_ARTICLE = "notification-settings"
 def _why_messages(ctx: HandlerContext) -> Reply:
     """What the updates are and how to stop them; a person when the shopper ordered nothing."""
     text = WHAT_UPDATES_ARE
-    buttons = [Button("Stop all messages", "prefs:stop:all"), Button("More settings", "intent:notification_preferences")]
+    buttons = [STOP_ALL_BUTTON, MORE_SETTINGS_BUTTON]
     if _NOTHING_ORDERED.search(ctx.text):
         text += " If you didn't order anything from us, a person on our team can check why this chat gets them."
         buttons.append(HUMAN_BUTTON)
