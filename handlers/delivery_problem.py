@@ -61,7 +61,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "damaged",
         re.compile(
             r"damag|broke|crack|smash|crush|dent|shatter|defect|leak|scratch|ripped|torn|\bwet\b|soaked|"
-            r"\bholes?\b|\bstain(?:s|ed)?\b|\bchipped\b|\bbent\b|\b(?:is|are|was|were|came|arrived) (?:break|bend)\b",
+            r"\bholes?\b|\bstain(?:s|ed)?\b|\bchipped\b|\bbent\b|\b(?:is|are|was|were|came|arrived) (?:break|bend)\b|"
+            r"\bin (?:\w+ ){0,2}(?:pieces|bits|shards)\b",
             re.I
         ),
     ),
@@ -270,7 +271,11 @@ def _not_reported_lost(details: OrderDetails, today: date, *, asked: bool) -> Re
 
 
 #: the parcel or its arrival named: damage to it is a delivery problem ("the box is break and the leg is bend")
-_THE_PARCEL = re.compile(r"\b(?:box|boxes|parcel|package|packaging|arrived|came|delivered|delivery)\b", re.I)
+_THE_PARCEL = re.compile(
+    r"\b(?:box|boxes|parcel|package|packaging|arrived|came|delivered|delivery|unbox\w*|"
+    r"opened (?:it|them|the \w+)|took (?:it|them) out)\b",
+    re.I,
+)
 
 
 def reports_damage_on_arrival(text: str) -> bool:

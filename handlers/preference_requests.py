@@ -33,6 +33,12 @@ _STOP = re.compile(
     r"(turn|switch) (\w+ ){0,4}off|mute|disable|too many)\b",
     re.I,
 )
+#: "dial it back", "fewer please", "cut down": fewer messages, not none
+_FEWER = re.compile(
+    r"\b(?:dial (?:it|them|that) (?:back|down)|tone (?:it|them) down|cut (?:it |them )?down|fewer|less often|"
+    r"not (?:so|as) many|(?:a bit |a lot )?less)\b",
+    re.I,
+)
 #: "turn them back on", "switch the shipping updates on", "put them back on", "send them again" ...
 _START = re.compile(
     r"\b(start|resume|(turn|switch) (\w+ ){0,4}on|put (\w+ ){0,4}back on|enable|subscribe|opt ?in|send me|again)\b",
@@ -68,7 +74,11 @@ _TIME = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h)?"
 _AFTER = re.compile(r"\b(?:after|past|from)\s+" + _TIME, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|til)\s+" + _TIME, re.I)
 _BETWEEN = re.compile(r"\bbetween\s+" + _TIME + r"\s+(?:and|&|-|to)\s+" + _TIME, re.I)
-_NIGHT = re.compile(r"\b(at night|night ?time|overnight|while i sleep|quiet hours)\b", re.I)
+_NIGHT = re.compile(
+    r"\b(at night|night ?time|overnight|while i sleep|quiet hours|too early|(?:woke|wakes?|waking) (?:me|us)(?: up)?|"
+    r"middle of the night|early (?:in the )?morning|at (?:[1-6]|one|two|three|four|five|six)(?::\d\d)? ?(?:am|a\.m\.|in the morning))\b",
+    re.I,
+)
 
 
 @dataclass(slots=True)
@@ -175,9 +185,11 @@ def parse_text(text: str) -> PreferenceRequest:
         request.start = ["delays"]
         return request
     categories = [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
+    stop = _STOP.search(text)
+    if stop and not categories and stop.group(1).lower() == "too many" and _FEWER.search(text):
+        return request  # "too many messages, dial it back": fewer, not none; which ones isn't said yet
     if not categories and _ALL.search(text):
         categories = list(CATEGORIES)
-    stop = _STOP.search(text)
     if stop and not categories and stop.group(1).lower().replace("'", "") in ("dont want", "don want"):
         return request  # "I don't want them any more": what "them" is isn't said, so nothing is stopped yet
     if stop:

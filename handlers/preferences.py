@@ -121,13 +121,14 @@ class NotificationPreferencesHandler:
 
 #: "can I get a notification when it arrives", "will you let me know when it ships"
 _WANTS_DELIVERY_NEWS = re.compile(
-    r"\b(?:notif\w*|message|text|alert|email|ping|update|let me know|tell me)\b.{0,30}\bwhen\b.{0,25}"
+    r"\b(?:notif\w*|message|msg|text|alert|email|ping|update|let me know|tell me)\b.{0,30}\bwhen\b.{0,25}"
     r"\b(?:arriv\w*|delivered|ships?|shipped|dispatched|comes|out for delivery|on (?:its|the) way|here)\b",
     re.I,
 )
 #: "can you tell me when it arrives" asks for the day now, not for a message later
 _ASKS_THE_DAY = re.compile(
     r"\b(?:can|could|would) (?:you|u|ya) (?:please |pls |plz )?tell me when\b|"
+    r"\b(?:any|an|no) (?:update|news|word|info\w*|idea)s? (?:on|about|as to|regarding|re) when\b|"
     r"\bwhen (?:it|they|my \w+|the \w+) (?:will|is going to|are going to|is gonna|should|might) (?:be )?"
     r"(?:arriv|deliver|com|get|ship|turn)",
     re.I,

@@ -632,9 +632,11 @@ class ReturnPolicyHandler:
             text = f"{exchange_summary(policy)}\n{text}"
         elif _RETURN_ADDRESS.search(ctx.text):  # "what's your returns address": the label carries it
             text = f"{RETURN_ADDRESS_ANSWER}\n{text}"
+        elif asks_where_returns_go(ctx.text):  # "in the shop or only by post?": the carrier's drop-off points
+            text = f"{RETURN_DROP_OFF_ANSWER}\n{text}"
         if cost:
             text = f"{RETURN_COST_ANSWER}\n{text}"
-        if _PACKAGING.search(ctx.text) or _LOGISTICS.search(ctx.text):
+        if (_PACKAGING.search(ctx.text) or _LOGISTICS.search(ctx.text)) and not asks_where_returns_go(ctx.text):
             # "do I need the original packaging", "can I drop it off at a post office": how to, first
             how_to = ctx.knowledge.base.get(RETURN_ARTICLE)
             packing = ctx.knowledge.index.passage(how_to, ctx.text) if how_to is not None else None
@@ -734,6 +736,26 @@ _RETURN_ADDRESS = re.compile(
     r"(?:send|post|mail|ship) (?:it|them|\w+ \w+|the \w+) back(?: to)?\b",
     re.I,
 )
+#: "is it possible to return in the shop or only by post?": where a return can be handed in, asked before one
+_WHERE_RETURNS_GO = re.compile(
+    r"\b(?:possible|can|could|do|does|is|are)\b.{0,30}\breturn\w*\b.{0,30}\b(?:in|at|to) (?:a |the |your |one of "
+    r"your )?(?:stores?|shops?|branch\w*)\b(?!.{0,20}\b(?:credit|voucher|gift)\b)|"
+    r"\bin-?store\b.{0,30}\b(?:or|instead)\b|\b(?:or|only) (?:by|through the) (?:post|mail)\b|\b(?:post|mail) only\b",
+    re.I,
+)
+
+
+def asks_where_returns_go(text: str) -> bool:
+    """ "Can I return it in the shop or only by post?": where a return is handed in, asked before starting one."""
+    return bool(_WHERE_RETURNS_GO.search(text))
+
+
+#: as the how-to-return article says: returns go to the carrier's drop-off points, large items are collected
+RETURN_DROP_OFF_ANSWER = (
+    "Returns go back by parcel rather than to a shop: once you start a return, we email you a prepaid label, "
+    "and you drop the parcel off at any location of the carrier named on the label (no printer? Show the QR "
+    "code there). Large items such as desks and office chairs are collected from your home."
+)
 #: as the how-to-return article says: the prepaid label is emailed once a return is started
 RETURN_ADDRESS_ANSWER = (
     "You don't need our address: once you start a return, we send you a prepaid return label by email, "
@@ -741,7 +763,7 @@ RETURN_ADDRESS_ANSWER = (
 )
 
 
-_WARRANTY_WORDS = re.compile(r"\bwarr[ae]nt(?:y|ies|ee|ie)\b|\bwarr[ae]nty\b|\bguarant(?:ee|y)\b", re.I)
+_WARRANTY_WORDS = re.compile(r"\bwarr[ae]nt(?:y|ies|ee|ie)\b|\bwarr[ae]nty\b|\bguarant(?:ee[sd]?|y|ied)\b", re.I)
 
 
 #: "do I need to register it for the warranty", "do I need the receipt": what proves the purchase

@@ -32,7 +32,7 @@ from handlers.order_changes import asks_about_delivery_instructions, asks_for_pi
 from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
 from handlers.preference_requests import parse_text
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
-from handlers.returns import asks_about_shipping_refund
+from handlers.returns import asks_about_shipping_refund, asks_where_returns_go
 from handlers.smalltalk import (
     LEAD_INS,
     PRAISE_WORDS,
@@ -110,7 +110,8 @@ _WHERE_IS_NUMBER = re.compile(
     r"\b(?:where|how)\b.{0,25}\b(?:find|get|see|look up|locate|check)\b.{0,20}\border\s+(?:number|no\b|#|id\b)|"
     r"\bwhere(?:'s| is| would| will| can| do)\b.{0,12}\b(?:the|an?|my)\s+order\s+(?:number|no\b|id\b)(?!\W*\d)|"
     r"\bwhat(?:'?s)?\b.{0,12}\border\s+(?:number|no\b|id\b).{0,12}\blook like\b|"
-    r"\bwhat (?:is|'s|s) an order (?:number|no\b)",
+    r"\bwhat (?:is|'s|s) an order (?:number|no\b)|"
+    r"\b(?:which|what)\s+(?:one|number|code)\b.{0,20}\b(?:is|'s)\s+(?:the|my)\s+order\s+(?:number|no\b|id\b)",
     re.I,
 )
 #: "where do I find that", said when asked for the order number
@@ -218,6 +219,27 @@ _MISUNDERSTOOD = re.compile(
     r"\b(?:same|that) (?:answer|reply) again\b|\byou(?:'ve| have)? (?:already )?(?:said|told me) that\b",
     re.I,
 )
+
+
+#: a message that ends on a farewell ...
+_SIGN_OFF = re.compile(r"\b(?:good ?bye|bye(?: ?bye)?|see (?:you|ya)|take care|ciao|cya)\W*$", re.I)
+#: ... after thanks or an acceptance ...
+_CLOSING = re.compile(
+    r"\b(?:thanks?|thank you|thx|ty|cheers|ok(?:ay)?|perfect|great|sorted|(?:i'?ll|i will) wait|fine|alright|"
+    r"all right|understood|got it|noted)\b",
+    re.I,
+)
+#: ... and asks nothing more
+_STILL_ASKING = re.compile(
+    r"\?|\b(?:cancel|return|refund|change|send|want|need|please|pls|can you|could you|where|when|why|how|but)\b",
+    re.I,
+)
+
+
+def signs_off(text: str) -> bool:
+    """ "Okay thank you, I will wait then. Bye": thanks or an acceptance, then a farewell, and no question
+    or request left (the NLU may read the order words in it as a status question)."""
+    return bool(_SIGN_OFF.search(text) and _CLOSING.search(text)) and not _STILL_ASKING.search(text)
 
 
 def says_misunderstood(understanding: Understanding) -> bool:
@@ -338,6 +360,12 @@ _RETURN_STATUS = re.compile(
     r"\bwhere(?:'s| is) my return(?:ed (?:parcel|package|item))?\b(?! label)",
     re.I,
 )
+#: "still waiting on my refund", "where's the refund for ...": a refund already under way
+_REFUND_AWAITED = re.compile(
+    r"\b(?:waiting|waited) (?:on|for) (?:my|the|a|your|our) refund\b|\bwhere(?:'s| is) (?:my|the|our) refund\b|"
+    r"\b(?:haven'?t|have not|hasn'?t|has not|never|not yet) (?:got|gotten|received|seen|had) (?:my|the|a|our) refund\b",
+    re.I,
+)
 #: readings of such a message that it overrides (a return, or nothing clear)
 _RETURN_STATUS_READINGS = frozenset({"return_request", "return_policy", "refund_status", OUT_OF_SCOPE, None})
 #: "why is it being returned", "why was my order sent back": the parcel is going back to us (not a return
@@ -387,6 +415,14 @@ _SETUP_ASKED = re.compile(
     r"my (?:order|stuff|things))\b|\bset (?:it|them|this|everything) (?:all )?up\b|"
     r"\b(?:set ?up|installation|assembly) (?:help|instructions|guide)\b|\bhelp (?:with )?(?:the )?(?:set ?up|setting"
     r" (?:it |them )?up)\b",
+    re.I,
+)
+#: "how do I set the thermostat schedule", "how can I adjust the chair": working a product (nothing of the
+#: order named in the question: "how do I set the delivery date" is an order change)
+_PRODUCT_HOW_TO = re.compile(
+    r"\bhow (?:do|can|should|would) (?:i|we|you|u) (?:set|program|adjust|schedule|use|make|turn|reset|clean|connect|"
+    r"pair|calibrate|tilt|raise|lower)\b"
+    r"(?![^.,!?]{0,40}\b(?:address|size|colou?r|deliver\w*|ship\w*|order|postcode|date|day|courier|driver)\b)",
     re.I,
 )
 #: readings, unsure or unrelated, that a setup question's words override
@@ -532,7 +568,9 @@ _ORDERED_BY_MISTAKE = re.compile(
     r"\b(?:ordered|placed|bought|made|put in|submitted)\b.{0,30}\b(?:by (?:mistake|accident)|twice|two times)\b|"
     r"\b(?:accidentally|mistakenly|by (?:mistake|accident)) (?:ordered|placed|bought|made|submitted)\b|"
     r"\bdid(?:n'?t| not) (?:mean|want|intend) to (?:order|buy|place|check ?out)\b|"
-    r"\b(?:duplicate|double) order\b",
+    r"\b(?:duplicate|double) order\b|"
+    r"\b(?:hit|clicked|pressed|tapped) (?:the )?(?:buy|order|pay|checkout|purchase|submit)(?: now)?(?: button)? twice\b|"
+    r"\b(?:get rid of|cancel|delete|remove|scrap) (?:the |one of the )?duplicates?\b",
     re.I,
 )
 #: "the link in the email doesn't work", "the tracking page won't load", "my tracking number doesn't work": the
@@ -582,6 +620,13 @@ _WANTS_TO_ORDER = re.compile(
     r"\b(?:i'?d like|i would like|i want|i wanna|can i|could i|how (?:do|can) i|i need|i'?d love) to "
     r"(?:order|buy|purchase|re-?order) (?:another|one more|more|a second|a new|two|2|three|3|some more)\b|"
     r"\b(?:re-?order|order (?:it|the same thing|the same) again|buy (?:it|the same thing) again)\b",
+    re.I,
+)
+#: "is the blender in stock", "do you sell the kettle in black": what the shop sells (not an order's item)
+_IN_STOCK = re.compile(
+    r"\b(?:is|are|do (?:you|u) have|have (?:you|u) got)\b[^.?!]{0,50}(?<!back )\bin stock\b|"
+    r"\b(?:do|does|will) (?:you|u|they) (?:have|sell|stock|carry|do|make)\b.{0,40}\bin (?:white|black|gr[ae]y|blue|red|"
+    r"green|pink|silver|gold|beige|navy|brown|other colou?rs|another colou?r|a different colou?r)\b",
     re.I,
 )
 #: "how much is the blender", "what's the price of the kettle": a product's price (not shipping's)
@@ -694,6 +739,8 @@ def shop_question_topic(understanding: Understanding) -> str | None:
             return NearDomainTopic.ORDERING.value
         if understanding.products and _PRICE.search(text):  # "how much is the blender": the product pages
             return NearDomainTopic.PRODUCT_ADVICE.value
+        if _IN_STOCK.search(text):  # "do you have the headphones in stock in white": the product pages
+            return NearDomainTopic.PRODUCT_ADVICE.value
         if asks_what_was_paid(text):  # "how much did I pay": the order confirmation email lists it
             return NearDomainTopic.INVOICE.value
         if asks_when_charged(text):  # "when will you charge my card"
@@ -728,6 +775,8 @@ def idle_intent(understanding: Understanding) -> str:
     with the product's troubleshooting.
     """
     intent = understanding.intent
+    if understanding.payload is None and intent != "goodbye" and signs_off(understanding.text):
+        return "goodbye"  # "okay thank you, I will wait then. Bye", "so #4821 is sorted then. Thanks, bye!"
     if (
         understanding.payload is None
         and not understanding.order_numbers
@@ -740,6 +789,13 @@ def idle_intent(understanding: Understanding) -> str:
         and _SETUP_ASKED.search(understanding.text)
     ):
         return "setup_help"  # "how do I use it", "setup help for order 1014", "how do I set it all up"
+    if (
+        understanding.payload is None
+        and intent == "change_order"
+        and understanding.products
+        and _PRODUCT_HOW_TO.search(understanding.text)
+    ):
+        return "setup_help"  # "how do I set the thermostat schedule": using the product, not changing the order
     if understanding.payload is None and understanding.products and asks_where_the_product_is(understanding):
         return "order_status"  # "where are my headphones", "is the kettle in this order": the parcels' status
     if (
@@ -753,6 +809,7 @@ def idle_intent(understanding: Understanding) -> str:
         understanding.payload is None
         and intent in _FAULT_READINGS
         and faulty_and_wants_remedy(understanding.text)
+        and not _REFUND_AWAITED.search(understanding.text)  # "still waiting on my refund for the broken kettle"
     ):
         return "setup_help"  # "my kettle stopped working, I want a replacement": the warranty, not a return
     if (
@@ -823,7 +880,11 @@ def idle_intent(understanding: Understanding) -> str:
         and says_nobody_home(understanding.text)
     ):
         return "change_order"  # "what if I'm not in": the delivery instructions the carrier takes
-    if understanding.payload is None and intent == "setup_help" and reports_damaged_parcel(understanding.text):
+    if (
+        understanding.payload is None
+        and intent == "setup_help"
+        and (reports_damaged_parcel(understanding.text) or reports_damage_on_arrival(understanding.text))
+    ):
         return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
     if understanding.payload is None and intent == "delivery_problem" and _QUESTION_ABOUT_ORDER.match(understanding.text):
         return "order_status"  # "question about my delivery": no problem said yet, so the order's status first
@@ -873,6 +934,12 @@ def idle_intent(understanding: Understanding) -> str:
         and says_nobody_home(understanding.text)
     ):
         return "change_order"  # "I'm at work, can they come back later": a delivery day (not a return)
+    if (
+        understanding.payload is None
+        and intent in ("return_request", OUT_OF_SCOPE, None)
+        and asks_where_returns_go(understanding.text)
+    ):
+        return "return_policy"  # "can I return it in the shop or only by post?": how returns are sent
     if (
         understanding.payload is None
         and intent in (OUT_OF_SCOPE, "delivery_problem", "order_status", None)

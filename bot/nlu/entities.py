@@ -126,10 +126,30 @@ _NOT_ORDER_BEFORE = re.compile(
     _I,
 )
 
+#: the end of a number only ("the one ending 442", "last 4 digits 7781"): not the whole order number
+_PARTIAL_BEFORE = re.compile(
+    r"\b(?:ending|ends|end)(?: (?:in|with))?\s*$|\blast (?:\w+ )?(?:digits|numbers)(?: (?:are|is|of it))?\s*:?\s*$", _I
+)
+#: a model number: right after a capitalised name ("the Philips 3200", "a Bosch 500"), or the model it is
+#: set against ("not the 2200"); the cue words and greetings that come before order numbers are no names
+_MODEL_BEFORE = re.compile(r"\b(?P<name>[A-Z][a-z]{2,})\s+$")
+_NOT_A_NAME = frozenset(
+    {"order", "orders", "number", "no", "nr", "ref", "reference", "purchase", "hi", "hello", "hey", "thanks",
+     "thank", "sorry", "yes", "yeah", "ok", "okay", "please", "its", "it's", "is", "was", "for", "about", "and",
+     "but", "also", "my", "the", "number", "invoice", "receipt", "confirmation", "id", "dear", "re"}
+)
+_AGAINST_BEFORE = re.compile(r"\b(?:not|instead of|rather than|than) (?:the|a|an)\s*$", _I)
+
 #: a bare number right after a phone word ("my mobile is 0100") is part of a phone number, never an order
 _PHONE_BEFORE = re.compile(
     r"\b(?:phone|mobile|cell|tel|telephone|whatsapp|sms)\b\s*(?:number|no\.?|nr|#)?\s*(?:is|was|:)?\s*$", _I
 )
+
+
+def _model_name_before(before: str) -> bool:
+    """Whether the text before a number ends with a product or brand name ("the Philips" of "the Philips 3200")."""
+    name = _MODEL_BEFORE.search(before)
+    return name is not None and name.group("name").lower() not in _NOT_A_NAME
 
 
 def _add(items: list[str], value: str) -> None:
@@ -281,4 +301,7 @@ class EntityExtractor:
             or _ADDRESS_BEFORE.search(before)
             or _PHONE_BEFORE.search(before)
             or re.search(r"[$£€]\s*$", before)
+            or _PARTIAL_BEFORE.search(before)
+            or _AGAINST_BEFORE.search(before)
+            or _model_name_before(before)
         )

@@ -32,6 +32,12 @@ from bot.nlu import EntityExtractor, normalize_phone, same_phone
         ("number 1234567", ["1234567"]),
         ("tried 1002 and #1005", ["1005", "1002"]),
         ("DS-1042 or maybe order 1003", ["DS-1042", "1042", "1003"]),
+        # cue words and greetings before a number are not the names of a model
+        ("Thanks 1003", ["1003"]),
+        ("Hi 4821", ["4821"]),
+        ("Ref 1003", ["1003"]),
+        ("The order is 1002", ["1002"]),
+        ("the one ending 442 is order 1004", ["1004"]),
     ],
 )
 def test_order_number_forms(extractor: EntityExtractor, text: str, expected: list[str]) -> None:
@@ -61,6 +67,11 @@ def test_order_number_forms(extractor: EntityExtractor, text: str, expected: lis
         "i have 12 questions",
         "version 2.0.1",
         "",
+        # the end of a number only, and model numbers
+        "can you do the one ending 442?",
+        "the last four digits are 7781",
+        "I meant the Philips 3200 not the 2200",
+        "a Bosch 500 would have been better",
     ],
 )
 def test_numbers_that_are_not_orders(extractor: EntityExtractor, text: str) -> None:
