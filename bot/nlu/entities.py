@@ -136,7 +136,7 @@ _MODEL_BEFORE = re.compile(r"\b(?P<name>[A-Z][a-z]{2,})\s+$")
 _NOT_A_NAME = frozenset(
     {"order", "orders", "number", "no", "nr", "ref", "reference", "purchase", "hi", "hello", "hey", "thanks",
      "thank", "sorry", "yes", "yeah", "ok", "okay", "please", "its", "it's", "is", "was", "for", "about", "and",
-     "but", "also", "my", "the", "number", "invoice", "receipt", "confirmation", "id", "dear", "re"}
+     "but", "also", "my", "the", "invoice", "receipt", "confirmation", "id", "dear", "re"}
 )
 _AGAINST_BEFORE = re.compile(r"\b(?:not|instead of|rather than|than) (?:the|a|an)\s*$", _I)
 
