@@ -56,6 +56,12 @@ def says_promised_day_passed(text: str) -> bool:
     return bool(_PROMISED_NOT_COME.search(text))
 
 
+#: colour words, for "I ordered the blue one and got a pink one"
+_COLOUR = (
+    r"(black|white|gr[ae]y|blue|red|green|pink|purple|yellow|orange|brown|beige|navy|silver|gold|cream|khaki|"
+    r"teal|olive)"
+)
+
 _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "damaged",
@@ -72,7 +78,10 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"wrong (item|product|thing|one|size|colou?r|model|parcel|package)|(sent|got|received) (me )?the wrong|"
             r"incorrect (item|product|size)|(not|n'?t) what (i|we) (ordered|bought|paid for|asked for)|"
             r"different (item|product|size|colou?r|model)|someone else'?s|"
-            r"\b(didn'?t|did not|never) order (this|these|that|those|them|it)\b",
+            r"\b(didn'?t|did not|never) order (this|these|that|those|them|it)\b|"
+            r"\b(ordered|wanted|asked for|bought|paid for) (the |a |an )?" + _COLOUR + r"\b.{0,40}\b(got|received|sent|came|"
+            r"delivered|arrived)\b.{0,15}\b" + _COLOUR + r"\b|"
+            r"\b(got|received|sent|came|arrived)\b.{0,15}\b(" + _COLOUR + r"|size \w+) (one )?instead of\b",
             re.I,
         ),
     ),
@@ -88,6 +97,9 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(lid|part|piece|cable|charger|screws?|plug|remote|manual|filter|cap|strap|base|attachment)s? "
             r"(is|are|was|were) missing\b|"
             r"\b(box|parcel|package|packet|envelope) (was|is|came|arrived) (completely |totally )?empty\b|"
+            r"\b(is|are|was|were) missing (in|from) (it|them|the|my|our)\b|"
+            r"\bonly (\d+|one|two|three|four|five) (of|out of) (the |my |our )?(\d+|two|three|four|five|six|seven|eight)\b|"
+            r"\bwhere (are|is) the other (one|two|three|four|\d+|items?|parts?|pieces?|boxes)\b|"
             r"\bempty (box|parcel|package|packet|envelope)\b|\bnothing (was )?(inside|in (it|the (box|parcel|package)))\b|"
             r"\bonly (one|1|the first|part|half|some)( of (the|them|it))? ?(box(es)?|parcels?|packages?|deliver(y|ies))? "
             r"(came|arrived|turned up|showed up|was delivered|got here|is here)\b|"
@@ -173,7 +185,7 @@ _TURNED_UP = re.compile(
 )
 #: "I never got it", "my neighbour doesn't have it": nothing has turned up
 _NEGATED = re.compile(
-    r"\b(?:not|never|no|nobody|haven'?t|hasn'?t|didn'?t|doesn'?t|don'?t|can'?t|cannot|couldn'?t|isn'?t|wasn'?t)\b",
+    r"\b(?:not|never|no|none|neither|nor|nobody|no ?one|haven'?t|hasn'?t|didn'?t|doesn'?t|don'?t|can'?t|cannot|couldn'?t|isn'?t|wasn'?t)\b",
     re.I,
 )
 

@@ -24,6 +24,7 @@ from handlers.exchanges import (
 )
 from handlers.exchanges import instructions as exchange_instructions
 from handlers.handoff import open_handoff
+from handlers.mentions import other_product
 from handlers.messages import Button, Link, Reply
 from handlers.order_facts import delivered_on, has_shipped, is_cancelled, is_coming_back, is_late
 from handlers.order_status import describe_order
@@ -340,7 +341,10 @@ async def _exchange_as_said(
     one named, else the only one that can be exchanged); None when the item is not clear."""
     assert ctx.order is not None
     items = swappable(ctx, verdicts)
-    named = [v for v in items if v.item.sku in ctx.understanding.skus] or items
+    named = [v for v in items if v.item.sku in ctx.understanding.skus]
+    if not named and other_product(ctx.text, [v.item.name for v in verdicts]) is not None:
+        return None  # "swap these trainers for a 9" about an order of a jacket: which item isn't clear
+    named = named or items
     if len(named) != 1:
         return None
     request = await ctx.repos.returns.create(

@@ -15,7 +15,7 @@ from handlers.articles import (
     unknown_point_terms,
 )
 from handlers.context import HandlerContext, OrderNeed, Outcome
-from handlers.mentions import product_alone
+from handlers.mentions import other_product, product_alone
 from handlers.messages import Button, Link, Reply
 from handlers.troubleshooting import (
     Section,
@@ -159,6 +159,9 @@ class SetupHelpHandler:
             return self._task(ctx, sku, _item_name(ctx, sku)) or self._search(ctx, sku)
         if ctx.order is not None:
             needing = _needing_setup(ctx.order.items)
+            other = _other_product(ctx, [item.name for item in ctx.order.items])
+            if other is not None:  # "how do I charge the earbuds" about an order of a kettle
+                return _no_guide_for(other, needing, trouble)
             if len(needing) == 1:
                 return answer(ctx, needing[0].sku)
             if needing:
@@ -171,6 +174,9 @@ class SetupHelpHandler:
                 )
         elif ctx.customer_id is not None and ctx.step != "product":
             bought = await _bought_needing_setup(ctx, ctx.customer_id)
+            other = _other_product(ctx, [item.name for item in bought])
+            if other is not None:
+                return _no_guide_for(other, bought, trouble)
             if len(bought) == 1:
                 ctx.data["names"] = {bought[0].sku: bought[0].name}
                 return answer(ctx, bought[0].sku)
@@ -184,6 +190,9 @@ class SetupHelpHandler:
                 "Sorry, I don't know that product. You'll find every guide in our help centre, or a person can help.",
                 buttons=[HUMAN_BUTTON],
             )
+        other = _other_product(ctx, [])
+        if other is not None and ctx.step != "product":  # "how do I clean the filter of my Dyson"
+            return _no_guide_for(other, [], trouble)
         remedy = ctx.payload is None and asks_for_remedy(ctx.text)
         return Outcome(
             replies=[Reply(ASK_PRODUCT)], await_step="product", data={"trouble": trouble, "remedy": remedy}
@@ -556,6 +565,32 @@ async def _bought_needing_setup(ctx: HandlerContext, customer_id: int) -> list[O
     """Products needing setup in the shopper's recent orders, most recent first, each once."""
     orders = await ctx.repos.orders.for_customer(customer_id=customer_id, limit=RECENT_ORDERS)
     return _needing_setup(item for details in orders for item in details.items)[:MAX_PRODUCT_BUTTONS]
+
+
+def _other_product(ctx: HandlerContext, names: list[str]) -> str | None:
+    """A thing the typed message is about that is none of ``names`` ("the wardrobe"), or None."""
+    if ctx.payload is not None or not ctx.text or ctx.step == "followup":
+        return None
+    return other_product(ctx.text, names)
+
+
+def _no_guide_for(thing: str, items: list[OrderItem], trouble: bool) -> Outcome:
+    """No guide for ``thing`` (not a product we sell or the shopper bought): a person, or the shopper's
+    own products if one of them was meant."""
+    kind = "troubleshoot" if trouble else "product"
+    buttons = [Button(item.name, f"setup:{kind}:{item.sku}") for item in items[:MAX_PRODUCT_BUTTONS]]
+    mine = " If you meant one of your products below, pick it." if buttons else ""
+    return Outcome(
+        replies=[
+            Reply(
+                f"I don't have a guide for the {thing}: I only have guides for the products we sell. A person on "
+                f"our team can help with it.{mine}",
+                buttons=[*buttons, HUMAN_BUTTON],
+            )
+        ],
+        await_step="product",
+        data={"trouble": trouble, "names": {item.sku: item.name for item in items}},
+    )
 
 
 def _which(lead: str, items: list[OrderItem], trouble: bool) -> Outcome:

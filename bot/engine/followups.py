@@ -131,6 +131,10 @@ _WHEN_DELIVERED = re.compile(
 )
 
 
+#: the word of a cancellation asked for ("I want to cancel my order because it's too late for my trip")
+_CANCEL_ASKED = re.compile(r"\bcancel", re.I)
+
+
 def status_follow_up(understanding: Understanding, state: DialogueState) -> bool:
     """A status question right after a status answer, with the order still in context, that the NLU may
     read as something else: "and the headphones?" or "thanks, what about the mugs?" (setup help, a
@@ -140,6 +144,8 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     if state.last_intent != ORDER_STATUS or not state.order_number:
         return False
     text = understanding.text
+    if understanding.intent == CANCEL_ORDER and _CANCEL_ASKED.search(text):
+        return False  # "cancel it, it won't come in time for my trip": the cancellation, not the day again
     item = _AND_THE.match(text) if understanding.products else None
     if item is not None and len(item.group("rest").split()) <= MAX_PRODUCT_WORDS:
         return True
