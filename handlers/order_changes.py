@@ -44,6 +44,20 @@ _ADDRESS_WORDS = re.compile(
     r"\bwrong zip\b|\bto my (work|office|workplace|job|parents|mum'?s|mom'?s|new place|home|house|flat|apartment)\b",
     re.I,
 )
+#: a spot at the same address: "deliver to the back door", "leave it in the porch"
+_AT_THE_DOOR = re.compile(
+    r"\b(?:back|front|side|garage|garden|kitchen|patio) (?:door|gate)\b|\bporch\b|\bsafe ?place\b|\bdoorstep\b|"
+    r"\b(?:in|behind|by|next to) the (?:shed|garage|bins?|recycling|gate|fence|plant pot|mailbox|letterbox)\b",
+    re.I,
+)
+#: words of another address, which a spot at the door does not make
+_NEW_PLACE = re.compile(r"\b(?:address|moved|new home|postcode|zip ?code|street|road|avenue|office|work)\b", re.I)
+#: "can the speaker come on Saturday instead of Thursday": the delivery day, which the carrier sets
+_ANOTHER_DAY = re.compile(
+    r"\b(?:come|arrive|get here|be delivered|deliver\w*|turn up)\b.{0,15}\bon (?:a |the )?(?:mon|tues|wednes|thurs|fri|"
+    r"satur|sun)day\b|\binstead of (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
+    re.I,
+)
 #: the order's contact details ("change the phone number on my order"), which a person updates
 _CONTACT_WORDS = re.compile(
     r"\b(?:phone|mobile|cell)(?: number)?\b|\be-?mail(?: address)?\b|\bname on (?:the|my|this) (?:order|parcel|package)\b|"
@@ -88,6 +102,14 @@ _INSTRUCTION_WORDS = re.compile(
     r"\bhold (on to |onto )?(it|them|my (parcel|package|order|delivery)|the (parcel|package|order|delivery))\b",
     re.I,
 )
+
+
+_INSTEAD_OF_DAY = re.compile(r"\binstead of (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+
+
+def asks_for_another_day(text: str) -> bool:
+    """ "Can it come on Saturday instead of Thursday?": another delivery day asked for (not when it comes)."""
+    return bool(_INSTEAD_OF_DAY.search(text))
 
 
 def asks_for_pickup_point(text: str) -> bool:
@@ -462,9 +484,11 @@ def _what(ctx: HandlerContext) -> str | None:
         return "gift"
     if _CONTACT_WORDS.search(ctx.text) and not _ADDRESS_WORDS.search(ctx.text):
         return "contact"
+    if _AT_THE_DOOR.search(ctx.text) and not _NEW_PLACE.search(ctx.text):
+        return "instructions"  # "deliver to the back door pls": where at the address, not another address
     if _ADDRESS_WORDS.search(ctx.text) or parse_address(ctx.text) is not None:
         return "address"
-    if _INSTRUCTION_WORDS.search(ctx.text):
+    if _INSTRUCTION_WORDS.search(ctx.text) or _ANOTHER_DAY.search(ctx.text):
         return "instructions"
     if _SPEED_WORDS.search(ctx.text):
         return "speed"

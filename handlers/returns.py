@@ -863,7 +863,8 @@ _NOT_THERE = re.compile(
 #: "which card will it go to", "will it go back to paypal", "where does the money go"
 _WHERE_IT_GOES = re.compile(
     r"\b(?:which|what|same|original|my|to a|different|another)\b.{0,15}\b(?:card|account|bank|payment method|paypal)\b|"
-    r"\bwhere (?:will|does|is) (?:it|the (?:money|refund)) (?:go|going|be sent)\b|\bgo(?:es)? back to (?:my|the)\b",
+    r"\bwhere (?:will|does|is) (?:it|the (?:money|refund)) (?:go|going|be sent)\b|"
+    r"\b(?:money|refund|it|that) go(?:es)? back (?:on)?to (?:my|the)\b|\bstore credit\b",
     re.I,
 )
 #: as the refunds article says (a test keeps them equal)

@@ -28,7 +28,12 @@ from handlers.near_domain import (
     asks_when_charged,
     asks_where_we_ship,
 )
-from handlers.order_changes import asks_about_delivery_instructions, asks_for_pickup_point, says_nobody_home
+from handlers.order_changes import (
+    asks_about_delivery_instructions,
+    asks_for_another_day,
+    asks_for_pickup_point,
+    says_nobody_home,
+)
 from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
 from handlers.preference_requests import parse_text
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
@@ -590,6 +595,19 @@ _WRONG_ITEM_READINGS = frozenset({"order_status", "greeting", OUT_OF_SCOPE, None
 #: readings of such a message that it overrides (an item changed is :data:`change_order`'s, and stays)
 _BY_MISTAKE_READINGS = frozenset({"order_status", "greeting", OUT_OF_SCOPE, None})
 #: readings of "let me know when it arrives" that the shipping-updates answer overrides
+#: "the 'your parcel is on its way' emails keep landing in our shared inbox, can you stop those?": the messages
+_STOP_MESSAGES = re.compile(
+    r"\b(?:stop|turn off|switch off|disable|mute|block)\b.{0,60}\b(?:e-?mails?|messages|texts|notifications|updates|"
+    r"alerts)\b|\b(?:e-?mails?|messages|texts|notifications|updates|alerts)\b.{0,80}\b(?:stop|turn off|switch off|"
+    r"disable|mute|block) (?:those|these|them|it|that)\b",
+    re.I,
+)
+#: ... but not the parcel itself ("stop the delivery")
+_STOP_DELIVERY = re.compile(
+    r"\b(?:stop|block)\b (?:the |my )?(?:delivery|order|parcel|package|shipment)\b", re.I
+)
+#: a status reading this unsure gives way to a request about the messages
+UNSURE_STATUS = 0.6
 _NEWS_READINGS = frozenset({"order_status", "notification_preferences", OUT_OF_SCOPE, None})
 
 
@@ -1060,6 +1078,19 @@ def idle_intent(understanding: Understanding) -> str:
         and _CHARGED_FOR_CANCELLED.search(understanding.text)
     ):
         return "refund_status"  # "I was charged but my order was cancelled": where the refund is
+    if (
+        understanding.payload is None
+        and (intent in (OUT_OF_SCOPE, None) or (intent == "order_status" and understanding.confidence < UNSURE_STATUS))
+        and _STOP_MESSAGES.search(understanding.text)
+        and not _STOP_DELIVERY.search(understanding.text)
+    ):
+        return "notification_preferences"  # "the 'on its way' emails ruin the surprise, can you stop those?"
+    if (
+        understanding.payload is None
+        and intent in ("order_status", OUT_OF_SCOPE, None)
+        and asks_for_another_day(understanding.text)
+    ):
+        return "change_order"  # "can it come on Saturday instead of Thursday": the delivery day (the carrier's)
     if (
         understanding.payload is None
         and intent in _NEWS_READINGS
