@@ -12,7 +12,11 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.engine.policy import about_someone_elses_order, asks_where_the_order_number_is
+from bot.engine.policy import (
+    about_someone_elses_order,
+    asks_where_the_order_number_is,
+    asks_why_details_needed,
+)
 from bot.engine.state import PendingOrder
 from bot.engine.turn import Turn
 from bot.engine.verification import (
@@ -80,8 +84,30 @@ _WITHOUT_NUMBER = re.compile(
     r"(?:number|confirmation(?: email)?)\b|"
     r"\b(?:don'?t|do not|didn'?t|did not|never|haven'?t|have not)\s+(?:have|know|remember|get|got|received?)\s+"
     r"(?:the\s+|my\s+|an?\s+|any\s+|a\s+)?(?:order\s+|tracking\s+)?(?:number|confirmation(?: email)?)\b|"
-    r"\b(?:tell|give|send|find|remind) me (?:my|the) order (?:number|no)\b|\bwhat(?:'s| is| was) my order (?:number|no)\b",
+    r"\b(?:tell|give|send|find|remind) me (?:my|the) order (?:number|no)\b|\bwhat(?:'s| is| was) my order (?:number|no)\b|"
+    r"\b(?:deleted|lost|can'?t find|cannot find|don'?t have|do not have|no longer have|never got|didn'?t get|"
+    r"haven'?t got)\s+(?:the\s+|my\s+|that\s+|your\s+)?(?:confirmation\s+|order\s+)?e-?mails?\b|"
+    r"\b(?:checked|looked in|searched) (?:my |the )?(?:spam|junk|inbox)\b|\bwhere is the (?:confirmation )?e-?mail\b",
     re.I,
+)
+#: "can I give you my tracking number instead": yes
+_TRACKING_INSTEAD = re.compile(
+    r"\btracking (?:number|no|code|id)\b.{0,20}\binstead\b|\binstead\b.{0,30}\btracking (?:number|no|code)\b|"
+    r"\b(?:can|could|will|would|does|do) (?:i|you|u|it)\b.{0,25}\b(?:use|take|give you|send you|work with)\b.{0,10}"
+    r"\btracking (?:number|no|code)\b",
+    re.I,
+)
+TRACKING_WELCOME = "Yes: send me the tracking number from your shipping email and I'll look the order up with it."
+WHY_CONTACT = (
+    "It's a safety check: I only show an order's details to the person who placed it, so I match the order "
+    "number with the email address or the phone number given at checkout. Either one works, and I use it for "
+    "nothing else."
+)
+WHY_NUMBER = (
+    "I look orders up by their number, then check the email address or phone number you ordered with, so that "
+    "I only show an order's details to the person who placed it; I can't look orders up by name. The number is "
+    "in your order confirmation email (for example #1042), and the tracking number from your shipping email works "
+    "too."
 )
 #: the answer to "where do I find my order number?"
 WHERE_IS_NUMBER = (
@@ -322,6 +348,16 @@ class OrderGate:
                 turn.state.pending = pending
                 turn.say(Reply(WHERE_IS_NUMBER, buttons=[HUMAN_BUTTON]))
                 return None
+            if _TRACKING_INSTEAD.search(text):  # "can I give you my tracking number instead": yes
+                pending.alternative_offered = True
+                turn.state.pending = pending
+                turn.say(Reply(TRACKING_WELCOME, buttons=[HUMAN_BUTTON]))
+                return None
+            if asks_why_details_needed(text):  # "why do you need that, can't you look me up by my name"
+                pending.alternative_offered = True
+                turn.state.pending = pending
+                turn.say(Reply(WHY_NUMBER, buttons=[HUMAN_BUTTON]))
+                return None
             without = bool(_WITHOUT_NUMBER.search(text) or _NO_NUMBER_AT_HAND.search(text))
             if without and pending.alternative_offered:  # no tracking number either: a person looks it up
                 turn.state.pending = None
@@ -374,6 +410,9 @@ class OrderGate:
             turn.state.pending = pending
             if about_someone_elses_order(turn.understanding.text):  # "it's under my wife's name"
                 turn.say(Reply(ANY_NAME_CONTACT, buttons=[HUMAN_BUTTON]))
+                return None
+            if asks_why_details_needed(turn.understanding.text):  # "why do you need that?", "is this safe?"
+                turn.say(Reply(WHY_CONTACT, buttons=[HUMAN_BUTTON]))
                 return None
             without = _NO_CONTACT_AT_HAND.search(turn.understanding.text)
             turn.say(Reply(ASK_CONTACT_ALTERNATIVE if without else ASK_CONTACT_AGAIN, buttons=[HUMAN_BUTTON]))

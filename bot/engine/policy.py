@@ -127,6 +127,23 @@ _WHERE_DO_I_FIND_IT = re.compile(
 )
 
 
+#: "why do you need that", "can't you look me up by my name": why the number is asked for
+_WHY_NEEDED = re.compile(
+    r"\b(?:is (?:this|it|that) (?:safe|secure)|safe to (?:give|share|send|tell)|"
+    r"(?:don'?t|do not) want to (?:give|share|send))\b|"
+    r"\bwhy (?:do|would|should|d'?) ?(?:you|u|ya) (?:need|want)\b|\bwhat do (?:you|u) need (?:it|that) for\b|"
+    r"\b(?:look|find|search|check) (?:me|it|my order|my details) up (?:by|with|from) (?:my )?(?:name|account)\b|"
+    r"\b(?:by|with|from|under) my (?:name|account)\b.{0,20}\?|\bcan'?t (?:you|u) (?:just )?(?:look|find|search|check)\b",
+    re.I,
+)
+
+
+def asks_why_details_needed(text: str) -> bool:
+    """ "Why do you need that?", "can't you look me up by my name?", "is this safe?": asked for an order number
+    or a contact, why it is needed (an answer to the question asked, not a new topic)."""
+    return bool(_WHY_NEEDED.search(text))
+
+
 def asks_where_the_order_number_is(text: str, *, asked: bool = False) -> bool:
     """ "Where do I find my order number?", "what does an order number look like?"; when the number was just
     ``asked`` for, also "where do I find it?"."""
@@ -654,7 +671,7 @@ _PRICE = re.compile(
     re.I,
 )
 #: words of the contact or number the bot asks for ("I used my work email"), said without giving it
-_ABOUT_CONTACT = re.compile(r"\b(?:e-?mail|phone|mobile|cell|number)\b", re.I)
+_ABOUT_CONTACT = re.compile(r"\b(?:e-?mails?|phones?|mobile|cell|numbers?)\b", re.I)
 #: "it doesn't match the description", "not as pictured": an item to send back
 _NOT_AS_DESCRIBED = re.compile(
     r"\b(?:doesn'?t|does not|didn'?t|did not|don'?t|do not) (?:match|look like) (?:the |its |their |your )?"
@@ -1148,6 +1165,7 @@ def topic_switch(
         or _NOT_AT_HAND.match(understanding.text)
         or _SOMEONE_ELSES_ORDER.search(understanding.text)
         or only_thanks(understanding.text)  # "thanks" while asked for a number: the question still stands
+        or asks_why_details_needed(understanding.text)  # "why do you need that": the gate says why
     ):
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text):

@@ -126,6 +126,17 @@ _NOT_ORDER_BEFORE = re.compile(
     _I,
 )
 
+#: a number taken back at once: "1020 sorry no 1002", "1020, I mean 1002"
+_CORRECTED = re.compile(
+    r"(?<![\w#])(?P<wrong>\d{3,7})\W+(?:(?:sorry|oops|wait|no|nope|i mean|i meant|actually|correction|not that)\W+)+"
+    r"(?:(?:it'?s|its|it is)\W+)?#?\d{3,7}\b",
+    _I,
+)
+#: an address spelled out: "chloe dot murphy1002 at example dot com"
+_SPELLED_EMAIL = re.compile(
+    r"\b[a-z0-9._%+-]+(?:\s+dot\s+[a-z0-9_%+-]+)*\s+at\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)*\s+dot\s+[a-z]{2,}\b",
+    _I,
+)
 #: the end of a number only ("the one ending 442", "last 4 digits 7781"): not the whole order number
 _PARTIAL_BEFORE = re.compile(
     r"\b(?:ending|ends|end)(?: (?:in|with))?\s*$|\blast (?:\w+ )?(?:digits|numbers)(?: (?:are|is|of it))?\s*:?\s*$", _I
@@ -208,7 +219,9 @@ class EntityExtractor:
                 only_links[start:end] = re.sub(r"[/?=&#.:_]", " ", text[start:end])
             self._tracking("".join(only_links), entities, TRACKING_STRONG)
         work = _URL.sub(lambda m: " " * len(m.group(0)), text)
-        work = self._emails(work, entities)
+        for match in _CORRECTED.finditer(work):  # "1020 sorry no 1002": the number taken back is no entity
+            work = _blank(work, match.start("wrong"), match.end("wrong"))
+        work = self._emails(self._spelled_emails(work), entities)
         work = self._tracking(work, entities, TRACKING_STRONG)
         long_orders: list[tuple[int, int, list[str]]] = []
         for pattern in ORDER_LONG:
@@ -223,6 +236,16 @@ class EntityExtractor:
         self._orders(work, entities, long_orders)
         entities.products = self._products.find(text)
         return entities
+
+    @staticmethod
+    def _spelled_emails(work: str) -> str:
+        """ "chloe dot murphy at example dot com" written as an address (same length, so positions hold)."""
+
+        def written(match: re.Match[str]) -> str:
+            address = re.sub(r"\s+(?:dot|\.)\s+", ".", re.sub(r"\s+at\s+", "@", match.group(0), flags=_I), flags=_I)
+            return address + " " * (len(match.group(0)) - len(address))
+
+        return _SPELLED_EMAIL.sub(written, work)
 
     @staticmethod
     def _emails(work: str, entities: Entities) -> str:

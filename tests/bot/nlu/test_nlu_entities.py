@@ -38,6 +38,10 @@ from bot.nlu import EntityExtractor, normalize_phone, same_phone
         ("Ref 1003", ["1003"]),
         ("The order is 1002", ["1002"]),
         ("the one ending 442 is order 1004", ["1004"]),
+        # a number taken back at once
+        ("1020 sorry no 1002", ["1002"]),
+        ("1020, I mean 1002", ["1002"]),
+        ("1001 oops it's 1003", ["1003"]),
     ],
 )
 def test_order_number_forms(extractor: EntityExtractor, text: str, expected: list[str]) -> None:
@@ -90,7 +94,11 @@ def test_sku_is_product_not_order(extractor: EntityExtractor) -> None:
         ("my email is Ann.Lee+shop@Example.com", ["ann.lee+shop@example.com"]),
         ("ann@example.com.", ["ann@example.com"]),
         ("a@b.co and bob_smith@mail.example.org", ["a@b.co", "bob_smith@mail.example.org"]),
-        ("ann at example dot com", []),
+        # spelled out, as people write an address to keep it from robots
+        ("ann at example dot com", ["ann@example.com"]),
+        ("chloe dot murphy1002 at example dot co dot uk", ["chloe.murphy1002@example.co.uk"]),
+        ("meet me at the station", []),
+        ("I'm at home dot", []),
         ("@example.com", []),
     ],
 )
