@@ -45,7 +45,7 @@ _TOPIC_NUMBER = re.compile(r"^\W*(?:number |no\.? ?|#)?(\d{1,2})\W*$", re.I)
 #: symptoms of an electrical or fire risk: unplug first
 _UNSAFE = re.compile(
     r"\btrip(?:s|ped|ping)? (?:the |my |our )?(?:breaker|circuit|fuse|electrics?|power)|burning smell|"
-    r"smells? (?:of|like) burning|\bsmok(?:e|es|ed|ing|y)\b|\bsparks?\b|\bsparking\b|electric shock|shocked me|"
+    r"smells? (?:of |like )?(?:burning|burnt|burned|scorched)|\bsmok(?:e|es|ed|ing|y)\b|\bsparks?\b|\bsparking\b|electric shock|shocked me|"
     r"\bmelt(?:s|ed|ing)?\b|\bfire\b|\bflames?\b",
     re.I,
 )
@@ -79,9 +79,28 @@ _TRIED = re.compile(
     r"already (?:tried|did|done|do|have)|did(?:n'?t| not) (?:help|work|fix|change)|no luck|"
     r"still (?:the same|cold|hot|broken|nothing|dead|off|stuck)|same (?:thing|problem|issue|again)|"
     r"(?:restarted|rebooted|reset|unplugged|replugged|cleaned|descaled|charged|updated) (?:it|them|the \w+) already|"
-    r"already (?:restarted|rebooted|reset|unplugged|cleaned|descaled|charged|updated))\b",
+    r"already (?:restarted|rebooted|reset|unplugged|cleaned|descaled|charged|updated)|"
+    r"tried (?:a |another |a different |the other |other |every |all the )\w+|^\W*tried\b|"
+    r"(?:socket|outlet|plug|power point|fuse) (?:is |was |'s )?(?:fine|ok(?:ay)?|working|good))\b",
     re.I,
 )
+#: "oh it works now", "that did it": the advice fixed it
+_FIXED = re.compile(
+    r"\b(?:works|working) (?:now|again|fine now)\b|\b(?:that|this|it) (?:did it|did the trick|worked|fixed it|helped|"
+    r"sorted it)\b|\b(?:fixed|sorted) (?:it|now)\b|\ball good now\b|\bproblem solved\b",
+    re.I,
+)
+#: ... said without "not" or "still" ("it's still not working now")
+_NOT_FIXED = re.compile(r"\b(?:not|n'?t|never|still|no)\b", re.I)
+#: "ok", "thanks, I'll try that": the advice taken, nothing new said
+_ACKNOWLEDGED = re.compile(
+    r"^\W*(?:ok(?:ay)?|k|alright|all right|right|sure|will do|(?:i'?ll|i will|let me|gonna) (?:try|give) (?:that|it|this)"
+    r"(?: a go)?|thanks?|thank you|thx|ty|cheers|got it|understood|noted)(?:\W+(?:thanks?|thank you|thx|i'?ll try "
+    r"(?:that|it)|will try|will do|then))*\W*$",
+    re.I,
+)
+FIXED_REPLY = "Glad it's working now! If anything else comes up, just message me here."
+TRY_IT_REPLY = "OK. If it still doesn't work after that, tell me and I'll get you a person."
 #: a question ("how do I clean it", "can I ...?"), not more detail about the trouble ("it's plugged in")
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(?:how|what|which|where|when|why|who|can|could|do|does|is|are|should|will|would)\b", re.I
@@ -140,8 +159,18 @@ class SetupHelpHandler:
             or bool(ctx.step == "product" and ctx.data.get("trouble"))
         )
         answer = self._troubleshoot if trouble else self._setup
-        if ctx.understanding.products:
-            return answer(ctx, ctx.understanding.products[0].sku)
+        named = ctx.understanding.products
+        # the product the troubleshooting is about, named again ("tried another socket but the kettle doesn't"),
+        # is a follow-up on it, not a new question
+        again = (
+            ctx.step == "followup"
+            and bool(ctx.data.get("troubleshot"))
+            and bool(named)
+            and named[0].sku == ctx.data.get("sku")
+            and product_alone(named, ctx.text) is None
+        )
+        if named and not again:
+            return answer(ctx, named[0].sku)
         picked = _TOPIC_NUMBER.match(ctx.text) if ctx.step == "followup" and ctx.data.get("topics") else None
         if picked is not None:
             return self._topic(ctx, str(ctx.data.get("sku") or ""), int(picked[1]))
@@ -150,6 +179,12 @@ class SetupHelpHandler:
             step = _step_asked(ctx, sku)
             if step is not None:  # "step 3 doesn't make sense": that step in full, and a person
                 return step
+            if _FIXED.search(ctx.text) and not _NOT_FIXED.search(ctx.text):  # "oh it works now, thanks!"
+                return Outcome.say(FIXED_REPLY)
+            if _ACKNOWLEDGED.match(ctx.text):  # "ok", "thanks, I'll try that": nothing new to answer
+                return Outcome(replies=[Reply(TRY_IT_REPLY)], await_step="followup", data=dict(ctx.data))
+            if ctx.data.get("troubleshot") and asks_for_remedy(ctx.text):  # "can you send me a new base?"
+                return self._troubleshoot(ctx, sku)  # the warranty claim
             tried = trouble or bool(_TRIED.search(ctx.text))  # "I tried that", "I restarted it already"
             # what was tried names no new symptom ("I already descaled it" is the remedy, not the trouble)
             if tried and ctx.data.get("troubleshot") and not self._names_a_symptom(ctx, sku, _TRIED.sub(" ", ctx.text)):
@@ -269,6 +304,7 @@ class SetupHelpHandler:
         topics = sections(article)[:MAX_TOPICS]
         if section is not None:
             reply = _section_reply(sorry, article.title, article.url, section)
+            data["section"] = section.heading  # a "tried that" naming this section again names nothing new
         elif topics:  # nothing fits (or nothing said): what the guide covers, to pick from
             lines = [f"{n}. {topic.heading}" for n, topic in enumerate(topics, start=1)]
             reply = Reply(
@@ -345,10 +381,12 @@ class SetupHelpHandler:
         """Whether the message (or ``text``) names a symptom one of the product's troubleshooting sections covers."""
         name = str(ctx.data.get("name") or "") or None
         said = ctx.text if text is None else text
-        return any(
-            best_section(article, said, name) is not None
-            for article in ctx.knowledge.base.for_product(sku, kind="troubleshooting")
-        )
+        shown = ctx.data.get("section")
+        for article in ctx.knowledge.base.for_product(sku, kind="troubleshooting"):
+            section = best_section(article, said, name)
+            if section is not None and section.heading != shown:
+                return True
+        return False
 
     def _still_stuck(self, ctx: HandlerContext) -> Outcome:
         """The troubleshooting did not help and the shopper names nothing new: a person is next."""

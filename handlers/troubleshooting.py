@@ -34,7 +34,8 @@ _SIGNS = re.compile(
     r"\bflicker\w*|\bwhat does (?:the |this |that |a |my )?(?:\w+ ){0,2}(?:light|code|error|message|symbol|icon|"
     r"beeps?|beeping|display|screen|sound)\b.{0,25}\bmean\b|\bsays? (?:error|failed|offline|no signal)\b|"
     r"\b(?:randomly|keeps|keep|just) (?:turn|switch|shut|power)(?:s|ing)? (?:off|down)\b|"
-    r"\b(?:packed|packs|packing) (?:in|up)\b|\b(?:gave|given) up\b|\bconked out\b|\bgone kaput\b",
+    r"\b(?:packed|packs|packing) (?:in|up)\b|\b(?:gave|given) up\b|\bconked out\b|\bgone kaput\b|"
+    r"\bnothing happens\b|\bdoes nothing\b|\bclicks? (?:off|itself off)\b",
     re.I,
 )
 #: concepts that make a symptom word about the parcel, not the product ("the box is leaking")
@@ -64,7 +65,8 @@ def describes_symptom(text: str, lexicon: Lexicon | None = None) -> bool:
 #: "can I get a replacement", "will you repair it", "is it under warranty", "I want my money back"
 _REMEDY = re.compile(
     r"\b(?:replacement|replace (?:it|them|this|that|the \w+)|(?:a |another |brand )new one|repair(?:ed|s)?|"
-    r"warrant(?:y|ee)|guarantee|money back|refund(?:ed)?)\b",
+    r"warrant(?:y|ee)|guarantee|money back|refund(?:ed)?|(?:send|get|ship)(?: me| us)? (?:a )?(?:new|replacement|spare) "
+    r"(?:base|lid|part|cable|charger|plug|jug|filter|battery|one))\b",
     re.I,
 )
 #: a product that went wrong in use: "it stopped working", "it's faulty", "broke after 3 months"

@@ -170,6 +170,10 @@ _CANCEL = re.compile(
     r"(?:\W+(?:then|please|thanks|thank you))?)\W*$",
     re.I,
 )
+#: "nevermind, I found the tracking link in the email, thanks though": the same, with a reason after it ...
+_NEVER_MIND_LEAD = re.compile(r"^\W*(?:(?:oh|ah|ok(?:ay)?|actually)\W+)?(?:never ?mind|nvm|forget it|forget about it)\b", re.I)
+#: ... unless something else is asked after it ("never mind, where's my refund?")
+_ASKS_ON = re.compile(r"\?|\b(?:but|can you|could you|please|pls|where|when|how|why|what|want|need)\b", re.I)
 #: "found it", "actually it's fine", "it turned up": said while the bot waits for an answer, the question is gone
 _RESOLVED = re.compile(
     r"^\W*(?:(?:oh|ah|wait|sorry|actually|ok(?:ay)?|oops|haha)\W+)*(?:i\s+)?(?:just\s+)?"
@@ -278,7 +282,8 @@ def wants_cancel(understanding: Understanding) -> bool:
     """ "cancel", "stop that", "never mind" ...: drops the flow that waits for an answer."""
     if understanding.payload == "cancel":
         return True
-    return bool(understanding.text) and bool(_CANCEL.match(understanding.text))
+    text = understanding.text
+    return bool(text) and bool(_CANCEL.match(text) or (_NEVER_MIND_LEAD.match(text) and not _ASKS_ON.search(text)))
 
 
 def says_resolved(understanding: Understanding) -> bool:
