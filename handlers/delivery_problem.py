@@ -191,6 +191,27 @@ _NEGATED = re.compile(
 )
 
 
+#: "it's not lost, it arrived yesterday", "it came after all": the parcel is there
+_NOT_LOST = re.compile(r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t) (?:lost|missing)\b(?!\s*(?:yet|then|is it|are they))", re.I)
+_ARRIVED_AFTER_ALL = re.compile(
+    r"\b(?:it|they|parcel|package|order)\b.{0,10}\b(?:arrived?|came|turned up|showed up|got here)\b.{0,20}"
+    r"\b(?:yesterday|today|this morning|now|after all|in the end|finally|earlier|just now)\b",
+    re.I,
+)
+#: words that make an arrival one that didn't happen ("it didn't arrive yesterday")
+_NO_ARRIVAL = re.compile(r"\b(?:didn'?t|did not|never|hasn'?t|has not|haven'?t|have not|not yet|still|won'?t)\b", re.I)
+#: problems with what arrived, which an arrival doesn't settle ("it arrived yesterday but it's broken")
+_ARRIVED_WITH_A_PROBLEM = frozenset({"damaged", "wrong_item", "missing_item"})
+
+
+def arrived_after_all(text: str) -> bool:
+    """ "No, it's not lost, it arrived yesterday, sorry": the parcel turned up, with nothing wrong said of it."""
+    if "?" in text or re.search(r"\bbut\b", text, re.I) or detect_kind(text) in _ARRIVED_WITH_A_PROBLEM:
+        return False
+    arrived = bool(_ARRIVED_AFTER_ALL.search(text)) and not _NO_ARRIVAL.search(_NOT_LOST.sub(" ", text))
+    return arrived or bool(_NOT_LOST.search(text) and _ARRIVED_AFTER_ALL.search(text))
+
+
 def turned_up(text: str) -> bool:
     """ "It says delivered, but my neighbour has it": the parcel was found (no negation in the message)."""
     return bool(_TURNED_UP.search(text)) and not _NEGATED.search(text)
@@ -371,6 +392,8 @@ class DeliveryProblemHandler:
             return await self._described(ctx, ctx.data.get("kind", "damaged"))
         if ctx.step == "returned" or (ctx.payload or "").startswith("problem:returned:"):
             return await self._returned(ctx)
+        if ctx.payload is None and arrived_after_all(ctx.text):
+            return Outcome.say(TURNED_UP, buttons=[MENU_BUTTON])  # "no it's not lost, it arrived yesterday, sorry"
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)
         if kind is None and is_coming_back(ctx.order):
             kind = "returned"

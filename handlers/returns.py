@@ -159,6 +159,13 @@ class ReturnRequestHandler:
         if ctx.step == "pick" and not payload and _COLLECTION_ASKED.search(ctx.text):
             # "when will they collect it", asked at the item list: how it goes back, and the list still waits
             return Outcome(replies=[_how_it_goes_back(ctx, eligible)], await_step="pick", data=dict(ctx.data))
+        if ctx.step == "pick" and not payload and asks_where_the_refund_goes(ctx.text) and not _chosen(ctx, eligible):
+            # "to my card or store credit?", asked at the item list: where the refund goes, and the list still waits
+            return Outcome(
+                replies=[Reply(REFUND_GOES_BACK, links=article_link(ctx.knowledge.base, REFUND_ARTICLE))],
+                await_step="pick",
+                data=dict(ctx.data),
+            )
         if ctx.step == "pick" and not payload and ctx.understanding.intent == "return_policy" and asks_something_else(ctx.text):
             # "do I need the original packaging?", asked at the item list: answered, and the list still waits
             answered = await ReturnPolicyHandler().handle(ctx)
@@ -443,6 +450,20 @@ def asks_something_else(text: str) -> bool:
     return bool(_QUESTION.search(text)) and not _RETURN_WORDS.search(text)
 
 
+#: "the first one", "the last one": an item by its place in the list shown
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "top": 0, "bottom": -1}
+_ORDINAL = re.compile(r"^\W*(?:just |only )?(?:the |that )?(first|1st|second|2nd|third|3rd|last|top|bottom)(?: one| item)?\b",
+                      re.I)
+#: "the one that's expiring soon", "whichever ends first": the item whose return window closes first
+_SOONEST = re.compile(
+    r"\b(?:expir\w*|ends?|ending|closes?|closing|runs? out|due) (?:soon\w*|first|earliest|next)\b|"
+    r"\b(?:earliest|soonest|closest) (?:deadline|date|one)\b",
+    re.I,
+)
+#: "not the kettle", "anything but the jacket": every item but the one named
+_NOT_THIS = re.compile(r"^\W*(?:not|anything but|everything but|all but|except)\b", re.I)
+
+
 def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEligibility]:
     payload = ctx.payload or ""
     if payload == "return:all":
@@ -460,12 +481,23 @@ def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEl
     number = _NUMBER.match(text)
     if number and 1 <= int(number.group(1)) <= len(eligible):
         return [eligible[int(number.group(1)) - 1]]
+    place = _ORDINAL.search(text)
+    if place is not None:  # "the first one", "the last one" of the list shown
+        index = _ORDINALS[place.group(1).lower()]
+        return [eligible[index]] if -len(eligible) <= index < len(eligible) else []
+    if _SOONEST.search(text):  # "that one that's expiring soon": the earliest deadline
+        dated = [v for v in eligible if v.last_day is not None]
+        return [min(dated, key=lambda v: v.last_day or date.max)] if dated else []
     named = set(ctx.understanding.skus)
-    by_sku = [v for v in eligible if v.item.sku in named]
-    if by_sku:
-        return by_sku
     words = set(_WORD.findall(text.lower()))
-    return [v for v in eligible if words & {w for w in _WORD.findall(v.item.name.lower()) if len(w) > 3}]
+    meant = [
+        v
+        for v in eligible
+        if v.item.sku in named or words & {w for w in _WORD.findall(v.item.name.lower()) if len(w) > 3}
+    ]
+    if meant and _NOT_THIS.search(text):  # "not the kettle": the others
+        return [v for v in eligible if v not in meant]
+    return meant
 
 
 def _notes(verdicts: list[ItemEligibility]) -> list[str]:

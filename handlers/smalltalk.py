@@ -182,7 +182,22 @@ def wrong_chat(text: str) -> bool:
 def dismissed(text: str) -> bool:
     """Whether the whole message waves the bot off ("that's all", "no thanks"; the engine takes "never
     mind" as cancelling whatever is going on)."""
-    return bool(_DISMISSED.match(text))
+    return bool(_DISMISSED.match(text)) or takes_time(text)
+
+
+#: "let me think about it", "my neighbour might have it, let me check first": the shopper comes back later
+_TAKES_TIME = re.compile(
+    r"\b(?:let me|lemme|i'?ll|i will|i'?m going to|gonna|i need to) (?:have a )?(?:think(?: about it| it over)?|check|look|"
+    r"have a look|ask (?:him|her|them|my \w+)|talk to (?:him|her|them|my \w+)|sleep on it)"
+    r"(?: first| again| later| and (?:get|come) back(?: to you)?| with (?:him|her|them|my \w+))?\W*$",
+    re.I,
+)
+TAKE_YOUR_TIME = "No problem, take your time. Just message me here when you're ready."
+
+
+def takes_time(text: str) -> bool:
+    """ "Hmm, let me think about it", "let me check first": nothing to answer now, the shopper comes back."""
+    return "?" not in text and bool(_TAKES_TIME.search(text))
 
 
 def frustration_reply() -> Reply:

@@ -62,7 +62,7 @@ from handlers.fallback import expired_button_reply
 from handlers.human_agent import ALREADY_WAITING, LEAVE_BUTTON
 from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
-from handlers.smalltalk import asks_who_answers, menu_reply, who_answers_reply
+from handlers.smalltalk import TAKE_YOUR_TIME, asks_who_answers, menu_reply, takes_time, who_answers_reply
 from handlers.support import DEFAULT_DISCLOSURE, SupportDesk, with_disclosure
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 from storage.errors import StaleWriteError
@@ -354,6 +354,10 @@ class Engine:
                 state.clear_flow()
                 turn.say(menu_reply(RESOLVED))
                 return None
+            if state.busy and state.pending is None and takes_time(understanding.text):  # "hmm, let me think about it"
+                state.clear_flow()
+                turn.say(menu_reply(TAKE_YOUR_TIME))
+                return None
             if wants_cancel(understanding) and (state.busy or text != "cancel"):
                 busy = state.busy
                 state.clear_flow()
@@ -432,6 +436,9 @@ class Engine:
                 return await self._resume(turn, handler)
             state.clear_flow()
             return await self._start(turn, switch)
+        if understanding.payload is None and takes_time(understanding.text):
+            turn.say(menu_reply(TAKE_YOUR_TIME))  # "my neighbour might have it, let me check first"
+            return None
         await self._adopt_pushed_order(turn)
         intent = idle_intent(understanding)
         shop_topic = shop_question_topic(understanding)

@@ -91,6 +91,12 @@ _SHORT_ANSWER = re.compile(
     re.I,
 )
 
+#: picks from a list just shown: "not the kettle", "the first one", "that one that's expiring soon"
+_PICK = re.compile(
+    r"^\W*(?:not (?:the|that|this|my) \w+(?: \w+)?|(?:just |only )?(?:the |that )?(?:first|second|third|last)(?: one)?|"
+    r"(?:that|the) one (?:that'?s|which is|that is|expiring|ending|closing)\b[^?]*)\W*$",
+    re.I,
+)
 #: "I can't find it", "don't have it", "lost the email": an answer to "what's your order number?"
 #: (it is not at hand), not a new question about a parcel that can't be found
 #: "it's under my husband's name", "my wife ordered it": whose order it is, said while asked for its number
@@ -1173,7 +1179,7 @@ def topic_switch(
         or asks_why_details_needed(understanding.text)  # "why do you need that": the gate says why
     ):
         return None
-    if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text):
+    if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text) or _PICK.match(understanding.text):
         return None
     if (
         "refund_status" in current
