@@ -244,6 +244,8 @@ SPLIT_WHY = (
     "You don't pay extra shipping for it."
 )
 SPLIT_ARTICLE = "split-shipments"
+#: the article on lost parcels: what happens next, which questions after a lost parcel's status are about
+LOST_ARTICLE = "lost-parcel"
 
 
 _PICKUP_PLACE_QUESTION = re.compile(_PICKUP_PLACE, re.I)
@@ -384,7 +386,9 @@ class OrderStatusHandler:
         reply = describe_order(ctx.order, ctx.today())
         if _PAID_EXPRESS.search(ctx.text) and is_late(ctx.order, ctx.today()):
             _add_express_refund(ctx, reply)  # "I paid for express but it's taking ages"
-        return Outcome(replies=[reply])
+        # a lost parcel's questions next ("what if it turns up after the replacement?") are the lost-parcel article's
+        lost = any(s.status == ShipmentStatus.LOST for s in ctx.order.shipments)
+        return Outcome(replies=[reply], article=LOST_ARTICLE if lost else None)
 
 
 def why_it_comes_back(details: OrderDetails) -> Reply:
@@ -779,6 +783,11 @@ def _follow_up_clause(
             ShipmentStatus.RETURNED_TO_SENDER: f"{agree.be} being sent back to us by",
             ShipmentStatus.AVAILABLE_FOR_PICKUP: f"{agree.be} waiting at a pickup point of",
         }.get(status, f"{agree.be} travelling with")
+        if status == ShipmentStatus.LOST:  # "do I need to contact DHL?": no, as the lost-parcel article says
+            return (
+                f"{subject} {verb} {carrier}. You don't need to contact {carrier}: we handle the claim with the "
+                "carrier ourselves and send you a replacement or a full refund, whichever you prefer"
+            ), []
         return f"{subject} {verb} {carrier}", []
     if focus == "tracking":
         whose = f"the {carrier} tracking number" if carrier else "the tracking number"
