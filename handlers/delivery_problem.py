@@ -96,7 +96,7 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bmissing (its|their|the|a|an|one|some) (?!parcel|package|order|delivery)\w+|"
             r"\b(lid|part|piece|cable|charger|screws?|plug|remote|manual|filter|cap|strap|base|attachment)s? "
             r"(is|are|was|were) missing\b|"
-            r"\b(box|parcel|package|packet|envelope) (was|is|came|arrived) (completely |totally )?empty\b|"
+            r"\b(box|parcel|package|packet|envelope) (was|is|came|arrived) (completely |totally |open(ed)? and )?empty\b|"
             r"\b(is|are|was|were) missing (in|from) (it|them|the|my|our)\b|"
             r"\bmissing from (the|my|our) (box|parcel|package|order|delivery)\b|"
             r"\bonly (\d+|one|two|three|four|five) (of|out of) (the |my |our )?(\d+|two|three|four|five|six|seven|eight)\b|"
@@ -128,7 +128,8 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(address|house|door|flat|apartment|building|number|neighbou?r|person)|"
             r"(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|not received|no parcel|wasn'?t delivered|"
             r"\b(it'?s|it is|they'?re|they are|parcel is|package is) not (there|here)\b|\b(isn'?t|aren'?t) (there|here)\b|"
-            r"\bcan'?t find (it|them|the (parcel|package|box)|my (parcel|package|order))\b|\bno sign of (it|them)\b",
+            r"\bcan'?t find (it|them|the (parcel|package|box)|my (parcel|package|order))\b|\bno sign of (it|them)\b|"
+            r"\b(no ?one|nobody|no-one) (came|knocked|rang|turned up|showed up|delivered)\b",
             re.I,
         ),
     ),

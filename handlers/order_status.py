@@ -136,7 +136,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwho\b.{0,12}\b(?:signed|took|received|accepted|took in|has got)\b(?: for)?\s*(?:it|them|the (?:parcel|package|"
             r"delivery|box))?\W*$|\bwhere (?:was|were|did (?:they|he|she|the driver|the courier) leave) (?:it|they|them|"
             r"my (?:parcel|package|order))\b|\bproof of delivery\b|\bdelivery (?:photo|picture|proof)\b|"
-            r"\b(?:photo|picture|signature) of (?:the )?delivery\b|\bwho signed\b",
+            r"\b(?:photo|picture|signature) of (?:the )?delivery\b|\bwho signed\b|"
+            r"\b(?:photo|picture|pic|proof)\b.{0,25}\b(?:deliver\w*|left|dropped)\b|"
+            r"\b(?:someone|somebody|anyone|anybody) signed(?: for)?\b",
             re.I,
         ),
     ),
@@ -165,7 +167,9 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "tracking",
         re.compile(
             r"\btracking\s*(?:number|no\b|nr\b|#|code|id\b|link|url|page)|\bhow (?:do|can) i track\b|"
-            r"^\W*(?:the\s+)?tracking\W*$|" + _EMAIL_IT,
+            r"^\W*(?:the\s+)?tracking\W*$|"
+            r"\b(?:fedex|fedx|dhl|ups|usps|royal mail|dpd|evri|hermes|gls)\s+(?:tracking\s+)?(?:number|no|nr|code|#)\b|"
+            + _EMAIL_IT,
             re.I,
         ),
     ),
@@ -192,6 +196,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^\W*(?:(?:and|so|ok|okay|roughly|about)\W+)?(?:what|which|wat|wht) time"
             r"(?: (?:today|tomorrow|roughly|exactly|approx(?:imately)?|then|though|tho))?\W*$|\bwhat time (?:will|does|do|are)\b|"
             r"\bwhat time is (?:it|the \w+|my \w+) (?:coming|arriving|due|getting|being)\b|"
+            r"\b(?:what|which) time\b.{0,12}\b(?:on|today|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|"
+            r"\b(?:for sure|definitely|guaranteed)\b.{0,15}(?:\?|\bthis time\b)|"
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
             r"\bhow (?:long|many (?:more )?days)\b(?!.{0,25}\bto (?:sort|fix|clear|resolve))|"
@@ -215,7 +221,7 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\btaking (?:so |this |that )?(?:long|forever|ages)\b|\bhold[- ]?up\b|\bwhat'?s the delay\b|"
             r"^\W*(?:(?:so|ok|okay|and|alright|right|well|hmm+|um+)\W+){0,3}what (?:happens|now|next|do i do|should i do|"
             r"can i do)(?: now| next)?\W*$|"
-            r"\bwhat are my options\b|\bhow long (?:will|does) it take to (?:sort|fix|clear|resolve)|"
+            r"\bwhat are my options\b|^\W*(?:and|so|ok(?:ay)? so|and so|so what|and then|then what|meaning)\W*$|\bhow long (?:will|does) it take to (?:sort|fix|clear|resolve)|"
             r"^\W*(?:(?:but|and|so|ok|okay)\W+)?(?:why|how come)(?: (?:is )?that| not)?\W*$|"
             r"\bwhat'?s (?:going on|happening|happened|the (?:problem|issue|matter))\b(?! (?:in|at|on the)\b)",
             re.I,

@@ -23,6 +23,9 @@ _UPSET = re.compile(
     r"\b(unacceptable|disgraceful|appalling|shocking|outrageous|this is a joke|fed up|sick of|"
     r"(?:you|u)(?: guys)? suck|this sucks|so (?:annoyed|angry|frustrated|disappointed|upset)|furious|"
     r"(?:very|really|extremely|so) (?:disappointed|unhappy|upset)|not happy|not impressed|not good enough|"
+    r"(?:really |so |very |extremely )?disappointing|let (?:me|us) down|"
+    r"(?:second|third|2nd|3rd|another) time (?:this|that|it) (?:happens|has happened|happened)|"
+    r"(?:this|it) (?:keeps|always) happen\w*|"
     r"(?:you|u)(?: guys)? (?:are|r) (?:the worst|terrible|awful|a joke|a disgrace|hopeless)|"
     r"(?:this|your) (?:shop|company|store|service) (?:is|was) (?:the worst|terrible|awful|a joke|a disgrace|hopeless)|"
     r"(?:nobody|no one|no-one|noone) (?:is |has |ever |will )?(?:answer|repl|respond|get(?:ting)? back|got back|"
@@ -47,13 +50,16 @@ LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry|fine|alright|rig
 _DISMISSED_WORDS = (
     r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|its fine|"
     r"i'?m (?:good|fine)|no thanks?|nope|nah|not now|no rush|no hurry|that'?s (?:ok|okay|fine|alright)|fair enough|"
-    r"(?:i guess |guess )?i'?ll (?:just )?(?:wait(?: for it| and see)?|be patient|keep an eye (?:on it|out)|"
+    r"(?:\w+ (?:is|'s) (?:fine|ok|okay|good|great|perfect)(?: (?:then|by me|for me|with me))?)|"
+    r"(?:i guess |guess )?i'?ll (?:just )?(?:wait(?: for it| and see| (?:until|till|til) \w+)?|be patient|"
+    r"keep an eye (?:on it|out)|"
     r"keep checking|check (?:back|again)(?: later| tomorrow)?)(?: then)?|"
     + _WRONG_CHAT_WORDS
     + r")"
 )
 _DISMISSED = re.compile(
-    r"^\W*" + LEAD_INS + _DISMISSED_WORDS + r"(?:\W+" + _DISMISSED_WORDS + r")?\W*$",
+    r"^\W*" + LEAD_INS + _DISMISSED_WORDS + r"(?:\W+" + _DISMISSED_WORDS + r")?"
+    r"(?:\W+(?:thanks?|thank you|thx|ty|cheers|ta))?\W*$",
     re.I,
 )
 #: a message that is only puzzlement gets what the bot does

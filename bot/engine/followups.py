@@ -57,7 +57,16 @@ def asks_for_other_order(understanding: Understanding) -> bool:
     """
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return False
-    return bool(understanding.text) and bool(_OTHER_ORDER.match(understanding.text))
+    text = understanding.text
+    return bool(text) and bool(_OTHER_ORDER.match(text) or _WRONG_ORDER.match(text))
+
+
+#: "wrong order, I was asking about the headphones": another of the shopper's orders, not a wrong item
+_WRONG_ORDER = re.compile(
+    r"^\W*(?:(?:no|sorry|oops|nope)\W+)*(?:that'?s |it'?s |that is )?(?:the )?wrong order\W+(?:i'?m|i was|i am|"
+    r"i meant|i mean|asking|talking|meant)\b.*$",
+    re.I,
+)
 
 
 #: "I don't want to wait that long": after a status answer, the shopper thinks of cancelling
@@ -131,6 +140,8 @@ _WHEN_DELIVERED = re.compile(
 )
 
 
+#: "so?", "and?", "ok so?": what it means for the shopper, asked of the status just given
+_BARE_SO = re.compile(r"^\W*(?:and|so|ok(?:ay)? so|and so|so what|and then|then what|meaning)\W*$", re.I)
 #: the word of a cancellation asked for ("I want to cancel my order because it's too late for my trip")
 _CANCEL_ASKED = re.compile(r"\bcancel", re.I)
 
@@ -161,7 +172,8 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
         or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)
         or asks_to_email_it(text)
-        or question_focus(text) == "proof"  # "who signed for it", "where did they leave it"
+        or question_focus(text) in ("proof", "tracking")  # "who signed for it", "fedx number pls again"
+        or bool(_BARE_SO.match(text))  # "so?", "and?": what now, about the order just described
         # "can I collect it instead" after a missed delivery: where to collect it (the NLU hears a return)
         or (understanding.intent == RETURN_REQUEST and question_focus(text) == "pickup")
         # "what's the problem exactly" after a held-up parcel: the status says it (the NLU hears a product fault)

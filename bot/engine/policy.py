@@ -34,7 +34,7 @@ from handlers.order_changes import (
     asks_for_pickup_point,
     says_nobody_home,
 )
-from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact
+from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact, question_focus
 from handlers.preference_requests import parse_text
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund, asks_where_returns_go
@@ -932,6 +932,13 @@ def idle_intent(understanding: Understanding) -> str:
         and (reports_damaged_parcel(understanding.text) or reports_damage_on_arrival(understanding.text))
     ):
         return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
+    if (
+        understanding.payload is None
+        and intent == "delivery_problem"
+        and question_focus(understanding.text) == "meaning"
+        and not detect_kind(understanding.text)
+    ):
+        return "order_status"  # "fedex says delivery exception, what does that mean": the status explained
     if understanding.payload is None and intent == "delivery_problem" and _QUESTION_ABOUT_ORDER.match(understanding.text):
         return "order_status"  # "question about my delivery": no problem said yet, so the order's status first
     if (
