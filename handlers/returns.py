@@ -994,7 +994,7 @@ def _not_arrived_refund(details: OrderDetails, today: date, links: list[Link]) -
 
 #: "how much will I get back", "do I get the full amount"
 _HOW_MUCH = re.compile(
-    r"\bhow much\b|\b(?:full|whole|total|refund) amount\b|\bthe amount\b|\beverything back\b|\bpartial\b|"
+    r"\bhow much\b|\bonly (?:got|received|had|saw|see) (?:\$|£|€)?\d+|\b\d+ short\b|\bshort by\b|\b(?:full|whole|total|refund) amount\b|\bthe amount\b|\beverything back\b|\bpartial\b|"
     r"\bless than (?:i|we) (?:paid|spent)\b|\bnot (?:the )?full\b|\bwrong amount\b|\bonly (?:got|received|refunded) "
     r"(?:part|half|some)\b",
     re.I,
@@ -1026,6 +1026,42 @@ _OVERDUE = re.compile(
 TRACE_NOW = (
     "That's longer than it should take, I'm sorry. A person from our team can trace it with our payments team "
     "now, using the refund reference."
+)
+
+
+#: questions after a refund answer about that refund: "so when?", "business days means weekends don't
+#: count?", "I paid with PayPal, is it the same?", "does that include shipping?", "what do I do now?"
+_REFUND_QUESTION = re.compile(
+    r"^\W*(?:(?:and|so|ok(?:ay)?)\W+)?when\W*$|\bhow long\b|\bbusiness days?\b|\bworking days?\b|\btoo long\b|"
+    r"\b(?:paypal|apple pay|google pay|klarna|afterpay|debit card|credit card|my bank|gift card)\b|"
+    r"\b(?:reference|ref) (?:number|no|code)\b|\barn\b|\binclude\w* (?:the )?(?:shipping|postage|delivery)\b|"
+    r"\bwhat (?:do|should) i do(?: now| next)?\b|\bwhat now\b|\b(?:write|message|come back|check back|contact you)\b"
+    r".{0,20}\b(?:again|here|later|after)\b|\bwhen was it (?:issued|sent|processed|refunded|done)\b|\bpending\b|"
+    r"\bonly (?:got|received|had|saw|see) (?:\$|£|€)?\d+|\b\d+ short\b|\bshort by\b",
+    re.I,
+)
+
+
+def asks_about_the_refund(text: str) -> bool:
+    """A question about the refund just described ("so when?", "I paid with PayPal, is it the same?")."""
+    return bool(_REFUND_QUESTION.search(text))
+
+
+#: what's left to do about an issued refund
+REFUND_WHAT_NOW = (
+    "There's nothing you need to do: it shows on your statement within 5–10 business days (Monday to Friday, "
+    "without public holidays). If it isn't there after 10 business days, message me here and I'll get a person "
+    "to trace it."
+)
+#: payment methods the refunds article gives a time for
+_PAYMENT_METHOD = re.compile(
+    r"\b(?:paypal|apple pay|google pay|klarna|afterpay|buy now,? pay later|debit card|credit card|gift card)\b", re.I
+)
+_WHAT_NOW = re.compile(
+    r"\bwhat (?:do|should) i do\b|\bwhat now\b|\b(?:write|message|come back|check back|contact you)\b.{0,20}"
+    r"\b(?:again|here|later|after)\b|\bbusiness days?\b|\bworking days?\b|^\W*(?:(?:and|so|ok(?:ay)?)\W+)?when\W*$|"
+    r"\btoo long\b",
+    re.I,
 )
 
 
@@ -1136,6 +1172,13 @@ class RefundStatusHandler:
                 return Outcome.say(f"{text} {TRACE_NOW}", buttons=[HUMAN_BUTTON], links=links)
             if says_refund_missing(ctx.text):  # "it's been 10 days and no refund": a person can trace it
                 return Outcome.say(f"{text} {TRACE_REFUND}", buttons=[HUMAN_BUTTON], links=links)
+            if _PAYMENT_METHOD.search(ctx.text):  # "I paid with PayPal, is it the same?": that method's time
+                refunds = ctx.knowledge.base.get(REFUND_ARTICLE)
+                passage = ctx.knowledge.index.passage(refunds, ctx.text) if refunds is not None else None
+                if passage:
+                    return Outcome.say(f"{text}\n\n{passage}", links=links)
+            if _WHAT_NOW.search(ctx.text):  # "so when?", "what do I do now?", "business days?"
+                return Outcome.say(f"Your refund for order #{number} has been issued. {REFUND_WHAT_NOW}", links=links)
             return Outcome.say(text, links=links)
         if status == "pending" or (is_cancelled(details) and status != "none"):
             return Outcome.say(

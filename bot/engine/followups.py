@@ -23,6 +23,7 @@ from handlers.order_status import (
 from handlers.preferences import more_of_the_same
 from handlers.returns import (
     asks_about_return_terms,
+    asks_about_the_refund,
     asks_how_much,
     asks_where_the_refund_goes,
     says_refund_missing,
@@ -194,6 +195,8 @@ def carrier_follow_up(understanding: Understanding, state: DialogueState) -> boo
 
 
 #: words of money coming back ("how much will I get back", "which card will the refund go to")
+#: a sum of money: "30", "$45", "£12.50"
+_AMOUNT = re.compile(r"(?:[$£€]\s?)?\b\d+(?:[.,]\d\d)?\b")
 _MONEY = re.compile(r"\b(?:back|refund\w*|money|reimburs\w*)\b", re.I)
 
 
@@ -209,13 +212,22 @@ def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool
     text = understanding.text
     if not text or understanding.payload is not None or understanding.order_numbers:
         return False
-    if not state.order_number or _GOODS.search(text):
+    if not state.order_number:
+        return False
+    if state.last_intent == REFUND_STATUS and asks_how_much(text) and _AMOUNT.search(text):
+        return True  # "I only got 30 back but the order was 45": the amount, whatever goods it names
+    if _GOODS.search(text):
         return False
     if state.last_intent == ORDER_STATUS:  # "how much will I get back" after the status of a cancelled order
         return bool(_MONEY.search(text)) and (asks_where_the_refund_goes(text) or asks_how_much(text))
     if state.last_intent != REFUND_STATUS:
         return False
-    return says_refund_missing(text) or asks_where_the_refund_goes(text) or asks_how_much(text)
+    return (
+        says_refund_missing(text)
+        or asks_where_the_refund_goes(text)
+        or asks_how_much(text)
+        or asks_about_the_refund(text)
+    )
 
 
 def preferences_follow_up(understanding: Understanding, state: DialogueState) -> bool:
