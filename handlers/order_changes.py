@@ -282,8 +282,18 @@ class CancelOrderHandler:
             if yes_or_no(ctx):
                 return await hand_over(ctx, f"Cancel some items of order #{details.number}")
             return Outcome.say(f"OK, order #{details.number} stays as it is.", buttons=[MENU_BUTTON])
+        if ctx.step == "confirm" and ctx.payload is None:
+            some = _some_items(ctx, details)
+            if some is not None:  # "yes but keep the blender", "no, only the kettle": some of its items
+                return _partial_offer(details, some)
+            if _CANCEL_TERMS.search(ctx.text) and yes_or_no(ctx) is None:
+                # "is there a cancellation fee?", "will the refund go to my card?": answered, then asked again
+                return Outcome(
+                    replies=[Reply(f"{CANCEL_TERMS} Shall I cancel order #{details.number}?", buttons=yes_no_buttons())],
+                    await_step="confirm",
+                )
         if ctx.step in ("confirm", PARTIAL):
-            answer = yes_or_no(ctx)
+            answer = yes_or_no(ctx) if not _JUST_DO_IT.search(ctx.text or "") else True
             if answer is None:
                 return Outcome(
                     replies=[Reply("Shall I cancel it? Please tap Yes or No.", buttons=yes_no_buttons())],
@@ -300,20 +310,7 @@ class CancelOrderHandler:
             )
         some = _some_items(ctx, details)
         if some is not None:  # "cancel the blender but keep the kettle": a person cancels single items
-            which = f"just the {join_words(some)}" if some else "just some of its items"
-            return Outcome(
-                replies=[
-                    Reply(
-                        f"I can only cancel a whole order here. As order #{details.number} hasn't shipped yet, a "
-                        f"person on our team can cancel {which} for you. Shall I pass you to them?",
-                        buttons=[
-                            Button("Yes, get a person", "intent:human_agent"),
-                            Button("Cancel the whole order", YES_BUTTON_PAYLOAD),
-                        ],
-                    )
-                ],
-                await_step=PARTIAL,
-            )
+            return _partial_offer(details, some)
         names = join_words(item_names(details.items)) or "everything in it"
         return Outcome(
             replies=[
@@ -337,6 +334,45 @@ _PART_OF_ORDER = re.compile(
 )
 
 
+def _partial_offer(details: OrderDetails, some: list[str]) -> Outcome:
+    """Only whole orders are cancelled here: a person cancels ``some`` items (the names, or [] for unnamed)."""
+    which = f"just the {join_words(some)}" if some else "just some of its items"
+    return Outcome(
+        replies=[
+            Reply(
+                f"I can only cancel a whole order here. As order #{details.number} hasn't shipped yet, a "
+                f"person on our team can cancel {which} for you. Shall I pass you to them?",
+                buttons=[
+                    Button("Yes, get a person", "intent:human_agent"),
+                    Button("Cancel the whole order", YES_BUTTON_PAYLOAD),
+                ],
+            )
+        ],
+        await_step=PARTIAL,
+    )
+
+
+#: "is there a cancellation fee?", "will I get the refund on my card, and how fast?": what cancelling costs
+_CANCEL_TERMS = re.compile(
+    r"\b(?:fee|charge[ds]?|cost|pay anything|penalty|refund\w*|money back|my card|how fast|how long|how soon)\b", re.I
+)
+#: as the cancellation answer says: nothing to pay, the refund to the original payment method
+CANCEL_TERMS = (
+    "Cancelling costs nothing, and the refund goes back to your original payment method within 3–5 business days."
+)
+#: "ugh, just do it", "I already said cancel": yes
+_JUST_DO_IT = re.compile(r"\bjust do it\b|\bi (?:already )?said (?:cancel|yes)\b|\bjust cancel(?: it)?\b", re.I)
+
+
+_KEEP = re.compile(r"\bkeep\b", re.I)
+
+
+def _kept_by_name(text: str, name: str) -> bool:
+    """Whether "keep" comes shortly before a word of ``name`` ("keep the blender" of "PowerBlend 300 Blender")."""
+    words = [re.escape(w) for w in re.findall(r"[^\W_]{4,}", name)]
+    return bool(words) and bool(re.search(rf"\bkeep\b.{{0,30}}\b(?:{'|'.join(words)})", text, re.I))
+
+
 def _some_items(ctx: HandlerContext, details: OrderDetails) -> list[str] | None:
     """The names of the items a cancellation asks for when it is only some of the order's items (the
     order's products named, not all of them: "cancel the blender but keep the kettle"), an empty list
@@ -346,10 +382,13 @@ def _some_items(ctx: HandlerContext, details: OrderDetails) -> list[str] | None:
         return None
     skus = {item.sku for item in details.items}
     named = [p for p in ctx.understanding.products if p.sku in skus]
-    kept = [p for p in named if re.search(rf"\bkeep\b.{{0,30}}\b{re.escape(p.name.split()[0])}", ctx.text, re.I)]
+    kept = [p for p in named if _KEEP.search(ctx.text) and _kept_by_name(ctx.text, p.name)]
     cancelled = [p for p in named if p not in kept]
     if cancelled and len({p.sku for p in cancelled}) < len(skus):
         return [item.name for item in details.items if item.sku in {p.sku for p in cancelled}]
+    if kept and not cancelled:  # "yes, but keep the blender": the rest of the order
+        others = [item.name for item in details.items if item.sku not in {p.sku for p in kept}]
+        return others if others and len(others) < len(details.items) else None
     if _PART_OF_ORDER.search(ctx.text) and not named:
         return []
     return None

@@ -130,7 +130,9 @@ _STOCK = re.compile(
 #: "how many times will they try", "will they come again": the carrier's next attempts
 _ATTEMPTS = re.compile(
     r"\bhow many (?:times|attempts|tries|goes)\b|\b(?:will|do|does|would) (?:they|the (?:driver|courier|carrier)) "
-    r"(?:try|come|attempt)(?: to deliver)? again\b",
+    r"(?:try|come|attempt)(?: to deliver)? again\b|\b(?:next|another|second|third) (?:try|attempt|delivery attempt)\b|"
+    r"\bwhen (?:will|do|does|would|are) (?:they|the (?:driver|courier|carrier)|it) (?:try|come|be delivered|attempt)\w* "
+    r"again\b",
     re.I,
 )
 #: "when was it delivered", "what time did they deliver it": the delivery the status answer told of
