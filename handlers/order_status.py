@@ -250,8 +250,17 @@ SPLIT_WHY = (
     "You don't pay extra shipping for it."
 )
 SPLIT_ARTICLE = "split-shipments"
-#: the article on lost parcels: what happens next, which questions after a lost parcel's status are about
-LOST_ARTICLE = "lost-parcel"
+#: the articles on what happens next to a parcel in these states, which the questions after its status are about
+_STATUS_ARTICLES = (
+    (ShipmentStatus.LOST, "lost-parcel"),
+    (ShipmentStatus.ATTEMPT_FAILED, "failed-delivery-attempt"),
+)
+
+
+def _status_article(details: OrderDetails) -> str | None:
+    """The article on what happens next to the order's lost or undelivered parcel, if it has one."""
+    statuses = {shipment.status for shipment in details.shipments}
+    return next((article for status, article in _STATUS_ARTICLES if status in statuses), None)
 
 
 _PICKUP_PLACE_QUESTION = re.compile(_PICKUP_PLACE, re.I)
@@ -392,9 +401,9 @@ class OrderStatusHandler:
         reply = describe_order(ctx.order, ctx.today())
         if _PAID_EXPRESS.search(ctx.text) and is_late(ctx.order, ctx.today()):
             _add_express_refund(ctx, reply)  # "I paid for express but it's taking ages"
-        # a lost parcel's questions next ("what if it turns up after the replacement?") are the lost-parcel article's
-        lost = any(s.status == ShipmentStatus.LOST for s in ctx.order.shipments)
-        return Outcome(replies=[reply], article=LOST_ARTICLE if lost else None)
+        # the questions after a lost parcel or a failed attempt ("what if it turns up after the replacement?",
+        # "what happens after 3 tries?") are its article's
+        return Outcome(replies=[reply], article=_status_article(ctx.order))
 
 
 def why_it_comes_back(details: OrderDetails) -> Reply:

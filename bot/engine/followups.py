@@ -65,7 +65,9 @@ def asks_for_other_order(understanding: Understanding) -> bool:
 #: "wrong order, I was asking about the headphones": another of the shopper's orders, not a wrong item
 _WRONG_ORDER = re.compile(
     r"^\W*(?:(?:no|sorry|oops|nope)\W+)*(?:that'?s |it'?s |that is )?(?:the )?wrong order\W+(?:i'?m|i was|i am|"
-    r"i meant|i mean|asking|talking|meant)\b.*$",
+    r"i meant|i mean|asking|talking|meant)\b.*$|"
+    r"^\W*(?:(?:no|sorry|oops|nope|wait)\W+)*i (?:meant|mean|was asking about|was talking about) (?:the|my|an|a) ?"
+    r"(?:other|another|different|second|older|newer) (?:order|one)\b.*$",
     re.I,
 )
 

@@ -404,7 +404,7 @@ _RETURN_STATUS_READINGS = frozenset({"return_request", "return_policy", "refund_
 #: "why is it being returned", "why was my order sent back": the parcel is going back to us (not a return
 #: the shopper makes)
 _SENT_BACK = re.compile(
-    r"\bwhy\b(?: \w+)?? (?:is|was|are|were|has|have|did|does) (?:it|they|this|that|(?:the|my|our) \w+(?: \w+)?) "
+    r"\b(?:says?|said|shows?|showing|status)\b.{0,20}\breturn(?:ed|ing)? to (?:the )?sender\b|\bwhy\b(?: \w+)?? (?:is|was|are|were|has|have|did|does) (?:it|they|this|that|(?:the|my|our) \w+(?: \w+)?) "
     r"(?:being |been |getting |got |get )?(?:returned|sent back|going back|coming back)\b|"
     r"\b(?:got|was|been|being|is|has been) (?:returned|sent back) to (?:you|u|the sender|sender|the shop|your warehouse)\b",
     re.I,
