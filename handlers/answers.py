@@ -11,7 +11,8 @@ YES_BUTTON_PAYLOAD = "confirm:yes"
 NO_BUTTON_PAYLOAD = "confirm:no"
 
 _YES = re.compile(
-    r"^\s*(y|yes|yeah|yep|yup|sure|ok|okay|please|please do|do it|go ahead|correct|confirm|that'?s right|right)\b",
+    r"^\s*(y|ye+s+|yeah+|yea+|yep|yup|sure|ok|okay|please|please do|do it|go ahead|go on|correct|confirm|that'?s right|"
+    r"right)\b",
     re.I,
 )
 _NO = re.compile(r"^\s*(n|no|nope|nah|don'?t|do not|not now|stop|keep it|wrong|that'?s wrong)\b", re.I)

@@ -99,6 +99,7 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(box|parcel|package|packet|envelope) (was|is|came|arrived) (completely |totally |open(ed)? and )?empty\b|"
             r"\b(is|are|was|were) missing (in|from) (it|them|the|my|our)\b|"
             r"\bmissing from (the|my|our) (box|parcel|package|order|delivery)\b|"
+            r"\b(got|received|only got|came with) (the |my )?\w+( \w+)? but (no|not the|not my|without the) \w+|"
             r"\bonly (\d+|one|two|three|four|five) (of|out of) (the |my |our )?(\d+|two|three|four|five|six|seven|eight)\b|"
             r"\bwhere (are|is) the other (one|two|three|four|\d+|items?|parts?|pieces?|boxes)\b|"
             r"\bempty (box|parcel|package|packet|envelope)\b|\bnothing (was )?(inside|in (it|the (box|parcel|package)))\b|"

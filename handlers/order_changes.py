@@ -60,7 +60,8 @@ _ANOTHER_DAY = re.compile(
 )
 #: the order's contact details ("change the phone number on my order"), which a person updates
 _CONTACT_WORDS = re.compile(
-    r"\b(?:phone|mobile|cell)(?: number)?\b|\be-?mail(?: address)?\b|\bname on (?:the|my|this) (?:order|parcel|package)\b|"
+    r"\b(?:phone|mobile|cell) (?:number|no)\b|\bchange (?:my|the) (?:phone|mobile)\b|"
+    r"\b(?:phone|mobile)\b(?= on (?:the|my) order)|\be-?mail(?: address)?\b|\bname on (?:the|my|this) (?:order|parcel|package)\b|"
     r"\b(?:my|the) (?:contact details|(?:last |first )?name)\b",
     re.I,
 )
@@ -361,10 +362,16 @@ CANCEL_TERMS = (
     "Cancelling costs nothing, and the refund goes back to your original payment method within 3–5 business days."
 )
 #: "ugh, just do it", "I already said cancel": yes
-_JUST_DO_IT = re.compile(r"\bjust do it\b|\bi (?:already )?said (?:cancel|yes)\b|\bjust cancel(?: it)?\b", re.I)
+_JUST_DO_IT = re.compile(
+    r"\bjust do it\b|\bi (?:already )?said (?:cancel|yes)\b|\bjust cancel(?: it)?\b|\bgo on(?: then)?\W+do it\b|"
+    r"\bcancel (?:the whole (?:thing|order|lot)|everything|it all)\b",
+    re.I,
+)
 
 
 _KEEP = re.compile(r"\bkeep\b", re.I)
+#: a product named to be ordered again, not one to keep out of the cancellation
+_ORDER_AGAIN = re.compile(r"\b(?:order|buy|purchase)\w* (?:it |them |\w+ )?again\b|\bre-?order\b", re.I)
 
 
 def _kept_by_name(text: str, name: str) -> bool:
@@ -378,8 +385,8 @@ def _some_items(ctx: HandlerContext, details: OrderDetails) -> list[str] | None:
     order's products named, not all of them: "cancel the blender but keep the kettle"), an empty list
     when the words say only some items without naming them ("just one item"), and None for the whole
     order."""
-    if ctx.payload is not None or len(details.items) < 2:
-        return None
+    if ctx.payload is not None or len(details.items) < 2 or _ORDER_AGAIN.search(ctx.text):
+        return None  # "yes cancel. But the kettle I want to order again in red": the whole order, then a new one
     skus = {item.sku for item in details.items}
     named = [p for p in ctx.understanding.products if p.sku in skus]
     kept = [p for p in named if _KEEP.search(ctx.text) and _kept_by_name(ctx.text, p.name)]

@@ -460,6 +460,10 @@ _SOONEST = re.compile(
     r"\b(?:earliest|soonest|closest) (?:deadline|date|one)\b",
     re.I,
 )
+#: "I want return kettle", "send back the jacket": the item the return verb names
+_RETURN_THE = re.compile(
+    r"\b(?:return|returning|send back|sending back|give back)\s+(?:the |my |this |that |a )?([^\W\d_]+)", re.I
+)
 #: "not the kettle", "anything but the jacket": every item but the one named
 _NOT_THIS = re.compile(r"^\W*(?:not|anything but|everything but|all but|except)\b", re.I)
 
@@ -497,6 +501,12 @@ def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEl
     ]
     if meant and _NOT_THIS.search(text):  # "not the kettle": the others
         return [v for v in eligible if v not in meant]
+    if len(meant) > 1 and not _ALL.search(text):  # "why does the jacket have longer? I want return kettle"
+        verb = _RETURN_THE.search(text)
+        said = verb.group(1).lower() if verb else ""
+        one = [v for v in meant if said and said in {w for w in _WORD.findall(v.item.name.lower()) if len(w) > 3}]
+        if len(one) == 1:
+            return one
     return meant
 
 

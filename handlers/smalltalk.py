@@ -201,9 +201,17 @@ _TAKES_TIME = re.compile(
 TAKE_YOUR_TIME = "No problem, take your time. Just message me here when you're ready."
 
 
+#: "could I have a moment to check with my husband before deciding?": asked, but only for time
+_MOMENT = re.compile(
+    r"\b(?:a (?:moment|minute|sec(?:ond)?|bit|day)|some time|time) to (?:think|check|ask|decide|talk)\b|"
+    r"\b(?:check|talk|speak) (?:with|to) my \w+ (?:first|before)\b",
+    re.I,
+)
+
+
 def takes_time(text: str) -> bool:
     """ "Hmm, let me think about it", "let me check first": nothing to answer now, the shopper comes back."""
-    return "?" not in text and bool(_TAKES_TIME.search(text))
+    return bool(_MOMENT.search(text)) or ("?" not in text and bool(_TAKES_TIME.search(text)))
 
 
 def frustration_reply() -> Reply:

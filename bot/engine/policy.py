@@ -93,7 +93,9 @@ _SHORT_ANSWER = re.compile(
 
 #: picks from a list just shown: "not the kettle", "the first one", "that one that's expiring soon"
 _PICK = re.compile(
-    r"^\W*(?:not (?:the|that|this|my) \w+(?: \w+)?|(?:just |only )?(?:the |that )?(?:first|second|third|last)(?: one)?|"
+    r"^\W*(?:not (?:the|that|this|my) \w+(?: \w+)?|(?:just|only) (?:the |my |one |that |this )?"
+    r"(?!(?:cancel|stop|return|want|need|wanted|checking|asking|looking|wondering|browsing)\b)\w+(?: \w+)?|"
+    r"(?:just |only )?(?:the |that )?(?:first|second|third|last)(?: one)?|"
     r"(?:that|the) one (?:that'?s|which is|that is|expiring|ending|closing)\b[^?]*)\W*$",
     re.I,
 )
@@ -929,9 +931,13 @@ def idle_intent(understanding: Understanding) -> str:
     if (
         understanding.payload is None
         and intent == "setup_help"
-        and (reports_damaged_parcel(understanding.text) or reports_damage_on_arrival(understanding.text))
+        and (
+            reports_damaged_parcel(understanding.text)
+            or reports_damage_on_arrival(understanding.text)
+            or detect_kind(understanding.text) == "missing_item"
+        )
     ):
-        return "delivery_problem"  # "the box was wet and the kettle won't turn on": damaged on the way
+        return "delivery_problem"  # "the box was wet and the kettle won't turn on", "got the machine but no mugs"
     if (
         understanding.payload is None
         and intent == "delivery_problem"
