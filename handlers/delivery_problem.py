@@ -14,7 +14,13 @@ from handlers.handoff import open_handoff
 from handlers.messages import Button, Link, Reply
 from handlers.order_changes import asks_about_delivery_instructions, delivery_instructions
 from handlers.order_facts import is_coming_back, is_late, lateness
-from handlers.order_status import describe_order, rest_reply, tracking_links, why_it_comes_back
+from handlers.order_status import (
+    REPORT_LATE_BUTTON,
+    describe_order,
+    rest_reply,
+    tracking_links,
+    why_it_comes_back,
+)
 from handlers.troubleshooting import sections
 from handlers.wording import (
     HUMAN_BUTTON,
@@ -193,6 +199,17 @@ _NEGATED = re.compile(
 )
 
 
+#: "what means 'report it as late'?", "what happens if I press report it as late": what the report does
+_WHAT_REPORTING_DOES = re.compile(
+    r"\bwhat (?:means|does|happens|will happen|would happen)\b.{0,40}\breport(?:ing)?\b|"
+    r"\breport(?:ing)? it(?: as late)?\b.{0,30}\b(?:mean|means|do|does|make it|faster|quicker|fast)\b.{0,30}\?",
+    re.I,
+)
+#: as the late answer says: a case our team keeps an eye on, and a replacement or refund if it still doesn't come
+LATE_REPORT_EXPLAINED = (
+    "Reporting it as late opens a case with our team: they keep an eye on the parcel, and if it hasn't arrived two "
+    "days after the carrier's new date, we send a replacement or refund you. It doesn't make the carrier any faster."
+)
 #: "it's not lost, it arrived yesterday", "it came after all": the parcel is there
 _NOT_LOST = re.compile(r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t) (?:lost|missing)\b(?!\s*(?:yet|then|is it|are they))", re.I)
 _ARRIVED_AFTER_ALL = re.compile(
@@ -394,6 +411,9 @@ class DeliveryProblemHandler:
             return await self._described(ctx, ctx.data.get("kind", "damaged"))
         if ctx.step == "returned" or (ctx.payload or "").startswith("problem:returned:"):
             return await self._returned(ctx)
+        if ctx.payload is None and _WHAT_REPORTING_DOES.search(ctx.text):
+            # "what happens if I press report it as late?": what the report does, before any report is made
+            return Outcome(replies=[Reply(LATE_REPORT_EXPLAINED, buttons=[REPORT_LATE_BUTTON, HUMAN_BUTTON])])
         if ctx.payload is None and arrived_after_all(ctx.text):
             return Outcome.say(TURNED_UP, buttons=[MENU_BUTTON])  # "no it's not lost, it arrived yesterday, sorry"
         kind = _payload_kind(ctx.payload) or detect_kind(ctx.text)

@@ -36,7 +36,8 @@ _EXCHANGE = re.compile(
     r"|(different|another|other|bigger|smaller|larger) (size|colou?r)"
     r"|size (up|down|bigger|smaller)|(half|one|a) size (up|down|bigger|smaller)"
     r"|(same (thing|one|item|jacket|shoes|top)|it|this|them|one) in (a |the )?(blue|black|white|red|green|grey|gray|"
-    r"navy|pink|yellow|beige|brown|small|medium|large|bigger size|smaller size|size \d+))\b",
+    r"navy|pink|yellow|beige|brown|small|medium|large|bigger size|smaller size|size \d+))\b"
+    r"|\bin (a |an |the )?(small|medium|large|x*-?l|x*-?s|size \w+|\w+ size) (rather than|instead of)\b",
     re.I,
 )
 _FIT = re.compile(

@@ -73,7 +73,9 @@ CLEAR_REQUEST_INTENTS = frozenset(
     }
 )
 #: intents a compensation request may be read as (besides unclear and out-of-scope readings)
-COMPENSATION_READINGS = frozenset({"refund_status", "delivery_problem", "order_status", "return_request"})
+COMPENSATION_READINGS = frozenset(
+    {"refund_status", "delivery_problem", "order_status", "return_request", "return_policy"}
+)
 
 #: below this confidence an idle message goes to the fallback: the NLU's own out-of-scope threshold, so the
 #: engine honours every intent the classifier gives (its confidence is the intent family's probability)
