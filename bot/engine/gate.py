@@ -267,7 +267,11 @@ class OrderGate:
             return self._locked(turn, budget)
         emails, phones = _contacts(turn, pending)
         if not emails and not phones:
-            return self._ask_contact(turn, pending, candidates[0])
+            # an order number typed with leading zeros ("0001001") is kept as the shop writes it (1001); anything
+            # else as typed (a tracking number never shows the order number before verification)
+            typed = candidates[0]
+            same = details is not None and typed.lstrip("0") == details.number
+            return self._ask_contact(turn, pending, details.number if same and details is not None else typed)
         return await self._check(turn, pending, candidates, details, key, budget, (emails, phones))
 
     # ------------------------------------------------------------------ steps

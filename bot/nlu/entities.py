@@ -157,6 +157,12 @@ _PHONE_BEFORE = re.compile(
 )
 
 
+def _with_unpadded(digits: str) -> list[str]:
+    """The number as written, then without its leading zeros ("0001002" is order 1002 where the shop has none)."""
+    unpadded = digits.lstrip("0")
+    return [digits, unpadded] if unpadded != digits and len(unpadded) >= 3 else [digits]
+
+
 def _model_name_before(before: str) -> bool:
     """Whether the text before a number ends with a product or brand name ("the Philips" of "the Philips 3200")."""
     name = _MODEL_BEFORE.search(before)
@@ -299,14 +305,14 @@ class EntityExtractor:
             work = _blank(work, match.start(), match.end())
         for pattern in (ORDER_HASH, ORDER_CUE):
             for match in pattern.finditer(work):
-                found.append((match.start("digits"), 0, [match.group("digits")]))
+                found.append((match.start("digits"), 0, _with_unpadded(match.group("digits"))))
                 work = _blank(work, match.start("digits"), match.end("digits"))
         only_number = re.fullmatch(r"\s*\d{3,7}\s*[.!?]?\s*", work) is not None
         for match in ORDER_BARE.finditer(work):
             digits = match.group("digits")
             if not only_number and self._not_an_order(work, match, digits):
                 continue
-            found.append((match.start(), 1, [digits]))
+            found.append((match.start(), 1, _with_unpadded(digits)))
         for _, _, candidates in sorted(found, key=lambda item: (item[1], item[0])):
             for candidate in candidates:
                 _add(entities.order_numbers, candidate)

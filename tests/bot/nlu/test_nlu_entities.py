@@ -42,6 +42,8 @@ from bot.nlu import EntityExtractor, normalize_phone, same_phone
         ("1020 sorry no 1002", ["1002"]),
         ("1020, I mean 1002", ["1002"]),
         ("1001 oops it's 1003", ["1003"]),
+        # leading zeros: the number as written, then without them
+        ("The confirmation email reads Order No. 0001002", ["0001002", "1002"]),
     ],
 )
 def test_order_number_forms(extractor: EntityExtractor, text: str, expected: list[str]) -> None:
