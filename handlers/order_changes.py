@@ -108,9 +108,13 @@ _INSTRUCTION_WORDS = re.compile(
 _INSTEAD_OF_DAY = re.compile(r"\binstead of (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 
 
+_ASKED_FOR = re.compile(r"\b(?:can|could|would|possible|please|pls|any chance|rather|prefer|want|like)\b", re.I)
+
+
 def asks_for_another_day(text: str) -> bool:
-    """ "Can it come on Saturday instead of Thursday?": another delivery day asked for (not when it comes)."""
-    return bool(_INSTEAD_OF_DAY.search(text))
+    """ "Can it come on Saturday instead of Thursday?": another delivery day asked for (not "it came on Monday
+    instead of Thursday", which tells what happened)."""
+    return bool(_INSTEAD_OF_DAY.search(text) and _ASKED_FOR.search(text))
 
 
 def asks_for_pickup_point(text: str) -> bool:

@@ -465,7 +465,7 @@ _RETURN_THE = re.compile(
     r"\b(?:return|returning|send back|sending back|give back)\s+(?:the |my |this |that |a )?([^\W\d_]+)", re.I
 )
 #: "not the kettle", "anything but the jacket": every item but the one named
-_NOT_THIS = re.compile(r"^\W*(?:not|anything but|everything but|all but|except)\b", re.I)
+_NOT_THIS = re.compile(r"^\W*(?:not (?:the|that|this|my)|anything but|everything but|all but|except)\b", re.I)
 
 
 def _chosen(ctx: HandlerContext, eligible: list[ItemEligibility]) -> list[ItemEligibility]:
