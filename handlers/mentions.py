@@ -23,20 +23,21 @@ def product_alone(products: Sequence[ProductMention], text: str) -> ProductMenti
 
 
 #: kinds of thing shoppers buy, in everyday words: one named that matches nothing recognised in the message or
-#: in the order is another product ("the wardrobe", "my earbuds"), not the order's only item
+#: in the order is another product ("the wardrobe", "my earbuds"), not the order's only item. Devices used with
+#: what they bought (phones, laptops, TVs) and words with other senses ("a fan of", "watch") are left out.
 _THING_WORDS = (
     r"wardrobes?|dressers?|beds?|mattress(?:es)?|sofas?|couch(?:es)?|bookcases?|shel(?:f|ves)|rugs?|lamps?|"
-    r"(?:smart )?bulbs?|ear ?buds|airpods|phones?|laptops?|tablets?|tvs?|televisions?|monitors?|printers?|"
+    r"(?:smart )?bulbs?|ear ?buds|airpods|"
     r"toasters?|microwaves?|fridges?|ovens?|air ?fryers?|fryers?|mixers?|grinders?|irons?|hair ?dryers?|"
-    r"dryers?|washing machines?|dishwashers?|fans?|heaters?|dyson|hoovers?|drills?|bikes?|scooters?|watch(?:es)?|"
+    r"dryers?|washing machines?|dishwashers?|heaters?|dyson|hoovers?|drills?|bikes?|scooters?|"
     r"trainers|sneakers|shoes|boots|sandals|slippers|dress(?:es)?|shirts?|t-?shirts?|jumpers?|sweaters?|"
     r"cardigans?|hoodies?|jeans|trousers|skirts?|towels?|pillows?|duvets?|curtains?|pans?|casserole(?: dish)?|"
-    r"books?|toys?|cushion(?: covers?)?s?|garden bench(?:es)?|dining chairs?|bath towels?"
+    r"toys?|cushion(?: covers?)?s?|garden bench(?:es)?|dining chairs?|bath towels?"
 )
 #: the ones never anything else, even without "the" or "my" before them ("Dyson V11 - how do I clean the filter")
 _PLAIN_THING_WORDS = (
     r"dyson|airpods|ear ?buds|wardrobes?|air ?fryers?|toasters?|microwaves?|dishwashers?|washing machines?|"
-    r"hair ?dryers?|mattress(?:es)?|sofas?|laptops?|printers?|trainers|sneakers"
+    r"hair ?dryers?|mattress(?:es)?|sofas?|trainers|sneakers"
 )
 #: names written with a capital
 _BRANDS = frozenset({"dyson", "airpods"})

@@ -51,6 +51,8 @@ def test_a_thing_the_order_does_not_have(text: str, thing: str) -> None:
         "how do I set it up",
         "the box was wet",
         "I want to watch the tracking",  # "watch" as a verb, not a thing
+        "the app on my phone can't find it",  # a device used with the product, not another product
+        "I'm a big fan of the kettle, how do I descale it",
     ],
 )
 def test_the_order_own_items_and_no_thing(text: str) -> None:
