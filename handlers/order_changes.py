@@ -52,10 +52,15 @@ _AT_THE_DOOR = re.compile(
 )
 #: words of another address, which a spot at the door does not make
 _NEW_PLACE = re.compile(r"\b(?:address|moved|new home|postcode|zip ?code|street|road|avenue|office|work)\b", re.I)
+#: a day of the week
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+#: "instead of Thursday": another delivery day than the one given
+_INSTEAD_OF_DAY_WORDS = rf"\binstead of (?:on )?{_WEEKDAY}\b"
+_INSTEAD_OF_DAY = re.compile(_INSTEAD_OF_DAY_WORDS, re.I)
 #: "can the speaker come on Saturday instead of Thursday": the delivery day, which the carrier sets
 _ANOTHER_DAY = re.compile(
-    r"\b(?:come|arrive|get here|be delivered|deliver\w*|turn up)\b.{0,15}\bon (?:a |the )?(?:mon|tues|wednes|thurs|fri|"
-    r"satur|sun)day\b|\binstead of (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
+    rf"\b(?:come|arrive|get here|be delivered|deliver\w*|turn up)\b.{{0,15}}\bon (?:a |the )?{_WEEKDAY}\b|"
+    + _INSTEAD_OF_DAY_WORDS,
     re.I,
 )
 #: the order's contact details ("change the phone number on my order"), which a person updates
@@ -103,9 +108,6 @@ _INSTRUCTION_WORDS = re.compile(
     r"\bhold (on to |onto )?(it|them|my (parcel|package|order|delivery)|the (parcel|package|order|delivery))\b",
     re.I,
 )
-
-
-_INSTEAD_OF_DAY = re.compile(r"\binstead of (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 
 
 _ASKED_FOR = re.compile(r"\b(?:can|could|would|possible|please|pls|any chance|rather|prefer|want|like)\b", re.I)

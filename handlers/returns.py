@@ -1039,14 +1039,24 @@ TRACE_NOW = (
 )
 
 
+#: payment methods the refunds article gives a time for
+_PAYMENT_METHOD_WORDS = (
+    r"\b(?:paypal|apple pay|google pay|klarna|afterpay|buy now,? pay later|debit card|credit card|gift card)\b"
+)
+#: "what now?" after an issued refund: "so when?", "what do I do now?", "business days?", "too long"
+_WHAT_NOW_WORDS = (
+    r"\bwhat (?:do|should) i do(?: now| next)?\b|\bwhat now\b|\b(?:write|message|come back|check back|contact you)\b"
+    r".{0,20}\b(?:again|here|later|after)\b|\bbusiness days?\b|\bworking days?\b|"
+    r"^\W*(?:(?:and|so|ok(?:ay)?)\W+)?when\W*$|\btoo long\b"
+)
+_PAYMENT_METHOD = re.compile(_PAYMENT_METHOD_WORDS, re.I)
+_WHAT_NOW = re.compile(_WHAT_NOW_WORDS, re.I)
 #: questions after a refund answer about that refund: "so when?", "business days means weekends don't
 #: count?", "I paid with PayPal, is it the same?", "does that include shipping?", "what do I do now?"
 _REFUND_QUESTION = re.compile(
-    r"^\W*(?:(?:and|so|ok(?:ay)?)\W+)?when\W*$|\bhow long\b|\bbusiness days?\b|\bworking days?\b|\btoo long\b|"
-    r"\b(?:paypal|apple pay|google pay|klarna|afterpay|debit card|credit card|my bank|gift card)\b|"
+    rf"{_WHAT_NOW_WORDS}|{_PAYMENT_METHOD_WORDS}|\bhow long\b|\bmy bank\b|"
     r"\b(?:reference|ref) (?:number|no|code)\b|\barn\b|\binclude\w* (?:the )?(?:shipping|postage|delivery)\b|"
-    r"\bwhat (?:do|should) i do(?: now| next)?\b|\bwhat now\b|\b(?:write|message|come back|check back|contact you)\b"
-    r".{0,20}\b(?:again|here|later|after)\b|\bwhen was it (?:issued|sent|processed|refunded|done)\b|\bpending\b|"
+    r"\bwhen was it (?:issued|sent|processed|refunded|done)\b|\bpending\b|"
     r"\bonly (?:got|received|had|saw|see) (?:\$|£|€)?\d+|\b\d+ short\b|\bshort by\b",
     re.I,
 )
@@ -1062,16 +1072,6 @@ REFUND_WHAT_NOW = (
     "There's nothing you need to do: it shows on your statement within 5–10 business days (Monday to Friday, "
     "without public holidays). If it isn't there after 10 business days, message me here and I'll get a person "
     "to trace it."
-)
-#: payment methods the refunds article gives a time for
-_PAYMENT_METHOD = re.compile(
-    r"\b(?:paypal|apple pay|google pay|klarna|afterpay|buy now,? pay later|debit card|credit card|gift card)\b", re.I
-)
-_WHAT_NOW = re.compile(
-    r"\bwhat (?:do|should) i do\b|\bwhat now\b|\b(?:write|message|come back|check back|contact you)\b.{0,20}"
-    r"\b(?:again|here|later|after)\b|\bbusiness days?\b|\bworking days?\b|^\W*(?:(?:and|so|ok(?:ay)?)\W+)?when\W*$|"
-    r"\btoo long\b",
-    re.I,
 )
 
 

@@ -125,6 +125,12 @@ def _offers_person(replies: list[Reply]) -> bool:
     return any(button.payload == HUMAN_BUTTON.payload for reply in replies for button in reply.buttons)
 
 
+def _drop_flow(turn: Turn, text: str) -> None:
+    """Leave the flow in hand and answer ``text`` with the menu ("that fixed it", "let me think about it")."""
+    turn.state.clear_flow()
+    turn.say(menu_reply(text))
+
+
 class _Duplicate(Exception):
     """Raised inside the transaction to roll back a turn whose message id was seen before."""
 
@@ -351,17 +357,13 @@ class Engine:
                 turn.say(Reply(MISUNDERSTOOD, buttons=[HUMAN_BUTTON, MENU_BUTTON]))
                 return None
             if state.busy and says_resolved(understanding):
-                state.clear_flow()
-                turn.say(menu_reply(RESOLVED))
+                _drop_flow(turn, RESOLVED)
                 return None
             if state.busy and state.pending is None and takes_time(understanding.text):  # "hmm, let me think about it"
-                state.clear_flow()
-                turn.say(menu_reply(TAKE_YOUR_TIME))
+                _drop_flow(turn, TAKE_YOUR_TIME)
                 return None
             if wants_cancel(understanding) and (state.busy or text != "cancel"):
-                busy = state.busy
-                state.clear_flow()
-                turn.say(menu_reply(CANCELLED if busy else NOTHING_TO_CANCEL))
+                _drop_flow(turn, CANCELLED if state.busy else NOTHING_TO_CANCEL)
                 return None
             if wants_preferences(understanding) and state.flow != NOTIFICATION_PREFERENCES:
                 state.clear_flow()
@@ -521,8 +523,7 @@ class Engine:
         state, payload = turn.state, turn.understanding.payload or ""
         kind, _, rest = payload.partition(":")
         if kind == "cancel":
-            state.clear_flow()
-            turn.say(menu_reply(CANCELLED))
+            _drop_flow(turn, CANCELLED)
             return None
         if payload == LEAVE_HANDOFF_PAYLOAD:
             turn.say(menu_reply(NOT_IN_HANDOFF))
