@@ -187,9 +187,10 @@ _CHASE = re.compile(
     r"(?:courier|carrier|driver|delivery company|dhl|ups|fedex|usps|dpd)\b",
     re.I,
 )
-#: "my neighbour has it", "found it in the bin store": the parcel marked delivered has turned up
+#: "my neighbour has it", "the neighbour just gave it to me", "found it in the bin store": the parcel has turned up
 _TURNED_UP = re.compile(
-    r"\b(?:neighbou?rs?|next door)\b.{0,20}\b(?:has|have|had|got|took|kept|is keeping|(?:is|are) holding|signed for)\b|"
+    r"\b(?:neighbou?rs?|next door)\b.{0,20}\b(?:has|have|had|got|took|kept|is keeping|(?:is|are) holding|signed for|"
+    r"(?:just )?(?:gave|handed|brought|dropped) (?:it|them|me)\b(?: (?:to me|over|round|around|off|in))?)\b|"
     r"\bfound (?:it|them)\b", re.I
 )
 #: "I never got it", "my neighbour doesn't have it": nothing has turned up

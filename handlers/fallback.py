@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from handlers.articles import (
@@ -84,7 +85,7 @@ class FallbackHandler:
             return Outcome(replies=[_product_menu(product)])
         hits = (
             ctx.knowledge.index.search(ctx.text, limit=3, products=ctx.understanding.skus)
-            if ctx.text.strip()
+            if ctx.text.strip() and not _CHIT_CHAT.search(ctx.text)  # "what's your favourite colour": no article
             else []
         )
         buttons = [HUMAN_BUTTON, MENU_BUTTON]
@@ -128,6 +129,13 @@ class FallbackHandler:
         )
 
 
+#: chit-chat and general knowledge, which no help article answers whatever words it shares with one ("what's
+#: your favourite colour" and the exchanges article, "what's the capital of Australia" and the countries we ship to)
+_CHIT_CHAT = re.compile(
+    r"\b(?:your|ur) (?:favou?rite|fav)\b|\bcapital (?:city )?of\b|\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|"
+    r"\bmeaning of life\b|\bhow old are (?:you|u)\b|\bdo (?:you|u) (?:like|love|dream|sleep|eat)\b",
+    re.I,
+)
 #: a question of at most this many words, naming no product, is first read as a follow-up of the article
 #: the previous answer quoted
 FOLLOW_UP_WORDS = 6

@@ -32,12 +32,13 @@ _THING_WORDS = (
     r"dryers?|washing machines?|dishwashers?|heaters?|dyson|hoovers?|drills?|bikes?|scooters?|"
     r"trainers|sneakers|shoes|boots|sandals|slippers|dress(?:es)?|shirts?|t-?shirts?|jumpers?|sweaters?|"
     r"cardigans?|hoodies?|jeans|trousers|skirts?|towels?|pillows?|duvets?|curtains?|pans?|casserole(?: dish)?|"
-    r"toys?|cushion(?: covers?)?s?|garden bench(?:es)?|dining chairs?|bath towels?"
+    r"toys?|cushion(?: covers?)?s?|garden bench(?:es)?|dining chairs?|bath towels?|(?:air )?purifiers?|"
+    r"(?:de)?humidifiers?"
 )
 #: the ones never anything else, even without "the" or "my" before them ("Dyson V11 - how do I clean the filter")
 _PLAIN_THING_WORDS = (
     r"dyson|airpods|ear ?buds|wardrobes?|air ?fryers?|toasters?|microwaves?|dishwashers?|washing machines?|"
-    r"hair ?dryers?|mattress(?:es)?|sofas?|trainers|sneakers"
+    r"hair ?dryers?|mattress(?:es)?|sofas?|trainers|sneakers|air purifiers?|(?:de)?humidifiers?"
 )
 #: names written with a capital
 _BRANDS = frozenset({"dyson", "airpods"})

@@ -270,7 +270,10 @@ class CancelOrderHandler:
         return OrderNeed.REQUIRED
 
     def accepts(self, ctx: HandlerContext) -> bool:
-        """Yes or no answers the confirmation, or the offer of a person for some items."""
+        """Yes or no answers the confirmation, or the offer of a person for some items; what cancelling costs
+        or whether anything goes back is asked of the confirmation."""
+        if ctx.step == "confirm" and ctx.payload is None and (_CANCEL_TERMS.search(ctx.text) or _SEND_BACK.search(ctx.text)):
+            return True
         return ctx.step in ("confirm", PARTIAL) and yes_or_no(ctx) is not None
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
@@ -297,6 +300,16 @@ class CancelOrderHandler:
                 # "is there a cancellation fee?", "will the refund go to my card?": answered, then asked again
                 return Outcome(
                     replies=[Reply(f"{CANCEL_TERMS} Shall I cancel order #{details.number}?", buttons=yes_no_buttons())],
+                    await_step="confirm",
+                )
+            if _SEND_BACK.search(ctx.text) and yes_or_no(ctx) is None:
+                # "do I have to send something back?": not for an order that hasn't shipped
+                return Outcome(
+                    replies=[
+                        Reply(
+                            f"{NOTHING_TO_SEND_BACK} Shall I cancel order #{details.number}?", buttons=yes_no_buttons()
+                        )
+                    ],
                     await_step="confirm",
                 )
         if ctx.step in ("confirm", PARTIAL):
@@ -367,6 +380,14 @@ _CANCEL_TERMS = re.compile(
 CANCEL_TERMS = (
     "Cancelling costs nothing, and the refund goes back to your original payment method within 3–5 business days."
 )
+#: "do I have to send something back?", asked at the confirmation
+_SEND_BACK = re.compile(
+    r"\b(?:send|post|ship|bring|take|mail)\w* (?:\w+ )?back\b|\breturn (?:it|them|anything|something|the \w+)\b", re.I
+)
+#: as the cancellation answer says: the order has not left
+NOTHING_TO_SEND_BACK = (
+    "There's nothing to send back: the order hasn't shipped, so cancelling stops it before it leaves our warehouse."
+)
 #: "ugh, just do it", "I already said cancel": yes
 _JUST_DO_IT = re.compile(
     r"\bjust do it\b|\bi (?:already )?said (?:cancel|yes)\b|\bjust cancel(?: it)?\b|\bgo on(?: then)?\W+do it\b|"
@@ -375,15 +396,18 @@ _JUST_DO_IT = re.compile(
 )
 
 
-_KEEP = re.compile(r"\bkeep\b", re.I)
+#: "keep the kettle", "I still want the kettle": an item the shopper keeps
+_KEEP_WORDS = r"\b(?:keep|still (?:want|need)|(?:want|need) to keep)\b"
+_KEEP = re.compile(_KEEP_WORDS, re.I)
 #: a product named to be ordered again, not one to keep out of the cancellation
 _ORDER_AGAIN = re.compile(r"\b(?:order|buy|purchase)\w* (?:it |them |\w+ )?again\b|\bre-?order\b", re.I)
 
 
 def _kept_by_name(text: str, name: str) -> bool:
-    """Whether "keep" comes shortly before a word of ``name`` ("keep the blender" of "PowerBlend 300 Blender")."""
+    """Whether "keep" comes shortly before a word of ``name`` ("keep the blender", "I still want the blender" of
+    "PowerBlend 300 Blender")."""
     words = [re.escape(w) for w in re.findall(r"[^\W_]{4,}", name)]
-    return bool(words) and bool(re.search(rf"\bkeep\b.{{0,30}}\b(?:{'|'.join(words)})", text, re.I))
+    return bool(words) and bool(re.search(rf"{_KEEP_WORDS}.{{0,30}}\b(?:{'|'.join(words)})", text, re.I))
 
 
 def _some_items(ctx: HandlerContext, details: OrderDetails) -> list[str] | None:

@@ -131,6 +131,15 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "signature",
+        re.compile(
+            r"\b(?:need|needs|require[sd]?|requir\w+|have to|has to|must|ask(?:s|ing)? for)\b.{0,30}\bsign(?:ature|ed| for it)?\b|"
+            r"\bsignature (?:required|needed|on delivery)\b|\b(?:do|will) (?:i|we|you|they) (?:need|have) to sign\b|"
+            r"\bbe (?:at )?home to sign\b",
+            re.I,
+        ),
+    ),
+    (
         "proof",
         re.compile(
             r"\bwho\b.{0,12}\b(?:signed|took|received|accepted|took in|has got)\b(?: for)?\s*(?:it|them|the (?:parcel|package|"
@@ -197,6 +206,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?: (?:today|tomorrow|roughly|exactly|approx(?:imately)?|then|though|tho))?\W*$|\bwhat time (?:will|does|do|are)\b|"
             r"\bwhat time is (?:it|the \w+|my \w+) (?:coming|arriving|due|getting|being)\b|"
             r"\b(?:what|which) time\b.{0,12}\b(?:on|today|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|"
+            r"\b(?:what|which) time\b.{0,20}\?|\bmorning or (?:in the )?(?:afternoon|evening)\b|"
+            r"\b(?:time (?:slot|window)|delivery window)\b|"
             r"\b(?:for sure|definitely|guaranteed)\b.{0,15}(?:\?|\bthis time\b)|"
             r"\bwhen\b.{0,30}\b(?:arriv|get (?:here|it|there)|come|coming|be here|deliver|reach|turn up|show up|"
             r"expect|receive)|\b(?:what|which) day\b|\b(?:eta|delivery date|arrival date)\b|"
@@ -317,7 +328,8 @@ def asks_for_the_pickup_place(text: str) -> bool:
 
 def question_focus(text: str) -> str | None:
     """What a status follow-up asks about: ``eta``, ``carrier``, ``tracking``, ``location``, ``proof`` (who
-    signed for it, where it was left), ``reason`` (why it is taking so long), or None."""
+    signed for it, where it was left), ``signature`` (whether one is needed), ``reason`` (why it is taking so
+    long), or None."""
     if not text:
         return None
     for focus, pattern in _FOCUS:
@@ -340,6 +352,22 @@ def _also_asked(text: str, first: str) -> list[str]:
         for focus, pattern in _FOCUS
         if focus in _COMBINABLE and focus != first and pattern.search(text)
     ]
+
+
+#: "what time roughly?", "morning or afternoon?": the hour of delivery, which the carrier gives on the day
+_TIME_OF_DAY = re.compile(
+    r"\b(?:what|which) time\b|\bmorning or (?:in the )?(?:afternoon|evening)\b|\b(?:am or pm|time (?:slot|window)|"
+    r"delivery window)\b|\bwhat hours?\b",
+    re.I,
+)
+NO_DELIVERY_TIME = (
+    "The carrier doesn't give us a time of day; on the day of delivery its tracking page usually shows a time window."
+)
+
+
+def _still_travelling(details: OrderDetails) -> bool:
+    """Whether a parcel of the order is still on its way (not delivered, lost or back with us)."""
+    return any(shipment.status in _TRAVELLING for shipment in details.shipments)
 
 
 class OrderStatusHandler:
@@ -387,6 +415,8 @@ class OrderStatusHandler:
                 reply.buttons += [b for b in more.buttons if b not in reply.buttons]
             if focus == "eta":
                 reply.text = f"{_today_or_tomorrow(ctx.order, ctx.text, ctx.today())}{reply.text}"
+            if focus == "eta" and _TIME_OF_DAY.search(ctx.text) and _still_travelling(ctx.order):
+                reply.text = f"{reply.text} {NO_DELIVERY_TIME}"  # "what time roughly? morning or afternoon"
             if focus == "eta" and _TOO_LATE_FOR_ME.search(ctx.text) and is_late(ctx.order, ctx.today()):
                 reply.text = f"{reply.text} {REFUSE_LATE}"  # "I needed it for a birthday"
             if focus == "tracking" and asks_to_email_it(ctx.text):
@@ -767,7 +797,7 @@ def answer_follow_up(details: OrderDetails, focus: str, today: date) -> Reply:
         clause, extra = _follow_up_clause(details, shipment, focus, today)
         clauses.append(clause)
         buttons += [b for b in extra if b not in buttons]
-        if focus in ("tracking", "pickup", "proof") and shipment.tracking_url:
+        if focus in ("tracking", "pickup", "proof", "signature") and shipment.tracking_url:
             links.append(Link(_track_title(details, shipment), shipment.tracking_url))
     waiting = unshipped_items(details)
     if waiting and focus == "eta":
@@ -809,7 +839,15 @@ def _follow_up_clause(
         return f"{whose} for {subject} is {shipment.tracking_number}", []
     if focus == "pickup":
         return _pickup_clause(shipment, subject, agree, carrier), []
-    if focus == "proof":
+    if focus == "signature" and not delivered:  # "will the courier need a signature?": the carrier decides
+        who = carrier or "the carrier"
+        page = f"{carrier}'s tracking page" if carrier else "the carrier's tracking page"
+        return (
+            f"whether {who} asks for a signature for {subject} is up to {who}, and {page} shows it when one is "
+            "needed. If you might not hear the door, you can usually choose a safe place, a neighbour or a pickup "
+            "point there instead"
+        ), []
+    if focus in ("proof", "signature"):
         if not delivered:
             return _eta_clause(shipment, subject, agree, today, when_delivered, zone)
         by = f" by {carrier}" if carrier else ""

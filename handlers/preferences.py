@@ -121,7 +121,7 @@ class NotificationPreferencesHandler:
 
 #: "can I get a notification when it arrives", "will you let me know when it ships"
 _WANTS_DELIVERY_NEWS = re.compile(
-    r"\b(?:notif\w*|message|msg|text|alert|email|ping|update|let me know|tell me)\b.{0,30}\bwhen\b.{0,25}"
+    r"\b(?:notif\w*|messages?|msgs?|texts?|alerts?|emails?|ping|updates?|let me know|tell me)\b.{0,30}\bwhen\b.{0,25}"
     r"\b(?:arriv\w*|delivered|ships?|shipped|dispatched|comes|out for delivery|on (?:its|the) way|here)\b",
     re.I,
 )

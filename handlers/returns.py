@@ -1067,6 +1067,19 @@ def asks_about_the_refund(text: str) -> bool:
     return bool(_REFUND_QUESTION.search(text))
 
 
+#: "issued when exactly?", "I need the date to show my bank": the day the refund was issued
+_ISSUED_WHEN = re.compile(
+    r"\b(?:issued|refunded|processed|sent) (?:when|on what (?:day|date)|on which (?:day|date))\b|"
+    r"\bwhen (?:exactly )?(?:was|did) (?:it|the (?:refund|money))\b.{0,20}\b(?:issued|sent|processed|go out|refunded)\b|"
+    r"\b(?:the )?(?:date|day) (?:of the refund|(?:it|the refund) was (?:issued|sent|processed))\b|\bneed the date\b|"
+    r"\b(?:what|which) (?:date|day) (?:was|did) (?:it|the refund)\b",
+    re.I,
+)
+#: the refund's date and reference: in the refund email, or from a person
+ISSUE_DATE = (
+    "The email we sent when it was issued has the date and the amount. If your bank needs a reference to trace "
+    "it, a person on our team can give you one."
+)
 #: what's left to do about an issued refund
 REFUND_WHAT_NOW = (
     "There's nothing you need to do: it shows on your statement within 5–10 business days (Monday to Friday, "
@@ -1151,7 +1164,8 @@ class RefundStatusHandler:
         if ctx.order is None and asks_only_where_refunds_go(ctx):
             return Outcome(replies=[_where_refunds_go(ctx)])
         outcome = await self._status(ctx)
-        if asks_where_the_refund_goes(ctx.text) and not says_refund_missing(ctx.text) and outcome.replies:
+        goes = asks_where_the_refund_goes(ctx.text) and not _ISSUED_WHEN.search(ctx.text)
+        if goes and not says_refund_missing(ctx.text) and outcome.replies:
             first = outcome.replies[0]  # "which card will it go to": the original payment method
             first.text = f"{REFUND_GOES_BACK}\n\n{first.text}"
         if asks_how_much(ctx.text) and outcome.replies:
@@ -1182,6 +1196,8 @@ class RefundStatusHandler:
                 return Outcome.say(f"{text} {TRACE_NOW}", buttons=[HUMAN_BUTTON], links=links)
             if says_refund_missing(ctx.text):  # "it's been 10 days and no refund": a person can trace it
                 return Outcome.say(f"{text} {TRACE_REFUND}", buttons=[HUMAN_BUTTON], links=links)
+            if _ISSUED_WHEN.search(ctx.text):  # "issued when exactly? I need the date for my bank"
+                return Outcome.say(f"{text} {ISSUE_DATE}", buttons=[HUMAN_BUTTON], links=links)
             if _PAYMENT_METHOD.search(ctx.text):  # "I paid with PayPal, is it the same?": that method's time
                 refunds = ctx.knowledge.base.get(REFUND_ARTICLE)
                 passage = ctx.knowledge.index.passage(refunds, ctx.text) if refunds is not None else None

@@ -76,7 +76,8 @@ _SETUP_REQUEST = re.compile(
 #: "I tried that", "that didn't help", "I restarted it already": the advice given did not fix it
 _TRIED = re.compile(
     r"\b(?:tried (?:that|this|it|them|those|everything|all (?:of )?(?:that|those|them))|"
-    r"already (?:tried|did|done|do|have)|did(?:n'?t| not) (?:help|work|fix|change)|no luck|"
+    r"already (?:tried|did|done|do|have)|(?:did|done|tried) (?:that|this|it|them|those|all (?:of )?(?:that|this)|"
+    r"everything) (?:already|before)|did(?:n'?t| not) (?:help|work|fix|change)|no luck|"
     r"still (?:the same|cold|hot|broken|nothing|dead|off|stuck)|same (?:thing|problem|issue|again)|"
     r"(?:restarted|rebooted|reset|unplugged|replugged|cleaned|descaled|charged|updated) (?:it|them|the \w+) already|"
     r"already (?:restarted|rebooted|reset|unplugged|cleaned|descaled|charged|updated)|"
@@ -130,11 +131,14 @@ class SetupHelpHandler:
     def accepts(self, ctx: HandlerContext) -> bool:
         """A product name answers "which product?"; a number picks a topic of the troubleshooting guide;
         after a guide, a question its product's own guides answer ("what if I don't have a microSD
-        card?") is a follow-up, whatever else the classifier reads in it."""
+        card?"), or after troubleshooting, saying it was tried ("did that already"), is a follow-up,
+        whatever else the classifier reads in it."""
         if ctx.step == "followup":
             if ctx.data.get("topics") and _TOPIC_NUMBER.match(ctx.text) is not None:
                 return True
             sku = str(ctx.data.get("sku") or "")
+            if sku and ctx.data.get("troubleshot") and ctx.payload is None and _TRIED.search(ctx.text):
+                return True  # "did that already, still nothing": the advice didn't help, whatever the NLU reads
             unread = ctx.understanding.intent in (None, "out_of_scope")  # another intent is a change of topic
             return bool(sku) and unread and ctx.payload is None and _own_guide_hit(ctx, sku) is not None
         return ctx.step == "product" and bool(ctx.understanding.products)
@@ -217,6 +221,9 @@ class SetupHelpHandler:
                 return answer(ctx, bought[0].sku)
             if bought:
                 return _which("Which one", bought, trouble)
+        other = _other_product(ctx, [])
+        if other is not None and ctx.step != "product":  # "how do I clean the filter of my Dyson"
+            return _no_guide_for(other, [], trouble)  # (not a help article that shares a word with it)
         general = _general_answer(ctx)
         if general is not None:  # "how do I print the label": a help article answers, not a product guide
             return Outcome(replies=[general])
@@ -225,9 +232,6 @@ class SetupHelpHandler:
                 "Sorry, I don't know that product. You'll find every guide in our help centre, or a person can help.",
                 buttons=[HUMAN_BUTTON],
             )
-        other = _other_product(ctx, [])
-        if other is not None and ctx.step != "product":  # "how do I clean the filter of my Dyson"
-            return _no_guide_for(other, [], trouble)
         remedy = ctx.payload is None and asks_for_remedy(ctx.text)
         return Outcome(
             replies=[Reply(ASK_PRODUCT)], await_step="product", data={"trouble": trouble, "remedy": remedy}

@@ -191,11 +191,15 @@ def dismissed(text: str) -> bool:
     return bool(_DISMISSED.match(text)) or takes_time(text)
 
 
-#: "let me think about it", "my neighbour might have it, let me check first": the shopper comes back later
+#: "let me think about it", "my neighbour might have it, let me check first", "let me think about it for a
+#: moment, I may keep it after all": the shopper comes back later
 _TAKES_TIME = re.compile(
     r"\b(?:let me|lemme|i'?ll|i will|i'?m going to|gonna|i need to) (?:have a )?(?:think(?: about it| it over)?|check|look|"
     r"have a look|ask (?:him|her|them|my \w+)|talk to (?:him|her|them|my \w+)|sleep on it)"
-    r"(?: first| again| later| and (?:get|come) back(?: to you)?| with (?:him|her|them|my \w+))?\W*$",
+    r"(?: first| again| later| and (?:get|come) back(?: to you)?| with (?:him|her|them|my \w+))?"
+    r"(?: for a (?:moment|minute|bit|sec(?:ond)?|while|day or two))?"
+    # the end, or a sentence after it with no number or address in it ("..., I may keep it after all.")
+    r"(?:\W*$|\s*[,.;!]+\s+(?=[^\d@]*$))",
     re.I,
 )
 TAKE_YOUR_TIME = "No problem, take your time. Just message me here when you're ready."

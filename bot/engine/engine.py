@@ -40,6 +40,7 @@ from bot.engine.policy import (
     clear_request,
     contact_only,
     idle_intent,
+    picks_from_a_list,
     says_misunderstood,
     says_resolved,
     shop_question_topic,
@@ -423,7 +424,9 @@ class Engine:
                 return await self._contact_given(turn)
             if state.flow is None:
                 return await self._start(turn, "order_status")  # verified already: their orders
-        if asks_for_other_order(understanding) and not self._waits_for_free_text(state):
+        # "the second one" while a flow waits for a pick from its list is that pick, not another order
+        picking = state.flow is not None and state.step is not None and picks_from_a_list(understanding.text)
+        if asks_for_other_order(understanding) and not self._waits_for_free_text(state) and not picking:
             if names_a_parcel(understanding) and await self._order_in_context_is_split(turn):
                 state.clear_flow()
                 return await self._start(turn, "order_status")  # the rest of the order in context

@@ -11,7 +11,7 @@ import re
 
 from bot.engine.state import DialogueState
 from handlers.context import Understanding
-from handlers.delivery_problem import asks_about_the_carrier, detect_kind
+from handlers.delivery_problem import asks_about_the_carrier, detect_kind, turned_up
 from handlers.order_changes import asks_about_delivery_instructions, asks_bare_why
 from handlers.order_status import (
     asks_for_a_deadline,
@@ -177,7 +177,7 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
         or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)
         or asks_to_email_it(text)
-        or question_focus(text) in ("proof", "tracking")  # "who signed for it", "fedx number pls again"
+        or question_focus(text) in ("proof", "tracking", "signature")  # "who signed for it", "fedx number pls again"
         or bool(_BARE_SO.match(text))  # "so?", "and?": what now, about the order just described
         # "can I collect it instead" after a missed delivery: where to collect it (the NLU hears a return)
         or (understanding.intent == RETURN_REQUEST and question_focus(text) == "pickup")
@@ -187,13 +187,16 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
 
 
 def carrier_follow_up(understanding: Understanding, state: DialogueState) -> bool:
-    """ "Can you check with DHL what the problem is", "I didn't get a card" right after a status answer,
-    with the order still in context: the carrier's part, a delivery problem, whatever the NLU reads
+    """ "Can you check with DHL what the problem is", "I didn't get a card", "the neighbour just gave it to me"
+    right after a status answer, with the order still in context: the carrier's part, a delivery problem (or
+    the parcel turned up), whatever the NLU reads
     (it can take "what the problem is" for troubleshooting). Checked before the NLU's reading."""
     if not understanding.text or understanding.payload is not None or understanding.order_numbers:
         return False
     if state.last_intent != ORDER_STATUS or not state.order_number:
         return False
+    if turned_up(understanding.text):
+        return True  # "the neighbour just gave it to me": glad it turned up (the NLU can hear instructions)
     # "how do I contact the driver" is the shopper reaching the carrier: the status answer's tracking page
     return asks_about_the_carrier(understanding.text) and not asks_for_carrier_contact(understanding.text)
 

@@ -15,7 +15,10 @@ from datetime import datetime
 from bot.engine.policy import (
     about_someone_elses_order,
     asks_where_the_order_number_is,
+    asks_which_of_several_orders,
     asks_why_details_needed,
+    describes_the_order,
+    finding_the_number,
 )
 from bot.engine.state import PendingOrder
 from bot.engine.turn import Turn
@@ -132,6 +135,18 @@ _NO_CONTACT_AT_HAND = re.compile(
 ASK_CONTACT_ALTERNATIVE = (
     "No problem: either works, the email address or the phone number you gave at checkout. If you have "
     "neither to hand, a person on our team can check your details and help you."
+)
+#: "wait, I'm searching my email", said when asked for the order number
+FINDING_THE_NUMBER = "No problem, take your time. Send me the order number when you have it."
+#: "I placed 2 orders, which one do you need?"
+ANY_ONE_ORDER = (
+    "Either one: send me one order number at a time (it's in each order confirmation email, for example #1042), "
+    "and I can look at the other one after."
+)
+#: "it's the one with the blender", said when asked for the order number
+BY_NUMBER_ONLY = (
+    "I can only look an order up by its number: it's in your order confirmation email (for example #1042). The "
+    "tracking number from your shipping email works too."
 )
 ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in your order confirmation email, for example #1042."
 #: neither the order number nor the tracking number is at hand
@@ -338,6 +353,18 @@ class OrderGate:
         if pending.step in ("order_number", "pick_order") and only_thanks(understanding.text):
             turn.state.pending = pending  # "thanks" while asked for the number: still asked, no try spent
             turn.say(Reply(THANKS_NUMBER_STILL_ASKED, buttons=[HUMAN_BUTTON]))
+            return None
+        if pending.step == "order_number" and finding_the_number(understanding.text):
+            turn.state.pending = pending  # "wait please, I'm searching my email": still asked, no try spent
+            turn.say(Reply(FINDING_THE_NUMBER, buttons=[HUMAN_BUTTON]))
+            return None
+        if pending.step == "order_number" and asks_which_of_several_orders(understanding.text):
+            turn.state.pending = pending  # "I placed 2 orders, which one do you need"
+            turn.say(Reply(ANY_ONE_ORDER, buttons=[HUMAN_BUTTON]))
+            return None
+        if pending.step == "order_number" and describes_the_order(understanding.text):
+            turn.state.pending = pending  # "it's the one with the blender": orders are looked up by number
+            turn.say(Reply(BY_NUMBER_ONLY, buttons=[HUMAN_BUTTON]))
             return None
         if pending.step in ("order_number", "pick_order"):
             pending.tries += 1

@@ -101,6 +101,11 @@ _PICK = re.compile(
     r"(?:that|the) one (?:that'?s|which is|that is|expiring|ending|closing)\b[^?]*)\W*$",
     re.I,
 )
+def picks_from_a_list(text: str) -> bool:
+    """ "The second one", "not the kettle", "just the mugs": a pick from a list just shown."""
+    return bool(_PICK.match(text))
+
+
 #: "I can't find it", "don't have it", "lost the email": an answer to "what's your order number?"
 #: (it is not at hand), not a new question about a parcel that can't be found
 #: "it's under my husband's name", "my wife ordered it": whose order it is, said while asked for its number
@@ -158,6 +163,41 @@ def asks_where_the_order_number_is(text: str, *, asked: bool = False) -> bool:
     """ "Where do I find my order number?", "what does an order number look like?"; when the number was just
     ``asked`` for, also "where do I find it?"."""
     return bool(_WHERE_IS_NUMBER.search(text) or (asked and _WHERE_DO_I_FIND_IT.search(text)))
+
+
+#: "wait please, I'm searching my email", "one moment": said while asked for the order number, which is still coming
+_FINDING_IT = re.compile(
+    r"\b(?:wait|hold on|hang on|one (?:moment|minute|min|sec(?:ond)?)|just a (?:moment|minute|min|sec(?:ond)?)|"
+    r"give me a (?:moment|minute|min|sec(?:ond)?|bit)|bear with me|"
+    r"(?:searching|looking|checking|digging)(?: for it)?(?: through| in)? (?:my |the )?(?:e-?mails?|inbox|messages)|"
+    r"let me (?:find|look for|search for|dig out|dig up|get) (?:it|that|the number|the e-?mail))\b",
+    re.I,
+)
+#: "I placed 2 orders, which one do you need": any of them
+_SEVERAL_ORDERS = re.compile(
+    r"\b(?:two|2|three|3|several|multiple|a few|many|more than one)\s+(?:orders|purchases)\b", re.I
+)
+#: a number long enough to be an order number: given after all
+_NUMBER_GIVEN = re.compile(r"\d{3,}")
+#: "it's the one with the blender": the order described instead of numbered
+_DESCRIBED_ORDER = re.compile(
+    r"^\W*(?:(?:it'?s|its|it is|it was)\s+)?(?:the|my)\s+(?:one|order)\s+(?:with|for|where|that (?:had|has|was))\b", re.I
+)
+
+
+def finding_the_number(text: str) -> bool:
+    """ "Wait please, I'm searching my email", "one moment": asked for the order number, the shopper is looking."""
+    return bool(_FINDING_IT.search(text)) and not _NUMBER_GIVEN.search(text)
+
+
+def asks_which_of_several_orders(text: str) -> bool:
+    """ "I placed 2 orders last week, which one do you need?": asked for the order number, any one will do."""
+    return bool(_SEVERAL_ORDERS.search(text)) and not _NUMBER_GIVEN.search(text)
+
+
+def describes_the_order(text: str) -> bool:
+    """ "It's the one with the blender": the order described, said when asked for its number."""
+    return bool(_DESCRIBED_ORDER.search(text))
 
 
 _NOT_AT_HAND = re.compile(
@@ -270,6 +310,45 @@ _STILL_ASKING = re.compile(
     r"\?|\b(?:cancel|return|refund|change|send|want|need|please|pls|can you|could you|where|when|why|how|but)\b",
     re.I,
 )
+
+
+#: a greeting in another language, alone: "Assalamu alaikum", "Bonjour", "Hola, good afternoon"
+_OTHER_GREETING = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)\W+)?(?:as+-?s?alam+u?\W*(?:o|u)?\W*alaik(?:um|om)|salam(?:\W+alaik(?:um|om))?|salaam|"
+    r"bonjour|bonsoir|salut|hola|buen[oa]s (?:d[ií]as|tardes|noches)|buenas|hallo|guten (?:tag|morgen|abend)|servus|"
+    r"moin|ciao|buongiorno|buonasera|ol[aá]|oi|bom dia|boa (?:tarde|noite)|hoi|goedemorgen|goedemiddag|merhaba|"
+    r"namaste|namaskar|shalom|konnichiwa|ni ?hao|privet|zdravstvuyte|hej|hei|ahoj|cze[sś][cć]|jambo|habari|"
+    r"kamusta|kumusta|sawasdee|xin ch[aà]o)"
+    r"(?:\W+(?:(?:good )?(?:morning|afternoon|evening|day)|there|everyone|all|team|bot))?\W*$",
+    re.I,
+)
+#: thanks and farewells in other languages, alone: "Obrigada, tchau!", "merci, au revoir", "gracias"
+_OTHER_GOODBYE_WORDS = (
+    r"obrigad[oa]|tchau|adi[oó]s|gracias|muchas gracias|merci(?: beaucoup)?|au revoir|[àa] bient[ôo]t|danke(?: sch[öo]n)?|"
+    r"tsch[üu]ss?|auf wiedersehen|grazie(?: mille)?|arrivederci|dank je(?: wel)?|bedankt|doei|shukran|"
+    r"dhanyavaa?d|shukriya|spasibo|poka|xie ?xie|arigato|teşekkürler|tesekkurler|salamat|ciao|"
+    r"bye|thanks?|thank you|ok(?:ay)?"
+)
+_OTHER_GOODBYE = re.compile(rf"^\W*(?:(?:{_OTHER_GOODBYE_WORDS})\W*)+$", re.I)
+_ENGLISH_ONLY_GOODBYE = re.compile(r"^\W*(?:(?:bye|thanks?|thank you|ok(?:ay)?)\W*)+$", re.I)
+
+
+#: "why is everything so expensive here": the shop's prices in general
+_PRICE_COMPLAINT = re.compile(
+    r"\b(?:so|too|really|very|way too|crazy|ridiculously|super) (?:expensive|pricey|dear)\b|\boverpriced\b|"
+    r"\bprices? (?:are|is) (?:so |too |way too |really )?(?:high|crazy|ridiculous|insane)\b",
+    re.I,
+)
+
+
+def greeting_or_goodbye_in_another_language(text: str) -> str | None:
+    """``greeting`` for a greeting alone in another language ("Assalamu alaikum", "Bonjour"), ``goodbye`` for
+    thanks or a farewell alone ("Obrigada, tchau!", "merci, au revoir"), else None."""
+    if _OTHER_GREETING.match(text):
+        return "greeting"
+    if _OTHER_GOODBYE.match(text) and not _ENGLISH_ONLY_GOODBYE.match(text):
+        return "goodbye"
+    return None
 
 
 def signs_off(text: str) -> bool:
@@ -600,14 +679,17 @@ _COLLECT_FROM_HOME = re.compile(
     r"\b(?:pick|collect|fetch)\w*\b.{0,25}\bfrom (?:my|our) (?:house|home|place|flat|apartment|address|door)\b",
     re.I,
 )
-#: "I placed an order by mistake", "I ordered the same thing twice": an order to cancel
+#: "I placed an order by mistake", "I ordered the same thing twice", "scratch that order": an order to cancel
 _ORDERED_BY_MISTAKE = re.compile(
     r"\b(?:ordered|placed|bought|made|put in|submitted)\b.{0,30}\b(?:by (?:mistake|accident)|twice|two times)\b|"
     r"\b(?:accidentally|mistakenly|by (?:mistake|accident)) (?:ordered|placed|bought|made|submitted)\b|"
     r"\bdid(?:n'?t| not) (?:mean|want|intend) to (?:order|buy|place|check ?out)\b|"
     r"\b(?:duplicate|double) order\b|"
     r"\b(?:hit|clicked|pressed|tapped) (?:the )?(?:buy|order|pay|checkout|purchase|submit)(?: now)?(?: button)? twice\b|"
-    r"\b(?:get rid of|cancel|delete|remove|scrap) (?:the |one of the )?duplicates?\b",
+    r"\b(?:get rid of|cancel|delete|remove|scrap) (?:the |one of the )?duplicates?\b|"
+    # "scratch that order I placed this morning", "call off my order"
+    r"^\W*(?:(?:please|pls|can you|could you|just)\W+)*(?:scratch|scrap|ditch|call off|kill|void|annul|undo) "
+    r"(?:that|the|my|this|our) (?:last |new |latest |recent )?(?:order|purchase)\b",
     re.I,
 )
 #: "the link in the email doesn't work", "the tracking page won't load", "my tracking number doesn't work": the
@@ -827,6 +909,15 @@ def idle_intent(understanding: Understanding) -> str:
     intent = understanding.intent
     if understanding.payload is None and intent != "goodbye" and signs_off(understanding.text):
         return "goodbye"  # "okay thank you, I will wait then. Bye", "so #4821 is sorted then. Thanks, bye!"
+    if understanding.payload is None and intent == OUT_OF_SCOPE:
+        intent = greeting_or_goodbye_in_another_language(understanding.text) or intent  # "Assalamu alaikum"
+    if (
+        understanding.payload is None
+        and intent == "order_status"
+        and not understanding.order_numbers
+        and _PRICE_COMPLAINT.search(understanding.text)
+    ):
+        intent = OUT_OF_SCOPE  # "why is everything so expensive here": the shop's prices, no order to look up
     if (
         understanding.payload is None
         and not understanding.order_numbers
@@ -898,6 +989,13 @@ def idle_intent(understanding: Understanding) -> str:
         if asks_why_messaged(understanding.text):  # "I didn't order this, why are you messaging me"
             return NOTIFICATION_PREFERENCES
         return "delivery_problem"  # "this isn't what I ordered": the wrong item came
+    if (
+        understanding.payload is None
+        and intent == "return_request"
+        and _ALREADY_SENT_BACK.search(understanding.text)
+        and _MONEY_NOT_BACK.search(understanding.text)
+    ):
+        return "refund_status"  # "I return the goods already, money still not come back": the refund
     if (
         understanding.payload is None
         and intent in _BY_MISTAKE_READINGS
@@ -1162,8 +1260,14 @@ def idle_intent(understanding: Understanding) -> str:
 
 #: "I sent it back two weeks ago": a return already made (said while asking about the refund)
 _ALREADY_SENT_BACK = re.compile(
-    r"\b(?:i|we)(?:'ve| have)? (?:already |just )?(?:sent|posted|mailed|returned|dropped off|shipped|brought) "
-    r"(?:it|them|the \w+|my \w+|everything)(?: back)?\b",
+    r"\b(?:i|we)(?:'ve| have)? (?:already |just )?(?:sent|posted|mailed|returned|dropped off|shipped|brought|return) "
+    r"(?:it|them|the \w+|my \w+|everything)(?: back)?(?: already)?\b",
+    re.I,
+)
+#: "money still not come back", "no refund yet": the money of a return has not come
+_MONEY_NOT_BACK = re.compile(
+    r"\b(?:money|refund|payment)\b.{0,25}\b(?:not|never|no|yet|still)\b|\b(?:no|not (?:got|received|seen) (?:my|the|a|any))"
+    r" (?:money|refund)\b|\bwhere(?:'s| is) (?:my|the) (?:money|refund)\b",
     re.I,
 )
 
@@ -1192,6 +1296,9 @@ def topic_switch(
         or _SOMEONE_ELSES_ORDER.search(understanding.text)
         or only_thanks(understanding.text)  # "thanks" while asked for a number: the question still stands
         or asks_why_details_needed(understanding.text)  # "why do you need that": the gate says why
+        or finding_the_number(understanding.text)  # "wait, I'm searching my email"
+        or asks_which_of_several_orders(understanding.text)  # "I placed 2 orders, which one do you need"
+        or describes_the_order(understanding.text)  # "it's the one with the blender"
     ):
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text) or _PICK.match(understanding.text):

@@ -3,7 +3,8 @@
 Shoppers often type what a button says, with a "yes", an "ok", a "please" or a "can you" around it.
 The engine remembers the buttons of its last answer (:func:`offered_buttons`) and takes such a
 message as the press of the button whose title it repeats (:func:`typed_button`). Only the whole
-title counts, so "send it again, but to my office" stays a typed message.
+title counts, or its beginning of at least two words and half the title when only one title begins so
+("report it" under "Report it as late"), so "send it again, but to my office" stays a typed message.
 """
 
 from __future__ import annotations
@@ -36,11 +37,17 @@ def offered_buttons(replies: Iterable[Reply]) -> list[list[str]]:
 
 
 def typed_button(text: str, offered: Sequence[Sequence[str]]) -> str | None:
-    """The payload of the offered button whose whole title ``text`` repeats, or None."""
+    """The payload of the offered button whose whole title ``text`` repeats (or the beginning of only that
+    title: see the module docstring), or None."""
     said = _plain(text)
     if not said:
         return None
-    for title, payload in offered:
-        if _plain(title) == said:
+    titles = [(_plain(title), payload) for title, payload in offered]
+    for title, payload in titles:
+        if title == said:
             return payload
-    return None
+    words = said.count(" ") + 1
+    begun = [
+        payload for title, payload in titles if title.startswith(f"{said} ") and 2 * words >= title.count(" ") + 1
+    ]
+    return begun[0] if words >= 2 and len(begun) == 1 else None

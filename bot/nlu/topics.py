@@ -74,7 +74,10 @@ _ANSWER_ONLY_PATTERNS: tuple[tuple[NearDomainTopic, str], ...] = (
     (NearDomainTopic.REVIEW, r"(?:leave|write|post|give|submit|add|do) (?:a |an |my |our |you a )?(?:(?:product |good |bad |honest |\d.star )?reviews?|ratings?)\b|"
      r"(?:review|rate) (?:the|my|a|this|your) (?:product|order|item|purchase|kettle|jacket|\w+ i (?:bought|got))\b|where (?:do|can) i review\b|"
      r"give (?:you |u |it |them )?(?:\d|one|two|three|four|five) stars?\b"),
-    (NearDomainTopic.PRODUCT_ADVICE, r"(?:anything|something) similar|dimensions|measurements|how (?:big|heavy|tall|wide) (?:is|are)|compatible|pre-?order|reserve (?:an?|one|it|them|the|this|that)\b|" + PRODUCT_CARE),
+    (NearDomainTopic.PRODUCT_ADVICE, r"(?:anything|something) similar|dimensions|measurements|how (?:big|heavy|tall|wide) (?:is|are)|compatible|pre-?order|reserve (?:an?|one|it|them|the|this|that)\b|"
+     r"planning (?:to|on) (?:order|buy)\w*|(?:come|coming) back in (?!stock\b)\w+|" + PRODUCT_CARE),
+    (NearDomainTopic.STORES, r"(?:what time|when) (?:does|do|is|are|will) (?:the |your )?(?:stores?|shops?|branch(?:es)?|showrooms?) "
+     r"(?:close|open)|(?:stores?|shops?|branch(?:es)?|showrooms?) (?:closes?|opens?|closing|opening)\b"),
 )
 _COMPILED = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _PATTERNS)
 _ANSWER_ONLY = tuple((topic, re.compile(r"\b(?:" + pattern + r")")) for topic, pattern in _ANSWER_ONLY_PATTERNS)

@@ -21,7 +21,7 @@ from handlers.human_agent import ALREADY_WAITING, HumanAgentHandler
 from handlers.language import other_language
 from handlers.registry import default_handlers
 from handlers.setup_help import SetupHelpHandler
-from handlers.smalltalk import GreetingHandler
+from handlers.smalltalk import GreetingHandler, takes_time
 from handlers.wording import day, join_words, mask_email, moment_words, relative_day
 from knowledge.search import SearchHit
 from storage.domain import Intent
@@ -191,3 +191,17 @@ def test_a_message_in_a_common_other_language_is_recognised(text: str, language:
 )
 def test_english_with_a_foreign_word_or_name_stays_english(text: str) -> None:
     assert other_language(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "waits"),
+    [
+        ("let me think about it", True),
+        ("Hmm, let me think about it for a moment, I may keep it after all.", True),
+        ("let me check, it's 1002", False),  # the answer came with it
+        ("let me check where it is?", False),
+        ("let me check. jane@example.com", False),
+    ],
+)
+def test_taking_time(text: str, waits: bool) -> None:
+    assert takes_time(text) is waits

@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.policy import (
+    asks_which_of_several_orders,
     clear_request,
+    describes_the_order,
     entity_only,
+    finding_the_number,
+    greeting_or_goodbye_in_another_language,
     idle_intent,
+    picks_from_a_list,
     topic_switch,
     wants_cancel,
     wants_compensation,
@@ -292,3 +297,31 @@ def test_a_parcel_that_cannot_be_found_is_still_a_new_question() -> None:
 )
 def test_idle_rules_route_narrow_phrasings(text: str, reading: str, intent: str) -> None:
     assert idle_intent(said(text, reading, 0.9)) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Assalamu alaikum", "greeting"),
+        ("Bonjour", "greeting"),
+        ("Hola, good afternoon", "greeting"),
+        ("Obrigada, tchau!", "goodbye"),
+        ("merci, au revoir", "goodbye"),
+        ("thanks bye", None),  # English: the classifier's own goodbye
+        ("hola, donde esta mi pedido", None),  # a request, not a greeting alone
+        ("bonjour, my parcel is late", None),
+    ],
+)
+def test_greetings_and_goodbyes_in_other_languages(text: str, expected: str | None) -> None:
+    assert greeting_or_goodbye_in_another_language(text) == expected
+
+
+def test_while_asked_for_the_order_number() -> None:
+    assert finding_the_number("Sorry I am searching my email now, wait please")
+    assert finding_the_number("one moment")
+    assert not finding_the_number("wait, it's 1002")  # the number came after all
+    assert asks_which_of_several_orders("i placed 2 orders last week which one u need")
+    assert not asks_which_of_several_orders("I placed 2 orders, 1002 and 1003")
+    assert describes_the_order("It's the one with the blender I think")
+    assert not describes_the_order("the blender is broken")
+    assert picks_from_a_list("the second one")

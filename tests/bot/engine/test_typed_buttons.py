@@ -36,6 +36,19 @@ def test_anything_more_or_less_than_a_title_is_typed_text(text: str) -> None:
     assert typed_button(text, OFFERED) is None
 
 
+def test_the_beginning_of_one_title_is_its_button() -> None:
+    offered = [["Report it as late", "problem:late"], ["Talk to a person", "intent:human_agent"]]
+    assert typed_button("report it", offered) == "problem:late"
+    assert typed_button("talk to", offered) == "intent:human_agent"
+    assert typed_button("report", offered) is None  # one word is too little to tell
+
+
+def test_a_beginning_shared_by_two_titles_is_typed_text() -> None:
+    offered = [["Return the jacket now", "return:1"], ["Return the kettle now", "return:2"]]
+    assert typed_button("return the", offered) is None
+    assert typed_button("return the kettle", offered) == "return:2"
+
+
 def test_nothing_offered_nothing_pressed() -> None:
     assert typed_button("send it again", []) is None
 

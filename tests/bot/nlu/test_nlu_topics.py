@@ -24,6 +24,9 @@ from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
         ("I was charged more than the price on the website", NearDomainTopic.OVERCHARGED),
         ("you charged me twice", NearDomainTopic.PAYMENT),
         ("what's the weather like", None),
+        ("what time does the store close on sunday", NearDomainTopic.STORES),
+        ("Does the lamp come with a bulb? Planning to order one", NearDomainTopic.PRODUCT_ADVICE),
+        ("will it come back in white?", NearDomainTopic.PRODUCT_ADVICE),
     ],
 )
 def test_near_domain_topic(text: str, topic: NearDomainTopic | None) -> None:
@@ -37,3 +40,4 @@ def test_answer_only_words_are_no_model_features() -> None:
     assert topic_words("do you offer gift wrapping?") == [NearDomainTopic.GIFT]
     assert topic_words("I want to leave a review") == []
     assert topic_words("you overcharged me") == []
+    assert topic_words("what time does the store close on sunday") == []
