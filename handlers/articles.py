@@ -125,6 +125,18 @@ def passage_reply(hit: SearchHit, intro: str) -> Reply:
     return Reply(f"{intro}\n{hit.snippet}", links=[Link(hit.article.title, hit.article.url)])
 
 
+def article_passage_reply(ctx: HandlerContext, article_id: str | None) -> Reply | None:
+    """The passage of the article ``article_id`` that answers the shopper's question, under the article's
+    title and with its link; None when no passage of it does."""
+    article = ctx.knowledge.base.get(article_id) if article_id else None
+    if article is None or not ctx.text.strip():
+        return None
+    passage = ctx.knowledge.index.passage(article, ctx.text)
+    if passage is None:
+        return None
+    return Reply(f"From “{article.title}”:\n{passage}", links=[Link(article.title, article.url)])
+
+
 def article_link(kb: KnowledgeBase, article_id: str) -> list[Link]:
     """A one-element list with the article's link, or empty when the KB has no such article."""
     article = kb.get(article_id)

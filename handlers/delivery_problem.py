@@ -99,6 +99,7 @@ _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bhalf (of )?(my|the|our) (order|items|stuff|things) (came|arrived|turned up|was delivered|is here)\b|"
             r"\bordered \w+ (?:things|items|products)\b.{0,20}\bonly\b|"
             r"wasn'?t in the (box|parcel|package)|where is the rest|rest of (my|the) order|"
+            r"\b(is|are|was|were) not inside\b|\b(isn'?t|wasn'?t|aren'?t|weren'?t) inside\b|"
             r"\bmissing (its|their|the|a|an|one|some) (?!parcel|package|order|delivery)\w+|"
             r"\b(lid|part|piece|cable|charger|screws?|plug|remote|manual|filter|cap|strap|base|attachment)s? "
             r"(is|are|was|were) missing\b|"

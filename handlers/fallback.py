@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from handlers.articles import (
     FROM_THE_HELP_CENTRE,
+    article_passage_reply,
     good_hits,
     hit_answers_the_point,
     passage_reply,
@@ -163,13 +164,7 @@ def _only(hits: list[SearchHit]) -> SearchHit | None:
 
 def _from_last_article(ctx: HandlerContext) -> Reply | None:
     """The passage of the article the previous answer quoted that answers this question, if one does."""
-    article = ctx.knowledge.base.get(ctx.last_article) if ctx.last_article else None
-    if article is None or not ctx.text.strip():
-        return None
-    passage = ctx.knowledge.index.passage(article, ctx.text)
-    if passage is None:
-        return None
-    return Reply(f"From “{article.title}”:\n{passage}", links=[Link(article.title, article.url)])
+    return article_passage_reply(ctx, ctx.last_article)
 
 
 def expired_button_reply() -> Reply:

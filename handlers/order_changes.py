@@ -38,6 +38,20 @@ _ITEM_WORDS = re.compile(
     r"\bonly (?:want|need) (?:\d+|one|two)\b|\bfewer\b",
     re.I,
 )
+#: "can you send the kettle first and the blender later?", "ship them separately": part of an order ahead
+_PART_FIRST = re.compile(
+    r"\b(?:send|ship|dispatch|post|deliver)\w* (?:the \w+(?: \w+)?|it|one|that|them|each|everything|the items) "
+    r"(?:first|separately|on (?:its|their) own|ahead|before the (?:rest|others?))\b|"
+    r"\b(?:split|separate) (?:the|my|this) (?:order|delivery|shipment|parcel)\b",
+    re.I,
+)
+
+
+def asks_to_ship_part_first(text: str) -> bool:
+    """ "Can you send the kettle first and the blender later?": part of an order sent ahead of the rest."""
+    return bool(_PART_FIRST.search(text))
+
+
 _ADDRESS_WORDS = re.compile(
     r"(?<!e-mail )(?<!email )address|deliver(y|ed)? to\b|ship(ping|ped)? to\b|"
     r"sen[dt] (it|them) to\b(?! (my |your |an? )?(e-?mail|inbox))|moved|new home|postcode|zip ?code|"
@@ -59,7 +73,7 @@ _INSTEAD_OF_DAY_WORDS = rf"\binstead of (?:on )?{_WEEKDAY}\b"
 _INSTEAD_OF_DAY = re.compile(_INSTEAD_OF_DAY_WORDS, re.I)
 #: "can the speaker come on Saturday instead of Thursday": the delivery day, which the carrier sets
 _ANOTHER_DAY = re.compile(
-    rf"\b(?:come|arrive|get here|be delivered|deliver\w*|turn up)\b.{{0,15}}\bon (?:a |the )?{_WEEKDAY}\b|"
+    rf"\b(?:come|arrive|get here|be delivered|deliver\w*|turn up|bring (?:it|them))\b.{{0,15}}\bon (?:a |the )?{_WEEKDAY}\b|"
     + _INSTEAD_OF_DAY_WORDS,
     re.I,
 )
@@ -113,10 +127,18 @@ _INSTRUCTION_WORDS = re.compile(
 _ASKED_FOR = re.compile(r"\b(?:can|could|would|possible|please|pls|any chance|rather|prefer|want|like)\b", re.I)
 
 
+#: "can they bring it on Saturday?": the carrier asked to come on a day
+_BRING_IT_ON_DAY = re.compile(
+    rf"\b(?:can|could|would) (?:they|you|u|the (?:driver|courier|carrier)|\w+ (?:driver|courier)) "
+    rf"(?:bring|deliver|drop(?: off)?|come back with|redeliver)(?: it| them)?\b.{{0,15}}\bon (?:a |the )?{_WEEKDAY}\b",
+    re.I,
+)
+
+
 def asks_for_another_day(text: str) -> bool:
-    """ "Can it come on Saturday instead of Thursday?": another delivery day asked for (not "it came on Monday
-    instead of Thursday", which tells what happened)."""
-    return bool(_INSTEAD_OF_DAY.search(text) and _ASKED_FOR.search(text))
+    """ "Can it come on Saturday instead of Thursday?", "can they bring it on Saturday?": another delivery day asked
+    for (not "it came on Monday instead of Thursday", which tells what happened)."""
+    return bool(_INSTEAD_OF_DAY.search(text) and _ASKED_FOR.search(text)) or bool(_BRING_IT_ON_DAY.search(text))
 
 
 def asks_for_pickup_point(text: str) -> bool:
@@ -490,6 +512,13 @@ class ChangeOrderHandler:
                 "on our team can. Shall I pass you to them?",
                 buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
             )
+        if what == "split":  # "send the kettle first": one parcel per order is packed, a person can check
+            return Outcome.say(
+                f"Order #{details.number} is packed to go out in one parcel, and I can't send part of it ahead "
+                "myself. As it hasn't shipped yet, a person on our team can check whether that's possible. Shall "
+                "I pass you to them?",
+                buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
+            )
         address = parse_address(ctx.text, details.order.ship_country) if ctx.payload is None else None
         if address is not None:
             return _confirm(details, address.one_line(), asdict(address))
@@ -566,6 +595,8 @@ def _what(ctx: HandlerContext) -> str | None:
         return "address"
     if _INSTRUCTION_WORDS.search(ctx.text) or _ANOTHER_DAY.search(ctx.text):
         return "instructions"
+    if _PART_FIRST.search(ctx.text):
+        return "split"
     if _SPEED_WORDS.search(ctx.text):
         return "speed"
     if _ITEM_WORDS.search(ctx.text):

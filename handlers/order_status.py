@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.articles import article_link
+from handlers.articles import article_link, article_passage_reply
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
 from handlers.order_facts import (
@@ -161,6 +161,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bhow (?:long|many days)\b.{0,25}\b(?:to )?(?:collect|pick (?:it|them|\w+ )?up)\b|"
             r"\bwhat (?:if|happens if) i (?:can'?t|cannot|don'?t|do not|miss)\b.{0,30}\b(?:collect|pick|make it|get there)|"
             r"\bopening (?:hours|times)\b|\bsomeone else\b.{0,20}\b(?:collect|pick)|"
+            r"\b(?:can|could|may) (?:my|a|our) (?:husband|wife|partner|neighbou?r|friend|son|daughter|mum|mom|dad|"
+            r"colleague|flatmate|roommate|family member)\b.{0,12}\b(?:collect|pick)|"
             r"\b(?:can'?t|cannot|won'?t be able to|unable to|not able to)\s+(?:get|go|make it)\s+(?:there|down there|"
             r"to (?:it|the (?:pickup|parcel|post|locker|shop|point|depot)))\b|"
             r"\b(?:can'?t|cannot|won'?t be able to|unable to)\s+(?:collect|pick (?:it|them) up)\b|"
@@ -370,6 +372,26 @@ def _still_travelling(details: OrderDetails) -> bool:
     return any(shipment.status in _TRAVELLING for shipment in details.shipments)
 
 
+#: "what if it arrives after all?", "what happens if all three tries fail?": what comes next in a case
+_WHAT_IF = re.compile(r"\bwhat (?:if|happens if|happens when|happens after|would happen if)\b", re.I)
+#: "do I have to fill in a form or a police report?": paperwork for a lost parcel
+_LOST_PAPERWORK = re.compile(
+    r"\b(?:do|should|must|will) (?:i|we) (?:have to |need to )?(?:fill|file|make|do|submit|send|sign|report)\b.{0,30}"
+    r"\b(?:forms?|police|claims?|paperwork|reports?|statements?|affidavit)\b|\bpolice report\b",
+    re.I,
+)
+
+
+def asks_what_if(text: str) -> bool:
+    """ "What if it arrives after all?", "what happens if all three tries fail?": what comes next."""
+    return bool(_WHAT_IF.search(text))
+
+
+def asks_about_lost_paperwork(text: str) -> bool:
+    """ "Do I have to fill some form or police report?": what the shopper must do about a lost parcel."""
+    return bool(_LOST_PAPERWORK.search(text))
+
+
 class OrderStatusHandler:
     """Answers "where is my order?" from the order's shipments."""
 
@@ -393,8 +415,21 @@ class OrderStatusHandler:
             rest = rest_reply(ctx.order, ctx.today())
             if rest is not None:
                 return Outcome(replies=[rest])
-        focus = question_focus(ctx.text)
         named = ctx.understanding.order_numbers or ctx.understanding.tracking_numbers
+        lost = [s for s in ctx.order.shipments if s.status == ShipmentStatus.LOST]
+        if lost and not named and asks_about_lost_paperwork(ctx.text):  # "do I need a police report?"
+            carrier = _carrier(lost[0]) or "the carrier"
+            return Outcome.say(
+                f"No, you don't need to fill in any form or report it to the police: we handle the claim with {carrier} "
+                "ourselves and send you a replacement or a full refund, whichever you prefer.",
+                buttons=[REPORT_LOST_BUTTON, HUMAN_BUTTON],
+            )
+        article = _status_article(ctx.order)
+        if article is not None and not named and ctx.last_intent == self.name and asks_what_if(ctx.text):
+            passage = article_passage_reply(ctx, article)  # "what if it arrives after the replacement?"
+            if passage is not None:
+                return Outcome(replies=[passage], article=article)
+        focus = question_focus(ctx.text)
         if focus == MEANING:
             meaning = status_meaning(ctx.order, ctx.knowledge.base.get(STATUSES_ARTICLE), ctx.text)
             if meaning is not None and not ctx.order.shipments:  # "still says label created", not shipped yet

@@ -26,7 +26,7 @@ _CATEGORY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("delays", re.compile(r"delay", re.I)),
     ("returns_refunds", re.compile(r"return|refund", re.I)),
     ("order_updates", re.compile(r"order (update|confirm)|confirmation|backorder|cancellation", re.I)),
-    ("shipping_updates", re.compile(r"shipping|shipment|deliver|tracking|\btrack|dispatch|out for", re.I)),
+    ("shipping_updates", re.compile(r"shipping|shipment|deliver|tracking|\btrack|dispatch|out for|on (?:its|the) way", re.I)),
 )
 _STOP = re.compile(
     r"\b(stop|unsubscribe|no more|don'?t (send|message|text|notify|want)|do not (send|message|text)|opt ?out|"
@@ -143,6 +143,26 @@ def parse_payload(payload: str) -> PreferenceRequest:
     return request
 
 
+#: a message quoted ("The bot keeps sending me “Rate your delivery!”"): one message, of one kind
+_QUOTED = re.compile(r'"[^"]{2,80}"|“[^”]{2,80}”|‘[^’]{2,80}’|«[^»]{2,80}»')
+#: the messages wanted on another person's or another number ("don't message my husband's number, send them to
+#: mine"): not a stop; the shopper picks the chat the updates go to
+_ANOTHER_NUMBER = re.compile(
+    r"\bsend (?:the |my )?(?:updates|them|it|messages|notifications|texts) to (?:mine|me|my (?:own )?(?:number|phone|"
+    r"mobile))\b|\b(?:husband|wife|partner|mum|mom|dad|son|daughter|boyfriend|girlfriend)'?s? (?:number|phone|mobile)\b",
+    re.I,
+)
+
+
+def _categories(text: str) -> list[str]:
+    """The categories the words name; a quoted message ("Rate your delivery!") names only the first category its
+    words name (the review request, not the shipping updates)."""
+    names = {name for name, pattern in _CATEGORY_PATTERNS if pattern.search(_QUOTED.sub(" ", text))}
+    for quoted in _QUOTED.findall(text):
+        names.update(next(([n] for n, pattern in _CATEGORY_PATTERNS if pattern.search(quoted)), []))
+    return [name for name, _ in _CATEGORY_PATTERNS if name in names]
+
+
 def categories_named(text: str) -> list[str]:
     """The categories the words name ("the setup guides"), without a verb to stop or start them."""
     return [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
@@ -184,7 +204,9 @@ def parse_text(text: str) -> PreferenceRequest:
         request.stop = [c for c in CATEGORIES if c != "delays"]
         request.start = ["delays"]
         return request
-    categories = [name for name, pattern in _CATEGORY_PATTERNS if pattern.search(text)]
+    if _ANOTHER_NUMBER.search(text):  # "send them to mine, not my husband's number": which chat, not a stop
+        return request
+    categories = _categories(text)
     stop = _STOP.search(text)
     if stop and not categories and stop.group(1).lower() == "too many" and _FEWER.search(text):
         return request  # "too many messages, dial it back": fewer, not none; which ones isn't said yet

@@ -1072,7 +1072,8 @@ _ISSUED_WHEN = re.compile(
     r"\b(?:issued|refunded|processed|sent) (?:when|on what (?:day|date)|on which (?:day|date))\b|"
     r"\bwhen (?:exactly )?(?:was|did) (?:it|the (?:refund|money))\b.{0,20}\b(?:issued|sent|processed|go out|refunded)\b|"
     r"\b(?:the )?(?:date|day) (?:of the refund|(?:it|the refund) was (?:issued|sent|processed))\b|\bneed the date\b|"
-    r"\b(?:what|which) (?:date|day) (?:was|did) (?:it|the refund)\b",
+    r"\b(?:what|which) (?:date|day) (?:was|did) (?:it|the refund)\b|"
+    r"\b(?:on )?(?:what|which) (?:date|day)\b.{0,25}\b(?:issued|refunded|sent|processed)\b",
     re.I,
 )
 #: the refund's date and reference: in the refund email, or from a person

@@ -46,7 +46,7 @@ _WRONG_CHAT_WORDS = r"wrong (?:chat|number|person|conversation|window|page|accou
 #: "what?", "huh", "test": nothing asked yet
 _PUZZLED_WORDS = r"what|wut|huh|test(?:ing)?(?: \d+)?"
 #: words a shopper puts before "never mind" or "that's all" ("oh, ok, never mind"): a regex group
-LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry|fine|alright|right)\W+)*"
+LEAD_INS = r"(?:(?:oh|ok|okay|actually|no|nah|well|erm|um|sorry|fine|alright|right|cool|great|perfect|got it)\W+)*"
 _DISMISSED_WORDS = (
     r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|its fine|"
     r"i'?m (?:good|fine)|no thanks?|nope|nah|not now|no rush|no hurry|that'?s (?:ok|okay|fine|alright)|fair enough|"
@@ -205,10 +205,13 @@ _TAKES_TIME = re.compile(
 TAKE_YOUR_TIME = "No problem, take your time. Just message me here when you're ready."
 
 
-#: "could I have a moment to check with my husband before deciding?": asked, but only for time
+#: "could I have a moment to check with my husband before deciding?", "I will decide at the weekend": asked, but
+#: only for time
 _MOMENT = re.compile(
     r"\b(?:a (?:moment|minute|sec(?:ond)?|bit|day)|some time|time) to (?:think|check|ask|decide|talk)\b|"
-    r"\b(?:check|talk|speak) (?:with|to) my \w+ (?:first|before)\b",
+    r"\b(?:check|talk|speak) (?:with|to) my \w+ (?:first|before)\b|"
+    r"\b(?:i'?ll|i will|let me|gonna|i'?m going to) decide (?:later|tomorrow|at (?:the )?weekend|this weekend|"
+    r"over the weekend|on \w+day|next week|in a (?:bit|few days))\b",
     re.I,
 )
 

@@ -14,10 +14,12 @@ from handlers.context import Understanding
 from handlers.delivery_problem import asks_about_the_carrier, detect_kind, turned_up
 from handlers.order_changes import asks_about_delivery_instructions, asks_bare_why
 from handlers.order_status import (
+    asks_about_lost_paperwork,
     asks_for_a_deadline,
     asks_for_carrier_contact,
     asks_for_the_pickup_place,
     asks_to_email_it,
+    asks_what_if,
     question_focus,
 )
 from handlers.preferences import more_of_the_same
@@ -173,6 +175,8 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     return bool(
         asks_for_a_deadline(text)
         or _ATTEMPTS.search(text)  # "how many times will they try": the status says
+        or asks_what_if(text)  # "what if it arrives after the replacement": the status's article says
+        or asks_about_lost_paperwork(text)  # "do I have to fill some form or police report?": no
         or _STOCK.search(text)
         or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)
@@ -186,6 +190,11 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
     )
 
 
+#: problems with what arrived, whatever else the words say (a neighbour, a door); not a wrong item, which can be
+#: the shopper's own ("I ordered the wrong thing, can I change it")
+_WHAT_ARRIVED_IS_WRONG = frozenset({"damaged", "missing_item"})
+
+
 def carrier_follow_up(understanding: Understanding, state: DialogueState) -> bool:
     """ "Can you check with DHL what the problem is", "I didn't get a card", "the neighbour just gave it to me"
     right after a status answer, with the order still in context: the carrier's part, a delivery problem (or
@@ -195,6 +204,8 @@ def carrier_follow_up(understanding: Understanding, state: DialogueState) -> boo
         return False
     if state.last_intent != ORDER_STATUS or not state.order_number:
         return False
+    if detect_kind(understanding.text) in _WHAT_ARRIVED_IS_WRONG:
+        return True  # "found the box at the neighbour's door, open, and the jacket not inside": a missing item
     if turned_up(understanding.text):
         return True  # "the neighbour just gave it to me": glad it turned up (the NLU can hear instructions)
     # "how do I contact the driver" is the shopper reaching the carrier: the status answer's tracking page

@@ -32,6 +32,7 @@ from handlers.order_changes import (
     asks_about_delivery_instructions,
     asks_for_another_day,
     asks_for_pickup_point,
+    asks_to_ship_part_first,
     says_nobody_home,
 )
 from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact, question_focus
@@ -238,7 +239,10 @@ _STOP_NOTIFICATIONS = re.compile(
 _PREFERENCES = re.compile(
     r"\b(?:stop|unsubscribe|no more|don'?t (?:send|message|text)|do not (?:send|message|text)|opt ?out|turn off|"
     r"switch off|mute|start|resume|turn on|switch on)\b.{0,40}\b(?:updates?|messages|notifications?|guides?|"
-    r"review requests?|reviews|texts|emails|alerts|reminders)\b",
+    r"review requests?|reviews|texts|emails|alerts|reminders)\b|"
+    # "the bot keeps messaging me “Rate your delivery!”, can you make it stop?"
+    r"\b(?:keeps?|keep on) (?:messaging|texting|sending|pinging|emailing|notifying|bugging) (?:me|us)\b.{0,80}"
+    r"\b(?:stop|turn (?:it|them|that|this) off|mute|unsubscribe)\b",
     re.I,
 )
 _MENU = re.compile(
@@ -318,7 +322,7 @@ _OTHER_GREETING = re.compile(
     r"bonjour|bonsoir|salut|hola|buen[oa]s (?:d[ií]as|tardes|noches)|buenas|hallo|guten (?:tag|morgen|abend)|servus|"
     r"moin|ciao|buongiorno|buonasera|ol[aá]|oi|bom dia|boa (?:tarde|noite)|hoi|goedemorgen|goedemiddag|merhaba|"
     r"namaste|namaskar|shalom|konnichiwa|ni ?hao|privet|zdravstvuyte|hej|hei|ahoj|cze[sś][cć]|jambo|habari|"
-    r"kamusta|kumusta|sawasdee|xin ch[aà]o)"
+    r"kamusta|kumusta|sawasdee|xin ch[aà]o|howzit|heita|sawubona|molo|dumela|kia ora|aloha)"
     r"(?:\W+(?:(?:good )?(?:morning|afternoon|evening|day)|there|everyone|all|team|bot))?\W*$",
     re.I,
 )
@@ -991,6 +995,12 @@ def idle_intent(understanding: Understanding) -> str:
         return "delivery_problem"  # "this isn't what I ordered": the wrong item came
     if (
         understanding.payload is None
+        and intent in ("setup_help", "order_status", OUT_OF_SCOPE, None)
+        and asks_to_ship_part_first(understanding.text)
+    ):
+        return "change_order"  # "can you send the kettle first and the blender later?": a person may split it
+    if (
+        understanding.payload is None
         and intent == "return_request"
         and _ALREADY_SENT_BACK.search(understanding.text)
         and _MONEY_NOT_BACK.search(understanding.text)
@@ -1073,7 +1083,7 @@ def idle_intent(understanding: Understanding) -> str:
         return HUMAN_AGENT  # "can you call me": a person (the team answers in the chat)
     if (
         understanding.payload is None
-        and intent in ("setup_help", "order_status", OUT_OF_SCOPE, None)
+        and intent in ("setup_help", "order_status", "change_order", OUT_OF_SCOPE, None)
         and fits_badly(understanding.text)
     ):
         return "return_request"  # "the kettle is great but the jacket doesn't fit": an exchange or return

@@ -95,6 +95,12 @@ ORDER_HASH = re.compile(r"#\s?(?P<digits>\d{3,15})\b")
 ORDER_CUE = re.compile(
     r"\b(?:order|purchase)\s*(?:number|num|no|nr|id|#)?\.?\s*[:#]?\s*(?P<digits>\d{3,15})\b", _I
 )
+#: an order number in two parts after "order" ("order no. 55-1234"): as written, then its digits run together
+ORDER_DASHED = re.compile(
+    r"\b(?:order|purchase)\s*(?:number|num|no|nr|id|#)?\.?\s*[:#]?\s*(?P<digits>\d{2,6}-\d{2,8})\b(?!-\d)", _I
+)
+#: a postcode talked about: its digits are no order number ("the postcode is wrong, it's 2000 not 2600")
+_POSTCODE_TALK = re.compile(r"\b(?:post ?codes?|postal codes?|zip(?: ?codes?)?|pin ?codes?)\b", _I)
 #: long order numbers (8-15 digits) padded with zeros ("00004587345"), after "#" or after "order" /
 #: "purchase": taken before phones and tracking numbers, which such digit runs would otherwise look like
 ORDER_LONG: tuple[re.Pattern[str], ...] = (
@@ -303,6 +309,10 @@ class EntityExtractor:
                 continue  # "abc123" is too weak without the hyphen
             found.append((match.start(), 0, [f"{prefix}-{digits}", digits]))
             work = _blank(work, match.start(), match.end())
+        for match in ORDER_DASHED.finditer(work):  # "order no. 55-1234"
+            dashed = match.group("digits")
+            found.append((match.start("digits"), 0, [dashed, dashed.replace("-", "")]))
+            work = _blank(work, match.start("digits"), match.end("digits"))
         for pattern in (ORDER_HASH, ORDER_CUE):
             for match in pattern.finditer(work):
                 found.append((match.start("digits"), 0, _with_unpadded(match.group("digits"))))
@@ -324,7 +334,8 @@ class EntityExtractor:
         after = work[match.end() :]
         before = work[: match.start()]
         return bool(
-            _NOT_ORDER_AFTER.match(after)
+            _POSTCODE_TALK.search(work)
+            or _NOT_ORDER_AFTER.match(after)
             or _STREET_AFTER.match(after)
             or _NOT_ORDER_BEFORE.search(before)
             or _ADDRESS_BEFORE.search(before)

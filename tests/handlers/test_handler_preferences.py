@@ -39,6 +39,11 @@ def test_categories_come_from_the_journey_kinds() -> None:
         ("not before 8:30am please", [], [], (None, "08:30")),
         ("only between 10pm and 7am be quiet", [], [], ("22:00", "07:00")),
         ("no messages at night", [], [], ("21:00", "08:00")),
+        # a quoted message is one message, of the first kind its words name
+        ('the bot keeps sending me "Rate your delivery!", make it stop', ["reviews"], [], (None, None)),
+        ('stop sending me "your parcel is on its way"', ["shipping_updates"], [], (None, None)),
+        # the updates wanted on another number: which chat, not a stop
+        ("don't message my husband's number, send the updates to mine", [], [], (None, None)),
     ],
 )
 def test_parse_text(

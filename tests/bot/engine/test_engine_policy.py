@@ -305,6 +305,7 @@ def test_idle_rules_route_narrow_phrasings(text: str, reading: str, intent: str)
         ("Assalamu alaikum", "greeting"),
         ("Bonjour", "greeting"),
         ("Hola, good afternoon", "greeting"),
+        ("Howzit", "greeting"),
         ("Obrigada, tchau!", "goodbye"),
         ("merci, au revoir", "goodbye"),
         ("thanks bye", None),  # English: the classifier's own goodbye

@@ -44,6 +44,9 @@ from bot.nlu import EntityExtractor, normalize_phone, same_phone
         ("1001 oops it's 1003", ["1003"]),
         # leading zeros: the number as written, then without them
         ("The confirmation email reads Order No. 0001002", ["0001002", "1002"]),
+        # in two parts after "order": as written, then run together
+        ("I'd like to know if order no. 55-1234 has shipped yet", ["55-1234", "551234"]),
+        ("where is order 1002, postcode 90210", ["1002"]),
     ],
 )
 def test_order_number_forms(extractor: EntityExtractor, text: str, expected: list[str]) -> None:
@@ -78,6 +81,8 @@ def test_order_number_forms(extractor: EntityExtractor, text: str, expected: lis
         "the last four digits are 7781",
         "I meant the Philips 3200 not the 2200",
         "a Bosch 500 would have been better",
+        # digits of a postcode talked about
+        "Got the postcode wrong on my order, it's 2000 not 2600",
     ],
 )
 def test_numbers_that_are_not_orders(extractor: EntityExtractor, text: str) -> None:

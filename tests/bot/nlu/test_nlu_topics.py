@@ -27,6 +27,9 @@ from bot.nlu.topics import NearDomainTopic, near_domain_topic, topic_words
         ("what time does the store close on sunday", NearDomainTopic.STORES),
         ("Does the lamp come with a bulb? Planning to order one", NearDomainTopic.PRODUCT_ADVICE),
         ("will it come back in white?", NearDomainTopic.PRODUCT_ADVICE),
+        ("Do you have this dress in a size 18?", NearDomainTopic.PRODUCT_ADVICE),
+        ("Is the sofa available in green velvet?", NearDomainTopic.PRODUCT_ADVICE),
+        ("Can I use UPI to pay?", NearDomainTopic.PAYMENT),
     ],
 )
 def test_near_domain_topic(text: str, topic: NearDomainTopic | None) -> None:
