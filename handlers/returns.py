@@ -94,6 +94,8 @@ class ReturnRequestHandler:
             return True
         if _COLLECTION_ASKED.search(text) and ctx.payload is None:
             return True  # "when will they collect it": how the item on the list goes back
+        if asks_why_the_windows_differ(text) and ctx.payload is None:
+            return True  # "why does the kettle have less days than the jacket?": the return windows
         if asks_something_else(text):
             return False
         return bool(
@@ -166,8 +168,10 @@ class ReturnRequestHandler:
                 await_step="pick",
                 data=dict(ctx.data),
             )
-        if ctx.step == "pick" and not payload and ctx.understanding.intent == "return_policy" and asks_something_else(ctx.text):
-            # "do I need the original packaging?", asked at the item list: answered, and the list still waits
+        policy_asked = ctx.understanding.intent == "return_policy" and asks_something_else(ctx.text)
+        if ctx.step == "pick" and not payload and (policy_asked or asks_why_the_windows_differ(ctx.text)):
+            # "do I need the original packaging?", "why does the kettle have less days than the jacket?", asked at
+            # the item list: answered, and the list still waits
             answered = await ReturnPolicyHandler().handle(ctx)
             return Outcome(replies=answered.replies, await_step="pick", data=dict(ctx.data))
         chosen = _chosen(ctx, eligible) if payload or ctx.step == "pick" else []
@@ -435,6 +439,21 @@ def _listing_head(ctx: HandlerContext, eligible: int, fit: bool) -> str:
     return f"These items from order #{ctx.order.number} can be returned. Which would you like to send back?"
 
 
+#: "why does the kettle only have till Dec 28 but the jacket till Jan?": why the return windows differ
+_WINDOW_WHY = re.compile(
+    r"\bwhy\b.{0,60}\b(?:days?|dates?|till|until|window|longer|shorter|less time|more time|deadlines?)\b", re.I
+)
+#: ... with no pick said beside it ("... I want return espresso machine")
+_RETURN_SAID = re.compile(
+    r"\bi (?:want|wanna|would like|'d like)(?: to)? (?:return|send back)\b|\breturn (?:the|my|it|them)\b|"
+    r"\bsend (?:the \w+|it|them) back\b",
+    re.I,
+)
+
+
+def asks_why_the_windows_differ(text: str) -> bool:
+    """ "Why does the kettle only have till Dec 28 but the jacket till Jan?": a question, not a pick."""
+    return bool(_WINDOW_WHY.search(text)) and not _RETURN_SAID.search(text)
 #: a question ("is the desk still under warranty?"), which a pick of items is not ...
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(?:(?:wait|hmm+|actually|sorry|ok|so)\W+)*(?:is|are|does|do|did|will|would|was|were|has|have|"

@@ -77,7 +77,8 @@ _SETUP_REQUEST = re.compile(
 _TRIED = re.compile(
     r"\b(?:tried (?:that|this|it|them|those|everything|all (?:of )?(?:that|those|them))|"
     r"already (?:tried|did|done|do|have)|(?:did|done|tried) (?:that|this|it|them|those|all (?:of )?(?:that|this)|"
-    r"everything) (?:already|before)|did(?:n'?t| not) (?:help|work|fix|change)|no luck|"
+    r"everything) (?:already|before)|(?:did|done|tried) (?:all (?:of )?(?:this|that|it)|everything|it all)\b|"
+    r"did(?:n'?t| not) (?:help|work|fix|change)|no luck|"
     r"still (?:the same|cold|hot|broken|nothing|dead|off|stuck)|same (?:thing|problem|issue|again)|"
     r"(?:restarted|rebooted|reset|unplugged|replugged|cleaned|descaled|charged|updated) (?:it|them|the \w+) already|"
     r"already (?:restarted|rebooted|reset|unplugged|cleaned|descaled|charged|updated)|"
@@ -139,6 +140,8 @@ class SetupHelpHandler:
             sku = str(ctx.data.get("sku") or "")
             if sku and ctx.data.get("troubleshot") and ctx.payload is None and _TRIED.search(ctx.text):
                 return True  # "did that already, still nothing": the advice didn't help, whatever the NLU reads
+            if sku and ctx.data.get("troubleshot") and ctx.payload is None and self._names_a_symptom(ctx, sku):
+                return True  # "the display lights up but the water never gets hot": another symptom of it
             unread = ctx.understanding.intent in (None, "out_of_scope")  # another intent is a change of topic
             return bool(sku) and unread and ctx.payload is None and _own_guide_hit(ctx, sku) is not None
         return ctx.step == "product" and bool(ctx.understanding.products)
@@ -379,6 +382,7 @@ class SetupHelpHandler:
         data: dict[str, object] = {"sku": sku, "name": name or ""}
         if article.kind == "troubleshooting":  # a fix was given: "I already did that" next is still stuck
             data["troubleshot"] = True
+            data["section"] = section.heading  # "it still switches off": the same symptom, not a new one
         return Outcome(replies=[reply], await_step="followup", data=data)
 
     def _names_a_symptom(self, ctx: HandlerContext, sku: str, text: str | None = None) -> bool:

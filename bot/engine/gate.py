@@ -19,6 +19,7 @@ from bot.engine.policy import (
     asks_why_details_needed,
     describes_the_order,
     finding_the_number,
+    offers_an_invoice_number,
 )
 from bot.engine.state import PendingOrder
 from bot.engine.turn import Turn
@@ -129,6 +130,9 @@ _NO_NUMBER_AT_HAND = re.compile(
 _NO_CONTACT_AT_HAND = re.compile(
     r"\b(?:don'?t|do not|dont|can'?t|cannot|not sure)\s+(?:remember|know|recall|find|sure)\b.{0,40}"
     r"\b(?:e-?mail|phone|number|address|which one)\b|"
+    r"\b(?:no longer have|don'?t have|lost|can'?t get into|cannot get into|can'?t access|cannot access)\s+"
+    r"(?:access to\s+)?(?:the|my|that)\s+(?:old\s+)?e-?mail\b|\b(?:i have|there are) two\b.{0,20}\b(?:e-?mails|addresses)\b|"
+    r"\b(?:give|send|use|try)\b.{0,20}\b(?:phone|telephone|mobile)(?: number)? instead\b|"
     r"^\W*(?:i\s+)?(?:don'?t|do not|dont)\s+(?:remember|know)\W*$",
     re.I,
 )
@@ -142,6 +146,11 @@ FINDING_THE_NUMBER = "No problem, take your time. Send me the order number when 
 ANY_ONE_ORDER = (
     "Either one: send me one order number at a time (it's in each order confirmation email, for example #1042), "
     "and I can look at the other one after."
+)
+#: an invoice's number, offered for the order number
+INVOICE_NOT_ORDER = (
+    "That's the invoice number, not the order number. The order number is in your order confirmation email, in the "
+    "subject line and at the top (for example #1042); the tracking number from your shipping email works too."
 )
 #: "it's the one with the blender", said when asked for the order number
 BY_NUMBER_ONLY = (
@@ -361,6 +370,10 @@ class OrderGate:
         if pending.step == "order_number" and asks_which_of_several_orders(understanding.text):
             turn.state.pending = pending  # "I placed 2 orders, which one do you need"
             turn.say(Reply(ANY_ONE_ORDER, buttons=[HUMAN_BUTTON]))
+            return None
+        if pending.step == "order_number" and not understanding.order_numbers and offers_an_invoice_number(understanding.text):
+            turn.state.pending = pending  # "it says Invoice INV-77421, is this the number?"
+            turn.say(Reply(INVOICE_NOT_ORDER, buttons=[HUMAN_BUTTON]))
             return None
         if pending.step == "order_number" and describes_the_order(understanding.text):
             turn.state.pending = pending  # "it's the one with the blender": orders are looked up by number

@@ -147,7 +147,7 @@ _WHERE_DO_I_FIND_IT = re.compile(
 _WHY_NEEDED = re.compile(
     r"\b(?:is (?:this|it|that) (?:safe|secure)|safe to (?:give|share|send|tell)|"
     r"(?:don'?t|do not) want to (?:give|share|send))\b|"
-    r"\bwhy (?:do|would|should|d'?) ?(?:you|u|ya) (?:need|want)\b|\bwhat do (?:you|u) need (?:it|that) for\b|"
+    r"\bwhy (?:(?:do|would|should|d'?) ?)?(?:you|u|ya) (?:need|want)\b|\bwhat do (?:you|u) need (?:it|that) for\b|"
     r"\b(?:look|find|search|check) (?:me|it|my order|my details) up (?:by|with|from) (?:my )?(?:name|account)\b|"
     r"\b(?:by|with|from|under) my (?:name|account)\b.{0,20}\?|\bcan'?t (?:you|u) (?:just )?(?:look|find|search|check)\b",
     re.I,
@@ -182,8 +182,15 @@ _SEVERAL_ORDERS = re.compile(
 _NUMBER_GIVEN = re.compile(r"\d{3,}")
 #: "it's the one with the blender": the order described instead of numbered
 _DESCRIBED_ORDER = re.compile(
-    r"^\W*(?:(?:it'?s|its|it is|it was)\s+)?(?:the|my)\s+(?:one|order)\s+(?:with|for|where|that (?:had|has|was))\b", re.I
+    r"(?:^\W*|\b(?:it'?s|its|it is|it was)\s+)(?:the|my)\s+(?:one|order)\s+(?:with|for|where|that (?:had|has|was))\b", re.I
 )
+#: "Invoice INV-77421, is this the number?": an invoice's number offered for the order's
+_INVOICE_NUMBER = re.compile(r"\binvoice\b|\bINV-?\d", re.I)
+
+
+def offers_an_invoice_number(text: str) -> bool:
+    """ "In my email it says 'Invoice INV-77421', is this the number?": the invoice's number, not the order's."""
+    return bool(_INVOICE_NUMBER.search(text))
 
 
 def finding_the_number(text: str) -> bool:
@@ -1309,6 +1316,7 @@ def topic_switch(
         or finding_the_number(understanding.text)  # "wait, I'm searching my email"
         or asks_which_of_several_orders(understanding.text)  # "I placed 2 orders, which one do you need"
         or describes_the_order(understanding.text)  # "it's the one with the blender"
+        or offers_an_invoice_number(understanding.text)  # "it says Invoice INV-77421, is this the number?"
     ):
         return None
     if entity_only(understanding) or _SHORT_ANSWER.match(understanding.text) or _PICK.match(understanding.text):

@@ -99,6 +99,9 @@ ORDER_CUE = re.compile(
 ORDER_DASHED = re.compile(
     r"\b(?:order|purchase)\s*(?:number|num|no|nr|id|#)?\.?\s*[:#]?\s*(?P<digits>\d{2,6}-\d{2,8})\b(?!-\d)", _I
 )
+#: code prefixes of documents other than the order ("INV-77421")
+_NOT_ORDER_PREFIXES = frozenset({"INV", "INVOICE", "RMA", "CASE", "TKT", "TICKET", "REF"})
+_INVOICE_BEFORE = re.compile(r"\b(?:invoice|receipt|ticket|case|rma|return)\s*(?:number|no|nr|#)?\.?\s*[:#]?\s*$", _I)
 #: a postcode talked about: its digits are no order number ("the postcode is wrong, it's 2000 not 2600")
 _POSTCODE_TALK = re.compile(r"\b(?:post ?codes?|postal codes?|zip(?: ?codes?)?|pin ?codes?)\b", _I)
 #: long order numbers (8-15 digits) padded with zeros ("00004587345"), after "#" or after "order" /
@@ -307,6 +310,9 @@ class EntityExtractor:
                 continue
             if "-" not in match.group(0) and len(digits) < 4:
                 continue  # "abc123" is too weak without the hyphen
+            if prefix in _NOT_ORDER_PREFIXES or _INVOICE_BEFORE.search(work[: match.start()]):
+                work = _blank(work, match.start(), match.end())
+                continue  # "Invoice INV-77421": an invoice's number, not the order's
             found.append((match.start(), 0, [f"{prefix}-{digits}", digits]))
             work = _blank(work, match.start(), match.end())
         for match in ORDER_DASHED.finditer(work):  # "order no. 55-1234"

@@ -83,6 +83,9 @@ def test_order_number_forms(extractor: EntityExtractor, text: str, expected: lis
         "a Bosch 500 would have been better",
         # digits of a postcode talked about
         "Got the postcode wrong on my order, it's 2000 not 2600",
+        # an invoice's number
+        "In my email it say 'Invoice INV-77421', is this the number?",
+        "the receipt no. 55120 is attached",
     ],
 )
 def test_numbers_that_are_not_orders(extractor: EntityExtractor, text: str) -> None:
