@@ -131,7 +131,7 @@ _ADDRESS_BEFORE = re.compile(
 )
 _NOT_ORDER_BEFORE = re.compile(
     r"(?:zip|zipcode|postcode|postal code|post code|apt|apartment|suite|unit|flat|room|floor|pin|code|"
-    r"size|model|error|version|\$|£|€|usd|eur)\s*(?:code|number|no\.?|is|was|:)?\s*$",
+    r"size|model|error|version|invoice|receipt|ticket|rma|\$|£|€|usd|eur)\s*(?:code|number|no\.?|is|was|:)?\s*$",
     _I,
 )
 
