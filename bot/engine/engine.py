@@ -21,6 +21,7 @@ from bot.engine.errors import ConcurrentUpdateError, HandlerSetupError
 from bot.engine.followups import (
     asks_for_other_order,
     carrier_follow_up,
+    chooses_a_remedy,
     follow_up_intent,
     names_a_parcel,
     preferences_follow_up,
@@ -66,6 +67,7 @@ from handlers.registry import default_handlers
 from handlers.smalltalk import TAKE_YOUR_TIME, asks_who_answers, menu_reply, takes_time, who_answers_reply
 from handlers.support import DEFAULT_DISCLOSURE, SupportDesk, with_disclosure
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
+from storage.domain import ShipmentStatus
 from storage.errors import StaleWriteError
 from storage.repositories.conversations import TranscriptLine
 from storage.repositories.support import OPEN_HANDOFF_STATUSES
@@ -467,6 +469,8 @@ class Engine:
             # "ok so what now" can look like):
             # a short follow-up the NLU cannot read on its own
             intent = follow_up_intent(understanding, state, verified=turn.customer_id is not None) or intent
+        if chooses_a_remedy(understanding, state) and await self._order_in_context_is_lost(turn):
+            intent = "return_request"  # "replacement pls" after a lost parcel's status: that remedy, reported
         return await self._start(turn, intent)
 
     async def _contact_given(self, turn: Turn) -> str | None:
@@ -484,6 +488,11 @@ class Engine:
         """Whether the order in context, the shopper verified for it, travels in several parcels."""
         details = await self._gate.context_order(turn)
         return details is not None and len(details.shipments) > 1
+
+    async def _order_in_context_is_lost(self, turn: Turn) -> bool:
+        """Whether the order in context, the shopper verified for it, has a parcel the carrier lost."""
+        details = await self._gate.context_order(turn)
+        return details is not None and any(s.status == ShipmentStatus.LOST for s in details.shipments)
 
     def _waits_for_free_text(self, state: DialogueState) -> bool:
         """Whether the waiting flow asked for free text (a description, an address)."""

@@ -61,9 +61,15 @@ def asks_for_other_order(understanding: Understanding) -> bool:
     if understanding.payload is not None or understanding.order_numbers or understanding.tracking_numbers:
         return False
     text = understanding.text
-    return bool(text) and bool(_OTHER_ORDER.match(text) or _WRONG_ORDER.match(text))
+    return bool(text) and bool(_OTHER_ORDER.match(text) or _WRONG_ORDER.match(text) or _CHECK_THE_OTHER.search(text))
 
 
+#: "we also ordered three more on a separate order, can you check that one as well?": another order to check
+_CHECK_THE_OTHER = re.compile(
+    r"\b(?:another|other|separate|second|different) order\b.{0,60}\b(?:check|look(?: at| up)?|find)\b.{0,15}"
+    r"\b(?:that|the other|it|this) (?:one|order)?\b.{0,10}\b(?:as well|too|also)\b",
+    re.I,
+)
 #: "wrong order, I was asking about the headphones": another of the shopper's orders, not a wrong item
 _WRONG_ORDER = re.compile(
     r"^\W*(?:(?:no|sorry|oops|nope)\W+)*(?:that'?s |it'?s |that is )?(?:the )?wrong order\W+(?:i'?m|i was|i am|"
@@ -319,3 +325,20 @@ _MOVED = re.compile(
     re.I,
 )
 
+
+#: "replacement pls", "I would prefer a replacement", "refund.": the remedy chosen for a parcel the carrier lost
+_REMEDY_CHOSEN = re.compile(
+    r"\b(?:i(?:'d| would)? (?:prefer|like|want|choose|take|go for)|please|pls|plz|just)\b.{0,20}\b(?:an? |the )?"
+    r"(?:replacement|refund|new one|money back)\b|^\W*(?:an? )?(?:replacement|refund|new one|money back)\b",
+    re.I,
+)
+
+
+def chooses_a_remedy(understanding: Understanding, state: DialogueState) -> bool:
+    """ "Replacement pls", "I would prefer a replacement" right after a status answer: the remedy chosen (for a
+    parcel the carrier lost, which the engine checks), not a question about the status."""
+    if understanding.payload is not None or understanding.order_numbers:
+        return False
+    if state.last_intent != ORDER_STATUS or not state.order_number:
+        return False
+    return bool(_REMEDY_CHOSEN.search(understanding.text))

@@ -130,6 +130,7 @@ _NO_NUMBER_AT_HAND = re.compile(
 _NO_CONTACT_AT_HAND = re.compile(
     r"\b(?:don'?t|do not|dont|can'?t|cannot|not sure)\s+(?:remember|know|recall|find|sure)\b.{0,40}"
     r"\b(?:e-?mail|phone|number|address|which one)\b|"
+    r"\bnot sure which (?:e-?mail|one|address|number)\b|"
     r"\b(?:no longer have|don'?t have|lost|can'?t get into|cannot get into|can'?t access|cannot access)\s+"
     r"(?:access to\s+)?(?:the|my|that)\s+(?:old\s+)?e-?mail\b|\b(?:i have|there are) two\b.{0,20}\b(?:e-?mails|addresses)\b|"
     r"\b(?:give|send|use|try)\b.{0,20}\b(?:phone|telephone|mobile)(?: number)? instead\b|"

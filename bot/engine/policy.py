@@ -115,7 +115,9 @@ _SOMEONE_ELSES_ORDER = re.compile(
     r"\b(?:my|our) (?:husband|wife|partner|mum|mom|dad|father|mother|son|daughter|friend|boyfriend|girlfriend|"
     r"brother|sister|colleague|boss|flatmate|roommate)\b.{0,20}\b(?:ordered|bought|placed|paid|account)\b|"
     r"\b(?:someone|somebody) else\b.{0,20}\b(?:ordered|bought|placed|paid)\b|"
-    r"\b(?:ordered|bought|placed)\b.{0,20}\b(?:for|by) (?:me|someone else|somebody else)\b",
+    r"\b(?:ordered|bought|placed)\b.{0,20}\b(?:for|by) (?:me|someone else|somebody else)\b|"
+    r"\b(?:it'?s|its|it is|it was|that'?s) (?:my|our) (?:husband|wife|partner|mum|mom|dad|father|mother|son|daughter|"
+    r"friend|boyfriend|girlfriend|brother|sister|colleague|boss)'?s? (?:e-?mail|account|phone|number)\b",
     re.I,
 )
 
