@@ -270,10 +270,15 @@ _STATUS_ARTICLES = (
 )
 
 
-def _status_article(details: OrderDetails) -> str | None:
-    """The article on what happens next to the order's lost or undelivered parcel, if it has one."""
+#: the article on what happens next to a late order
+DELAYS_ARTICLE = "delivery-delays"
+
+
+def _status_article(details: OrderDetails, today: date) -> str | None:
+    """The article on what happens next to the order's lost, undelivered or late parcel, if it has one."""
     statuses = {shipment.status for shipment in details.shipments}
-    return next((article for status, article in _STATUS_ARTICLES if status in statuses), None)
+    found = next((article for status, article in _STATUS_ARTICLES if status in statuses), None)
+    return found or (DELAYS_ARTICLE if is_late(details, today) else None)
 
 
 _PICKUP_PLACE_QUESTION = re.compile(_PICKUP_PLACE, re.I)
@@ -359,7 +364,8 @@ def _also_asked(text: str, first: str) -> list[str]:
 #: "what time roughly?", "morning or afternoon?": the hour of delivery, which the carrier gives on the day
 _TIME_OF_DAY = re.compile(
     r"\b(?:what|which) time\b|\bmorning or (?:in the )?(?:afternoon|evening)\b|\b(?:am or pm|time (?:slot|window)|"
-    r"delivery window)\b|\bwhat hours?\b",
+    r"delivery window)\b|\bwhat hours?\b|\b(?:before|by|after|until|till) \d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|o'?clock)?"
+    r"(?!\s*(?:days?|weeks?|th|st|nd|rd)\b)\b|\b(?:in|during) the (?:morning|afternoon|evening)\b",
     re.I,
 )
 NO_DELIVERY_TIME = (
@@ -424,7 +430,7 @@ class OrderStatusHandler:
                 "ourselves and send you a replacement or a full refund, whichever you prefer.",
                 buttons=[REPORT_LOST_BUTTON, HUMAN_BUTTON],
             )
-        article = _status_article(ctx.order)
+        article = _status_article(ctx.order, ctx.today())
         if article is not None and not named and ctx.last_intent == self.name and asks_what_if(ctx.text):
             passage = article_passage_reply(ctx, article)  # "what if it arrives after the replacement?"
             if passage is not None:
@@ -468,7 +474,7 @@ class OrderStatusHandler:
             _add_express_refund(ctx, reply)  # "I paid for express but it's taking ages"
         # the questions after a lost parcel or a failed attempt ("what if it turns up after the replacement?",
         # "what happens after 3 tries?") are its article's
-        return Outcome(replies=[reply], article=_status_article(ctx.order))
+        return Outcome(replies=[reply], article=_status_article(ctx.order, ctx.today()))
 
 
 def why_it_comes_back(details: OrderDetails) -> Reply:
