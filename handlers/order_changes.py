@@ -422,7 +422,9 @@ _JUST_DO_IT = re.compile(
 _KEEP_WORDS = r"\b(?:keep|still (?:want|need)|(?:want|need) to keep)\b"
 _KEEP = re.compile(_KEEP_WORDS, re.I)
 #: a product named to be ordered again, not one to keep out of the cancellation
-_ORDER_AGAIN = re.compile(r"\b(?:order|buy|purchase)\w* (?:it |them |\w+ )?again\b|\bre-?order\b", re.I)
+_ORDER_AGAIN = re.compile(
+    r"\b(?:order|buy|purchase|want|get)\w* (?:it |them |the \w+ |\w+ )?again\b|\bre-?order\b", re.I
+)
 
 
 def _kept_by_name(text: str, name: str) -> bool:

@@ -143,7 +143,7 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "proof",
         re.compile(
             r"\bwho\b.{0,12}\b(?:signed|took|received|accepted|took in|has got)\b(?: for)?\s*(?:it|them|the (?:parcel|package|"
-            r"delivery|box))?\W*$|\bwhere (?:was|were|did (?:they|he|she|the driver|the courier) leave) (?:it|they|them|"
+            r"delivery|box))?\W*$|\bwhere (?:was|were|did (?:they|he|she|the driver|the courier|\w+) leave) (?:it|they|them|"
             r"my (?:parcel|package|order))\b|\bproof of delivery\b|\bdelivery (?:photo|picture|proof)\b|"
             r"\b(?:photo|picture|signature) of (?:the )?delivery\b|\bwho signed\b|"
             r"\b(?:photo|picture|pic|proof)\b.{0,25}\b(?:deliver\w*|left|dropped)\b|"

@@ -1082,8 +1082,9 @@ _REFUND_QUESTION = re.compile(
 
 
 def asks_about_the_refund(text: str) -> bool:
-    """A question about the refund just described ("so when?", "I paid with PayPal, is it the same?")."""
-    return bool(_REFUND_QUESTION.search(text))
+    """A question about the refund just described ("so when?", "I paid with PayPal, is it the same?", "issued on
+    what date?")."""
+    return bool(_REFUND_QUESTION.search(text) or _ISSUED_WHEN.search(text))
 
 
 #: "issued when exactly?", "I need the date to show my bank": the day the refund was issued
@@ -1212,12 +1213,12 @@ class RefundStatusHandler:
                 f"Your refund for order #{number} has been issued. It usually shows on your statement within "
                 "5–10 business days, depending on your bank."
             )
+            if _ISSUED_WHEN.search(ctx.text):  # "issued when exactly? I need the date for my bank"
+                return Outcome.say(f"{text} {ISSUE_DATE}", buttons=[HUMAN_BUTTON], links=links)
             if says_refund_overdue(ctx.text):  # "it's been 3 weeks": a person traces it now
                 return Outcome.say(f"{text} {TRACE_NOW}", buttons=[HUMAN_BUTTON], links=links)
             if says_refund_missing(ctx.text):  # "it's been 10 days and no refund": a person can trace it
                 return Outcome.say(f"{text} {TRACE_REFUND}", buttons=[HUMAN_BUTTON], links=links)
-            if _ISSUED_WHEN.search(ctx.text):  # "issued when exactly? I need the date for my bank"
-                return Outcome.say(f"{text} {ISSUE_DATE}", buttons=[HUMAN_BUTTON], links=links)
             if _PAYMENT_METHOD.search(ctx.text):  # "I paid with PayPal, is it the same?": that method's time
                 refunds = ctx.knowledge.base.get(REFUND_ARTICLE)
                 passage = ctx.knowledge.index.passage(refunds, ctx.text) if refunds is not None else None

@@ -78,6 +78,7 @@ _TRIED = re.compile(
     r"\b(?:tried (?:that|this|it|them|those|everything|all (?:of )?(?:that|those|them))|"
     r"already (?:tried|did|done|do|have)|(?:did|done|tried) (?:that|this|it|them|those|all (?:of )?(?:that|this)|"
     r"everything) (?:already|before)|(?:did|done|tried) (?:all (?:of )?(?:this|that|it)|everything|it all)\b|"
+    r"\b(?:do|did|done|tried) (?:this|that|it) (?:\w+ )?(?:twice|two times|three times|\d times|again) already\b|"
     r"did(?:n'?t| not) (?:help|work|fix|change)|no luck|"
     r"still (?:the same|cold|hot|broken|nothing|dead|off|stuck)|same (?:thing|problem|issue|again)|"
     r"(?:restarted|rebooted|reset|unplugged|replugged|cleaned|descaled|charged|updated) (?:it|them|the \w+) already|"

@@ -51,7 +51,7 @@ _DISMISSED_WORDS = (
     r"(?:(?:it )?doesn'?t matter|no worries|that'?s all|nothing(?: else)?|all good|it'?s fine|its fine|"
     r"i'?m (?:good|fine)|no thanks?|nope|nah|not now|no rush|no hurry|that'?s (?:ok|okay|fine|alright)|fair enough|"
     r"(?:\w+ (?:is|'s) (?:fine|ok|okay|good|great|perfect)(?: (?:then|by me|for me|with me))?)|"
-    r"(?:i guess |guess )?i'?ll (?:just )?(?:wait(?: for it| and see| (?:until|till|til) \w+)?|be patient|"
+    r"(?:i guess |guess )?i'?ll (?:just )?(?:wait(?: for (?:it|them|the \w+)| and see| (?:until|till|til) \w+)?|be patient|"
     r"keep an eye (?:on it|out)|"
     r"keep checking|check (?:back|again)(?: later| tomorrow)?)(?: then)?|"
     + _WRONG_CHAT_WORDS
@@ -210,6 +210,8 @@ TAKE_YOUR_TIME = "No problem, take your time. Just message me here when you're r
 _MOMENT = re.compile(
     r"\b(?:a (?:moment|minute|sec(?:ond)?|bit|day)|some time|time) to (?:think|check|ask|decide|talk)\b|"
     r"\b(?:check|talk|speak) (?:with|to) my \w+ (?:first|before)\b|"
+    r"\b(?:let me|lemme|i'?ll|i need to|i want to) (?:think|sleep) (?:about|on|it over)\b(?:(?! (?:cancel|return|send))[^.?!]){0,30}"
+    r"[.?!,]|\bi'?ll (?:come|get) back (?:to you|later|on this)\b|"
     r"\b(?:i'?ll|i will|let me|gonna|i'?m going to|(?:can|could|may) i) decide (?:later|tomorrow|at (?:the )?weekend|this weekend|"
     r"over the weekend|on \w+day|next week|in a (?:bit|few days))\b",
     re.I,
