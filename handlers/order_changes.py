@@ -42,7 +42,8 @@ _ITEM_WORDS = re.compile(
 _PART_FIRST = re.compile(
     r"\b(?:send|ship|dispatch|post|deliver)\w* (?:the \w+(?: \w+)?|it|one|that|them|each|everything|the items) "
     r"(?:first|separately|on (?:its|their) own|ahead|before the (?:rest|others?))\b|"
-    r"\b(?:split|separate) (?:the|my|this) (?:order|delivery|shipment|parcel)\b",
+    r"\b(?:split|separate) (?:the|my|this) (?:order|delivery|shipment|parcel)\b|"
+    r"\bsend (?:just |only )?the \w+(?: \w+)? to (?:a different|another|a second|my \w+'?s?) (?:address|house|home|place)\b",
     re.I,
 )
 
@@ -514,9 +515,9 @@ class ChangeOrderHandler:
                 "on our team can. Shall I pass you to them?",
                 buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
             )
-        if what == "split":  # "send the kettle first": one parcel per order is packed, a person can check
+        if what == "split":  # "send the kettle first", "the kettle to another address": a person can check
             return Outcome.say(
-                f"Order #{details.number} is packed to go out in one parcel, and I can't send part of it ahead "
+                f"Order #{details.number} is packed to go out in one parcel to one address, and I can't split it "
                 "myself. As it hasn't shipped yet, a person on our team can check whether that's possible. Shall "
                 "I pass you to them?",
                 buttons=[Button("Yes, get a person", "intent:human_agent"), MENU_BUTTON],
@@ -593,6 +594,8 @@ def _what(ctx: HandlerContext) -> str | None:
         return "contact"
     if _AT_THE_DOOR.search(ctx.text) and not _NEW_PLACE.search(ctx.text):
         return "instructions"  # "deliver to the back door pls": where at the address, not another address
+    if _PART_FIRST.search(ctx.text) and len(ctx.order.items if ctx.order else []) > 1:
+        return "split"  # "send the kettle to a different address": part of the order elsewhere
     if _ADDRESS_WORDS.search(ctx.text) or parse_address(ctx.text) is not None:
         return "address"
     if _INSTRUCTION_WORDS.search(ctx.text) or _ANOTHER_DAY.search(ctx.text):

@@ -341,7 +341,8 @@ def question_focus(text: str) -> str | None:
         return None
     for focus, pattern in _FOCUS:
         if pattern.search(text):
-            return focus
+            # "at what time of day is the courier likely to call on Wednesday": the time, not the carrier
+            return "eta" if focus == "carrier" and _TIME_OF_DAY.search(text) else focus
     return None
 
 

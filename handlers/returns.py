@@ -1035,6 +1035,25 @@ REFUND_AMOUNT = (
 )
 
 
+#: "is the refund for the desk only or the thermostat also?": which items the refund covers
+_REFUND_COVERS = re.compile(
+    r"\brefund\w*\b.{0,30}\b(?:for (?:the )?\w+ only|only for|(?:\w+ )?also\b|as well|both|which items?)|"
+    r"\b(?:which|what) items?\b.{0,25}\brefund|\b(?:was|is) (?:that|it|the refund) for (?:the )?\w+(?: \w+)? only\b|"
+    r"\b(?:was|is) (?:that|it|the refund) for (?:the )?\w+(?: \w+)? or\b",
+    re.I,
+)
+#: what the refund covers: the refund message, or a person now
+REFUND_ITEMS = (
+    "The message we sent when the refund was issued lists what it covers and the amount. A person on our team can "
+    "check it for you now if you need it."
+)
+
+
+def asks_what_the_refund_covers(text: str) -> bool:
+    """ "Is the refund for the desk only or the thermostat also?": which items the refund is for."""
+    return bool(_REFUND_COVERS.search(text))
+
+
 def asks_how_much(text: str) -> bool:
     """ "How much will I get back?": the refund's amount."""
     return bool(_HOW_MUCH.search(text))
@@ -1084,7 +1103,7 @@ _REFUND_QUESTION = re.compile(
 def asks_about_the_refund(text: str) -> bool:
     """A question about the refund just described ("so when?", "I paid with PayPal, is it the same?", "issued on
     what date?")."""
-    return bool(_REFUND_QUESTION.search(text) or _ISSUED_WHEN.search(text))
+    return bool(_REFUND_QUESTION.search(text) or _ISSUED_WHEN.search(text) or _REFUND_COVERS.search(text))
 
 
 #: "issued when exactly?", "I need the date to show my bank": the day the refund was issued
@@ -1189,7 +1208,12 @@ class RefundStatusHandler:
         if goes and not says_refund_missing(ctx.text) and outcome.replies:
             first = outcome.replies[0]  # "which card will it go to": the original payment method
             first.text = f"{REFUND_GOES_BACK}\n\n{first.text}"
-        if asks_how_much(ctx.text) and outcome.replies:
+        if asks_what_the_refund_covers(ctx.text) and outcome.replies:
+            first = outcome.replies[0]  # "is it for the desk only?": the refund message lists the items
+            first.text = f"{REFUND_ITEMS}\n\n{first.text}"
+            if HUMAN_BUTTON not in first.buttons:
+                first.buttons = [*first.buttons, HUMAN_BUTTON]
+        elif asks_how_much(ctx.text) and outcome.replies:
             first = outcome.replies[0]  # "how much will I get back": the refund message says the amount
             first.text = f"{REFUND_AMOUNT}\n\n{first.text}"
             if HUMAN_BUTTON not in first.buttons:

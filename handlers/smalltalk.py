@@ -210,8 +210,8 @@ TAKE_YOUR_TIME = "No problem, take your time. Just message me here when you're r
 _MOMENT = re.compile(
     r"\b(?:a (?:moment|minute|sec(?:ond)?|bit|day)|some time|time) to (?:think|check|ask|decide|talk)\b|"
     r"\b(?:check|talk|speak) (?:with|to) my \w+ (?:first|before)\b|"
-    r"\b(?:let me|lemme|i'?ll|i need to|i want to) (?:think|sleep) (?:about|on|it over)\b(?:(?! (?:cancel|return|send))[^.?!]){0,30}"
-    r"[.?!,]|\bi'?ll (?:come|get) back (?:to you|later|on this)\b|"
+    r"\b(?:let me|lemme|i'?ll|i need to|i want to) (?:think|sleep)(?: (?:about|on|it over)\b(?:(?! (?:cancel|return|send))[^.?!]){0,30})?"
+    r"\s*[.?!,]|\bi'?ll (?:come|get) back (?:to you|later|on this)\b|"
     r"\b(?:i'?ll|i will|let me|gonna|i'?m going to|(?:can|could|may) i) decide (?:later|tomorrow|at (?:the )?weekend|this weekend|"
     r"over the weekend|on \w+day|next week|in a (?:bit|few days))\b",
     re.I,

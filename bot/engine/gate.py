@@ -91,7 +91,8 @@ _WITHOUT_NUMBER = re.compile(
     r"\b(?:tell|give|send|find|remind) me (?:my|the) order (?:number|no)\b|\bwhat(?:'s| is| was) my order (?:number|no)\b|"
     r"\b(?:deleted|lost|can'?t find|cannot find|don'?t have|do not have|no longer have|never got|didn'?t get|"
     r"haven'?t got)\s+(?:the\s+|my\s+|that\s+|your\s+)?(?:confirmation\s+|order\s+)?e-?mails?\b|"
-    r"\b(?:checked|looked in|searched) (?:my |the )?(?:spam|junk|inbox)\b|\bwhere is the (?:confirmation )?e-?mail\b",
+    r"\b(?:checked|looked in|searched) (?:my |the )?(?:spam|junk|inbox)\b|\bwhere is the (?:confirmation )?e-?mail\b|"
+    r"\bwhat (?:confirmation )?e-?mail\b|\b(?:never|didn'?t|did not) (?:got|get|receive[d]?) (?:a|any|the|your) confirmation\b",
     re.I,
 )
 #: "can I give you my tracking number instead": yes
@@ -131,6 +132,7 @@ _NO_CONTACT_AT_HAND = re.compile(
     r"\b(?:don'?t|do not|dont|can'?t|cannot|not sure)\s+(?:remember|know|recall|find|sure)\b.{0,40}"
     r"\b(?:e-?mail|phone|number|address|which one)\b|"
     r"\bnot sure which (?:e-?mail|one|address|number)\b|"
+    r"\bwhich (?:one|e-?mail)\b.{0,40}\b(?:log ?in|account|receipts?|different|two)\b|"
     r"\b(?:no longer have|don'?t have|lost|can'?t get into|cannot get into|can'?t access|cannot access)\s+"
     r"(?:access to\s+)?(?:the|my|that)\s+(?:old\s+)?e-?mail\b|\b(?:i have|there are) two\b.{0,20}\b(?:e-?mails|addresses)\b|"
     r"\b(?:give|send|use|try)\b.{0,20}\b(?:phone|telephone|mobile)(?: number)? instead\b|"
