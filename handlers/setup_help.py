@@ -139,10 +139,11 @@ class SetupHelpHandler:
             if ctx.data.get("topics") and _TOPIC_NUMBER.match(ctx.text) is not None:
                 return True
             sku = str(ctx.data.get("sku") or "")
-            if sku and ctx.data.get("troubleshot") and ctx.payload is None and _TRIED.search(ctx.text):
-                return True  # "did that already, still nothing": the advice didn't help, whatever the NLU reads
-            if sku and ctx.data.get("troubleshot") and ctx.payload is None and self._names_a_symptom(ctx, sku):
-                return True  # "the display lights up but the water never gets hot": another symptom of it
+            # "did that already, still nothing" (the advice didn't help) or "the display lights up but the water
+            # never gets hot" (another symptom of it), whatever the NLU reads
+            if sku and ctx.data.get("troubleshot") and ctx.payload is None:
+                if _TRIED.search(ctx.text) or self._names_a_symptom(ctx, sku):
+                    return True
             unread = ctx.understanding.intent in (None, "out_of_scope")  # another intent is a change of topic
             return bool(sku) and unread and ctx.payload is None and _own_guide_hit(ctx, sku) is not None
         return ctx.step == "product" and bool(ctx.understanding.products)

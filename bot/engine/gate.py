@@ -32,6 +32,7 @@ from bot.engine.verification import (
     record_failures,
     retry_words,
 )
+from handlers.context import Understanding
 from handlers.delivery_problem import turned_up
 from handlers.exchanges import wants_exchange
 from handlers.messages import Button, Reply
@@ -160,6 +161,22 @@ BY_NUMBER_ONLY = (
     "I can only look an order up by its number: it's in your order confirmation email (for example #1042). The "
     "tracking number from your shipping email works too."
 )
+
+
+def _answer_while_asked(understanding: Understanding) -> str | None:
+    """What to say to a message that answers "what's your order number?" with no number, or None: "wait, I'm
+    searching my email", "I placed 2 orders, which one do you need", an invoice's number, "it's the one with the
+    blender"."""
+    text = understanding.text
+    if finding_the_number(text):
+        return FINDING_THE_NUMBER
+    if asks_which_of_several_orders(text):
+        return ANY_ONE_ORDER
+    if not understanding.order_numbers and offers_an_invoice_number(text):
+        return INVOICE_NOT_ORDER
+    if describes_the_order(text):
+        return BY_NUMBER_ONLY
+    return None
 ASK_NUMBER_AGAIN = "I didn't catch an order number there. It's the number in your order confirmation email, for example #1042."
 #: neither the order number nor the tracking number is at hand
 NEITHER_NUMBER = "No problem: a person on our team can look your order up for you."
@@ -366,21 +383,10 @@ class OrderGate:
             turn.state.pending = pending  # "thanks" while asked for the number: still asked, no try spent
             turn.say(Reply(THANKS_NUMBER_STILL_ASKED, buttons=[HUMAN_BUTTON]))
             return None
-        if pending.step == "order_number" and finding_the_number(understanding.text):
-            turn.state.pending = pending  # "wait please, I'm searching my email": still asked, no try spent
-            turn.say(Reply(FINDING_THE_NUMBER, buttons=[HUMAN_BUTTON]))
-            return None
-        if pending.step == "order_number" and asks_which_of_several_orders(understanding.text):
-            turn.state.pending = pending  # "I placed 2 orders, which one do you need"
-            turn.say(Reply(ANY_ONE_ORDER, buttons=[HUMAN_BUTTON]))
-            return None
-        if pending.step == "order_number" and not understanding.order_numbers and offers_an_invoice_number(understanding.text):
-            turn.state.pending = pending  # "it says Invoice INV-77421, is this the number?"
-            turn.say(Reply(INVOICE_NOT_ORDER, buttons=[HUMAN_BUTTON]))
-            return None
-        if pending.step == "order_number" and describes_the_order(understanding.text):
-            turn.state.pending = pending  # "it's the one with the blender": orders are looked up by number
-            turn.say(Reply(BY_NUMBER_ONLY, buttons=[HUMAN_BUTTON]))
+        answer = _answer_while_asked(understanding) if pending.step == "order_number" else None
+        if answer is not None:  # "wait please, I'm searching my email": answered, still asked, no try spent
+            turn.state.pending = pending
+            turn.say(Reply(answer, buttons=[HUMAN_BUTTON]))
             return None
         if pending.step in ("order_number", "pick_order"):
             pending.tries += 1
