@@ -595,13 +595,11 @@ def _what(ctx: HandlerContext) -> str | None:
     if _AT_THE_DOOR.search(ctx.text) and not _NEW_PLACE.search(ctx.text):
         return "instructions"  # "deliver to the back door pls": where at the address, not another address
     if _PART_FIRST.search(ctx.text) and len(ctx.order.items if ctx.order else []) > 1:
-        return "split"  # "send the kettle to a different address": part of the order elsewhere
+        return "split"  # "send the kettle first", "the kettle to a different address": part of the order
     if _ADDRESS_WORDS.search(ctx.text) or parse_address(ctx.text) is not None:
         return "address"
     if _INSTRUCTION_WORDS.search(ctx.text) or _ANOTHER_DAY.search(ctx.text):
         return "instructions"
-    if _PART_FIRST.search(ctx.text):
-        return "split"
     if _SPEED_WORDS.search(ctx.text):
         return "speed"
     if _ITEM_WORDS.search(ctx.text):
