@@ -7,7 +7,7 @@ already decided, and (only for review requests) what the reputation guard needs.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -188,6 +188,10 @@ async def load_guards(repos: Repositories, details: Sequence[OrderDetails]) -> d
     return guards
 
 
+def _any_pending(messages: Iterable[MessageView]) -> bool:
+    return any(m.status == "pending" for m in messages)
+
+
 async def load_facts(
     repos: Repositories,
     order_ids: Sequence[int],
@@ -201,12 +205,17 @@ async def load_facts(
 
     ``decide_for``, when given, names the orders the policy will decide proposals for; the
     others get only what superseding their pending messages needs (details and messages: no
-    identities or preferences, and ``decided`` holds only their messages' keys).
+    identities or preferences, and ``decided`` holds only their messages' keys), and only when
+    they have a pending message (nothing else can be superseded).
     """
+    messages: dict[int, list[MessageView]] = {}
+    for row in await repos.outbox.message_rows(order_ids=order_ids):
+        messages.setdefault(row.order_id or 0, []).append(MessageView.of_row(row))
+    if decide_for is not None:
+        order_ids = [i for i in order_ids if i in decide_for or _any_pending(messages.get(i, ()))]
     details = await repos.orders.detail_rows(order_ids=order_ids)
     if not details:
         return {}
-    ids = [int(d.order.id or 0) for d in details]
     full = details if decide_for is None else [d for d in details if d.order.id in decide_for]
     full_ids = [int(d.order.id or 0) for d in full]
     customer_ids = sorted({int(d.customer.id or 0) for d in full})
@@ -214,9 +223,6 @@ async def load_facts(
     preferences = (
         await repos.preferences.rows_for_customers(customer_ids=customer_ids) if customer_ids else {}
     )
-    messages: dict[int, list[MessageView]] = {}
-    for row in await repos.outbox.message_rows(order_ids=ids):
-        messages.setdefault(row.order_id or 0, []).append(MessageView.of_row(row))
     decided = await repos.decisions.decided_keys(order_ids=full_ids) if full_ids else {}
     guards = await load_guards(repos, [d for d in full if d.order.id in guard_for]) if guard_for else {}
     held = (

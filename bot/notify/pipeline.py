@@ -21,7 +21,7 @@ from bot.integrations.journey_config import journey_config
 from bot.notify.enqueue import enqueue_proposals
 from bot.notify.policy import Decision, NotificationPolicy, PolicyOutcome, Renderer
 from bot.notify.render import default_renderer
-from handlers.journey.apply import apply_event, release_held
+from handlers.journey.apply import apply_event, may_need_order, release_held
 from handlers.journey.config import JourneyConfig
 from handlers.journey.proposals import ProposedMessage
 from storage.domain import NormalizedEvent
@@ -204,5 +204,8 @@ async def _batch_repositories(plain: Repositories, events: Sequence[NormalizedEv
             for e in events
         ]
     )
-    await orders.prefetch(tracking_numbers=[e.tracking_number for e in events if e.tracking_number])
+    await orders.prefetch(
+        tracking_numbers=[e.tracking_number for e in events if e.tracking_number],
+        with_order=may_need_order(events),
+    )
     return repos

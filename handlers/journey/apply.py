@@ -31,6 +31,7 @@ from handlers.journey.state import OrderState, ShipmentState, shipment_states
 from storage.domain import EventType, NormalizedEvent, OrderStatus, ShipmentStatus, normalize_order_number
 from storage.models import InboxEntry, Shipment
 from storage.repositories import OrderDetails
+from storage.repositories.snapshots import ShipmentRow
 from storage.schemas import OrderIn
 from storage.store import Repositories
 
@@ -459,6 +460,34 @@ def _needs_order(event: NormalizedEvent) -> bool:
         _data_text(event, "shopify_order_id") is not None
         or _data_text(event, "shopify_fulfillment_id") is not None
     )
+
+
+#: the events applied to a parcel (the others read their order)
+_SCANS = frozenset({EventType.SHIPMENT_CREATED, EventType.SHIPMENT_UPDATED})
+
+
+def may_need_order(events: Iterable[NormalizedEvent]) -> Callable[[Shipment | ShipmentRow], bool]:
+    """For loading a batch's parcels ahead: whether applying ``events`` may read a parcel's order.
+
+    A scan that repeats the parcel's status and date reads no order (see :func:`_shipment_event`);
+    any other event about the parcel may. This only saves reading orders ahead that no rule asks
+    for: an order left out is read when a rule asks for it.
+    """
+    by_tracking: dict[str, list[NormalizedEvent]] = {}
+    for event in events:
+        if event.tracking_number:
+            by_tracking.setdefault(event.tracking_number, []).append(event)
+
+    def needs(shipment: Shipment | ShipmentRow) -> bool:
+        return any(
+            event.type not in _SCANS
+            or _needs_order(event)
+            or (event.status is not None and event.status.value != shipment.status)
+            or (event.eta is not None and event.eta != shipment.eta)
+            for event in by_tracking.get(shipment.tracking_number, ())
+        )
+
+    return needs
 
 
 async def _shipment_event(

@@ -20,7 +20,7 @@ Callers use them exactly like the plain repositories (``batch_repositories(repos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,7 @@ from storage.repositories.inbox import (
     NewInboxEntry,
 )
 from storage.repositories.orders import OrderDetails, OrderRepository, UpsertResult
-from storage.repositories.snapshots import ShipmentRow
+from storage.repositories.snapshots import ShipmentRow, rows_in
 from storage.schemas import OrderIn
 
 if TYPE_CHECKING:
@@ -171,15 +171,41 @@ class BatchOrderRepository(OrderRepository):
         self._events: list[tuple[Any, ...]] = []  # tracking event rows, in insert order
 
     # ---- the batch -------------------------------------------------------------------------
-    async def prefetch(self, *, tracking_numbers: Sequence[str]) -> None:
-        """Load the parcels with these tracking numbers, and their orders, into memory."""
+    async def prefetch(
+        self,
+        *,
+        tracking_numbers: Sequence[str],
+        with_order: Callable[[ShipmentRow], bool] | None = None,
+    ) -> None:
+        """Load the parcels with these tracking numbers into memory, and the orders of those for
+        which ``with_order`` is true (all of them by default). An order left out is loaded when
+        first asked for (:meth:`current_details`), one statement per table."""
         await self.sync()
-        order_ids = await self.order_ids_for_tracking(tracking_numbers=tracking_numbers)
-        for details in await super().detail_rows(order_ids=order_ids):
+        numbers = list(dict.fromkeys(tracking_numbers))
+        driver = await self.flushed_sqlite_driver()
+        shipments: list[ShipmentRow] = await rows_in(self._unit, driver, ShipmentRow, "tracking_number", numbers)
+        for shipment in shipments:
+            self._hold_shipment(shipment)
+        wanted = (s.order_id for s in shipments if with_order is None or with_order(s))
+        await self._load_details(sorted(set(wanted)))
+
+    def _hold_shipment(self, shipment: Shipment | ShipmentRow) -> Shipment | ShipmentRow:
+        """Keep ``shipment`` in memory unless a copy of it is held already; returns the held copy."""
+        held = self._by_id.get(shipment.id or 0)
+        if held is not None:
+            return held
+        self._by_tracking[shipment.tracking_number] = shipment
+        self._by_id[shipment.id or 0] = shipment
+        return shipment
+
+    async def _load_details(self, order_ids: Sequence[int]) -> None:
+        """Read these orders into memory (their parcels already held keep their changes)."""
+        missing = [order_id for order_id in order_ids if order_id not in self._details]
+        if not missing:
+            return
+        for details in await super().detail_rows(order_ids=missing):
+            details.shipments[:] = [self._hold_shipment(s) for s in details.shipments]
             self._details[details.order.id or 0] = details
-            for shipment in details.shipments:
-                self._by_tracking[shipment.tracking_number] = shipment
-                self._by_id[shipment.id or 0] = shipment
 
     async def sync(self) -> None:
         """Write the parcels changed in memory and the tracking events collected (two statements)."""
@@ -207,11 +233,12 @@ class BatchOrderRepository(OrderRepository):
 
     async def current_details(self, *, order_id: int) -> OrderDetails | None:
         """The order as changed so far in this batch."""
+        if order_id not in self._details:
+            await self._load_details([order_id])
         details = self._details.get(order_id)
-        if details is not None:
-            return OrderDetails(details.order, details.customer, list(details.items), list(details.shipments))
-        await self.sync()
-        return await super().current_details(order_id=order_id)
+        if details is None:
+            return None
+        return OrderDetails(details.order, details.customer, list(details.items), list(details.shipments))
 
     # ---- reads that must see every change -------------------------------------------------
     async def details_many(self, *, order_ids: Sequence[int]) -> list[OrderDetails]:

@@ -129,6 +129,38 @@ async def test_batch_orders_change_parcels_in_memory_and_write_them_on_sync(stor
     assert [(e.status, e.event_id) for e in events] == [("out_for_delivery", "e1")]
 
 
+async def test_an_order_not_loaded_ahead_is_read_when_asked_for_with_the_parcels_changes(store: Store) -> None:
+    """``prefetch(with_order=...)`` loads only some orders; another is read on first ask, and its
+    parcel there is the one changed in memory (not the row in the database, not yet written)."""
+    await _seed(store)
+    async with store.transaction() as plain:
+        repos = batch_repositories(plain)
+        orders = repos.orders
+        assert isinstance(orders, BatchOrderRepository)
+        await orders.prefetch(tracking_numbers=["1Z1", "1Z2"], with_order=lambda s: s.tracking_number == "1Z2")
+        shipment = await orders.current_shipment(tracking_number="1Z1")
+        assert shipment is not None and shipment.id is not None
+        await orders.update_shipment(shipment_id=shipment.id, status="out_for_delivery", location="Boston")
+        details = await orders.current_details(order_id=shipment.order_id)
+        assert details is not None and details.number == "1001"
+        assert [(s.status, s.last_location) for s in details.shipments] == [("out_for_delivery", "Boston")]
+        await orders.update_shipment(shipment_id=shipment.id, status="delivered", delivered_at=NOW)
+        again = await orders.current_details(order_id=shipment.order_id)
+        assert again is not None and [s.status for s in again.shipments] == ["delivered"]
+        async with store.transaction() as other:
+            untouched = await other.orders.current_shipment(tracking_number="1Z1")
+            assert untouched is not None and untouched.status == "in_transit"
+        both = await orders.detail_rows(order_ids=[shipment.order_id, shipment.order_id + 1])
+        assert [(d.number, [s.status for s in d.shipments]) for d in both] == [
+            ("1001", ["delivered"]),
+            ("1002", ["in_transit"]),
+        ]
+        assert await orders.current_details(order_id=999_999) is None
+    async with store.transaction() as repos:
+        written = await repos.orders.current_shipment(tracking_number="1Z1")
+    assert written is not None and (written.status, written.delivered_at) == ("delivered", NOW)
+
+
 async def test_other_writes_flush_the_batch_first(store: Store) -> None:
     await _seed(store)
     async with store.transaction() as plain:

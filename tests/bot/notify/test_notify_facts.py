@@ -67,3 +67,38 @@ async def test_decide_for_limits_identities_preferences_and_decided_keys(store: 
     assert (list(only_superseded.customer.identities), only_superseded.customer.preference) == ([], None)
     assert only_superseded.decided == {"1001:shipped"}
     assert only_superseded.details.number == "1001"
+
+
+async def test_an_order_neither_decided_nor_with_a_pending_message_gets_no_facts(store: Store) -> None:
+    """Only a pending message can be superseded: an order changed by an event, with nothing
+    pending and no proposal, is not loaded."""
+    async with store.transaction() as repos:
+        await repos.orders.upsert_many(
+            [
+                OrderIn.model_validate(order_line("1001")),
+                OrderIn.model_validate(order_line("1002", email="bob@example.com")),
+            ]
+        )
+        first = await repos.orders.by_number(order_number="1001")
+        second = await repos.orders.by_number(order_number="1002")
+        assert first and second and first.id and second.id
+        sent = NewOutboxRow(
+            dedupe_key="1001:shipped",
+            kind="shipped",
+            channel="telegram",
+            recipient="1",
+            payload={"text": "x", "category": "shipping_updates"},
+            scheduled_at=NOW,
+            created_at=NOW,
+            order_id=first.id,
+        )
+        await repos.outbox.enqueue_many([sent])
+        (row,) = await repos.outbox.message_rows(order_ids=[first.id])
+        assert row.id is not None
+        await repos.outbox.mark_sent(message_id=row.id, provider_message_id="m1", at=NOW)
+    async with store.transaction() as repos:
+        touched = await load_facts(repos, [first.id, second.id], decide_for=set())
+        decided = await load_facts(repos, [first.id, second.id], decide_for={first.id})
+    assert touched == {}
+    assert list(decided) == [first.id]
+    assert [m.status for m in decided[first.id].messages] == ["sent"]
