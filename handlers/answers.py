@@ -12,10 +12,11 @@ NO_BUTTON_PAYLOAD = "confirm:no"
 
 _YES = re.compile(
     r"^\s*(y|ye+s+|yeah+|yea+|yep|yup|sure|ok|okay|please|please do|do it|go ahead|go on|correct|confirm|that'?s right|"
-    r"right)\b",
+    # "Aye, bin the lot.", "sí", "oui", "opo": yes in the words of other Englishes and languages
+    r"right|aye|yass+|yah|ja|s[ií]|oui|haan|opo|of course|absolutely|definitely)\b",
     re.I,
 )
-_NO = re.compile(r"^\s*(n|no|nope|nah|don'?t|do not|not now|stop|keep it|wrong|that'?s wrong)\b", re.I)
+_NO = re.compile(r"^\s*(n|no|nope|nah|naw|nae|nein|don'?t|do not|not now|stop|keep it|wrong|that'?s wrong)\b", re.I)
 
 
 def yes_no_buttons(yes: str = "Yes", no: str = "No") -> list[Button]:

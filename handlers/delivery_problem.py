@@ -679,8 +679,27 @@ async def report_lost(ctx: HandlerContext) -> Outcome:
 
 
 def wanted_after_return(text: str) -> str | None:
-    """``refund`` or ``resend``: what the shopper wants for a parcel coming back to us, or None."""
-    return _first_match(_WANTS, text)
+    """``refund`` or ``resend``: what the shopper wants for a parcel coming back to us, or None (a remedy turned
+    down, "money back not required", is not wanted)."""
+    return next((name for name, pattern in _WANTS if pattern.search(text) and not _turned_down(name, text)), None)
+
+
+#: the words of each remedy, as turned down ("money back not required", "no refund please")
+_REMEDY_WORDS = {REFUND: r"(?:refund|money back|reimburse\w*)", RESEND: r"(?:replacement|new one|resend|reship)"}
+
+
+def _turned_down(remedy: str, text: str) -> bool:
+    words = _REMEDY_WORDS.get(remedy)
+    if words is None:
+        return False
+    return bool(
+        re.search(
+            rf"\b{words}\b.{{0,12}}\b(?:not (?:required|needed|wanted|necessary)|no need|not for me)\b|"
+            rf"\b(?:no|don'?t want (?:a |the |my )?|not (?:a |the )?)\s*{words}\b",
+            text,
+            re.I,
+        )
+    )
 
 
 def _undelivered_all(details: OrderDetails, status: str) -> bool:

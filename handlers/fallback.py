@@ -29,6 +29,7 @@ from handlers.smalltalk import (
     YOU_ARE_WELCOME,
     dismissal_reply,
     dismissed,
+    ends_with_thanks,
     filler_reply,
     frustrated,
     frustration_reply,
@@ -70,7 +71,7 @@ class FallbackHandler:
             return Outcome(replies=[upset_reply()])
         if dismissed(ctx.text):
             return Outcome(replies=[dismissal_reply()])
-        if only_thanks(ctx.text):  # "brill ta": thanks the NLU didn't read as a goodbye
+        if only_thanks(ctx.text) or ends_with_thanks(ctx.text):  # "brill ta": thanks the NLU didn't read as a goodbye
             return Outcome.say(YOU_ARE_WELCOME)
         filler = filler_reply(ctx.text)
         if filler is not None:  # "?", "lol", "👍": nothing to answer, so what the bot can do

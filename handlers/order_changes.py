@@ -297,6 +297,10 @@ class CancelOrderHandler:
         or whether anything goes back is asked of the confirmation."""
         if ctx.step == "confirm" and ctx.payload is None and (_CANCEL_TERMS.search(ctx.text) or _SEND_BACK.search(ctx.text)):
             return True
+        if ctx.step == "confirm" and ctx.payload is None and ctx.understanding.products and _SOME.search(ctx.text):
+            return True  # "just the blender. keep the kettle": some of the items (the NLU can hear a product question)
+        if ctx.step == "confirm" and ctx.payload is None and asked_at_confirmation(ctx.text):
+            return True  # "when would it arrive if I keep it?", "will cancelling affect my account?"
         return ctx.step in ("confirm", PARTIAL) and yes_or_no(ctx) is not None
 
     async def handle(self, ctx: HandlerContext) -> Outcome:
@@ -321,6 +325,18 @@ class CancelOrderHandler:
                 return _partial_offer(details, some)
             if _CANCEL_TERMS.search(ctx.text) and yes_or_no(ctx) is None:
                 # "is there a cancellation fee?", "will the refund go to my card?": answered, then asked again
+                return Outcome(
+                    replies=[Reply(f"{CANCEL_TERMS} Shall I cancel order #{details.number}?", buttons=yes_no_buttons())],
+                    await_step="confirm",
+                )
+            asked = asked_at_confirmation(ctx.text) if yes_or_no(ctx) is None else None
+            if asked == "arrival":  # "only if it can't be here by Friday. When would it arrive if I keep it?"
+                day_answer = answer_follow_up(details, "eta", ctx.today())
+                return Outcome(
+                    replies=[Reply(f"{day_answer.text} Shall I cancel order #{details.number}?", buttons=yes_no_buttons())],
+                    await_step="confirm",
+                )
+            if asked == "cancelling":  # "will cancelling affect my account?": what cancelling means, asked again
                 return Outcome(
                     replies=[Reply(f"{CANCEL_TERMS} Shall I cancel order #{details.number}?", buttons=yes_no_buttons())],
                     await_step="confirm",
@@ -419,6 +435,30 @@ _JUST_DO_IT = re.compile(
 )
 
 
+#: "just the blender", "only the kettle", "keep the kettle": some of the order's items
+_SOME = re.compile(r"\b(?:just|only)\b|\b(?:keep|still (?:want|need)|(?:want|need) to keep)\b", re.I)
+#: a question at the confirmation about the day the order would come if kept
+_ARRIVAL_ASKED = re.compile(
+    r"\b(?:when|what day|which day|how (?:long|soon))\b.{0,40}\b(?:arrive|come|get here|be here|deliver\w*|ship\w*|"
+    r"reach)\b",
+    re.I,
+)
+#: a question at the confirmation about cancelling itself ("will cancelling affect my account?")
+_CANCELLING_ASKED = re.compile(r"\bcancel\w*\b", re.I)
+
+
+def asked_at_confirmation(text: str) -> str | None:
+    """What a question typed at the cancel confirmation asks: ``arrival`` (the day the order would come if
+    kept), ``cancelling`` (what cancelling means for the shopper), or None (no question, or another one)."""
+    if "?" not in text:
+        return None
+    if _ARRIVAL_ASKED.search(text):
+        return "arrival"
+    if _CANCELLING_ASKED.search(text):
+        return "cancelling"
+    return None
+
+
 #: "keep the kettle", "I still want the kettle": an item the shopper keeps
 _KEEP_WORDS = r"\b(?:keep|still (?:want|need)|(?:want|need) to keep)\b"
 _KEEP = re.compile(_KEEP_WORDS, re.I)
@@ -485,6 +525,8 @@ class ChangeOrderHandler:
             return await self._address_given(ctx)
         if ctx.step == "confirm_address":
             return await self._confirm_address(ctx)
+        if ctx.step is None and ctx.payload is None and _REPLACEMENT.search(ctx.text) and _lost(details):
+            return Outcome(replies=[_replacement_elsewhere(details)])  # "can the new one go to her house instead"
         what = _what(ctx)
         if what is None and ctx.payload is None and asks_bare_why(ctx.text) and has_shipped(details):
             return Outcome(replies=[_why_too_late(details)])  # "why not?" after "I can't change it any more"
@@ -679,6 +721,23 @@ def delivery_instructions(details: OrderDetails) -> Reply:
         "working day.",
         buttons=[HUMAN_BUTTON],
         links=links,
+    )
+
+
+#: "the new one", "the replacement": what is sent instead of a lost parcel
+_REPLACEMENT = re.compile(r"\b(?:new one|replacement|the new (?:parcel|package|order|\w+)|resend\w*|send (?:it )?again)\b", re.I)
+
+
+def _lost(details: OrderDetails) -> bool:
+    return any(s.status == ShipmentStatus.LOST for s in details.shipments)
+
+
+def _replacement_elsewhere(details: OrderDetails) -> Reply:
+    """A replacement for a lost parcel sent to another address: not sent yet, so a person can send it there."""
+    return Reply(
+        f"The replacement for order #{details.number} hasn't been sent yet, so it can go to another address: ask for "
+        "a replacement and tell our team where to send it. They'll reply here within one business day.",
+        buttons=[Button("Send a replacement", "problem:lost:resend"), HUMAN_BUTTON],
     )
 
 

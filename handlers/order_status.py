@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.articles import article_link, article_passage_reply
+from handlers.articles import article_link, article_passage_reply, point_terms
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.messages import Button, Link, Reply
 from handlers.order_facts import (
@@ -117,6 +117,15 @@ EMAIL_IT_LEAD = (
     "again:"
 )
 #: what a follow-up asks about, tried in this order
+#: "can i just pick it up somewhere??": collecting the parcel instead of having it delivered
+_COLLECT_IT = r"\b(?:can|could|may) (?:i|we) (?:just |rather |not )?(?:collect it|collect them|pick (?:it|them) up)\b(?! from (?:you|your))"
+
+
+def asks_to_collect_it(text: str) -> bool:
+    """ "Can I just pick it up somewhere?": the shopper collecting the parcel themselves."""
+    return bool(re.search(_COLLECT_IT, text, re.I))
+
+
 _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "meaning",
@@ -147,7 +156,10 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"my (?:parcel|package|order))\b|\bproof of delivery\b|\bdelivery (?:photo|picture|proof)\b|"
             r"\b(?:photo|picture|signature) of (?:the )?delivery\b|\bwho signed\b|"
             r"\b(?:photo|picture|pic|proof)\b.{0,25}\b(?:deliver\w*|left|dropped)\b|"
-            r"\b(?:someone|somebody|anyone|anybody) signed(?: for)?\b",
+            r"\b(?:someone|somebody|anyone|anybody) signed(?: for)?\b|"
+            # "nothing on the porch. where'd they put it??"
+            r"\bwhere(?:'d| did| would| could)? (?:they|he|she|the (?:driver|courier|postman|delivery \w+)|\w+) "
+            r"(?:leave|put|drop|place|hide|stick|stash)(?: off)? (?:it|them|my (?:parcel|package|order|box))\b",
             re.I,
         ),
     ),
@@ -166,6 +178,8 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:can'?t|cannot|won'?t be able to|unable to|not able to)\s+(?:get|go|make it)\s+(?:there|down there|"
             r"to (?:it|the (?:pickup|parcel|post|locker|shop|point|depot)))\b|"
             r"\b(?:can'?t|cannot|won'?t be able to|unable to)\s+(?:collect|pick (?:it|them) up)\b|"
+            + _COLLECT_IT
+            + "|"
             + _PICKUP_PLACE
             + r"|"
             r"\b(?:collect|pick) (?:it|them) up\b.{0,10}\bfor me\b|\b(?:collect|pick up) (?:it|them) for me\b|"
@@ -380,11 +394,20 @@ def _still_travelling(details: OrderDetails) -> bool:
 
 
 #: "what if it arrives after all?", "what happens if all three tries fail?": what comes next in a case
-_WHAT_IF = re.compile(r"\bwhat (?:if|happens if|happens when|happens after|would happen if)\b", re.I)
+_WHAT_IF = re.compile(
+    r"\bwhat (?:if|happens if|happens when|happens after|would happen if)\b|"
+    # "and if old parcel come after all, after you send new one?", "if I miss them three times is it gone?"
+    r"^\W*(?:(?:and|but|so|ok|okay)\W+)?if\b.{0,60}\b(?:after all|anyway|turns? up|shows? up|arrives?|comes?|miss\w*|"
+    r"fails?|never)\b.*\?",
+    re.I,
+)
 #: "do I have to fill in a form or a police report?": paperwork for a lost parcel
 _LOST_PAPERWORK = re.compile(
     r"\b(?:do|should|must|will) (?:i|we) (?:have to |need to )?(?:fill|file|make|do|submit|send|sign|report)\b.{0,30}"
-    r"\b(?:forms?|police|claims?|paperwork|reports?|statements?|affidavit)\b|\bpolice report\b",
+    r"\b(?:forms?|police|claims?|paperwork|reports?|statements?|affidavit)\b|\bpolice report\b|"
+    # "do I need to do anything myself? like file something with UPS, or the police?"
+    r"\b(?:file|report|claim) (?:something|anything|it|a claim)\b.{0,25}\b(?:with|to) (?:ups|fedex|dhl|usps|the "
+    r"(?:carrier|courier|police))\b",
     re.I,
 )
 
@@ -392,6 +415,48 @@ _LOST_PAPERWORK = re.compile(
 def asks_what_if(text: str) -> bool:
     """ "What if it arrives after all?", "what happens if all three tries fail?": what comes next."""
     return bool(_WHAT_IF.search(text))
+
+
+#: "does the box say kettle on it?", "is the packaging discreet?": what the parcel shows outside
+_PACKAGING = re.compile(
+    r"\b(?:box|parcel|package|packaging|outside)\b.{0,25}\b(?:say|says|show|shows|printed|print|label(?:led)?|"
+    r"mark(?:ed|ings?)|plain|discreet|branded|logo|picture)\b|\bdiscreet(?:ly)?(?: packag\w*| box| wrapp\w*)?\b",
+    re.I,
+)
+#: "will the driver ring me before he comes?": the carrier's own calls or texts
+_CARRIER_CALLS = re.compile(
+    r"\b(?:will|does|do|would|can|could) (?:the )?(?:driver|courier|carrier|delivery (?:guy|man|person|driver)|postman|"
+    r"ups|fedex|dhl|usps|they|he|she)\b.{0,12}\b(?:ring|call|phone|text|message|notify|warn)\b",
+    re.I,
+)
+PACKAGING_UNKNOWN = (
+    "I can't see what's printed on the parcel itself. A person on our team can check how it's packed and labelled."
+)
+
+
+def asks_about_packaging(text: str) -> bool:
+    """ "Does the box say kettle on it?": what the outside of the parcel shows."""
+    return bool(_PACKAGING.search(text))
+
+
+def asks_if_the_carrier_calls(text: str) -> bool:
+    """ "Will the driver ring me before he comes?": whether the carrier calls or texts ahead."""
+    return bool(_CARRIER_CALLS.search(text))
+
+
+def carrier_calls_reply(details: OrderDetails) -> Reply:
+    """Whether the driver calls ahead is the carrier's: its tracking page and the day's notices."""
+    travelling = [s for s in details.shipments if s.status not in ENDED]
+    carrier = next((c for c in (_carrier(s) for s in travelling or details.shipments) if c), None)
+    who = carrier or "the carrier"
+    page = f"{carrier}'s tracking page" if carrier else "the carrier's tracking page"
+    return Reply(
+        f"Whether the driver calls ahead is up to {who}, so I can't promise a call. On {page} you can usually sign "
+        "up for a text or an email on the day, and choose a safe place, a neighbour or a pickup point if nobody "
+        "will be in.",
+        links=distinct_links(tracking_links(details, travelling)),
+        buttons=[HUMAN_BUTTON],
+    )
 
 
 def asks_about_lost_paperwork(text: str) -> bool:
@@ -431,6 +496,10 @@ class OrderStatusHandler:
                 "ourselves and send you a replacement or a full refund, whichever you prefer.",
                 buttons=[REPORT_LOST_BUTTON, HUMAN_BUTTON],
             )
+        if not named and ctx.last_intent == self.name and asks_if_the_carrier_calls(ctx.text):
+            return Outcome(replies=[carrier_calls_reply(ctx.order)])  # "will the driver ring me before he comes?"
+        if not named and ctx.last_intent == self.name and asks_about_packaging(ctx.text):
+            return Outcome.say(PACKAGING_UNKNOWN, buttons=[HUMAN_BUTTON])  # "does the box say kettle on it?"
         article = _status_article(ctx.order, ctx.today())
         if article is not None and not named and ctx.last_intent == self.name and asks_what_if(ctx.text):
             passage = article_passage_reply(ctx, article)  # "what if it arrives after the replacement?"
@@ -467,15 +536,74 @@ class OrderStatusHandler:
         if focus == "pickup" and any(s.status in _TO_COLLECT for s in ctx.order.shipments):
             # "where do I collect order 1008": how to collect it is the answer, from the first message on
             return Outcome(replies=[answer_follow_up(ctx.order, focus, ctx.today())])
+        missing = missing_from_delivered(ctx.order, set(ctx.understanding.skus), ctx.text)
+        if missing is not None and ctx.last_intent == self.name and not named:
+            return Outcome(replies=[missing])  # "got the mugs but where's the coffee machine": not in the box
         named_parcel = describe_named_parcel(ctx.order, set(ctx.understanding.skus), ctx.today())
         if named_parcel is not None and ctx.last_intent == self.name and not named:
             return Outcome(replies=[named_parcel])  # "where's the thermostat now": its parcel, not the order
         reply = describe_order(ctx.order, ctx.today())
+        if ctx.last_intent == self.name and not named and asks_beyond_the_status(ctx.text):
+            # "does running late mean something happened to it?" just after the status: not the status again
+            article = _status_article(ctx.order, ctx.today())
+            passage = article_passage_reply(ctx, article) if article is not None else None
+            if passage is not None and covers_the_question(ctx.text, passage.text):
+                return Outcome(replies=[passage], article=article)
+            return Outcome(replies=[nothing_more_reply(ctx.order, reply)])
         if _PAID_EXPRESS.search(ctx.text) and is_late(ctx.order, ctx.today()):
             _add_express_refund(ctx, reply)  # "I paid for express but it's taking ages"
         # the questions after a lost parcel or a failed attempt ("what if it turns up after the replacement?",
         # "what happens after 3 tries?") are its article's
         return Outcome(replies=[reply], article=_status_article(ctx.order, ctx.today()))
+
+
+#: a question of at least this many words that names no fact of the status is asked beyond it
+_BEYOND_WORDS = 7
+
+
+def asks_beyond_the_status(text: str) -> bool:
+    """A question after a status answer that no fact of the status answers ("does running late mean something
+    happened to it?", "which carrier actually has it, the number looks like UPS's?"): a longer question
+    whose focus (the day, the carrier, the tracking ...) isn't recognised."""
+    return (
+        "?" in text
+        and len(text.split()) >= _BEYOND_WORDS
+        and question_focus(text) is None
+        and not _ABOUT_THE_WAIT.search(text)
+    )
+
+
+#: "I ordered it ages ago and it's still not shipped??": the wait itself, which the status (and its apology) answers
+_ABOUT_THE_WAIT = re.compile(
+    r"\b(?:still|stil) (?:not|no|nothing|hasn'?t|haven'?t|isn'?t)\b|\bnot (?:yet )?(?:shipped|shiped|sent|here|arrived|"
+    r"delivered)\b|\b(?:ages|forever|so long|taking so long|weeks ago)\b",
+    re.I,
+)
+
+
+#: of a question's point words (:func:`handlers.articles.point_terms`), a passage that answers it shares at
+#: least this many, and this share of them
+_COVERED_TERMS, _COVERED_SHARE = 2, 1 / 3
+
+
+def covers_the_question(question: str, passage: str) -> bool:
+    """Whether a passage shares enough of a longer question's point words to answer it (one shared word, such
+    as "late", is chance)."""
+    point = point_terms(question, None)
+    shared = point & set(point_terms(passage, None))
+    return len(shared) >= _COVERED_TERMS and len(shared) >= _COVERED_SHARE * len(point)
+
+
+def nothing_more_reply(details: OrderDetails, status: Reply) -> Reply:
+    """What to say to a question the status just given can't answer: nothing more is known here, a
+    person can look into it (the status's own buttons stay)."""
+    buttons = [*status.buttons, *([] if HUMAN_BUTTON in status.buttons else [HUMAN_BUTTON])]
+    return Reply(
+        f"I can't tell you more about that than the tracking of order #{details.number} shows, which is what I "
+        "just said. A person on our team can look into it for you.",
+        buttons=buttons,
+        links=status.links,
+    )
 
 
 def why_it_comes_back(details: OrderDetails) -> Reply:
@@ -593,6 +721,48 @@ def describe_order(details: OrderDetails, today: date) -> Reply:
         buttons.append(HUMAN_BUTTON)
     text = "\n\n".join(paragraphs)
     return Reply(text, buttons=buttons, links=distinct_links(links, text))
+
+
+#: "got the mugs but where's the coffee machine", "the mugs came but not the machine": one item is not there
+_GOT_BUT_NOT = re.compile(
+    r"\b(?:got|received|came|arrived|turned up|here)\b.{0,40}\b(?:but|except|without)\b.{0,12}"
+    r"\b(?:not|no|where(?:'s|s| is)?|missing)\b",
+    re.I,
+)
+
+
+#: words of a message or a product name that tell no product from another
+_NOT_NAME_WORDS = frozenset("the not but and got for you was were set pro one two any all".split())
+
+
+def _words(text: str) -> set[str]:
+    """The longer words of ``text``, lower case, without a plural ``s`` ("mugs" and "Mug Set" share "mug")."""
+    return {word.lower().removesuffix("s") for word in re.findall(r"[A-Za-z]{3,}", text)} - _NOT_NAME_WORDS
+
+
+def missing_from_delivered(details: OrderDetails, skus: set[str], text: str) -> Reply | None:
+    """ "Got the mugs but where's the coffee machine?" when the machine was delivered in the same parcel as
+    the mugs: it is missing from the box (a report), not still on its way. None otherwise."""
+    said = _GOT_BUT_NOT.search(text)
+    if not skus or said is None:
+        return None
+    holding = [s for s in details.shipments if skus & {item.sku for item in shipment_items(details, s)}]
+    if not holding or any(s.status != ShipmentStatus.DELIVERED for s in holding):
+        return None
+    parcel_items = [item for s in holding for item in shipment_items(details, s)]
+    after = _words(text[said.start() :].split(" but ", 1)[-1] if " but " in text else text[said.end() :])
+    wanted = [item for item in parcel_items if item.sku in skus and _words(item.name) & after]
+    others = [item for item in parcel_items if item not in wanted]
+    if not wanted or not others:
+        return None  # alone in its parcel: a parcel not received, which the status's button reports
+    agree = agreement([item.quantity for item in wanted], [item.name for item in wanted])
+    return Reply(
+        f"{your(join_words(item_names(wanted)))} {agree.was} in the same parcel as "
+        f"{your(join_words(item_names(others)), capital=False)}, and that parcel was delivered. If "
+        f"{agree.subject} {agree.was}n't in the box, {agree.its} missing: report it and we'll send "
+        f"{agree.it} or refund you.",
+        buttons=[Button("Report it missing", MISSING_BUTTON.payload), HUMAN_BUTTON],
+    )
 
 
 def describe_named_parcel(details: OrderDetails, skus: set[str], today: date) -> Reply | None:

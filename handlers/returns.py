@@ -96,6 +96,8 @@ class ReturnRequestHandler:
             return True  # "when will they collect it": how the item on the list goes back
         if asks_why_the_windows_differ(text) and ctx.payload is None:
             return True  # "why does the kettle have less days than the jacket?": the return windows
+        if _ORDINAL.match(text):
+            return True  # "the second item only. What will the refund be?": the pick, whatever is asked after it
         if asks_something_else(text):
             return False
         return bool(
@@ -168,7 +170,9 @@ class ReturnRequestHandler:
                 await_step="pick",
                 data=dict(ctx.data),
             )
-        policy_asked = ctx.understanding.intent == "return_policy" and asks_something_else(ctx.text)
+        policy_asked = (ctx.understanding.intent == "return_policy" and asks_something_else(ctx.text)) or (
+            "?" in ctx.text and asks_about_return_terms(ctx.text) and not _chosen(ctx, eligible)
+        )  # "do I have to pay to send it back? do I need a printer?"
         if ctx.step == "pick" and not payload and (policy_asked or asks_why_the_windows_differ(ctx.text)):
             # "do I need the original packaging?", "why does the kettle have less days than the jacket?", asked at
             # the item list: answered, and the list still waits
@@ -911,7 +915,8 @@ _NOT_THERE = re.compile(
     r"received?|seen|see|arrived?|shown?|showing|there|come|came|in my (?:account|bank))\b|\bno refund\b|"
     r"\bstill (?:nothing|waiting|no)\b|\bbeen (?:\d+|a|two|three|four|five|over a|more than a) (?:business )?"
     r"(?:days?|weeks?|months?)\b|\bwhere is (?:it|my (?:money|refund))\b|"
-    r"\bnothing (?:has )?(?:came|come|arrived|showed|shown|there|in (?:my|the) (?:account|bank))\b|\bsays? nothing\b",
+    r"\bnothing (?:has )?(?:came|come|arrived|showed|shown|there|in (?:my|the) (?:account|bank))\b|\bsays? nothing\b|"
+    r"\b(?:shows?|showing|see|seeing) nothing\b",
     re.I,
 )
 #: "will I get the shipping back too": the shipping fee's part of the refund
@@ -1178,6 +1183,46 @@ def _where_refunds_go(ctx: HandlerContext) -> Reply:
 TRACE_REFUND = "If it isn't there after 10 business days, a person from our team can trace it with our payments team."
 
 
+#: "can you make it faster?": the refund hurried
+_HURRY = re.compile(r"\b(?:faster|speed (?:it |this |that )?up|hurry|quicker|expedite|rush)\b", re.I)
+#: "do I get an email when it's done or do I keep checking": whether the shopper is told
+_TOLD_WHEN = re.compile(
+    r"\b(?:e-?mail|message|notif\w*|text|tell|let)\b.{0,20}\b(?:when|once)\b|\bkeep (?:checking|asking)\b|"
+    r"\b(?:will|do|would) (?:i|we) (?:get|be) (?:an? )?(?:e-?mail|message|notified|told)\b",
+    re.I,
+)
+#: "I must wait for refund first?": ordering again before the refund
+_WAIT_TO_ORDER = re.compile(
+    r"\b(?:must|have to|need to|should|do) (?:i |we )?(?:to )?wait\b.{0,40}\brefund\b|\bwait for (?:the |my )?refund\b.{0,20}\b"
+    r"(?:before|to|first)\b|\bbefore (?:the|my) refund\b.{0,10}\b(?:comes|arrives|is)\b",
+    re.I,
+)
+#: "rent's due on the 1st", "I need the money by Friday": a date the money is needed by
+_NEEDED_BY = re.compile(
+    r"\b(?:rent|bills?|mortgage)\b.{0,20}\bdue\b|\bdue (?:on |by )?(?:the )?\d|\bneed (?:it|the money|that money)\b.{0,15}"
+    r"\b(?:by|before)\b",
+    re.I,
+)
+REFUND_HURRY = "I can't speed a refund up: our payment provider and your bank set the pace."
+REFUND_TOLD = "You don't need to keep checking: you get a message when the refund is issued, with the amount."
+REFUND_ORDER_NOW = "No need to wait: you can place a new order now, and the refund comes back separately."
+REFUND_NO_PROMISE = "I can't promise it by a particular day: your bank sets the final timing."
+
+
+def refund_timing_question(text: str) -> str | None:
+    """The answer to a question about a refund's timing that its status alone doesn't answer (hurrying it,
+    being told, ordering again before it, a date it's needed by), or None."""
+    if _WAIT_TO_ORDER.search(text):
+        return REFUND_ORDER_NOW
+    if _TOLD_WHEN.search(text):
+        return REFUND_TOLD
+    if _HURRY.search(text):
+        return REFUND_HURRY
+    if _NEEDED_BY.search(text):
+        return REFUND_NO_PROMISE
+    return None
+
+
 class RefundStatusHandler:
     """Where the shopper's refund is, from the order's refund state and its returns."""
 
@@ -1211,6 +1256,12 @@ class RefundStatusHandler:
             first = outcome.replies[0]  # "how much will I get back": the refund message says the amount
             first.text = f"{REFUND_AMOUNT}\n\n{first.text}"
             if HUMAN_BUTTON not in first.buttons:
+                first.buttons = [*first.buttons, HUMAN_BUTTON]
+        timing = refund_timing_question(ctx.text) if outcome.replies else None
+        if timing is not None:  # "can you make it faster?", "do I get an email when it's done?"
+            first = outcome.replies[0]
+            first.text = f"{timing}\n\n{first.text}"
+            if timing in (REFUND_HURRY, REFUND_NO_PROMISE) and HUMAN_BUTTON not in first.buttons:
                 first.buttons = [*first.buttons, HUMAN_BUTTON]
         if _SHIPPING_FEE.search(ctx.text) and outcome.replies:
             policy = ctx.knowledge.base.get(POLICY_ARTICLE)

@@ -17,6 +17,7 @@ from handlers.articles import (
 from handlers.context import HandlerContext, OrderNeed, Outcome
 from handlers.mentions import other_product, product_alone
 from handlers.messages import Button, Link, Reply
+from handlers.smalltalk import closes_the_matter
 from handlers.troubleshooting import (
     Section,
     asks_for_remedy,
@@ -189,6 +190,8 @@ class SetupHelpHandler:
             if step is not None:  # "step 3 doesn't make sense": that step in full, and a person
                 return step
             if _FIXED.search(ctx.text) and not _NOT_FIXED.search(ctx.text):  # "oh it works now, thanks!"
+                return Outcome.say(FIXED_REPLY)
+            if closes_the_matter(ctx.text) and not _NOT_FIXED.search(ctx.text):  # "done ✅ tea time finally"
                 return Outcome.say(FIXED_REPLY)
             if _ACKNOWLEDGED.match(ctx.text):  # "ok", "thanks, I'll try that": nothing new to answer
                 return Outcome(replies=[Reply(TRY_IT_REPLY)], await_step="followup", data=dict(ctx.data))

@@ -65,13 +65,21 @@ _DISMISSED = re.compile(
 #: a message that is only puzzlement gets what the bot does
 _PUZZLED = re.compile(r"^\W*(?:" + _PUZZLED_WORDS + r")\W*$", re.I)
 _WRONG_CHAT = re.compile(r"\b" + _WRONG_CHAT_WORDS, re.I)
-_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|appreciated?|grateful|ta)\b", re.I)
+_THANKS = re.compile(
+    r"\b(thanks?|thank you|thx|ty|cheers|appreciated?|grateful|ta|salamat|gracias|merci|danke|obrigad[oa]|grazie|"
+    r"dzi[eę]kuj[eę]|shukran|asante|dhanyavaad?)\b",
+    re.I,
+)
 #: "brill ta", "lovely, cheers", "ace, thanks a lot": nothing but thanks and praise
 _ONLY_THANKS = re.compile(
     r"^\W*(?:(?:thanks?|thank you|thx|ty|tysm|cheers|ta|much appreciated|appreciated?|brill(?:iant)?|lovely|great|"
     r"perfect|ace|sound|cool|awesome|amazing|fab(?:ulous)?|super|nice(?: one)?|legend|you'?re a (?:star|legend)|"
     r"wicked|sweet|good stuff|excellent|wonderful|so much|a lot|very much|mate|buddy|again|then|ok(?:ay)?|"
-    r"oh)\W*)+$",
+    r"oh|ah+|noted|got it|understood|all ?right|i see|fine|sure|sige|po|naman|salamat|gracias|merci|danke|"
+    r"obrigad[oa]|grazie|dzi[eę]kuj[eę]|shukran|asante|dhanyavaad?|"
+    # "ok... I'll just wait then. sorry for all the questions": waiting, and sorry for asking
+    r"(?:i'?ll|i will|will) (?:just )?wait(?: for it)?|sorry for (?:all )?(?:the|my|so many) questions|"
+    r"for (?:your|the) help|for helping|no worries)\W*)+$",
     re.I,
 )
 
@@ -151,8 +159,64 @@ _QUESTION_MARKS = ("?", "\u2753", "\u2754", "\uff1f")
 
 
 def only_thanks(text: str) -> bool:
-    """Whether the whole message is thanks, with praise around it ("brill ta", "lovely, cheers")."""
-    return bool(_ONLY_THANKS.match(text)) and bool(_THANKS.search(text))
+    """Whether the whole message is thanks, with praise around it ("brill ta", "lovely, cheers"), or an
+    acknowledgement that closes ("ok... I'll just wait then. sorry for all the questions")."""
+    return bool(_ONLY_THANKS.match(text)) and bool(_THANKS.search(text) or _CLOSING.search(text))
+
+
+#: an acknowledgement that closes the matter without thanks: waiting, sorry for asking
+_CLOSING = re.compile(r"\b(?:i'?ll|i will|will) (?:just )?wait\b|\bsorry for (?:all )?(?:the|my|so many) questions\b", re.I)
+#: "Ahh okay po, akala ko na-ship na. Thank you po!": a short message that ends with thanks
+_ENDS_WITH_THANKS = re.compile(
+    r"(?:\bthank(?:s| you)(?: (?:so|very) much| a lot)?|\bthx|\bty|\bcheers|\bsalamat|\bgracias|\bmerci|\bdanke)"
+    r"(?:\W+(?:po|again|mate|so much))*\W*$",
+    re.I,
+)
+#: a message this long at most can be thanks with a clause in another language or of no consequence before it
+_THANKS_WORDS = 12
+
+
+def ends_with_thanks(text: str) -> bool:
+    """ "Ahh okay po, akala ko na-ship na. Thank you po!": a short message, no question in it, that ends with
+    thanks (for a message the NLU found no request in)."""
+    return (
+        len(text.split()) <= _THANKS_WORDS
+        and not any(mark in text for mark in _QUESTION_MARKS)
+        and bool(_ENDS_WITH_THANKS.search(text))
+    )
+
+
+#: thanks, or word that it's done: the shopper has what they needed ("yep got it thx", "done ✅", "Splendid news");
+#: "fine", "no rush" and "ok" alone have answers of their own (:func:`dismissed`, :func:`filler_reply`)
+_ACKNOWLEDGES = re.compile(
+    r"\b(?:thanks?|thank you|thx|ty|tysm|cheers|ta|salamat|gracias|merci|danke|got it|done|all good|all sorted|sorted|"
+    r"splendid)\b|✅|👍",
+    re.I,
+)
+#: a question, a request or a problem: the matter is not closed ("ok thanks but it's still not here")
+_STILL_OPEN = re.compile(
+    r"\?|\b(?:can you|could you|would you|will you|can u|please|pls|plz|cancel\w*|return\w*|refund\w*|change|send|"
+    r"help|where|when|how|why|which|what|who|not|n'?t|never|nothing|but|broken|broke|wrong|missing|damaged|problem|issue|"
+    r"leak\w*|error|late|lost|stuck|still waiting)\b|\bno (?!matter|worries|problem|rush|hurry)\w+|"
+    # a question without its mark: "will the driver ring me first", "is the blender ok"
+    r"\b(?:will|would|do|does|did|is|are|am|should|shall|may|might|must|has|have)\s+(?:the|they|he|she|it|i|we|you|u|"
+    r"my|someone|anyone|anybody|somebody|this|that)\b",
+    re.I,
+)
+#: a message this long at most can close a matter (a letter with greetings and a signature included)
+_CLOSING_WORDS = 40
+
+
+def closes_the_matter(text: str) -> bool:
+    """ "yep got it thx!! hiding it from the little one lol", "done ✅ tea time finally", "Dear Sir, Splendid
+    news. Thank you most kindly ... Yours sincerely": an acknowledgement with no question, request or problem in
+    it, said after an answer (the NLU reads the words around it: the order, the product)."""
+    return (
+        bool(text.strip())
+        and len(text.split()) <= _CLOSING_WORDS
+        and bool(_ACKNOWLEDGES.search(text))
+        and not _STILL_OPEN.search(text)
+    )
 
 
 def filler_reply(text: str) -> Reply | None:
@@ -199,7 +263,9 @@ _TAKES_TIME = re.compile(
     r"(?: first| again| later| and (?:get|come) back(?: to you)?| with (?:him|her|them|my \w+))?"
     r"(?: for a (?:moment|minute|bit|sec(?:ond)?|while|day or two))?"
     # the end, or a sentence after it with no number or address in it ("..., I may keep it after all.")
-    r"(?:\W*$|\s*[,.;!]+\s+(?=[^\d@]*$))",
+    r"(?:\W*$|\s*[,.;!]+\s+(?=[^\d@]*$)|"
+    # or a few words with no question in them ("let me ask my husband first kung okay. Babalik ako")
+    r"\s+(?=(?:[^\d@?\s]+\s*){1,4}$))",
     re.I,
 )
 TAKE_YOUR_TIME = "No problem, take your time. Just message me here when you're ready."

@@ -64,7 +64,14 @@ from handlers.fallback import expired_button_reply
 from handlers.human_agent import ALREADY_WAITING, LEAVE_BUTTON
 from handlers.messages import IncomingMessage, Reply
 from handlers.registry import default_handlers
-from handlers.smalltalk import TAKE_YOUR_TIME, asks_who_answers, menu_reply, takes_time, who_answers_reply
+from handlers.smalltalk import (
+    TAKE_YOUR_TIME,
+    asks_who_answers,
+    closes_the_matter,
+    menu_reply,
+    takes_time,
+    who_answers_reply,
+)
 from handlers.support import DEFAULT_DISCLOSURE, SupportDesk, with_disclosure
 from handlers.wording import HUMAN_BUTTON, MENU_BUTTON
 from storage.domain import ShipmentStatus
@@ -446,6 +453,14 @@ class Engine:
         if understanding.payload is None and takes_time(understanding.text):
             turn.say(menu_reply(TAKE_YOUR_TIME))  # "my neighbour might have it, let me check first"
             return None
+        if (
+            understanding.payload is None
+            and state.last_intent is not None
+            and len(understanding.text.split()) > 1  # a bare "ok" keeps its own answers (a person offered ...)
+            and closes_the_matter(understanding.text)
+            and not takes_offered_person(understanding, state)
+        ):
+            return await self._start(turn, "goodbye")  # "yep got it thx!!", "done ✅ tea time finally", after an answer
         await self._adopt_pushed_order(turn)
         intent = idle_intent(understanding)
         shop_topic = shop_question_topic(understanding)

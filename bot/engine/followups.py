@@ -15,9 +15,12 @@ from handlers.delivery_problem import asks_about_the_carrier, detect_kind, turne
 from handlers.order_changes import asks_about_delivery_instructions, asks_bare_why
 from handlers.order_status import (
     asks_about_lost_paperwork,
+    asks_about_packaging,
     asks_for_a_deadline,
     asks_for_carrier_contact,
     asks_for_the_pickup_place,
+    asks_if_the_carrier_calls,
+    asks_to_collect_it,
     asks_to_email_it,
     asks_what_if,
     question_focus,
@@ -28,6 +31,7 @@ from handlers.returns import (
     asks_about_the_refund,
     asks_how_much,
     asks_where_the_refund_goes,
+    refund_timing_question,
     says_refund_missing,
 )
 from handlers.troubleshooting import about_the_parcel, describes_symptom
@@ -67,7 +71,10 @@ def asks_for_other_order(understanding: Understanding) -> bool:
 #: "we also ordered three more on a separate order, can you check that one as well?": another order to check
 _CHECK_THE_OTHER = re.compile(
     r"\b(?:another|other|separate|second|different) order\b.{0,60}\b(?:check|look(?: at| up)?|find)\b.{0,15}"
-    r"\b(?:that|the other|it|this) (?:one|order)?\b.{0,10}\b(?:as well|too|also)\b",
+    r"\b(?:that|the other|it|this) (?:one|order)?\b.{0,10}\b(?:as well|too|also)\b|"
+    # "also I ordered one more last week for my tita, can you check that one too?"
+    r"\b(?:ordered|bought|placed|got) (?:one more|another(?: one)?|a second one)\b.{0,60}\b(?:check|look(?: at| up)?|find)\b"
+    r".{0,15}\b(?:that|it|this)(?: one| order)?\b.{0,10}\b(?:as well|too|also)\b",
     re.I,
 )
 #: "wrong order, I was asking about the headphones": another of the shopper's orders, not a wrong item
@@ -106,7 +113,7 @@ _AND_THE = re.compile(
 _NOT_THE_OTHER = re.compile(
     r"\b(?:came|arrived|got here|turned up|delivered|got it|received it)\b.{0,25}\bbut not (?:the |my )?\w|"
     r"\bstill (?:waiting|no sign) (?:for|of) (?:the |my )\w|"
-    r"\bwhere(?:'s| is) (?:the |my )(?!(?:order|refunds?|money|credit|return|exchange|replacement|receipt|invoice)\b)\w",
+    r"\bwhere(?:'s|s| is) (?:the |my )(?!(?:order|refunds?|money|credit|return|exchange|replacement|receipt|invoice)\b)\w",
     re.I,
 )
 #: "is the router ok?", "are the mugs safe": how the parcel holding them is doing
@@ -159,6 +166,11 @@ _BARE_SO = re.compile(r"^\W*(?:and|so|ok(?:ay)? so|and so|so what|and then|then 
 _CANCEL_ASKED = re.compile(r"\bcancel", re.I)
 
 
+#: what the NLU can read into "can I just pick it up somewhere? don't want my mom opening it" (a return, a
+#: cancellation, a change): after a status answer, it is where to collect the parcel
+_NOT_PICKUP = frozenset({RETURN_REQUEST, CANCEL_ORDER, CHANGE_ORDER})
+
+
 def status_follow_up(understanding: Understanding, state: DialogueState) -> bool:
     """A status question right after a status answer, with the order still in context, that the NLU may
     read as something else: "and the headphones?" or "thanks, what about the mugs?" (setup help, a
@@ -183,6 +195,8 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
         or _ATTEMPTS.search(text)  # "how many times will they try": the status says
         or asks_what_if(text)  # "what if it arrives after the replacement": the status's article says
         or asks_about_lost_paperwork(text)  # "do I have to fill some form or police report?": no
+        or asks_if_the_carrier_calls(text)  # "will the driver ring me before he comes?": the carrier's
+        or asks_about_packaging(text)  # "does the box say kettle on it?" (the NLU hears the kettle's guide)
         or _STOCK.search(text)
         or _WHEN_DELIVERED.search(text)
         or asks_for_the_pickup_place(text)
@@ -191,6 +205,7 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
         or bool(_BARE_SO.match(text))  # "so?", "and?": what now, about the order just described
         # "can I collect it instead" after a missed delivery: where to collect it (the NLU hears a return)
         or (understanding.intent == RETURN_REQUEST and question_focus(text) == "pickup")
+        or (understanding.intent in _NOT_PICKUP and asks_to_collect_it(text))
         # "what's the problem exactly" after a held-up parcel: the status says it (the NLU hears a product fault)
         or (understanding.intent == SETUP_HELP and question_focus(text) in ("reason", "meaning"))
     )
@@ -251,6 +266,7 @@ def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool
         or asks_where_the_refund_goes(text)
         or asks_how_much(text)
         or asks_about_the_refund(text)
+        or refund_timing_question(text) is not None  # "can you make it faster?", "do I get an email when it's done?"
     )
 
 
@@ -320,8 +336,8 @@ _BARE_HOW = re.compile(
 
 #: "I moved, that's probably why", "I have a new address": the delivery address has changed
 _MOVED = re.compile(
-    r"\b(?:i|we)(?:'ve| have)? (?:just |recently )?moved\b|\bnew (?:address|home|house|flat|apartment|place)\b|"
-    r"\b(?:i'?m|i am|we'?re|we are) moving\b",
+    r"\b(?:i|we)(?:'ve| have)? (?:just |recently )?moved\b|\bnew (?:address|addr|home|house|flat|apartment|place)\b|"
+    r"\b(?:i'?m|i am|we'?re|we are) moving\b|^\W*moving\b",
     re.I,
 )
 

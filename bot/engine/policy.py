@@ -35,7 +35,12 @@ from handlers.order_changes import (
     asks_to_ship_part_first,
     says_nobody_home,
 )
-from handlers.order_status import asks_for_a_deadline, asks_for_carrier_contact, question_focus
+from handlers.order_status import (
+    asks_for_a_deadline,
+    asks_for_carrier_contact,
+    asks_if_the_carrier_calls,
+    question_focus,
+)
 from handlers.preference_requests import parse_text
 from handlers.preferences import asks_for_delivery_news, asks_why_messaged
 from handlers.returns import asks_about_shipping_refund, asks_where_returns_go
@@ -151,7 +156,11 @@ _WHY_NEEDED = re.compile(
     r"(?:don'?t|do not) want to (?:give|share|send))\b|"
     r"\bwhy (?:(?:do|would|should|d'?) ?)?(?:you|u|ya) (?:need|want)\b|\bwhat do (?:you|u) need (?:it|that) for\b|"
     r"\b(?:look|find|search|check) (?:me|it|my order|my details) up (?:by|with|from) (?:my )?(?:name|account)\b|"
-    r"\b(?:by|with|from|under) my (?:name|account)\b.{0,20}\?|\bcan'?t (?:you|u) (?:just )?(?:look|find|search|check)\b",
+    r"\b(?:by|with|from|under) my (?:name|account)\b.{0,20}\?|\bcan'?t (?:you|u) (?:just )?(?:look|find|search|check)\b|"
+    # "why is that necessary?", "I'd rather not type my email into a chat. Is this actually the shop?"
+    r"\bwhy (?:is|would) (?:that|this|it) (?:be )?(?:necessary|needed|required)\b|"
+    r"\b(?:i'?d|i would) rather not (?:type|give|share|send|put|enter)\b|"
+    r"\bis (?:this|it) (?:actually |really |even )?(?:the shop|the store|you guys|legit|legitimate|a scam|real)\b",
     re.I,
 )
 
@@ -1088,7 +1097,12 @@ def idle_intent(understanding: Understanding) -> str:
         return "return_policy"  # "do I need to register the product for warranty": the warranty's terms
     if understanding.payload is None and intent in (OUT_OF_SCOPE, None) and _TRACK_FOR_ME.search(understanding.text):
         return "order_status"  # "can you track something for me", "how much longer"
-    if understanding.payload is None and intent in (OUT_OF_SCOPE, GREETING, None) and _CALL_ME.search(understanding.text):
+    if (
+        understanding.payload is None
+        and intent in (OUT_OF_SCOPE, GREETING, None)
+        and _CALL_ME.search(understanding.text)
+        and not asks_if_the_carrier_calls(understanding.text)  # "will the driver ring me first": the carrier's
+    ):
         return HUMAN_AGENT  # "can you call me": a person (the team answers in the chat)
     if (
         understanding.payload is None

@@ -126,7 +126,11 @@ _STREET_AFTER = re.compile(
 #: the postcode closing an address: a street, then a town ("45 Oak Road, Denver, 80203")
 _ADDRESS_BEFORE = re.compile(
     r"\b(?:st|street|ave|avenue|road|rd|lane|ln|blvd|boulevard|drive|dr|way|court|ct|place|pl|terrace|close|"
-    r"crescent|highway|hwy)\b\.?,\s*[a-z][a-z .'-]{1,40},?\s*$",
+    r"crescent|highway|hwy)\b\.?,\s*[a-z][a-z .'-]{1,40},?\s*$|"
+    # without commas: "22 birch ln apt 3 newton ma 02458" (a flat, one or two words of town, a state)
+    r"\b\d+\s+[a-z]+\s+(?:st|street|ave|avenue|road|rd|lane|ln|blvd|boulevard|drive|dr|way|court|ct|place|pl|"
+    r"terrace|crescent)\b\.?(?:\s+(?:apt|apartment|unit|suite|flat)\.?\s*\w+)?"
+    r"(?:\s+(?!order\b|number\b|no\b)[a-z]+){1,2}(?:\s+[a-z]{2})?\s*$",
     _I,
 )
 _NOT_ORDER_BEFORE = re.compile(

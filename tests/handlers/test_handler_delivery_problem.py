@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.delivery_problem import COUNTS_AS_LOST, DeliveryProblemHandler, detect_kind, turned_up
+from handlers.delivery_problem import (
+    COUNTS_AS_LOST,
+    DeliveryProblemHandler,
+    detect_kind,
+    turned_up,
+    wanted_after_return,
+)
 from handlers.messages import Attachment
 from storage.models import Case, Handoff
 from tests.handlers.conversation_kit import Harness, handler_context, shared_knowledge
@@ -107,3 +113,17 @@ def test_a_parcel_that_turned_up_is_told_apart_from_one_still_missing(text: str,
 def test_when_a_parcel_counts_as_lost_is_said_as_the_lost_parcels_article_says() -> None:
     body = " ".join(shared_knowledge().base.by_id("lost-parcel").body.split())
     assert COUNTS_AS_LOST in body
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("refund please", "refund"),
+        ("Replacement only I will take, money back not required", "resend"),
+        ("no refund, just send a new one", "resend"),
+        ("I don't want a replacement, give me my money back", "refund"),
+        ("hmm not sure", None),
+    ],
+)
+def test_the_remedy_wanted_leaves_out_one_turned_down(text: str, wanted: str | None) -> None:
+    assert wanted_after_return(text) == wanted

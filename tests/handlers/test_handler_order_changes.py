@@ -7,7 +7,7 @@ import pytest
 from handlers.addresses import Address, parse_address
 from handlers.answers import yes_or_no
 from handlers.context import Understanding
-from handlers.order_changes import CancelOrderHandler, ChangeOrderHandler
+from handlers.order_changes import CancelOrderHandler, ChangeOrderHandler, asked_at_confirmation
 from tests.handlers.conversation_kit import Harness, handler_context
 
 
@@ -46,7 +46,11 @@ async def test_yes_or_no(harness: Harness) -> None:
         ("Yep", True),
         ("no", False),
         ("nope, keep it", False),
+        ("Aye, bin the lot.", True),
+        ("sí, por favor", True),
+        ("naw, leave it", False),
         ("maybe", None),
+        ("jacket", None),  # no "ja" inside a word
     ]:
         ctx.understanding = Understanding(text=text)
         assert yes_or_no(ctx) is answer, text
@@ -93,3 +97,17 @@ async def test_address_typed_with_the_request_goes_straight_to_confirmation(harn
         outcome = await ChangeOrderHandler().handle(ctx)
     assert outcome.await_step == "confirm_address"
     assert outcome.data["one_line"] == "5 Oak Lane, Cambridge 02139, US"
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("Only if it can't be here by Friday. When would it arrive if I keep it?", "arrival"),
+        ("Will cancelling affect my account at all?", "cancelling"),
+        ("how soon would it ship if I keep it?", "arrival"),
+        ("yes cancel it", None),  # no question
+        ("is the blender any good?", None),  # another question
+    ],
+)
+def test_questions_at_the_cancel_confirmation(text: str, asked: str | None) -> None:
+    assert asked_at_confirmation(text) == asked

@@ -10,6 +10,10 @@ from handlers.order_status import (
     REFUSE_LATE,
     OrderStatusHandler,
     answer_follow_up,
+    asks_about_packaging,
+    asks_beyond_the_status,
+    asks_if_the_carrier_calls,
+    covers_the_question,
     describe_order,
     question_focus,
 )
@@ -115,10 +119,53 @@ async def test_handler_needs_an_order_and_ends_the_flow(harness: Harness) -> Non
         ("what's going on in the world", None),
         ("where is my order", None),
         ("thanks", None),
+        ("nothing on the porch. where'd they put it??", "proof"),
+        ("where did the driver leave my parcel", "proof"),
+        ("can i just pick it up somewhere??", "pickup"),
+        ("can I pick it up from your warehouse", None),  # from the shop, not the carrier
     ],
 )
 def test_question_focus(text: str, focus: str | None) -> None:
     assert question_focus(text) == focus
+
+
+@pytest.mark.parametrize(
+    ("text", "packaging", "calls"),
+    [
+        ("does the box say kettle on it tho?", True, False),
+        ("is the packaging discreet", True, False),
+        ("will the driver ring me before he comes", False, True),
+        ("does UPS text you on the day?", False, True),
+        ("can you call me", False, False),  # the shopper asking for a call: a person
+        ("the box was crushed", False, False),
+    ],
+)
+def test_the_parcel_outside_and_the_carrier_calling(text: str, packaging: bool, calls: bool) -> None:
+    assert (asks_about_packaging(text), asks_if_the_carrier_calls(text)) == (packaging, calls)
+
+
+@pytest.mark.parametrize(
+    ("text", "beyond"),
+    [
+        ("Does running late mean something happened to it? Will it still arrive in one piece?", True),
+        ("You say DHL, yet the number looks like a UPS one. Which firm really has the parcel?", True),
+        ("when will it arrive? I need it for a birthday on friday", False),  # the day: the status answers it
+        ("what happens now?", False),  # short
+        ("i orderd it ages ago and its stil not shiped?? my bak is kiling me", False),  # the wait: the status answers
+        ("I will be at work all day on wednesday so nobody can take it in", False),  # no question
+    ],
+)
+def test_a_question_beyond_the_status(text: str, beyond: bool) -> None:
+    assert asks_beyond_the_status(text) is beyond
+
+
+def test_a_passage_covers_a_question_only_with_several_of_its_words() -> None:
+    question = "Does running late mean something happened to it? Will it still arrive in one piece?"
+    assert not covers_the_question(question, "For late express orders we refund the express shipping fee.")
+    assert covers_the_question(
+        "what if the lost parcel turns up after the replacement?",
+        "If the lost parcel turns up after we sent a replacement, you can keep it or refuse it.",
+    )
 
 
 async def test_follow_up_answers_only_after_a_status_answer(harness: Harness) -> None:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from handlers.return_rules import eligibility, policy_summary
 from handlers.returns import (
     FURNITURE_MOVING_PARTS_YEARS,
     REFUND_AMOUNT,
     REFUND_GOES_BACK,
+    REFUND_HURRY,
+    REFUND_NO_PROMISE,
+    REFUND_ORDER_NOW,
+    REFUND_TOLD,
     RETURN_ADDRESS_ANSWER,
     WARRANTY_YEARS,
     RefundStatusHandler,
     ReturnRequestHandler,
+    refund_timing_question,
 )
 from knowledge.policies import ReturnPolicy
 from tests.handlers.conversation_kit import TODAY, Harness, handler_context, shared_knowledge
@@ -159,6 +166,27 @@ def test_the_refund_amount_answer_and_the_refunds_article_agree() -> None:
     body = " ".join(shared_knowledge().base.by_id("refunds").body.split())
     assert "You receive a message when the refund is issued, with the amount." in body
     assert REFUND_AMOUNT.startswith("You receive a message when the refund is issued, with the amount.")
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Can you make it faster po?", REFUND_HURRY),
+        ("do I get an email when its done or do I gotta keep checking", REFUND_TOLD),
+        ("I want to buy it again in a bigger size. I must wait for refund first?", REFUND_ORDER_NOW),
+        ("3-5 days plus the bank?? rent's due on the 1st", REFUND_NO_PROMISE),
+        ("when will my refund come", None),  # the status answers it
+        ("which card will it go to", None),
+    ],
+)
+def test_refund_timing_questions(text: str, answer: str | None) -> None:
+    assert refund_timing_question(text) == answer
+
+
+def test_being_told_of_the_refund_is_said_as_the_refunds_article_says() -> None:
+    body = " ".join(shared_knowledge().base.by_id("refunds").body.split())
+    assert "You receive a message when the refund is issued, with the amount." in body
+    assert REFUND_TOLD.endswith("you get a message when the refund is issued, with the amount.")
 
 
 def test_the_warranty_years_and_the_warranty_article_agree() -> None:

@@ -21,7 +21,7 @@ from handlers.human_agent import ALREADY_WAITING, HumanAgentHandler
 from handlers.language import other_language
 from handlers.registry import default_handlers
 from handlers.setup_help import SetupHelpHandler
-from handlers.smalltalk import GreetingHandler, takes_time
+from handlers.smalltalk import GreetingHandler, closes_the_matter, ends_with_thanks, only_thanks, takes_time
 from handlers.wording import day, join_words, mask_email, moment_words, relative_day
 from knowledge.search import SearchHit
 from storage.domain import Intent
@@ -201,7 +201,57 @@ def test_english_with_a_foreign_word_or_name_stays_english(text: str) -> None:
         ("let me check, it's 1002", False),  # the answer came with it
         ("let me check where it is?", False),
         ("let me check. jane@example.com", False),
+        ("Wait lang po, let me ask my husband first kung okay. Babalik ako", True),  # a few words after it
+        ("I'll think about it but can you tell me the refund time", False),  # more than a few words: a request
+        ("let me check my email for 1002", False),
     ],
 )
 def test_taking_time(text: str, waits: bool) -> None:
     assert takes_time(text) is waits
+
+
+@pytest.mark.parametrize(
+    ("text", "thanks"),
+    [
+        ("Okay po noted, salamat! 😊", True),
+        ("ok... I'll just wait then. sorry for all the questions", True),
+        ("sige po salamat", True),
+        ("thanks for your help", True),
+        ("noted", False),  # an acknowledgement alone thanks nobody
+        ("ok thanks but where is it", False),
+        ("the kettle thanks", False),
+    ],
+)
+def test_only_thanks(text: str, thanks: bool) -> None:
+    assert only_thanks(text) is thanks
+
+
+@pytest.mark.parametrize(
+    ("text", "thanks"),
+    [
+        ("Ahh okay po, akala ko na-ship na. Thank you po!", True),
+        ("got it, makes sense now, cheers", True),
+        ("where is it? thanks", False),  # a question
+        ("I ordered the kettle last week and it still has not arrived at my house, thank you", False),  # too long
+    ],
+)
+def test_a_short_message_ending_with_thanks(text: str, thanks: bool) -> None:
+    assert ends_with_thanks(text) is thanks
+
+
+@pytest.mark.parametrize(
+    ("text", "closes"),
+    [
+        ("yep got it thx!! hiding it from the little one lol", True),
+        ("Dear Sir, Splendid news. Thank you most kindly for keeping me informed. Yours sincerely, Gerald Ashby", True),
+        ("done ✅ tea time finally", True),
+        ("ok thanks but its still not here", False),
+        ("ok great, cancel it then", False),
+        ("thanks, and the mugs?", False),
+        ("ok cool will the driver ring me before he comes", False),  # a question without its mark
+        ("thanks for nothing", False),
+        ("fine", False),  # "fine", "ok" alone have answers of their own
+    ],
+)
+def test_closing_the_matter(text: str, closes: bool) -> None:
+    assert closes_the_matter(text) is closes

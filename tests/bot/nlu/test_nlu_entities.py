@@ -47,6 +47,8 @@ from bot.nlu import EntityExtractor, normalize_phone, same_phone
         # in two parts after "order": as written, then run together
         ("I'd like to know if order no. 55-1234 has shipped yet", ["55-1234", "551234"]),
         ("where is order 1002, postcode 90210", ["1002"]),
+        ("22 birch ln, order 1002", ["1002"]),
+        ("I live on Oak Street my order 1002", ["1002"]),  # an order word after the street: the number is one
     ],
 )
 def test_order_number_forms(extractor: EntityExtractor, text: str, expected: list[str]) -> None:
@@ -70,6 +72,7 @@ def test_order_number_forms(extractor: EntityExtractor, text: str, expected: lis
         "send it to 221 Baker St",
         "my new address is 45 Oak Road, Denver, 80203",
         "12 Elm Street, Boston 02118",
+        "moving fri!! new addr 22 birch ln apt 3 newton ma 02458",  # a street, a town and a state, no commas
         "meet at 10:30",
         "on 12/05/2026",
         "error 404",
