@@ -459,6 +459,36 @@ def carrier_calls_reply(details: OrderDetails) -> Reply:
     )
 
 
+#: "the new date is sure or it can change again?", "5th December is sure or again it may extend?"
+_DATE_HOLDS = re.compile(
+    r"\b(?:sure|certain|guaranteed|definite|fixed|firm|confirmed)\b.{0,30}\b(?:or|and)\b.{0,30}\b(?:change|extend|move|"
+    r"slip|later|delay\w*)\b|"
+    r"\b(?:can|could|may|might|will) (?:it|the (?:new )?date|that|this|they)(?: still| again)? (?:change|extend|move|slip|"
+    r"be (?:late|delayed|pushed back))\b|"
+    r"\bis (?:that|the (?:new )?date|it|this) (?:date )?(?:sure|certain|guaranteed|definite|fixed|firm|confirmed)\b",
+    re.I,
+)
+#: what an expected day is: an estimate
+ESTIMATE_ONLY = "That's an estimate, not a guarantee, so it can still move; the tracking page always shows the latest."
+STOCK_ESTIMATE = (
+    "That's the day we expect the stock, so it can move if our supplier's delivery is late. We ship it the day "
+    "the stock arrives and send you the tracking link then."
+)
+
+
+def asks_if_the_date_holds(text: str) -> bool:
+    """ "The new date is sure or it can change again?": whether the expected day is certain."""
+    return bool(_DATE_HOLDS.search(text))
+
+
+def date_holds_reply(details: OrderDetails, today: date) -> Reply:
+    """The expected day, and that it is an estimate (for a backorder: the day the stock is expected)."""
+    day_answer = answer_follow_up(details, "eta", today)
+    waiting_for_stock = details.order.backordered_until is not None and not has_shipped(details)
+    day_answer.text = f"{day_answer.text} {STOCK_ESTIMATE if waiting_for_stock else ESTIMATE_ONLY}"
+    return day_answer
+
+
 def asks_about_lost_paperwork(text: str) -> bool:
     """ "Do I have to fill some form or police report?": what the shopper must do about a lost parcel."""
     return bool(_LOST_PAPERWORK.search(text))
@@ -496,6 +526,8 @@ class OrderStatusHandler:
                 "ourselves and send you a replacement or a full refund, whichever you prefer.",
                 buttons=[REPORT_LOST_BUTTON, HUMAN_BUTTON],
             )
+        if not named and ctx.last_intent == self.name and asks_if_the_date_holds(ctx.text):
+            return Outcome(replies=[date_holds_reply(ctx.order, ctx.today())])  # "the new date is sure or can it change?"
         if not named and ctx.last_intent == self.name and asks_if_the_carrier_calls(ctx.text):
             return Outcome(replies=[carrier_calls_reply(ctx.order)])  # "will the driver ring me before he comes?"
         if not named and ctx.last_intent == self.name and asks_about_packaging(ctx.text):

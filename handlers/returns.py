@@ -1184,7 +1184,10 @@ TRACE_REFUND = "If it isn't there after 10 business days, a person from our team
 
 
 #: "can you make it faster?": the refund hurried
-_HURRY = re.compile(r"\b(?:faster|speed (?:it |this |that )?up|hurry|quicker|expedite|rush)\b", re.I)
+_HURRY = re.compile(
+    r"\b(?:faster|speed (?:it |this |that )?up|hurry|quicker|expedite|rush|hit the button|just (?:do|send|process) it)\b",
+    re.I,
+)
 #: "do I get an email when it's done or do I keep checking": whether the shopper is told
 _TOLD_WHEN = re.compile(
     r"\b(?:e-?mail|message|notif\w*|text|tell|let)\b.{0,20}\b(?:when|once)\b|\bkeep (?:checking|asking)\b|"

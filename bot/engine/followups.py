@@ -20,6 +20,7 @@ from handlers.order_status import (
     asks_for_carrier_contact,
     asks_for_the_pickup_place,
     asks_if_the_carrier_calls,
+    asks_if_the_date_holds,
     asks_to_collect_it,
     asks_to_email_it,
     asks_what_if,
@@ -196,6 +197,7 @@ def status_follow_up(understanding: Understanding, state: DialogueState) -> bool
         or asks_what_if(text)  # "what if it arrives after the replacement": the status's article says
         or asks_about_lost_paperwork(text)  # "do I have to fill some form or police report?": no
         or asks_if_the_carrier_calls(text)  # "will the driver ring me before he comes?": the carrier's
+        or asks_if_the_date_holds(text)  # "the new date is sure or it can change again?" (the NLU hears a change)
         or asks_about_packaging(text)  # "does the box say kettle on it?" (the NLU hears the kettle's guide)
         or _STOCK.search(text)
         or _WHEN_DELIVERED.search(text)
@@ -239,6 +241,10 @@ _AMOUNT = re.compile(r"(?:[$£€]\s?)?\b\d+(?:[.,]\d\d)?\b")
 _MONEY = re.compile(r"\b(?:back|refund\w*|money|reimburs\w*)\b", re.I)
 
 
+#: the refund's processing, talked about after a refund answer
+_PROCESSING = re.compile(r"\bprocess\w*\b", re.I)
+
+
 def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool:
     """ "it's been a week", "still nothing", "it's not in my account", "which card will it go to" right
     after a refund answer, with the order still in context: the refund has not shown up, or where or how
@@ -261,6 +267,8 @@ def refund_follow_up(understanding: Understanding, state: DialogueState) -> bool
         return bool(_MONEY.search(text)) and (asks_where_the_refund_goes(text) or asks_how_much(text))
     if state.last_intent != REFUND_STATUS:
         return False
+    if _PROCESSING.search(text):
+        return True  # "processing since forever, just hit the button already", "when did ye start processin it"
     return (
         says_refund_missing(text)
         or asks_where_the_refund_goes(text)
@@ -345,7 +353,10 @@ _MOVED = re.compile(
 #: "replacement pls", "I would prefer a replacement", "refund.": the remedy chosen for a parcel the carrier lost
 _REMEDY_CHOSEN = re.compile(
     r"\b(?:i(?:'d| would)? (?:prefer|like|want|choose|take|go for)|please|pls|plz|just)\b.{0,20}\b(?:an? |the )?"
-    r"(?:replacement|refund|new one|money back)\b|^\W*(?:an? )?(?:replacement|refund|new one|money back)\b",
+    r"(?:replacement|refund|new one|money back)\b|^\W*(?:an? )?(?:replacement|refund|new one|money back)\b|"
+    # "I think a refund would suit me best", "a replacement works for me"
+    r"\b(?:replacement|refund|new one|money back)\b.{0,12}\b(?:would|will|'d)? ?(?:suit|suits|be best|be better|works?|do)\b"
+    r".{0,10}\b(?:me|us|best|better|fine)\b",
     re.I,
 )
 

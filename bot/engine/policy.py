@@ -160,7 +160,10 @@ _WHY_NEEDED = re.compile(
     # "why is that necessary?", "I'd rather not type my email into a chat. Is this actually the shop?"
     r"\bwhy (?:is|would) (?:that|this|it) (?:be )?(?:necessary|needed|required)\b|"
     r"\b(?:i'?d|i would) rather not (?:type|give|share|send|put|enter)\b|"
-    r"\bis (?:this|it) (?:actually |really |even )?(?:the shop|the store|you guys|legit|legitimate|a scam|real)\b",
+    r"\bis (?:this|it) (?:actually |really |even )?(?:the shop|the store|you guys|legit|legitimate|a scam|real)\b|"
+    # "please confirm how it will be stored and whether it is shared with any third party"
+    r"\bhow (?:will|is|would) (?:it|my \w+|that|this) (?:be )?(?:stored|used|kept|handled)\b|\bshared with\b|"
+    r"\bthird[- ]part(?:y|ies)\b|\bpersonal (?:data|information|details)\b|\b(?:gdpr|privacy)\b",
     re.I,
 )
 

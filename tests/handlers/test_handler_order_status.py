@@ -13,6 +13,7 @@ from handlers.order_status import (
     asks_about_packaging,
     asks_beyond_the_status,
     asks_if_the_carrier_calls,
+    asks_if_the_date_holds,
     covers_the_question,
     describe_order,
     question_focus,
@@ -157,6 +158,21 @@ def test_the_parcel_outside_and_the_carrier_calling(text: str, packaging: bool, 
 )
 def test_a_question_beyond_the_status(text: str, beyond: bool) -> None:
     assert asks_beyond_the_status(text) is beyond
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("The new date is sure or it can change again?", True),
+        ("5th December is sure or again it may extend?", True),
+        ("is the date guaranteed?", True),
+        ("can it change again", True),
+        ("are you sure it's the right address", False),
+        ("can I change the date", False),  # the shopper changing it: another delivery day
+    ],
+)
+def test_whether_the_date_holds(text: str, asks: bool) -> None:
+    assert asks_if_the_date_holds(text) is asks
 
 
 def test_a_passage_covers_a_question_only_with_several_of_its_words() -> None:

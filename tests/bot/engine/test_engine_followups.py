@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.followups import asks_for_other_order, follow_up_intent
+from bot.engine.followups import asks_for_other_order, chooses_a_remedy, follow_up_intent, refund_follow_up
 from bot.engine.state import DialogueState
 from handlers.context import ProductMention, Understanding
 
@@ -22,6 +22,7 @@ def said(text: str, **fields: object) -> Understanding:
         "And the second order please",
         "where is my other parcel?",
         "ok and my other orders",
+        "Salamat po! Also po I ordered one more last week for my tita, can you check that one too?",
     ],
 )
 def test_other_order_phrasings(text: str) -> None:
@@ -62,3 +63,24 @@ def test_symptoms_are_troubleshooting_with_a_product_a_setup_talk_or_a_verified_
     assert follow_up_intent(said("the parcel arrived broken"), DialogueState(), verified=True) is None
     paying = said("I get an error when paying", topic="payment")
     assert follow_up_intent(paying, DialogueState(), verified=True) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("replacement pls", True),
+        ("I think a refund would suit me best. Warm regards, Betty", True),
+        ("a replacement works for me", True),
+        ("how long does a refund take", False),
+        ("is a replacement possible?", False),
+    ],
+)
+def test_a_remedy_chosen_after_a_lost_parcel(text: str, chosen: bool) -> None:
+    state = DialogueState(last_intent="order_status", order_number="1009")
+    assert chooses_a_remedy(said(text), state) is chosen
+
+
+def test_the_refund_processing_after_a_refund_answer_is_that_refund() -> None:
+    state = DialogueState(last_intent="refund_status", order_number="1011")
+    assert refund_follow_up(said("processing since forever. just hit the button already"), state)
+    assert not refund_follow_up(said("processing since forever"), DialogueState(last_intent="order_status", order_number="1011"))

@@ -6,6 +6,7 @@ import pytest
 
 from bot.engine.policy import (
     asks_which_of_several_orders,
+    asks_why_details_needed,
     clear_request,
     describes_the_order,
     entity_only,
@@ -326,3 +327,16 @@ def test_while_asked_for_the_order_number() -> None:
     assert describes_the_order("It's the one with the blender I think")
     assert not describes_the_order("the blender is broken")
     assert picks_from_a_list("the second one")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why do you need that",
+        "Why is that necessary? I've given you the order number",
+        "I'd rather not type my email into a chat. Is this actually the shop?",
+        "please confirm how it will be stored and whether it is shared with any third party",
+    ],
+)
+def test_why_the_details_are_asked(text: str) -> None:
+    assert asks_why_details_needed(text)
