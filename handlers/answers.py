@@ -32,8 +32,15 @@ def yes_or_no(ctx: HandlerContext) -> bool | None:
         return False
     if ctx.payload:
         return None
-    if _NO.match(ctx.text):
+    text = _THANKS_FIRST.sub("", ctx.text)  # "ay salamat po. opo, cancel na po lahat": the answer after the thanks
+    if _NO.match(text):
         return False
-    if _YES.match(ctx.text):
+    if _YES.match(text):
         return True
     return None
+
+
+#: thanks before the answer ("thank you. yes please", "ay salamat po. opo")
+_THANKS_FIRST = re.compile(
+    r"^\W*(?:(?:ay|oh|ah|thank you|thanks?|thx|ty|cheers|salamat|gracias|merci|po|so much|very much)\W+)+(?=\w)", re.I
+)

@@ -192,7 +192,8 @@ _CHASE = re.compile(
 _TURNED_UP = re.compile(
     r"\b(?:neighbou?rs?|next door)\b.{0,20}\b(?:has|have|had|got|took|kept|is keeping|(?:is|are) holding|signed for|"
     r"(?:just )?(?:gave|handed|brought|dropped) (?:it|them|me)\b(?: (?:to me|over|round|around|off|in))?)\b|"
-    r"\bfound (?:it|them)\b", re.I
+    # "found it": the parcel, not "found it cheaper somewhere else"
+    r"\bfound (?:it|them)\b(?! (?:cheaper|for less|elsewhere|somewhere|online|on |at |in (?:a|another) |with ))", re.I
 )
 #: "I never got it", "my neighbour doesn't have it": nothing has turned up
 _NEGATED = re.compile(

@@ -153,7 +153,10 @@ _FOCUS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bwho\b.{0,12}\b(?:signed|took|received|accepted|took in|has got)\b(?: for)?\s*(?:it|them|the (?:parcel|package|"
             r"delivery|box))?\W*$|\bwhere (?:was|were|did (?:they|he|she|the driver|the courier|\w+) leave) (?:it|they|them|"
-            r"my (?:parcel|package|order))\b|\bproof of delivery\b|\bdelivery (?:photo|picture|proof)\b|"
+            r"my (?:parcel|package|order))\b|\bproof of delivery\b|\bdelivery (?:photo\w*|picture|proof)\b|"
+            # "where the driver left the parcels"
+            r"\bwhere (?:the |my )?(?:driver|courier|postman|delivery \w+|they|he|she) (?:left|put|dropped|placed) "
+            r"(?:it|them|the (?:parcel|package|box)e?s?|my \w+)\b|"
             r"\b(?:photo|picture|signature) of (?:the )?delivery\b|\bwho signed\b|"
             r"\b(?:photo|picture|pic|proof)\b.{0,25}\b(?:deliver\w*|left|dropped)\b|"
             r"\b(?:someone|somebody|anyone|anybody) signed(?: for)?\b|"
@@ -398,7 +401,7 @@ _WHAT_IF = re.compile(
     r"\bwhat (?:if|happens if|happens when|happens after|would happen if)\b|"
     # "and if old parcel come after all, after you send new one?", "if I miss them three times is it gone?"
     r"^\W*(?:(?:and|but|so|ok|okay)\W+)?if\b.{0,60}\b(?:after all|anyway|turns? up|shows? up|arrives?|comes?|miss\w*|"
-    r"fails?|never)\b.*\?",
+    r"fails?|never|finds?|found)\b.*\?",
     re.I,
 )
 #: "do I have to fill in a form or a police report?": paperwork for a lost parcel

@@ -197,7 +197,7 @@ _ACKNOWLEDGES = re.compile(
 _STILL_OPEN = re.compile(
     r"\?|\b(?:can you|could you|would you|will you|can u|please|pls|plz|cancel\w*|return\w*|refund\w*|change|send|"
     r"help|where|when|how|why|which|what|who|not|n'?t|never|nothing|but|broken|broke|wrong|missing|damaged|problem|issue|"
-    r"leak\w*|error|late|lost|stuck|still waiting)\b|\bno (?!matter|worries|problem|rush|hurry)\w+|"
+    r"leak\w*|error|late|lost|stuck|still waiting|money|put|give|send me)\b|\bno (?!matter|worries|problem|rush|hurry)\w+|"
     # a question without its mark: "will the driver ring me first", "is the blender ok"
     r"\b(?:will|would|do|does|did|is|are|am|should|shall|may|might|must|has|have)\s+(?:the|they|he|she|it|i|we|you|u|"
     r"my|someone|anyone|anybody|somebody|this|that)\b",

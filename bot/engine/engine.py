@@ -38,6 +38,7 @@ from bot.engine.policy import (
     MIN_CONFIDENCE,
     NOTIFICATION_PREFERENCES,
     OUT_OF_SCOPE,
+    asks_for_a_person,
     clear_request,
     contact_only,
     idle_intent,
@@ -466,6 +467,8 @@ class Engine:
         shop_topic = shop_question_topic(understanding)
         if takes_offered_person(understanding, state):
             intent = HUMAN_AGENT  # "yes" after "... I can get you a person"
+        elif intent == HUMAN_AGENT and asks_for_a_person(understanding.text):
+            pass  # "put me through to a real person, I want to ask about another refund": the person, not the refund
         elif shop_topic is not None:  # "how long does shipping take": the shop's delivery in general
             turn.understanding = replace(understanding, intent=OUT_OF_SCOPE, topic=shop_topic)
             intent = OUT_OF_SCOPE

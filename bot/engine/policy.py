@@ -387,6 +387,20 @@ def says_misunderstood(understanding: Understanding) -> bool:
     return understanding.payload is None and bool(_MISUNDERSTOOD.search(understanding.text))
 
 
+#: "put me through to a real person", "can I speak with someone": a person asked for inside a longer message
+_PERSON_ASKED = re.compile(
+    r"\b(?:put me through|connect me|transfer me|pass me|talk|speak|chat)\b.{0,20}\b(?:real |actual |live |human )?"
+    r"(?:person|human|agent|someone|somebody|representative|rep|operator)\b",
+    re.I,
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """ "Can you put me through to a real person, I want to ask about ...": a person asked for, whatever else the
+    message goes on to say (checked with the NLU's reading)."""
+    return bool(_PERSON_ASKED.search(text))
+
+
 def wants_human(understanding: Understanding) -> bool:
     """ "agent", "human", "talk to a person" ...: honoured at any point of any flow."""
     return bool(understanding.text) and bool(_HUMAN.match(understanding.text))

@@ -127,3 +127,16 @@ def test_when_a_parcel_counts_as_lost_is_said_as_the_lost_parcels_article_says()
 )
 def test_the_remedy_wanted_leaves_out_one_turned_down(text: str, wanted: str | None) -> None:
     assert wanted_after_return(text) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("my neighbour had it all along", True),
+        ("found it behind the bins", True),
+        ("cancel it. found it cheaper somewhere else", False),
+        ("I found it for less on another site", False),
+    ],
+)
+def test_a_parcel_turned_up(text: str, found: bool) -> None:
+    assert turned_up(text) is found

@@ -47,6 +47,8 @@ async def test_yes_or_no(harness: Harness) -> None:
         ("no", False),
         ("nope, keep it", False),
         ("Aye, bin the lot.", True),
+        ("ay salamat po. opo, cancel na po lahat", True),  # thanks, then the answer
+        ("thank you. no, keep it", False),
         ("sí, por favor", True),
         ("naw, leave it", False),
         ("maybe", None),

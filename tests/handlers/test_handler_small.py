@@ -250,6 +250,7 @@ def test_a_short_message_ending_with_thanks(text: str, thanks: bool) -> None:
         ("thanks, and the mugs?", False),
         ("ok cool will the driver ring me before he comes", False),  # a question without its mark
         ("thanks for nothing", False),
+        ("well thank you for being honest sweetheart just put the money back on my card that will do", False),
         ("fine", False),  # "fine", "ok" alone have answers of their own
     ],
 )

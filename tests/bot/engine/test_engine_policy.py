@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.policy import (
+    asks_for_a_person,
     asks_which_of_several_orders,
     asks_why_details_needed,
     clear_request,
@@ -340,3 +341,16 @@ def test_while_asked_for_the_order_number() -> None:
 )
 def test_why_the_details_are_asked(text: str) -> None:
     assert asks_why_details_needed(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("okay now can you put me through to a real person i want to ask about the other refund", True),
+        ("can I speak with someone about my refund", True),
+        ("the person who delivered it was rude", False),
+        ("someone stole my parcel", False),
+    ],
+)
+def test_a_person_asked_for_in_a_longer_message(text: str, asks: bool) -> None:
+    assert asks_for_a_person(text) is asks
