@@ -189,15 +189,17 @@ def ends_with_thanks(text: str) -> bool:
 #: thanks, or word that it's done: the shopper has what they needed ("yep got it thx", "done ✅", "Splendid news");
 #: "fine", "no rush" and "ok" alone have answers of their own (:func:`dismissed`, :func:`filler_reply`)
 _ACKNOWLEDGES = re.compile(
-    r"\b(?:thanks?|thank you|thx|ty|tysm|cheers|ta|salamat|gracias|merci|danke|got it|done|all good|all sorted|sorted|"
-    r"splendid)\b|✅|👍",
+    r"\b(?:thanks?|thank you|thx|ty|tysm|cheers|ta|salamat|gracias|merci|danke|dhanyavaa?d|shukriya|got it|done|"
+    r"all good|all sorted|sorted|splendid|bye|goodbye|bye bye|see ya|take care)\b|✅|👍",
     re.I,
 )
 #: a question, a request or a problem: the matter is not closed ("ok thanks but it's still not here")
 _STILL_OPEN = re.compile(
     r"\?|\b(?:can you|could you|would you|will you|can u|please|pls|plz|cancel\w*|return\w*|refund\w*|change|send|"
-    r"help|where|when|how|why|which|what|who|not|n'?t|never|nothing|but|broken|broke|wrong|missing|damaged|problem|issue|"
-    r"leak\w*|error|late|lost|stuck|still waiting|money|put|give|send me)\b|\bno (?!matter|worries|problem|rush|hurry)\w+|"
+    r"help (?:me|us|with)|need (?:some |your )?help|where|when|how|why|which|what|who|not|n'?t|never|nothing|but|broken|"
+    r"broke|wrong|missing|damaged|problem|issue|leak\w*|error|late|lost|stuck|still waiting|money|put|give|send me|"
+    r"crush\w*|dent\w*|crack\w*|smash\w*|torn|ripped|soak\w*|fault\w*|defect\w*|dead|burn\w*|stolen)\b|"
+    r"\bno (?!matter|worries|problem|rush|hurry)\w+|"
     # a question without its mark: "will the driver ring me first", "is the blender ok"
     r"\b(?:will|would|do|does|did|is|are|am|should|shall|may|might|must|has|have)\s+(?:the|they|he|she|it|i|we|you|u|"
     r"my|someone|anyone|anybody|somebody|this|that)\b",
@@ -205,6 +207,50 @@ _STILL_OPEN = re.compile(
 )
 #: a message this long at most can close a matter (a letter with greetings and a signature included)
 _CLOSING_WORDS = 40
+
+
+#: thanks or a farewell, which a first message that closes a matter has ("Parcel arrived, size is perfect, thanks
+#: for the help, that's everything", "Dhanyavaad, bas itna hi tha. Bye!")
+_THANKS_OR_BYE = re.compile(
+    r"\b(?:thanks?|thank you|thx|ty|tysm|cheers|salamat|gracias|merci|danke|dhanyavaa?d|shukriya|bye|goodbye)\b", re.I
+)
+#: "hello, this is Sarah, I help my grandad with his orders": a greeting and an introduction, nothing asked yet
+_HELLO = re.compile(r"^\W*(?:hi+|hello|hey+|hiya|howzit|good (?:morning|afternoon|evening)|greetings)\b", re.I)
+#: a message this long at most can be a greeting with an introduction
+_HELLO_WORDS = 20
+
+
+def thanks_and_nothing_more(text: str) -> bool:
+    """ "Tracking just flipped to 'Delivered' and it's on my doorstep. Cheers, all good!": thanks or a farewell
+    closing the matter, as a first message (:func:`closes_the_matter` with thanks or a farewell in it)."""
+    return closes_the_matter(text) and bool(_THANKS_OR_BYE.search(text))
+
+
+#: something wanted, said without a request verb ("je voudrais the updates par email only, merci!")
+_WANTS_SOMETHING = re.compile(
+    r"\b(?:updates?|e-?mails?|sms|texts?|whatsapp|notif\w*|messages?|want|would like|i'?d like|need|prefer|voudrais|"
+    r"quiero|möchte)\b",
+    re.I,
+)
+
+
+def greets_and_nothing_more(text: str) -> bool:
+    """ "Hello, this is Sarah — I help my grandad with his orders", "Hello! Bit frazzled, big birthday this
+    weekend": a greeting, maybe with an introduction, and no question, request or problem yet."""
+    return (
+        bool(_HELLO.match(text))
+        and len(text.split()) <= _HELLO_WORDS
+        and not _STILL_OPEN.search(text)
+        and not _REQUEST_WORDS.search(text)
+    )
+
+
+#: what a message asks for besides the words that keep a matter open: an order, a parcel, tracking ...
+_REQUEST_WORDS = re.compile(
+    r"\b(?:order (?:number|no)|#\d|\d{3,}|track\w*|deliver\w*|parcel|package|status|arriv\w*|ship\w*|exchange|"
+    r"swap|manual|set ?up|install|agent|person|human|unsubscribe|stop)\b",
+    re.I,
+)
 
 
 def closes_the_matter(text: str) -> bool:
@@ -216,6 +262,7 @@ def closes_the_matter(text: str) -> bool:
         and len(text.split()) <= _CLOSING_WORDS
         and bool(_ACKNOWLEDGES.search(text))
         and not _STILL_OPEN.search(text)
+        and not _WANTS_SOMETHING.search(text)
     )
 
 

@@ -50,8 +50,10 @@ from handlers.smalltalk import (
     asks_for_help,
     dismissed,
     frustrated,
+    greets_and_nothing_more,
     introduced_name,
     only_thanks,
+    thanks_and_nothing_more,
     threatens,
     wrong_chat,
 )
@@ -932,6 +934,10 @@ def shop_question_topic(understanding: Understanding) -> str | None:
     return topic.value if topic in _STATUS_LOOKALIKE_TOPICS else None
 
 
+#: what the NLU can read into a greeting with an introduction ("Hello! Bit frazzled, big birthday this weekend")
+_HELLO_READINGS = frozenset({OUT_OF_SCOPE, GREETING, HUMAN_AGENT, None})
+
+
 def idle_intent(understanding: Understanding) -> str:
     """The intent to start for a message that arrives while nothing is in progress.
 
@@ -949,7 +955,13 @@ def idle_intent(understanding: Understanding) -> str:
     if understanding.payload is None and intent != "goodbye" and signs_off(understanding.text):
         return "goodbye"  # "okay thank you, I will wait then. Bye", "so #4821 is sorted then. Thanks, bye!"
     if understanding.payload is None and intent == OUT_OF_SCOPE:
-        intent = greeting_or_goodbye_in_another_language(understanding.text) or intent  # "Assalamu alaikum"
+        other = greeting_or_goodbye_in_another_language(understanding.text)
+        if other is not None:
+            return other  # "Assalamu alaikum", "Howzit!" (the NLU's confidence in out of scope stays low)
+    if understanding.payload is None and intent != "goodbye" and thanks_and_nothing_more(understanding.text):
+        return "goodbye"  # "tracking just flipped to delivered and it's on my doorstep. Cheers, all good!"
+    if understanding.payload is None and intent in _HELLO_READINGS and greets_and_nothing_more(understanding.text):
+        return GREETING  # "Hello, this is Sarah — I help my grandad with his orders": what the bot can do
     if (
         understanding.payload is None
         and intent == "order_status"

@@ -21,7 +21,15 @@ from handlers.human_agent import ALREADY_WAITING, HumanAgentHandler
 from handlers.language import other_language
 from handlers.registry import default_handlers
 from handlers.setup_help import SetupHelpHandler
-from handlers.smalltalk import GreetingHandler, closes_the_matter, ends_with_thanks, only_thanks, takes_time
+from handlers.smalltalk import (
+    GreetingHandler,
+    closes_the_matter,
+    ends_with_thanks,
+    greets_and_nothing_more,
+    only_thanks,
+    takes_time,
+    thanks_and_nothing_more,
+)
 from handlers.wording import day, join_words, mask_email, moment_words, relative_day
 from knowledge.search import SearchHit
 from storage.domain import Intent
@@ -256,3 +264,32 @@ def test_a_short_message_ending_with_thanks(text: str, thanks: bool) -> None:
 )
 def test_closing_the_matter(text: str, closes: bool) -> None:
     assert closes_the_matter(text) is closes
+
+
+@pytest.mark.parametrize(
+    ("text", "goodbye"),
+    [
+        ("Tracking just flipped to 'Delivered' and it's on my doorstep. Cheers, all good!", True),
+        ("Dhanyavaad, bas itna hi tha. Bye!", True),
+        ("done ✅ tea time finally", False),  # no thanks or farewell: as a first message, nothing closes
+        ("Bonjour, je voudrais the updates par email only, pas par SMS. Merci!", False),  # something wanted
+        ("thanks, but the box came crushed", False),
+    ],
+)
+def test_thanks_and_nothing_more_as_a_first_message(text: str, goodbye: bool) -> None:
+    assert thanks_and_nothing_more(text) is goodbye
+
+
+@pytest.mark.parametrize(
+    ("text", "greets"),
+    [
+        ("Hello, this is Sarah — I help my grandad with his orders.", True),
+        ("Hello! Bit frazzled, big birthday this weekend 😅", True),
+        ("hello, my kettle is broken", False),
+        ("hi, where is order 1002", False),
+        ("hey can you help me with my order", False),
+        ("my name is Sam, hello", False),  # no greeting first
+    ],
+)
+def test_a_greeting_and_nothing_more(text: str, greets: bool) -> None:
+    assert greets_and_nothing_more(text) is greets
