@@ -75,7 +75,10 @@ _CHECK_THE_OTHER = re.compile(
     r"\b(?:that|the other|it|this) (?:one|order)?\b.{0,10}\b(?:as well|too|also)\b|"
     # "also I ordered one more last week for my tita, can you check that one too?"
     r"\b(?:ordered|bought|placed|got) (?:one more|another(?: one)?|a second one)\b.{0,60}\b(?:check|look(?: at| up)?|find)\b"
-    r".{0,15}\b(?:that|it|this)(?: one| order)?\b.{0,10}\b(?:as well|too|also)\b",
+    r".{0,15}\b(?:that|it|this)(?: one| order)?\b.{0,10}\b(?:as well|too|also)\b|"
+    # "forget the router. wheres my other order, the kettle", "kindly tell status of my other order"
+    r"\b(?:where(?:'s|s| is)|status of|track|check(?: on)?|tell me about|update on) (?:my|the|our) "
+    r"(?:other|second|older|newer) (?:order|parcel|package|delivery)\b",
     re.I,
 )
 #: "wrong order, I was asking about the headphones": another of the shopper's orders, not a wrong item

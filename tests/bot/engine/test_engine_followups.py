@@ -23,6 +23,8 @@ def said(text: str, **fields: object) -> Understanding:
         "where is my other parcel?",
         "ok and my other orders",
         "Salamat po! Also po I ordered one more last week for my tita, can you check that one too?",
+        "forget the router. wheres my other order, the kettle",
+        "Ok fine. Also kindly tell status of my other order, the blender one, I am not having its number",
     ],
 )
 def test_other_order_phrasings(text: str) -> None:
