@@ -682,7 +682,17 @@ async def report_lost(ctx: HandlerContext) -> Outcome:
 def wanted_after_return(text: str) -> str | None:
     """``refund`` or ``resend``: what the shopper wants for a parcel coming back to us, or None (a remedy turned
     down, "money back not required", is not wanted)."""
+    if _ASKED_BEFORE_CHOOSING.search(text):
+        return None  # "before I choose: how long would a replacement take?": a question, no choice yet
     return next((name for name, pattern in _WANTS if pattern.search(text) and not _turned_down(name, text)), None)
+
+
+#: a question about the remedies before choosing one ("would a refund go back to my card?")
+_ASKED_BEFORE_CHOOSING = re.compile(
+    r"\bbefore I (?:choose|decide|pick)\b|\b(?:how long|how soon|when) (?:would|will|does|do) (?:a |the )?"
+    r"(?:replacement|refund|new one)\b|\b(?:would|will|does) (?:a |the )?(?:refund|replacement) (?:go|take|come|be)\b",
+    re.I,
+)
 
 
 #: the words of each remedy, as turned down ("money back not required", "no refund please")

@@ -123,6 +123,8 @@ def test_when_a_parcel_counts_as_lost_is_said_as_the_lost_parcels_article_says()
         ("no refund, just send a new one", "resend"),
         ("I don't want a replacement, give me my money back", "refund"),
         ("hmm not sure", None),
+        ("Before I choose: how long would a replacement take, and would a refund go back to my card?", None),
+        ("how soon would a replacement come? if it's quick I'll take it", None),
     ],
 )
 def test_the_remedy_wanted_leaves_out_one_turned_down(text: str, wanted: str | None) -> None:
