@@ -5,25 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.notify.facts import load_facts
+from storage.models import Order
 from storage.repositories.outbox import NewDecision, NewOutboxRow
 from storage.schemas import OrderIn
-from storage.store import Store
+from storage.store import Repositories, Store
 from tests.builders import order_line
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
+async def _two_orders(repos: Repositories) -> tuple[Order, Order]:
+    """Orders 1001 (ann) and 1002 (bob), stored."""
+    await repos.orders.upsert_many(
+        [
+            OrderIn.model_validate(order_line("1001")),
+            OrderIn.model_validate(order_line("1002", email="bob@example.com")),
+        ]
+    )
+    first = await repos.orders.by_number(order_number="1001")
+    second = await repos.orders.by_number(order_number="1002")
+    assert first and second and first.id and second.id
+    return first, second
+
+
 async def test_decide_for_limits_identities_preferences_and_decided_keys(store: Store) -> None:
     async with store.transaction() as repos:
-        await repos.orders.upsert_many(
-            [
-                OrderIn.model_validate(order_line("1001")),
-                OrderIn.model_validate(order_line("1002", email="bob@example.com")),
-            ]
-        )
-        first = await repos.orders.by_number(order_number="1001")
-        second = await repos.orders.by_number(order_number="1002")
-        assert first and second and first.id and second.id
+        first, second = await _two_orders(repos)
         for order, chat in ((first, "1"), (second, "2")):
             identity = await repos.identities.get_or_create(channel="telegram", external_id=chat)
             assert identity.id is not None
@@ -73,15 +80,7 @@ async def test_an_order_neither_decided_nor_with_a_pending_message_gets_no_facts
     """Only a pending message can be superseded: an order changed by an event, with nothing
     pending and no proposal, is not loaded."""
     async with store.transaction() as repos:
-        await repos.orders.upsert_many(
-            [
-                OrderIn.model_validate(order_line("1001")),
-                OrderIn.model_validate(order_line("1002", email="bob@example.com")),
-            ]
-        )
-        first = await repos.orders.by_number(order_number="1001")
-        second = await repos.orders.by_number(order_number="1002")
-        assert first and second and first.id and second.id
+        first, second = await _two_orders(repos)
         sent = NewOutboxRow(
             dedupe_key="1001:shipped",
             kind="shipped",
